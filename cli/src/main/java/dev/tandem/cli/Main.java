@@ -1,0 +1,23 @@
+package dev.tandem.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tandem} command: one entry point, one subcommand per job. */
+@Command(
+    name = "tandem",
+    mixinStandardHelpOptions = true,
+    version = "tandem 0.1.0",
+    description = "Run stateless, deterministic services on many nodes and verify their answers.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+}
