@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "tandem 0.1.0",
     description = "Run stateless, deterministic services on many nodes and verify their answers.",
-    subcommands = {CommandLine.HelpCommand.class})
+    commandListHeading = "%nCommands:%n",
+    subcommands = {
+        DemoCommand.class,
+        TestCommand.class,
+        CidCommand.class,
+        KeygenCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @Override
@@ -18,6 +24,13 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line: user errors print one clear line, not a stack trace. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(new Errors());
+    return cl;
   }
 }

@@ -1,0 +1,49 @@
+package dev.tandem.cli;
+
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.cid.UnixFs;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "cid", description = "Print a file's CID (raw, or what 'ipfs add' prints with --kubo).",
+    mixinStandardHelpOptions = true)
+final class CidCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "FILE", description = "the file to hash")
+  Path file;
+
+  @Option(names = "--kubo", description = "print the CID that Kubo's 'ipfs add' gives (UnixFS, 256 KiB chunks)")
+  boolean kubo;
+
+  @Option(names = "--cid-version", paramLabel = "N", defaultValue = "0",
+      description = "with --kubo: 0 (Qm…, the default) or 1 (bafy…, raw leaves)")
+  int cidVersion;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new Errors.UserException("no such file: " + file);
+    }
+    if (cidVersion != 0 && cidVersion != 1) {
+      throw new Errors.UserException("--cid-version must be 0 or 1, got " + cidVersion);
+    }
+    if (!kubo && cidVersion != 0) {
+      throw new Errors.UserException("--cid-version applies to --kubo; a raw CID is always version 1");
+    }
+    Cid cid;
+    if (kubo) {
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+        cid = UnixFs.kuboCid(in, cidVersion);
+      }
+    } else {
+      cid = Cid.rawSha256(Files.readAllBytes(file));
+    }
+    System.out.println(cid);
+    return 0;
+  }
+}
