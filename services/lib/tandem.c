@@ -144,7 +144,6 @@ static int parse_string(jparser *p, const char **out, size_t *out_len) {
         if (c == '\\') { escaped = 1; p->i += 2; continue; }
         p->i++;
     }
-    if (p->i > p->n) return 0;
     size_t end = p->i;
     p->i++;  /* closing quote */
     if (!escaped) { *out = p->s + start; *out_len = end - start; return 1; }
@@ -327,6 +326,28 @@ int json_str_eq(const jnode *n, const char *s) {
     return n->str_len == k && memcmp(n->str, s, k) == 0;
 }
 
+int utf8_valid(const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        if (c < 0x80) { i++; continue; }
+        size_t k;
+        uint32_t cp, min;
+        if ((c & 0xE0) == 0xC0) { k = 1; cp = c & 0x1F; min = 0x80; }
+        else if ((c & 0xF0) == 0xE0) { k = 2; cp = c & 0x0F; min = 0x800; }
+        else if ((c & 0xF8) == 0xF0) { k = 3; cp = c & 0x07; min = 0x10000; }
+        else return 0;
+        if (n - i <= k) return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (p[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
 /* ======================================================================= */
 /* JSON writer                                                             */
 /* ======================================================================= */
@@ -447,6 +468,12 @@ uint64_t tandem_pack(const tbuf *b) {
 
 uint64_t tandem_serve(const char *in, size_t len, tandem_handler h) {
     tbuf out;
+    tandem_serve_into(in, len, h, &out);
+    return tandem_pack(&out);
+}
+
+void tandem_serve_into(const char *in, size_t len, tandem_handler h, tbuf *outp) {
+    tbuf out;
     jnode *req = json_parse(in, len);
     const jnode *method = json_get(req, "method");
     if (!req) {
@@ -466,5 +493,5 @@ uint64_t tandem_serve(const char *in, size_t len, tandem_handler h) {
             tandem_write_error(&out, fail_code, fail_message);
         }
     }
-    return tandem_pack(&out);
+    *outp = out;
 }

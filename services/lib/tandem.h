@@ -67,6 +67,9 @@ int json_int(const jnode *n, int64_t *out);
 /* 1 if the node's decoded string equals s. */
 int json_str_eq(const jnode *n, const char *s);
 
+/* 1 if s is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
+int utf8_valid(const char *s, size_t n);
+
 /* ---- JSON writer ------------------------------------------------------- */
 
 typedef struct { char *p; size_t len, cap; } tbuf;
@@ -92,6 +95,8 @@ int tandem_fail(int code, const char *message);
 
 /* Parses {"method":…,"params":…}, runs the handler, returns (ptr << 32) | len of the response. */
 uint64_t tandem_serve(const char *in, size_t len, tandem_handler h);
+/* The same, leaving the response in *out (for WASI commands that write it to stdout). */
+void tandem_serve_into(const char *in, size_t len, tandem_handler h, tbuf *out);
 /* Packs a finished buffer for returning to the host. */
 uint64_t tandem_pack(const tbuf *b);
 /* Builds {"error":{"code":…,"message":…}}. */

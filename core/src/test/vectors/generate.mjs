@@ -47,11 +47,13 @@ function content (v) {
 //  v0          = `ipfs add`                                     (CIDv0, dag-pb leaves)
 //  v1          = `ipfs add --cid-version 1 --raw-leaves=false`  (same DAG as v0, CIDv1 links)
 //  v1RawLeaves = `ipfs add --cid-version 1`                     (Kubo turns raw leaves on with CIDv1)
+//  v0RawLeaves = `ipfs add --raw-leaves`                        (CIDv0 root over CIDv1 raw leaves)
 // The raw column is the CIDv1 raw sha2-256 of the whole file: one raw leaf whose chunk holds everything.
 const kuboColumns = {
   v0: {},
   v1: { cidVersion: 1 },
-  v1RawLeaves: { cidVersion: 1, rawLeaves: true }
+  v1RawLeaves: { cidVersion: 1, rawLeaves: true },
+  v0RawLeaves: { rawLeaves: true }
 }
 
 async function cids (v, params = {}) {
@@ -96,9 +98,10 @@ const result = {
   prng: 'xorshift32: x ^= x << 13; x ^= x >>> 17; x ^= x << 5 (32-bit), starting from seed; each new x is emitted as 4 little-endian bytes; cut at size',
   columns: {
     raw: 'CIDv1 raw sha2-256 of the whole file',
-    v0: 'ipfs add',
+    v0: 'ipfs add; ipfs-only-hash {}',
     v1: 'ipfs add --cid-version 1 --raw-leaves=false; ipfs-only-hash {cidVersion: 1}',
-    v1RawLeaves: 'ipfs add --cid-version 1 (raw leaves on by default with CIDv1); ipfs-only-hash {cidVersion: 1, rawLeaves: true}'
+    v1RawLeaves: 'ipfs add --cid-version 1 (raw leaves on by default with CIDv1); ipfs-only-hash {cidVersion: 1, rawLeaves: true}',
+    v0RawLeaves: 'ipfs add --raw-leaves; ipfs-only-hash {rawLeaves: true}'
   },
   vectors: [],
   layout: { chunkSize: layoutParams.maxChunkSize, maxLinks: layoutParams.maxChildrenPerNode, vectors: [] }

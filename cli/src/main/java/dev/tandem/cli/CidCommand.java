@@ -21,8 +21,12 @@ final class CidCommand implements Callable<Integer> {
   boolean kubo;
 
   @Option(names = "--cid-version", paramLabel = "N", defaultValue = "0",
-      description = "with --kubo: 0 (Qm…, the default) or 1 (bafy…, raw leaves)")
+      description = "with --kubo: 0 (Qm…, the default) or 1 (bafy…, as 'ipfs add --cid-version 1 --raw-leaves=false')")
   int cidVersion;
+
+  @Option(names = "--raw-leaves", description = "with --kubo: raw leaf blocks, as Kubo's --raw-leaves (its default for "
+      + "--cid-version 1)")
+  boolean rawLeaves;
 
   @Override
   public Integer call() throws Exception {
@@ -32,13 +36,13 @@ final class CidCommand implements Callable<Integer> {
     if (cidVersion != 0 && cidVersion != 1) {
       throw new Errors.UserException("--cid-version must be 0 or 1, got " + cidVersion);
     }
-    if (!kubo && cidVersion != 0) {
-      throw new Errors.UserException("--cid-version applies to --kubo; a raw CID is always version 1");
+    if (!kubo && (cidVersion != 0 || rawLeaves)) {
+      throw new Errors.UserException("--cid-version and --raw-leaves apply to --kubo; a raw CID is always version 1");
     }
     Cid cid;
     if (kubo) {
       try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-        cid = UnixFs.kuboCid(in, cidVersion);
+        cid = UnixFs.kuboCid(in, cidVersion, rawLeaves);
       }
     } else {
       cid = Cid.rawSha256(Files.readAllBytes(file));

@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
         TestCommand.class,
         CidCommand.class,
         KeygenCommand.class,
+        NodeCommand.class,
+        ServiceCommand.class,
+        RegistryListCommands.Services.class,
+        RegistryListCommands.Servers.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

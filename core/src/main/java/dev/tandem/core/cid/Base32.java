@@ -55,12 +55,6 @@ public final class Base32 {
     static byte[] decode(String text, int start) {
         Objects.requireNonNull(text, "text");
         int chars = text.length() - start;
-        int tail = chars % 8;
-        // 8 characters carry 5 bytes; a final group of 1, 3 or 6 characters cannot come from whole bytes.
-        if (tail == 1 || tail == 3 || tail == 6) {
-            throw new IllegalArgumentException(
-                    "invalid base32 length " + chars + ": a final group of " + tail + " character(s) encodes no whole byte");
-        }
         byte[] out = new byte[chars * 5 / 8];
         int buffer = 0;
         int bits = 0;
@@ -77,6 +71,12 @@ public final class Base32 {
                 bits -= 8;
                 out[o++] = (byte) (buffer >>> bits);
             }
+        }
+        int tail = chars % 8;
+        // 8 characters carry 5 bytes; a final group of 1, 3 or 6 characters cannot come from whole bytes.
+        if (tail == 1 || tail == 3 || tail == 6) {
+            throw new IllegalArgumentException(
+                    "invalid base32 length " + chars + ": a final group of " + tail + " character(s) encodes no whole byte");
         }
         if ((buffer & ((1 << bits) - 1)) != 0) {
             int last = text.length() - 1;

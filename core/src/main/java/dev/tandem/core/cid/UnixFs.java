@@ -143,10 +143,13 @@ public final class UnixFs {
      * shorter; an empty stream is one empty chunk, as Kubo makes an empty leaf for an empty file.
      */
     private static void chunk(InputStream in, int size, ChunkSink sink) throws IOException {
+        if (size <= 0) {
+            throw new IllegalArgumentException("chunk size must be positive, not " + size);
+        }
         byte[] buffer = new byte[size];
         boolean any = false;
         while (true) {
-            int n = in.readNBytes(buffer, 0, size);
+            int n = readFully(in, buffer);
             if (n == 0 && any) {
                 return;
             }
@@ -156,6 +159,23 @@ public final class UnixFs {
                 return;
             }
         }
+    }
+
+    /**
+     * Fills {@code buffer} unless the stream ends first, and returns how much it read. Not
+     * {@code InputStream.readNBytes}: some streams override it to return after one short read, which would move
+     * chunk boundaries and so change the CID.
+     */
+    private static int readFully(InputStream in, byte[] buffer) throws IOException {
+        int n = 0;
+        while (n < buffer.length) {
+            int read = in.read(buffer, n, buffer.length - n);
+            if (read < 0) {
+                break;
+            }
+            n += read;
+        }
+        return n;
     }
 
     /** A child as its parent needs it: CID, Tsize and the file bytes below it. */

@@ -11,7 +11,7 @@ import java.util.Set;
  */
 public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int maxResponseBytes, int timeoutMs) {
   public static final long MAX_FUEL = 1_000_000_000_000L;
-  public static final int MAX_PAGES = 65_536;
+  public static final int MAX_PAGES = 32_767;
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int MAX_TIMEOUT_MS = 120_000;
 

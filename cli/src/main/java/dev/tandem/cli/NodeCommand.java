@@ -1,0 +1,96 @@
+package dev.tandem.cli;
+
+import dev.tandem.node.Node;
+import dev.tandem.node.NodeConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "node", description = "Run a node: serve offered services, sync the registry, fetch modules.",
+    mixinStandardHelpOptions = true)
+final class NodeCommand implements Callable<Integer> {
+  @Option(names = "--data-dir", required = true, paramLabel = "DIR",
+      description = "key, registry, modules and node.json live here")
+  Path dataDir;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "default 127.0.0.1:7400 (or node.json)")
+  String listen;
+
+  @Option(names = "--public-url", paramLabel = "URL", description = "the URL others reach this node at")
+  URI publicUrl;
+
+  @Option(names = "--peer", paramLabel = "URL", description = "a node to sync the registry with (repeatable)")
+  List<URI> peers = new ArrayList<>();
+
+  @Option(names = "--offer", paramLabel = "SERVICE_ID", description = "a service to run (repeatable)")
+  List<String> offers = new ArrayList<>();
+
+  @Option(names = "--reward", paramLabel = "SERVICE_ID", description = "a service to see run (repeatable)")
+  List<String> rewards = new ArrayList<>();
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE",
+      description = "bearer token for admin methods (default: DIR/admin.token, created on first start)")
+  Path adminTokenFile;
+
+  @Option(names = "--max-services", paramLabel = "N", description = "most services this node runs (default 16)")
+  Integer maxServices;
+
+  @Option(names = "--max-concurrent-calls", paramLabel = "N",
+      description = "concurrent calls per service before answering 'overloaded' (default 64)")
+  Integer maxConcurrent;
+
+  @Option(names = "--gossip-interval-ms", paramLabel = "MS", description = "registry sync period (default 2000)")
+  Long gossipMs;
+
+  @Option(names = "--unsafe-fault", paramLabel = "KIND",
+      description = "FOR TESTS ONLY: lie | slow | crash | garbage. The node misbehaves on purpose.")
+  String fault;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig.Builder b = NodeConfig.builder(dataDir).loadFile();
+    if (listen != null) {
+      b.listen(listen);
+    }
+    if (publicUrl != null) {
+      b.publicUrl(publicUrl);
+    }
+    b.addPeers(peers).addOffers(offers).addRewards(rewards);
+    if (adminTokenFile != null) {
+      b.adminTokenFile(adminTokenFile);
+    }
+    if (maxServices != null) {
+      b.maxServices(maxServices);
+    }
+    if (maxConcurrent != null) {
+      b.maxConcurrentCallsPerService(maxConcurrent);
+    }
+    if (gossipMs != null) {
+      b.gossipInterval(Duration.ofMillis(gossipMs));
+    }
+    if (fault != null) {
+      try {
+        b.fault(NodeConfig.Fault.valueOf(fault.toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new Errors.UserException("--unsafe-fault must be lie, slow, crash or garbage, got '" + fault + "'");
+      }
+    }
+    Node node = Node.start(b.build());
+    System.out.println("node " + node.publicKey() + " listening at " + node.url());
+    System.out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      node.close(); // SIGTERM / Ctrl-C: stop accepting, finish running calls, close the database
+      stopped.countDown();
+    }, "tandem-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

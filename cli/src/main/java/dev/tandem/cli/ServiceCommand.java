@@ -1,0 +1,82 @@
+package dev.tandem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.client.NodeClient;
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.record.ServiceLimits;
+import dev.tandem.core.record.ServiceRecord;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "service", description = "Manage services: register.", mixinStandardHelpOptions = true,
+    subcommands = {ServiceCommand.Register.class})
+final class ServiceCommand implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  @Command(name = "register", mixinStandardHelpOptions = true,
+      description = "Upload a module, sign its ServiceRecord with your key, submit both; print the service id.")
+  static final class Register implements Callable<Integer> {
+    @Option(names = "--node", required = true, paramLabel = "URL", description = "the node to register through")
+    URI node;
+
+    @Option(names = "--key", required = true, paramLabel = "KEYFILE", description = "the owner's key file")
+    Path keyFile;
+
+    @Option(names = "--name", required = true, paramLabel = "NAME") String name;
+
+    @Option(names = "--module", required = true, paramLabel = "FILE", description = "the .wasm file")
+    Path module;
+
+    @Option(names = "--abi", defaultValue = "tandem-v1", description = "tandem-v1 (default) or wasi-command")
+    String abi;
+
+    @Option(names = "--verifier", defaultValue = "builtin:equal",
+        description = "CID of a verifier module, builtin:equal (default) or builtin:majority")
+    String verifier;
+
+    @Option(names = "--home", paramLabel = "URL", description = "the home server that settles conflicts")
+    URI home;
+
+    @Option(names = "--version", defaultValue = "1", paramLabel = "V", description = "the service's version label")
+    String version;
+
+    @Option(names = "--description", defaultValue = "", paramLabel = "TEXT") String description;
+
+    @Option(names = "--fuel", paramLabel = "N", description = "fuel per call (default 1e9)") Long fuel;
+
+    @Option(names = "--memory-pages", paramLabel = "N", description = "64 KiB pages per call (default 256)")
+    Integer pages;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!Files.isRegularFile(module)) {
+        throw new Errors.UserException("no such module file: " + module);
+      }
+      byte[] wasm = Files.readAllBytes(module);
+      KeyPair key = KeyPair.readFrom(keyFile);
+      ServiceLimits limits = ServiceLimits.defaults();
+      if (fuel != null) {
+        limits = limits.withFuel(fuel);
+      }
+      if (pages != null) {
+        limits = limits.withMemoryPages(pages);
+      }
+      ServiceRecord record = ServiceRecord.builder().name(name).version(version).abi(abi)
+          .module(Cid.rawSha256(wasm)).verifier(verifier).limits(limits).home(home).description(description)
+          .sign(key);
+      JsonNode res = new NodeClient(node).submit(record, wasm);
+      System.err.println("service " + name + " " + res.path("status").asText() + " at " + node);
+      System.out.println(record.serviceId());
+      return 0;
+    }
+  }
+}

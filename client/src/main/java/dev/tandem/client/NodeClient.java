@@ -1,0 +1,136 @@
+package dev.tandem.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.wire.JsonRpc;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A thin JSON-RPC client for one node's {@code /rpc} API: status, registry records, admin methods. Errors come back
+ * as {@link NodeException} with the node's JSON-RPC code and message.
+ */
+public final class NodeClient {
+  private static final HttpClient SHARED = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
+      .version(HttpClient.Version.HTTP_1_1).build();
+  private final URI base;
+  private final HttpClient http;
+  private final String adminToken;
+  private final AtomicLong ids = new AtomicLong();
+
+  public NodeClient(URI base) {
+    this(base, null);
+  }
+
+  public NodeClient(URI base, String adminToken) {
+    this.base = normalize(base);
+    this.http = SHARED;
+    this.adminToken = adminToken;
+  }
+
+  public URI base() {
+    return base;
+  }
+
+  static URI normalize(URI base) {
+    String s = base.toString();
+    return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+  }
+
+  /** Calls a {@code /rpc} method and returns its result. */
+  public JsonNode rpc(String method, JsonNode params) throws IOException {
+    byte[] body = JsonRpc.request(ids.incrementAndGet(), method, params).toString()
+        .getBytes(StandardCharsets.UTF_8);
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/rpc")).timeout(Duration.ofSeconds(15))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (adminToken != null) {
+      req.header("Authorization", "Bearer " + adminToken);
+    }
+    HttpResponse<byte[]> res = send(req.build());
+    JsonNode json;
+    try {
+      json = Json.parse(res.body());
+    } catch (JsonFormatException e) {
+      throw new IOException(base + " answered HTTP " + res.statusCode() + " with a body that is not JSON");
+    }
+    if (json.has("error")) {
+      throw new NodeException(json.get("error").path("code").asInt(), json.get("error").path("message").asText());
+    }
+    return json.get("result");
+  }
+
+  HttpResponse<byte[]> send(HttpRequest req) throws IOException {
+    try {
+      return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (ConnectException e) {
+      throw new IOException("cannot reach node at " + base + " (connection refused)");
+    } catch (HttpTimeoutException e) {
+      throw new IOException("node at " + base + " did not answer in time");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+
+  public JsonNode status() throws IOException {
+    return rpc("tandem_status", Json.object());
+  }
+
+  /** Every record the node holds, paging through {@code tandem_records}. */
+  public List<SignedRecord> records() throws IOException {
+    List<SignedRecord> out = new ArrayList<>();
+    long cursor = 0;
+    for (int page = 0; page < 10_000; page++) {
+      ObjectNode p = Json.object();
+      p.put("cursor", cursor);
+      p.put("limit", 1000);
+      JsonNode res = rpc("tandem_records", p);
+      for (JsonNode r : res.path("records")) {
+        out.add(SignedRecord.fromJson(r));
+      }
+      cursor = res.path("next").asLong();
+      if (!res.path("more").asBoolean()) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Submits a record, with the module bytes for a service record when given. */
+  public JsonNode submit(SignedRecord record, byte[] module) throws IOException {
+    ObjectNode p = Json.object();
+    p.set("record", record.toJson());
+    if (module != null) {
+      p.put("module", Base64.getEncoder().encodeToString(module));
+    }
+    return rpc("tandem_submitRecord", p);
+  }
+
+  /** An error answer from a node. */
+  public static final class NodeException extends IOException {
+    private final int code;
+
+    public NodeException(int code, String message) {
+      super(message + " (code " + code + ")");
+      this.code = code;
+    }
+
+    public int code() {
+      return code;
+    }
+  }
+}

@@ -1,0 +1,335 @@
+package dev.tandem.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.node.NodeConfig.Fault;
+import dev.tandem.node.hosting.Hosting;
+import dev.tandem.node.http.HttpApi;
+import dev.tandem.node.http.NodeRpc;
+import dev.tandem.node.http.ServiceEndpoint;
+import dev.tandem.node.modules.ModuleFetcher;
+import dev.tandem.node.modules.ModuleStore;
+import dev.tandem.registry.Registry;
+import dev.tandem.registry.gossip.Gossip;
+import dev.tandem.registry.gossip.RegistryRpc;
+import dev.tandem.registry.store.SqliteRegistry;
+import dev.tandem.sandbox.Sandbox;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Tandem node: serves the services it offers over JSON-RPC with signed attestations, keeps the signed registry in
+ * sync with its peers, and fetches modules by CID. Start with {@link #start(NodeConfig)}; {@link #close()} stops it
+ * gracefully.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  public static final String VERSION = "0.1.0";
+
+  private final long startedAt = System.currentTimeMillis();
+  private volatile NodeConfig config;
+  private final KeyPair key;
+  private final SqliteRegistry registry;
+  private final Sandbox sandbox;
+  private final ModuleStore modules;
+  private final Hosting hosting;
+  private final NodeMetrics metrics = new NodeMetrics();
+  private final Server server;
+  private final Gossip gossip;
+  private final URI url;
+  private final Object publishLock = new Object();
+  private final RegistryRpc registryRpc;
+
+  private Node(NodeConfig config) throws Exception {
+    this.config = config;
+    Path data = config.dataDir();
+    Files.createDirectories(data);
+    this.key = KeyPair.loadOrCreate(data.resolve("node.key"));
+    String adminToken = adminToken(config);
+    this.registry = SqliteRegistry.open(data.resolve("registry.db"));
+    this.sandbox = Sandbox.builder().build();
+    this.modules = new ModuleStore(data.resolve("modules"));
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+        .version(HttpClient.Version.HTTP_1_1).build();
+    this.hosting = new Hosting(registry, sandbox, new ModuleFetcher(modules, http), this::moduleSources,
+        config.maxConcurrentCallsPerService());
+
+    NodeRpc rpc = new NodeRpc(adminToken, config.maxBatch());
+    this.registryRpc = new RegistryRpc(registry);
+    rpc.method("tandem_status", p -> status())
+        .method("tandem_records", registryRpc::records)
+        .method("tandem_submitRecord", this::submitRecord)
+        .method("tandem_submitEvidence", p -> {
+          throw new dev.tandem.core.wire.JsonRpc.Failure(dev.tandem.core.wire.RpcErrors.METHOD_NOT_FOUND,
+              "evidence handling is not available on this node yet");
+        })
+        .admin("tandem_offer", p -> changeOffers(p, true))
+        .admin("tandem_withdraw", p -> changeOffers(p, false))
+        .admin("tandem_reward", this::changeRewards);
+
+    ServiceEndpoint endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, config.maxBatch(), config.fault());
+    QueuedThreadPool threads = new QueuedThreadPool(256, 8);
+    threads.setName("tandem-http");
+    this.server = new Server(threads);
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    connector.setIdleTimeout(30_000);
+    server.addConnector(connector);
+    ErrorHandler errors = new ErrorHandler();
+    errors.setShowStacks(false);
+    errors.setShowMessageInTitle(false);
+    server.setErrorHandler(errors);
+    server.setHandler(new HttpApi(endpoint, rpc, modules, metrics::scrape, this::health, this::dashboard,
+        config.maxBodyBytes()));
+    server.setStopTimeout(5_000);
+    server.start();
+    this.url = config.url(connector.getLocalPort());
+
+    this.gossip = Gossip.builder().registry(registry).peers(config.peers()).self(url)
+        .interval(config.gossipInterval()).build();
+    metrics.gauge("tandem_registry_services", "services in the registry", () -> registry.services().size());
+    metrics.gauge("tandem_registry_servers", "servers in the registry", () -> registry.servers().size());
+    metrics.counter("tandem_gossip_rounds", "gossip rounds run", () -> gossip.stats().rounds());
+    registry.onStored(r -> {
+      if (r instanceof dev.tandem.core.record.ServiceRecord) {
+        hosting.retry();
+      }
+    });
+    hosting.onChange(this::publish);
+    hosting.want(config.offers());
+    publish();
+    gossip.start();
+    if (config.fault() != Fault.NONE) {
+      String banner = "UNSAFE FAULT INJECTION ENABLED: this node will " + switch (config.fault()) {
+        case LIE -> "sign WRONG answers";
+        case SLOW -> "answer slowly";
+        case CRASH -> "drop calls as if it crashed";
+        case GARBAGE -> "answer with garbage";
+        case NONE -> "";
+      } + ". Never run this in production.";
+      LOG.warn("!!!!!!!! {}", banner);
+      System.err.println("!!!!!!!! " + banner + " !!!!!!!!");
+    }
+    LOG.info("node {} listening at {} (data {})", key.publicKey(), url, data);
+  }
+
+  /** Starts a node; returns once it is listening. */
+  public static Node start(NodeConfig config) throws Exception {
+    config.save();
+    return new Node(config);
+  }
+
+  public URI url() {
+    return url;
+  }
+
+  public PublicKey publicKey() {
+    return key.publicKey();
+  }
+
+  public Registry registry() {
+    return registry;
+  }
+
+  public Hosting hosting() {
+    return hosting;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  private static String adminToken(NodeConfig config) throws IOException {
+    Path file = config.adminTokenFile().orElse(config.dataDir().resolve("admin.token"));
+    if (!Files.exists(file)) {
+      if (config.adminTokenFile().isPresent()) {
+        throw new IllegalArgumentException("admin token file " + file + " does not exist");
+      }
+      byte[] raw = new byte[32];
+      new SecureRandom().nextBytes(raw);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, HexFormat.of().formatHex(raw) + "\n");
+    }
+    String token = Files.readString(file, StandardCharsets.UTF_8).trim();
+    if (token.length() < 16) {
+      throw new IllegalArgumentException("admin token in " + file + " is shorter than 16 characters");
+    }
+    return token;
+  }
+
+  /** Peers and every known server: where a module might be fetched from. */
+  private List<URI> moduleSources() {
+    Set<URI> out = new LinkedHashSet<>(config.peers());
+    registry.servers().forEach(s -> {
+      if (!s.url().equals(url)) {
+        out.add(s.url());
+      }
+    });
+    out.remove(url);
+    return new ArrayList<>(out);
+  }
+
+  /** Publishes this node's ServerRecord when what it offers or rewards changed. */
+  private void publish() {
+    synchronized (publishLock) {
+      List<String> offers = hosting.readyIds();
+      List<String> rewards = new ArrayList<>(new TreeSet<>(config.rewards()));
+      var current = registry.server(key.publicKey());
+      if (current.isPresent() && current.get().offers().equals(offers) && current.get().rewards().equals(rewards)
+          && current.get().url().equals(url) && !current.get().retired()) {
+        return;
+      }
+      long seq = Math.max(current.map(ServerRecord::seq).orElse(0L) + 1, System.currentTimeMillis());
+      ServerRecord record = new ServerRecord(key.publicKey(), url, offers, rewards,
+          new ServerRecord.Capacity(config.maxServices(), config.maxMemoryMb()), seq, false, null).signedBy(key);
+      registry.submit(record);
+      LOG.info("published server record seq={} offers={} rewards={}", seq, offers.size(), rewards.size());
+    }
+  }
+
+  private JsonNode submitRecord(JsonNode params) throws Exception {
+    JsonNode module = params.get("module");
+    SignedRecord record = SignedRecord.fromJson(params.get("record"));
+    if (module != null && !module.isNull()) {
+      if (!(record instanceof dev.tandem.core.record.ServiceRecord service)) {
+        throw new IllegalArgumentException("module: only a service record carries a module");
+      }
+      byte[] bytes;
+      try {
+        bytes = java.util.Base64.getDecoder().decode(module.asText());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("module: not base64");
+      }
+      record.verifySignature(); // a module is only stored for a record that will be accepted
+      try {
+        ModuleStore.check(service.module(), bytes);
+      } catch (ModuleStore.ModuleMismatchException e) {
+        throw new dev.tandem.core.record.RecordException("module", e.getMessage());
+      }
+      modules.put(service.module(), bytes);
+    }
+    ObjectNode recordOnly = Json.object();
+    recordOnly.set("record", params.get("record"));
+    return registryRpc.submitRecord(recordOnly, "rpc");
+  }
+
+  private JsonNode changeOffers(JsonNode params, boolean add) throws IOException {
+    String id = serviceParam(params);
+    Set<String> offers = new LinkedHashSet<>(config.offers());
+    if (add) {
+      if (!offers.contains(id) && offers.size() >= config.maxServices()) {
+        throw new IllegalArgumentException("capacity: this node already offers " + offers.size()
+            + " services (--max-services " + config.maxServices() + ")");
+      }
+      offers.add(id);
+    } else {
+      offers.remove(id);
+    }
+    config = config.withOffers(offers);
+    config.save();
+    hosting.want(offers);
+    return status();
+  }
+
+  private JsonNode changeRewards(JsonNode params) throws IOException {
+    String id = serviceParam(params);
+    boolean remove = params.path("remove").asBoolean(false);
+    Set<String> rewards = new LinkedHashSet<>(config.rewards());
+    if (remove) {
+      rewards.remove(id);
+    } else {
+      rewards.add(id);
+    }
+    config = config.withRewards(rewards);
+    config.save();
+    publish();
+    return status();
+  }
+
+  private static String serviceParam(JsonNode params) {
+    String id = params.path("service").asText("");
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("service: a service id is required");
+    }
+    return dev.tandem.core.cid.Cid.parse(id).toString();
+  }
+
+  private ObjectNode status() {
+    ObjectNode s = Json.object();
+    s.put("key", key.publicKey().toString());
+    s.put("url", url.toString());
+    s.put("version", VERSION);
+    s.put("uptimeMs", System.currentTimeMillis() - startedAt);
+    if (config.fault() != Fault.NONE) {
+      s.put("fault", config.fault().name().toLowerCase());
+    }
+    ArrayNode offers = s.putArray("offers");
+    hosting.readyIds().forEach(offers::add);
+    ObjectNode pending = s.putObject("pending");
+    hosting.states().forEach((id, st) -> {
+      switch (st) {
+        case Hosting.State.Waiting w -> pending.put(id, "waiting: " + w.why());
+        case Hosting.State.Failed f -> pending.put(id, "failed: " + f.why());
+        case Hosting.State.Ready r -> { }
+      }
+    });
+    ArrayNode rewards = s.putArray("rewards");
+    new TreeSet<>(config.rewards()).forEach(rewards::add);
+    ObjectNode reg = s.putObject("registry");
+    reg.put("services", registry.services().size());
+    reg.put("servers", registry.servers().size());
+    ArrayNode peers = s.putArray("peers");
+    config.peers().forEach(p -> peers.add(p.toString()));
+    return s;
+  }
+
+  private byte[] health() {
+    return ("{\"status\":\"ok\",\"key\":\"" + key.publicKey() + "\"}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private byte[] dashboard() {
+    return ("<!doctype html><title>Tandem node</title><h1>Tandem node " + key.publicKey() + "</h1>")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Stops accepting calls, lets running calls finish (up to 5 s), then closes everything. */
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("HTTP server did not stop cleanly", e);
+    }
+    gossip.close();
+    hosting.close();
+    sandbox.close();
+    registry.close();
+    LOG.info("node {} stopped", key.publicKey());
+  }
+}

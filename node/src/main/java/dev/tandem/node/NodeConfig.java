@@ -1,0 +1,204 @@
+package dev.tandem.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How a node runs. Settings come from {@code node.json} in the data dir and from command-line flags (flags win);
+ * the node writes the merged settings back, so offers and rewards changed at run time survive a restart.
+ */
+public record NodeConfig(
+    Path dataDir,
+    String host,
+    int port,
+    URI publicUrl,
+    List<URI> peers,
+    Set<String> offers,
+    Set<String> rewards,
+    Optional<Path> adminTokenFile,
+    int maxServices,
+    int maxMemoryMb,
+    int maxConcurrentCallsPerService,
+    int maxBodyBytes,
+    int maxBatch,
+    Duration gossipInterval,
+    Fault fault) {
+
+  public static final String FILE = "node.json";
+
+  /** A fault a node may be told to inject, for tests and the demo only. */
+  public enum Fault {
+    NONE, LIE, SLOW, CRASH, GARBAGE
+  }
+
+  public NodeConfig {
+    peers = List.copyOf(peers);
+    offers = Set.copyOf(new LinkedHashSet<>(offers));
+    rewards = Set.copyOf(new LinkedHashSet<>(rewards));
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    if (maxServices < 0) {
+      throw new IllegalArgumentException("max-services must be >= 0");
+    }
+  }
+
+  public static Builder builder(Path dataDir) {
+    return new Builder(dataDir);
+  }
+
+  /** The URL others reach this node at: --public-url, or http://host:port. */
+  public URI url(int boundPort) {
+    if (publicUrl != null) {
+      return publicUrl;
+    }
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return URI.create("http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : h) + ":" + boundPort);
+  }
+
+  public InetSocketAddress listenAddress() {
+    return new InetSocketAddress(host, port);
+  }
+
+  public NodeConfig withOffers(Set<String> newOffers) {
+    return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
+        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault);
+  }
+
+  public NodeConfig withRewards(Set<String> newRewards) {
+    return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
+        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault);
+  }
+
+  /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
+  public void save() throws IOException {
+    ObjectNode json = Json.object();
+    json.put("listen", host + ":" + port);
+    if (publicUrl != null) {
+      json.put("publicUrl", publicUrl.toString());
+    }
+    ArrayNode p = json.putArray("peers");
+    peers.forEach(u -> p.add(u.toString()));
+    ArrayNode o = json.putArray("offers");
+    offers.stream().sorted().forEach(o::add);
+    ArrayNode r = json.putArray("rewards");
+    rewards.stream().sorted().forEach(r::add);
+    adminTokenFile.ifPresent(f -> json.put("adminTokenFile", f.toString()));
+    json.put("maxServices", maxServices);
+    json.put("maxMemoryMb", maxMemoryMb);
+    json.put("maxConcurrentCallsPerService", maxConcurrentCallsPerService);
+    json.put("maxBodyBytes", maxBodyBytes);
+    json.put("maxBatch", maxBatch);
+    json.put("gossipIntervalMs", gossipInterval.toMillis());
+    Files.createDirectories(dataDir);
+    AtomicFiles.write(dataDir.resolve(FILE), (json.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Builder seeded from {@code node.json} when present; flags then override. */
+  public static final class Builder {
+    private final Path dataDir;
+    private String host = "127.0.0.1";
+    private int port = 7400;
+    private URI publicUrl;
+    private List<URI> peers = new ArrayList<>();
+    private Set<String> offers = new LinkedHashSet<>();
+    private Set<String> rewards = new LinkedHashSet<>();
+    private Path adminTokenFile;
+    private int maxServices = 16;
+    private int maxMemoryMb = 1024;
+    private int maxConcurrent = 64;
+    private int maxBodyBytes = 2 << 20;
+    private int maxBatch = 100;
+    private Duration gossipInterval = Duration.ofSeconds(2);
+    private Fault fault = Fault.NONE;
+
+    private Builder(Path dataDir) {
+      this.dataDir = dataDir;
+    }
+
+    /** Reads {@code node.json} from the data dir if it exists. */
+    public Builder loadFile() throws IOException {
+      Path file = dataDir.resolve(FILE);
+      if (!Files.exists(file)) {
+        return this;
+      }
+      JsonNode json;
+      try {
+        json = Json.parse(Files.readAllBytes(file));
+      } catch (JsonFormatException e) {
+        throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage());
+      }
+      if (json.has("listen")) {
+        listen(json.get("listen").asText());
+      }
+      if (json.has("publicUrl")) {
+        publicUrl = URI.create(json.get("publicUrl").asText());
+      }
+      json.path("peers").forEach(n -> peers.add(URI.create(n.asText())));
+      json.path("offers").forEach(n -> offers.add(n.asText()));
+      json.path("rewards").forEach(n -> rewards.add(n.asText()));
+      if (json.has("adminTokenFile")) {
+        adminTokenFile = Path.of(json.get("adminTokenFile").asText());
+      }
+      maxServices = json.path("maxServices").asInt(maxServices);
+      maxMemoryMb = json.path("maxMemoryMb").asInt(maxMemoryMb);
+      maxConcurrent = json.path("maxConcurrentCallsPerService").asInt(maxConcurrent);
+      maxBodyBytes = json.path("maxBodyBytes").asInt(maxBodyBytes);
+      maxBatch = json.path("maxBatch").asInt(maxBatch);
+      gossipInterval = Duration.ofMillis(json.path("gossipIntervalMs").asLong(gossipInterval.toMillis()));
+      return this;
+    }
+
+    /** {@code HOST:PORT}, {@code [V6]:PORT} or {@code PORT}. */
+    public Builder listen(String hostPort) {
+      String s = hostPort.trim();
+      int colon = s.lastIndexOf(':');
+      try {
+        if (colon < 0) {
+          port = Integer.parseInt(s);
+        } else {
+          String h = s.substring(0, colon);
+          host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+          port = Integer.parseInt(s.substring(colon + 1));
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + hostPort + "'");
+      }
+      return this;
+    }
+
+    public Builder publicUrl(URI v) { publicUrl = v; return this; }
+    public Builder addPeers(List<URI> v) { v.forEach(u -> { if (!peers.contains(u)) peers.add(u); }); return this; }
+    public Builder addOffers(List<String> v) { offers.addAll(v); return this; }
+    public Builder addRewards(List<String> v) { rewards.addAll(v); return this; }
+    public Builder adminTokenFile(Path v) { adminTokenFile = v; return this; }
+    public Builder maxServices(int v) { maxServices = v; return this; }
+    public Builder maxMemoryMb(int v) { maxMemoryMb = v; return this; }
+    public Builder maxConcurrentCallsPerService(int v) { maxConcurrent = v; return this; }
+    public Builder maxBodyBytes(int v) { maxBodyBytes = v; return this; }
+    public Builder maxBatch(int v) { maxBatch = v; return this; }
+    public Builder gossipInterval(Duration v) { gossipInterval = v; return this; }
+    public Builder fault(Fault v) { fault = v; return this; }
+
+    public NodeConfig build() {
+      return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
+          Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
+          gossipInterval, fault);
+    }
+  }
+}

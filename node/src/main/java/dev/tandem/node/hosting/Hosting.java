@@ -1,0 +1,168 @@
+package dev.tandem.node.hosting;
+
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.node.modules.ModuleFetcher;
+import dev.tandem.registry.Registry;
+import dev.tandem.sandbox.Abi;
+import dev.tandem.sandbox.ModuleRejectedException;
+import dev.tandem.sandbox.Sandbox;
+import dev.tandem.sandbox.ServiceModule;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the services a node is told to offer into services it can run: finds each record, fetches the module (hash
+ * checked), validates and compiles it, and only then marks it ready. Only ready services are advertised, so the node
+ * never offers what it cannot run. Preparation runs in the background and is retried when the registry changes.
+ */
+public final class Hosting implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Hosting.class);
+
+  /** Where a wanted service stands. */
+  public sealed interface State {
+    record Waiting(String why) implements State {}
+    record Ready(HostedService service) implements State {}
+    record Failed(String why) implements State {}
+  }
+
+  private final Registry registry;
+  private final Sandbox sandbox;
+  private final ModuleFetcher fetcher;
+  private final Supplier<List<URI>> sources;
+  private final int maxConcurrent;
+  private final Map<String, State> states = new ConcurrentHashMap<>();
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "tandem-hosting");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile Set<String> wanted = Set.of();
+  private volatile Runnable onChange = () -> {};
+
+  /**
+   * @param sources the node base URLs to fetch modules from besides a service's home and its other servers
+   */
+  public Hosting(Registry registry, Sandbox sandbox, ModuleFetcher fetcher, Supplier<List<URI>> sources,
+      int maxConcurrent) {
+    this.registry = registry;
+    this.sandbox = sandbox;
+    this.fetcher = fetcher;
+    this.sources = sources;
+    this.maxConcurrent = maxConcurrent;
+  }
+
+  /** Called (on the hosting thread) whenever the set of ready services changes. */
+  public void onChange(Runnable listener) {
+    this.onChange = listener;
+  }
+
+  /** Sets what the node should offer and starts preparing what is not ready. */
+  public synchronized void want(Set<String> serviceIds) {
+    wanted = Set.copyOf(serviceIds);
+    boolean dropped = states.keySet().removeIf(id -> !wanted.contains(id));
+    for (String id : wanted) {
+      states.putIfAbsent(id, new State.Waiting("queued"));
+    }
+    if (dropped) {
+      worker.execute(() -> onChange.run());
+    }
+    retry();
+  }
+
+  /** Tries again every service that is not ready (e.g. after a record arrived by gossip). */
+  public void retry() {
+    for (String id : wanted) {
+      if (!(states.get(id) instanceof State.Ready) && inFlight.add(id)) {
+        worker.execute(() -> {
+          try {
+            prepare(id);
+          } finally {
+            inFlight.remove(id);
+          }
+        });
+      }
+    }
+  }
+
+  public Set<String> wanted() {
+    return wanted;
+  }
+
+  /** The service if it is ready to run here. */
+  public Optional<HostedService> ready(String serviceId) {
+    return states.get(serviceId) instanceof State.Ready r ? Optional.of(r.service()) : Optional.empty();
+  }
+
+  /** Ids of the services ready to run, sorted. */
+  public List<String> readyIds() {
+    return states.entrySet().stream().filter(e -> e.getValue() instanceof State.Ready).map(Map.Entry::getKey)
+        .sorted().toList();
+  }
+
+  /** Every wanted service and where it stands, sorted by id. */
+  public Map<String, State> states() {
+    return new TreeMap<>(states);
+  }
+
+  private void prepare(String id) {
+    if (!wanted.contains(id)) {
+      return;
+    }
+    Optional<ServiceRecord> record = registry.service(id);
+    if (record.isEmpty()) {
+      states.put(id, new State.Waiting("service record not known yet"));
+      return;
+    }
+    ServiceRecord rec = record.get();
+    try {
+      Cid cid = rec.module();
+      byte[] wasm = fetcher.fetch(cid, fetchSources(rec));
+      ServiceModule module = sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
+      if (!wanted.contains(id)) {
+        return;
+      }
+      states.put(id, new State.Ready(HostedService.of(id, rec, module, maxConcurrent)));
+      LOG.info("service {} ({}) ready: module {} ({} bytes)", rec.name(), id, cid, wasm.length);
+      onChange.run();
+    } catch (ModuleRejectedException e) {
+      states.put(id, new State.Failed("module rejected: " + e.getMessage()));
+      LOG.warn("service {} ({}) cannot be offered: module rejected: {}", rec.name(), id, e.getMessage());
+    } catch (Exception e) {
+      states.put(id, new State.Waiting("module not fetched: " + e.getMessage()));
+      LOG.info("service {} ({}) waiting: {}", rec.name(), id, e.getMessage());
+    }
+  }
+
+  /** The service's home, the servers offering it, then every other known source; no duplicates. */
+  private List<URI> fetchSources(ServiceRecord rec) {
+    Set<URI> out = new LinkedHashSet<>();
+    if (rec.home() != null) {
+      out.add(rec.home());
+    }
+    for (ServerRecord s : registry.serversOffering(rec.serviceId())) {
+      out.add(s.url());
+    }
+    out.addAll(sources.get());
+    return new ArrayList<>(out);
+  }
+
+  @Override
+  public void close() {
+    worker.shutdownNow();
+  }
+}

@@ -1,0 +1,166 @@
+package dev.tandem.node.http;
+
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.wire.RpcErrors;
+import dev.tandem.node.modules.ModuleStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's HTTP routes (DESIGN §5). Every answer is JSON, Prometheus text, raw module bytes or the dashboard;
+ * failures are JSON-RPC errors, never a stack trace.
+ */
+public final class HttpApi extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final String JSON = "application/json";
+
+  private final ServiceEndpoint services;
+  private final NodeRpc rpc;
+  private final ModuleStore modules;
+  private final Supplier<String> metrics;
+  private final Supplier<byte[]> health;
+  private final Supplier<byte[]> dashboard;
+  private final int maxBodyBytes;
+
+  public HttpApi(ServiceEndpoint services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
+      Supplier<byte[]> health, Supplier<byte[]> dashboard, int maxBodyBytes) {
+    this.services = services;
+    this.rpc = rpc;
+    this.modules = modules;
+    this.metrics = metrics;
+    this.health = health;
+    this.dashboard = dashboard;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    try {
+      route(request, response, callback);
+    } catch (Throwable t) {
+      LOG.warn("request {} {} failed", request.getMethod(), Request.getPathInContext(request), t);
+      send(response, callback, 500, JSON, Envelope.error(null, RpcErrors.SERVER_ERROR, "internal error"));
+    }
+    return true;
+  }
+
+  private void route(Request request, Response response, Callback callback) throws IOException {
+    String path = Request.getPathInContext(request);
+    String method = request.getMethod();
+    if (path.startsWith("/services/")) {
+      if (!"POST".equals(method)) {
+        notAllowed(response, callback, "POST");
+        return;
+      }
+      Optional<byte[]> body = body(request, response, callback);
+      if (body.isEmpty()) {
+        return;
+      }
+      byte[] answer = services.handle(path.substring("/services/".length()), body.get());
+      sendJson(response, callback, 200, answer);
+    } else if (path.equals("/rpc")) {
+      if (!"POST".equals(method)) {
+        notAllowed(response, callback, "POST");
+        return;
+      }
+      Optional<byte[]> body = body(request, response, callback);
+      if (body.isEmpty()) {
+        return;
+      }
+      NodeRpc.Answer answer = rpc.handle(body.get(), request.getHeaders().get(HttpHeader.AUTHORIZATION));
+      sendJson(response, callback, answer.status(), answer.body());
+    } else if (path.startsWith("/ipfs/") && isGet(method)) {
+      serveModule(path.substring("/ipfs/".length()), response, callback);
+    } else if (path.equals("/health") && isGet(method)) {
+      send(response, callback, 200, JSON, health.get());
+    } else if (path.equals("/metrics") && isGet(method)) {
+      send(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8",
+          metrics.get().getBytes(StandardCharsets.UTF_8));
+    } else if ((path.equals("/") || path.equals("/index.html")) && isGet(method)) {
+      send(response, callback, 200, "text/html; charset=utf-8", dashboard.get());
+    } else {
+      send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.METHOD_NOT_FOUND, "no route " + path));
+    }
+  }
+
+  private static boolean isGet(String method) {
+    return "GET".equals(method) || "HEAD".equals(method);
+  }
+
+  private void serveModule(String cidText, Response response, Callback callback) throws IOException {
+    Cid cid;
+    try {
+      cid = Cid.parse(cidText);
+    } catch (IllegalArgumentException e) {
+      // Also what a path like ../../etc/passwd gets: only parsed CIDs ever name a file.
+      send(response, callback, 400, JSON, Envelope.error(null, RpcErrors.INVALID_PARAMS, e.getMessage()));
+      return;
+    }
+    Optional<byte[]> bytes = modules.get(cid);
+    if (bytes.isEmpty()) {
+      send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.MODULE_UNAVAILABLE,
+          "module " + cid + " is not stored here"));
+      return;
+    }
+    response.getHeaders().put("Cache-Control", "public, max-age=29030400, immutable");
+    response.getHeaders().put("Etag", "\"" + cid + "\"");
+    send(response, callback, 200, cid.isRaw() ? "application/vnd.ipld.raw" : "application/octet-stream",
+        bytes.get());
+  }
+
+  /** Reads the body up to the limit; answers 413 and returns empty when it is larger. */
+  private Optional<byte[]> body(Request request, Response response, Callback callback) throws IOException {
+    long declared = request.getLength();
+    if (declared > maxBodyBytes) {
+      tooLarge(response, callback, declared);
+      return Optional.empty();
+    }
+    byte[] bytes;
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      bytes = in.readNBytes(maxBodyBytes + 1);
+    }
+    if (bytes.length > maxBodyBytes) {
+      tooLarge(response, callback, -1);
+      return Optional.empty();
+    }
+    return Optional.of(bytes);
+  }
+
+  private void tooLarge(Response response, Callback callback, long declared) {
+    send(response, callback, 413, JSON, Envelope.error(null, RpcErrors.TOO_LARGE, "request body "
+        + (declared > 0 ? "of " + declared + " bytes " : "") + "exceeds the limit of " + maxBodyBytes + " bytes"));
+  }
+
+  private static void notAllowed(Response response, Callback callback, String allow) {
+    response.getHeaders().put(HttpHeader.ALLOW, allow);
+    send(response, callback, 405, JSON, Envelope.error(null, RpcErrors.INVALID_REQUEST, "use " + allow));
+  }
+
+  private static void sendJson(Response response, Callback callback, int status, byte[] body) {
+    if (body.length == 0) {
+      response.setStatus(204); // only notifications: JSON-RPC says nothing is returned
+      callback.succeeded();
+      return;
+    }
+    send(response, callback, status, JSON, body);
+  }
+
+  private static void send(Response response, Callback callback, int status, String type, byte[] body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
+  }
+}

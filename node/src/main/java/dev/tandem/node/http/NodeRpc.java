@@ -1,0 +1,112 @@
+package dev.tandem.node.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.RpcErrors;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /rpc}: the node's own JSON-RPC methods. Public methods answer anyone; admin methods need the bearer
+ * token (without it the whole HTTP answer is 401).
+ */
+public final class NodeRpc {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeRpc.class);
+
+  /** One method: params in, result out; throws {@link JsonRpc.Failure} or IllegalArgumentException. */
+  @FunctionalInterface
+  public interface Method {
+    JsonNode call(JsonNode params) throws Exception;
+  }
+
+  /** An answer and its HTTP status. */
+  public record Answer(int status, byte[] body) {}
+
+  private final Map<String, Method> publicMethods = new TreeMap<>();
+  private final Map<String, Method> adminMethods = new TreeMap<>();
+  private final byte[] adminToken;
+  private final int maxBatch;
+
+  public NodeRpc(String adminToken, int maxBatch) {
+    this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+    this.maxBatch = maxBatch;
+  }
+
+  public NodeRpc method(String name, Method m) {
+    publicMethods.put(name, m);
+    return this;
+  }
+
+  public NodeRpc admin(String name, Method m) {
+    adminMethods.put(name, m);
+    return this;
+  }
+
+  public Set<String> methods() {
+    Set<String> all = new java.util.TreeSet<>(publicMethods.keySet());
+    all.addAll(adminMethods.keySet());
+    return all;
+  }
+
+  public Answer handle(byte[] body, String authorization) {
+    Envelope.Parsed parsed = Envelope.parse(body, maxBatch);
+    if (parsed.error() != null) {
+      return new Answer(200, parsed.error());
+    }
+    boolean authorized = authorized(authorization);
+    List<byte[]> answers = new ArrayList<>();
+    for (Envelope.Item item : parsed.items()) {
+      if (item.error() != null) {
+        answers.add(item.error());
+        continue;
+      }
+      Method m = publicMethods.get(item.method());
+      if (m == null && adminMethods.containsKey(item.method())) {
+        if (!authorized) {
+          return new Answer(401, Envelope.error(item.id(), RpcErrors.UNAUTHORIZED,
+              "unauthorized: " + item.method() + " needs the admin bearer token"));
+        }
+        m = adminMethods.get(item.method());
+      }
+      byte[] answer;
+      if (m == null) {
+        answer = Envelope.error(item.id(), RpcErrors.METHOD_NOT_FOUND, "method not found: " + item.method());
+      } else {
+        answer = invoke(m, item);
+      }
+      answers.add(item.notification() ? null : answer);
+    }
+    return new Answer(200, Envelope.join(answers, parsed.batch()));
+  }
+
+  private static byte[] invoke(Method m, Envelope.Item item) {
+    try {
+      JsonNode result = m.call(item.params() == null ? dev.tandem.core.json.Json.object() : item.params());
+      return JsonRpc.result(item.id(), result).toString().getBytes(StandardCharsets.UTF_8);
+    } catch (JsonRpc.Failure f) {
+      return Envelope.error(item.id(), f.code(), f.getMessage());
+    } catch (dev.tandem.core.record.RecordException e) {
+      return Envelope.error(item.id(), RpcErrors.REJECTED, "rejected: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return Envelope.error(item.id(), RpcErrors.INVALID_PARAMS, "invalid params: " + e.getMessage());
+    } catch (Exception e) {
+      LOG.warn("{} failed", item.method(), e);
+      return Envelope.error(item.id(), RpcErrors.SERVER_ERROR, "internal error in " + item.method());
+    }
+  }
+
+  private boolean authorized(String authorization) {
+    if (authorization == null || !authorization.startsWith("Bearer ")) {
+      return false;
+    }
+    byte[] given = authorization.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
+    return MessageDigest.isEqual(given, adminToken); // constant time
+  }
+}

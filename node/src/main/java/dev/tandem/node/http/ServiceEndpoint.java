@@ -1,0 +1,127 @@
+package dev.tandem.node.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.core.crypto.Hashes;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.wire.Attestation;
+import dev.tandem.core.wire.RpcErrors;
+import dev.tandem.core.wire.ServiceCall;
+import dev.tandem.node.NodeConfig.Fault;
+import dev.tandem.node.NodeMetrics;
+import dev.tandem.node.hosting.HostedService;
+import dev.tandem.node.hosting.Hosting;
+import dev.tandem.sandbox.Outcome;
+import dev.tandem.sandbox.Sandbox;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /services/{serviceId}}: runs each JSON-RPC request in the sandbox and answers with the JSON-RPC response
+ * plus a {@code tandem} attestation signed by this node. Deterministic outcomes (results, service errors, traps) are
+ * attested; non-deterministic ones (overload, timeout, module missing) are plain errors in -32000…-32009.
+ */
+public final class ServiceEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceEndpoint.class);
+  private final Hosting hosting;
+  private final Sandbox sandbox;
+  private final KeyPair key;
+  private final NodeMetrics metrics;
+  private final int maxBatch;
+  private final Fault fault;
+
+  public ServiceEndpoint(Hosting hosting, Sandbox sandbox, KeyPair key, NodeMetrics metrics, int maxBatch,
+      Fault fault) {
+    this.hosting = hosting;
+    this.sandbox = sandbox;
+    this.key = key;
+    this.metrics = metrics;
+    this.maxBatch = maxBatch;
+    this.fault = fault;
+  }
+
+  /** Answers a body; an empty array means "no content" (only notifications). */
+  public byte[] handle(String serviceId, byte[] body) {
+    Envelope.Parsed parsed = Envelope.parse(body, maxBatch);
+    if (parsed.error() != null) {
+      return parsed.error();
+    }
+    Optional<HostedService> hosted = hosting.ready(serviceId);
+    List<byte[]> answers = new ArrayList<>(parsed.items().size());
+    for (Envelope.Item item : parsed.items()) {
+      if (item.error() != null) {
+        answers.add(item.error());
+      } else if (hosted.isEmpty()) {
+        answers.add(Envelope.error(item.id(), hosting.wanted().contains(serviceId) ? RpcErrors.MODULE_UNAVAILABLE
+            : RpcErrors.UNKNOWN_SERVICE, hosting.wanted().contains(serviceId)
+            ? "service " + serviceId + " is not ready on this node yet"
+            : "service " + serviceId + " is not offered by this node"));
+      } else {
+        byte[] answer = call(hosted.get(), item);
+        answers.add(item.notification() ? null : answer);
+      }
+    }
+    return Envelope.join(answers, parsed.batch());
+  }
+
+  private byte[] call(HostedService service, Envelope.Item item) {
+    long start = System.nanoTime();
+    ServiceCall call;
+    try {
+      call = ServiceCall.of(item.method(), item.params());
+    } catch (JsonFormatException e) {
+      return Envelope.error(item.id(), RpcErrors.INVALID_PARAMS, "invalid params: " + e.getMessage());
+    }
+    if (!service.permits().tryAcquire()) {
+      metrics.call(service.id(), "overloaded", 0, System.nanoTime() - start);
+      return Envelope.error(item.id(), RpcErrors.OVERLOADED, "overloaded: too many concurrent calls of "
+          + service.id() + "; try another node");
+    }
+    Outcome outcome;
+    try {
+      outcome = sandbox.call(service.module(), call.canonical(), service.limits());
+    } finally {
+      service.permits().release();
+    }
+    long nanos = System.nanoTime() - start;
+    metrics.call(service.id(), outcome.label(), outcome.fuel(), nanos);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("call service={} method={} outcome={} fuel={} micros={}", service.id(), item.method(),
+          outcome.label(), outcome.fuel(), nanos / 1000);
+    }
+    if (outcome instanceof Outcome.Deterministic det) {
+      byte[] response = det.responseJson();
+      if (fault == Fault.LIE) {
+        response = Lies.twist(response);
+      }
+      String responseHash = Hashes.sha256Hex(response);
+      Attestation att = Attestation.sign(key, service.id(), call.requestHash(), responseHash, outcome.fuel());
+      return envelope(item.id(), response, att);
+    }
+    Outcome.NonDeterministic nd = (Outcome.NonDeterministic) outcome;
+    return Envelope.error(item.id(), nd.reason().code(), nd.reason().message());
+  }
+
+  /** {@code {"jsonrpc":"2.0","id":…,<inner of response>,"tandem":{…}}}, assembled without re-parsing the result. */
+  private static byte[] envelope(JsonNode id, byte[] response, Attestation att) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(response.length + 400);
+    out.writeBytes("{\"jsonrpc\":\"2.0\",\"id\":".getBytes(StandardCharsets.UTF_8));
+    out.writeBytes(Envelope.idText(id).getBytes(StandardCharsets.UTF_8));
+    out.write(',');
+    out.write(response, 1, response.length - 2); // {"result":X} → "result":X
+    out.writeBytes(",\"tandem\":".getBytes(StandardCharsets.UTF_8));
+    out.writeBytes(att.toJson().toString().getBytes(StandardCharsets.UTF_8));
+    out.write('}');
+    return out.toByteArray();
+  }
+
+  static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+}

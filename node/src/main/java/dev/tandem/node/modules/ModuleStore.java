@@ -1,0 +1,80 @@
+package dev.tandem.node.modules;
+
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.cid.UnixFs;
+import dev.tandem.node.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Content-addressed module files under {@code DATA/modules/}, one file per CID. The hash is checked when a module is
+ * put and again on every read, so a corrupted or swapped file is never run or served. File names come only from
+ * parsed CIDs, so no request can reach a path outside the store.
+ */
+public final class ModuleStore {
+  /** Largest module accepted. */
+  public static final int MAX_MODULE_BYTES = 16 << 20;
+  private final Path dir;
+
+  public ModuleStore(Path dir) throws IOException {
+    this.dir = dir;
+    Files.createDirectories(dir);
+  }
+
+  /** Stores {@code bytes} under {@code cid} after checking that they hash to it. */
+  public void put(Cid cid, byte[] bytes) throws IOException {
+    check(cid, bytes);
+    Path file = path(cid);
+    if (!Files.exists(file)) {
+      AtomicFiles.write(file, bytes);
+    }
+  }
+
+  /** The module's bytes, checked against the CID; empty when absent. A file that fails the check is deleted. */
+  public Optional<byte[]> get(Cid cid) throws IOException {
+    Path file = path(cid);
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    try {
+      check(cid, bytes);
+    } catch (ModuleMismatchException e) {
+      Files.deleteIfExists(file); // corrupted on disk: forget it, it will be fetched again
+      return Optional.empty();
+    }
+    return Optional.of(bytes);
+  }
+
+  public boolean has(Cid cid) {
+    return Files.exists(path(cid));
+  }
+
+  private Path path(Cid cid) {
+    return dir.resolve(cid.toString()); // a CID's text is base32/base58: no '/', no '..'
+  }
+
+  /** Checks that {@code bytes} are what {@code cid} names: raw sha2-256, or Kubo's UnixFS DAG for dag-pb CIDs. */
+  public static void check(Cid cid, byte[] bytes) {
+    if (bytes.length > MAX_MODULE_BYTES) {
+      throw new ModuleMismatchException("module " + cid + " is " + bytes.length + " bytes, the limit is "
+          + MAX_MODULE_BYTES);
+    }
+    Cid actual = cid.isRaw() ? Cid.rawSha256(bytes) : UnixFs.kuboCid(bytes, cid.version());
+    if (!actual.equals(cid)) {
+      throw new ModuleMismatchException("module bytes hash to " + actual + ", not to " + cid);
+    }
+  }
+
+  /** The bytes do not match the CID they were offered under. */
+  public static final class ModuleMismatchException extends IllegalArgumentException {
+    public ModuleMismatchException(String message) {
+      super(message);
+    }
+  }
+}

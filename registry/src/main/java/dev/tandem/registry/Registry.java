@@ -1,0 +1,93 @@
+package dev.tandem.registry;
+
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.record.SignedRecord;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The registry of signed records: services and servers. Implementations only store and order records; every record
+ * is validated (fields, signature, seq) before it is stored, so a reader never sees a forged or stale one.
+ *
+ * <p>The embedded implementation keeps records in SQLite and spreads them by gossip; another keeps them on an EVM
+ * chain. Both behave the same through this interface.
+ */
+public interface Registry extends AutoCloseable {
+
+  /**
+   * Validates and stores a record.
+   *
+   * @return {@link Submitted#STORED} when new, {@link Submitted#ALREADY_KNOWN} when the identical record is stored
+   * @throws RecordException naming the field when the record is invalid, wrongly signed, or older than the stored one
+   *     (a ServerRecord whose {@code seq} is not higher than the stored record's for the same key)
+   */
+  Submitted submit(SignedRecord record);
+
+  /**
+   * Like {@link #submit(SignedRecord)}, naming where the record came from (a peer's URL, {@code "rpc"},
+   * {@code "local"}) so the registry's log can say so. The origin is informational only: it changes no rule.
+   */
+  default Submitted submit(SignedRecord record, String origin) {
+    return submit(record);
+  }
+
+  /** The service with this id. */
+  Optional<ServiceRecord> service(String serviceId);
+
+  /** Every service, ordered by name then id. */
+  List<ServiceRecord> services();
+
+  /** The current (highest seq) record of the server with this key, retired or not. */
+  Optional<ServerRecord> server(PublicKey key);
+
+  /** The current record of every server that is not retired, ordered by key. */
+  List<ServerRecord> servers();
+
+  /** The current, non-retired servers whose record offers {@code serviceId}. */
+  default List<ServerRecord> serversOffering(String serviceId) {
+    return servers().stream().filter(s -> s.offers().contains(serviceId)).toList();
+  }
+
+  /**
+   * Services whose id or name is {@code nameOrId}: at most one for an id; for a name, possibly several (different
+   * owners or versions), newest first.
+   */
+  default List<ServiceRecord> resolve(String nameOrId) {
+    Optional<ServiceRecord> byId = service(nameOrId);
+    if (byId.isPresent()) {
+      return List.of(byId.get());
+    }
+    return services().stream().filter(s -> s.name().equals(nameOrId))
+        .sorted((a, b) -> Long.compare(b.createdAt(), a.createdAt())).toList();
+  }
+
+  /**
+   * Records in the order this registry stored them, after {@code cursor} (0 = from the start), at most
+   * {@code limit}. Gossip pulls with this; {@link Page#next()} is the cursor for the following call.
+   *
+   * <p>Cursors only grow, and a record superseded by a newer one (a ServerRecord with a higher seq) may leave the log:
+   * the newer one comes later, so a reader that follows the cursors still ends with the current records. When
+   * {@code cursor} lies beyond the end of the log (the log was reset, or the cursor came from another registry),
+   * {@code next} is the end of the log, lower than {@code cursor}: the caller should start again from 0.
+   */
+  Page since(long cursor, int limit);
+
+  /** Called after each newly stored record, on the storing thread. */
+  void onStored(Consumer<SignedRecord> listener);
+
+  /** What {@link #submit} did. */
+  enum Submitted {
+    STORED,
+    ALREADY_KNOWN
+  }
+
+  /** A page of records and the cursor after them. */
+  record Page(List<SignedRecord> records, long next, boolean more) {}
+
+  @Override
+  void close();
+}

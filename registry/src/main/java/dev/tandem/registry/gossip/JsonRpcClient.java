@@ -1,0 +1,179 @@
+package dev.tandem.registry.gossip;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A minimal JSON-RPC 2.0 client over HTTP/1.1 for node-to-node calls. Every call is bounded: a connect timeout, an
+ * overall deadline that covers reading the body too (a peer that trickles bytes cannot hold a gossip worker), and a
+ * cap on the response size.
+ */
+final class JsonRpcClient implements AutoCloseable {
+  /** The largest response read: a full page of maximum-size records with room to spare. */
+  static final int MAX_RESPONSE_BYTES = 80 << 20;
+
+  private final HttpClient http;
+  private final Duration requestTimeout;
+  private final AtomicLong ids = new AtomicLong();
+
+  JsonRpcClient(Duration connectTimeout, Duration requestTimeout) {
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+    this.requestTimeout = requestTimeout;
+  }
+
+  /** The peer answered with a JSON-RPC error: it was reached, and refused the call. */
+  static final class RpcError extends Exception {
+    final int code;
+
+    RpcError(int code, String message) {
+      super(message + " (" + code + ")");
+      this.code = code;
+    }
+  }
+
+  /**
+   * Calls {@code method} at {@code endpoint} and returns the {@code result}.
+   *
+   * @throws RpcError when the peer answered with a JSON-RPC error
+   * @throws IOException when the peer could not be reached in time or did not answer with JSON-RPC
+   */
+  JsonNode call(URI endpoint, String method, JsonNode params) throws IOException, RpcError, InterruptedException {
+    long id = ids.incrementAndGet();
+    ObjectNode body = Json.object();
+    body.put("jsonrpc", "2.0");
+    body.put("id", id);
+    body.put("method", method);
+    body.set("params", params);
+    HttpRequest request = HttpRequest.newBuilder(endpoint)
+        .timeout(requestTimeout)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(body)))
+        .build();
+    CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request, info -> new Limited(info));
+    HttpResponse<byte[]> response;
+    try {
+      response = pending.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      throw new IOException("no complete answer within " + requestTimeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      pending.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause);
+    }
+    if (response.statusCode() != 200) {
+      throw new IOException("HTTP " + response.statusCode() + " from " + endpoint);
+    }
+    JsonNode answer;
+    try {
+      answer = Json.parse(response.body());
+    } catch (JsonFormatException e) {
+      throw new IOException("the answer is not JSON: " + e.getMessage());
+    }
+    if (!answer.isObject() || !"2.0".equals(answer.path("jsonrpc").asText())) {
+      throw new IOException("the answer is not a JSON-RPC 2.0 response");
+    }
+    if (!answer.path("id").isIntegralNumber() || answer.path("id").asLong() != id) {
+      throw new IOException("the answer has id " + answer.path("id") + ", the request " + id);
+    }
+    JsonNode error = answer.get("error");
+    if (error != null && !error.isNull()) {
+      throw new RpcError(error.path("code").asInt(0), error.path("message").asText("(no message)"));
+    }
+    JsonNode result = answer.get("result");
+    if (result == null) {
+      throw new IOException("the answer has neither result nor error");
+    }
+    return result;
+  }
+
+  @Override
+  public void close() {
+    http.shutdownNow();
+  }
+
+  /** Collects a body of at most {@link #MAX_RESPONSE_BYTES}, failing (and cancelling the download) beyond. */
+  private static final class Limited implements HttpResponse.BodySubscriber<byte[]> {
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private Flow.Subscription subscription;
+
+    Limited(HttpResponse.ResponseInfo info) {
+      long declared = info.headers().firstValueAsLong("content-length").orElse(-1);
+      if (declared > MAX_RESPONSE_BYTES) {
+        body.completeExceptionally(tooLarge());
+      }
+    }
+
+    private static IOException tooLarge() {
+      return new IOException("the answer is larger than " + MAX_RESPONSE_BYTES + " bytes");
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (body.isDone()) {
+        s.cancel();
+      } else {
+        s.request(Long.MAX_VALUE);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      if (body.isDone()) {
+        return;
+      }
+      for (ByteBuffer b : items) {
+        if (out.size() + (long) b.remaining() > MAX_RESPONSE_BYTES) {
+          subscription.cancel();
+          body.completeExceptionally(tooLarge());
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        out.write(chunk, 0, chunk.length);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      body.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(out.toByteArray());
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package dev.tandem.registry.gossip;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.registry.Registry;
+import java.math.BigInteger;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The registry's two JSON-RPC methods, independent of any transport: the node's {@code POST /rpc} routes them here
+ * with the request's {@code params}, and sends back what {@link #handle} returns as the {@code result}.
+ *
+ * <ul>
+ *   <li>{@code tandem_records} {@code {"cursor": n, "limit": m}} (both optional: 0 and {@value #DEFAULT_LIMIT};
+ *       a limit above {@value #MAX_LIMIT} is lowered to it) → {@code {"records": [record…], "next": n,
+ *       "more": bool}}. Records come in the order this node stored them; call again with {@code next} while
+ *       {@code more}. A {@code next} lower than the cursor sent means the cursor belongs to an older life of this
+ *       node's log: start again from 0.
+ *   <li>{@code tandem_submitRecord} {@code {"record": {…}}} → {@code {"status": "stored" | "already_known",
+ *       "type": "service" | "server", "id": serviceId or server key}}.
+ * </ul>
+ *
+ * <p>Errors are exceptions for the caller to map to JSON-RPC errors: {@link RecordException} (an invalid, wrongly
+ * signed or stale record; its message names the field) and {@link IllegalArgumentException} (bad params, unknown
+ * method) are the client's fault, {@code -32602} ({@code -32601} for an unknown method, see {@link #handles}).
+ */
+public final class RegistryRpc {
+  public static final String RECORDS = "tandem_records";
+  public static final String SUBMIT_RECORD = "tandem_submitRecord";
+  public static final int DEFAULT_LIMIT = 256;
+  public static final int MAX_LIMIT = 1000;
+
+  private static final long MAX_CURSOR = (1L << 53) - 1; // what a JSON number carries exactly
+  private static final Set<String> METHODS = Set.of(RECORDS, SUBMIT_RECORD);
+
+  private final Registry registry;
+
+  public RegistryRpc(Registry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** The methods this handler answers. */
+  public static Set<String> methods() {
+    return METHODS;
+  }
+
+  /** Whether {@code method} is one of {@link #methods()}. */
+  public static boolean handles(String method) {
+    return METHODS.contains(method);
+  }
+
+  /**
+   * Answers one call.
+   *
+   * @param params the request's {@code params}; null or missing means none
+   * @return the {@code result}
+   * @throws RecordException for an invalid record
+   * @throws IllegalArgumentException for bad params or a method this handler does not answer
+   */
+  public JsonNode handle(String method, JsonNode params) {
+    return switch (method == null ? "" : method) {
+      case RECORDS -> records(params);
+      case SUBMIT_RECORD -> submitRecord(params, "rpc");
+      default -> throw new IllegalArgumentException("method " + method + " is not a registry method");
+    };
+  }
+
+  /** {@code tandem_records}. */
+  public ObjectNode records(JsonNode params) {
+    JsonNode p = paramsObject(params, Set.of("cursor", "limit"));
+    BigInteger cursor = integer(p, "cursor", 0, 0);
+    if (cursor.compareTo(BigInteger.valueOf(MAX_CURSOR)) > 0) {
+      throw new IllegalArgumentException("params.cursor must be at most " + MAX_CURSOR + ", got " + cursor);
+    }
+    // An over-large limit is lowered rather than refused: the caller pages on with next/more either way.
+    int limit = integer(p, "limit", DEFAULT_LIMIT, 1).min(BigInteger.valueOf(MAX_LIMIT)).intValueExact();
+    Registry.Page page = registry.since(cursor.longValueExact(), limit);
+    ObjectNode result = Json.object();
+    ArrayNode records = result.putArray("records");
+    page.records().forEach(r -> records.add(r.toJson()));
+    result.put("next", page.next());
+    result.put("more", page.more());
+    return result;
+  }
+
+  /**
+   * {@code tandem_submitRecord}; {@code origin} says where the call came from in the registry's log (a peer's
+   * address when the transport knows it).
+   */
+  public ObjectNode submitRecord(JsonNode params, String origin) {
+    JsonNode p = paramsObject(params, Set.of("record"));
+    JsonNode json = p.get("record");
+    if (json == null || json.isNull()) {
+      throw new IllegalArgumentException("params.record is required");
+    }
+    SignedRecord record = SignedRecord.fromJson(json);
+    Registry.Submitted submitted = registry.submit(record, origin);
+    ObjectNode result = Json.object();
+    result.put("status", submitted == Registry.Submitted.STORED ? "stored" : "already_known");
+    result.put("type", record.type());
+    result.put("id", switch (record) {
+      case ServiceRecord s -> s.serviceId();
+      case ServerRecord s -> s.key().toString();
+    });
+    return result;
+  }
+
+  private static JsonNode paramsObject(JsonNode params, Set<String> known) {
+    if (params == null || params.isNull() || params.isMissingNode()) {
+      return Json.object();
+    }
+    if (!params.isObject()) {
+      throw new IllegalArgumentException("params must be an object");
+    }
+    for (Iterator<String> it = params.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!known.contains(name)) {
+        throw new IllegalArgumentException("params." + name + " is not a parameter of this method (known: "
+            + String.join(", ", known.stream().sorted().toList()) + ")");
+      }
+    }
+    return params;
+  }
+
+  /** {@code params.name} as a whole number of at least {@code min}, {@code absent} when not given. */
+  private static BigInteger integer(JsonNode params, String name, long absent, long min) {
+    JsonNode v = params.get(name);
+    if (v == null || v.isNull()) {
+      return BigInteger.valueOf(absent);
+    }
+    if (!v.isIntegralNumber()) {
+      throw new IllegalArgumentException("params." + name + " must be an integer");
+    }
+    BigInteger value = v.bigIntegerValue();
+    if (value.compareTo(BigInteger.valueOf(min)) < 0) {
+      throw new IllegalArgumentException("params." + name + " must be " + min + " or more, got " + value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,531 @@
+package dev.tandem.registry.store;
+
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Jcs;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.registry.Registry;
+import dev.tandem.registry.gossip.PeerCursors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded registry: signed records in one SQLite file, validated before they are stored and served from memory.
+ *
+ * <p><b>Durability.</b> The file is in WAL mode with {@code synchronous=FULL}: when {@link #submit} returns
+ * {@link Submitted#STORED} the record's transaction has been fsynced, so it survives a crash or power loss from then
+ * on. A record is written in one transaction (the row, and for a ServerRecord the removal of the one it supersedes):
+ * it is stored entirely or not at all.
+ *
+ * <p><b>Reads</b> come from an immutable {@link Snapshot} of the current records, rebuilt lazily by the first reader
+ * after a change, so {@link #service} and {@link #serversOffering} take no lock and touch no disk. The in-memory
+ * copy assumes this object is the only writer of the file: open one {@code SqliteRegistry} per file.
+ *
+ * <p><b>Order.</b> Each stored record gets the next {@code seq_no} (the gossip cursor, see {@link #since}). A
+ * ServerRecord that is superseded leaves the table; its successor has a higher {@code seq_no}, so cursors stay
+ * monotonic and a reader following them ends with the current records.
+ *
+ * <p>Thread-safe: one connection, writes and log reads serialized by a lock; validation (parsing, signature checks)
+ * runs before the lock is taken.
+ */
+public final class SqliteRegistry implements Registry {
+  /** Most records {@link #since} returns at once. */
+  public static final int MAX_PAGE = 1000;
+  /** A page stops growing at about this many bytes of record JSON (always at least one record). */
+  static final int MAX_PAGE_BYTES = 4 << 20;
+
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteRegistry.class);
+
+  private final String name;
+  private final Connection db;
+  private final ReentrantLock dbLock = new ReentrantLock();
+  private final PeerCursors cursors = new DbPeerCursors();
+  private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
+
+  /** The current records, as in the database. Written under both {@link #dbLock} and {@link #mapsLock}. */
+  private final Map<String, ServiceRecord> services = new HashMap<>();
+  private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
+  private final Object mapsLock = new Object();
+  /** What readers see; null after a change until the next reader rebuilds it. */
+  private volatile Snapshot snapshot = Snapshot.EMPTY;
+  private volatile boolean closed;
+
+  private SqliteRegistry(String name, Connection db) {
+    this.name = name;
+    this.db = db;
+  }
+
+  /**
+   * Opens (creating when needed) the registry database at {@code file}, migrating an older schema.
+   *
+   * @throws StorageException when the file cannot be opened or is not a registry database
+   * @throws IllegalStateException when the file was written by a newer release
+   */
+  public static SqliteRegistry open(Path file) {
+    Path abs = file.toAbsolutePath();
+    try {
+      if (abs.getParent() != null) {
+        Files.createDirectories(abs.getParent());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the directory of " + abs, e);
+    }
+    return connect(abs.toString(), "jdbc:sqlite:" + abs);
+  }
+
+  /** A registry that lives in memory only: for tests and simulations. */
+  public static SqliteRegistry inMemory() {
+    return connect(":memory:", "jdbc:sqlite::memory:");
+  }
+
+  private static SqliteRegistry connect(String name, String url) {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.setBusyTimeout(10_000);
+    // Take the write lock when the transaction starts rather than on its first write: no lock upgrade, so another
+    // connection to the file (an operator's sqlite3 shell) makes us wait instead of failing with SQLITE_BUSY.
+    config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    Connection db = null;
+    try {
+      db = config.createConnection(url);
+      if (!name.equals(":memory:")) {
+        String mode = pragma(db, "journal_mode");
+        if (!"wal".equalsIgnoreCase(mode)) {
+          LOG.warn("registry database {} is in journal mode {} instead of WAL (file system without shared memory?)",
+              name, mode);
+        }
+      }
+      int from = Schema.migrate(db);
+      if (from != 0 && from != Schema.CURRENT) {
+        LOG.info("registry database {} migrated from schema {} to {}", name, from, Schema.CURRENT);
+      }
+      SqliteRegistry registry = new SqliteRegistry(name, db);
+      registry.load();
+      return registry;
+    } catch (SQLException e) {
+      closeQuietly(db);
+      throw new StorageException("cannot open the registry database " + name + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(db);
+      throw e;
+    }
+  }
+
+  /** Reads every stored record into memory. A row that no longer parses is skipped with a warning, not fatal. */
+  private void load() throws SQLException {
+    int skipped = 0;
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT seq_no, type, id, json FROM records ORDER BY seq_no")) {
+      while (rs.next()) {
+        long seqNo = rs.getLong(1);
+        try {
+          SignedRecord record = SignedRecord.fromJson(Json.parse(rs.getBytes(4)));
+          String id = idOf(record);
+          if (!record.type().equals(rs.getString(2)) || !id.equals(rs.getString(3))) {
+            throw new RecordException("record", "does not match its row (" + rs.getString(2) + " "
+                + rs.getString(3) + ")");
+          }
+          switch (record) {
+            case ServiceRecord s -> services.put(id, s);
+            case ServerRecord s -> servers.put(s.key(), s);
+          }
+        } catch (JsonFormatException | RecordException e) {
+          skipped++;
+          LOG.warn("registry database {}: skipping row {}: {}", name, seqNo, e.getMessage());
+        }
+      }
+    }
+    snapshot = null;
+    LOG.debug("registry database {}: {} services, {} servers{}", name, services.size(), servers.size(),
+        skipped == 0 ? "" : ", " + skipped + " unreadable rows skipped");
+  }
+
+  @Override
+  public Submitted submit(SignedRecord record) {
+    return submit(record, "local");
+  }
+
+  @Override
+  public Submitted submit(SignedRecord record, String origin) {
+    Objects.requireNonNull(record, "record");
+    ensureOpen();
+    // Everything that can be checked without the stored state is checked before taking the lock.
+    byte[] json = canonicalRoundTrip(record);
+    record.verifySignature();
+    String id = idOf(record);
+
+    dbLock.lock();
+    try {
+      ensureOpen();
+      switch (record) {
+        case ServiceRecord s -> {
+          if (services.containsKey(id)) {
+            return Submitted.ALREADY_KNOWN; // the id covers every signed field, so this is the same service
+          }
+          transaction(() -> insert(record.type(), id, null, json));
+          synchronized (mapsLock) {
+            services.put(id, s);
+            snapshot = null;
+          }
+        }
+        case ServerRecord s -> {
+          ServerRecord stored = servers.get(s.key());
+          if (stored != null) {
+            if (s.seq() < stored.seq()) {
+              throw new RecordException("seq", s.seq() + " is not newer than the stored " + stored.seq());
+            }
+            if (s.seq() == stored.seq()) {
+              if (s.equals(stored)) {
+                return Submitted.ALREADY_KNOWN;
+              }
+              throw new RecordException("seq", s.seq() + " is already used by a different record for " + s.key()
+                  + "; a changed record needs a higher seq");
+            }
+          }
+          transaction(() -> {
+            if (stored != null) {
+              try (PreparedStatement del = db.prepareStatement("DELETE FROM records WHERE type = ? AND id = ?")) {
+                del.setString(1, ServerRecord.TYPE);
+                del.setString(2, id);
+                del.executeUpdate();
+              }
+            }
+            insert(record.type(), id, s.seq(), json);
+          });
+          synchronized (mapsLock) {
+            servers.put(s.key(), s);
+            snapshot = null;
+          }
+        }
+      }
+    } finally {
+      dbLock.unlock();
+    }
+    logStored(record, id, origin);
+    for (Consumer<SignedRecord> listener : listeners) {
+      try {
+        listener.accept(record);
+      } catch (RuntimeException e) {
+        LOG.warn("a registry listener failed on {}: {}", record, e.toString(), e);
+      }
+    }
+    return Submitted.STORED;
+  }
+
+  /**
+   * The record's canonical JSON, after checking that it reads back as the same record: what is stored must load
+   * again, and a record built in code passes the same size and field rules as one received as JSON.
+   */
+  private static byte[] canonicalRoundTrip(SignedRecord record) {
+    byte[] json;
+    SignedRecord reread;
+    try {
+      json = Jcs.canonicalize(record.toJson());
+      reread = SignedRecord.fromJson(Json.parse(json));
+    } catch (JsonFormatException e) {
+      throw new RecordException("record", "is not valid JSON: " + e.getMessage());
+    }
+    if (!reread.equals(record)) {
+      throw new RecordException("record", "changes when written as JSON and read back");
+    }
+    return json;
+  }
+
+  private void insert(String type, String id, Long serverSeq, byte[] json) throws SQLException {
+    try (PreparedStatement ins = db.prepareStatement(
+        "INSERT INTO records (type, id, server_seq, json, stored_at) VALUES (?, ?, ?, ?, ?)")) {
+      ins.setString(1, type);
+      ins.setString(2, id);
+      if (serverSeq == null) {
+        ins.setNull(3, java.sql.Types.INTEGER);
+      } else {
+        ins.setLong(3, serverSeq);
+      }
+      ins.setBytes(4, json);
+      ins.setLong(5, System.currentTimeMillis());
+      ins.executeUpdate();
+    }
+  }
+
+  private static void logStored(SignedRecord record, String id, String origin) {
+    switch (record) {
+      case ServiceRecord s -> LOG.info("stored service {} ({} {}) from {}", id, s.name(), s.version(), origin);
+      case ServerRecord s -> LOG.info("stored server {} seq {} at {}{} from {}", id, s.seq(), s.url(),
+          s.retired() ? " (retired)" : "", origin);
+    }
+  }
+
+  static String idOf(SignedRecord record) {
+    return switch (record) {
+      case ServiceRecord s -> s.serviceId();
+      case ServerRecord s -> s.key().toString();
+    };
+  }
+
+  @Override
+  public Optional<ServiceRecord> service(String serviceId) {
+    return Optional.ofNullable(view().serviceById.get(serviceId));
+  }
+
+  @Override
+  public List<ServiceRecord> services() {
+    return view().services;
+  }
+
+  @Override
+  public Optional<ServerRecord> server(PublicKey key) {
+    return Optional.ofNullable(view().serverByKey.get(key));
+  }
+
+  @Override
+  public List<ServerRecord> servers() {
+    return view().activeServers;
+  }
+
+  @Override
+  public List<ServerRecord> serversOffering(String serviceId) {
+    return view().offering.getOrDefault(serviceId, List.of());
+  }
+
+  @Override
+  public List<ServiceRecord> resolve(String nameOrId) {
+    Snapshot view = view();
+    ServiceRecord byId = view.serviceById.get(nameOrId);
+    return byId != null ? List.of(byId) : view.servicesByName.getOrDefault(nameOrId, List.of());
+  }
+
+  private Snapshot view() {
+    Snapshot s = snapshot;
+    if (s != null) {
+      return s;
+    }
+    synchronized (mapsLock) {
+      s = snapshot;
+      if (s == null) {
+        s = new Snapshot(List.copyOf(services.entrySet()), List.copyOf(servers.values()));
+        snapshot = s;
+      }
+      return s;
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code limit} is capped at {@link #MAX_PAGE}, and a page also ends once it holds about 4 MiB of JSON.
+   */
+  @Override
+  public Page since(long cursor, int limit) {
+    if (cursor < 0) {
+      throw new IllegalArgumentException("cursor must be 0 or more, got " + cursor);
+    }
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be 1 or more, got " + limit);
+    }
+    int max = Math.min(limit, MAX_PAGE);
+    List<SignedRecord> records = new ArrayList<>();
+    long next = cursor;
+    boolean more = false;
+    dbLock.lock();
+    try {
+      ensureOpen();
+      try (PreparedStatement q = db.prepareStatement(
+          "SELECT seq_no, type, id, length(json) FROM records WHERE seq_no > ? ORDER BY seq_no LIMIT ?")) {
+        q.setLong(1, cursor);
+        q.setInt(2, max + 1);
+        long bytes = 0;
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            int size = rs.getInt(4);
+            if (records.size() == max || (!records.isEmpty() && bytes + size > MAX_PAGE_BYTES)) {
+              more = true;
+              break;
+            }
+            long seqNo = rs.getLong(1);
+            // The maps hold exactly the records of the table's rows (both change under dbLock), so the row's record
+            // comes from memory instead of being parsed again.
+            SignedRecord record = ServerRecord.TYPE.equals(rs.getString(2))
+                ? servers.get(PublicKey.parse(rs.getString(3)))
+                : services.get(rs.getString(3));
+            if (record != null) {
+              records.add(record);
+              bytes += size;
+            } // else: a row that did not load (see load()); skip it but move past it
+            next = seqNo;
+          }
+        }
+      }
+      if (records.isEmpty() && !more) {
+        next = Math.min(cursor, endOfLog());
+      }
+    } catch (SQLException e) {
+      throw new StorageException("registry database " + name + ": reading the log failed: " + e.getMessage(), e);
+    } finally {
+      dbLock.unlock();
+    }
+    return new Page(List.copyOf(records), next, more);
+  }
+
+  /** The highest seq_no ever handed out (AUTOINCREMENT keeps it in sqlite_sequence), 0 for an empty log. */
+  private long endOfLog() throws SQLException {
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT seq FROM sqlite_sequence WHERE name = 'records'")) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  @Override
+  public void onStored(Consumer<SignedRecord> listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Gossip cursors per peer, kept in this database (table {@code peer_cursors}). */
+  public PeerCursors peerCursors() {
+    return cursors;
+  }
+
+  /** Where the database is: its file, or {@code :memory:}. */
+  public String location() {
+    return name;
+  }
+
+  @Override
+  public void close() {
+    dbLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      db.close();
+    } catch (SQLException e) {
+      throw new StorageException("closing the registry database " + name + " failed: " + e.getMessage(), e);
+    } finally {
+      dbLock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteRegistry[" + name + "]";
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("the registry " + name + " is closed");
+    }
+  }
+
+  @FunctionalInterface
+  private interface SqlWork {
+    void run() throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction (the caller holds dbLock): all of it is committed, or none. */
+  private void transaction(SqlWork work) {
+    try {
+      db.setAutoCommit(false);
+      try {
+        work.run();
+        db.commit();
+      } catch (SQLException | RuntimeException e) {
+        try {
+          db.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      } finally {
+        db.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StorageException("registry database " + name + ": writing failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String pragma(Connection db, String name) throws SQLException {
+    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  private static void closeQuietly(Connection db) {
+    if (db != null) {
+      try {
+        db.close();
+      } catch (SQLException ignored) {
+        // already failing; the first error is the one to report
+      }
+    }
+  }
+
+  /** Peer cursors in the {@code peer_cursors} table, written through the same connection and lock. */
+  private final class DbPeerCursors implements PeerCursors {
+    @Override
+    public long cursor(URI peer) {
+      dbLock.lock();
+      try {
+        ensureOpen();
+        try (PreparedStatement q = db.prepareStatement("SELECT cursor FROM peer_cursors WHERE peer = ?")) {
+          q.setString(1, peer.toString());
+          try (ResultSet rs = q.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+          }
+        }
+      } catch (SQLException e) {
+        throw new StorageException("registry database " + name + ": reading a peer cursor failed: "
+            + e.getMessage(), e);
+      } finally {
+        dbLock.unlock();
+      }
+    }
+
+    @Override
+    public void saveCursor(URI peer, long cursor) {
+      if (cursor < 0) {
+        throw new IllegalArgumentException("cursor must be 0 or more, got " + cursor);
+      }
+      dbLock.lock();
+      try {
+        ensureOpen();
+        transaction(() -> {
+          try (PreparedStatement up = db.prepareStatement("""
+              INSERT INTO peer_cursors (peer, cursor, updated_at) VALUES (?, ?, ?)
+              ON CONFLICT (peer) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at""")) {
+            up.setString(1, peer.toString());
+            up.setLong(2, cursor);
+            up.setLong(3, System.currentTimeMillis());
+            up.executeUpdate();
+          }
+        });
+      } finally {
+        dbLock.unlock();
+      }
+    }
+  }
+}

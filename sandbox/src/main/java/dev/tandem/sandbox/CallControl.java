@@ -1,0 +1,53 @@
+package dev.tandem.sandbox;
+
+/**
+ * The handshake between a caller waiting for a call and the worker thread running it. The caller may
+ * {@linkplain #expire() expire} the call when its deadline passes; the worker is then interrupted, and whatever it
+ * finishes with is reported as a timeout. The lock makes sure an interrupt only ever reaches the thread while it runs
+ * this call, never the next call the pooled thread picks up.
+ */
+final class CallControl {
+  private Thread runner;
+  private boolean expired;
+  private boolean finished;
+
+  /** Called by the worker before it starts; false when the call expired while queued (then it must not run). */
+  synchronized boolean start() {
+    if (expired) {
+      finished = true;
+      return false;
+    }
+    runner = Thread.currentThread();
+    return true;
+  }
+
+  /**
+   * Called by the worker when done; returns whether the deadline passed first. Clears the interrupt this call may
+   * have left on the pooled thread.
+   */
+  boolean finish() {
+    boolean late;
+    synchronized (this) {
+      runner = null;
+      finished = true;
+      late = expired;
+    }
+    Thread.interrupted();
+    return late;
+  }
+
+  /** Called by the caller at the deadline: marks the call expired and interrupts it if it is running. */
+  synchronized void expire() {
+    if (finished) {
+      return;
+    }
+    expired = true;
+    if (runner != null) {
+      runner.interrupt();
+    }
+  }
+
+  synchronized boolean expired() {
+    return expired;
+  }
+}

@@ -1,0 +1,125 @@
+package dev.tandem.sandbox;
+
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The threads calls run on: a bounded pool of platform threads with very large stacks, and the wall-clock deadline.
+ *
+ * <p>Why large stacks: the metering injected into every module traps deterministically when calls nest deeper than
+ * {@link Limits#maxCallDepth()}. If the JVM stack overflowed first, the outcome would depend on the JVM, the mode
+ * (compiled or interpreted) and the frame sizes, i.e. not be deterministic. The stack is sized for
+ * {@link Limits#MAX_CALL_DEPTH} in the interpreter, the mode with the largest frames; the memory is only reserved,
+ * and committed as far as a call actually goes.
+ *
+ * <p>Why a queue bound: a node under load should say "overloaded" at once (non-deterministic, the client retries
+ * elsewhere) instead of letting calls wait out their deadline.
+ */
+final class CallPool implements AutoCloseable {
+  /** Stack of each worker thread. */
+  static final long STACK_BYTES = 512L << 20;
+  /** How long to wait, after interrupting a late call, for it to stop and report the fuel it used. */
+  private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
+  private final ThreadPoolExecutor executor;
+
+  CallPool(int threads, int queueCapacity) {
+    int pool = POOLS.incrementAndGet();
+    AtomicInteger count = new AtomicInteger();
+    ThreadFactory factory = r -> {
+      Thread t = new Thread(null, r, "tandem-sandbox-" + pool + "-" + count.incrementAndGet(), STACK_BYTES);
+      t.setDaemon(true);
+      return t;
+    };
+    executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(queueCapacity), factory, new ThreadPoolExecutor.AbortPolicy());
+    // Idle workers go away, so a quiet sandbox holds no threads.
+    executor.allowCoreThreadTimeOut(true);
+  }
+
+  /**
+   * Runs {@code work} on a worker within {@code timeout} (queueing included). Past the deadline the worker is
+   * interrupted and the outcome is {@link Outcome.NonDeterministic.Reason#TIMEOUT}, whatever the work returns.
+   */
+  Invocation.Raw run(Function<CallControl, Invocation.Raw> work, Duration timeout) {
+    CallControl control = new CallControl();
+    FutureTask<Invocation.Raw> task = new FutureTask<>(() -> {
+      if (!control.start()) {
+        return timedOut(0, "the deadline passed while the call was queued");
+      }
+      Invocation.Raw outcome = null;
+      boolean late;
+      try {
+        outcome = work.apply(control);
+      } finally {
+        // finish() must run even if work throws, so the thread's interrupt status is cleaned for the next call.
+        late = control.finish();
+      }
+      return late ? timedOut(outcome.fuel(), "the deadline of " + timeout.toMillis() + " ms passed") : outcome;
+    });
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      return executor.isShutdown()
+          ? failed(Outcome.NonDeterministic.Reason.SHUTDOWN, "the sandbox is closed", 0)
+          : failed(Outcome.NonDeterministic.Reason.OVERLOADED,
+              "all " + executor.getMaximumPoolSize() + " workers are busy and the queue is full", 0);
+    }
+    try {
+      return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      control.expire();
+      try {
+        // Either the call noticed the deadline (and reports a timeout with the fuel it used), or it had just
+        // finished, in which case its outcome stands.
+        return task.get(GRACE_NANOS, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException | InterruptedException stillRunning) {
+        if (stillRunning instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        return timedOut(0, "the deadline of " + timeout.toMillis() + " ms passed; the call is still stopping");
+      }
+    } catch (ExecutionException e) {
+      return failed(Outcome.NonDeterministic.Reason.INTERNAL, "the call failed in the host: " + e.getCause(), 0);
+    } catch (InterruptedException e) {
+      control.expire();
+      Thread.currentThread().interrupt();
+      return failed(Outcome.NonDeterministic.Reason.INTERNAL, "the calling thread was interrupted", 0);
+    }
+  }
+
+  private static Invocation.Raw timedOut(long fuel, String detail) {
+    return failed(Outcome.NonDeterministic.Reason.TIMEOUT, detail, fuel);
+  }
+
+  private static Invocation.Raw failed(Outcome.NonDeterministic.Reason reason, String detail, long fuel) {
+    return Invocation.Raw.stopped(new Outcome.NonDeterministic(reason, detail, fuel, ""));
+  }
+
+  /** Live worker threads (for tests and metrics). */
+  int liveThreads() {
+    return executor.getPoolSize();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("sandbox workers did not stop within 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

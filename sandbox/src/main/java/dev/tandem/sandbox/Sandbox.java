@@ -1,0 +1,280 @@
+package dev.tandem.sandbox;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.sandbox.meter.InstrumentException;
+import dev.tandem.sandbox.meter.InstrumentOptions;
+import dev.tandem.sandbox.meter.Instrumented;
+import dev.tandem.sandbox.meter.Instrumenter;
+import java.io.ByteArrayInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Runs untrusted WebAssembly service modules so that every node gets byte-identical results.
+ *
+ * <p>{@link #load} checks a module against its ABI, injects fuel metering, a call-depth limit and NaN
+ * canonicalization into it, compiles it to JVM bytecode (or keeps it for the interpreter) and caches the result by
+ * CID. {@link #call} runs one request in a fresh instance on a worker thread, with the memory, fuel, depth, size
+ * and time limits of {@link Limits}, and says how it ended as an {@link Outcome}.
+ *
+ * <p>Thread-safe. Close it to stop its worker threads.
+ */
+public final class Sandbox implements AutoCloseable {
+  private final ModuleCache cache;
+  private final CallPool pool;
+  private final boolean compiled;
+  private final int maxModuleBytes;
+
+  private Sandbox(Builder b) {
+    this.cache = new ModuleCache(b.cacheMaxBytes);
+    this.pool = new CallPool(b.threads, b.maxQueuedCalls);
+    this.compiled = b.compiled;
+    this.maxModuleBytes = b.maxModuleBytes;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A sandbox with the defaults of {@link Builder}. */
+  public static Sandbox create() {
+    return builder().build();
+  }
+
+  /**
+   * Checks, meters and compiles a service module, or returns the cached one for this CID and ABI.
+   *
+   * @param cid  the module's content id (the cache key: the caller guarantees it names these bytes)
+   * @param wasm the module binary
+   * @param abi  {@link Abi#TANDEM_V1} or {@link Abi#WASI_COMMAND}
+   * @throws ModuleRejectedException listing every reason the module cannot run under {@code abi}
+   * @throws IllegalArgumentException when {@code abi} is {@link Abi#VERIFIER} (use {@link #loadVerifier}), or the
+   *     CID was loaded before with other bytes
+   */
+  public ServiceModule load(String cid, byte[] wasm, Abi abi) throws ModuleRejectedException {
+    Objects.requireNonNull(cid, "cid");
+    Objects.requireNonNull(wasm, "wasm");
+    if (abi == Abi.VERIFIER) {
+      throw new IllegalArgumentException("verifier modules are loaded with loadVerifier");
+    }
+    return new ServiceModule(prepare(cid, wasm, Objects.requireNonNull(abi, "abi")), cid);
+  }
+
+  /**
+   * Checks, meters and compiles a verifier module and asks it for {@code minRequests()}.
+   *
+   * @throws ModuleRejectedException when it does not have the verifier ABI, or {@code minRequests()} does not
+   *     return a number in 1..{@value VerifierModule#MAX_MIN_REQUESTS}
+   */
+  public VerifierModule loadVerifier(String cid, byte[] wasm) throws ModuleRejectedException {
+    LoadedModule loaded = prepare(Objects.requireNonNull(cid, "cid"), Objects.requireNonNull(wasm, "wasm"),
+        Abi.VERIFIER);
+    Invocation.Raw raw = run(loaded, new byte[0], cid, Limits.defaults(), inv -> inv.callValue("minRequests"));
+    if (!raw.completed()) {
+      throw rejected(loaded, "minRequests() did not return: " + raw.stopped().label()
+          + detail(raw.stopped()));
+    }
+    int min = (int) raw.value();
+    if (min < 1 || min > VerifierModule.MAX_MIN_REQUESTS) {
+      throw rejected(loaded, "minRequests() returned " + min + ", expected 1.." + VerifierModule.MAX_MIN_REQUESTS);
+    }
+    return new VerifierModule(this, loaded, min);
+  }
+
+  /**
+   * Runs one request. Never throws for anything the module does: every way a call can end is an {@link Outcome}.
+   *
+   * @param module      a module from {@link #load}
+   * @param requestJson the request: for both ABIs the canonical (RFC 8785) {@code {"method":…,"params":…}}
+   * @param limits      what the call may use
+   */
+  public Outcome call(ServiceModule module, byte[] requestJson, Limits limits) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(requestJson, "requestJson");
+    Objects.requireNonNull(limits, "limits");
+    LoadedModule loaded = module.loaded();
+    Invocation.Raw raw = run(loaded, requestJson, module.name(), limits,
+        loaded.abi() == Abi.WASI_COMMAND ? Invocation::runCommand : inv -> inv.callWithMemory("tandem_call"));
+    if (!raw.completed()) {
+      return raw.stopped();
+    }
+    return ResponseDecoder.decode(raw.output(), raw.fuel(), raw.stderr());
+  }
+
+  /** Runs one invocation on the pool, after the deterministic request-size check. */
+  Invocation.Raw run(LoadedModule loaded, byte[] request, String name, Limits limits,
+                     Function<Invocation, Invocation.Raw> body) {
+    if (request.length > limits.maxRequestBytes()) {
+      return Invocation.Raw.stopped(new Outcome.Trap(TrapKind.REQUEST_TOO_LARGE, "request of " + request.length
+          + " bytes is larger than the limit of " + limits.maxRequestBytes(), 0, ""));
+    }
+    return pool.run(control -> body.apply(new Invocation(loaded, limits, request, name, control)),
+        limits.timeout());
+  }
+
+  /** Number of modules in the cache. */
+  public int cachedModules() {
+    return cache.size();
+  }
+
+  /** Total size of the (metered) modules in the cache. */
+  public long cachedBytes() {
+    return cache.bytes();
+  }
+
+  /** Whether this sandbox compiles modules to JVM bytecode (else it interprets them). */
+  public boolean compiled() {
+    return compiled;
+  }
+
+  /** Stops the worker threads; calls made afterwards end with {@link Outcome.NonDeterministic.Reason#SHUTDOWN}. */
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  int liveWorkerThreads() {
+    return pool.liveThreads();
+  }
+
+  private LoadedModule prepare(String cid, byte[] wasm, Abi abi) throws ModuleRejectedException {
+    byte[] sha = sha256(wasm);
+    return cache.get(new ModuleCache.Key(cid, abi), sha, () -> compile(cid, wasm.clone(), abi, sha));
+  }
+
+  private LoadedModule compile(String cid, byte[] wasm, Abi abi, byte[] sha) throws ModuleRejectedException {
+    ModuleValidator.Checked checked = ModuleValidator.check(wasm, abi, maxModuleBytes);
+    ModuleReport report = checked.report();
+    if (!report.acceptable()) {
+      throw new ModuleRejectedException(report);
+    }
+    byte[] metered;
+    try {
+      Instrumented instrumented = Instrumenter.instrument(wasm, InstrumentOptions.all());
+      metered = instrumented.wasm();
+    } catch (InstrumentException e) {
+      throw new ModuleRejectedException(report.withProblems(List.of("the module cannot be metered: "
+          + e.getMessage())));
+    }
+    WasmModule module;
+    Function<Instance, Machine> factory = null;
+    try {
+      module = Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(metered));
+      if (compiled) {
+        factory = MachineFactoryCompiler.builder(module)
+            .withInterpreterFallback(InterpreterFallback.SILENT)
+            .compile();
+      }
+    } catch (RuntimeException e) {
+      // The original passed parsing, so this is a metering or compiler limitation, still the module's to fix.
+      throw new ModuleRejectedException(report.withProblems(List.of("the metered module cannot be compiled: "
+          + ModuleValidator.describe(e))));
+    }
+    MemoryLimits memory = module.memorySection()
+        .filter(s -> s.memoryCount() > 0)
+        .map(s -> s.getMemory(0).limits())
+        .orElse(new MemoryLimits(0, 0));
+    LoadedModule loaded = new LoadedModule(cid, abi, sha, module, factory, memory, report, metered.length);
+    checkInstantiable(loaded);
+    return loaded;
+  }
+
+  /**
+   * Instantiates the module once without calling it, so that what fails for every call (a data segment outside
+   * the memory, an import of the wrong type) is a load error instead of a trap on each call.
+   */
+  private void checkInstantiable(LoadedModule loaded) throws ModuleRejectedException {
+    Invocation.Raw raw = run(loaded, new byte[0], loaded.cid(),
+        Limits.defaults().withMemoryPages(Limits.MAX_MEMORY_PAGES), Invocation::instantiateOnly);
+    if (!raw.completed() && raw.stopped() instanceof Outcome.NonDeterministic nd
+        && nd.reason() == Outcome.NonDeterministic.Reason.INTERNAL && nd.detail().startsWith("cannot instantiate")) {
+      throw rejected(loaded, "the module cannot be instantiated: " + nd.detail());
+    }
+  }
+
+  private static ModuleRejectedException rejected(LoadedModule loaded, String problem) {
+    return new ModuleRejectedException(loaded.report().withProblems(List.of(problem)));
+  }
+
+  private static String detail(Outcome outcome) {
+    return switch (outcome) {
+      case Outcome.Trap t -> " (" + t.detail() + ")";
+      case Outcome.NonDeterministic n -> " (" + n.detail() + ")";
+      default -> "";
+    };
+  }
+
+  private static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** Settings of a {@link Sandbox}. */
+  public static final class Builder {
+    private long cacheMaxBytes = 256L << 20;
+    private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int maxQueuedCalls = 1024;
+    private boolean compiled = true;
+    private int maxModuleBytes = ModuleValidator.DEFAULT_MAX_MODULE_BYTES;
+
+    private Builder() {}
+
+    /** Bound on the total size of cached (metered) modules; least recently used go first. Default 256 MiB. */
+    public Builder cacheMaxBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("cacheMaxBytes must be >= 0, got " + bytes);
+      }
+      this.cacheMaxBytes = bytes;
+      return this;
+    }
+
+    /** Calls that may run at once (worker threads). Default: the number of processors. */
+    public Builder threads(int threads) {
+      if (threads < 1 || threads > 1024) {
+        throw new IllegalArgumentException("threads must be in 1..1024, got " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /** Calls that may wait for a worker; beyond, calls end at once as overloaded. Default 1024. */
+    public Builder maxQueuedCalls(int calls) {
+      if (calls < 1) {
+        throw new IllegalArgumentException("maxQueuedCalls must be >= 1, got " + calls);
+      }
+      this.maxQueuedCalls = calls;
+      return this;
+    }
+
+    /** Compile modules to JVM bytecode (default) or interpret them; outcomes and fuel are the same either way. */
+    public Builder compiled(boolean compiled) {
+      this.compiled = compiled;
+      return this;
+    }
+
+    /** Largest module accepted. Default 8 MiB. */
+    public Builder maxModuleBytes(int bytes) {
+      if (bytes < 8) {
+        throw new IllegalArgumentException("maxModuleBytes must be >= 8, got " + bytes);
+      }
+      this.maxModuleBytes = bytes;
+      return this;
+    }
+
+    public Sandbox build() {
+      return new Sandbox(this);
+    }
+  }
+}

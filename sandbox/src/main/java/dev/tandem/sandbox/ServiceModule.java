@@ -1,0 +1,64 @@
+package dev.tandem.sandbox;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A loaded, checked, metered and compiled service module: a handle to pass to {@link Sandbox#call}. Immutable and
+ * thread-safe; any number of calls may run on it at once, each in its own fresh instance.
+ */
+public final class ServiceModule {
+  private final LoadedModule loaded;
+  private final String name;
+
+  ServiceModule(LoadedModule loaded, String name) {
+    this.loaded = loaded;
+    this.name = Objects.requireNonNull(name, "name");
+  }
+
+  LoadedModule loaded() {
+    return loaded;
+  }
+
+  /** The content id it was loaded under. */
+  public String cid() {
+    return loaded.cid();
+  }
+
+  public Abi abi() {
+    return loaded.abi();
+  }
+
+  /** The program name a WASI command sees as {@code argv[0]}; the CID unless set by {@link #withName}. */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The same module under another program name (the service's name, which WASI commands see as their only
+   * argument). Cheap: the compiled code is shared.
+   */
+  public ServiceModule withName(String serviceName) {
+    return new ServiceModule(loaded, serviceName);
+  }
+
+  /** The module's imports, as {@code module.name: type}. */
+  public List<String> imports() {
+    return loaded.report().imports();
+  }
+
+  /** The module's exports, as {@code name: type}. */
+  public List<String> exports() {
+    return loaded.report().exports();
+  }
+
+  /** Size of the module as loaded (before metering). */
+  public int sizeBytes() {
+    return loaded.report().sizeBytes();
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceModule[" + cid() + ", " + abi().id() + ", " + name + "]";
+  }
+}

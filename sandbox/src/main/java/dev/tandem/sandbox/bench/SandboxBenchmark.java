@@ -1,0 +1,345 @@
+package dev.tandem.sandbox.bench;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.sandbox.meter.InstrumentOptions;
+import dev.tandem.sandbox.meter.Instrumented;
+import dev.tandem.sandbox.meter.Instrumenter;
+import dev.tandem.sandbox.meter.MeterAbi;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code tandem bench sandbox}: the same kernels on Tandem's metered engine and on the engines it is compared to.
+ *
+ * <p>Engines: Tandem (instrumented module, Chicory compiled), Chicory compiled without metering, Chicory's
+ * interpreter (at a reduced n; its time is scaled up by the ratio of fuel at full and reduced n, which is the
+ * ratio of instructions executed), V8 through Node, and the kernel's C compiled natively with gcc -O2. Every
+ * Wasm run is a fresh instance, as in production; compilation happens once, before the warm-up. Each cell is the
+ * median of the timed runs; outputs are compared across engines, and a mismatch fails the benchmark.
+ */
+public final class SandboxBenchmark {
+  private SandboxBenchmark() {}
+
+  /** Fuel budget for metered runs: large enough never to run out. */
+  private static final long BUDGET = Long.MAX_VALUE / 2;
+  private static final int MAX_PAGES = 4096;
+
+  enum Engine {
+    TANDEM("Tandem (metered)"),
+    CHICORY("Chicory compiled"),
+    INTERPRETER("Chicory interp.*"),
+    V8("V8 (Node)"),
+    NATIVE("native gcc -O2");
+
+    final String title;
+
+    Engine(String title) {
+      this.title = title;
+    }
+  }
+
+  static final List<Kernel> KERNELS = List.of(
+      new Kernel("hash", "services/bench/hash.wasm", "run", 50_000_000, 100, 1, "services/bench/hash.c"),
+      new Kernel("sort", "services/bench/sort.wasm", "run", 1_000_000, 50, 1, "services/bench/sort.c"),
+      new Kernel("matmul", "services/bench/matmul.wasm", "run", 400, 4, 1, "services/bench/matmul.c"),
+      new Kernel("search", "services/search/search.wasm", "query", 0, 1, 10, null));
+
+  /** Command-line entry for running without the CLI: {@code SandboxBenchmark [root] [--quick]}. */
+  public static void main(String[] args) {
+    Path root = Path.of(args.length > 0 && !args[0].startsWith("--") ? args[0] : ".");
+    boolean quick = Arrays.asList(args).contains("--quick");
+    System.exit(run(System.out, quick ? BenchOptions.quick(root) : BenchOptions.defaults(root)));
+  }
+
+  /**
+   * Runs the benchmark and prints a Markdown table to {@code out}.
+   *
+   * @return 0 on success, 1 if engines disagreed on an output, 2 if no kernel module was found
+   */
+  public static int run(PrintStream out, BenchOptions opts) {
+    Path root = opts.root().toAbsolutePath().normalize();
+    ExternalEngines external = new ExternalEngines(root);
+    List<String> notes = new ArrayList<>();
+    List<Row> rows = new ArrayList<>();
+    boolean mismatch = false;
+    out.printf(Locale.ROOT, "Sandbox benchmark: %d warm-up + %d timed runs per cell (median), scale %s%n",
+        opts.warmup(), opts.runs(), opts.scale());
+    out.printf(Locale.ROOT, "JVM %s on %d cores; %s%n", Runtime.version(), Runtime.getRuntime().availableProcessors(),
+        opts.v8() ? external.nodeVersion() : "V8 not run");
+    for (Kernel k : KERNELS) {
+      if (!opts.wants(k.name())) {
+        continue;
+      }
+      Path path = k.modulePath(root);
+      if (!Files.isRegularFile(path)) {
+        notes.add(k.name() + ": " + root.relativize(path) + " not found (run services/build.sh); skipped");
+        continue;
+      }
+      out.printf("%s…%n", k.name());
+      out.flush();
+      try {
+        Row row = measure(k, path, opts, external, notes);
+        mismatch |= row.mismatch;
+        rows.add(row);
+      } catch (Exception e) {
+        notes.add(k.name() + ": failed: " + e);
+      }
+    }
+    if (rows.isEmpty()) {
+      notes.forEach(n -> out.println("note: " + n));
+      return 2;
+    }
+    printTable(out, rows, notes);
+    return mismatch ? 1 : 0;
+  }
+
+  /** Medians per engine for one kernel, in milliseconds (NaN = not run). */
+  static final class Row {
+    final Kernel kernel;
+    final long n;
+    final Map<Engine, Double> ms = new EnumMap<>(Engine.class);
+    long fuel;
+    double instrumentMs;
+    int inputBytes;
+    int outputBytes;
+    boolean mismatch;
+
+    Row(Kernel kernel, long n) {
+      this.kernel = kernel;
+      this.n = n;
+    }
+
+    double get(Engine e) {
+      return ms.getOrDefault(e, Double.NaN);
+    }
+  }
+
+  private static Row measure(Kernel k, Path path, BenchOptions opts, ExternalEngines external, List<String> notes)
+      throws Exception {
+    long n = k.scaled(opts.scale());
+    int runs = opts.runs() * k.runsFactor();
+    int warmup = opts.warmup() * k.runsFactor();
+    Row row = new Row(k, n);
+    byte[] wasm = Files.readAllBytes(path);
+    long t0 = System.nanoTime();
+    Instrumented inst = Instrumenter.instrument(wasm, InstrumentOptions.all());
+    row.instrumentMs = (System.nanoTime() - t0) / 1e6;
+    row.inputBytes = wasm.length;
+    row.outputBytes = inst.wasm().length;
+    String request = k.request(n);
+
+    WasmModule plain = Parser.parse(wasm);
+    WasmModule metered = Parser.parse(inst.wasm());
+    Function<Instance, Machine> plainCompiled = MachineFactoryCompiler.compile(plain);
+    Function<Instance, Machine> meteredCompiled = MachineFactoryCompiler.compile(metered);
+
+    Timed tandem = timeChicory(metered, meteredCompiled, request, warmup, runs, true);
+    row.ms.put(Engine.TANDEM, tandem.median());
+    row.fuel = tandem.fuel;
+    String expected = tandem.output;
+
+    Timed chicory = timeChicory(plain, plainCompiled, request, warmup, runs, false);
+    row.ms.put(Engine.CHICORY, chicory.median());
+    row.mismatch |= check(notes, k, Engine.CHICORY, expected, chicory.output);
+
+    if (opts.interpreter()) {
+      long small = n == 0 ? 0 : Math.max(1, n / k.interpreterDivisor());
+      if (k.name().equals("matmul")) {
+        small = Math.max(1, Math.round(n / Math.cbrt(k.interpreterDivisor())));
+      }
+      String smallRequest = k.request(small);
+      Timed smallFuel = timeChicory(metered, meteredCompiled, smallRequest, 0, 1, true);
+      int interpRuns = Math.max(3, runs / 2);
+      Timed interp = timeChicory(plain, null, smallRequest, Math.min(warmup, 2), interpRuns, false);
+      double factor = (double) tandem.fuel / smallFuel.fuel;
+      row.ms.put(Engine.INTERPRETER, interp.median() * factor);
+      if (small != n) {
+        row.mismatch |= check(notes, k, Engine.INTERPRETER, smallFuel.output, interp.output);
+      } else {
+        row.mismatch |= check(notes, k, Engine.INTERPRETER, expected, interp.output);
+      }
+    }
+
+    if (opts.v8()) {
+      ExternalEngines.Result v8 = external.v8(path, request, warmup, runs);
+      if (v8 == null) {
+        notes.add(k.name() + ": V8 skipped (" + external.lastProblem() + ")");
+      } else {
+        row.ms.put(Engine.V8, median(v8.ms()));
+        row.mismatch |= check(notes, k, Engine.V8, expected, v8.output());
+      }
+    }
+
+    if (opts.nativeCode() && k.nativeSource() != null) {
+      ExternalEngines.Result nat = external.nativeKernel(k.name(), k.nativeSource(), n, runs);
+      if (nat == null) {
+        notes.add(k.name() + ": native skipped (" + external.lastProblem() + ")");
+      } else {
+        row.ms.put(Engine.NATIVE, median(nat.ms()));
+        String checksum = checksum(expected);
+        if (checksum != null && !checksum.equals(nat.output())) {
+          notes.add(k.name() + ": native checksum " + nat.output() + " differs from Wasm " + checksum);
+          row.mismatch = true;
+        }
+      }
+    }
+    return row;
+  }
+
+  private static boolean check(List<String> notes, Kernel k, Engine e, String expected, String actual) {
+    if (expected.equals(actual)) {
+      return false;
+    }
+    notes.add(k.name() + ": " + e.title + " output differs: " + abbreviate(actual) + " vs " + abbreviate(expected));
+    return true;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 120 ? s : s.substring(0, 117) + "...";
+  }
+
+  static String checksum(String output) {
+    int i = output.indexOf("\"checksum\":\"");
+    return i < 0 ? null : output.substring(i + 12, i + 28);
+  }
+
+  /** Times of one engine on one request, the last output, and (metered) the fuel it used. */
+  record Timed(double[] ms, String output, long fuel) {
+    double median() {
+      return SandboxBenchmark.median(ms);
+    }
+  }
+
+  /** Runs {@code request} on fresh instances; {@code factory == null} means the interpreter. */
+  private static Timed timeChicory(WasmModule module, Function<Instance, Machine> factory, String request,
+      int warmup, int runs, boolean metered) {
+    byte[] in = request.getBytes(StandardCharsets.UTF_8);
+    double[] ms = new double[runs];
+    String output = null;
+    long fuel = -1;
+    for (int r = -warmup; r < runs; r++) {
+      long start = System.nanoTime();
+      Instance.Builder b = Instance.builder(module).withMemoryLimits(new MemoryLimits(
+          module.memorySection().get().getMemory(0).limits().initialPages(), MAX_PAGES));
+      if (factory != null) {
+        b.withMachineFactory(factory);
+      }
+      Instance i = b.build();
+      if (metered) {
+        i.exports().global(MeterAbi.FUEL).setValue(BUDGET);
+      }
+      int ptr = (int) i.export("tandem_alloc").apply(in.length)[0];
+      i.memory().write(ptr, in);
+      long res = i.export("tandem_call").apply(ptr, in.length)[0];
+      output = i.memory().readString((int) (res >>> 32), (int) res);
+      long elapsed = System.nanoTime() - start;
+      if (metered) {
+        fuel = BUDGET - i.exports().global(MeterAbi.FUEL).getValue();
+      }
+      if (r >= 0) {
+        ms[r] = elapsed / 1e6;
+      }
+    }
+    return new Timed(ms, output, fuel);
+  }
+
+  static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    int m = v.length / 2;
+    return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+  }
+
+  static double geoMean(List<Double> values) {
+    double sum = 0;
+    int count = 0;
+    for (double v : values) {
+      if (v > 0 && Double.isFinite(v)) {
+        sum += Math.log(v);
+        count++;
+      }
+    }
+    return count == 0 ? Double.NaN : Math.exp(sum / count);
+  }
+
+  private static void printTable(PrintStream out, List<Row> rows, List<String> notes) {
+    Engine[] engines = Engine.values();
+    StringBuilder head = new StringBuilder("| kernel | n |");
+    StringBuilder rule = new StringBuilder("|---|---:|");
+    for (Engine e : engines) {
+      head.append(' ').append(e.title).append(" |");
+      rule.append("---:|");
+    }
+    head.append(" fuel |");
+    rule.append("---:|");
+    out.println();
+    out.println("Milliseconds per call (median); in brackets the ratio to V8.");
+    out.println();
+    out.println(head);
+    out.println(rule);
+    Map<Engine, List<Double>> ratios = new EnumMap<>(Engine.class);
+    List<Double> overheads = new ArrayList<>();
+    for (Row row : rows) {
+      StringBuilder line = new StringBuilder("| " + row.kernel.name() + " | "
+          + (row.n == 0 ? "1 query" : String.format(Locale.ROOT, "%,d", row.n)) + " |");
+      double v8 = row.get(Engine.V8);
+      for (Engine e : engines) {
+        double ms = row.get(e);
+        if (Double.isNaN(ms)) {
+          line.append(" – |");
+          continue;
+        }
+        line.append(' ').append(formatMs(ms));
+        if (!Double.isNaN(v8)) {
+          double ratio = ms / v8;
+          ratios.computeIfAbsent(e, x -> new ArrayList<>()).add(ratio);
+          line.append(String.format(Locale.ROOT, " (%.2f×)", ratio));
+        }
+        line.append(" |");
+      }
+      line.append(String.format(Locale.ROOT, " %,d |", row.fuel));
+      out.println(line);
+      overheads.add(row.get(Engine.TANDEM) / row.get(Engine.CHICORY));
+    }
+    StringBuilder geo = new StringBuilder("| **geo-mean vs V8** | |");
+    for (Engine e : engines) {
+      double g = geoMean(ratios.getOrDefault(e, List.of()));
+      geo.append(Double.isNaN(g) ? " – |" : String.format(Locale.ROOT, " **%.2f×** |", g));
+    }
+    geo.append(" |");
+    out.println(geo);
+    out.println();
+    StringBuilder per = new StringBuilder();
+    for (int i = 0; i < rows.size(); i++) {
+      per.append(String.format(Locale.ROOT, "%s%s %+.1f%%", i == 0 ? "" : ", ", rows.get(i).kernel.name(),
+          (overheads.get(i) - 1) * 100));
+    }
+    out.printf(Locale.ROOT, "Metering overhead (Tandem metered / Chicory compiled, geo-mean): %+.1f%% (%s)%n",
+        (geoMean(overheads) - 1) * 100, per);
+    for (Row row : rows) {
+      out.printf(Locale.ROOT, "Instrumenting %s: %,d → %,d bytes in %.1f ms%n", row.kernel.name(), row.inputBytes,
+          row.outputBytes, row.instrumentMs);
+    }
+    out.println("* interpreter measured at a reduced n and scaled by the fuel ratio (instructions executed).");
+    notes.forEach(n -> out.println("note: " + n));
+  }
+
+  private static String formatMs(double ms) {
+    return ms >= 100 ? String.format(Locale.ROOT, "%.0f", ms)
+        : ms >= 10 ? String.format(Locale.ROOT, "%.1f", ms) : String.format(Locale.ROOT, "%.2f", ms);
+  }
+}

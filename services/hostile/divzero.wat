@@ -1,0 +1,15 @@
+;; divzero: tandem_call traps on i32.div_s by zero (the zero comes from the input, so nothing can fold it away).
+(module
+  (memory (export "memory") 1)
+  ;; tandem_alloc: the request always goes at 1024; grow memory so it fits.
+  (func (export "tandem_alloc") (param $len i32) (result i32)
+    (local $pages i32)
+    (local.set $pages
+      (i32.sub (i32.shr_u (i32.add (i32.add (local.get $len) (i32.const 1024)) (i32.const 65535)) (i32.const 16))
+               (memory.size)))
+    (if (i32.gt_s (local.get $pages) (i32.const 0))
+      (then (if (i32.lt_s (memory.grow (local.get $pages)) (i32.const 0)) (then unreachable))))
+    (i32.const 1024))
+  (func (export "tandem_call") (param $ptr i32) (param $len i32) (result i64)
+    (i64.extend_i32_s (i32.div_s (local.get $len) (i32.sub (local.get $len) (local.get $len)))))
+)
