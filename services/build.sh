@@ -33,7 +33,7 @@ PACKAGES="clang lld wasi-libc libclang-rt-dev-wasm32 wabt binaryen"
 
 toolchain_missing() {
   local t
-  for t in clang wasm-ld wat2wasm wasm-objdump wasm-opt python3; do
+  for t in clang wasm-ld wat2wasm wasm-validate wasm-objdump wasm-opt python3; do
     command -v "$t" >/dev/null 2>&1 || { echo "$t"; return; }
   done
   [ -f /usr/lib/wasm32-wasi/libc.a ] || { echo wasi-libc; return; }
@@ -57,7 +57,10 @@ if [ -n "$missing" ]; then
 fi
 
 RT=$(clang --target=wasm32-wasi -print-libgcc-file-name)
-echo "toolchain: $(clang --version | head -n1); $(wat2wasm --version 2>/dev/null | head -n1 | sed 's/^/wabt /')"
+echo "toolchain: $(clang --version | head -n1); wabt $(wat2wasm --version 2>/dev/null | head -n1)"
+if command -v dpkg-query >/dev/null 2>&1; then
+  echo "packages: $(dpkg-query -W -f='${Package} ${Version}  ' clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 wabt 2>/dev/null || true)"
+fi
 
 # ---- flags -------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ public final class Node implements AutoCloseable {
   private final ModuleStore modules;
   private final Hosting hosting;
   private final NodeMetrics metrics = new NodeMetrics();
+  private final Activity activity = new Activity();
   private final Server server;
   private final Gossip gossip;
   private final URI url;
@@ -92,7 +93,8 @@ public final class Node implements AutoCloseable {
         .admin("tandem_withdraw", p -> changeOffers(p, false))
         .admin("tandem_reward", this::changeRewards);
 
-    ServiceEndpoint endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, config.maxBatch(), config.fault());
+    ServiceEndpoint endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, activity, config.maxBatch(),
+        config.fault());
     QueuedThreadPool threads = new QueuedThreadPool(256, 8);
     threads.setName("tandem-http");
     this.server = new Server(threads);
@@ -163,6 +165,10 @@ public final class Node implements AutoCloseable {
 
   public NodeConfig config() {
     return config;
+  }
+
+  public Activity activity() {
+    return activity;
   }
 
   private static String adminToken(NodeConfig config) throws IOException {

@@ -27,6 +27,10 @@ public sealed interface Outcome permits Outcome.Deterministic, Outcome.NonDeterm
   /** A short label for logs and the CLI: {@code result}, {@code error}, {@code trap:out_of_fuel}, {@code timeout}. */
   String label();
 
+  private static String stderrNote(String stderr) {
+    return stderr.isEmpty() ? "" : ", stderr=" + stderr.length() + " chars";
+  }
+
   /** An outcome that is the same on every node; it has exactly one canonical response. */
   sealed interface Deterministic extends Outcome permits Result, ServiceError, Trap {
     /**
@@ -161,6 +165,11 @@ public sealed interface Outcome permits Outcome.Deterministic, Outcome.NonDeterm
     }
 
     @Override
+    public String toString() {
+      return "Trap[" + kind + ", " + detail + ", fuel=" + fuel + stderrNote(stderr) + "]";
+    }
+
+    @Override
     public String label() {
       return "trap:" + kind.name().toLowerCase(Locale.ROOT);
     }
@@ -185,6 +194,11 @@ public sealed interface Outcome permits Outcome.Deterministic, Outcome.NonDeterm
     @Override
     public String label() {
       return reason.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public String toString() {
+      return "NonDeterministic[" + reason + ", " + detail + ", fuel=" + fuel + stderrNote(stderr) + "]";
     }
 
     /** The (unattested) error response for this outcome: {@code {"error":{"code":…,"message":…}}}. */

@@ -8,6 +8,7 @@ import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.node.NodeConfig.Fault;
+import dev.tandem.node.Activity;
 import dev.tandem.node.NodeMetrics;
 import dev.tandem.node.hosting.HostedService;
 import dev.tandem.node.hosting.Hosting;
@@ -16,7 +17,6 @@ import dev.tandem.sandbox.Sandbox;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -35,9 +35,11 @@ public final class ServiceEndpoint {
   private final NodeMetrics metrics;
   private final int maxBatch;
   private final Fault fault;
+  private final Activity activity;
 
-  public ServiceEndpoint(Hosting hosting, Sandbox sandbox, KeyPair key, NodeMetrics metrics, int maxBatch,
-      Fault fault) {
+  public ServiceEndpoint(Hosting hosting, Sandbox sandbox, KeyPair key, NodeMetrics metrics, Activity activity,
+      int maxBatch, Fault fault) {
+    this.activity = activity;
     this.hosting = hosting;
     this.sandbox = sandbox;
     this.key = key;
@@ -91,6 +93,8 @@ public final class ServiceEndpoint {
     }
     long nanos = System.nanoTime() - start;
     metrics.call(service.id(), outcome.label(), outcome.fuel(), nanos);
+    activity.call(new Activity.Call(System.currentTimeMillis(), service.id(), item.method(), outcome.label(),
+        outcome.fuel(), nanos / 1000));
     if (LOG.isDebugEnabled()) {
       LOG.debug("call service={} method={} outcome={} fuel={} micros={}", service.id(), item.method(),
           outcome.label(), outcome.fuel(), nanos / 1000);
@@ -119,9 +123,5 @@ public final class ServiceEndpoint {
     out.writeBytes(att.toJson().toString().getBytes(StandardCharsets.UTF_8));
     out.write('}');
     return out.toByteArray();
-  }
-
-  static String hex(byte[] b) {
-    return HexFormat.of().formatHex(b);
   }
 }

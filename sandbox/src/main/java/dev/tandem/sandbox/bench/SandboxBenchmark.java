@@ -58,11 +58,19 @@ public final class SandboxBenchmark {
       new Kernel("matmul", "services/bench/matmul.wasm", "run", 400, 4, 1, "services/bench/matmul.c"),
       new Kernel("search", "services/search/search.wasm", "query", 0, 1, 10, null));
 
-  /** Command-line entry for running without the CLI: {@code SandboxBenchmark [root] [--quick]}. */
+  /**
+   * Command-line entry for running without the CLI:
+   * {@code SandboxBenchmark [root] [--quick] [--kernels=hash,sort] [--no-v8] [--no-native] [--no-interpreter]}.
+   */
   public static void main(String[] args) {
     Path root = Path.of(args.length > 0 && !args[0].startsWith("--") ? args[0] : ".");
-    boolean quick = Arrays.asList(args).contains("--quick");
-    System.exit(run(System.out, quick ? BenchOptions.quick(root) : BenchOptions.defaults(root)));
+    List<String> flags = Arrays.asList(args);
+    BenchOptions o = flags.contains("--quick") ? BenchOptions.quick(root) : BenchOptions.defaults(root);
+    List<String> kernels = flags.stream().filter(a -> a.startsWith("--kernels="))
+        .flatMap(a -> Arrays.stream(a.substring(10).split(","))).toList();
+    o = new BenchOptions(root, o.warmup(), o.runs(), o.scale(), kernels, !flags.contains("--no-v8"),
+        !flags.contains("--no-native"), !flags.contains("--no-interpreter"));
+    System.exit(run(System.out, o));
   }
 
   /**

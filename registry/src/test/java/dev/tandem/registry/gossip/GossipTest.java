@@ -1,0 +1,299 @@
+package dev.tandem.registry.gossip;
+
+import static dev.tandem.registry.TestRecords.await;
+import static dev.tandem.registry.TestRecords.key;
+import static dev.tandem.registry.TestRecords.server;
+import static dev.tandem.registry.TestRecords.service;
+import static dev.tandem.registry.TestRecords.unsignedServer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.registry.store.SqliteRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Gossip between registries over real HTTP on the loopback interface. */
+@Timeout(60)
+class GossipTest {
+  private static final Duration INTERVAL = Duration.ofMillis(200);
+  private static final Duration WITHIN = Duration.ofSeconds(5);
+  private static final KeyPair OWNER = key(1);
+
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : open.reversed()) {
+      c.close();
+    }
+  }
+
+  /** A registry served at /rpc like a node's, and optionally gossiping. */
+  private final class Node implements AutoCloseable {
+    final SqliteRegistry registry;
+    final RpcHttpServer http;
+    Gossip gossip;
+
+    Node() throws IOException {
+      this(SqliteRegistry.inMemory());
+    }
+
+    Node(SqliteRegistry registry) throws IOException {
+      this.registry = registry;
+      this.http = RpcHttpServer.start(new RegistryRpc(registry)::handle);
+      open.add(this);
+    }
+
+    URI url() {
+      return http.url();
+    }
+
+    Gossip gossip(UnaryOperator<Gossip.Builder> config, URI... peers) {
+      gossip = config.apply(Gossip.builder().registry(registry).cursors(registry.peerCursors()).self(url())
+          .interval(INTERVAL).peers(List.of(peers))).build();
+      gossip.start();
+      return gossip;
+    }
+
+    Gossip gossip(URI... peers) {
+      return gossip(b -> b, peers);
+    }
+
+    @Override
+    public void close() {
+      if (gossip != null) {
+        gossip.close();
+      }
+      http.close();
+      registry.close();
+    }
+  }
+
+  @Test
+  void aRecordReachesANodeTwoHopsAway() throws Exception {
+    Node n1 = new Node();
+    Node n2 = new Node();
+    Node n3 = new Node();
+    // a line: 1 - 2 - 3; node 1 and node 3 do not know each other
+    n1.gossip(b -> b.learnPeers(false), n2.url());
+    n2.gossip(b -> b.learnPeers(false), n1.url(), n3.url());
+    n3.gossip(b -> b.learnPeers(false), n2.url());
+
+    ServiceRecord search = service(OWNER, "search");
+    n1.registry.submit(search);
+    await(WITHIN, "the service on node 3", () -> n3.registry.service(search.serviceId()).isPresent());
+
+    ServerRecord third = server(key(3), "http://127.0.0.1:1", 1, List.of(search.serviceId()));
+    n3.registry.submit(third);
+    await(WITHIN, "the server record on node 1", () -> n1.registry.server(key(3).publicKey()).isPresent());
+
+    assertThat(n2.registry.service(search.serviceId())).contains(search);
+    assertThat(n1.gossip.peers()).containsExactly(n2.url());
+    assertThat(n3.gossip.peers()).containsExactly(n2.url());
+    assertThat(n1.gossip.stats().pushed()).isGreaterThanOrEqualTo(1);
+    assertThat(n1.gossip.stats().rejected()).isZero();
+  }
+
+  @Test
+  void recordsStoredBeforeGossipStartedArriveByPull() throws Exception {
+    Node n1 = new Node();
+    Node n2 = new Node();
+    Node n3 = new Node();
+    List<ServiceRecord> early = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      ServiceRecord s = service(OWNER, "early" + i);
+      n3.registry.submit(s); // before any gossip: no push will ever carry these
+      early.add(s);
+    }
+    // small pages, so the catch-up takes several tandem_records calls
+    n1.gossip(b -> b.learnPeers(false).pageSize(7), n2.url());
+    n2.gossip(b -> b.learnPeers(false).pageSize(7), n1.url(), n3.url());
+    n3.gossip(b -> b.learnPeers(false));
+
+    await(WITHIN, "every early record on node 1", () -> n1.registry.services().size() == early.size());
+    assertThat(n1.registry.services()).containsExactlyInAnyOrderElementsOf(early);
+    assertThat(n2.registry.peerCursors().cursor(n3.url())).isEqualTo(n3.registry.since(0, 1000).next());
+    assertThat(n2.gossip.stats().pulled()).isGreaterThanOrEqualTo(early.size());
+  }
+
+  @Test
+  void aRecordInvalidAtTheSourceIsNeitherStoredNorSpread() throws Exception {
+    ServiceRecord good = service(OWNER, "good");
+    ObjectNode tampered = service(OWNER, "bad").toJson();
+    tampered.put("description", "now with a different description"); // the signature no longer matches
+    // A peer that serves a tampered record in its log, followed by a valid one.
+    RpcHttpServer liar = RpcHttpServer.start((method, params) -> {
+      ObjectNode result = Json.object();
+      if (method.equals(RegistryRpc.RECORDS) && params.path("cursor").asLong() == 0) {
+        result.putArray("records").add(tampered).add(good.toJson());
+      } else {
+        result.putArray("records");
+      }
+      result.put("next", 2);
+      result.put("more", false);
+      return method.equals(RegistryRpc.RECORDS) ? result : Json.object().put("status", "stored");
+    });
+    open.add(liar);
+    Node n2 = new Node();
+    Node n3 = new Node();
+    n2.gossip(b -> b.learnPeers(false), liar.url(), n3.url());
+    n3.gossip(b -> b.learnPeers(false), n2.url());
+
+    await(WITHIN, "the valid record on node 3", () -> n3.registry.service(good.serviceId()).isPresent());
+    Thread.sleep(3 * INTERVAL.toMillis()); // a few more rounds, in which nothing else may arrive
+
+    assertThat(n2.registry.services()).containsExactly(good);
+    assertThat(n3.registry.services()).containsExactly(good);
+    assertThat(n2.gossip.stats().rejected()).isEqualTo(1); // once: the cursor moved past it
+    assertThat(n2.gossip.stats().stored()).isEqualTo(1);
+    assertThat(n3.gossip.stats().rejected()).isZero();
+
+    // Submitted directly, the tampered record is refused naming the signature, and nobody hears of it.
+    assertThatThrownBy(() -> n2.registry.submit(SignedRecord.fromJson(tampered)))
+        .isInstanceOf(RecordException.class).hasMessageStartingWith("sig:");
+    Thread.sleep(3 * INTERVAL.toMillis());
+    assertThat(n3.registry.services()).containsExactly(good);
+  }
+
+  @Test
+  void unreachableAndSilentPeersDoNotDelayTheOthers() throws Exception {
+    URI dead;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      dead = URI.create("http://127.0.0.1:" + s.getLocalPort()); // closed again: connections are refused
+    }
+    // accepts connections (the backlog does) but never answers: only the request timeout ends a call
+    ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    open.add(silent);
+    URI mute = URI.create("http://127.0.0.1:" + silent.getLocalPort());
+    Node n1 = new Node();
+    Node n2 = new Node();
+    n1.gossip(b -> b.learnPeers(false), dead, mute, n2.url());
+    n2.gossip(b -> b.learnPeers(false));
+
+    long start = System.nanoTime();
+    for (int i = 0; i < 3; i++) {
+      ServiceRecord s = service(OWNER, "svc" + i);
+      n1.registry.submit(s);
+      await(WITHIN, "svc" + i + " on node 2", () -> n2.registry.service(s.serviceId()).isPresent());
+    }
+    // well under the 5 s a call to the silent peer takes to time out
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    await(WITHIN, "a failure counted for the dead peer", () -> n1.gossip.stats().failures() >= 1);
+  }
+
+  @Test
+  void peersAreLearnedFromServerRecordsAndForgottenWhenTheyRetire() throws Exception {
+    Node n1 = new Node();
+    Node n2 = new Node();
+    Node n3 = new Node();
+    n1.gossip(); // knows nobody
+    n2.gossip(n1.url());
+    n3.gossip(); // knows nobody, and nobody knows it yet
+
+    KeyPair k1 = key(11);
+    KeyPair k2 = key(12);
+    KeyPair k3 = key(13);
+    n1.registry.submit(server(k1, n1.url().toString(), 1, List.of())); // its own URL: never a peer of itself
+    n2.registry.submit(server(k2, n2.url().toString(), 1, List.of()));
+    await(WITHIN, "node 1 learning node 2", () -> n1.gossip.peers().contains(n2.url()));
+    assertThat(n1.gossip.peers()).doesNotContain(n1.url());
+
+    // Node 3 announces itself to node 1 only; node 2 learns of it through node 1 and starts gossiping with it.
+    n1.registry.submit(server(k3, n3.url().toString(), 1, List.of()));
+    await(WITHIN, "node 2 learning node 3", () -> n2.gossip.peers().contains(n3.url()));
+    ServiceRecord s = service(OWNER, "travels");
+    n2.registry.submit(s);
+    await(WITHIN, "the service on node 3", () -> n3.registry.service(s.serviceId()).isPresent());
+
+    // Node 3 retires: the others stop gossiping with it.
+    n1.registry.submit(unsignedServer(k3, n3.url().toString(), 2, List.of(), true).signedBy(k3));
+    await(WITHIN, "node 2 forgetting node 3", () -> !n2.gossip.peers().contains(n3.url()));
+    await(WITHIN, "node 1 forgetting node 3", () -> !n1.gossip.peers().contains(n3.url()));
+    // a configured peer is never forgotten that way
+    assertThat(n2.gossip.peers()).contains(n1.url());
+  }
+
+  @Test
+  void cursorsPersistSoARestartedGossipPullsOnlyWhatIsNew() throws Exception {
+    Node source = new Node();
+    for (int i = 0; i < 5; i++) {
+      source.registry.submit(service(OWNER, "s" + i));
+    }
+    SqliteRegistry local = SqliteRegistry.inMemory();
+    open.add(local);
+    Gossip first = Gossip.builder().registry(local).cursors(local.peerCursors()).interval(INTERVAL)
+        .peers(List.of(source.url())).learnPeers(false).build();
+    first.start();
+    await(WITHIN, "the first pull", () -> local.services().size() == 5);
+    first.close();
+    assertThat(first.stats().pulled()).isEqualTo(5);
+
+    source.registry.submit(service(OWNER, "s5"));
+    Gossip second = Gossip.builder().registry(local).cursors(local.peerCursors()).interval(INTERVAL)
+        .peers(List.of(URI.create(source.url() + "/"))).learnPeers(false).build(); // same peer, other spelling
+    open.add(second);
+    second.start();
+    await(WITHIN, "the new record", () -> local.services().size() == 6);
+    Thread.sleep(2 * INTERVAL.toMillis());
+    assertThat(second.stats().pulled()).isEqualTo(1);
+    assertThat(second.stats().rounds()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aPeerWithANewLogIsPulledFromTheStartAgain() throws Exception {
+    Node peer = new Node();
+    for (int i = 0; i < 5; i++) {
+      peer.registry.submit(service(OWNER, "old" + i));
+    }
+    SqliteRegistry local = SqliteRegistry.inMemory();
+    open.add(local);
+    Gossip gossip = Gossip.builder().registry(local).cursors(local.peerCursors()).interval(INTERVAL)
+        .peers(List.of(peer.url())).learnPeers(false).build();
+    open.add(gossip);
+    gossip.start();
+    await(WITHIN, "the first log", () -> local.services().size() == 5);
+
+    // The peer loses its database and starts over at the same address with one record: cursor 1 < ours (5).
+    SqliteRegistry fresh = SqliteRegistry.inMemory();
+    open.add(fresh);
+    ServiceRecord reborn = service(OWNER, "reborn");
+    fresh.submit(reborn);
+    peer.http.handler(new RegistryRpc(fresh)::handle);
+
+    await(WITHIN, "the record of the new log", () -> local.service(reborn.serviceId()).isPresent());
+    assertThat(local.peerCursors().cursor(peer.url())).isEqualTo(1);
+  }
+
+  @Test
+  void badConfigurationIsRefused() {
+    SqliteRegistry r = SqliteRegistry.inMemory();
+    open.add(r);
+    assertThatThrownBy(() -> Gossip.builder().registry(r).peers(List.of(URI.create("ftp://x"))).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http");
+    assertThatThrownBy(() -> Gossip.builder().registry(r).interval(Duration.ZERO).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("interval");
+    assertThatThrownBy(() -> Gossip.builder().build()).isInstanceOf(NullPointerException.class);
+    Gossip g = Gossip.builder().registry(r).self(URI.create("http://127.0.0.1:7001/")).build();
+    open.add(g);
+    assertThat(g.addPeer(URI.create("http://127.0.0.1:7001"))).isFalse(); // itself
+    assertThat(g.addPeer(URI.create("http://127.0.0.1:7002"))).isTrue();
+    assertThat(g.addPeer(URI.create("HTTP://127.0.0.1:7002/"))).isFalse(); // the same peer
+    assertThat(g.peers()).containsExactly(URI.create("http://127.0.0.1:7002"));
+  }
+}

@@ -1,0 +1,144 @@
+package dev.tandem.registry.gossip;
+
+import static dev.tandem.registry.TestRecords.key;
+import static dev.tandem.registry.TestRecords.server;
+import static dev.tandem.registry.TestRecords.service;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.registry.store.SqliteRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RegistryRpcTest {
+  private static final KeyPair OWNER = key(1);
+  private static final KeyPair NODE = key(2);
+
+  private final SqliteRegistry registry = SqliteRegistry.inMemory();
+  private final RegistryRpc rpc = new RegistryRpc(registry);
+
+  @AfterEach
+  void close() {
+    registry.close();
+  }
+
+  private static JsonNode json(String text) throws Exception {
+    return Json.parse(text);
+  }
+
+  private static ObjectNode submitParams(SignedRecord record) {
+    ObjectNode params = Json.object();
+    params.set("record", record.toJson());
+    return params;
+  }
+
+  @Test
+  void recordsPagesThroughTheLogInStoreOrder() throws Exception {
+    List<ServiceRecord> stored = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      stored.add(service(OWNER, "s" + i));
+      registry.submit(stored.get(i));
+    }
+
+    JsonNode first = rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":0,\"limit\":2}"));
+    assertThat(first.get("records")).hasSize(2);
+    assertThat(first.get("more").booleanValue()).isTrue();
+    JsonNode rest = rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":" + first.get("next") + "}"));
+    assertThat(rest.get("more").booleanValue()).isFalse();
+
+    List<SignedRecord> seen = new ArrayList<>();
+    first.get("records").forEach(r -> seen.add(SignedRecord.fromJson(r)));
+    rest.get("records").forEach(r -> seen.add(SignedRecord.fromJson(r)));
+    assertThat(seen).containsExactlyElementsOf(stored);
+    assertThat(first.get("records").get(0)).isEqualTo(stored.get(0).toJson()); // records travel signed, as stored
+
+    // no params at all: from the start with the default limit
+    assertThat(rpc.handle(RegistryRpc.RECORDS, null).get("records")).hasSize(3);
+    assertThat(rpc.handle(RegistryRpc.RECORDS, json("{}")).get("next").longValue())
+        .isEqualTo(rest.get("next").longValue());
+  }
+
+  @Test
+  void anOverLargeLimitIsLoweredToTheMaximum() throws Exception {
+    for (int i = 0; i < RegistryRpc.MAX_LIMIT + 5; i++) {
+      registry.submit(service(OWNER, "s" + i));
+    }
+    JsonNode page = rpc.handle(RegistryRpc.RECORDS, json("{\"limit\":100000000000000000000000}"));
+    assertThat(page.get("records")).hasSize(RegistryRpc.MAX_LIMIT);
+    assertThat(page.get("more").booleanValue()).isTrue();
+    assertThat(rpc.handle(RegistryRpc.RECORDS, json("{}")).get("records")).hasSize(RegistryRpc.DEFAULT_LIMIT);
+  }
+
+  @Test
+  void badRecordsParamsAreRefusedSayingWhy() {
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":-1}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("params.cursor");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":\"5\"}")))
+        .hasMessageContaining("params.cursor must be an integer");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":1.5}")))
+        .hasMessageContaining("params.cursor must be an integer");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":9007199254740992}")))
+        .hasMessageContaining("params.cursor must be at most");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.RECORDS, json("{\"limit\":0}")))
+        .hasMessageContaining("params.limit must be 1 or more");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.RECORDS, json("{\"curser\":3}")))
+        .hasMessageContaining("params.curser is not a parameter");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.RECORDS, json("[0, 10]")))
+        .hasMessageContaining("params must be an object");
+    assertThatThrownBy(() -> rpc.handle("tandem_status", null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a registry method");
+    assertThat(RegistryRpc.handles("tandem_status")).isFalse();
+    assertThat(RegistryRpc.methods()).containsExactlyInAnyOrder("tandem_records", "tandem_submitRecord");
+  }
+
+  @Test
+  void submitRecordStoresOnceAndSaysWhatItDid() {
+    ServiceRecord s = service(OWNER, "search");
+    JsonNode result = rpc.handle(RegistryRpc.SUBMIT_RECORD, submitParams(s));
+    assertThat(result).isEqualTo(Json.object().put("status", "stored").put("type", "service")
+        .put("id", s.serviceId()));
+    assertThat(rpc.handle(RegistryRpc.SUBMIT_RECORD, submitParams(s)).get("status").asText())
+        .isEqualTo("already_known");
+
+    ServerRecord n = server(NODE, "http://127.0.0.1:7001", 1, List.of(s.serviceId()));
+    assertThat(rpc.handle(RegistryRpc.SUBMIT_RECORD, submitParams(n))).isEqualTo(Json.object()
+        .put("status", "stored").put("type", "server").put("id", NODE.publicKey().toString()));
+    assertThat(registry.serversOffering(s.serviceId())).containsExactly(n);
+  }
+
+  @Test
+  void invalidSubmissionsThrowNamingTheProblemAndStoreNothing() throws Exception {
+    ObjectNode tampered = submitParams(service(OWNER, "search"));
+    ((ObjectNode) tampered.get("record")).put("name", "other");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.SUBMIT_RECORD, tampered))
+        .isInstanceOfSatisfying(RecordException.class, e -> assertThat(e.field()).isEqualTo("sig"));
+
+    ObjectNode malformed = submitParams(service(OWNER, "search"));
+    ((ObjectNode) malformed.get("record")).put("module", "not-a-cid");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.SUBMIT_RECORD, malformed))
+        .isInstanceOfSatisfying(RecordException.class, e -> assertThat(e.field()).isEqualTo("module"));
+
+    registry.submit(server(NODE, "http://127.0.0.1:7001", 5, List.of()));
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.SUBMIT_RECORD,
+        submitParams(server(NODE, "http://127.0.0.1:7001", 4, List.of()))))
+        .isInstanceOf(RecordException.class).hasMessage("seq: 4 is not newer than the stored 5");
+
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.SUBMIT_RECORD, json("{}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("params.record is required");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.SUBMIT_RECORD, json("{\"record\":[]}")))
+        .isInstanceOf(RecordException.class);
+
+    assertThat(registry.services()).isEmpty();
+    assertThat(registry.since(0, 10).records()).hasSize(1); // only the server record stored above
+  }
+}

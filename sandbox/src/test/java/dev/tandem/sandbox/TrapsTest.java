@@ -1,0 +1,168 @@
+package dev.tandem.sandbox;
+
+import static dev.tandem.sandbox.TestSupport.fixture;
+import static dev.tandem.sandbox.TestSupport.request;
+import static dev.tandem.sandbox.TestSupport.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Every way a call can end, on a module built to misbehave on request, in compiled and interpreted mode. */
+class TrapsTest {
+  private static Sandbox compiled;
+  private static Sandbox interpreted;
+  private static ServiceModule traps;
+  private static ServiceModule trapsInterpreted;
+
+  @BeforeAll
+  static void load() throws Exception {
+    compiled = Sandbox.builder().threads(2).build();
+    interpreted = Sandbox.builder().threads(2).compiled(false).build();
+    traps = compiled.load("traps", fixture("traps.wasm"), Abi.TANDEM_V1);
+    trapsInterpreted = interpreted.load("traps", fixture("traps.wasm"), Abi.TANDEM_V1);
+  }
+
+  @AfterAll
+  static void close() {
+    compiled.close();
+    interpreted.close();
+  }
+
+  private static final Limits LIMITS = Limits.builder().fuel(5_000_000).memoryPages(64).build();
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+      "unreachable, UNREACHABLE",
+      "oob, OUT_OF_BOUNDS",
+      "divzero, DIVISION_BY_ZERO",
+      "vdiv, INTEGER_OVERFLOW",
+      "conversion, INVALID_CONVERSION",
+      "indirect, INDIRECT_CALL",
+      "grow, MEMORY_LIMIT",
+      "recurse, CALL_DEPTH",
+      "loop, OUT_OF_FUEL",
+      "fake, INVALID_OUTPUT",
+      "junk, INVALID_OUTPUT",
+      "badptr, INVALID_OUTPUT",
+      "xlarge, OUTPUT_TOO_LARGE",
+  })
+  void trapsAreDeterministicAndIdenticalInBothModes(String method, TrapKind kind) {
+    byte[] req = request(method, "null");
+    Outcome first = compiled.call(traps, req, LIMITS);
+    assertThat(first).isInstanceOfSatisfying(Outcome.Trap.class, t -> assertThat(t.kind()).isEqualTo(kind));
+    Outcome.Trap trap = (Outcome.Trap) first;
+    assertThat(trap.deterministic()).isTrue();
+    assertThat(text(trap.responseJson())).isEqualTo(
+        "{\"error\":{\"code\":" + kind.code() + ",\"message\":\"" + kind.message() + "\"}}");
+    assertThat(trap.fuel()).isPositive().isLessThanOrEqualTo(LIMITS.fuel());
+    for (int i = 0; i < 3; i++) {
+      assertThat(fingerprint(compiled.call(traps, req, LIMITS))).isEqualTo(fingerprint(first));
+      assertThat(fingerprint(interpreted.call(trapsInterpreted, req, LIMITS))).as("interpreted")
+          .isEqualTo(fingerprint(first));
+    }
+  }
+
+  /** What must be the same on every node: the label, the response bytes and the fuel (not the engine's detail). */
+  static String fingerprint(Outcome o) {
+    String response = o instanceof Outcome.Deterministic d ? text(d.responseJson()) : "-";
+    return o.label() + " " + response + " fuel=" + o.fuel();
+  }
+
+  @Test
+  void outOfFuelUsesTheWholeBudget() {
+    Outcome o = compiled.call(traps, request("loop", "null"), LIMITS);
+    assertThat(o.fuel()).isEqualTo(LIMITS.fuel());
+  }
+
+  @Test
+  void resultIsCanonicalAndFuelIsExact() {
+    Outcome o = compiled.call(traps, request("spin", "null"), LIMITS);
+    assertThat(o).isInstanceOf(Outcome.Result.class);
+    Outcome.Result r = (Outcome.Result) o;
+    assertThat(r.resultText()).isEqualTo("\"spun\"");
+    assertThat(text(r.responseJson())).isEqualTo("{\"result\":\"spun\"}");
+    Outcome again = interpreted.call(trapsInterpreted, request("spin", "null"), LIMITS);
+    assertThat(again).isEqualTo(o);
+    Outcome ok = compiled.call(traps, request("hello", "null"), LIMITS);
+    assertThat(r.fuel()).isGreaterThan(ok.fuel() + 10_000); // the spin loop is charged
+  }
+
+  @Test
+  void serviceErrorIsCanonicalized() {
+    Outcome o = compiled.call(traps, request("error", "null"), LIMITS);
+    assertThat(o).isInstanceOf(Outcome.ServiceError.class);
+    Outcome.ServiceError e = (Outcome.ServiceError) o;
+    assertThat(e.code()).isEqualTo(7);
+    assertThat(e.message()).isEqualTo("nope");
+    assertThat(text(e.responseJson()))
+        .isEqualTo("{\"error\":{\"code\":7,\"data\":{\"a\":[1,2,\"é\"],\"b\":1},\"message\":\"nope\"}}");
+  }
+
+  @Test
+  void tooSmallAFuelBudgetRunsOutDeterministically() {
+    Limits tiny = LIMITS.withFuel(50);
+    Outcome o = compiled.call(traps, request("spin", "null"), tiny);
+    assertThat(o).isInstanceOfSatisfying(Outcome.Trap.class,
+        t -> assertThat(t.kind()).isEqualTo(TrapKind.OUT_OF_FUEL));
+    assertThat(o.fuel()).isEqualTo(50);
+  }
+
+  @Test
+  void requestLargerThanTheLimitIsNotRun() {
+    Limits small = LIMITS.toBuilder().maxRequestBytes(16).build();
+    Outcome o = compiled.call(traps, request("hello", "\"a long parameter\""), small);
+    assertThat(o).isInstanceOfSatisfying(Outcome.Trap.class,
+        t -> assertThat(t.kind()).isEqualTo(TrapKind.REQUEST_TOO_LARGE));
+    assertThat(o.fuel()).isZero();
+  }
+
+  @Test
+  void memoryLimitBelowTheInitialMemoryTraps() {
+    // traps.wat declares 1 page; a request that needs a second page with a one-page limit hits the limit.
+    Limits onePage = LIMITS.withMemoryPages(1);
+    Outcome o = compiled.call(traps, request("hello", "\"" + "x".repeat(70_000) + "\""), onePage);
+    assertThat(o).isInstanceOfSatisfying(Outcome.Trap.class,
+        t -> assertThat(t.kind()).isEqualTo(TrapKind.MEMORY_LIMIT));
+  }
+
+  @Test
+  void callDepthLimitIsConfigurable() {
+    Outcome shallow = compiled.call(traps, request("recurse", "null"), LIMITS.withMaxCallDepth(10));
+    Outcome deep = compiled.call(traps, request("recurse", "null"), LIMITS.withMaxCallDepth(5000));
+    assertThat(shallow).isInstanceOfSatisfying(Outcome.Trap.class,
+        t -> assertThat(t.kind()).isEqualTo(TrapKind.CALL_DEPTH));
+    assertThat(deep).isInstanceOfSatisfying(Outcome.Trap.class,
+        t -> assertThat(t.kind()).isEqualTo(TrapKind.CALL_DEPTH));
+    assertThat(deep.fuel()).isGreaterThan(shallow.fuel());
+  }
+
+  @Test
+  void deepestAllowedRecursionTrapsOnTheDepthLimitNotTheJvmStack() {
+    Limits deepest = LIMITS.toBuilder().maxCallDepth(Limits.MAX_CALL_DEPTH).fuel(100_000_000).build();
+    Outcome c = compiled.call(traps, request("recurse", "null"), deepest);
+    Outcome i = interpreted.call(trapsInterpreted, request("recurse", "null"), deepest);
+    assertThat(c).isInstanceOfSatisfying(Outcome.Trap.class,
+        t -> assertThat(t.kind()).isEqualTo(TrapKind.CALL_DEPTH));
+    assertThat(fingerprint(i)).isEqualTo(fingerprint(c));
+  }
+
+  @Test
+  void wallClockTimeoutIsNonDeterministic() {
+    Limits slow = LIMITS.toBuilder().fuel(Long.MAX_VALUE / 2).timeout(Duration.ofMillis(200)).build();
+    long start = System.nanoTime();
+    Outcome o = compiled.call(traps, request("loop", "null"), slow);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(o).isInstanceOfSatisfying(Outcome.NonDeterministic.class,
+        n -> assertThat(n.reason()).isEqualTo(Outcome.NonDeterministic.Reason.TIMEOUT));
+    assertThat(o.deterministic()).isFalse();
+    assertThat(o.fuel()).isPositive();
+    assertThat(millis).isLessThan(2_000);
+    // the worker is free again: the next call runs normally
+    assertThat(compiled.call(traps, request("hello", "null"), LIMITS)).isInstanceOf(Outcome.Result.class);
+  }
+}
