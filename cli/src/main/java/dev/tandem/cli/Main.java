@@ -12,13 +12,17 @@ import picocli.CommandLine.Command;
     commandListHeading = "%nCommands:%n",
     subcommands = {
         DemoCommand.class,
+        BenchCommand.class,
         TestCommand.class,
         CidCommand.class,
         KeygenCommand.class,
         NodeCommand.class,
         ServiceCommand.class,
+        CallCommand.class,
         RegistryListCommands.Services.class,
         RegistryListCommands.Servers.class,
+        RunModuleCommand.class,
+        VerifyModuleCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -2,9 +2,12 @@ package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.cid.UnixFs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.JsonRpc;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -27,9 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NodeClient {
   private static final HttpClient SHARED = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
       .version(HttpClient.Version.HTTP_1_1).build();
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
   private final URI base;
   private final HttpClient http;
   private final String adminToken;
+  private final Duration timeout;
   private final AtomicLong ids = new AtomicLong();
 
   public NodeClient(URI base) {
@@ -37,9 +42,15 @@ public final class NodeClient {
   }
 
   public NodeClient(URI base, String adminToken) {
+    this(base, adminToken, SHARED, DEFAULT_TIMEOUT);
+  }
+
+  /** A client on a given HTTP client, with {@code timeout} for each request. */
+  public NodeClient(URI base, String adminToken, HttpClient http, Duration timeout) {
     this.base = normalize(base);
-    this.http = SHARED;
+    this.http = http;
     this.adminToken = adminToken;
+    this.timeout = timeout;
   }
 
   public URI base() {
@@ -55,7 +66,7 @@ public final class NodeClient {
   public JsonNode rpc(String method, JsonNode params) throws IOException {
     byte[] body = JsonRpc.request(ids.incrementAndGet(), method, params).toString()
         .getBytes(StandardCharsets.UTF_8);
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/rpc")).timeout(Duration.ofSeconds(15))
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/rpc")).timeout(timeout)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (adminToken != null) {
       req.header("Authorization", "Bearer " + adminToken);
@@ -108,6 +119,48 @@ public final class NodeClient {
       }
     }
     return out;
+  }
+
+  /**
+   * One page of {@code tandem_records}: {@code {"records":[…],"next":n,"more":bool}}, records unparsed so the caller
+   * can skip (and count) invalid ones instead of failing the page.
+   */
+  public JsonNode recordsPage(long cursor, int limit) throws IOException {
+    ObjectNode p = Json.object();
+    p.put("cursor", cursor);
+    p.put("limit", limit);
+    return rpc("tandem_records", p);
+  }
+
+  /** Sends evidence ({@code tandem_submitEvidence} with {@code {"evidence": …}}) and returns the node's answer. */
+  public JsonNode submitEvidence(Evidence evidence) throws IOException {
+    ObjectNode p = Json.object();
+    p.set("evidence", evidence.toJson());
+    return rpc("tandem_submitEvidence", p);
+  }
+
+  /**
+   * The module stored under {@code cid} ({@code GET /ipfs/{cid}}), checked against the CID: the node is not trusted,
+   * only the hash is.
+   *
+   * @throws IOException when the node does not have it, or sends bytes that do not hash to {@code cid}
+   */
+  public byte[] module(Cid cid, int maxBytes) throws IOException {
+    HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/ipfs/" + cid)).timeout(timeout).GET().build();
+    HttpResponse<byte[]> res = send(req);
+    if (res.statusCode() != 200) {
+      throw new IOException(base + " does not serve module " + cid + " (HTTP " + res.statusCode() + ")");
+    }
+    byte[] bytes = res.body();
+    if (bytes.length > maxBytes) {
+      throw new IOException(base + " sent " + bytes.length + " bytes for module " + cid + ", the limit is "
+          + maxBytes);
+    }
+    Cid actual = cid.isRaw() ? Cid.rawSha256(bytes) : UnixFs.kuboCid(bytes, cid.version());
+    if (!actual.equals(cid)) {
+      throw new IOException(base + " sent bytes for module " + cid + " that hash to " + actual);
+    }
+    return bytes;
   }
 
   /** Submits a record, with the module bytes for a service record when given. */

@@ -65,6 +65,8 @@ public final class Node implements AutoCloseable {
   private final URI url;
   private final Object publishLock = new Object();
   private final RegistryRpc registryRpc;
+  private final NodeRpc rpc;
+  private final ServiceEndpoint endpoint;
 
   private Node(NodeConfig config) throws Exception {
     this.config = config;
@@ -80,7 +82,7 @@ public final class Node implements AutoCloseable {
     this.hosting = new Hosting(registry, sandbox, new ModuleFetcher(modules, http), this::moduleSources,
         config.maxConcurrentCallsPerService());
 
-    NodeRpc rpc = new NodeRpc(adminToken, config.maxBatch());
+    this.rpc = new NodeRpc(adminToken, config.maxBatch());
     this.registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> status())
         .method("tandem_records", registryRpc::records)
@@ -93,7 +95,7 @@ public final class Node implements AutoCloseable {
         .admin("tandem_withdraw", p -> changeOffers(p, false))
         .admin("tandem_reward", this::changeRewards);
 
-    ServiceEndpoint endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, activity, config.maxBatch(),
+    this.endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, activity, config.maxBatch(),
         config.fault());
     QueuedThreadPool threads = new QueuedThreadPool(256, 8);
     threads.setName("tandem-http");
@@ -108,7 +110,7 @@ public final class Node implements AutoCloseable {
     errors.setShowMessageInTitle(false);
     server.setErrorHandler(errors);
     server.setHandler(new HttpApi(endpoint, rpc, modules, metrics::scrape, this::health, this::dashboard,
-        config.maxBodyBytes()));
+        () -> dev.tandem.node.dashboard.DashboardData.bytes(this), config.maxBodyBytes()));
     server.setStopTimeout(5_000);
     server.start();
     this.url = config.url(connector.getLocalPort());
@@ -169,6 +171,16 @@ public final class Node implements AutoCloseable {
 
   public Activity activity() {
     return activity;
+  }
+
+  /** The {@code POST /services/{id}} handler, for in-process callers (simulation, fuzzing). */
+  public ServiceEndpoint serviceEndpoint() {
+    return endpoint;
+  }
+
+  /** The {@code POST /rpc} handler, for in-process callers. */
+  public NodeRpc rpc() {
+    return rpc;
   }
 
   private static String adminToken(NodeConfig config) throws IOException {
@@ -237,6 +249,15 @@ public final class Node implements AutoCloseable {
         ModuleStore.check(service.module(), bytes);
       } catch (ModuleStore.ModuleMismatchException e) {
         throw new dev.tandem.core.record.RecordException("module", e.getMessage());
+      }
+      dev.tandem.sandbox.ModuleReport report;
+      try {
+        report = dev.tandem.sandbox.ModuleValidator.validate(bytes, dev.tandem.sandbox.Abi.parse(service.abi()));
+      } catch (RuntimeException | AssertionError | StackOverflowError e) { // refuse it, whatever the parser did
+        throw new dev.tandem.core.record.RecordException("module", "is not a valid WebAssembly module");
+      }
+      if (!report.acceptable()) {
+        throw new dev.tandem.core.record.RecordException("module", String.join("; ", report.problems()));
       }
       modules.put(service.module(), bytes);
     }
@@ -319,7 +340,15 @@ public final class Node implements AutoCloseable {
     return ("{\"status\":\"ok\",\"key\":\"" + key.publicKey() + "\"}").getBytes(StandardCharsets.UTF_8);
   }
 
+  /** The dashboard's page; its script polls {@code /dashboard.json}. */
   private byte[] dashboard() {
+    try (var in = Node.class.getResourceAsStream("/dashboard/index.html")) {
+      if (in != null) {
+        return in.readAllBytes();
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot read the dashboard page", e);
+    }
     return ("<!doctype html><title>Tandem node</title><h1>Tandem node " + key.publicKey() + "</h1>")
         .getBytes(StandardCharsets.UTF_8);
   }

@@ -102,16 +102,17 @@ public final class Scores implements AutoCloseable {
 
   /** Writes every pending change to the store. */
   public void flush() {
-    Map<PublicKey, ServerScore> out;
-    synchronized (this) {
-      if (dirty.isEmpty()) {
-        return;
-      }
-      out = Map.copyOf(dirty);
-      dirty.clear();
-      lastFlush = clock.millis();
-    }
+    // The store lock is taken first and held while copying, so two flushes never write in the wrong order.
     synchronized (store) {
+      Map<PublicKey, ServerScore> out;
+      synchronized (this) {
+        if (dirty.isEmpty()) {
+          return;
+        }
+        out = Map.copyOf(dirty);
+        dirty.clear();
+        lastFlush = clock.millis();
+      }
       store.storeAll(out);
     }
   }

@@ -32,16 +32,19 @@ public final class HttpApi extends Handler.Abstract {
   private final Supplier<String> metrics;
   private final Supplier<byte[]> health;
   private final Supplier<byte[]> dashboard;
+  private final Supplier<byte[]> dashboardJson;
+  private final StaticFiles dashboardFiles = new StaticFiles("dashboard");
   private final int maxBodyBytes;
 
   public HttpApi(ServiceEndpoint services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
-      Supplier<byte[]> health, Supplier<byte[]> dashboard, int maxBodyBytes) {
+      Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, int maxBodyBytes) {
     this.services = services;
     this.rpc = rpc;
     this.modules = modules;
     this.metrics = metrics;
     this.health = health;
     this.dashboard = dashboard;
+    this.dashboardJson = dashboardJson;
     this.maxBodyBytes = maxBodyBytes;
   }
 
@@ -90,6 +93,17 @@ public final class HttpApi extends Handler.Abstract {
           metrics.get().getBytes(StandardCharsets.UTF_8));
     } else if ((path.equals("/") || path.equals("/index.html")) && isGet(method)) {
       send(response, callback, 200, "text/html; charset=utf-8", dashboard.get());
+    } else if (path.equals("/dashboard.json") && isGet(method)) {
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      send(response, callback, 200, JSON, dashboardJson.get());
+    } else if (path.startsWith("/dashboard/") && isGet(method)) {
+      Optional<StaticFiles.File> file = dashboardFiles.get(path.substring("/dashboard/".length()));
+      if (file.isEmpty()) {
+        send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.METHOD_NOT_FOUND, "no route " + path));
+        return;
+      }
+      response.getHeaders().put("X-Content-Type-Options", "nosniff");
+      send(response, callback, 200, file.get().type(), file.get().bytes());
     } else {
       send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.METHOD_NOT_FOUND, "no route " + path));
     }

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <pre>{@code
- * Gossip gossip = Gossip.builder().registry(registry).cursors(registry.peerCursors())
+ * Gossip gossip = Gossip.builder().registry(registry)
  *     .peers(List.of(URI.create("http://10.0.0.2:7001"))).self(myUrl).interval(Duration.ofSeconds(10)).build();
  * gossip.start();
  * }</pre>
@@ -86,7 +86,8 @@ public final class Gossip implements AutoCloseable {
 
   private Gossip(Builder b) {
     this.registry = Objects.requireNonNull(b.registry, "registry");
-    this.cursors = b.cursors != null ? b.cursors : PeerCursors.inMemory();
+    this.cursors = b.cursors != null ? b.cursors
+        : registry instanceof PeerCursors.Source source ? source.peerCursors() : PeerCursors.inMemory();
     this.interval = positive("interval", b.interval);
     this.maxBackoff = positive("maxBackoff", b.maxBackoff);
     if (b.pageSize < 1 || b.pageSize > RegistryRpc.MAX_LIMIT) {
@@ -464,7 +465,10 @@ public final class Gossip implements AutoCloseable {
     /** The local registry: where pulled records are submitted and whose new records are pushed. */
     public Builder registry(Registry v) { registry = v; return this; }
 
-    /** Where cursors are kept; by default in memory (pass {@code SqliteRegistry.peerCursors()} to persist them). */
+    /**
+     * Where cursors are kept; by default the registry's own when it keeps them ({@link PeerCursors.Source}, as
+     * {@code SqliteRegistry} does), else in memory.
+     */
     public Builder cursors(PeerCursors v) { cursors = v; return this; }
 
     /** Peers to gossip with from the start, by base URL. */

@@ -17,6 +17,11 @@ public interface PeerCursors {
   /** Stores {@code cursor} for {@code peer}. */
   void saveCursor(URI peer, long cursor);
 
+  /** A registry that keeps peer cursors itself; {@link Gossip} uses them unless told otherwise. */
+  interface Source {
+    PeerCursors peerCursors();
+  }
+
   /** Cursors kept in memory only. */
   static PeerCursors inMemory() {
     Map<URI, Long> cursors = new ConcurrentHashMap<>();

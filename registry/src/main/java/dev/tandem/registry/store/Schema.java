@@ -13,11 +13,32 @@ import java.util.List;
  */
 final class Schema {
 
-  /** One step: the statements that take a file from {@code version - 1} to {@code version}. */
-  record Migration(int version, List<String> statements) {}
+  /** What one migration does to the database; it runs inside the migration's transaction. */
+  @FunctionalInterface
+  interface Step {
+    void apply(Connection db) throws SQLException;
+  }
 
+  /**
+   * One step, taking a file from {@code version - 1} to {@code version}. Most are SQL ({@link #sql}); a step that
+   * must rewrite data (re-canonicalize stored records, say) is code.
+   */
+  record Migration(int version, String description, Step step) {}
+
+  /** A step made of SQL statements, run in order. */
+  static Step sql(String... statements) {
+    return db -> {
+      try (Statement st = db.createStatement()) {
+        for (String statement : statements) {
+          st.execute(statement);
+        }
+      }
+    };
+  }
+
+  /** Every migration, in version order: append a new one here, never edit a released one. */
   static final List<Migration> MIGRATIONS = List.of(
-      new Migration(1, List.of(
+      new Migration(1, "records log and peer cursors", sql(
           // seq_no is the gossip cursor. AUTOINCREMENT (not a plain rowid) so a number is never handed out twice,
           // even after the newest row is deleted: cursors that peers hold stay meaningful.
           """
@@ -60,9 +81,7 @@ final class Schema {
       boolean auto = db.getAutoCommit();
       db.setAutoCommit(false);
       try (Statement st = db.createStatement()) {
-        for (String sql : m.statements()) {
-          st.execute(sql);
-        }
+        m.step().apply(db);
         st.execute("DELETE FROM schema_version");
         st.execute("INSERT INTO schema_version (version) VALUES (" + m.version() + ")");
         db.commit();

@@ -21,11 +21,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -41,9 +41,11 @@ import org.sqlite.SQLiteConfig;
  * on. A record is written in one transaction (the row, and for a ServerRecord the removal of the one it supersedes):
  * it is stored entirely or not at all.
  *
- * <p><b>Reads</b> come from an immutable {@link Snapshot} of the current records, rebuilt lazily by the first reader
- * after a change, so {@link #service} and {@link #serversOffering} take no lock and touch no disk. The in-memory
- * copy assumes this object is the only writer of the file: open one {@code SqliteRegistry} per file.
+ * <p><b>Reads</b> come from memory and touch no disk: {@link #service} and {@link #server} are concurrent map
+ * lookups, and the lists ({@link #services}, {@link #servers}, {@link #serversOffering}) come from immutable indexes
+ * that the first reader after a change rebuilds, one for services and one for servers, so a burst of new services
+ * (a gossip catch-up) leaves the servers' index alone. The in-memory copy assumes this object is the only writer of
+ * the file: open one {@code SqliteRegistry} per file.
  *
  * <p><b>Order.</b> Each stored record gets the next {@code seq_no} (the gossip cursor, see {@link #since}). A
  * ServerRecord that is superseded leaves the table; its successor has a higher {@code seq_no}, so cursors stay
@@ -52,7 +54,7 @@ import org.sqlite.SQLiteConfig;
  * <p>Thread-safe: one connection, writes and log reads serialized by a lock; validation (parsing, signature checks)
  * runs before the lock is taken.
  */
-public final class SqliteRegistry implements Registry {
+public final class SqliteRegistry implements Registry, PeerCursors.Source {
   /** Most records {@link #since} returns at once. */
   public static final int MAX_PAGE = 1000;
   /** A page stops growing at about this many bytes of record JSON (always at least one record). */
@@ -66,12 +68,17 @@ public final class SqliteRegistry implements Registry {
   private final PeerCursors cursors = new DbPeerCursors();
   private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
 
-  /** The current records, as in the database. Written under both {@link #dbLock} and {@link #mapsLock}. */
-  private final Map<String, ServiceRecord> services = new HashMap<>();
-  private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
-  private final Object mapsLock = new Object();
-  /** What readers see; null after a change until the next reader rebuilds it. */
-  private volatile Snapshot snapshot = Snapshot.EMPTY;
+  /** The current records, as in the database: services by id, servers by key. Written under {@link #dbLock}. */
+  private final Map<String, ServiceRecord> services = new ConcurrentHashMap<>();
+  private final Map<PublicKey, ServerRecord> servers = new ConcurrentHashMap<>();
+  /**
+   * Orders a map change and the dropping of its index against a reader rebuilding that index: without it, a reader
+   * could publish an index built just before the change, and it would stay stale until the next one.
+   */
+  private final Object indexLock = new Object();
+  /** Null after a change until the next reader that needs it rebuilds it. */
+  private volatile ServiceIndex serviceIndex;
+  private volatile ServerIndex serverIndex;
   private volatile boolean closed;
 
   private SqliteRegistry(String name, Connection db) {
@@ -160,7 +167,6 @@ public final class SqliteRegistry implements Registry {
         }
       }
     }
-    snapshot = null;
     LOG.debug("registry database {}: {} services, {} servers{}", name, services.size(), servers.size(),
         skipped == 0 ? "" : ", " + skipped + " unreadable rows skipped");
   }
@@ -174,10 +180,16 @@ public final class SqliteRegistry implements Registry {
   public Submitted submit(SignedRecord record, String origin) {
     Objects.requireNonNull(record, "record");
     ensureOpen();
+    String id = idOf(record);
+    // Gossip delivers the same records again and again: one equal to a stored record (signature included, and that
+    // one was verified) is known without paying for another signature check.
+    SignedRecord known = record instanceof ServerRecord s ? servers.get(s.key()) : services.get(id);
+    if (record.equals(known)) {
+      return Submitted.ALREADY_KNOWN;
+    }
     // Everything that can be checked without the stored state is checked before taking the lock.
     byte[] json = canonicalRoundTrip(record);
     record.verifySignature();
-    String id = idOf(record);
 
     dbLock.lock();
     try {
@@ -188,9 +200,9 @@ public final class SqliteRegistry implements Registry {
             return Submitted.ALREADY_KNOWN; // the id covers every signed field, so this is the same service
           }
           transaction(() -> insert(record.type(), id, null, json));
-          synchronized (mapsLock) {
+          synchronized (indexLock) {
             services.put(id, s);
-            snapshot = null;
+            serviceIndex = null;
           }
         }
         case ServerRecord s -> {
@@ -217,9 +229,9 @@ public final class SqliteRegistry implements Registry {
             }
             insert(record.type(), id, s.seq(), json);
           });
-          synchronized (mapsLock) {
+          synchronized (indexLock) {
             servers.put(s.key(), s);
-            snapshot = null;
+            serverIndex = null;
           }
         }
       }
@@ -289,49 +301,62 @@ public final class SqliteRegistry implements Registry {
 
   @Override
   public Optional<ServiceRecord> service(String serviceId) {
-    return Optional.ofNullable(view().serviceById.get(serviceId));
+    return serviceId == null ? Optional.empty() : Optional.ofNullable(services.get(serviceId));
   }
 
   @Override
   public List<ServiceRecord> services() {
-    return view().services;
+    return serviceIndex().byNameThenId;
   }
 
   @Override
   public Optional<ServerRecord> server(PublicKey key) {
-    return Optional.ofNullable(view().serverByKey.get(key));
+    return key == null ? Optional.empty() : Optional.ofNullable(servers.get(key));
   }
 
   @Override
   public List<ServerRecord> servers() {
-    return view().activeServers;
+    return serverIndex().active;
   }
 
   @Override
   public List<ServerRecord> serversOffering(String serviceId) {
-    return view().offering.getOrDefault(serviceId, List.of());
+    return serviceId == null ? List.of() : serverIndex().offering.getOrDefault(serviceId, List.of());
   }
 
   @Override
   public List<ServiceRecord> resolve(String nameOrId) {
-    Snapshot view = view();
-    ServiceRecord byId = view.serviceById.get(nameOrId);
-    return byId != null ? List.of(byId) : view.servicesByName.getOrDefault(nameOrId, List.of());
+    if (nameOrId == null) {
+      return List.of();
+    }
+    ServiceRecord byId = services.get(nameOrId);
+    return byId != null ? List.of(byId) : serviceIndex().byName.getOrDefault(nameOrId, List.of());
   }
 
-  private Snapshot view() {
-    Snapshot s = snapshot;
-    if (s != null) {
-      return s;
-    }
-    synchronized (mapsLock) {
-      s = snapshot;
-      if (s == null) {
-        s = new Snapshot(List.copyOf(services.entrySet()), List.copyOf(servers.values()));
-        snapshot = s;
+  private ServiceIndex serviceIndex() {
+    ServiceIndex index = serviceIndex;
+    if (index == null) {
+      synchronized (indexLock) {
+        index = serviceIndex;
+        if (index == null) {
+          serviceIndex = index = new ServiceIndex(services);
+        }
       }
-      return s;
     }
+    return index;
+  }
+
+  private ServerIndex serverIndex() {
+    ServerIndex index = serverIndex;
+    if (index == null) {
+      synchronized (indexLock) {
+        index = serverIndex;
+        if (index == null) {
+          serverIndex = index = new ServerIndex(servers);
+        }
+      }
+    }
+    return index;
   }
 
   /**
@@ -367,8 +392,8 @@ public final class SqliteRegistry implements Registry {
               break;
             }
             long seqNo = rs.getLong(1);
-            // The maps hold exactly the records of the table's rows (both change under dbLock), so the row's record
-            // comes from memory instead of being parsed again.
+            // The maps hold exactly the records of the table's rows (both change under dbLock, which we hold), so
+            // the row's record comes from memory instead of being parsed again.
             SignedRecord record = ServerRecord.TYPE.equals(rs.getString(2))
                 ? servers.get(PublicKey.parse(rs.getString(3)))
                 : services.get(rs.getString(3));
@@ -405,6 +430,7 @@ public final class SqliteRegistry implements Registry {
   }
 
   /** Gossip cursors per peer, kept in this database (table {@code peer_cursors}). */
+  @Override
   public PeerCursors peerCursors() {
     return cursors;
   }
@@ -465,6 +491,19 @@ public final class SqliteRegistry implements Registry {
       }
     } catch (SQLException e) {
       throw new StorageException("registry database " + name + ": writing failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** A PRAGMA's value on this registry's own connection (settings like {@code synchronous} are per connection). */
+  String pragma(String pragmaName) {
+    dbLock.lock();
+    try {
+      ensureOpen();
+      return pragma(db, pragmaName);
+    } catch (SQLException e) {
+      throw new StorageException("registry database " + name + ": " + e.getMessage(), e);
+    } finally {
+      dbLock.unlock();
     }
   }
 

@@ -65,7 +65,8 @@ class GossipTest {
     }
 
     Gossip gossip(UnaryOperator<Gossip.Builder> config, URI... peers) {
-      gossip = config.apply(Gossip.builder().registry(registry).cursors(registry.peerCursors()).self(url())
+      // no cursors(...): a SqliteRegistry's own, persistent cursors are the default
+      gossip = config.apply(Gossip.builder().registry(registry).self(url())
           .interval(INTERVAL).peers(List.of(peers))).build();
       gossip.start();
       return gossip;
@@ -128,7 +129,8 @@ class GossipTest {
 
     await(WITHIN, "every early record on node 1", () -> n1.registry.services().size() == early.size());
     assertThat(n1.registry.services()).containsExactlyInAnyOrderElementsOf(early);
-    assertThat(n2.registry.peerCursors().cursor(n3.url())).isEqualTo(n3.registry.since(0, 1000).next());
+    long end = n3.registry.since(0, 1000).next();
+    await(WITHIN, "node 2's cursor at node 3's end", () -> n2.registry.peerCursors().cursor(n3.url()) == end);
     assertThat(n2.gossip.stats().pulled()).isGreaterThanOrEqualTo(early.size());
   }
 
@@ -240,8 +242,10 @@ class GossipTest {
     Gossip first = Gossip.builder().registry(local).cursors(local.peerCursors()).interval(INTERVAL)
         .peers(List.of(source.url())).learnPeers(false).build();
     first.start();
-    await(WITHIN, "the first pull", () -> local.services().size() == 5);
+    long end = source.registry.since(0, 1000).next();
+    await(WITHIN, "the first pull", () -> local.peerCursors().cursor(source.url()) == end);
     first.close();
+    assertThat(local.services()).hasSize(5);
     assertThat(first.stats().pulled()).isEqualTo(5);
 
     source.registry.submit(service(OWNER, "s5"));
@@ -267,7 +271,8 @@ class GossipTest {
         .peers(List.of(peer.url())).learnPeers(false).build();
     open.add(gossip);
     gossip.start();
-    await(WITHIN, "the first log", () -> local.services().size() == 5);
+    await(WITHIN, "the first log", () -> local.peerCursors().cursor(peer.url()) == 5);
+    assertThat(local.services()).hasSize(5);
 
     // The peer loses its database and starts over at the same address with one record: cursor 1 < ours (5).
     SqliteRegistry fresh = SqliteRegistry.inMemory();

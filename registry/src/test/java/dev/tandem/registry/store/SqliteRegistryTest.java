@@ -118,7 +118,10 @@ class SqliteRegistryTest {
 
   @Test
   void theFileIsInWalModeWithFullSync() throws Exception {
-    SqliteRegistry.open(db()).close();
+    try (SqliteRegistry r = SqliteRegistry.open(db())) {
+      assertThat(r.pragma("journal_mode")).isEqualTo("wal");
+      assertThat(r.pragma("synchronous")).isEqualTo("2"); // FULL: fsync at every commit, so an ack is durable
+    }
     try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + db());
         Statement st = raw.createStatement();
         ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {

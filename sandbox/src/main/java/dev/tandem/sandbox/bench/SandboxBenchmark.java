@@ -11,6 +11,8 @@ import dev.tandem.sandbox.meter.Instrumented;
 import dev.tandem.sandbox.meter.Instrumenter;
 import dev.tandem.sandbox.meter.MeterAbi;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +123,8 @@ public final class SandboxBenchmark {
     final long n;
     final Map<Engine, Double> ms = new EnumMap<>(Engine.class);
     long fuel;
+    /** Metered / unmetered, from the medians of this thread's CPU time. */
+    double cpuOverhead;
     double instrumentMs;
     int inputBytes;
     int outputBytes;
@@ -155,14 +159,17 @@ public final class SandboxBenchmark {
     Function<Instance, Machine> plainCompiled = MachineFactoryCompiler.compile(plain);
     Function<Instance, Machine> meteredCompiled = MachineFactoryCompiler.compile(metered);
 
-    Timed tandem = timeChicory(metered, meteredCompiled, request, warmup, runs, true);
+    // Metered and unmetered runs alternate, so that load from elsewhere on the machine hits both alike.
+    Timed[] pair = timeChicory(List.of(new Variant(metered, meteredCompiled, true),
+        new Variant(plain, plainCompiled, false)), request, warmup, runs);
+    Timed tandem = pair[0];
+    Timed chicory = pair[1];
     row.ms.put(Engine.TANDEM, tandem.median());
-    row.fuel = tandem.fuel;
-    String expected = tandem.output;
-
-    Timed chicory = timeChicory(plain, plainCompiled, request, warmup, runs, false);
     row.ms.put(Engine.CHICORY, chicory.median());
-    row.mismatch |= check(notes, k, Engine.CHICORY, expected, chicory.output);
+    row.cpuOverhead = median(tandem.cpuMs()) / median(chicory.cpuMs());
+    row.fuel = tandem.fuel();
+    String expected = tandem.output();
+    row.mismatch |= check(notes, k, Engine.CHICORY, expected, chicory.output());
 
     if (opts.interpreter()) {
       long small = n == 0 ? 0 : Math.max(1, n / k.interpreterDivisor());
@@ -170,15 +177,16 @@ public final class SandboxBenchmark {
         small = Math.max(1, Math.round(n / Math.cbrt(k.interpreterDivisor())));
       }
       String smallRequest = k.request(small);
-      Timed smallFuel = timeChicory(metered, meteredCompiled, smallRequest, 0, 1, true);
+      Timed smallFuel = timeChicory(List.of(new Variant(metered, meteredCompiled, true)), smallRequest, 0, 1)[0];
       int interpRuns = Math.max(3, runs / 2);
-      Timed interp = timeChicory(plain, null, smallRequest, Math.min(warmup, 2), interpRuns, false);
-      double factor = (double) tandem.fuel / smallFuel.fuel;
+      Timed interp = timeChicory(List.of(new Variant(plain, null, false)), smallRequest, Math.min(warmup, 2),
+          interpRuns)[0];
+      double factor = (double) tandem.fuel() / smallFuel.fuel();
       row.ms.put(Engine.INTERPRETER, interp.median() * factor);
       if (small != n) {
-        row.mismatch |= check(notes, k, Engine.INTERPRETER, smallFuel.output, interp.output);
+        row.mismatch |= check(notes, k, Engine.INTERPRETER, smallFuel.output(), interp.output());
       } else {
-        row.mismatch |= check(notes, k, Engine.INTERPRETER, expected, interp.output);
+        row.mismatch |= check(notes, k, Engine.INTERPRETER, expected, interp.output());
       }
     }
 
@@ -225,44 +233,66 @@ public final class SandboxBenchmark {
     return i < 0 ? null : output.substring(i + 12, i + 28);
   }
 
-  /** Times of one engine on one request, the last output, and (metered) the fuel it used. */
-  record Timed(double[] ms, String output, long fuel) {
+  /** One module on one Chicory engine; {@code factory == null} means the interpreter. */
+  record Variant(WasmModule module, Function<Instance, Machine> factory, boolean metered) {}
+
+  /**
+   * Times of one engine on one request (wall clock and this thread's CPU time), the last output, and (metered)
+   * the fuel it used.
+   */
+  record Timed(double[] ms, double[] cpuMs, String output, long fuel) {
     double median() {
       return SandboxBenchmark.median(ms);
     }
   }
 
-  /** Runs {@code request} on fresh instances; {@code factory == null} means the interpreter. */
-  private static Timed timeChicory(WasmModule module, Function<Instance, Machine> factory, String request,
-      int warmup, int runs, boolean metered) {
+  /** Runs {@code request} on fresh instances of each variant in turn, {@code warmup + runs} rounds. */
+  private static Timed[] timeChicory(List<Variant> variants, String request, int warmup, int runs) {
     byte[] in = request.getBytes(StandardCharsets.UTF_8);
-    double[] ms = new double[runs];
-    String output = null;
-    long fuel = -1;
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    int count = variants.size();
+    double[][] ms = new double[count][runs];
+    double[][] cpu = new double[count][runs];
+    String[] output = new String[count];
+    long[] fuel = new long[count];
+    Arrays.fill(fuel, -1);
     for (int r = -warmup; r < runs; r++) {
-      long start = System.nanoTime();
-      Instance.Builder b = Instance.builder(module).withMemoryLimits(new MemoryLimits(
-          module.memorySection().get().getMemory(0).limits().initialPages(), MAX_PAGES));
-      if (factory != null) {
-        b.withMachineFactory(factory);
-      }
-      Instance i = b.build();
-      if (metered) {
-        i.exports().global(MeterAbi.FUEL).setValue(BUDGET);
-      }
-      int ptr = (int) i.export("tandem_alloc").apply(in.length)[0];
-      i.memory().write(ptr, in);
-      long res = i.export("tandem_call").apply(ptr, in.length)[0];
-      output = i.memory().readString((int) (res >>> 32), (int) res);
-      long elapsed = System.nanoTime() - start;
-      if (metered) {
-        fuel = BUDGET - i.exports().global(MeterAbi.FUEL).getValue();
-      }
-      if (r >= 0) {
-        ms[r] = elapsed / 1e6;
+      for (int step = 0; step < count; step++) {
+        // Alternate the order every round (ABBA…) so neither variant always runs right after the other.
+        int v = (r & 1) == 0 ? step : count - 1 - step;
+        Variant variant = variants.get(v);
+        WasmModule module = variant.module();
+        long cpuStart = threads.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        Instance.Builder b = Instance.builder(module).withMemoryLimits(new MemoryLimits(
+            module.memorySection().get().getMemory(0).limits().initialPages(), MAX_PAGES));
+        if (variant.factory() != null) {
+          b.withMachineFactory(variant.factory());
+        }
+        Instance i = b.build();
+        if (variant.metered()) {
+          i.exports().global(MeterAbi.FUEL).setValue(BUDGET);
+        }
+        int ptr = (int) i.export("tandem_alloc").apply(in.length)[0];
+        i.memory().write(ptr, in);
+        long res = i.export("tandem_call").apply(ptr, in.length)[0];
+        output[v] = i.memory().readString((int) (res >>> 32), (int) res);
+        long elapsed = System.nanoTime() - start;
+        long cpuElapsed = threads.getCurrentThreadCpuTime() - cpuStart;
+        if (variant.metered()) {
+          fuel[v] = BUDGET - i.exports().global(MeterAbi.FUEL).getValue();
+        }
+        if (r >= 0) {
+          ms[v][r] = elapsed / 1e6;
+          cpu[v][r] = cpuElapsed / 1e6;
+        }
       }
     }
-    return new Timed(ms, output, fuel);
+    Timed[] result = new Timed[count];
+    for (int v = 0; v < count; v++) {
+      result[v] = new Timed(ms[v], cpu[v], output[v], fuel[v]);
+    }
+    return result;
   }
 
   static double median(double[] values) {
@@ -321,7 +351,7 @@ public final class SandboxBenchmark {
       }
       line.append(String.format(Locale.ROOT, " %,d |", row.fuel));
       out.println(line);
-      overheads.add(row.get(Engine.TANDEM) / row.get(Engine.CHICORY));
+      overheads.add(row.cpuOverhead);
     }
     StringBuilder geo = new StringBuilder("| **geo-mean vs V8** | |");
     for (Engine e : engines) {
@@ -336,7 +366,8 @@ public final class SandboxBenchmark {
       per.append(String.format(Locale.ROOT, "%s%s %+.1f%%", i == 0 ? "" : ", ", rows.get(i).kernel.name(),
           (overheads.get(i) - 1) * 100));
     }
-    out.printf(Locale.ROOT, "Metering overhead (Tandem metered / Chicory compiled, geo-mean): %+.1f%% (%s)%n",
+    out.printf(Locale.ROOT, "Metering overhead (Tandem metered / Chicory compiled, CPU time of alternating runs, "
+        + "geo-mean): %+.1f%% (%s)%n",
         (geoMean(overheads) - 1) * 100, per);
     for (Row row : rows) {
       out.printf(Locale.ROOT, "Instrumenting %s: %,d → %,d bytes in %.1f ms%n", row.kernel.name(), row.inputBytes,

@@ -20,7 +20,7 @@ import java.util.Arrays;
  *       return             → br (to the wrapper)
  *       return_call…       → epilogue; return_call…
  *       memory.grow / bulk → fuel −= f(length operand); if fuel &lt; 0: trap 1; op
- *       float op → op; NaN → canonical NaN
+ *       float op → op; NaN → canonical NaN (unless the next instruction is a float op that consumes it)
  *   end
  *   global fuel := fuel; global depth := depth − 1                              (the epilogue)
  * end
@@ -191,7 +191,9 @@ final class CodeRewriter {
           w.bytes(src, from, to);
           if (plan.nans()) {
             int t = Opcodes.nanResultType(op);
-            if (t != 0) {
+            // A NaN that the very next instruction consumes as a NaN-producing operand comes out of that
+            // instruction as a NaN, which is canonicalized there: no need to do it twice (x * y + z, sqrt(a / b)).
+            if (t != 0 && Opcodes.nanOperandType(d.ops[i + 1]) != t) {
               e.canonicalize(t, t == F32 ? nan32Local : nan64Local);
               nanSites++;
             }

@@ -81,6 +81,20 @@ final class Opcodes {
     return 0;
   }
 
+  /**
+   * The type of the operand a NaN-producing instruction takes from the top of the stack (its only or its
+   * second operand), or 0 for other instructions. Every such instruction returns a NaN when that operand is one.
+   */
+  static int nanOperandType(int op) {
+    if ((op >= 0x8D && op <= 0x97) || op == 0xBB) {
+      return F32;
+    }
+    if ((op >= 0x9B && op <= 0xA5) || op == 0xB6) {
+      return F64;
+    }
+    return 0;
+  }
+
   /** The ops whose cost grows with their last (i32) operand: bulk memory and table ops, memory.grow. */
   static boolean isLengthCharged(int op) {
     return switch (op) {

@@ -169,6 +169,10 @@ class InstrumenterTest {
     b.exportFunction("f32div00", b.function(ti, NONE, new Code().f32(0).f32(0).op(0x95).op(0xBC)));
     b.exportFunction("f32max", b.function(ti, NONE, new Code().f32Bits(0xff800123).f32(2).op(0x97).op(0xBC)));
     b.exportFunction("demote", b.function(ti, NONE, new Code().f64Bits(sNaN).op(0xB6).op(0xBC)));
+    // Chains: the inner result is consumed by the next float op, whose result is canonicalized.
+    b.exportFunction("chain", b.function(tl, NONE, new Code().f64(1).f64(0).f64(0).op(0xA3).op(0xA0).op(0x9F)
+        .op(0xBD)));
+    b.exportFunction("chain32", b.function(tl, NONE, new Code().f32(0).f32(0).op(0x95).op(0xBB).op(0xBD)));
     // Ordinary values pass through untouched, including -0, infinities and subnormals.
     b.exportFunction("add", b.function(tdd, NONE, new Code().get(0).get(1).op(0xA0).op(0xBD)));
     b.exportFunction("min", b.function(tdd, NONE, new Code().get(0).get(1).op(0xA4).op(0xBD)));
@@ -184,7 +188,7 @@ class InstrumenterTest {
     Runner.fuel(i, 1000);
     long canon64 = 0x7ff8000000000000L;
     long canon32 = 0x7fc00000L;
-    for (String f : List.of("div00", "minSnan", "addPayload", "sqrtNeg", "promote")) {
+    for (String f : List.of("div00", "minSnan", "addPayload", "sqrtNeg", "promote", "chain", "chain32")) {
       assertThat(i.export(f).apply()[0]).as(f).isEqualTo(canon64);
     }
     for (String f : List.of("f32div00", "f32max", "demote")) {

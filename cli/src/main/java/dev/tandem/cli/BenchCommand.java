@@ -1,0 +1,76 @@
+package dev.tandem.cli;
+
+import dev.tandem.cli.bench.NetworkBenchmark;
+import dev.tandem.sandbox.bench.BenchOptions;
+import dev.tandem.sandbox.bench.SandboxBenchmark;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
+    mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class})
+final class BenchCommand implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  @Command(name = "sandbox", mixinStandardHelpOptions = true,
+      description = "The example kernels on Tandem's metered engine, Chicory, V8 and native code.")
+  static final class Sandbox implements Callable<Integer> {
+    @Option(names = "--quick", description = "small inputs and few runs: a smoke test of every engine")
+    boolean quick;
+
+    @Option(names = "--kernels", split = ",", paramLabel = "K,K",
+        description = "only these kernels: hash, sort, matmul, search")
+    List<String> kernels = new ArrayList<>();
+
+    @Option(names = "--no-v8", description = "do not run V8 (Node.js)") boolean noV8;
+
+    @Option(names = "--no-native", description = "do not run the natively compiled kernels") boolean noNative;
+
+    @Option(names = "--no-interpreter", description = "do not run Chicory's interpreter") boolean noInterpreter;
+
+    @Override
+    public Integer call() {
+      var root = Checkout.root();
+      BenchOptions o = quick ? BenchOptions.quick(root) : BenchOptions.defaults(root);
+      o = new BenchOptions(root, o.warmup(), o.runs(), o.scale(), kernels, !noV8, !noNative, !noInterpreter);
+      return SandboxBenchmark.run(System.out, o);
+    }
+  }
+
+  @Command(name = "network", mixinStandardHelpOptions = true,
+      description = "On a local network: a direct call vs a verified call (latency, throughput), and one node's "
+          + "highest throughput for a trivial service with signed answers.")
+  static final class Network implements Callable<Integer> {
+    @Option(names = "--nodes", defaultValue = "3", paramLabel = "N", description = "nodes to start (default 3)")
+    int nodes;
+
+    @Option(names = "--seconds", defaultValue = "5", paramLabel = "S",
+        description = "length of each measurement (default 5)")
+    int seconds;
+
+    @Option(names = "--threads", defaultValue = "8", paramLabel = "T",
+        description = "client threads of the closed-loop load (default 8)")
+    int threads;
+
+    @Option(names = "--no-wrk", description = "do not also measure with wrk when it is installed")
+    boolean noWrk;
+
+    @Override
+    public Integer call() throws Exception {
+      if (nodes < 2) {
+        throw new Errors.UserException("--nodes must be at least 2 (a verified call asks two nodes)");
+      }
+      if (seconds < 1 || threads < 1) {
+        throw new Errors.UserException("--seconds and --threads must be at least 1");
+      }
+      return NetworkBenchmark.run(System.out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds, threads,
+          !noWrk));
+    }
+  }
+}

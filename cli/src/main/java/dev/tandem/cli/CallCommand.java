@@ -1,0 +1,167 @@
+package dev.tandem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.client.CallReport;
+import dev.tandem.client.EvidenceDelivery;
+import dev.tandem.client.ServerAnswer;
+import dev.tandem.client.ServiceErrorException;
+import dev.tandem.client.TandemClient;
+import dev.tandem.client.TandemException;
+import dev.tandem.client.score.FileScoreStore;
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Jcs;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tandem call}: calls a service through the network with verification and prints the verified result as
+ * canonical JSON. With {@code --verbose}, stderr shows which servers answered what, the verdict and any conviction.
+ */
+@Command(name = "call", mixinStandardHelpOptions = true,
+    description = {"Call a service on several servers, verify the answers, print the verified result (canonical JSON).",
+        "Exit codes: 0 verified result, 1 unverifiable / no servers / service error, 2 bad input."})
+final class CallCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--node", required = true, paramLabel = "URL",
+      description = "a node to read the registry from (repeatable)")
+  List<URI> nodes;
+
+  @Parameters(index = "0", paramLabel = "SERVICE", description = "service id or name")
+  String service;
+
+  @Parameters(index = "1", paramLabel = "METHOD") String method;
+
+  @Parameters(index = "2", paramLabel = "PARAMS_JSON", arity = "0..1",
+      description = "params: a JSON object or array (default: none)")
+  String params;
+
+  @Option(names = "--min-requests", paramLabel = "N",
+      description = "ask at least N servers (default: what the verifier needs)")
+  Integer minRequests;
+
+  @Option(names = "--max-requests", paramLabel = "N", defaultValue = "8",
+      description = "ask at most N servers per call, retries and escalation included (default 8)")
+  int maxRequests;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15",
+      description = "deadline of the whole call (default 15)")
+  double timeoutSeconds;
+
+  @Option(names = "--scores", paramLabel = "FILE",
+      description = "where this client keeps its scores of servers (default ~/.tandem/client-scores.json)")
+  Path scores;
+
+  @Option(names = "--verbose", description = "show on stderr which servers answered what, the verdict and convictions")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    JsonNode p = parseParams();
+    if (maxRequests < 1 || (minRequests != null && minRequests < 1) || !(timeoutSeconds > 0)) {
+      throw new Errors.UserException("--min-requests, --max-requests and --timeout must be positive");
+    }
+    Path scoresFile = scores != null ? scores : Path.of(System.getProperty("user.home"), ".tandem",
+        "client-scores.json");
+    PrintWriter err = spec.commandLine().getErr();
+    TandemClient.Builder b = TandemClient.builder().bootstrap(nodes).scoreStore(new FileScoreStore(scoresFile))
+        .maxRequests(maxRequests).callTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)));
+    if (minRequests != null) {
+      b.minRequests(minRequests);
+    }
+    try (TandemClient client = b.build()) {
+      CallReport report;
+      try {
+        report = client.service(service).callWithReport(method, p);
+      } catch (ServiceErrorException e) {
+        e.report().ifPresent(r -> finish(r, err));
+        throw new Errors.UserException(e.getMessage() + " (verified)", Errors.FAILED);
+      } catch (TandemException e) {
+        e.report().ifPresent(r -> finish(r, err));
+        throw new Errors.UserException(e.getMessage(), Errors.FAILED);
+      }
+      finish(report, err);
+      System.out.println(canonical(report.result().orElseThrow()));
+      return 0;
+    }
+  }
+
+  private JsonNode parseParams() {
+    if (params == null) {
+      return null;
+    }
+    JsonNode p;
+    try {
+      p = Json.parse(params);
+    } catch (JsonFormatException e) {
+      throw new Errors.UserException("PARAMS_JSON is not valid JSON: " + e.getMessage());
+    }
+    if (!(p.isObject() || p.isArray() || p.isNull())) {
+      throw new Errors.UserException("PARAMS_JSON must be a JSON object or array, got " + params);
+    }
+    return p;
+  }
+
+  /** Waits (bounded) for the evidence to reach the nodes, so the process does not exit before; prints the report. */
+  private void finish(CallReport r, PrintWriter err) {
+    List<EvidenceDelivery> delivered = List.of();
+    if (r.evidence().isPresent()) {
+      try {
+        delivered = r.evidenceDeliveries().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        delivered = List.of();
+      }
+    }
+    if (verbose) {
+      print(r, delivered, err);
+    }
+  }
+
+  private static void print(CallReport r, List<EvidenceDelivery> delivered, PrintWriter err) {
+    err.printf("service %s, method %s, verifier %s, %d answers needed%n", r.service(), r.method(), r.verifier(),
+        r.minRequests());
+    for (ServerAnswer a : r.answers()) {
+      err.printf("  %-18s %-5s %-12s %-11s %6d ms  %s%n", a.shortServer(), a.home() ? "home" : "",
+          a.kind().name().toLowerCase(), a.shortHash(12), a.latency().toMillis(),
+          a.kind() == ServerAnswer.Kind.VOTE ? a.detail() : a.detail() + "  " + a.url());
+    }
+    if (r.verdict() != null) {
+      err.printf("verdict: %s", r.verdict().kind().id());
+    } else {
+      err.print("verdict: none");
+    }
+    err.printf(", decided by %s%s, %d ms%n", r.decision().name().toLowerCase(),
+        r.responseHash() == null ? "" : " -> " + r.responseHash().substring(0, 12), r.elapsed().toMillis());
+    for (PublicKey k : r.convicted()) {
+      String signed = r.answers().stream().filter(a -> k.equals(a.server()) && a.responseHash() != null)
+          .map(a -> a.shortHash(12)).findFirst().orElse("?");
+      err.printf("convicted: %s (signed %s)%n", k, signed);
+    }
+    if (r.evidence().isPresent()) {
+      long ok = delivered.stream().filter(EvidenceDelivery::accepted).count();
+      err.printf("evidence: %d attestations sent to %d nodes, accepted by %d%n",
+          r.evidence().get().attestations().size(), delivered.size(), ok);
+    }
+    err.flush();
+  }
+
+  private static String canonical(JsonNode result) {
+    try {
+      return Jcs.toString(result);
+    } catch (JsonFormatException e) {
+      return result.toString(); // a verified result is canonical JSON already; this cannot happen
+    }
+  }
+}

@@ -1,0 +1,348 @@
+package dev.tandem.cli.demo;
+
+import dev.tandem.client.NodeClient;
+import dev.tandem.client.TandemClient;
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.node.Node;
+import dev.tandem.node.NodeConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A local Tandem network for the demo, its tests and the network benchmark: real nodes in this process, each with
+ * its own port and data folder under one demo folder, the example services registered through server A, offers and
+ * rewards as in the picture of the design notes ({@link DemoLayout}), and liars that sign wrong answers.
+ *
+ * <p>Start with {@link #start}; {@link #close()} stops every node and frees every port.
+ */
+public final class DemoNetwork implements AutoCloseable {
+  /** A file that marks a folder as made by the demo: only such a folder (or an empty one) is ever wiped. */
+  static final String MARKER = ".tandem-demo";
+
+  /**
+   * Settings.
+   *
+   * @param dir            the demo folder; wiped and reused
+   * @param checkout       the folder holding {@code services/} (the example modules)
+   * @param layout         who offers, rewards and lies
+   * @param basePort       node i listens on basePort + i; 0 picks free ports (in increasing order, so that the
+   *                       dashboard's letters, given by URL order, match A, B, C…)
+   * @param gossipInterval how often nodes pull records from each other
+   * @param readyTimeout   how long to wait for every node to offer its services
+   */
+  public record Options(Path dir, Path checkout, DemoLayout layout, int basePort, Duration gossipInterval,
+      Duration readyTimeout) {
+    public static Options of(Path dir, Path checkout, int nodes, int liars) {
+      return new Options(dir, checkout, DemoLayout.of(nodes, liars), 0, Duration.ofMillis(250),
+          Duration.ofSeconds(90));
+    }
+
+    public Options withBasePort(int port) {
+      return new Options(dir, checkout, layout, port, gossipInterval, readyTimeout);
+    }
+  }
+
+  /** One node and its part in the picture. */
+  public record Member(DemoLayout.Server role, Node node) {
+    public String letter() {
+      return role.letter();
+    }
+
+    public URI url() {
+      return node.url();
+    }
+
+    public PublicKey key() {
+      return node.publicKey();
+    }
+  }
+
+  /** A registered example service and its module bytes. */
+  public record Service(ServiceRecord record, byte[] wasm) {
+    public String id() {
+      return record.serviceId();
+    }
+
+    public String name() {
+      return record.name();
+    }
+  }
+
+  private final Options options;
+  private final List<Member> members = new ArrayList<>();
+  private final Map<String, Service> services = new LinkedHashMap<>();
+  private final Consumer<String> log;
+  private final TrustedRunner trusted = new TrustedRunner();
+  private final List<String> notes = new ArrayList<>();
+  private volatile boolean closed;
+
+  private DemoNetwork(Options options, Consumer<String> log) {
+    this.options = options;
+    this.log = log;
+  }
+
+  /**
+   * Wipes the demo folder, starts the nodes, registers the services through server A and waits until every node
+   * offers what it should. On failure, everything started so far is stopped.
+   *
+   * @param log receives one line per step (for the user); may ignore them
+   */
+  public static DemoNetwork start(Options options, Consumer<String> log) throws Exception {
+    DemoNetwork net = new DemoNetwork(options, log);
+    try {
+      net.boot();
+      return net;
+    } catch (Exception | Error e) {
+      net.close();
+      throw e;
+    }
+  }
+
+  private void boot() throws Exception {
+    DemoLayout layout = options.layout();
+    prepareFolder(options.dir());
+    List<Integer> ports = ports(layout.servers().size(), options.basePort());
+    List<URI> urls = ports.stream().map(p -> URI.create("http://127.0.0.1:" + p)).toList();
+
+    // The services' owner signs the records; server A is their home server, which settles conflicts.
+    KeyPair owner = KeyPair.loadOrCreate(options.dir().resolve("owner.key"));
+    for (String name : DemoLayout.SERVICES) {
+      Path file = options.checkout().resolve("services").resolve(name).resolve(name + ".wasm");
+      if (!Files.isRegularFile(file)) {
+        throw new IOException("example module " + file + " is missing (run services/build.sh)");
+      }
+      byte[] wasm = Files.readAllBytes(file);
+      ServiceRecord record = ServiceRecord.builder().name(name).version("1").abi("tandem-v1")
+          .module(Cid.rawSha256(wasm)).verifier(ServiceRecord.BUILTIN_EQUAL).home(urls.get(0))
+          .description("the " + name + " service of the picture in the design notes (services/" + name + ")")
+          .createdAt(System.currentTimeMillis()).sign(owner);
+      services.put(name, new Service(record, wasm));
+      trusted.add(record, wasm);
+    }
+
+    log.accept("starting " + layout.servers().size() + " nodes in " + options.dir() + " ...");
+    for (int i = 0; i < layout.servers().size(); i++) {
+      DemoLayout.Server role = layout.servers().get(i);
+      List<URI> peers = new ArrayList<>(urls);
+      peers.remove(i);
+      NodeConfig config = NodeConfig.builder(options.dir().resolve(role.letter().toLowerCase()))
+          .listen("127.0.0.1:" + ports.get(i)).addPeers(peers)
+          .addOffers(ids(role.offers())).addRewards(ids(role.rewards()))
+          .gossipInterval(options.gossipInterval())
+          .fault(role.liar() ? NodeConfig.Fault.LIE : NodeConfig.Fault.NONE)
+          .build();
+      members.add(new Member(role, Node.start(config)));
+    }
+
+    // Registering is what an owner does with `tandem service register`: record and module, through one node.
+    NodeClient a = new NodeClient(members.get(0).url());
+    for (Service s : services.values()) {
+      a.submit(s.record(), s.wasm());
+    }
+    log.accept("registered " + String.join(", ", services.keySet()) + " through server A; waiting for every "
+        + "node to fetch and offer its services ...");
+    await("every node to offer its services", options.readyTimeout(), this::converged);
+    ensureVerifiable();
+  }
+
+  /** Whether every node runs what it wants, and every node's registry has every server's current offers. */
+  private boolean converged() {
+    for (Member m : members) {
+      Set<String> wanted = m.node().hosting().wanted();
+      if (!m.node().hosting().readyIds().containsAll(wanted)) {
+        return false;
+      }
+    }
+    for (Member viewer : members) {
+      for (Member m : members) {
+        Optional<ServerRecord> seen = viewer.node().registry().server(m.key());
+        if (seen.isEmpty() || !new LinkedHashSet<>(seen.get().offers()).equals(
+            new LinkedHashSet<>(m.node().hosting().readyIds()))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Every service needs two honest servers, so that a lie is outvoted even if the home server were away. The
+   * reciprocity planner adds what servers owe each other; where that is not enough (or the planner is off), the
+   * demo asks honest nodes to offer the service, as an operator would.
+   */
+  private void ensureVerifiable() throws Exception {
+    for (Service s : services.values()) {
+      List<Member> honest = members.stream().filter(m -> !m.role().liar())
+          .filter(m -> m.node().hosting().readyIds().contains(s.id())).toList();
+      int missing = 2 - honest.size();
+      for (Member m : members) {
+        if (missing <= 0) {
+          break;
+        }
+        if (m.role().liar() || m.node().hosting().wanted().contains(s.id())) {
+          continue;
+        }
+        NodeClient admin = new NodeClient(m.url(), adminToken(m));
+        com.fasterxml.jackson.databind.node.ObjectNode p = dev.tandem.core.json.Json.object();
+        p.put("service", s.id());
+        admin.rpc("tandem_offer", p);
+        notes.add("server " + m.letter() + " also offers " + s.name() + " so that two honest servers run it");
+        missing--;
+      }
+    }
+    await("every node to offer its services", options.readyTimeout(), this::converged);
+  }
+
+  private static String adminToken(Member m) throws IOException {
+    return Files.readString(m.node().config().dataDir().resolve("admin.token")).trim();
+  }
+
+  private List<String> ids(Set<String> names) {
+    return names.stream().map(n -> services.get(n).id()).toList();
+  }
+
+  /** A client of this network: verified calls asking at least {@code minRequests} servers. */
+  public TandemClient client(int minRequests, long seed) {
+    return TandemClient.builder().bootstrap(members.stream().map(Member::url).toList()).minRequests(minRequests)
+        .refreshInterval(Duration.ofSeconds(1)).callTimeout(Duration.ofSeconds(20)).seed(seed).build();
+  }
+
+  public List<Member> members() {
+    return List.copyOf(members);
+  }
+
+  /** The member with this key, if any. */
+  public Optional<Member> member(PublicKey key) {
+    return members.stream().filter(m -> m.key().equals(key)).findFirst();
+  }
+
+  /** The registered services by name: matrix, search, whisper. */
+  public Map<String, Service> services() {
+    return Map.copyOf(services);
+  }
+
+  public Service service(String name) {
+    return services.get(name);
+  }
+
+  public TrustedRunner trusted() {
+    return trusted;
+  }
+
+  public DemoLayout layout() {
+    return options.layout();
+  }
+
+  /** What the demo changed beyond the picture (one line each). */
+  public List<String> notes() {
+    return List.copyOf(notes);
+  }
+
+  /** Server A's dashboard. */
+  public URI dashboard() {
+    return URI.create(members.get(0).url() + "/");
+  }
+
+  /** Stops every node (each finishes its running calls first); safe to call twice. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Member m : members.reversed()) {
+      try {
+        m.node().close();
+      } catch (RuntimeException e) {
+        log.accept("node " + m.letter() + " did not stop cleanly: " + e.getMessage());
+      }
+    }
+    trusted.close();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------------------
+
+  /** Empties {@code dir} when it is new, empty or an earlier demo's folder; refuses any other folder. */
+  static void prepareFolder(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException(dir + " exists and is not a folder");
+      }
+      boolean empty;
+      try (Stream<Path> s = Files.list(dir)) {
+        empty = s.findAny().isEmpty();
+      }
+      if (!empty && !Files.exists(dir.resolve(MARKER))) {
+        throw new IllegalArgumentException(dir + " is not empty and was not made by the demo; "
+            + "refusing to wipe it (choose another --dir)");
+      }
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+          if (!p.equals(dir)) {
+            Files.delete(p);
+          }
+        }
+      }
+    }
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(MARKER), "made by `tandem demo`; wiped and reused by the next run\n");
+  }
+
+  /** {@code n} ports in increasing order: basePort, basePort + 1, … or free ones. */
+  static List<Integer> ports(int n, int basePort) throws IOException {
+    List<Integer> out = new ArrayList<>();
+    if (basePort > 0) {
+      if (basePort + n - 1 > 65535) {
+        throw new IllegalArgumentException("--base-port " + basePort + " leaves no room for " + n + " nodes");
+      }
+      for (int i = 0; i < n; i++) {
+        out.add(basePort + i);
+      }
+      return out;
+    }
+    // Hold all sockets open until every port is chosen, so no port is handed out twice.
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        held.add(s);
+        out.add(s.getLocalPort());
+      }
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
+    }
+    out.sort(Integer::compare);
+    return out;
+  }
+
+  static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+}

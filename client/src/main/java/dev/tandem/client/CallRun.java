@@ -1,0 +1,374 @@
+package dev.tandem.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.client.score.ScoreEvent;
+import dev.tandem.client.score.Scores;
+import dev.tandem.client.verify.Verifier;
+import dev.tandem.client.verify.VerifierFailedException;
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.wire.Attestation;
+import dev.tandem.core.wire.Evidence;
+import dev.tandem.core.wire.ServiceCall;
+import dev.tandem.sandbox.Verdict;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One call of a service (DESIGN §8): ask {@code minRequests} servers in parallel, replace each one whose answer is
+ * not a valid vote, let the verifier judge, and on a conflict ask the home server and/or more servers, convict the
+ * servers that signed a different answer than the decided one and send the evidence on. Single use.
+ *
+ * <p>Runs on the caller's thread; the requests themselves are asynchronous and report back through a queue.
+ */
+final class CallRun {
+  private static final Logger LOG = LoggerFactory.getLogger(CallRun.class);
+
+  private final TandemClient.Context ctx;
+  private final ServiceRecord service;
+  private final String serviceId;
+  private final Verifier verifier;
+  private final ServiceCall call;
+  private final int min;
+  private final int max;
+  private final long start = System.nanoTime();
+  private final long deadline;
+  private final Duration requestTimeout;
+
+  private final LinkedBlockingQueue<Answer> arrivals = new LinkedBlockingQueue<>();
+  private final List<ServerRecord> remaining;
+  private final List<Answer.Vote> votes = new ArrayList<>();
+  private final List<ServerAnswer> answers = new ArrayList<>();
+  private final List<String> failures = new ArrayList<>();
+  private int inFlight;
+  private int asked;
+  private Verdict verdict;
+
+  CallRun(TandemClient.Context ctx, ServiceRecord service, Verifier verifier, ServiceCall call, int minRequests,
+      int maxRequests) {
+    this.ctx = ctx;
+    this.service = service;
+    this.serviceId = service.serviceId();
+    this.verifier = verifier;
+    this.call = call;
+    this.min = Math.max(verifier.minRequests(), minRequests);
+    this.max = Math.max(this.min, maxRequests);
+    Duration total = ctx.settings().callTimeout();
+    this.deadline = start + total.toNanos();
+    Duration perRequest = ctx.settings().requestTimeout() != null ? ctx.settings().requestTimeout()
+        : Duration.ofMillis(service.limits().timeoutMs() + 2_000L);
+    this.requestTimeout = perRequest.compareTo(total) < 0 ? perRequest : total;
+    this.remaining = new ArrayList<>(candidates());
+  }
+
+  private List<ServerRecord> candidates() {
+    List<ServerRecord> offering = ctx.directory().offering(serviceId);
+    if (offering.size() < min) {
+      ctx.directory().refreshSoon(); // records of servers that just started offering it may be on their way
+      offering = ctx.directory().offering(serviceId);
+    }
+    return offering.stream().filter(ctx.settings().serverFilter())
+        .filter(s -> !ctx.scores().blacklisted(s.key())).toList();
+  }
+
+  CallReport run() {
+    if (remaining.isEmpty()) {
+      long offering = ctx.directory().offering(serviceId).size();
+      throw new NoServersException(offering == 0 ? "no server offers service " + label()
+          : "no usable server for service " + label() + ": " + offering + " offer it, all are blacklisted or "
+          + "filtered out", report(null));
+    }
+    int needed = min;
+    while (true) {
+      while (votes.size() + inFlight < needed && canLaunch()) {
+        launch();
+      }
+      if (votes.size() >= needed) {
+        verdict = verify();
+        switch (verdict.kind()) {
+          case ACCEPT -> {
+            return decide(votes.get(verdict.accepted()).responseHash(), CallReport.Decision.VERIFIER, List.of());
+          }
+          case CONFLICT -> {
+            return escalate();
+          }
+          case INSUFFICIENT -> {
+            needed = votes.size() + 1; // the verifier wants more than it said up front: ask one more
+            continue;
+          }
+        }
+      }
+      if (inFlight == 0) {
+        throw notEnough(needed);
+      }
+      Answer a = next();
+      if (a == null) {
+        throw notEnough(needed);
+      }
+    }
+  }
+
+  private String label() {
+    return service.name() + " (" + serviceId + ")";
+  }
+
+  private boolean canLaunch() {
+    return asked < max && !remaining.isEmpty() && System.nanoTime() < deadline;
+  }
+
+  private void launch() {
+    ServerRecord server = ctx.selector().pick(remaining, ctx.scores()::weight);
+    asked++;
+    inFlight++;
+    ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(), timeLeft(requestTimeout))
+        .thenAccept(a -> {
+          score(a);
+          arrivals.add(a);
+        });
+  }
+
+  /** The shorter of {@code d} and the time left until the call's deadline (at least 1 ms). */
+  private Duration timeLeft(Duration d) {
+    long left = deadline - System.nanoTime();
+    return Duration.ofNanos(Math.max(1_000_000, Math.min(left, d.toNanos())));
+  }
+
+  private void score(Answer a) {
+    if (a.server() == null) {
+      return;
+    }
+    Scores scores = ctx.scores();
+    switch (a) {
+      case Answer.Vote v -> {
+        scores.latency(v.server(), v.latency());
+        scores.record(v.server(), v.latency().compareTo(ctx.settings().slowThreshold()) > 0 ? ScoreEvent.SLOW
+            : ScoreEvent.SUCCESS);
+      }
+      case Answer.Failure f -> scores.record(f.server(), f.event());
+    }
+  }
+
+  /** Waits for the next answer until the deadline; files it; null when the deadline passed first. */
+  private Answer next() {
+    long left = deadline - System.nanoTime();
+    Answer a;
+    try {
+      a = left <= 0 ? arrivals.poll() : arrivals.poll(left, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TandemException("interrupted while calling " + label(), e);
+    }
+    if (a == null) {
+      return null;
+    }
+    inFlight--;
+    file(a, false);
+    return a;
+  }
+
+  private void file(Answer a, boolean home) {
+    switch (a) {
+      case Answer.Vote v -> {
+        if (!home) {
+          votes.add(v);
+        }
+        JsonNode err = v.response().get("error");
+        answers.add(new ServerAnswer(v.server(), v.url(), home, ServerAnswer.Kind.VOTE, v.responseHash(),
+            err == null ? "result" : "error " + err.path("code").asLong(), v.latency()));
+      }
+      case Answer.Failure f -> {
+        answers.add(new ServerAnswer(f.server(), f.url(), home, switch (f.event()) {
+          case ERROR -> ServerAnswer.Kind.ERROR;
+          case UNREACHABLE -> ServerAnswer.Kind.UNREACHABLE;
+          default -> ServerAnswer.Kind.INVALID;
+        }, null, f.reason(), f.latency()));
+        failures.add((home ? "home " : "") + f.url() + ": " + f.reason());
+      }
+    }
+  }
+
+  private Verdict verify() {
+    List<Verifier.Response> responses = votes.stream()
+        .map(v -> new Verifier.Response(v.server().toString(), v.response())).toList();
+    try {
+      return verifier.verify(Verifier.input(call, responses));
+    } catch (VerifierFailedException e) {
+      throw new UnverifiableException("verifier " + verifier.id() + " failed on the answers for " + label(),
+          List.of(e.getMessage()), report(null));
+    }
+  }
+
+  private TandemException notEnough(int needed) {
+    String why = votes.size() + " valid answer" + (votes.size() == 1 ? "" : "s") + " of " + needed + " needed from "
+        + asked + " server" + (asked == 1 ? "" : "s") + " asked"
+        + (System.nanoTime() >= deadline ? " before the deadline of " + ctx.settings().callTimeout().toMillis()
+        + " ms" : remaining.isEmpty() ? ", no other server offers it" : ", max-requests " + max + " reached");
+    List<String> reasons = new ArrayList<>(failures);
+    if (distinctHashes().size() > 1) {
+      return new UnverifiableException("cannot verify the answer of " + label() + ": " + why, reasons,
+          report(null));
+    }
+    return new NoServersException("not enough servers answered for " + label() + ": " + why
+        + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")"), report(null));
+  }
+
+  private Set<String> distinctHashes() {
+    return votes.stream().map(Answer.Vote::responseHash).collect(Collectors.toCollection(LinkedHashSet::new));
+  }
+
+  /** The votes conflict: let the home server settle it, or more servers and the verifier. */
+  private CallReport escalate() {
+    List<String> reasons = new ArrayList<>();
+    reasons.add("the " + votes.size() + " answers conflict: " + groups());
+    Optional<Answer.Vote> homeVote = Optional.empty();
+    if (service.home() != null) {
+      homeVote = askHome(reasons);
+      if (homeVote.isPresent()) {
+        String hash = homeVote.get().responseHash();
+        if (votes.stream().anyMatch(v -> v.responseHash().equals(hash))) {
+          return decide(hash, CallReport.Decision.HOME, homeVote.stream().toList());
+        }
+        reasons.add("the home server's signed answer " + hash.substring(0, 12) + " matches no side");
+      }
+    } else {
+      reasons.add("the service has no home server");
+    }
+    if (verifier.conflictIsFinal()) {
+      reasons.add("verifier " + verifier.id() + " never accepts once answers differ: asking more servers cannot "
+          + "settle it");
+    } else {
+      while (canLaunch()) {
+        launch();
+      }
+      while (inFlight > 0 && next() != null) {
+        // collect every answer that arrives before the deadline
+      }
+      verdict = verify();
+      if (verdict.kind() == Verdict.Kind.ACCEPT) {
+        return decide(votes.get(verdict.accepted()).responseHash(), CallReport.Decision.ESCALATION,
+            homeVote.stream().toList());
+      }
+      reasons.add("after " + votes.size() + " answers from " + asked + " servers the verifier says "
+          + verdict.kind().id() + ": " + groups());
+    }
+    // Undecided, but two servers signed different answers to one request: nodes can settle it by re-running it.
+    Evidence evidence = evidence(homeVote.stream().toList());
+    CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, List.of());
+    throw new UnverifiableException("cannot verify the answer of " + label(), reasons,
+        report(new Decision(CallReport.Decision.NONE, null, null, List.of(), evidence, sent)));
+  }
+
+  private String groups() {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    votes.forEach(v -> counts.merge(v.responseHash().substring(0, 12), 1, Integer::sum));
+    return counts.entrySet().stream().map(e -> e.getValue() + "× " + e.getKey()).collect(Collectors.joining(", "));
+  }
+
+  /** The home server's vote: from the votes when it was among the servers asked, else asked now. */
+  private Optional<Answer.Vote> askHome(List<String> reasons) {
+    URI home = NodeClient.normalize(service.home());
+    for (Answer.Vote v : votes) {
+      if (NodeClient.normalize(v.url()).equals(home)) {
+        return Optional.of(v);
+      }
+    }
+    PublicKey expected = ctx.directory().serverAt(home).map(ServerRecord::key).orElse(null);
+    Answer a;
+    try {
+      a = ctx.exchange().ask(home, expected, serviceId, call, ctx.nextId(), timeLeft(requestTimeout)).join();
+    } catch (RuntimeException e) {
+      a = new Answer.Failure(expected, home, ScoreEvent.UNREACHABLE, String.valueOf(e.getMessage()), Duration.ZERO);
+    }
+    score(a);
+    file(a, true);
+    if (a instanceof Answer.Vote v) {
+      return Optional.of(v);
+    }
+    reasons.add("home server " + home + ": " + ((Answer.Failure) a).reason());
+    return Optional.empty();
+  }
+
+  /** What was decided, for the report. */
+  private record Decision(CallReport.Decision how, String responseHash, JsonNode response,
+      List<PublicKey> convicted, Evidence evidence, CompletableFuture<List<EvidenceDelivery>> sent) {}
+
+  /** Accepts {@code hash}: convicts every voter that signed something else, sends evidence, returns or throws. */
+  private CallReport decide(String hash, CallReport.Decision how, List<Answer.Vote> extra) {
+    List<PublicKey> convicted = new ArrayList<>();
+    for (Answer.Vote v : votes) {
+      if (!v.responseHash().equals(hash) && !convicted.contains(v.server())) {
+        ctx.scores().convict(v.server());
+        convicted.add(v.server());
+        LOG.info("convicted {} of a wrong answer for {} ({} instead of {})", v.server(), label(),
+            v.responseHash().substring(0, 12), hash.substring(0, 12));
+      }
+    }
+    JsonNode response = votes.stream().filter(v -> v.responseHash().equals(hash)).findFirst()
+        .map(Answer.Vote::response).orElseGet(() -> extra.stream().filter(v -> v.responseHash().equals(hash))
+            .findFirst().orElseThrow().response());
+    Evidence evidence = convicted.isEmpty() ? null : evidence(extra);
+    CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, convicted);
+    CallReport report = report(new Decision(how, hash, response, convicted, evidence, sent));
+    if (response.has("error")) {
+      throw new ServiceErrorException(response.get("error"), report);
+    }
+    return report;
+  }
+
+  /** Evidence of every vote (and the home server's), when they hold two different signed answers. */
+  private Evidence evidence(List<Answer.Vote> extra) {
+    Map<Attestation, JsonNode> signed = new LinkedHashMap<>();
+    Set<PublicKey> seen = new LinkedHashSet<>();
+    for (Answer.Vote v : votes) {
+      if (seen.add(v.server())) {
+        signed.put(v.attestation(), v.response());
+      }
+    }
+    for (Answer.Vote v : extra) {
+      if (seen.add(v.server())) {
+        signed.put(v.attestation(), v.response());
+      }
+    }
+    try {
+      return Evidence.of(serviceId, call, signed).check();
+    } catch (IllegalArgumentException e) {
+      LOG.warn("evidence for {} not sent: {}", label(), e.getMessage());
+      return null;
+    }
+  }
+
+  private CompletableFuture<List<EvidenceDelivery>> send(Evidence evidence, List<PublicKey> convicted) {
+    if (evidence == null) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    Set<URI> skip = new LinkedHashSet<>();
+    for (PublicKey key : convicted) {
+      ctx.directory().server(key).ifPresent(s -> skip.add(NodeClient.normalize(s.url())));
+    }
+    List<URI> nodes = new ArrayList<>(ctx.directory().knownNodes());
+    nodes.removeAll(skip); // a liar is told nothing: it would only learn what gave it away
+    return ctx.evidence().send(evidence, nodes);
+  }
+
+  private CallReport report(Decision d) {
+    Decision decision = d == null ? new Decision(CallReport.Decision.NONE, null, null, List.of(), null,
+        CompletableFuture.completedFuture(List.of())) : d;
+    return new CallReport(serviceId, call.method(), call.requestHash(), verifier.id(), min, answers, verdict,
+        decision.how(), decision.responseHash(), decision.response(), decision.convicted(),
+        Optional.ofNullable(decision.evidence()), decision.sent(), Duration.ofNanos(System.nanoTime() - start));
+  }
+}

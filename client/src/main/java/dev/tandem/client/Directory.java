@@ -1,0 +1,280 @@
+package dev.tandem.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.registry.Registry;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the client knows of the network: service and server records, either pulled from bootstrap nodes with
+ * {@code tandem_records} or read from a local {@link Registry}. Every pulled record is validated and its signature
+ * checked here, so a bootstrap node can withhold records but never forge or alter one; of several records for one
+ * server, the highest {@code seq} wins. Pulls are incremental (one cursor per bootstrap node) and happen lazily: on
+ * first use, when older than the refresh interval, or when asked to (a service or candidates not found).
+ */
+final class Directory {
+  private static final Logger LOG = LoggerFactory.getLogger(Directory.class);
+  private static final int PAGE = 1000;
+  private static final int MAX_PAGES = 1000;
+  /** A forced refresh happens at most this often, so a missing service does not hammer the bootstrap nodes. */
+  private static final Duration MIN_FORCED_INTERVAL = Duration.ofMillis(500);
+
+  private final List<URI> bootstrap;
+  private final Registry registry;
+  private final HttpClient http;
+  private final Duration timeout;
+  private final Duration refreshInterval;
+  private final ExecutorService executor;
+  private final Clock clock;
+
+  private final Map<String, ServiceRecord> services = new HashMap<>();
+  private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
+  private final Map<URI, Long> cursors = new HashMap<>();
+  private long lastRefresh = Long.MIN_VALUE;
+  private boolean everReached;
+  private List<String> lastErrors = List.of();
+  private long rejected;
+
+  Directory(List<URI> bootstrap, Registry registry, HttpClient http, Duration timeout, Duration refreshInterval,
+      ExecutorService executor, Clock clock) {
+    this.bootstrap = List.copyOf(bootstrap);
+    this.registry = registry;
+    this.http = http;
+    this.timeout = timeout;
+    this.refreshInterval = refreshInterval;
+    this.executor = executor;
+    this.clock = clock;
+  }
+
+  /** Pulls new records when the last pull is older than the refresh interval. */
+  void refreshIfStale() {
+    if (registry == null && clock.millis() - lastRefreshMillis() >= refreshInterval.toMillis()) {
+      refresh();
+    }
+  }
+
+  /** Pulls new records now, unless a pull happened within the last moment. */
+  void refreshSoon() {
+    if (registry == null && clock.millis() - lastRefreshMillis() >= MIN_FORCED_INTERVAL.toMillis()) {
+      refresh();
+    }
+  }
+
+  private synchronized long lastRefreshMillis() {
+    return lastRefresh;
+  }
+
+  /**
+   * Pulls from every bootstrap node in parallel.
+   *
+   * @throws NoServersException when no bootstrap node has ever answered
+   */
+  void refresh() {
+    if (registry != null) {
+      return;
+    }
+    List<Future<Pull>> pulls = new ArrayList<>();
+    for (URI node : bootstrap) {
+      long cursor;
+      synchronized (this) {
+        cursor = cursors.getOrDefault(node, 0L);
+      }
+      pulls.add(executor.submit(() -> pull(node, cursor)));
+    }
+    List<String> errors = new ArrayList<>();
+    List<Pull> done = new ArrayList<>();
+    for (int i = 0; i < pulls.size(); i++) {
+      try {
+        done.add(pulls.get(i).get());
+      } catch (Exception e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        errors.add(bootstrap.get(i) + ": " + cause.getMessage());
+      }
+    }
+    synchronized (this) {
+      for (Pull p : done) {
+        cursors.put(p.node, p.next);
+        p.records.forEach(this::add);
+        everReached = true;
+      }
+      lastRefresh = clock.millis();
+      lastErrors = List.copyOf(errors);
+    }
+    if (!errors.isEmpty()) {
+      LOG.debug("bootstrap nodes not reached: {}", errors);
+    }
+    synchronized (this) {
+      if (!everReached) {
+        throw new NoServersException("cannot reach any bootstrap node: " + String.join("; ", errors));
+      }
+    }
+  }
+
+  private record Pull(URI node, long next, List<SignedRecord> records) {}
+
+  private Pull pull(URI node, long cursor) throws IOException {
+    NodeClient client = new NodeClient(node, null, http, timeout);
+    List<SignedRecord> out = new ArrayList<>();
+    long at = cursor;
+    for (int page = 0; page < MAX_PAGES; page++) {
+      JsonNode res = client.recordsPage(at, PAGE);
+      long next = res.path("next").asLong(at);
+      if (next < at) {
+        at = 0; // the node's log was reset, or the cursor came from an older life of it: read it again
+        continue;
+      }
+      for (JsonNode json : res.path("records")) {
+        SignedRecord r = validate(json, node);
+        if (r != null) {
+          out.add(r);
+        }
+      }
+      at = next;
+      if (!res.path("more").asBoolean(false)) {
+        break;
+      }
+    }
+    return new Pull(node, at, out);
+  }
+
+  private SignedRecord validate(JsonNode json, URI from) {
+    try {
+      SignedRecord r = SignedRecord.fromJson(json);
+      r.verifySignature();
+      return r;
+    } catch (RecordException e) {
+      synchronized (this) {
+        rejected++;
+      }
+      LOG.debug("record from {} rejected: {}", from, e.getMessage());
+      return null;
+    }
+  }
+
+  private void add(SignedRecord r) {
+    switch (r) {
+      case ServiceRecord s -> services.put(s.serviceId(), s);
+      case ServerRecord s -> servers.merge(s.key(), s, (old, neu) -> neu.seq() > old.seq() ? neu : old);
+    }
+  }
+
+  /** The service with this id. */
+  Optional<ServiceRecord> service(String id) {
+    if (registry != null) {
+      return registry.service(id);
+    }
+    synchronized (this) {
+      return Optional.ofNullable(services.get(id));
+    }
+  }
+
+  /** Services with this name, newest first. */
+  List<ServiceRecord> byName(String name) {
+    List<ServiceRecord> all;
+    if (registry != null) {
+      all = registry.services();
+    } else {
+      synchronized (this) {
+        all = new ArrayList<>(services.values());
+      }
+    }
+    return all.stream().filter(s -> s.name().equals(name))
+        .sorted(Comparator.comparingLong(ServiceRecord::createdAt).reversed()).toList();
+  }
+
+  /** Current, non-retired servers whose record offers {@code serviceId}, sorted by key (a stable order to draw from). */
+  List<ServerRecord> offering(String serviceId) {
+    List<ServerRecord> all;
+    if (registry != null) {
+      all = registry.serversOffering(serviceId);
+    } else {
+      synchronized (this) {
+        all = new ArrayList<>(servers.values());
+      }
+    }
+    return all.stream().filter(s -> !s.retired() && s.offers().contains(serviceId))
+        .sorted(Comparator.comparing(ServerRecord::key)).toList();
+  }
+
+  /** The current record of the server with this key. */
+  Optional<ServerRecord> server(PublicKey key) {
+    if (registry != null) {
+      return registry.server(key);
+    }
+    synchronized (this) {
+      return Optional.ofNullable(servers.get(key));
+    }
+  }
+
+  /** The non-retired server registered at {@code url}, if exactly one is. */
+  Optional<ServerRecord> serverAt(URI url) {
+    URI want = NodeClient.normalize(url);
+    List<ServerRecord> all;
+    if (registry != null) {
+      all = registry.servers();
+    } else {
+      synchronized (this) {
+        all = new ArrayList<>(servers.values());
+      }
+    }
+    List<ServerRecord> at = all.stream().filter(s -> !s.retired() && NodeClient.normalize(s.url()).equals(want))
+        .toList();
+    return at.size() == 1 ? Optional.of(at.get(0)) : Optional.empty();
+  }
+
+  /** Nodes to tell about evidence: the bootstrap nodes first, then every known server; no duplicates. */
+  List<URI> knownNodes() {
+    Set<URI> out = new LinkedHashSet<>();
+    bootstrap.forEach(u -> out.add(NodeClient.normalize(u)));
+    List<ServerRecord> all;
+    if (registry != null) {
+      all = registry.servers();
+    } else {
+      synchronized (this) {
+        all = new ArrayList<>(servers.values());
+      }
+    }
+    all.stream().filter(s -> !s.retired()).sorted(Comparator.comparing(ServerRecord::key))
+        .forEach(s -> out.add(NodeClient.normalize(s.url())));
+    return new ArrayList<>(out);
+  }
+
+  /** Records refused so far (bad signature or invalid), for diagnostics. */
+  synchronized long rejected() {
+    return rejected;
+  }
+
+  /** Bootstrap nodes that failed in the last pull, with why. */
+  synchronized List<String> lastErrors() {
+    return lastErrors;
+  }
+
+  /** Counts for diagnostics: services and servers known. */
+  synchronized Map<String, Integer> counts() {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    out.put("services", registry != null ? registry.services().size() : services.size());
+    out.put("servers", registry != null ? registry.servers().size() : servers.size());
+    return out;
+  }
+}

@@ -1,0 +1,356 @@
+package dev.tandem.client;
+
+import dev.tandem.client.score.MemoryScoreStore;
+import dev.tandem.client.score.ScoreStore;
+import dev.tandem.client.score.Scores;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.registry.Registry;
+import dev.tandem.sandbox.Sandbox;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Tandem SDK: calls services on the network and returns only verified answers.
+ *
+ * <pre>{@code
+ * try (TandemClient client = TandemClient.builder().bootstrap(List.of(URI.create("http://127.0.0.1:7400")))
+ *     .build()) {
+ *   JsonNode hits = client.service("search").call("query", params);
+ * }
+ * }</pre>
+ *
+ * <p>For each call (DESIGN §8) it asks the verifier's {@code minRequests()} servers in parallel, chosen at random by
+ * score and latency among those whose signed ServerRecord offers the service; checks every answer's attestation
+ * itself; replaces servers that fail; lets the verifier judge; on a conflict asks the home server and/or more
+ * servers, convicts the servers that signed a wrong answer and sends the evidence to the nodes it knows. When it
+ * cannot be sure, it throws {@link UnverifiableException}: it never returns an unverified answer.
+ *
+ * <p>Thread-safe; one client serves many concurrent calls. Close it to persist scores and stop its threads.
+ */
+public final class TandemClient implements AutoCloseable {
+  private final Context ctx;
+  private final Verifiers verifiers;
+  private final ExecutorService executor;
+  private final Object sandboxLock = new Object();
+  private final Sandbox givenSandbox;
+  private Sandbox ownSandbox;
+  private final boolean ownScores;
+
+  /** Everything a {@link CallRun} needs from the client. */
+  record Context(Directory directory, Scores scores, Exchange exchange, Selector selector, EvidenceSender evidence,
+      Settings settings, AtomicLong ids) {
+    long nextId() {
+      return ids.incrementAndGet();
+    }
+  }
+
+  /** Call settings. A null {@code requestTimeout} means the service's own timeout plus 2 s. */
+  record Settings(int minRequests, int maxRequests, Duration callTimeout, Duration requestTimeout,
+      Duration slowThreshold, Predicate<ServerRecord> serverFilter) {}
+
+  private TandemClient(Builder b) {
+    this.executor = Executors.newVirtualThreadPerTaskExecutor();
+    HttpClient http = b.http != null ? b.http : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(b.connectTimeout).executor(executor).build();
+    Directory directory = new Directory(b.bootstrap, b.registry, http, b.bootstrapTimeout, b.refreshInterval,
+        executor, b.clock);
+    this.ownScores = b.scores == null;
+    Scores scores = b.scores != null ? b.scores : new Scores(b.scoreStore, b.clock);
+    this.givenSandbox = b.sandbox;
+    this.verifiers = new Verifiers(this::sandbox, http, b.bootstrapTimeout);
+    this.ctx = new Context(directory, scores, new Exchange(http), new Selector(b.random),
+        new EvidenceSender(http, executor, b.bootstrapTimeout, b.evidenceFanout),
+        new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.serverFilter),
+        new AtomicLong());
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A handle on the service with this id, or the newest service with this name.
+   *
+   * @throws ServiceNotFoundException when no valid record has this id or name, or services of different owners share
+   *     the name (call by id then)
+   * @throws NoServersException when no bootstrap node can be reached
+   */
+  public ServiceHandle service(String nameOrId) {
+    Objects.requireNonNull(nameOrId, "nameOrId");
+    ctx.directory().refreshIfStale();
+    ServiceRecord record = resolve(nameOrId);
+    if (record == null) {
+      ctx.directory().refreshSoon();
+      record = resolve(nameOrId);
+    }
+    if (record == null) {
+      throw new ServiceNotFoundException(nameOrId, "no service with id or name '" + nameOrId + "' is known to the "
+          + "bootstrap nodes");
+    }
+    return new ServiceHandle(this, record);
+  }
+
+  private ServiceRecord resolve(String nameOrId) {
+    var byId = ctx.directory().service(nameOrId);
+    if (byId.isPresent()) {
+      return byId.get();
+    }
+    List<ServiceRecord> named = ctx.directory().byName(nameOrId);
+    if (named.isEmpty()) {
+      return null;
+    }
+    long owners = named.stream().map(ServiceRecord::owner).distinct().count();
+    if (owners > 1) {
+      // Anyone can register a service under any name: never pick one owner's service over another's silently.
+      throw new ServiceNotFoundException(nameOrId, "the name '" + nameOrId + "' is used by " + owners
+          + " owners; call one by service id: " + named.stream().map(s -> s.serviceId() + " (owner " + s.owner()
+          + ")").toList());
+    }
+    return named.get(0);
+  }
+
+  /** Pulls new records from the bootstrap nodes now. */
+  public void refresh() {
+    ctx.directory().refresh();
+  }
+
+  /** This client's scores of servers (shared with whoever supplied them to the builder). */
+  public Scores scores() {
+    return ctx.scores();
+  }
+
+  /** The current, non-retired servers offering {@code serviceId}, as this client knows them (filter applied). */
+  public List<ServerRecord> serversOffering(String serviceId) {
+    return ctx.directory().offering(serviceId).stream().filter(ctx.settings().serverFilter()).toList();
+  }
+
+  Context context() {
+    return ctx;
+  }
+
+  ExecutorService executor() {
+    return executor;
+  }
+
+  dev.tandem.client.verify.Verifier verifierFor(ServiceRecord service) {
+    List<URI> sources = new ArrayList<>();
+    if (service.home() != null) {
+      sources.add(service.home());
+    }
+    ctx.directory().offering(service.serviceId()).forEach(s -> sources.add(s.url()));
+    sources.addAll(ctx.directory().knownNodes());
+    return verifiers.forService(service, sources.stream().map(NodeClient::normalize).distinct().toList());
+  }
+
+  private Sandbox sandbox() {
+    if (givenSandbox != null) {
+      return givenSandbox;
+    }
+    synchronized (sandboxLock) {
+      if (ownSandbox == null) {
+        ownSandbox = Sandbox.builder().threads(1).build(); // only verifiers run here, one at a time is plenty
+      }
+      return ownSandbox;
+    }
+  }
+
+  /** Persists scores (closing a store the client made), stops the sandbox the client made and its threads. */
+  @Override
+  public void close() {
+    if (ownScores) {
+      ctx.scores().close();
+    } else {
+      ctx.scores().flush();
+    }
+    synchronized (sandboxLock) {
+      if (ownSandbox != null) {
+        ownSandbox.close();
+      }
+    }
+    executor.shutdown();
+  }
+
+  /** Settings of a {@link TandemClient}. Only the bootstrap nodes (or a registry) are required. */
+  public static final class Builder {
+    private List<URI> bootstrap = List.of();
+    private Registry registry;
+    private ScoreStore scoreStore = new MemoryScoreStore();
+    private Scores scores;
+    private int minRequests = 0;
+    private int maxRequests = 8;
+    private Duration callTimeout = Duration.ofSeconds(15);
+    private Duration requestTimeout;
+    private Duration slowThreshold = Duration.ofSeconds(2);
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration bootstrapTimeout = Duration.ofSeconds(5);
+    private Duration refreshInterval = Duration.ofSeconds(30);
+    private RandomGenerator random;
+    private Predicate<ServerRecord> serverFilter = s -> true;
+    private Sandbox sandbox;
+    private HttpClient http;
+    private int evidenceFanout = 16;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** Nodes to read the registry from ({@code tandem_records}); every record is verified locally. */
+    public Builder bootstrap(List<URI> nodes) {
+      this.bootstrap = List.copyOf(nodes);
+      return this;
+    }
+
+    public Builder bootstrap(URI... nodes) {
+      return bootstrap(List.of(nodes));
+    }
+
+    /** Reads records from a local registry instead of bootstrap nodes (a node calling services itself). */
+    public Builder registry(Registry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    /** Where scores persist (default: in memory only). Closed with the client. */
+    public Builder scoreStore(ScoreStore store) {
+      this.scoreStore = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** Shares a {@link Scores} owned by someone else (a node); the client flushes it but does not close it. */
+    public Builder scores(Scores scores) {
+      this.scores = scores;
+      return this;
+    }
+
+    /** Ask at least this many servers per call, even if the verifier needs fewer (default: the verifier's). */
+    public Builder minRequests(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("minRequests must be >= 0, got " + n);
+      }
+      this.minRequests = n;
+      return this;
+    }
+
+    /**
+     * Most servers asked in one call, replacements and escalation included, the home server not counted (default 8;
+     * never fewer than the verifier's minRequests).
+     */
+    public Builder maxRequests(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxRequests must be >= 1, got " + n);
+      }
+      this.maxRequests = n;
+      return this;
+    }
+
+    /** Deadline of one whole call (default 15 s). */
+    public Builder callTimeout(Duration d) {
+      this.callTimeout = positive("callTimeout", d);
+      return this;
+    }
+
+    /** Deadline of one request to one server (default: the service's timeout + 2 s, within the call's deadline). */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = positive("requestTimeout", d);
+      return this;
+    }
+
+    /** Valid answers slower than this cost a point instead of earning one (default 2 s). */
+    public Builder slowThreshold(Duration d) {
+      this.slowThreshold = positive("slowThreshold", d);
+      return this;
+    }
+
+    /** TCP connect timeout (default 2 s). */
+    public Builder connectTimeout(Duration d) {
+      this.connectTimeout = positive("connectTimeout", d);
+      return this;
+    }
+
+    /** Timeout of registry pulls, module fetches and evidence submissions (default 5 s). */
+    public Builder bootstrapTimeout(Duration d) {
+      this.bootstrapTimeout = positive("bootstrapTimeout", d);
+      return this;
+    }
+
+    /** How old the pulled records may get before the next call pulls again (default 30 s). */
+    public Builder refreshInterval(Duration d) {
+      this.refreshInterval = Objects.requireNonNull(d, "refreshInterval");
+      return this;
+    }
+
+    /** The source of randomness for choosing servers (default: a fresh, randomly seeded generator). */
+    public Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** Chooses servers reproducibly from {@code seed}. */
+    public Builder seed(long seed) {
+      return random(new java.util.SplittableRandom(seed));
+    }
+
+    /** Only servers that pass this filter are asked (the home server is asked regardless). */
+    public Builder serverFilter(Predicate<ServerRecord> filter) {
+      this.serverFilter = Objects.requireNonNull(filter, "filter");
+      return this;
+    }
+
+    /** Runs Wasm verifiers in this sandbox (default: one the client makes when first needed). */
+    public Builder sandbox(Sandbox sandbox) {
+      this.sandbox = sandbox;
+      return this;
+    }
+
+    /** Uses this HTTP client (HTTP/1.1 recommended). */
+    public Builder httpClient(HttpClient http) {
+      this.http = http;
+      return this;
+    }
+
+    /** Most nodes evidence is sent to (default 16). */
+    public Builder evidenceFanout(int n) {
+      this.evidenceFanout = Math.max(0, n);
+      return this;
+    }
+
+    /** The clock for scores and refreshes (tests). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public TandemClient build() {
+      if (bootstrap.isEmpty() && registry == null) {
+        throw new IllegalArgumentException("a client needs at least one bootstrap node (or a registry)");
+      }
+      for (URI u : bootstrap) {
+        if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+            || u.getHost() == null) {
+          throw new IllegalArgumentException("bootstrap node must be an http(s) URL with a host, got '" + u + "'");
+        }
+      }
+      if (random == null) {
+        random = new java.util.SplittableRandom();
+      }
+      return new TandemClient(this);
+    }
+
+    private static Duration positive(String name, Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + d);
+      }
+      return d;
+    }
+  }
+}

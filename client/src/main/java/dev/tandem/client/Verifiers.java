@@ -1,0 +1,78 @@
+package dev.tandem.client;
+
+import dev.tandem.client.verify.EqualVerifier;
+import dev.tandem.client.verify.MajorityVerifier;
+import dev.tandem.client.verify.Verifier;
+import dev.tandem.client.verify.WasmVerifier;
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.sandbox.Limits;
+import dev.tandem.sandbox.ModuleRejectedException;
+import dev.tandem.sandbox.Sandbox;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Finds the verifier a service record names: a built-in, or a Wasm module fetched by CID from the nodes
+ * ({@code GET /ipfs/{cid}}), checked against its hash, loaded into the sandbox and cached.
+ */
+final class Verifiers {
+  /** Largest verifier module fetched. */
+  static final int MAX_MODULE_BYTES = 16 << 20;
+
+  private final Supplier<Sandbox> sandbox;
+  private final HttpClient http;
+  private final Duration timeout;
+  private final Map<String, Verifier> cache = new ConcurrentHashMap<>();
+
+  Verifiers(Supplier<Sandbox> sandbox, HttpClient http, Duration timeout) {
+    this.sandbox = sandbox;
+    this.http = http;
+    this.timeout = timeout;
+  }
+
+  /**
+   * The verifier of {@code service}.
+   *
+   * @param sources nodes that may hold the module, in the order to try them
+   * @throws UnverifiableException when a verifier module cannot be fetched from any source or is rejected
+   */
+  Verifier forService(ServiceRecord service, List<URI> sources) {
+    return switch (service.verifier()) {
+      case ServiceRecord.BUILTIN_EQUAL -> EqualVerifier.INSTANCE;
+      case ServiceRecord.BUILTIN_MAJORITY -> MajorityVerifier.INSTANCE;
+      default -> {
+        Verifier cached = cache.get(service.verifier());
+        yield cached != null ? cached : cache.computeIfAbsent(service.verifier(), id -> load(id, sources));
+      }
+    };
+  }
+
+  private Verifier load(String id, List<URI> sources) {
+    Cid cid = Cid.parse(id);
+    List<String> errors = new ArrayList<>();
+    for (URI node : sources) {
+      byte[] wasm;
+      try {
+        wasm = new NodeClient(node, null, http, timeout).module(cid, MAX_MODULE_BYTES);
+      } catch (IOException e) {
+        errors.add(e.getMessage());
+        continue;
+      }
+      try {
+        return new WasmVerifier(sandbox.get().loadVerifier(cid.toString(), wasm), Limits.defaults());
+      } catch (ModuleRejectedException e) {
+        throw new UnverifiableException("verifier module " + cid + " is unusable", List.of(e.getMessage()));
+      }
+    }
+    throw new UnverifiableException("verifier module " + cid + " could not be fetched",
+        errors.isEmpty() ? List.of("no node to fetch it from") : errors);
+  }
+}
