@@ -104,7 +104,7 @@
     d.servers.forEach((srv, i) => {
       const cls = (srv.self ? ' self' : '') + (srv.convicted ? ' convicted' : '');
       els.push({ group: 'nodes', data: { id: 'srv:' + srv.key, parent: 'servers', label: serverLabel(srv),
-        row: i, col: 1 }, classes: 'server' + cls });
+        row: i, col: 0 }, classes: 'server' + cls });
       const host = { group: 'nodes', data: { id: 'host:' + srv.key, parent: 'cloud',
         label: (srv.convicted ? '✗ ' : '') + srv.label }, classes: 'host' + cls };
       els.push(host);
@@ -129,12 +129,12 @@
           if (recentlyServed.has(r.id)) cls += ' active';
         }
         els.push({ group: 'nodes', data: { id: 'run:' + srv.key + ':' + r.id, parent: 'host:' + srv.key,
-          label, row: i, col: 2 + j }, classes: cls });
+          label, row: i, col: j }, classes: cls });
       });
       if (running.length === 0) {
         // A server that runs nothing is itself the grid cell.
         host.data.row = i;
-        host.data.col = 2;
+        host.data.col = 0;
       }
       srv.offers.filter((id) => services.has(id)).forEach((id) => {
         els.push({ group: 'edges', data: { id: 'offer:' + srv.key + ':' + id, source: 'srv:' + srv.key,
@@ -148,6 +148,49 @@
     return els;
   }
 
+  /**
+   * Three grid layouts side by side, one per cluster, sharing one row height so that a server's row in the
+   * ServerRegistry lines up with its row in the cloud; the services are spread over the same height. Each grid is
+   * only as wide as its own nodes need (one grid for all would make every cell as wide as the widest label).
+   */
+  function layout(d) {
+    const rows = Math.max(1, d.services.length, d.servers.length);
+    const cells = (sel) => {
+      const nodes = cy.nodes(sel);
+      return {
+        nodes,
+        w: Math.max(40, ...nodes.map((n) => n.outerWidth())),
+        h: Math.max(30, ...nodes.map((n) => n.outerHeight())),
+        cols: Math.max(1, ...nodes.map((n) => n.data('col') + 1)),
+      };
+    };
+    const services = cells('.service');
+    const servers = cells('.server');
+    const cloud = cells('.instance, .host:childless');
+    const rowHeight = Math.max(services.h, servers.h, cloud.h + 34) + 26;
+    const height = rows * rowHeight;
+    const columns = [
+      { c: services, rows: Math.max(1, d.services.length), w: services.w + 20, gapAfter: 170 },
+      { c: servers, rows, w: servers.w + 20, gapAfter: 90 },
+      { c: cloud, rows, w: cloud.cols * (cloud.w + 30), gapAfter: 0 },
+    ];
+    let x = 0;
+    columns.forEach((col) => {
+      col.c.nodes.layout({
+        name: 'grid',
+        fit: false,
+        condense: false,
+        avoidOverlap: false,
+        rows: col.rows,
+        cols: col.c.cols,
+        boundingBox: { x1: x, y1: 0, w: col.w, h: height },
+        position: (n) => ({ row: n.data('row'), col: n.data('col') }),
+        animate: false,
+      }).run();
+      x += col.w + col.gapAfter;
+    });
+  }
+
   function draw(d) {
     const els = elements(d);
     const next = els.map((e) => e.data.id + '@' + (e.data.row ?? '') + ',' + (e.data.col ?? '')).join('|');
@@ -157,17 +200,7 @@
         cy.elements().remove();
         cy.add(els);
       });
-      cy.layout({
-        name: 'grid',
-        fit: true,
-        padding: 24,
-        avoidOverlap: true,
-        avoidOverlapPadding: 28,
-        condense: true,
-        rows: Math.max(1, d.services.length, d.servers.length),
-        position: (n) => ({ row: n.data('row'), col: n.data('col') }),
-        animate: false,
-      }).run();
+      layout(d);
       cy.fit(undefined, 24);
       lastFit = Date.now();
     } else {

@@ -1,18 +1,120 @@
 package dev.tandem.cli;
 
+import dev.tandem.cli.demo.DemoNetwork;
+import dev.tandem.cli.demo.DemoReport;
+import dev.tandem.cli.demo.DemoWorkload;
+import dev.tandem.cli.demo.Progress;
+import dev.tandem.client.TandemClient;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "demo", description = "Start a live local network, run verified calls, print a summary.",
-    mixinStandardHelpOptions = true)
+/**
+ * {@code tandem demo}: the picture of the design notes, live. Starts a local network with a liar, runs verified
+ * calls through the client SDK, checks every answer against a trusted re-run, prints a summary and keeps the network
+ * (and its dashboard) up until Ctrl-C, or stops at once with {@code --exit}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"Start a local network (servers A, B, C… with a liar), run verified calls, print a summary.",
+        "Keeps running with live dashboards until Ctrl-C; with --exit, stops after the summary and exits 0 only "
+            + "if every check passed."})
 final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--nodes", defaultValue = "4", paramLabel = "N", description = "nodes to start (default 4)")
+  int nodes;
+
+  @Option(names = "--liars", defaultValue = "1", paramLabel = "K",
+      description = "nodes that sign wrong answers (default 1; the last K servers)")
+  int liars;
+
+  @Option(names = "--calls", defaultValue = "200", paramLabel = "C", description = "verified calls (default 200)")
+  int calls;
+
+  @Option(names = "--dir", defaultValue = "demo-network", paramLabel = "DIR",
+      description = "the demo folder, wiped and reused (default ./demo-network)")
+  Path dir;
+
+  @Option(names = "--base-port", defaultValue = "0", paramLabel = "PORT",
+      description = "node i listens on PORT + i (default: free ports)")
+  int basePort;
+
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "seed of the workload (default 1)")
+  long seed;
+
+  @Option(names = "--exit", description = "stop after the summary; exit code 0 only if every check passed")
+  boolean exit;
+
   @Override
-  public Integer call() {
-    System.out.println("""
-        The live network demo is not built yet. What works today:
-          ./tandem cid FILE [--kubo [--cid-version 1]]   content ids of modules
-          ./tandem keygen --out FILE                     an Ed25519 identity
-          ./tandem test                                  the whole test suite""");
-    return 0;
+  public Integer call() throws Exception {
+    if (calls < 1) {
+      throw new Errors.UserException("--calls must be at least 1");
+    }
+    logToFile(dir.toAbsolutePath().resolve("nodes.log"));
+    long started = System.nanoTime();
+    DemoNetwork.Options options;
+    try {
+      options = DemoNetwork.Options.of(dir.toAbsolutePath(), Checkout.root(), nodes, liars).withBasePort(basePort);
+    } catch (IllegalArgumentException e) {
+      throw new Errors.UserException(e.getMessage());
+    }
+    DemoNetwork net = DemoNetwork.start(options, line -> System.err.println("demo: " + line));
+    Thread stopper = new Thread(net::close, "tandem-demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(stopper); // Ctrl-C at any point stops every node and frees the ports
+    try {
+      System.err.printf(Locale.ROOT, "demo: network up in %.1f s; dashboard at %s (node logs in %s)%n",
+          (System.nanoTime() - started) / 1e9, net.dashboard(), dir.resolve("nodes.log"));
+      // Enough servers per call that K colluding liars can never all be asked at once and agree on a lie.
+      int minRequests = Math.max(2, liars + 1);
+      DemoReport report;
+      try (TandemClient client = net.client(minRequests, seed)) {
+        DemoWorkload workload = new DemoWorkload(client, net, seed);
+        DemoWorkload.Result result = workload.run(1, calls, Progress.onStderr("verified calls", calls));
+        report = new DemoReport(net, result, minRequests);
+        report.print(System.out);
+        System.out.printf(Locale.ROOT, "%n  finished in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        System.out.flush();
+        if (!exit) {
+          System.out.println();
+          System.out.println("The network keeps running, with a call every second, so the dashboards stay live: "
+              + net.dashboard());
+          System.out.println("Press Ctrl-C to stop every node.");
+          System.out.flush();
+          trickle(workload, calls + 1);
+        }
+      }
+      return report.passed() ? 0 : 1;
+    } finally {
+      net.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopper);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook is running or has run
+      }
+    }
+  }
+
+  /** Keeps calling, one call a second, until the process is stopped. */
+  private static void trickle(DemoWorkload workload, int next) throws InterruptedException {
+    CountDownLatch never = new CountDownLatch(1);
+    for (int n = next; ; n++) {
+      workload.run(n, 1, done -> { });
+      if (never.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * The nodes log every step; the demo shows its own lines and sends the nodes' log to a file in the demo folder.
+   * Logging starts with the first node, after the folder is wiped, so the file survives.
+   */
+  private static void logToFile(Path file) {
+    if (System.getProperty("org.slf4j.simpleLogger.logFile") == null) {
+      System.setProperty("org.slf4j.simpleLogger.logFile", file.toString());
+      System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+      System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+    }
   }
 }

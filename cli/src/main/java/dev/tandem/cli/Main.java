@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         KeygenCommand.class,
         NodeCommand.class,
         ServiceCommand.class,
+        RegistryCommand.class,
         CallCommand.class,
         RegistryListCommands.Services.class,
         RegistryListCommands.Servers.class,

@@ -51,7 +51,8 @@ final class Directory {
   private final Map<String, ServiceRecord> services = new HashMap<>();
   private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
   private final Map<URI, Long> cursors = new HashMap<>();
-  private long lastRefresh = Long.MIN_VALUE;
+  private long lastRefresh;
+  private boolean refreshedOnce;
   private boolean everReached;
   private List<String> lastErrors = List.of();
   private long rejected;
@@ -69,20 +70,20 @@ final class Directory {
 
   /** Pulls new records when the last pull is older than the refresh interval. */
   void refreshIfStale() {
-    if (registry == null && clock.millis() - lastRefreshMillis() >= refreshInterval.toMillis()) {
+    if (registry == null && olderThan(refreshInterval)) {
       refresh();
     }
   }
 
   /** Pulls new records now, unless a pull happened within the last moment. */
   void refreshSoon() {
-    if (registry == null && clock.millis() - lastRefreshMillis() >= MIN_FORCED_INTERVAL.toMillis()) {
+    if (registry == null && olderThan(MIN_FORCED_INTERVAL)) {
       refresh();
     }
   }
 
-  private synchronized long lastRefreshMillis() {
-    return lastRefresh;
+  private synchronized boolean olderThan(Duration age) {
+    return !refreshedOnce || clock.millis() - lastRefresh >= age.toMillis();
   }
 
   /**
@@ -119,6 +120,7 @@ final class Directory {
         everReached = true;
       }
       lastRefresh = clock.millis();
+      refreshedOnce = true;
       lastErrors = List.copyOf(errors);
     }
     if (!errors.isEmpty()) {

@@ -57,7 +57,8 @@ public final class NodeClient {
     return base;
   }
 
-  static URI normalize(URI base) {
+  /** {@code base} without a trailing slash: how node URLs are compared and joined with paths. */
+  public static URI normalize(URI base) {
     String s = base.toString();
     return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
   }

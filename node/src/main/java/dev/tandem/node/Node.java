@@ -126,9 +126,9 @@ public final class Node implements AutoCloseable {
       }
     });
     hosting.onChange(this::publish);
+    gossip.start(); // before the first publish, so peers receive this node's record by push
     hosting.want(config.offers());
-    publish();
-    gossip.start();
+    publish(true); // a fresh record at every start: peers that do not know this node learn it by push
     if (config.fault() != Fault.NONE) {
       String banner = "UNSAFE FAULT INJECTION ENABLED: this node will " + switch (config.fault()) {
         case LIE -> "sign WRONG answers";
@@ -215,11 +215,15 @@ public final class Node implements AutoCloseable {
 
   /** Publishes this node's ServerRecord when what it offers or rewards changed. */
   private void publish() {
+    publish(false);
+  }
+
+  private void publish(boolean always) {
     synchronized (publishLock) {
       List<String> offers = hosting.readyIds();
       List<String> rewards = new ArrayList<>(new TreeSet<>(config.rewards()));
       var current = registry.server(key.publicKey());
-      if (current.isPresent() && current.get().offers().equals(offers) && current.get().rewards().equals(rewards)
+      if (!always && current.isPresent() && current.get().offers().equals(offers) && current.get().rewards().equals(rewards)
           && current.get().url().equals(url) && !current.get().retired()) {
         return;
       }

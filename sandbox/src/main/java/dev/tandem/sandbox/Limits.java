@@ -31,7 +31,7 @@ public record Limits(
    * Deepest call nesting that may be asked for. The worker threads' stacks are sized so that the injected depth
    * check always fires before the JVM's stack overflows, at this depth, in both compiled and interpreted mode.
    */
-  public static final int MAX_CALL_DEPTH = 50_000;
+  public static final int MAX_CALL_DEPTH = 10_000;
   /** Largest request or response size that may be configured (64 MiB). */
   public static final int MAX_MESSAGE_BYTES = 64 << 20;
   /** Longest timeout that may be configured. */

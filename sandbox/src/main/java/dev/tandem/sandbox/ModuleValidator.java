@@ -41,6 +41,14 @@ public final class ModuleValidator {
   static final Set<String> RESERVED_EXPORTS =
       Set.of("tandem_fuel", "tandem_trap", "tandem_depth", "tandem_max_depth");
 
+  /**
+   * Most JVM local-variable slots (parameters plus locals; i64 and f64 take two) a function may have. Compiled
+   * code keeps a Wasm function's locals in its JVM frame, so this bounds the frame size, and with it the JVM stack
+   * that {@link Limits#MAX_CALL_DEPTH} nested calls can need: the injected depth check must fire before the
+   * worker's stack runs out, or the outcome would depend on the JVM instead of the module.
+   */
+  static final int MAX_LOCAL_SLOTS = 4096;
+
   private static final byte[] MAGIC = {0, 'a', 's', 'm'};
   private static final Set<OpCode> EXCEPTION_OPS = EnumSet.of(OpCode.THROW, OpCode.THROW_REF, OpCode.TRY_TABLE);
   private static final Set<OpCode> TAIL_CALL_OPS =
@@ -235,9 +243,17 @@ public final class ModuleValidator {
       found.add("exception handling");
     }
     FunctionBody[] bodies = module.codeSection().functionBodies();
-    for (FunctionBody body : bodies) {
+    int imported = module.importSection().count(ExternalType.FUNCTION);
+    for (int i = 0; i < bodies.length; i++) {
+      FunctionBody body = bodies[i];
       if (usesV128(body.localTypes())) {
         found.add("SIMD (v128)");
+      }
+      int slots = slots(module.functionSection().getFunctionType(i, module.typeSection()).params())
+          + slots(body.localTypes());
+      if (slots > MAX_LOCAL_SLOTS) {
+        problems.add("function " + (imported + i) + " has " + slots + " local slots (i64 and f64 count twice),"
+            + " more than " + MAX_LOCAL_SLOTS + ": its frames would make deep calls outgrow the stack");
       }
       for (AnnotatedInstruction ins : body.instructions()) {
         String feature = feature(ins.opcode());
@@ -269,6 +285,14 @@ public final class ModuleValidator {
       return "tail calls";
     }
     return null;
+  }
+
+  private static int slots(List<ValType> types) {
+    int n = 0;
+    for (ValType t : types) {
+      n += t.equals(ValType.I64) || t.equals(ValType.F64) ? 2 : 1;
+    }
+    return n;
   }
 
   private static boolean usesV128(List<ValType> types) {

@@ -107,7 +107,7 @@ class SandboxTest {
     assertThatThrownBy(() -> Limits.defaults().withMemoryPages(40_000))
         .hasMessage("limit memoryPages = 40000 is out of range 1..32767");
     assertThatThrownBy(() -> Limits.defaults().withMaxCallDepth(0))
-        .hasMessage("limit maxCallDepth = 0 is out of range 1..50000");
+        .hasMessage("limit maxCallDepth = 0 is out of range 1..10000");
     assertThatThrownBy(() -> Limits.defaults().withTimeout(Duration.ZERO))
         .hasMessage("limit timeout = PT0S is out of range (0, PT10M]");
     Limits l = Limits.builder().fuel(5).maxResponseBytes(10).build();

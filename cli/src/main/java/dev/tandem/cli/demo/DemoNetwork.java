@@ -282,7 +282,7 @@ public final class DemoNetwork implements AutoCloseable {
   // ---- helpers ----------------------------------------------------------------------------------------------------
 
   /** Empties {@code dir} when it is new, empty or an earlier demo's folder; refuses any other folder. */
-  static void prepareFolder(Path dir) throws IOException {
+  public static void prepareFolder(Path dir) throws IOException {
     if (Files.exists(dir)) {
       if (!Files.isDirectory(dir)) {
         throw new IllegalArgumentException(dir + " exists and is not a folder");
@@ -307,8 +307,8 @@ public final class DemoNetwork implements AutoCloseable {
     Files.writeString(dir.resolve(MARKER), "made by `tandem demo`; wiped and reused by the next run\n");
   }
 
-  /** {@code n} ports in increasing order: basePort, basePort + 1, … or free ones. */
-  static List<Integer> ports(int n, int basePort) throws IOException {
+  /** {@code n} ports in increasing order: basePort, basePort + 1, … or, for basePort 0, free ones. */
+  public static List<Integer> ports(int n, int basePort) throws IOException {
     List<Integer> out = new ArrayList<>();
     if (basePort > 0) {
       if (basePort + n - 1 > 65535) {
@@ -336,7 +336,8 @@ public final class DemoNetwork implements AutoCloseable {
     return out;
   }
 
-  static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  /** Polls {@code condition} every 50 ms until it holds; throws {@link IllegalStateException} after the timeout. */
+  public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

@@ -165,8 +165,8 @@ public final class DashboardData {
     return newestFirst.size() <= RECENT ? newestFirst : newestFirst.subList(0, RECENT);
   }
 
-  /** A, B, …, Z, AA, AB, … */
-  static String letters(int index) {
+  /** The letter of the server at {@code index} in URL order: A, B, …, Z, AA, AB, … */
+  public static String letters(int index) {
     StringBuilder sb = new StringBuilder();
     int i = index;
     do {

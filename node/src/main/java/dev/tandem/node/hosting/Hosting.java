@@ -9,6 +9,7 @@ import dev.tandem.sandbox.Abi;
 import dev.tandem.sandbox.ModuleRejectedException;
 import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.ServiceModule;
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -146,6 +147,16 @@ public final class Hosting implements AutoCloseable {
       states.put(id, new State.Waiting("module not fetched: " + e.getMessage()));
       LOG.info("service {} ({}) waiting: {}", rec.name(), id, e.getMessage());
     }
+  }
+
+  /**
+   * The compiled module of any service, offered here or not (evidence is checked by re-running it): from the store
+   * or fetched, hash-checked and validated. The sandbox caches compiled modules by CID.
+   */
+  public ServiceModule moduleFor(ServiceRecord rec) throws IOException, ModuleRejectedException {
+    Cid cid = rec.module();
+    byte[] wasm = fetcher.fetch(cid, fetchSources(rec));
+    return sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
   }
 
   /** The service's home, the servers offering it, then every other known source; no duplicates. */

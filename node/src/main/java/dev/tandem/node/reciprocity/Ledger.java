@@ -88,6 +88,12 @@ public final class Ledger implements AutoCloseable {
   public record Totals(long servedCalls, long servedFuel, long observedCalls, long observedFuel) {
     public static final Totals ZERO = new Totals(0, 0, 0, 0);
 
+    /** Both totals added up. */
+    public Totals plus(Totals o) {
+      return new Totals(servedCalls + o.servedCalls, servedFuel + o.servedFuel, observedCalls + o.observedCalls,
+          observedFuel + o.observedFuel);
+    }
+
     Totals plus(Direction d, long calls, long fuel) {
       return d == Direction.SERVED
           ? new Totals(servedCalls + calls, servedFuel + fuel, observedCalls, observedFuel)
@@ -142,8 +148,9 @@ public final class Ledger implements AutoCloseable {
    * Opens (creating if needed) the ledger tables in {@code file}.
    *
    * @param me this node's key
-   * @param servers the registry's current server records ({@code registry::servers}); consulted on every call, so it
-   *     should be cheap (the embedded registry hands out the same list until something changes)
+   * @param servers the registry's current server records ({@code registry::servers}). Consulted on every call, so it
+   *     must be cheap, and it must hand out a new collection when the records change: the ledger keeps its index of
+   *     who rewards what for as long as it gets the same collection back (the embedded registry does exactly this)
    */
   public static Ledger open(Path file, PublicKey me, Supplier<? extends Collection<ServerRecord>> servers)
       throws SQLException {
@@ -286,9 +293,7 @@ public final class Ledger implements AutoCloseable {
         rs -> {
           PublicKey peer = PublicKey.parse(rs.getString(1));
           Direction d = Direction.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT));
-          out.merge(peer, Totals.ZERO.plus(d, rs.getLong(3), rs.getLong(4)),
-              (a, b) -> a.plus(Direction.SERVED, b.servedCalls(), b.servedFuel())
-                  .plus(Direction.OBSERVED, b.observedCalls(), b.observedFuel()));
+          out.merge(peer, Totals.ZERO.plus(d, rs.getLong(3), rs.getLong(4)), Totals::plus);
         });
     return out;
   }
@@ -297,12 +302,10 @@ public final class Ledger implements AutoCloseable {
   public List<Usage> usage(PublicKey peer) {
     flush();
     Map<String, Totals> out = new TreeMap<>();
-    query("SELECT service, direction, calls, fuel FROM ledger_usage WHERE peer = ?", ps -> ps.setString(1,
-        peer.toString()), rs -> {
+    query("SELECT service, direction, calls, fuel FROM ledger_usage WHERE peer = ?",
+        ps -> ps.setString(1, peer.toString()), rs -> {
           Direction d = Direction.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT));
-          out.merge(rs.getString(1), Totals.ZERO.plus(d, rs.getLong(3), rs.getLong(4)),
-              (a, b) -> a.plus(Direction.SERVED, b.servedCalls(), b.servedFuel())
-                  .plus(Direction.OBSERVED, b.observedCalls(), b.observedFuel()));
+          out.merge(rs.getString(1), Totals.ZERO.plus(d, rs.getLong(3), rs.getLong(4)), Totals::plus);
         });
     return out.entrySet().stream().map(e -> new Usage(e.getKey(), e.getValue())).toList();
   }

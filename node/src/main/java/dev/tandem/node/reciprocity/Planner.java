@@ -183,8 +183,8 @@ public final class Planner {
         budget.take(memory(in, c));
         offers.add(c);
         held.put(c, new Held(y, theyGive.get(y), in.now()));
-        addedWhy.put(c, "it runs " + theyGive.get(y) + " of the services this node rewards, this node ran "
-            + iGive.get(y) + " of those it rewards");
+        addedWhy.put(c, "the peer runs " + theyGive.get(y) + " of the services this node rewards, this node ran "
+            + iGive.get(y) + " of the services the peer rewards");
         for (PublicKey z : rewardedBy.getOrDefault(c, List.of())) {
           iGive.merge(z, 1, Integer::sum);
         }
@@ -201,7 +201,7 @@ public final class Planner {
     List<Change> withdrawn = new ArrayList<>();
     held.forEach((s, h) -> {
       Held before = in.held().get(s);
-      if (before == null || in.operatorOffers().contains(s)) {
+      if (before == null) {
         added.add(new Change(s, h.peer(), Reason.OWED, addedWhy.get(s)));
       } else if (!before.peer().equals(h.peer())) {
         Change lost = dropped.get(s);

@@ -25,6 +25,7 @@ import org.web3j.crypto.Keys;
  * Written by hand with web3j's encoders (no generated wrappers); a test checks every signature here against the
  * compiled ABI, so the two cannot drift apart.
  */
+@SuppressWarnings("rawtypes") // web3j's decoders speak raw Type
 final class RegistryAbi {
   private RegistryAbi() {}
 

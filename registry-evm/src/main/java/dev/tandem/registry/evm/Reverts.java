@@ -16,6 +16,7 @@ import org.web3j.crypto.Keys;
  * Turns revert data into a {@link TransactionRevertedException} that says what went wrong in words: the contracts'
  * custom errors (decoded from their ABIs), Solidity's {@code Error(string)} and {@code Panic(uint256)}.
  */
+@SuppressWarnings("rawtypes") // web3j's decoders speak raw Type
 final class Reverts {
   private record ErrorDef(String name, List<TypeReference<Type>> params) {}
 
@@ -35,7 +36,7 @@ final class Reverts {
 
   private Reverts() {}
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings("unchecked") // makeTypeReference returns a raw TypeReference
   private static void add(String signature, String name, List<String> types) {
     List<TypeReference<Type>> params = new ArrayList<>();
     for (String t : types) {

@@ -26,8 +26,11 @@ final class ExternalEngines {
     this.root = root;
   }
 
-  /** Per-run milliseconds and the output (V8: the response; native: the checksum). */
-  record Result(double[] ms, String output) {}
+  /**
+   * Per-run milliseconds, the output (V8: the response; native: the checksum) and, for a metered V8 run, the fuel
+   * used (else -1).
+   */
+  record Result(double[] ms, String output, long fuel) {}
 
   String lastProblem() {
     return lastProblem;
@@ -49,8 +52,16 @@ final class ExternalEngines {
     return scratch;
   }
 
-  /** Runs the module on V8 with this package's own runner script, so no other part of the tree is needed. */
-  Result v8(Path module, String request, int warmup, int runs) {
+  /** Writes bytes to a scratch file (e.g. an instrumented module for V8). */
+  Path scratchFile(String name, byte[] bytes) throws IOException {
+    return Files.write(scratch().resolve(name), bytes);
+  }
+
+  /**
+   * Runs the module on V8 with this package's own runner script, so no other part of the tree is needed. With
+   * {@code budget >= 0} the module must be instrumented; its fuel is set to the budget and the fuel used read back.
+   */
+  Result v8(Path module, String request, int warmup, int runs, long budget) {
     try {
       Path script = scratch().resolve("run-v8.mjs");
       if (!Files.exists(script)) {
@@ -62,14 +73,19 @@ final class ExternalEngines {
           Files.copy(in, script);
         }
       }
-      String json = exec(List.of("node", script.toString(), module.toString(), request, Integer.toString(warmup),
-          Integer.toString(runs)));
+      List<String> command = new ArrayList<>(List.of("node", script.toString(), module.toString(), request,
+          Integer.toString(warmup), Integer.toString(runs)));
+      if (budget >= 0) {
+        command.add(Long.toString(budget));
+      }
+      String json = exec(command);
       JsonNode node = new ObjectMapper().readTree(json);
       double[] ms = new double[node.get("ms").size()];
       for (int i = 0; i < ms.length; i++) {
         ms[i] = node.get("ms").get(i).asDouble();
       }
-      return new Result(ms, node.get("output").asText());
+      JsonNode fuel = node.get("fuel");
+      return new Result(ms, node.get("output").asText(), fuel == null || fuel.isNull() ? -1 : fuel.asLong());
     } catch (IOException e) {
       lastProblem = "node: " + e.getMessage();
       return null;
@@ -78,7 +94,8 @@ final class ExternalEngines {
 
   /**
    * Runs the kernel natively {@code runs} times (after one warm-up). Uses {@code services/bench/native/NAME} when
-   * the services build made it, else builds {@code source} with {@code gcc -O2 -DNATIVE} into a scratch folder.
+   * the services build made it, else builds {@code source} with {@code gcc -O2 -ffp-contract=off -DNATIVE} (the
+   * flags of services/build.sh) into a scratch folder.
    * The binary reports its own elapsed time, so process start-up is not counted.
    */
   Result nativeKernel(String name, String source, long n, int runs) {
@@ -87,7 +104,8 @@ final class ExternalEngines {
       if (!Files.isExecutable(binary)) {
         binary = scratch().resolve(name + "-native");
         if (!Files.exists(binary)) {
-          exec(List.of("gcc", "-O2", "-DNATIVE", "-o", binary.toString(), root.resolve(source).toString()));
+          exec(List.of("gcc", "-O2", "-ffp-contract=off", "-DNATIVE", "-o", binary.toString(),
+              root.resolve(source).toString()));
         }
       }
       double[] ms = new double[runs];
@@ -104,7 +122,7 @@ final class ExternalEngines {
           ms[r] = Long.parseLong(m.group(2)) / 1e6;
         }
       }
-      return new Result(ms, checksum);
+      return new Result(ms, checksum, -1);
     } catch (IOException e) {
       lastProblem = e.getMessage();
       return null;

@@ -39,6 +39,8 @@ public final class SandboxBenchmark {
   /** Fuel budget for metered runs: large enough never to run out. */
   private static final long BUDGET = Long.MAX_VALUE / 2;
   private static final int MAX_PAGES = 4096;
+  /** V8 receives the budget as a decimal string; any value above every kernel's use will do. */
+  private static final long V8_BUDGET = 1L << 50;
 
   enum Engine {
     TANDEM("Tandem (metered)"),
@@ -90,6 +92,7 @@ public final class SandboxBenchmark {
         opts.warmup(), opts.runs(), opts.scale());
     out.printf(Locale.ROOT, "JVM %s on %d cores; %s%n", Runtime.version(), Runtime.getRuntime().availableProcessors(),
         opts.v8() ? external.nodeVersion() : "V8 not run");
+    out.println(loadAverage());
     for (Kernel k : KERNELS) {
       if (!opts.wants(k.name())) {
         continue;
@@ -123,6 +126,8 @@ public final class SandboxBenchmark {
     final long n;
     final Map<Engine, Double> ms = new EnumMap<>(Engine.class);
     long fuel;
+    /** Fuel the instrumented module counted on V8, or -1 if not run. */
+    long v8Fuel = -1;
     /** Metered / unmetered, from the medians of this thread's CPU time. */
     double cpuOverhead;
     double instrumentMs;
@@ -191,12 +196,20 @@ public final class SandboxBenchmark {
     }
 
     if (opts.v8()) {
-      ExternalEngines.Result v8 = external.v8(path, request, warmup, runs);
+      ExternalEngines.Result v8 = external.v8(path, request, warmup, runs, -1);
       if (v8 == null) {
         notes.add(k.name() + ": V8 skipped (" + external.lastProblem() + ")");
       } else {
         row.ms.put(Engine.V8, median(v8.ms()));
         row.mismatch |= check(notes, k, Engine.V8, expected, v8.output());
+        // The same instrumented module on V8 must count exactly the same fuel: the count is the module's own.
+        Path instrumented = external.scratchFile(k.name() + "-metered.wasm", inst.wasm());
+        ExternalEngines.Result v8Metered = external.v8(instrumented, request, 0, 1, V8_BUDGET);
+        row.v8Fuel = v8Metered == null ? -1 : v8Metered.fuel();
+        if (v8Metered != null && row.v8Fuel != row.fuel) {
+          notes.add(k.name() + ": fuel on V8 " + row.v8Fuel + " differs from Chicory's " + row.fuel);
+          row.mismatch = true;
+        }
       }
     }
 
@@ -369,12 +382,32 @@ public final class SandboxBenchmark {
     out.printf(Locale.ROOT, "Metering overhead (Tandem metered / Chicory compiled, CPU time of alternating runs, "
         + "geo-mean): %+.1f%% (%s)%n",
         (geoMean(overheads) - 1) * 100, per);
+    StringBuilder fuelCheck = new StringBuilder();
+    for (Row row : rows) {
+      if (row.v8Fuel >= 0) {
+        fuelCheck.append(fuelCheck.isEmpty() ? "" : ", ").append(row.kernel.name())
+            .append(row.v8Fuel == row.fuel ? " identical" : " DIFFERENT");
+      }
+    }
+    if (!fuelCheck.isEmpty()) {
+      out.println("Fuel of the instrumented module on V8 vs Chicory: " + fuelCheck);
+    }
     for (Row row : rows) {
       out.printf(Locale.ROOT, "Instrumenting %s: %,d → %,d bytes in %.1f ms%n", row.kernel.name(), row.inputBytes,
           row.outputBytes, row.instrumentMs);
     }
     out.println("* interpreter measured at a reduced n and scaled by the fuel ratio (instructions executed).");
     notes.forEach(n -> out.println("note: " + n));
+  }
+
+  /** The machine's load when the run started: on a shared machine it says how far to trust the numbers. */
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return "load average at start: " + f[0] + " " + f[1] + " " + f[2];
+    } catch (Exception e) {
+      return "load average: unknown";
+    }
   }
 
   private static String formatMs(double ms) {

@@ -275,7 +275,7 @@ final class ModuleInfo {
     }
   }
 
-  /** A reader over a known section's payload positioned after its leading count, or null if absent. */
+  /** Offset of a present known section's first entry (just after its leading count). */
   int payloadAfterCount(int id) throws InstrumentException {
     WasmReader r = reader(id);
     r.u32();

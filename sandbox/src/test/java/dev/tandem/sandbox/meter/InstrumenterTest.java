@@ -319,6 +319,95 @@ class InstrumenterTest {
     assertThat(1000 - Runner.fuel(i)).isEqualTo(5 + 1 + 2); // viaTable, a, c
   }
 
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void loopsWithParametersAndDeadCode(Mode mode) throws Exception {
+    WasmBuilder b = new WasmBuilder().memory(1, 1);
+    int tii = b.type(new int[] {I32}, new int[] {I32});
+    int tv = b.type(NONE, NONE);
+    int nop = b.function(tv, NONE, new Code());
+    // countdown(n): a loop that takes its counter as a block parameter and yields it as its result.
+    b.exportFunction("countdown", b.function(tii, NONE, new Code()
+        .get(0).loop(tii).i32(1).op(0x6B /* i32.sub */).u8(0x22).u32(0).get(0).brIf(0).end()
+        .ret()
+        // Dead code after return: every injected sequence must still validate here.
+        .call(nop).i32(0).i32(0).i32(0).memoryFill().f64(1).f64(2).op(0xA0).op(0x1A).op(0x00)));
+    Instance i = Runner.instance(instrument(b.build()), mode);
+    Runner.fuel(i, 10_000);
+    assertThat(i.export("countdown").apply(5)[0]).isZero();
+    // Function region: local.get, loop, return (3; dead code counts too: call, 3 consts, fill, 2 consts, add,
+    // drop, unreachable = 10). Loop region: const, sub, tee, get, br_if = 5, entered 5 times.
+    assertThat(10_000 - Runner.fuel(i)).isEqualTo(13 + 5 * 5);
+  }
+
+  /**
+   * Compiled mode only: Chicory 1.7.5's interpreter fails a self tail call from any function that declares locals
+   * beyond its parameters (StackFrame.reset reads one argument per local), instrumented or not.
+   */
+  @Test
+  void tailCallsLeaveTheFrameFirst() throws Exception {
+    Mode mode = Mode.COMPILED;
+    WasmBuilder b = new WasmBuilder();
+    int tii = b.type(new int[] {I32}, new int[] {I32});
+    // loop(n): if n == 0 then 0 else return_call loop(n - 1). Depth must not grow with n.
+    int self = 0;
+    b.function(tii, NONE, new Code().get(0).op(0x45 /* i32.eqz */).if_(I32).i32(0).else_()
+        .get(0).i32(1).op(0x6B).u8(0x12).u32(self).end());
+    b.exportFunction("loop", self);
+    Instance plain = Runner.instance(b.build(), mode);
+    assertThat(plain.export("loop").apply(5000)[0]).isZero();
+    Instance i = Runner.instance(instrument(b.build()), mode);
+    Runner.fuel(i, 1_000_000);
+    Runner.maxDepth(i, 10);
+    assertThat(i.export("loop").apply(5000)[0]).isZero();
+    assertThat(Runner.trap(i)).isZero();
+    assertThat(Runner.depth(i)).isZero();
+    // Each frame's region: get, eqz, if, const, get, const, sub, return_call = 8.
+    assertThat(1_000_000 - Runner.fuel(i)).isEqualTo(8 * 5001L);
+  }
+
+  @Test
+  void statsDescribeTheRewrite() throws Exception {
+    Instrumented r = Instrumenter.instrument(sumModule(), InstrumentOptions.all());
+    assertThat(r.costs()).isEqualTo(CostTable.DEFAULT);
+    assertThat(r.stats().functions()).isEqualTo(1);
+    assertThat(r.stats().regions()).isEqualTo(2);
+    assertThat(r.stats().inputBytes()).isEqualTo(sumModule().length);
+    assertThat(r.stats().outputBytes()).isEqualTo(r.wasm().length);
+  }
+
+  @Test
+  void optionsAreIndependent() throws Exception {
+    byte[] wasm = recursionModule();
+    var fuelOnly = Parser.parse(Instrumenter.instrument(wasm, new InstrumentOptions(true, false, false)).wasm());
+    var depthOnly = Parser.parse(Instrumenter.instrument(wasm, new InstrumentOptions(false, true, false)).wasm());
+    var nanOnly = Parser.parse(Instrumenter.instrument(wasm, new InstrumentOptions(false, false, true)).wasm());
+    assertThat(exportNames(fuelOnly)).contains(MeterAbi.FUEL, MeterAbi.TRAP).doesNotContain(MeterAbi.DEPTH);
+    assertThat(exportNames(depthOnly)).contains(MeterAbi.DEPTH, MeterAbi.MAX_DEPTH, MeterAbi.TRAP)
+        .doesNotContain(MeterAbi.FUEL);
+    assertThat(exportNames(nanOnly)).doesNotContain(MeterAbi.FUEL, MeterAbi.TRAP);
+    long[] depthTrap = Runner.onBigStack(() -> {
+      Instance i = Runner.instance(Instrumenter.instrument(wasm, new InstrumentOptions(false, true, false)).wasm(),
+          Mode.COMPILED);
+      Runner.maxDepth(i, 50);
+      try {
+        i.export("rec").apply(1);
+      } catch (RuntimeException e) {
+        // expected
+      }
+      return new long[] {Runner.trap(i), i.exports().global("seen").getValue()};
+    });
+    assertThat(depthTrap).containsExactly(MeterAbi.TRAP_CALL_DEPTH, 50);
+  }
+
+  private static List<String> exportNames(com.dylibso.chicory.wasm.WasmModule m) {
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < m.exportSection().exportCount(); i++) {
+      names.add(m.exportSection().getExport(i).name());
+    }
+    return names;
+  }
+
   @Test
   void keepsTheNameSectionAndDropsOtherCustomSections() throws Exception {
     WasmBuilder b = new WasmBuilder();

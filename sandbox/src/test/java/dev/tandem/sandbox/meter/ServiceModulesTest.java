@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class ServiceModulesTest {
   private static final long BUDGET = 20_000_000L;
-  private static final long HOSTILE_BUDGET = 3_000_000L;
+  private static final long HOSTILE_BUDGET = 1_000_000L;
 
   /** Requests sent to every tandem-v1 module: the output only has to match the original's, whatever it is. */
   private static final List<String> REQUESTS = List.of(
@@ -92,7 +92,8 @@ class ServiceModulesTest {
     boolean wasi = anyWasi;
     boolean tandemV1 = parsed.exportSection().exportCount() > 0 && hasExport(parsed, "tandem_call");
     boolean verifier = hasExport(parsed, "verify");
-    List<String> inputs = REQUESTS;
+    // Hostile modules misbehave whatever they are asked: two requests are enough, and keep the interpreter quick.
+    List<String> inputs = hostile ? REQUESTS.subList(0, 2) : REQUESTS;
     if (verifier) {
       inputs = List.of("{\"requests\":[],\"responses\":[]}",
           "{\"requests\":[{\"method\":\"a\",\"params\":{}}],\"responses\":[{\"response\":{\"result\":1},"

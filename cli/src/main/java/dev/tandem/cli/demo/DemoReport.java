@@ -1,0 +1,140 @@
+package dev.tandem.cli.demo;
+
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.node.reciprocity.Obligations;
+import dev.tandem.node.reciprocity.Pair;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The demo's summary: the network, what the calls did, who was caught and when, reciprocity, and the checks that
+ * decide the exit code.
+ */
+public final class DemoReport {
+  /** One check and whether it held. */
+  public record Check(String what, boolean passed) {}
+
+  private final DemoNetwork net;
+  private final DemoWorkload.Result result;
+  private final int minRequests;
+
+  public DemoReport(DemoNetwork net, DemoWorkload.Result result, int minRequests) {
+    this.net = net;
+    this.result = result;
+    this.minRequests = minRequests;
+  }
+
+  /** The checks: every call verified, no wrong answer, every liar convicted, no honest server convicted. */
+  public List<Check> checks() {
+    List<Check> out = new ArrayList<>();
+    out.add(new Check("every call returned a verified answer", result.verified() == result.calls()));
+    out.add(new Check("no verified answer differs from the trusted re-run", result.wrong() == 0));
+    List<DemoNetwork.Member> liars = net.members().stream().filter(m -> m.role().liar()).toList();
+    boolean allCaught = liars.stream().allMatch(l -> result.caught().stream().anyMatch(c -> c.server().equals(l.key())));
+    out.add(new Check("every liar was convicted", allCaught));
+    boolean honestSafe = result.caught().stream()
+        .allMatch(c -> net.member(c.server()).map(m -> m.role().liar()).orElse(false));
+    out.add(new Check("no honest server was convicted", honestSafe));
+    return out;
+  }
+
+  public boolean passed() {
+    return checks().stream().allMatch(Check::passed);
+  }
+
+  public void print(PrintStream out) {
+    DemoLayout layout = net.layout();
+    Map<String, String> names = net.services().values().stream()
+        .collect(Collectors.toMap(DemoNetwork.Service::id, DemoNetwork.Service::name));
+    Function<PublicKey, String> letter = k -> net.member(k).map(DemoNetwork.Member::letter).orElse(shortKey(k));
+
+    out.println();
+    out.printf(Locale.ROOT, "Tandem demo: %d nodes (%d lying), %d services, %d calls%n", layout.servers().size(),
+        layout.liars(), net.services().size(), result.calls());
+    out.println();
+    out.println("  server  url                      key                 offers                  rewards");
+    for (DemoNetwork.Member m : net.members()) {
+      ServerRecord rec = m.node().registry().server(m.key()).orElse(null);
+      out.printf(Locale.ROOT, "  %-7s %-24s %-19s %-23s %s%n", m.letter() + (m.role().liar() ? " LIAR" : ""),
+          m.url(), shortKey(m.key()), rec == null ? "-" : list(rec.offers(), names),
+          rec == null ? "-" : list(rec.rewards(), names));
+    }
+    net.notes().forEach(n -> out.println("  note: " + n));
+    out.println();
+    out.printf(Locale.ROOT, "  calls                %d (each asked %d servers; conflicts settled by home server A)%n",
+        result.calls(), minRequests);
+    out.printf(Locale.ROOT, "  verified             %d%n", result.verified());
+    if (result.failed() > 0) {
+      out.printf(Locale.ROOT, "  failed               %d%n", result.failed());
+      result.failures().forEach(f -> out.println("                         " + f));
+    }
+    out.printf(Locale.ROOT, "  conflicts            %d (calls whose signed answers disagreed)%n", result.conflicts());
+    out.printf(Locale.ROOT, "  wrong results        %d (every verified answer re-run locally in a sandbox)%n",
+        result.wrong());
+    if (result.caught().isEmpty()) {
+      out.println("  convictions          none");
+    }
+    for (int i = 0; i < result.caught().size(); i++) {
+      DemoWorkload.Caught c = result.caught().get(i);
+      int nodesKnowing = (int) net.members().stream().filter(m -> !m.key().equals(c.server()))
+          .filter(m -> m.node().activity().convictions().stream()
+              .anyMatch(v -> v.server().equals(c.server().toString())))
+          .count();
+      out.printf(Locale.ROOT, "  %-20s %s convicted at call %d (%s); evidence accepted by %d of %d other nodes%n",
+          i == 0 ? "convictions" : "", letter.apply(c.server()), c.call(), c.service(), nodesKnowing,
+          net.members().size() - 1);
+    }
+    out.printf(Locale.ROOT, "  latency              p50 %.1f ms, p99 %.1f ms (%.0f calls/s, one at a time)%n",
+        result.latencyMs(0.50), result.latencyMs(0.99),
+        result.calls() / Math.max(1e-9, result.elapsed().toNanos() / 1e9));
+    out.println();
+    printReciprocity(out, letter, names);
+    out.println();
+    out.println("  dashboard            " + net.dashboard());
+    out.println();
+    for (Check c : checks()) {
+      out.println("  " + (c.passed() ? "[ok]     " : "[FAILED] ") + c.what());
+    }
+  }
+
+  /** "if you run my service I will run yours", pair by pair, as server A's registry has it now. */
+  private void printReciprocity(PrintStream out, Function<PublicKey, String> letter, Map<String, String> names) {
+    Obligations obligations = Obligations.of(net.members().get(0).node().registry().servers());
+    out.println("  reciprocity          X runs for Y = how many of Y's rewarded services X offers");
+    out.println("    X  Y   X runs for Y   Y runs for X   status");
+    List<Pair> pairs = new ArrayList<>(obligations.pairs());
+    pairs.sort(Comparator.comparing((Pair p) -> letter.apply(p.x())).thenComparing(p -> letter.apply(p.y())));
+    for (Pair p : pairs) {
+      String x = letter.apply(p.x());
+      String y = letter.apply(p.y());
+      if (x.compareTo(y) > 0) {
+        continue; // each pair once
+      }
+      String status = p.xOwesY() > 0 ? x + " owes " + y + " " + p.xOwesY()
+          : p.yOwesX() > 0 ? y + " owes " + x + " " + p.yOwesX() : "balanced";
+      Pair back = obligations.pair(p.y(), p.x());
+      out.printf(Locale.ROOT, "    %-2s %-3s %-14s %-14s %s%n", x, y, p.giveXToY() + " " + list(p.xOffersOfYRewards(),
+          names), back.giveXToY() + " " + list(back.xOffersOfYRewards(), names), status);
+    }
+  }
+
+  private static String list(List<String> ids, Map<String, String> names) {
+    if (ids.isEmpty()) {
+      return "-";
+    }
+    return ids.stream().map(id -> names.getOrDefault(id, id.substring(0, Math.min(12, id.length())) + "…"))
+        .sorted().collect(Collectors.joining(","));
+  }
+
+  static String shortKey(PublicKey k) {
+    String s = k.toString();
+    return s.substring(0, Math.min(s.length(), PublicKey.PREFIX.length() + 8)) + "…";
+  }
+}

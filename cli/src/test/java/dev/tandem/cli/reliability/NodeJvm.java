@@ -1,0 +1,106 @@
+package dev.tandem.cli.reliability;
+
+import dev.tandem.cli.Main;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code tandem node} in its own JVM, so a test can SIGKILL it, optionally started through a command prefix such as
+ * {@code ip netns exec NS} (which execs, so the process we hold is the JVM itself). Output goes to a log file that is
+ * appended to across restarts: the banner is read from it, and its tail explains a failure.
+ *
+ * @param process the JVM
+ * @param url     where it listens, from its banner
+ * @param key     its public key, from its banner
+ * @param log     its output
+ */
+record NodeJvm(Process process, URI url, String key, Path log) implements AutoCloseable {
+  /**
+   * JVM flags for short-lived nodes: C1 only and the serial collector start about twice as fast on a small machine,
+   * and a node in a test never runs long enough for C2 to pay off.
+   */
+  static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m",
+      "-Xmx256m");
+
+  /** Starts {@code tandem node --data-dir DATA ARGS...} behind {@code prefix} and waits for its banner. */
+  static NodeJvm start(List<String> prefix, Path dataDir, Path log, Duration timeout, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(FAST_START);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
+        "--data-dir", dataDir.toString()));
+    cmd.addAll(List.of(args));
+    Files.createDirectories(log.getParent());
+    Files.writeString(log, "---- start " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    long from = Files.size(log);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String banner = banner(log, from);
+      if (banner != null) {
+        // "node ed25519:KEY listening at URL"
+        String[] parts = banner.split(" ");
+        return new NodeJvm(p, URI.create(parts[parts.length - 1]), parts[1], log);
+      }
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        throw new IllegalStateException("node did not start (" + (p.isAlive() ? "timeout" : "exit " + p.exitValue())
+            + "); its output:\n" + tail(log, 40));
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private static String banner(Path log, long from) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+      f.seek(from);
+      String line;
+      while ((line = f.readLine()) != null) {
+        if (line.startsWith("node ed25519:") && line.contains(" listening at ")) {
+          return line;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The last {@code lines} lines of the log. */
+  static String tail(Path log, int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no close, no flush. Returns once the process is gone. */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("node " + key + " survived SIGKILL for 10 s");
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after 15 s. */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+}

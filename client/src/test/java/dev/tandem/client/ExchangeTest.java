@@ -1,0 +1,116 @@
+package dev.tandem.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.client.score.ScoreEvent;
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.wire.Attestation;
+import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.RpcErrors;
+import dev.tandem.core.wire.ServiceCall;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** What counts as a vote: every way an answer can be wrong is refused, with the reason and the score event. */
+class ExchangeTest {
+  static final String SERVICE = Cid.rawSha256(new byte[] {4, 2}).toString();
+  static final URI URL = URI.create("http://127.0.0.1:1");
+  final KeyPair server = KeyPair.fromSeed(new byte[32]);
+  final ServiceCall call = call();
+
+  static ServiceCall call() {
+    try {
+      return ServiceCall.of("echo", Json.parse("{\"a\":1}"));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  ObjectNode honest() throws Exception {
+    ObjectNode response = Json.object();
+    response.set("result", Json.parse("{\"a\":1}"));
+    ObjectNode body = JsonRpc.result(Json.nodes().numberNode(5), response.get("result"));
+    body.set("tandem", Attestation.sign(server, SERVICE, call.requestHash(), ServiceCall.responseHash(response), 9)
+        .toJson());
+    return body;
+  }
+
+  Answer check(ObjectNode body, PublicKey expected) {
+    return Exchange.check(200, body.toString().getBytes(StandardCharsets.UTF_8), URL, expected, SERVICE, call, 5,
+        Duration.ofMillis(3));
+  }
+
+  void refused(Consumer<ObjectNode> change, ScoreEvent event, String reason) throws Exception {
+    ObjectNode body = honest();
+    change.accept(body);
+    Answer a = check(body, server.publicKey());
+    assertThat(a).isInstanceOfSatisfying(Answer.Failure.class, f -> {
+      assertThat(f.event()).isEqualTo(event);
+      assertThat(f.reason()).contains(reason);
+    });
+  }
+
+  @Test
+  void aCorrectAnswerIsAVote() throws Exception {
+    assertThat(check(honest(), server.publicKey())).isInstanceOf(Answer.Vote.class);
+  }
+
+  @Test
+  void everyDefectIsRefused() throws Exception {
+    refused(b -> b.put("result", "changed"), ScoreEvent.INVALID, "not the hash of the response");
+    refused(b -> ((ObjectNode) b.get("tandem")).put("service", Cid.rawSha256(new byte[] {1}).toString()),
+        ScoreEvent.INVALID, "for service");
+    refused(b -> ((ObjectNode) b.get("tandem")).put("requestHash", "0".repeat(64)), ScoreEvent.INVALID,
+        "for request");
+    refused(b -> ((ObjectNode) b.get("tandem")).put("sig", "AAAA"), ScoreEvent.INVALID, "does not verify");
+    refused(b -> b.put("id", 6), ScoreEvent.INVALID, "JSON-RPC id");
+    refused(b -> b.remove("tandem"), ScoreEvent.INVALID, "no attestation");
+    refused(b -> b.putObject("error").put("code", 1).put("message", "x"), ScoreEvent.INVALID, "exactly one");
+    refused(b -> {
+      b.remove("tandem");
+      b.remove("result");
+      b.putObject("error").put("code", RpcErrors.OVERLOADED).put("message", "busy");
+    }, ScoreEvent.ERROR, "busy");
+    refused(b -> {
+      b.remove("tandem");
+      b.remove("result");
+      b.putObject("error").put("code", RpcErrors.METHOD_NOT_FOUND).put("message", "nope");
+    }, ScoreEvent.INVALID, "without an attestation");
+  }
+
+  @Test
+  void anAnswerSignedByAnotherServerIsRefused() throws Exception {
+    PublicKey other = KeyPair.fromSeed(ScoreEventSeeds.ONE).publicKey();
+    assertThat(check(honest(), other)).isInstanceOfSatisfying(Answer.Failure.class,
+        f -> assertThat(f.reason()).contains("not the one asked"));
+    // A home server not in the registry: any key, as long as the signature verifies.
+    assertThat(check(honest(), null)).isInstanceOf(Answer.Vote.class);
+  }
+
+  @Test
+  void garbageIsRefused() {
+    Answer a = Exchange.check(200, "<html>".getBytes(StandardCharsets.UTF_8), URL, server.publicKey(), SERVICE, call,
+        5, Duration.ZERO);
+    assertThat(a).isInstanceOfSatisfying(Answer.Failure.class, f -> assertThat(f.event())
+        .isEqualTo(ScoreEvent.INVALID));
+    Answer down = Exchange.check(503, "<html>".getBytes(StandardCharsets.UTF_8), URL, server.publicKey(), SERVICE,
+        call, 5, Duration.ZERO);
+    assertThat(down).isInstanceOfSatisfying(Answer.Failure.class, f -> assertThat(f.event())
+        .isEqualTo(ScoreEvent.ERROR));
+  }
+
+  static final class ScoreEventSeeds {
+    static final byte[] ONE = new byte[32];
+
+    static {
+      ONE[0] = 1;
+    }
+  }
+}

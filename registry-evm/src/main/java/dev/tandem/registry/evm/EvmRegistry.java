@@ -1,0 +1,555 @@
+package dev.tandem.registry.evm;
+
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Jcs;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.record.SignedRecord;
+import dev.tandem.registry.Registry;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.abi.datatypes.generated.Uint256;
+import org.web3j.crypto.Credentials;
+
+/**
+ * The registry on an EVM chain: two contracts ({@code ServiceRegistry}, {@code ServerRegistry}) store the signed
+ * records and order them; this class reads them back, checks them, and writes through transactions.
+ *
+ * <p><b>Reading.</b> The contracts' events are followed from their deployment block ({@code eth_getLogs}, polled every
+ * {@link Options#pollInterval()}, 500 ms by default) into an in-memory view that every read is served from. Each
+ * record is parsed and its Ed25519 signature verified; one that fails, or that disagrees with what the contract stored
+ * beside it, is ignored by every reader and logged as a WARN line naming the entry and the field
+ * (see {@link #onIgnored}). {@link #since} follows chain order: a cursor is {@code block << 20 | logIndex}.
+ *
+ * <p><b>Writing.</b> {@link #submit} applies the same rules as the embedded registry before anything is sent (fields,
+ * signature, a server's seq higher than the stored one), then sends a transaction signed with the Ethereum key and
+ * waits for its receipt; when it returns, this registry's reads include the record. A transaction the contract refuses
+ * (another address owns the entry, a stale seq, …) fails with a {@link TransactionRevertedException} that says so. A
+ * registry connected without a key reads only.
+ *
+ * <p>Several registries (several nodes, each with its own key) may share one deployment; each sees the others'
+ * records within a poll interval, and {@link #onStored} fires for every record that arrives from the chain.
+ */
+public final class EvmRegistry implements Registry {
+  /** Most records {@link #since} returns at once. */
+  public static final int MAX_PAGE = 1000;
+  /** A page stops growing at about this many bytes of record JSON (always at least one record). */
+  static final int MAX_PAGE_BYTES = 4 << 20;
+  /** Largest block range asked of {@code eth_getLogs} at once: public nodes refuse much larger ones. */
+  static final long MAX_LOG_RANGE = 2_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(EvmRegistry.class);
+
+  /**
+   * How a registry talks to the chain.
+   *
+   * @param pollInterval how often to look for new blocks
+   * @param serverDeposit the deposit to hold for a server, in wei; the contract's minimum when lower or null
+   * @param receiptTimeout how long {@link #submit} waits for its transaction to be mined
+   * @param rpcTimeout the timeout of each JSON-RPC request
+   */
+  public record Options(Duration pollInterval, BigInteger serverDeposit, Duration receiptTimeout,
+      Duration rpcTimeout) {
+    public static Options defaults() {
+      return new Options(Duration.ofMillis(500), null, Duration.ofMinutes(2), Duration.ofSeconds(30));
+    }
+
+    public Options withPollInterval(Duration interval) {
+      return new Options(interval, serverDeposit, receiptTimeout, rpcTimeout);
+    }
+
+    public Options withServerDeposit(BigInteger wei) {
+      return new Options(pollInterval, wei, receiptTimeout, rpcTimeout);
+    }
+  }
+
+  private final EvmDeployment deployment;
+  private final EthRpc rpc;
+  private final Transactor transactor; // null: read-only
+  private final Options options;
+  private final BigInteger minDeposit;
+  private final ChainState state = new ChainState();
+  private final ReentrantLock syncLock = new ReentrantLock();
+  private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<IgnoredRecord>> ignoredListeners = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService poller;
+  /** The last block whose events are applied. */
+  private volatile long synced;
+  private volatile Thread pollerThread;
+  private volatile boolean failing;
+  private volatile boolean closed;
+
+  private EvmRegistry(EvmDeployment deployment, EthRpc rpc, Transactor transactor, Options options,
+      BigInteger minDeposit, long fromBlock) {
+    this.deployment = deployment;
+    this.rpc = rpc;
+    this.transactor = transactor;
+    this.options = options;
+    this.minDeposit = minDeposit;
+    this.synced = fromBlock - 1;
+    this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "evm-registry-" + deployment.serverRegistry().substring(0, 10));
+      t.setDaemon(true);
+      pollerThread = t;
+      return t;
+    });
+  }
+
+  /**
+   * Connects to the registry of {@code spec} ({@code evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY}, see
+   * {@link EvmDeployment}), writing with the key in {@code ethKeyFile} (see {@link EthKeyFile}), or read-only when it
+   * is null. Returns once every record on the chain so far has been read.
+   *
+   * @throws IllegalArgumentException when the spec or the key file is malformed
+   * @throws EvmException when the chain cannot be reached or the addresses do not hold the registry contracts
+   */
+  public static EvmRegistry connect(String spec, Path ethKeyFile) throws IOException {
+    EvmDeployment deployment = EvmDeployment.parse(spec);
+    Credentials credentials = ethKeyFile == null ? null : EthKeyFile.read(ethKeyFile);
+    return connect(deployment, credentials, Options.defaults());
+  }
+
+  /** Like {@link #connect(String, Path)}, with credentials (null: read-only) and options given directly. */
+  public static EvmRegistry connect(EvmDeployment deployment, Credentials credentials, Options options) {
+    Objects.requireNonNull(deployment, "deployment");
+    Objects.requireNonNull(options, "options");
+    EthRpc rpc = new EthRpc(deployment.rpc(), options.rpcTimeout());
+    try {
+      long chainId = rpc.chainId();
+      checkContract(rpc, deployment.serviceRegistry(), "tandem-service-registry-v1", "service");
+      checkContract(rpc, deployment.serverRegistry(), "tandem-server-registry-v1", "server");
+      long from = Math.min(
+          RegistryAbi.decodeUint(rpc.call(null, deployment.serviceRegistry(), null, RegistryAbi.deployedAt(),
+              "latest")).longValueExact(),
+          RegistryAbi.decodeUint(rpc.call(null, deployment.serverRegistry(), null, RegistryAbi.deployedAt(),
+              "latest")).longValueExact());
+      BigInteger minDeposit = RegistryAbi.decodeUint(
+          rpc.call(null, deployment.serverRegistry(), null, RegistryAbi.minDeposit(), "latest"));
+      Transactor transactor = credentials == null ? null
+          : new Transactor(rpc, credentials, chainId, options.receiptTimeout());
+      EvmRegistry registry = new EvmRegistry(deployment, rpc, transactor, options, minDeposit, from);
+      registry.syncTo(rpc.blockNumber());
+      registry.start();
+      LOG.info("registry on chain {} at {}: {} services, {} servers, up to block {}{}", chainId, deployment,
+          registry.state.view().services.size(), registry.state.view().activeServers.size(), registry.synced,
+          transactor == null ? " (read-only)" : ", writing as " + transactor.address());
+      return registry;
+    } catch (RuntimeException e) {
+      rpc.close();
+      throw e;
+    }
+  }
+
+  /** Fails unless {@code address} holds a contract whose {@code VERSION} is {@code expected}. */
+  private static void checkContract(EthRpc rpc, String address, String expected, String kind) {
+    String code = rpc.code(address);
+    if (code == null || code.equals("0x") || code.isEmpty()) {
+      throw new EvmException("there is no contract at " + address + " on " + rpc.url() + " (the " + kind
+          + " registry's address)");
+    }
+    String version;
+    try {
+      version = RegistryAbi.decodeString(rpc.call(null, address, null, RegistryAbi.version(), "latest"));
+    } catch (RuntimeException e) {
+      version = null;
+    }
+    if (!expected.equals(version)) {
+      throw new EvmException("the contract at " + address + " is not a Tandem " + kind + " registry (it says "
+          + (version == null ? "nothing" : "\"" + version + "\"") + ", expected \"" + expected + "\"): "
+          + "are the two addresses swapped?");
+    }
+  }
+
+  /**
+   * Deploys a new pair of registry contracts with {@code deployer}'s key. Servers must deposit at least
+   * {@code minDeposit} wei (0: no deposit), refunded when they retire.
+   */
+  public static EvmDeployment deploy(URI rpcUrl, Credentials deployer, BigInteger minDeposit) {
+    try (EthRpc rpc = new EthRpc(rpcUrl, Options.defaults().rpcTimeout())) {
+      Transactor tx = new Transactor(rpc, deployer, rpc.chainId(), Options.defaults().receiptTimeout());
+      EthRpc.Receipt services = tx.send(null, BigInteger.ZERO,
+          RegistryAbi.creationCode(Artifact.SERVICE_REGISTRY), "service", "deploy ServiceRegistry");
+      EthRpc.Receipt servers = tx.send(null, BigInteger.ZERO,
+          RegistryAbi.creationCode(Artifact.SERVER_REGISTRY, new Uint256(minDeposit)), "server",
+          "deploy ServerRegistry");
+      EvmDeployment deployment = new EvmDeployment(rpcUrl, services.contractAddress(), servers.contractAddress());
+      LOG.info("deployed the registry contracts from {}: {}", tx.address(), deployment);
+      return deployment;
+    }
+  }
+
+  private void start() {
+    long every = options.pollInterval().toMillis();
+    poller.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void poll() {
+    if (closed) {
+      return;
+    }
+    try {
+      long head = rpc.blockNumber();
+      if (head > synced) {
+        syncTo(head);
+      }
+      if (failing) {
+        failing = false;
+        LOG.info("the Ethereum node at {} answers again; registry synced to block {}", deployment.rpc(), synced);
+      }
+    } catch (RuntimeException e) {
+      if (closed) {
+        return;
+      }
+      if (!failing) {
+        failing = true; // one WARN per outage, not one every poll
+        LOG.warn("following the registry at {} failed; serving what was read up to block {} and retrying: {}",
+            deployment, synced, e.getMessage());
+      } else {
+        LOG.debug("still failing: {}", e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Applies the events of every block up to {@code target}. Listeners are called on this thread, in chain order,
+   * after the view includes the records they are given.
+   */
+  private void syncTo(long target) {
+    syncLock.lock();
+    try {
+      List<String> addresses = List.of(deployment.serviceRegistry(), deployment.serverRegistry());
+      while (synced < target) {
+        long from = synced + 1;
+        long to = Math.min(target, from + MAX_LOG_RANGE - 1);
+        List<EthRpc.Log> logs = new ArrayList<>(rpc.logs(from, to, addresses));
+        logs.sort(Comparator.comparingLong(EthRpc.Log::blockNumber).thenComparingInt(EthRpc.Log::logIndex));
+        List<ChainState.Outcome> outcomes = new ArrayList<>();
+        for (EthRpc.Log log : logs) {
+          if (log.removed()) {
+            continue;
+          }
+          boolean fromServiceRegistry = log.address().equalsIgnoreCase(deployment.serviceRegistry());
+          Optional<ChainEvent> event;
+          try {
+            event = ChainEvent.decode(log, fromServiceRegistry);
+          } catch (RuntimeException e) {
+            LOG.warn("skipping an undecodable log of {} (block {}, log {}, tx {}): {}", log.address(),
+                log.blockNumber(), log.logIndex(), log.txHash(), e.toString());
+            continue;
+          }
+          event.ifPresent(e -> outcomes.add(state.apply(e)));
+        }
+        synced = to;
+        for (ChainState.Outcome outcome : outcomes) {
+          switch (outcome) {
+            case ChainState.Stored s -> notify(listeners, s.record());
+            case ChainState.Ignored i -> notify(ignoredListeners, i.why());
+            case ChainState.Other o -> { }
+          }
+        }
+      }
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  private static <T> void notify(List<Consumer<T>> to, T what) {
+    for (Consumer<T> listener : to) {
+      try {
+        listener.accept(what);
+      } catch (RuntimeException e) {
+        LOG.warn("a registry listener failed on {}: {}", what, e.toString(), e);
+      }
+    }
+  }
+
+  /** Reads the chain up to its current block now, instead of at the next poll. */
+  public void sync() {
+    ensureOpen();
+    syncTo(rpc.blockNumber());
+  }
+
+  @Override
+  public Submitted submit(SignedRecord record) {
+    return submit(record, "local");
+  }
+
+  @Override
+  public Submitted submit(SignedRecord record, String origin) {
+    Objects.requireNonNull(record, "record");
+    ensureOpen();
+    if (transactor == null) {
+      throw new IllegalStateException("the registry at " + deployment + " was opened read-only (no Ethereum key): "
+          + "it cannot store " + record);
+    }
+    byte[] json = canonicalRoundTrip(record);
+    record.verifySignature();
+    EthRpc.Receipt receipt = switch (record) {
+      case ServiceRecord s -> submitService(s, json);
+      case ServerRecord s -> submitServer(s, json);
+    };
+    if (receipt == null) {
+      sync(); // someone else stored it: make sure our reads show it when we return
+      return Submitted.ALREADY_KNOWN;
+    }
+    syncTo(receipt.blockNumber());
+    LOG.debug("{} from {} is on chain: tx {} in block {}", record, origin, receipt.txHash(), receipt.blockNumber());
+    return Submitted.STORED;
+  }
+
+  /** The receipt of the registering transaction, or null when the service is already on chain. */
+  private EthRpc.Receipt submitService(ServiceRecord s, byte[] json) {
+    String id = s.serviceId();
+    String to = deployment.serviceRegistry();
+    RegistryAbi.ServiceEntry entry = RegistryAbi.decodeService(transactor.call(to, RegistryAbi.service(id),
+        "service"));
+    if (entry.owner() != null && sameRecord(entry.record(), s)) {
+      return null; // the id covers every signed field, so this is the same service
+    }
+    // Otherwise: new, or the id is held by an entry readers ignore; then the contract refuses and says by whom.
+    return transactor.send(to, BigInteger.ZERO, RegistryAbi.registerService(id, json), "service",
+        "register service " + id);
+  }
+
+  /** The receipt of the transaction, or null when the same record is already on chain. */
+  private EthRpc.Receipt submitServer(ServerRecord s, byte[] json) {
+    String key = s.key().toString();
+    String to = deployment.serverRegistry();
+    RegistryAbi.ServerEntry entry = RegistryAbi.decodeServer(transactor.call(to, RegistryAbi.server(key),
+        "server"));
+    if (entry.owner() == null) {
+      if (s.retired()) {
+        throw new RecordException("retired", "server " + key + " is not registered on chain, so there is nothing "
+            + "to retire");
+      }
+      return transactor.send(to, depositToSend(BigInteger.ZERO), RegistryAbi.registerServer(key, s.seq(), json),
+          "server", "register server " + key);
+    }
+    // The seq rule of the embedded registry, against what the contract holds (it enforces the same order).
+    if (s.seq() < entry.seq()) {
+      throw new RecordException("seq", s.seq() + " is not newer than the stored " + entry.seq());
+    }
+    if (s.seq() == entry.seq()) {
+      if (sameRecord(entry.record(), s)) {
+        return null;
+      }
+      throw new RecordException("seq", s.seq() + " is already used by a different record for " + key
+          + "; a changed record needs a higher seq");
+    }
+    if (s.retired()) {
+      return transactor.send(to, BigInteger.ZERO, RegistryAbi.retireServer(key, s.seq(), json), "server",
+          "retire server " + key);
+    }
+    return transactor.send(to, depositToSend(entry.deposit()), RegistryAbi.updateServer(key, s.seq(), json),
+        "server", "update server " + key);
+  }
+
+  /** What to send so that a server's deposit reaches the configured amount (at least the contract's minimum). */
+  private BigInteger depositToSend(BigInteger held) {
+    BigInteger target = options.serverDeposit() == null ? minDeposit : options.serverDeposit().max(minDeposit);
+    return target.subtract(held).max(BigInteger.ZERO);
+  }
+
+  private static boolean sameRecord(byte[] stored, SignedRecord record) {
+    try {
+      return SignedRecord.fromJson(Json.parse(stored)).equals(record);
+    } catch (JsonFormatException | RecordException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The record's canonical JSON, after checking that it reads back as the same record: what goes on chain must be
+   * readable by every reader, and a record built in code passes the same size and field rules as one read as JSON.
+   */
+  private static byte[] canonicalRoundTrip(SignedRecord record) {
+    byte[] json;
+    SignedRecord reread;
+    try {
+      json = Jcs.canonicalize(record.toJson());
+      reread = SignedRecord.fromJson(Json.parse(json));
+    } catch (JsonFormatException e) {
+      throw new RecordException("record", "is not valid JSON: " + e.getMessage());
+    }
+    if (!reread.equals(record)) {
+      throw new RecordException("record", "changes when written as JSON and read back");
+    }
+    return json;
+  }
+
+  /**
+   * Withdraws a service this registry's key registered: it stays readable by id, but is no longer listed or found by
+   * name, here or by any other reader of the chain.
+   *
+   * @throws TransactionRevertedException when the service is not registered, already retired, or owned by another
+   *     address
+   */
+  public void retireService(String serviceId) {
+    ensureOpen();
+    EthRpc.Receipt receipt = writer().send(deployment.serviceRegistry(), BigInteger.ZERO,
+        RegistryAbi.retireService(serviceId), "service", "retire service " + serviceId);
+    syncTo(receipt.blockNumber());
+  }
+
+  /** Hands a service's entry to another Ethereum address (e.g. the owner's new key). */
+  public void transferService(String serviceId, String toAddress) {
+    ensureOpen();
+    EthRpc.Receipt receipt = writer().send(deployment.serviceRegistry(), BigInteger.ZERO,
+        RegistryAbi.transferService(serviceId, toAddress), "service", "transfer service " + serviceId);
+    syncTo(receipt.blockNumber());
+  }
+
+  /** Hands a server's entry, and its deposit, to another Ethereum address (e.g. the node's new key). */
+  public void transferServer(PublicKey server, String toAddress) {
+    ensureOpen();
+    EthRpc.Receipt receipt = writer().send(deployment.serverRegistry(), BigInteger.ZERO,
+        RegistryAbi.transferServer(server.toString(), toAddress), "server", "transfer server " + server);
+    syncTo(receipt.blockNumber());
+  }
+
+  private Transactor writer() {
+    if (transactor == null) {
+      throw new IllegalStateException("the registry at " + deployment + " was opened read-only (no Ethereum key)");
+    }
+    return transactor;
+  }
+
+  @Override
+  public Optional<ServiceRecord> service(String serviceId) {
+    return Optional.ofNullable(state.view().serviceById.get(serviceId));
+  }
+
+  @Override
+  public List<ServiceRecord> services() {
+    return state.view().services;
+  }
+
+  @Override
+  public Optional<ServerRecord> server(PublicKey key) {
+    return Optional.ofNullable(state.view().serverByKey.get(key));
+  }
+
+  @Override
+  public List<ServerRecord> servers() {
+    return state.view().activeServers;
+  }
+
+  @Override
+  public List<ServerRecord> serversOffering(String serviceId) {
+    return state.view().offering.getOrDefault(serviceId, List.of());
+  }
+
+  @Override
+  public List<ServiceRecord> resolve(String nameOrId) {
+    View view = state.view();
+    ServiceRecord byId = view.serviceById.get(nameOrId);
+    return byId != null ? List.of(byId) : view.servicesByName.getOrDefault(nameOrId, List.of());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Cursors are positions on the chain ({@code block << 20 | logIndex}), so they are the same in every registry
+   * that follows this deployment. {@code limit} is capped at {@link #MAX_PAGE}, and a page also ends once it holds
+   * about 4 MiB of JSON.
+   */
+  @Override
+  public Page since(long cursor, int limit) {
+    if (cursor < 0) {
+      throw new IllegalArgumentException("cursor must be 0 or more, got " + cursor);
+    }
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be 1 or more, got " + limit);
+    }
+    ensureOpen();
+    return state.since(cursor, Math.min(limit, MAX_PAGE), MAX_PAGE_BYTES);
+  }
+
+  /** Called after each record newly read from the chain, whoever sent it, on the thread that read it. */
+  @Override
+  public void onStored(Consumer<SignedRecord> listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Called for each entry on the chain that readers ignore (also logged as a WARN line), with the reason. */
+  public void onIgnored(Consumer<IgnoredRecord> listener) {
+    ignoredListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Where this registry lives. */
+  public EvmDeployment deployment() {
+    return deployment;
+  }
+
+  /** The Ethereum address this registry writes as, checksummed; empty when read-only. */
+  public Optional<String> address() {
+    return Optional.ofNullable(transactor).map(Transactor::address);
+  }
+
+  /** The deposit the server registry requires of an active server, in wei. */
+  public BigInteger minDeposit() {
+    return minDeposit;
+  }
+
+  /** The last block whose events this registry has read. */
+  public long syncedBlock() {
+    return synced;
+  }
+
+  /** For tests of the contracts themselves: the transaction sender, bypassing every local check. */
+  Transactor transactor() {
+    return writer();
+  }
+
+  EthRpc rpc() {
+    return rpc;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    poller.shutdownNow();
+    try {
+      // A listener may close the registry from the poller's own thread, which must not wait for itself.
+      if (Thread.currentThread() != pollerThread && !poller.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("the registry's poller for {} did not stop within 5 s", deployment);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    rpc.close();
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("the registry at " + deployment + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EvmRegistry[" + deployment + address().map(a -> " as " + a).orElse(" read-only") + "]";
+  }
+}

@@ -1,0 +1,59 @@
+package dev.tandem.sandbox.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+class SandboxBenchmarkTest {
+
+  static Path root() {
+    if (System.getProperty("tandem.root") != null) {
+      return Path.of(System.getProperty("tandem.root"));
+    }
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isRegularFile(p.resolve("mvnw"))) {
+      p = p.getParent();
+    }
+    return p == null ? Path.of("..") : p;
+  }
+
+  @Test
+  void statistics() {
+    assertThat(SandboxBenchmark.median(new double[] {3, 1, 2})).isEqualTo(2);
+    assertThat(SandboxBenchmark.median(new double[] {4, 1, 2, 3})).isEqualTo(2.5);
+    assertThat(SandboxBenchmark.geoMean(List.of(2.0, 8.0))).isCloseTo(4.0, within(1e-9));
+    assertThat(SandboxBenchmark.geoMean(List.of())).isNaN();
+    assertThat(SandboxBenchmark.checksum("{\"result\":{\"checksum\":\"0123456789abcdef\",\"n\":1}}"))
+        .isEqualTo("0123456789abcdef");
+  }
+
+  @Test
+  void missingModulesAreReportedNotFatal() {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int rc = SandboxBenchmark.run(new PrintStream(buf, true, StandardCharsets.UTF_8),
+        new BenchOptions(Path.of("/nonexistent"), 0, 1, 1, List.of(), false, false, false));
+    assertThat(rc).isEqualTo(2);
+    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("not found");
+  }
+
+  /** A tiny run of one kernel on the JVM engines: the table comes out and the engines agree. */
+  @Test
+  void smallRunProducesATable() {
+    Path root = root();
+    Assumptions.assumeTrue(Files.isRegularFile(root.resolve("services/bench/hash.wasm")), "hash.wasm not built");
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int rc = SandboxBenchmark.run(new PrintStream(buf, true, StandardCharsets.UTF_8),
+        new BenchOptions(root, 0, 1, 0.0001, List.of("hash"), false, false, true));
+    String out = buf.toString(StandardCharsets.UTF_8);
+    assertThat(rc).as(out).isZero();
+    assertThat(out).contains("| hash |", "Metering overhead");
+  }
+}
