@@ -21,7 +21,8 @@
   // A red cross drawn over convicted servers.
   const CROSS = 'data:image/svg+xml;utf8,' + encodeURIComponent(
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" preserveAspectRatio="none">'
-    + '<path d="M4 4L96 96M96 4L4 96" stroke="#cf222e" stroke-width="5" stroke-opacity="0.55"/></svg>');
+    + '<path d="M0 0L100 100M100 0L0 100" stroke="#cf222e" stroke-width="1.5" stroke-opacity="0.6" '
+    + 'vector-effect="non-scaling-stroke"/></svg>');
 
   const cy = cytoscape({
     container: document.getElementById('graph'),
@@ -57,8 +58,8 @@
       { selector: 'node.self', style: { 'border-color': COLORS.self, 'border-width': 3 } },
       { selector: 'node.convicted', style: {
         'background-color': '#ffebe9', 'border-color': COLORS.convicted, 'border-width': 3,
-        color: '#82071e', 'background-image': CROSS, 'background-fit': 'cover',
-        'background-image-containment': 'over', 'background-clip': 'none' } },
+        color: '#82071e', 'background-image': CROSS, 'background-width': '100%', 'background-height': '100%',
+        'background-clip': 'node' } },
       { selector: 'node.host.convicted', style: { 'background-image': 'none' } },
       { selector: 'edge', style: {
         width: 2, 'curve-style': 'bezier', 'control-point-step-size': 28, 'target-arrow-shape': 'triangle',
@@ -167,13 +168,16 @@
     const services = cells('.service');
     const servers = cells('.server');
     const cloud = cells('.instance, .host:childless');
-    const rowHeight = Math.max(services.h, servers.h, cloud.h + 34) + 26;
-    const height = rows * rowHeight;
     const columns = [
       { c: services, rows: Math.max(1, d.services.length), w: services.w + 20, gapAfter: 170 },
       { c: servers, rows, w: servers.w + 20, gapAfter: 90 },
       { c: cloud, rows, w: cloud.cols * (cloud.w + 30), gapAfter: 0 },
     ];
+    // Rows at least tall enough for their nodes; taller when the panel is, so the picture fills it.
+    const width = columns.reduce((sum, col) => sum + col.w + col.gapAfter, 0);
+    const minRow = Math.max(services.h, servers.h, cloud.h + 34) + 26;
+    const rowHeight = Math.min(2 * minRow, Math.max(minRow, 0.8 * width * cy.height() / cy.width() / rows));
+    const height = rows * rowHeight;
     let x = 0;
     columns.forEach((col) => {
       col.c.nodes.layout({
@@ -277,41 +281,49 @@
     reciprocity(d.reciprocity, n);
   }
 
-  /** Draws whatever shape the planner reports: a list of rows becomes a table, anything else key/value lines. */
+  /**
+   * The planner's report (tandem_reciprocity, version 1): each peer with what either side runs of what the other
+   * rewards, who owes whom, and what this node runs for others; then what its last change did.
+   */
   function reciprocity(r, n) {
     const box = document.getElementById('reciprocity');
-    const empty = r == null || (Array.isArray(r) && r.length === 0);
+    const empty = r == null || !Array.isArray(r.peers);
     document.getElementById('reciprocity-empty').hidden = !empty;
     if (empty) {
       box.replaceChildren();
       return;
     }
-    const rows = Array.isArray(r) ? r : (Array.isArray(r.peers) ? r.peers : null);
-    const show = (k, v) => {
-      if (v == null) return '';
-      if (typeof v === 'string' && v.startsWith('ed25519:')) return n.server(v);
-      if (typeof v === 'string' && v.startsWith('bafk')) return n.service(v);
-      if (Array.isArray(v)) return v.map((x) => show(k, x)).join(', ');
-      if (typeof v === 'object') return JSON.stringify(v);
-      return String(v);
-    };
-    if (rows) {
-      const cols = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-      const table = document.createElement('table');
-      const head = document.createElement('tr');
-      cols.forEach((c) => head.append(text('th', c)));
-      table.append(head);
-      rows.forEach((row) => {
-        const tr = document.createElement('tr');
-        cols.forEach((c) => tr.append(text('td', show(c, row[c]))));
-        table.append(tr);
-      });
-      box.replaceChildren(table);
-    } else {
-      const dl = document.createElement('dl');
-      Object.entries(r).forEach(([k, v]) => dl.append(text('dt', k), text('dd', show(k, v))));
-      box.replaceChildren(dl);
+    const svc = (id) => (r.names && r.names[id]) || n.service(id);
+    const table = document.createElement('table');
+    const head = document.createElement('tr');
+    ['peer', 'I run for them', 'they run for me', 'status'].forEach((c) => head.append(text('th', c)));
+    table.append(head);
+    r.peers.forEach((p) => {
+      const tr = document.createElement('tr');
+      const mine = p.iGive + (p.iOfferTheyReward.length ? ' (' + p.iOfferTheyReward.map(svc).join(', ') + ')' : '');
+      let status = p.status;
+      if (p.iOwe > 0) status = 'I owe ' + p.iOwe;
+      if (p.theyOwe > 0) status = 'they owe ' + p.theyOwe;
+      if (p.status === 'in default') status = 'in default';
+      tr.append(text('td', n.server(p.peer)), text('td', mine), text('td', String(p.theyGive)),
+        text('td', status, p.status === 'balanced' ? '' : 'warn'));
+      table.append(tr);
+    });
+    const parts = [table];
+    const held = (r.offers && r.offers.reciprocity) || [];
+    if (held.length) {
+      parts.push(text('div', 'Runs for others: ' + held.map((h) => svc(h.service) + ' for ' + n.server(h.for))
+        .join(', '), 'detail'));
     }
+    const change = r.lastChange;
+    if (change) {
+      const what = [];
+      change.added.forEach((c) => what.push('added ' + svc(c.service) + ' for ' + n.server(c.peer)));
+      change.withdrawn.forEach((c) => what.push('withdrew ' + svc(c.service)));
+      change.cannotHonour.forEach((c) => what.push('cannot honour ' + c.missing + ' owed to ' + n.server(c.peer)));
+      if (what.length) parts.push(text('div', 'Last change at ' + time(change.at) + ': ' + what.join('; '), 'detail'));
+    }
+    box.replaceChildren(...parts);
   }
 
   // ---- polling ------------------------------------------------------------------------------------------------

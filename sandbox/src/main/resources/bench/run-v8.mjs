@@ -3,7 +3,8 @@
 //
 //   node run-v8.mjs <module.wasm> <request-json> <warmup> <runs> [fuel-budget]
 //
-// Prints one line of JSON: {"ms":[per-run milliseconds], "output":"<response of the last run>", "fuel":n|null}.
+// Prints one line of JSON: {"ms":[per-run wall milliseconds], "cpuMs":[per-run CPU milliseconds of the process],
+// "output":"<response of the last run>", "fuel":n|null}.
 // With a fuel budget, the module is expected to be instrumented (exports tandem_fuel) and the fuel used is
 // reported, so the same count can be compared with the JVM's.
 import { readFileSync } from 'node:fs';
@@ -35,10 +36,14 @@ function once() {
 
 for (let i = 0; i < warmup; i++) once();
 const ms = [];
+const cpuMs = [];
 let last;
 for (let i = 0; i < runs; i++) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   last = once();
   ms.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpuMs.push((c.user + c.system) / 1000);
 }
-console.log(JSON.stringify({ ms, output: last.out, fuel: last.fuel }));
+console.log(JSON.stringify({ ms, cpuMs, output: last.out, fuel: last.fuel }));

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
-    mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class})
+    mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
+        LoadBenchCommand.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -68,6 +69,10 @@ final class BenchCommand implements Runnable {
       }
       if (seconds < 1 || threads < 1) {
         throw new Errors.UserException("--seconds and --threads must be at least 1");
+      }
+      if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+        // Nodes log each step, and complain when a peer stops first; the benchmark's table is what matters here.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
       }
       return NetworkBenchmark.run(System.out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds, threads,
           !noWrk));

@@ -43,6 +43,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "seed of the workload (default 1)")
   long seed;
 
+  @Option(names = "--node-log", paramLabel = "FILE",
+      description = "where the nodes' log goes (default DIR/nodes.log; '-' leaves logging as configured)")
+  String nodeLog;
+
   @Option(names = "--exit", description = "stop after the summary; exit code 0 only if every check passed")
   boolean exit;
 
@@ -51,7 +55,13 @@ final class DemoCommand implements Callable<Integer> {
     if (calls < 1) {
       throw new Errors.UserException("--calls must be at least 1");
     }
-    logToFile(dir.toAbsolutePath().resolve("nodes.log"));
+    Path logFile = dir.toAbsolutePath().resolve("nodes.log");
+    if (nodeLog != null) {
+      logFile = nodeLog.equals("-") ? null : Path.of(nodeLog).toAbsolutePath();
+    }
+    if (logFile != null) {
+      logToFile(logFile);
+    }
     long started = System.nanoTime();
     DemoNetwork.Options options;
     try {
@@ -63,10 +73,11 @@ final class DemoCommand implements Callable<Integer> {
     Thread stopper = new Thread(net::close, "tandem-demo-shutdown");
     Runtime.getRuntime().addShutdownHook(stopper); // Ctrl-C at any point stops every node and frees the ports
     try {
-      System.err.printf(Locale.ROOT, "demo: network up in %.1f s; dashboard at %s (node logs in %s)%n",
-          (System.nanoTime() - started) / 1e9, net.dashboard(), dir.resolve("nodes.log"));
+      System.err.printf(Locale.ROOT, "demo: network up in %.1f s; dashboard at %s%s%n",
+          (System.nanoTime() - started) / 1e9, net.dashboard(), logFile == null ? "" : " (node logs in " + logFile
+              + ")");
       // Enough servers per call that K colluding liars can never all be asked at once and agree on a lie.
-      int minRequests = Math.max(2, liars + 1);
+      int minRequests = options.layout().minRequests();
       DemoReport report;
       try (TandemClient client = net.client(minRequests, seed)) {
         DemoWorkload workload = new DemoWorkload(client, net, seed);

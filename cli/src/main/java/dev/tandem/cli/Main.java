@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         CallCommand.class,
         RegistryListCommands.Services.class,
         RegistryListCommands.Servers.class,
+        ReciprocityCommand.class,
         RunModuleCommand.class,
         VerifyModuleCommand.class,
         CommandLine.HelpCommand.class})

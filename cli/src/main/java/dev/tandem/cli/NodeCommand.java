@@ -49,6 +49,14 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--gossip-interval-ms", paramLabel = "MS", description = "registry sync period (default 2000)")
   Long gossipMs;
 
+  @Option(names = "--registry", paramLabel = "SPEC",
+      description = "keep the registry on an EVM chain: evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY "
+          + "(default: the embedded registry, spread by gossip)")
+  String registry;
+
+  @Option(names = "--eth-key", paramLabel = "FILE", description = "with --registry evm:…: the Ethereum key file")
+  Path ethKey;
+
   @Option(names = "--unsafe-fault", paramLabel = "KIND",
       description = "FOR TESTS ONLY: lie | slow | crash | garbage. The node misbehaves on purpose.")
   String fault;
@@ -74,6 +82,12 @@ final class NodeCommand implements Callable<Integer> {
     }
     if (gossipMs != null) {
       b.gossipInterval(Duration.ofMillis(gossipMs));
+    }
+    if (registry != null) {
+      b.registry(registry);
+    }
+    if (ethKey != null) {
+      b.ethKeyFile(ethKey);
     }
     if (fault != null) {
       try {

@@ -56,8 +56,19 @@ final class ServiceCommand implements Runnable {
     @Option(names = "--memory-pages", paramLabel = "N", description = "64 KiB pages per call (default 256)")
     Integer pages;
 
+    @Option(names = "--registry", paramLabel = "SPEC",
+        description = "also put the record on an EVM chain: evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY")
+    String registry;
+
+    @Option(names = "--eth-key", paramLabel = "FILE", description = "with --registry: the Ethereum key that owns "
+        + "the entry on the chain")
+    Path ethKey;
+
     @Override
     public Integer call() throws Exception {
+      if (registry != null && ethKey == null) {
+        throw new Errors.UserException("--registry needs --eth-key: the chain entry is owned by an Ethereum key");
+      }
       if (!Files.isRegularFile(module)) {
         throw new Errors.UserException("no such module file: " + module);
       }
@@ -73,6 +84,11 @@ final class ServiceCommand implements Runnable {
       ServiceRecord record = ServiceRecord.builder().name(name).version(version).abi(abi)
           .module(Cid.rawSha256(wasm)).verifier(verifier).limits(limits).home(home).description(description)
           .sign(key);
+      if (registry != null) {
+        try (var chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, ethKey)) {
+          chain.submit(record); // the chain orders it; the node below gets the module to serve
+        }
+      }
       JsonNode res = new NodeClient(node).submit(record, wasm);
       System.err.println("service " + name + " " + res.path("status").asText() + " at " + node);
       System.out.println(record.serviceId());

@@ -15,6 +15,8 @@ import dev.tandem.sandbox.Verdict;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,12 +51,17 @@ final class CallRun {
   private final long deadline;
   private final Duration requestTimeout;
 
-  private final LinkedBlockingQueue<Answer> arrivals = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
+  /** Requests in flight: ticket → when sent. */
+  private final Map<Long, Long> inFlight = new HashMap<>();
+  private final Map<Long, ServerRecord> askedBy = new HashMap<>();
+  /** Tickets of requests in flight that were hedged: a replacement was sent because they were slow. */
+  private final Set<Long> hedged = new HashSet<>();
+  private long tickets;
   private final List<ServerRecord> remaining;
   private final List<Answer.Vote> votes = new ArrayList<>();
   private final List<ServerAnswer> answers = new ArrayList<>();
   private final List<String> failures = new ArrayList<>();
-  private int inFlight;
   private int asked;
   private Verdict verdict;
 
@@ -94,7 +101,7 @@ final class CallRun {
     }
     int needed = min;
     while (true) {
-      while (votes.size() + inFlight < needed && canLaunch()) {
+      while (votes.size() + active() < needed && canLaunch()) {
         launch();
       }
       if (votes.size() >= needed) {
@@ -112,11 +119,7 @@ final class CallRun {
           }
         }
       }
-      if (inFlight == 0) {
-        throw notEnough(needed);
-      }
-      Answer a = next();
-      if (a == null) {
+      if (inFlight.isEmpty() || next(true) == Progress.DEADLINE) {
         throw notEnough(needed);
       }
     }
@@ -133,12 +136,21 @@ final class CallRun {
   private void launch() {
     ServerRecord server = ctx.selector().pick(remaining, ctx.scores()::weight);
     asked++;
-    inFlight++;
+    long ticket = ++tickets;
+    inFlight.put(ticket, System.nanoTime());
+    askedBy.put(ticket, server);
     ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(), timeLeft(requestTimeout))
         .thenAccept(a -> {
           score(a);
-          arrivals.add(a);
+          arrivals.add(new Arrival(ticket, a));
         });
+  }
+
+  private record Arrival(long ticket, Answer answer) {}
+
+  /** Requests in flight that are not hedged: the ones still expected to answer in good time. */
+  private int active() {
+    return inFlight.size() - hedged.size();
   }
 
   /** The shorter of {@code d} and the time left until the call's deadline (at least 1 ms). */
@@ -162,22 +174,55 @@ final class CallRun {
     }
   }
 
-  /** Waits for the next answer until the deadline; files it; null when the deadline passed first. */
-  private Answer next() {
-    long left = deadline - System.nanoTime();
-    Answer a;
+  /** What waiting for the next answer brought. */
+  private enum Progress {
+    /** An answer arrived and was filed. */
+    ANSWER,
+    /** A request became slow enough to hedge: the caller may send a replacement without dropping it. */
+    HEDGE,
+    /** The call's deadline passed. */
+    DEADLINE
+  }
+
+  /**
+   * Waits for the next answer and files it. With {@code hedge}, a request slower than the hedge delay is marked
+   * hedged instead of waited for, so the caller asks another server in parallel (its answer still counts if it
+   * comes): one slow server then costs the call the hedge delay, not the whole request timeout.
+   */
+  private Progress next(boolean hedge) {
+    long now = System.nanoTime();
+    long until = deadline;
+    Duration hedgeAfter = ctx.settings().hedgeAfter();
+    if (hedge && hedgeAfter != null) {
+      for (Map.Entry<Long, Long> e : inFlight.entrySet()) {
+        if (!hedged.contains(e.getKey())) {
+          until = Math.min(until, e.getValue() + hedgeAfter.toNanos());
+        }
+      }
+    }
+    Arrival a;
     try {
-      a = left <= 0 ? arrivals.poll() : arrivals.poll(left, TimeUnit.NANOSECONDS);
+      a = until <= now ? arrivals.poll() : arrivals.poll(until - now, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TandemException("interrupted while calling " + label(), e);
     }
-    if (a == null) {
-      return null;
+    if (a != null) {
+      inFlight.remove(a.ticket());
+      hedged.remove(a.ticket());
+      file(a.answer(), false);
+      return Progress.ANSWER;
     }
-    inFlight--;
-    file(a, false);
-    return a;
+    now = System.nanoTime();
+    if (now >= deadline) {
+      return Progress.DEADLINE;
+    }
+    for (Map.Entry<Long, Long> e : inFlight.entrySet()) {
+      if (hedgeAfter != null && now - e.getValue() >= hedgeAfter.toNanos()) {
+        hedged.add(e.getKey());
+      }
+    }
+    return Progress.HEDGE;
   }
 
   private void file(Answer a, boolean home) {
@@ -254,7 +299,7 @@ final class CallRun {
       while (canLaunch()) {
         launch();
       }
-      while (inFlight > 0 && next() != null) {
+      while (!inFlight.isEmpty() && next(false) != Progress.DEADLINE) {
         // collect every answer that arrives before the deadline
       }
       verdict = verify();
@@ -367,7 +412,14 @@ final class CallRun {
   private CallReport report(Decision d) {
     Decision decision = d == null ? new Decision(CallReport.Decision.NONE, null, null, List.of(), null,
         CompletableFuture.completedFuture(List.of())) : d;
-    return new CallReport(serviceId, call.method(), call.requestHash(), verifier.id(), min, answers, verdict,
+    List<ServerAnswer> all = new ArrayList<>(answers);
+    long now = System.nanoTime();
+    inFlight.forEach((ticket, since) -> {
+      ServerRecord s = askedBy.get(ticket);
+      all.add(new ServerAnswer(s.key(), s.url(), false, ServerAnswer.Kind.PENDING, null,
+          hedged.contains(ticket) ? "no answer yet (hedged)" : "no answer yet", Duration.ofNanos(now - since)));
+    });
+    return new CallReport(serviceId, call.method(), call.requestHash(), verifier.id(), min, all, verdict,
         decision.how(), decision.responseHash(), decision.response(), decision.convicted(),
         Optional.ofNullable(decision.evidence()), decision.sent(), Duration.ofNanos(System.nanoTime() - start));
   }

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +53,6 @@ final class Directory {
   private long lastRefresh;
   private boolean refreshedOnce;
   private boolean everReached;
-  private List<String> lastErrors = List.of();
-  private long rejected;
 
   Directory(List<URI> bootstrap, Registry registry, HttpClient http, Duration timeout, Duration refreshInterval,
       ExecutorService executor, Clock clock) {
@@ -121,7 +118,6 @@ final class Directory {
       }
       lastRefresh = clock.millis();
       refreshedOnce = true;
-      lastErrors = List.copyOf(errors);
     }
     if (!errors.isEmpty()) {
       LOG.debug("bootstrap nodes not reached: {}", errors);
@@ -166,9 +162,6 @@ final class Directory {
       r.verifySignature();
       return r;
     } catch (RecordException e) {
-      synchronized (this) {
-        rejected++;
-      }
       LOG.debug("record from {} rejected: {}", from, e.getMessage());
       return null;
     }
@@ -260,23 +253,5 @@ final class Directory {
     all.stream().filter(s -> !s.retired()).sorted(Comparator.comparing(ServerRecord::key))
         .forEach(s -> out.add(NodeClient.normalize(s.url())));
     return new ArrayList<>(out);
-  }
-
-  /** Records refused so far (bad signature or invalid), for diagnostics. */
-  synchronized long rejected() {
-    return rejected;
-  }
-
-  /** Bootstrap nodes that failed in the last pull, with why. */
-  synchronized List<String> lastErrors() {
-    return lastErrors;
-  }
-
-  /** Counts for diagnostics: services and servers known. */
-  synchronized Map<String, Integer> counts() {
-    Map<String, Integer> out = new LinkedHashMap<>();
-    out.put("services", registry != null ? registry.services().size() : services.size());
-    out.put("servers", registry != null ? registry.servers().size() : servers.size());
-    return out;
   }
 }

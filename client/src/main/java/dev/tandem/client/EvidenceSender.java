@@ -6,8 +6,11 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends evidence to the nodes the client knows with {@code tandem_submitEvidence}, in the background: the call that
@@ -18,6 +21,7 @@ final class EvidenceSender {
   private final ExecutorService executor;
   private final Duration timeout;
   private final int fanout;
+  private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
 
   EvidenceSender(HttpClient http, ExecutorService executor, Duration timeout, int fanout) {
     this.http = http;
@@ -31,8 +35,22 @@ final class EvidenceSender {
     for (URI node : nodes.subList(0, Math.min(fanout, nodes.size()))) {
       sends.add(CompletableFuture.supplyAsync(() -> deliver(evidence, node), executor));
     }
-    return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+    CompletableFuture<List<EvidenceDelivery>> all = CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
         .thenApply(v -> sends.stream().map(CompletableFuture::join).toList());
+    pending.add(all);
+    all.whenComplete((r, e) -> pending.remove(all));
+    return all;
+  }
+
+  /** Waits up to {@code timeout} for evidence still on its way, so closing the client right after a call does not
+   * cut it off. */
+  void awaitPending(Duration timeout) {
+    CompletableFuture<?>[] open = pending.toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(open).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // best effort: what has not arrived by now is given up
+    }
   }
 
   private EvidenceDelivery deliver(Evidence evidence, URI node) {

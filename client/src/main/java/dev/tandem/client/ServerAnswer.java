@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param kind         a valid vote, or which kind of failure
  * @param responseHash the attested response hash of a vote, else null
  * @param detail       for a failure, what was wrong; for a vote, {@code result} or {@code error CODE}
- * @param latency      time until the answer (or the failure)
+ * @param latency      time until the answer (or the failure; for {@link Kind#PENDING}, until the call ended)
  */
 public record ServerAnswer(PublicKey server, URI url, boolean home, Kind kind, String responseHash, String detail,
     Duration latency) {
@@ -27,7 +27,9 @@ public record ServerAnswer(PublicKey server, URI url, boolean home, Kind kind, S
     /** No answer: refused, reset, or too late. */
     UNREACHABLE,
     /** An answer that failed the checks: garbage, bad signature, wrong hashes or server. */
-    INVALID
+    INVALID,
+    /** Still no answer when the call ended (a slow server that was hedged, or not needed any more). */
+    PENDING
   }
 
   /** The first {@code n} characters of the response hash, or {@code -} when there is none. */

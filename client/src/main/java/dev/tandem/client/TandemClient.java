@@ -46,6 +46,9 @@ public final class TandemClient implements AutoCloseable {
   private final Sandbox givenSandbox;
   private Sandbox ownSandbox;
   private final boolean ownScores;
+  private final HttpClient http;
+  private final boolean ownHttp;
+  private final Duration closeTimeout;
 
   /** Everything a {@link CallRun} needs from the client. */
   record Context(Directory directory, Scores scores, Exchange exchange, Selector selector, EvidenceSender evidence,
@@ -55,23 +58,29 @@ public final class TandemClient implements AutoCloseable {
     }
   }
 
-  /** Call settings. A null {@code requestTimeout} means the service's own timeout plus 2 s. */
+  /**
+   * Call settings. A null {@code requestTimeout} means the service's own timeout plus 2 s; a null
+   * {@code hedgeAfter} turns hedging off.
+   */
   record Settings(int minRequests, int maxRequests, Duration callTimeout, Duration requestTimeout,
-      Duration slowThreshold, Predicate<ServerRecord> serverFilter) {}
+      Duration slowThreshold, Duration hedgeAfter, Predicate<ServerRecord> serverFilter) {}
 
   private TandemClient(Builder b) {
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
-    HttpClient http = b.http != null ? b.http : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(b.connectTimeout).executor(executor).build();
+    this.ownHttp = b.http == null;
+    this.http = b.http != null ? b.http : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(b.connectTimeout).build();
     Directory directory = new Directory(b.bootstrap, b.registry, http, b.bootstrapTimeout, b.refreshInterval,
         executor, b.clock);
     this.ownScores = b.scores == null;
     Scores scores = b.scores != null ? b.scores : new Scores(b.scoreStore, b.clock);
     this.givenSandbox = b.sandbox;
+    this.closeTimeout = b.bootstrapTimeout;
     this.verifiers = new Verifiers(this::sandbox, http, b.bootstrapTimeout);
     this.ctx = new Context(directory, scores, new Exchange(http), new Selector(b.random),
         new EvidenceSender(http, executor, b.bootstrapTimeout, b.evidenceFanout),
-        new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.serverFilter),
+        new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.hedgeAfter,
+            b.serverFilter),
         new AtomicLong());
   }
 
@@ -165,9 +174,13 @@ public final class TandemClient implements AutoCloseable {
     }
   }
 
-  /** Persists scores (closing a store the client made), stops the sandbox the client made and its threads. */
+  /**
+   * Waits (up to the bootstrap timeout) for evidence still being sent, persists scores (closing a store the client
+   * made), and stops the sandbox, HTTP client and threads the client made.
+   */
   @Override
   public void close() {
+    ctx.evidence().awaitPending(closeTimeout);
     if (ownScores) {
       ctx.scores().close();
     } else {
@@ -179,6 +192,9 @@ public final class TandemClient implements AutoCloseable {
       }
     }
     executor.shutdown();
+    if (ownHttp) {
+      http.shutdownNow(); // requests still running (to a stalled server) are abandoned: their calls are over
+    }
   }
 
   /** Settings of a {@link TandemClient}. Only the bootstrap nodes (or a registry) are required. */
@@ -192,6 +208,7 @@ public final class TandemClient implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(15);
     private Duration requestTimeout;
     private Duration slowThreshold = Duration.ofSeconds(2);
+    private Duration hedgeAfter = Duration.ofSeconds(1);
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration bootstrapTimeout = Duration.ofSeconds(5);
     private Duration refreshInterval = Duration.ofSeconds(30);
@@ -268,6 +285,15 @@ public final class TandemClient implements AutoCloseable {
     /** Valid answers slower than this cost a point instead of earning one (default 2 s). */
     public Builder slowThreshold(Duration d) {
       this.slowThreshold = positive("slowThreshold", d);
+      return this;
+    }
+
+    /**
+     * When a server has not answered after this long, ask another one in parallel, still counting the first if it
+     * answers in time (default 1 s; {@code null} to wait for each request's own timeout instead).
+     */
+    public Builder hedgeAfter(Duration d) {
+      this.hedgeAfter = d == null ? null : positive("hedgeAfter", d);
       return this;
     }
 

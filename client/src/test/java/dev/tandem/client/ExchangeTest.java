@@ -87,7 +87,9 @@ class ExchangeTest {
 
   @Test
   void anAnswerSignedByAnotherServerIsRefused() throws Exception {
-    PublicKey other = KeyPair.fromSeed(ScoreEventSeeds.ONE).publicKey();
+    byte[] seed = new byte[32];
+    seed[0] = 1;
+    PublicKey other = KeyPair.fromSeed(seed).publicKey();
     assertThat(check(honest(), other)).isInstanceOfSatisfying(Answer.Failure.class,
         f -> assertThat(f.reason()).contains("not the one asked"));
     // A home server not in the registry: any key, as long as the signature verifies.
@@ -104,13 +106,5 @@ class ExchangeTest {
         call, 5, Duration.ZERO);
     assertThat(down).isInstanceOfSatisfying(Answer.Failure.class, f -> assertThat(f.event())
         .isEqualTo(ScoreEvent.ERROR));
-  }
-
-  static final class ScoreEventSeeds {
-    static final byte[] ONE = new byte[32];
-
-    static {
-      ONE[0] = 1;
-    }
   }
 }

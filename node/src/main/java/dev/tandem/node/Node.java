@@ -18,6 +18,7 @@ import dev.tandem.node.modules.ModuleStore;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.gossip.Gossip;
 import dev.tandem.registry.gossip.RegistryRpc;
+import dev.tandem.registry.evm.EvmRegistry;
 import dev.tandem.registry.store.SqliteRegistry;
 import dev.tandem.sandbox.Sandbox;
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class Node implements AutoCloseable {
   private final long startedAt = System.currentTimeMillis();
   private volatile NodeConfig config;
   private final KeyPair key;
-  private final SqliteRegistry registry;
+  private final Registry registry;
   private final Sandbox sandbox;
   private final ModuleStore modules;
   private final Hosting hosting;
@@ -74,7 +75,9 @@ public final class Node implements AutoCloseable {
     Files.createDirectories(data);
     this.key = KeyPair.loadOrCreate(data.resolve("node.key"));
     String adminToken = adminToken(config);
-    this.registry = SqliteRegistry.open(data.resolve("registry.db"));
+    this.registry = config.registrySpec().isPresent()
+        ? EvmRegistry.connect(config.registrySpec().get(), config.ethKeyFile().orElse(null))
+        : SqliteRegistry.open(data.resolve("registry.db"));
     this.sandbox = Sandbox.builder().build();
     this.modules = new ModuleStore(data.resolve("modules"));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
@@ -115,18 +118,22 @@ public final class Node implements AutoCloseable {
     server.start();
     this.url = config.url(connector.getLocalPort());
 
-    this.gossip = Gossip.builder().registry(registry).peers(config.peers()).self(url)
-        .interval(config.gossipInterval()).build();
+    // On a chain the chain itself spreads records; the embedded registry spreads them by gossip.
+    this.gossip = registry instanceof SqliteRegistry ? Gossip.builder().registry(registry).peers(config.peers())
+        .self(url).interval(config.gossipInterval()).build() : null;
     metrics.gauge("tandem_registry_services", "services in the registry", () -> registry.services().size());
     metrics.gauge("tandem_registry_servers", "servers in the registry", () -> registry.servers().size());
-    metrics.counter("tandem_gossip_rounds", "gossip rounds run", () -> gossip.stats().rounds());
+    metrics.counter("tandem_gossip_rounds", "gossip rounds run",
+        () -> gossip == null ? 0 : gossip.stats().rounds());
     registry.onStored(r -> {
       if (r instanceof dev.tandem.core.record.ServiceRecord) {
         hosting.retry();
       }
     });
     hosting.onChange(this::publish);
-    gossip.start(); // before the first publish, so peers receive this node's record by push
+    if (gossip != null) {
+      gossip.start();
+    } // before the first publish, so peers receive this node's record by push
     hosting.want(config.offers());
     publish(true); // a fresh record at every start: peers that do not know this node learn it by push
     if (config.fault() != Fault.NONE) {
@@ -365,7 +372,9 @@ public final class Node implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("HTTP server did not stop cleanly", e);
     }
-    gossip.close();
+    if (gossip != null) {
+      gossip.close();
+    }
     hosting.close();
     sandbox.close();
     registry.close();

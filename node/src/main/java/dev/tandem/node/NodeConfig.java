@@ -37,7 +37,9 @@ public record NodeConfig(
     int maxBodyBytes,
     int maxBatch,
     Duration gossipInterval,
-    Fault fault) {
+    Fault fault,
+    Optional<String> registrySpec,
+    Optional<Path> ethKeyFile) {
 
   public static final String FILE = "node.json";
 
@@ -77,12 +79,14 @@ public record NodeConfig(
 
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
-        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault);
+        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
+        ethKeyFile);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
-        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault);
+        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
+        ethKeyFile);
   }
 
   /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
@@ -99,6 +103,8 @@ public record NodeConfig(
     ArrayNode r = json.putArray("rewards");
     rewards.stream().sorted().forEach(r::add);
     adminTokenFile.ifPresent(f -> json.put("adminTokenFile", f.toString()));
+    registrySpec.ifPresent(spec -> json.put("registry", spec));
+    ethKeyFile.ifPresent(f -> json.put("ethKeyFile", f.toString()));
     json.put("maxServices", maxServices);
     json.put("maxMemoryMb", maxMemoryMb);
     json.put("maxConcurrentCallsPerService", maxConcurrentCallsPerService);
@@ -126,6 +132,8 @@ public record NodeConfig(
     private int maxBatch = 100;
     private Duration gossipInterval = Duration.ofSeconds(2);
     private Fault fault = Fault.NONE;
+    private String registrySpec;
+    private Path ethKeyFile;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -154,6 +162,12 @@ public record NodeConfig(
       json.path("rewards").forEach(n -> rewards.add(n.asText()));
       if (json.has("adminTokenFile")) {
         adminTokenFile = Path.of(json.get("adminTokenFile").asText());
+      }
+      if (json.has("registry")) {
+        registrySpec = json.get("registry").asText();
+      }
+      if (json.has("ethKeyFile")) {
+        ethKeyFile = Path.of(json.get("ethKeyFile").asText());
       }
       maxServices = json.path("maxServices").asInt(maxServices);
       maxMemoryMb = json.path("maxMemoryMb").asInt(maxMemoryMb);
@@ -194,11 +208,14 @@ public record NodeConfig(
     public Builder maxBatch(int v) { maxBatch = v; return this; }
     public Builder gossipInterval(Duration v) { gossipInterval = v; return this; }
     public Builder fault(Fault v) { fault = v; return this; }
+    /** {@code evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY} to keep the registry on a chain; null for embedded. */
+    public Builder registry(String spec) { registrySpec = spec; return this; }
+    public Builder ethKeyFile(Path v) { ethKeyFile = v; return this; }
 
     public NodeConfig build() {
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
-          gossipInterval, fault);
+          gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile));
     }
   }
 }

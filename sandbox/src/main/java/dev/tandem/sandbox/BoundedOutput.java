@@ -21,6 +21,7 @@ final class BoundedOutput extends OutputStream {
   private final int limit;
   private final boolean stopOnOverflow;
   private boolean overflowed;
+  private long attempted;
 
   private BoundedOutput(int limit, boolean stopOnOverflow) {
     this.limit = limit;
@@ -42,6 +43,7 @@ final class BoundedOutput extends OutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) {
+    attempted += len;
     int room = limit - buffer.size();
     if (len <= room) {
       buffer.write(b, off, len);
@@ -52,6 +54,11 @@ final class BoundedOutput extends OutputStream {
     if (stopOnOverflow) {
       throw new LimitExceeded("output exceeds the limit of " + limit + " bytes");
     }
+  }
+
+  /** Bytes the module wrote, including those past the limit (what its host calls are charged for). */
+  long attempted() {
+    return attempted;
   }
 
   boolean overflowed() {

@@ -1,15 +1,16 @@
 package dev.tandem.sandbox;
 
 import com.dylibso.chicory.log.Logger;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
-import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmFunctionHandle;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import dev.tandem.sandbox.meter.MeterAbi;
 import java.io.ByteArrayInputStream;
 import java.time.Clock;
 import java.time.Instant;
@@ -65,13 +66,27 @@ final class DeterministicWasi implements AutoCloseable {
 
   private static final Map<String, FunctionType> SIGNATURES = loadSignatures();
 
+  /**
+   * Fuel a WASI call costs: 1, plus 1 per {@code 2^HOST_BYTES_SHIFT} bytes it moves (read from stdin, written to
+   * stdout or stderr, random bytes), like the meter's bulk-memory charge, so host work is paid for too. It is
+   * subtracted from the module's fuel global, which the metered code re-reads after every imported call.
+   */
+  static final int HOST_BYTES_SHIFT = 6;
+
   private final WasiPreview1 wasi;
   private final ByteArrayInputStream stdin;
+  private final int requestLength;
+  private final BoundedOutput stdout;
+  private final BoundedOutput stderr;
+  private long randomBytes;
   private final DeterministicRandom random;
   private final ImportValues imports;
 
   DeterministicWasi(String programName, byte[] request, BoundedOutput stdout, BoundedOutput stderr) {
     this.stdin = new ByteArrayInputStream(request);
+    this.requestLength = request.length;
+    this.stdout = stdout;
+    this.stderr = stderr;
     this.random = new DeterministicRandom(request);
     WasiOptions options = WasiOptions.builder()
         .withArguments(List.of(programName))
@@ -90,7 +105,8 @@ final class DeterministicWasi implements AutoCloseable {
         continue;
       }
       WasmFunctionHandle replacement = replacements.get(f.name());
-      functions.add(replacement == null ? f : new HostFunction(MODULE, f.name(), f.functionType(), replacement));
+      WasmFunctionHandle handle = replacement == null ? f.handle() : replacement;
+      functions.add(new HostFunction(MODULE, f.name(), f.functionType(), charged(handle)));
     }
     this.imports = ImportValues.builder().withFunctions(functions).build();
   }
@@ -123,6 +139,21 @@ final class DeterministicWasi implements AutoCloseable {
     r.put("sock_shutdown", (inst, args) -> errno(ENOTSUP));
     r.put("fd_fdstat_set_rights", (inst, args) -> errno(ENOTSUP));
     return r;
+  }
+
+  /** Wraps a host function so that it charges fuel for the call and the bytes it moved. */
+  private WasmFunctionHandle charged(WasmFunctionHandle handle) {
+    return (instance, args) -> {
+      long before = bytesMoved();
+      long[] result = handle.apply(instance, args);
+      GlobalInstance fuel = instance.exports().global(MeterAbi.FUEL);
+      fuel.setValue(fuel.getValue() - 1 - ((bytesMoved() - before) >>> HOST_BYTES_SHIFT));
+      return result;
+    };
+  }
+
+  private long bytesMoved() {
+    return (requestLength - stdin.available()) + stdout.attempted() + stderr.attempted() + randomBytes;
   }
 
   private static long[] errno(int value) {
@@ -197,6 +228,7 @@ final class DeterministicWasi implements AutoCloseable {
     if (end > (long) memory.pages() * 65536L) {
       throw new com.dylibso.chicory.runtime.WasmRuntimeException("out of bounds memory access");
     }
+    randomBytes += len;
     byte[] chunk = new byte[Math.min(len, 4096)];
     for (int written = 0; written < len; written += chunk.length) {
       if (Thread.currentThread().isInterrupted()) {

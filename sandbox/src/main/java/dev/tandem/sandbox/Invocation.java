@@ -58,8 +58,8 @@ final class Invocation {
         throw new BadOutput("tandem_alloc(" + len + ") returned " + ptr + ", outside the memory of "
             + memoryBytes() + " bytes");
       }
-      if (ptr == 0 && memory.growRefused()) {
-        throw new BadOutput("tandem_alloc(" + len + ") returned 0 after the memory limit refused to grow");
+      if (ptr == 0 && len > 0 && memory.growRefused()) {
+        throw new BadOutput("tandem_alloc(" + len + ") returned 0");
       }
       instance.memory().write((int) ptr, request);
       long packed = instance.export(export).apply(ptr, len)[0];
@@ -178,7 +178,10 @@ final class Invocation {
     if (has(t, OutOfMemoryError.class)) {
       return nonDeterministic(Outcome.NonDeterministic.Reason.INTERNAL, "the JVM ran out of memory");
     }
-    if (!budgetSet && (t instanceof UninstantiableException || t instanceof UnlinkableException)) {
+    // Chicory reports a trap in the start function as an UninstantiableException caused by the trap; one without
+    // a cause is a module that can never be instantiated (a data or element segment out of bounds).
+    if (!budgetSet && (t instanceof UnlinkableException
+        || (t instanceof UninstantiableException && t.getCause() == null))) {
       // Cannot happen to a module that passed loading, which instantiates it once to find exactly this.
       return nonDeterministic(Outcome.NonDeterministic.Reason.INTERNAL,
           "cannot instantiate: " + ModuleValidator.describe(t));
@@ -187,7 +190,10 @@ final class Invocation {
       return trap(TrapKind.EXIT_CODE, "exit code " + exit.code, true);
     }
     if (t instanceof BadOutput bad) {
-      return trap(TrapKind.INVALID_OUTPUT, bad.getMessage(), true);
+      // A pointer that makes no sense after memory.grow was refused is most likely a failed allocation.
+      return memory != null && memory.growRefused()
+          ? trap(TrapKind.MEMORY_LIMIT, "memory.grow was refused, then: " + bad.getMessage(), true)
+          : trap(TrapKind.INVALID_OUTPUT, bad.getMessage(), true);
     }
     if (has(t, BoundedOutput.LimitExceeded.class) || (stdout != null && stdout.overflowed())) {
       return trap(TrapKind.OUTPUT_TOO_LARGE, ModuleValidator.describe(t), true);

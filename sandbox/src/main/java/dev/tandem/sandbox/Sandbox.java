@@ -29,6 +29,13 @@ import java.util.function.Function;
  * <p>Thread-safe. Close it to stop its worker threads.
  */
 public final class Sandbox implements AutoCloseable {
+  /**
+   * Limits of what runs at load time (a start function, a verifier's {@code minRequests()}): little fuel and a
+   * deadline far beyond what that fuel takes, so whether a module loads never depends on how busy the node is.
+   */
+  static final Limits LOAD_LIMITS = Limits.builder().fuel(10_000_000).timeout(java.time.Duration.ofSeconds(60))
+      .build();
+
   private final ModuleCache cache;
   private final CallPool pool;
   private final boolean compiled;
@@ -78,7 +85,7 @@ public final class Sandbox implements AutoCloseable {
   public VerifierModule loadVerifier(String cid, byte[] wasm) throws ModuleRejectedException {
     LoadedModule loaded = prepare(Objects.requireNonNull(cid, "cid"), Objects.requireNonNull(wasm, "wasm"),
         Abi.VERIFIER);
-    Invocation.Raw raw = run(loaded, new byte[0], cid, Limits.defaults(), inv -> inv.callValue("minRequests"));
+    Invocation.Raw raw = run(loaded, new byte[0], cid, LOAD_LIMITS, inv -> inv.callValue("minRequests"));
     if (!raw.completed()) {
       throw rejected(loaded, "minRequests() did not return: " + raw.stopped().label()
           + detail(raw.stopped()));
@@ -193,11 +200,11 @@ public final class Sandbox implements AutoCloseable {
    * the memory, an import of the wrong type) is a load error instead of a trap on each call.
    */
   private void checkInstantiable(LoadedModule loaded) throws ModuleRejectedException {
-    Invocation.Raw raw = run(loaded, new byte[0], loaded.cid(),
-        Limits.defaults().withMemoryPages(Limits.MAX_MEMORY_PAGES), Invocation::instantiateOnly);
+    Invocation.Raw raw = run(loaded, new byte[0], loaded.cid(), LOAD_LIMITS, Invocation::instantiateOnly);
     if (!raw.completed() && raw.stopped() instanceof Outcome.NonDeterministic nd
         && nd.reason() == Outcome.NonDeterministic.Reason.INTERNAL && nd.detail().startsWith("cannot instantiate")) {
-      throw rejected(loaded, "the module cannot be instantiated: " + nd.detail());
+      throw rejected(loaded, "the module cannot be instantiated: "
+          + nd.detail().substring("cannot instantiate: ".length()));
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.time.Duration;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * running them many times leaks neither memory nor threads.
  */
 class HostileModulesTest {
-  static final Limits LIMITS = Limits.builder().fuel(20_000_000).build();
+  /** A generous deadline: these outcomes must come from the limits under test, never from a slow machine. */
+  static final Limits LIMITS = Limits.builder().fuel(20_000_000).timeout(Duration.ofSeconds(60)).build();
 
   /** module, method → expected outcome label (what every node must answer). */
   static final List<String[]> CASES = List.of(
@@ -112,7 +114,7 @@ class HostileModulesTest {
   void runningEveryHostileModuleManyTimesLeaksNeitherMemoryNorThreads() throws Exception {
     assumeTrue(hostile("loop").isPresent(), "services/hostile/*.wasm are not built (services/build.sh)");
     int threadsBefore = liveThreads();
-    Limits quick = Limits.builder().fuel(1_000_000).build();
+    Limits quick = LIMITS.withFuel(1_000_000);
     Map<String, byte[]> modules = new LinkedHashMap<>();
     for (String[] c : CASES) {
       modules.put(c[0], hostile(c[0]).orElseThrow());

@@ -50,13 +50,13 @@ class SandboxTest {
   void concurrentCallsGiveIdenticalResults() throws Exception {
     try (Sandbox sandbox = Sandbox.builder().threads(2).build()) {
       ServiceModule m = sandbox.load("traps", fixture("traps.wasm"), Abi.TANDEM_V1);
-      String expected = TrapsTest.fingerprint(sandbox.call(m, request("spin", "1"), Limits.defaults()));
+      Limits patient = Limits.defaults().withTimeout(Duration.ofSeconds(60)); // queueing counts toward it
+      String expected = TrapsTest.fingerprint(sandbox.call(m, request("spin", "1"), patient));
       ExecutorService callers = Executors.newFixedThreadPool(8);
       try {
         List<Future<String>> results = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-          results.add(callers.submit(() -> TrapsTest.fingerprint(sandbox.call(m, request("spin", "1"),
-              Limits.defaults()))));
+          results.add(callers.submit(() -> TrapsTest.fingerprint(sandbox.call(m, request("spin", "1"), patient))));
         }
         for (Future<String> f : results) {
           assertThat(f.get()).isEqualTo(expected);
@@ -71,13 +71,13 @@ class SandboxTest {
   void fullQueueAnswersOverloadedAtOnce() throws Exception {
     try (Sandbox sandbox = Sandbox.builder().threads(1).maxQueuedCalls(1).build()) {
       ServiceModule m = sandbox.load("traps", fixture("traps.wasm"), Abi.TANDEM_V1);
-      Limits slow = Limits.builder().fuel(Long.MAX_VALUE / 2).timeout(Duration.ofMillis(800)).build();
+      Limits slow = Limits.builder().fuel(Long.MAX_VALUE / 2).timeout(Duration.ofSeconds(3)).build();
       ExecutorService callers = Executors.newFixedThreadPool(2);
       try {
         Future<Outcome> busy = callers.submit(() -> sandbox.call(m, request("loop", "null"), slow));
-        Thread.sleep(200);
+        Thread.sleep(300);
         Future<Outcome> queued = callers.submit(() -> sandbox.call(m, request("loop", "null"), slow));
-        Thread.sleep(200);
+        Thread.sleep(300);
         Outcome rejected = sandbox.call(m, request("hello", "null"), Limits.defaults());
         assertThat(rejected).isInstanceOfSatisfying(Outcome.NonDeterministic.class,
             n -> assertThat(n.reason()).isEqualTo(Outcome.NonDeterministic.Reason.OVERLOADED));

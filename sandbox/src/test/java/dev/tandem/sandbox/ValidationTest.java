@@ -126,6 +126,20 @@ class ValidationTest {
   }
 
   @Test
+  void aModuleThatCannotBeInstantiatedIsRejectedAtLoad() {
+    assertThat(reasons(fixture("bad-data.wasm"), Abi.TANDEM_V1)).singleElement().asString()
+        .startsWith("the module cannot be instantiated: ");
+  }
+
+  @Test
+  void aStartFunctionThatTrapsIsLoadedAndEveryCallTraps() throws Exception {
+    ServiceModule m = sandbox.load("start-trap", fixture("start-trap.wasm"), Abi.TANDEM_V1);
+    Outcome o = sandbox.call(m, TestSupport.request("m", "null"), Limits.defaults());
+    assertThat(o.label()).isEqualTo("trap:unreachable");
+    assertThat(o.fuel()).isPositive().isLessThan(10);
+  }
+
+  @Test
   void verifierAbiIsSeparate() {
     assertThatThrownBy(() -> sandbox.load("v", fixture("traps.wasm"), Abi.VERIFIER))
         .isInstanceOf(IllegalArgumentException.class);

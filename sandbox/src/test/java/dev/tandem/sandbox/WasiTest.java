@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.json.Json;
+import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,7 +23,8 @@ class WasiTest {
   private static Sandbox sandbox;
   private static Sandbox interpreter;
   private static ServiceModule probe;
-  private static final Limits LIMITS = Limits.builder().fuel(50_000_000).maxStderrBytes(1000).build();
+  private static final Limits LIMITS = Limits.builder().fuel(50_000_000).maxStderrBytes(1000)
+      .timeout(Duration.ofSeconds(60)).build();
 
   @BeforeAll
   static void load() throws Exception {
@@ -108,6 +110,17 @@ class WasiTest {
     assertThat(o).isInstanceOfSatisfying(Outcome.Trap.class,
         t -> assertThat(t.kind()).isEqualTo(TrapKind.OUT_OF_FUEL));
     assertThat(o.fuel()).isEqualTo(1_000_000);
+  }
+
+  @Test
+  void hostCallsAreChargedForTheBytesTheyMove() throws Exception {
+    ServiceModule m = sandbox.load("host-fuel", fixture("wasi-host-fuel.wasm"), Abi.WASI_COMMAND);
+    Outcome big = sandbox.call(m, request("bbb", "null"), LIMITS);
+    Outcome small = sandbox.call(m, request("sss", "null"), LIMITS);
+    assertThat(big).isInstanceOf(Outcome.Result.class);
+    assertThat(small).isInstanceOf(Outcome.Result.class);
+    // the same instructions; 64000 random bytes cost one fuel per 64
+    assertThat(big.fuel() - small.fuel()).isEqualTo(64_000 / 64);
   }
 
   @Test

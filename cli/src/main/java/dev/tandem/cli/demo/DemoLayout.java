@@ -45,16 +45,17 @@ public record DemoLayout(List<Server> servers) {
   /**
    * The layout for {@code nodes} servers of which the last {@code liars} lie.
    *
-   * @throws IllegalArgumentException unless 3 ≤ nodes ≤ 26 and 0 ≤ liars ≤ nodes − 2 (a conflict needs two honest
-   *     servers to be settled by a majority, whatever the home server does)
+   * @throws IllegalArgumentException unless 3 ≤ nodes ≤ 26 and the honest servers outnumber the liars: a call asks
+   *     {@link #minRequests()} servers so that at least one honest server is among them, and once the liars are
+   *     caught the honest servers alone must still be that many
    */
   public static DemoLayout of(int nodes, int liars) {
     if (nodes < 3 || nodes > 26) {
       throw new IllegalArgumentException("--nodes must be 3 to 26 (the picture has servers A, B and C), got " + nodes);
     }
-    if (liars < 0 || liars > nodes - 2) {
-      throw new IllegalArgumentException("--liars must be 0 to " + (nodes - 2) + " with " + nodes
-          + " nodes (at least two servers must be honest), got " + liars);
+    if (liars < 0 || liars > (nodes - 1) / 2) {
+      throw new IllegalArgumentException("--liars must be 0 to " + (nodes - 1) / 2 + " with " + nodes
+          + " nodes (honest servers must outnumber liars), got " + liars);
     }
     List<Server> out = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
@@ -90,6 +91,14 @@ public record DemoLayout(List<Server> servers) {
 
   public int liars() {
     return (int) servers.stream().filter(Server::liar).count();
+  }
+
+  /**
+   * Servers a client asks per call: one more than there are liars (and at least the two that {@code builtin:equal}
+   * needs), so colluding liars, which all sign the same wrong answer, are never all that is asked.
+   */
+  public int minRequests() {
+    return Math.max(2, liars() + 1);
   }
 
   /** The honest servers offering {@code service}. */

@@ -185,15 +185,17 @@ public final class DemoNetwork implements AutoCloseable {
   }
 
   /**
-   * Every service needs two honest servers, so that a lie is outvoted even if the home server were away. The
-   * reciprocity planner adds what servers owe each other; where that is not enough (or the planner is off), the
-   * demo asks honest nodes to offer the service, as an operator would.
+   * Every service needs as many honest servers as a call asks ({@link DemoLayout#minRequests()}), so that calls
+   * still get enough answers once the liars are caught and no longer asked. The reciprocity planner adds what
+   * servers owe each other; where that is not enough (or the planner is off), the demo asks honest nodes to offer
+   * the service, as an operator would.
    */
   private void ensureVerifiable() throws Exception {
+    int needed = options.layout().minRequests();
     for (Service s : services.values()) {
       List<Member> honest = members.stream().filter(m -> !m.role().liar())
           .filter(m -> m.node().hosting().readyIds().contains(s.id())).toList();
-      int missing = 2 - honest.size();
+      int missing = needed - honest.size();
       for (Member m : members) {
         if (missing <= 0) {
           break;
@@ -205,7 +207,8 @@ public final class DemoNetwork implements AutoCloseable {
         com.fasterxml.jackson.databind.node.ObjectNode p = dev.tandem.core.json.Json.object();
         p.put("service", s.id());
         admin.rpc("tandem_offer", p);
-        notes.add("server " + m.letter() + " also offers " + s.name() + " so that two honest servers run it");
+        notes.add("server " + m.letter() + " also offers " + s.name() + " so that " + needed
+            + " honest servers run it");
         missing--;
       }
     }

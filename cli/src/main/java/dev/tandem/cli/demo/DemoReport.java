@@ -68,7 +68,7 @@ public final class DemoReport {
     }
     net.notes().forEach(n -> out.println("  note: " + n));
     out.println();
-    out.printf(Locale.ROOT, "  calls                %d (each asked %d servers; conflicts settled by home server A)%n",
+    out.printf(Locale.ROOT, "  calls                %d (each asked %d servers in parallel; server A is the home server)%n",
         result.calls(), minRequests);
     out.printf(Locale.ROOT, "  verified             %d%n", result.verified());
     if (result.failed() > 0) {

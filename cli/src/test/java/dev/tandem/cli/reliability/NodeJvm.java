@@ -1,6 +1,5 @@
 package dev.tandem.cli.reliability;
 
-import dev.tandem.cli.Main;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -13,8 +12,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code tandem node} in its own JVM, so a test can SIGKILL it, optionally started through a command prefix such as
- * {@code ip netns exec NS} (which execs, so the process we hold is the JVM itself). Output goes to a log file that is
+ * A {@code tandem node} in its own JVM, so a test can SIGKILL it; started by a {@link NodeLauncher}, possibly through
+ * {@code ip netns exec NS} (which execs, so the process held here is the JVM itself). Output goes to a log file that is
  * appended to across restarts: the banner is read from it, and its tail explains a failure.
  *
  * @param process the JVM
@@ -23,22 +22,12 @@ import java.util.concurrent.TimeUnit;
  * @param log     its output
  */
 record NodeJvm(Process process, URI url, String key, Path log) implements AutoCloseable {
-  /**
-   * JVM flags for short-lived nodes: C1 only and the serial collector start about twice as fast on a small machine,
-   * and a node in a test never runs long enough for C2 to pay off.
-   */
-  static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m",
-      "-Xmx256m");
-
-  /** Starts {@code tandem node --data-dir DATA ARGS...} behind {@code prefix} and waits for its banner. */
-  static NodeJvm start(List<String> prefix, Path dataDir, Path log, Duration timeout, String... args)
+  /** Starts {@code tandem node --data-dir DATA ARGS...} as {@code launcher} says and waits for its banner. */
+  static NodeJvm start(NodeLauncher launcher, Path dataDir, Path log, Duration timeout, String... args)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(prefix);
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(FAST_START);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
-        "--data-dir", dataDir.toString()));
-    cmd.addAll(List.of(args));
+    List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
+    all.addAll(List.of(args));
+    List<String> cmd = launcher.command(all);
     Files.createDirectories(log.getParent());
     Files.writeString(log, "---- start " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);

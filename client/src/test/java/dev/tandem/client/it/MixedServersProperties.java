@@ -80,7 +80,8 @@ class MixedServersProperties {
     String outcome;
     try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url())
         .serverFilter(r -> keys.contains(r.key())).seed(clientSeed).maxRequests(names.size())
-        .requestTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(20)).build()) {
+        .requestTimeout(Duration.ofSeconds(2)).hedgeAfter(Duration.ofMillis(500)).callTimeout(Duration.ofSeconds(20))
+        .build()) {
       try {
         CallReport report = client.service(pool.serviceId(variant)).callWithReport("echo", params);
         JsonNode result = report.result().orElseThrow();

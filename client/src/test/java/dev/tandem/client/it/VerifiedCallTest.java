@@ -86,6 +86,28 @@ class VerifiedCallTest {
   }
 
   @Test
+  void aStallingServerIsHedgedInsteadOfWaitedFor() throws Exception {
+    Set<PublicKey> members = pool.keys("h1", "h2", "fake-stall");
+    PublicKey stall = pool.member("fake-stall").key();
+    int hedgedCalls = 0;
+    for (long seed = 20; seed < 30 && hedgedCalls < 2; seed++) {
+      try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url())
+          .serverFilter(s -> members.contains(s.key())).seed(seed).requestTimeout(Duration.ofSeconds(8))
+          .hedgeAfter(Duration.ofMillis(300)).build()) {
+        CallReport report = client.service("echo").callWithReport("ping", null);
+        assertThat(report.result()).contains(Json.nodes().textNode("pong"));
+        if (report.answers().stream().anyMatch(a -> stall.equals(a.server()))) {
+          hedgedCalls++;
+          assertThat(report.answers()).anyMatch(a -> stall.equals(a.server())
+              && a.kind() == ServerAnswer.Kind.PENDING && a.detail().contains("hedged"));
+          assertThat(report.elapsed()).isLessThan(FakeServers.STALL_DELAY);
+        }
+      }
+    }
+    assertThat(hedgedCalls).as("the stalling server was picked in some of 10 calls").isPositive();
+  }
+
+  @Test
   void unknownServicesAndEmptyCandidateListsAreTypedErrors() {
     try (TandemClient client = client(Set.of(), 3)) {
       assertThatThrownBy(() -> client.service("no-such-service")).isInstanceOf(ServiceNotFoundException.class)

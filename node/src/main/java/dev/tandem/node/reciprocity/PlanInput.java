@@ -87,9 +87,17 @@ public record PlanInput(
     }
 
     public Builder records(Collection<ServerRecord> v) { records = List.copyOf(v); return this; }
-    public Builder services(Collection<ServiceRecord> v) { v.forEach(s -> services.put(s.serviceId(), s)); return this; }
+    public Builder services(Map<String, ServiceRecord> byId) { services.putAll(byId); return this; }
     public Builder capacity(ServerRecord.Capacity v) { capacity = v; return this; }
-    public Builder capacity(int maxServices, int maxMemoryMb) { return capacity(new ServerRecord.Capacity(maxServices, maxMemoryMb)); }
+
+    public Builder services(Collection<ServiceRecord> v) {
+      v.forEach(s -> services.put(s.serviceId(), s));
+      return this;
+    }
+
+    public Builder capacity(int maxServices, int maxMemoryMb) {
+      return capacity(new ServerRecord.Capacity(maxServices, maxMemoryMb));
+    }
     public Builder myRewards(Collection<String> v) { myRewards = Set.copyOf(v); return this; }
     public Builder operatorOffers(Collection<String> v) { operatorOffers = Set.copyOf(v); return this; }
     public Builder fetched(Map<String, Long> v) { fetched.putAll(v); return this; }

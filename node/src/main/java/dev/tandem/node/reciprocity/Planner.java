@@ -8,6 +8,7 @@ import dev.tandem.node.reciprocity.Plan.Change;
 import dev.tandem.node.reciprocity.Plan.Reason;
 import dev.tandem.node.reciprocity.Plan.Shortfall;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -93,7 +94,7 @@ public final class Planner {
         return; // a peer that is gone loses its services at once (step 1), no grace needed
       }
       int theyGive = count(r.offers(), in.myRewards());
-      int iGive = count(offers, r.rewards());
+      int iGive = count(r.rewards(), offers);
       int promise = promised.get(peer);
       if (theyGive < iGive && theyGive < promise) {
         out.add(new Arrears(peer, theyGive, iGive, promise, services));
@@ -153,7 +154,7 @@ public final class Planner {
     Map<PublicKey, Integer> iGive = new HashMap<>();
     for (ServerRecord r : peers.values()) {
       theyGive.put(r.key(), count(r.offers(), in.myRewards()));
-      iGive.put(r.key(), count(offers, r.rewards()));
+      iGive.put(r.key(), count(r.rewards(), offers));
       r.rewards().forEach(s -> rewardedBy.computeIfAbsent(s, k -> new ArrayList<>()).add(r.key()));
     }
     List<PublicKey> order = new ArrayList<>(peers.keySet());
@@ -257,7 +258,7 @@ public final class Planner {
     Set<String> reasons = new LinkedHashSet<>();
     blocked.forEach(b -> reasons.add(b.reason().text()));
     String head = missing + " of " + owed + " owed cannot be added";
-    int already = count(offers, peer.rewards());
+    int already = count(peer.rewards(), offers);
     if (missing > blocked.size()) {
       reasons.add("nothing else to add: it rewards " + peer.rewards().size() + " services and this node offers "
           + already + " of them");
@@ -270,18 +271,23 @@ public final class Planner {
    * module, the fewest memory pages, the least fuel, then the service id. Unknown sizes and records sort last.
    */
   static Comparator<String> preference(PlanInput in) {
-    return Comparator.comparingLong((String s) -> moduleSize(in, s))
-        .thenComparingInt(s -> in.services().containsKey(s) ? in.services().get(s).limits().memoryPages()
-            : Integer.MAX_VALUE)
-        .thenComparingLong(s -> in.services().containsKey(s) ? in.services().get(s).limits().fuel() : Long.MAX_VALUE)
+    Map<String, Cost> costs = new HashMap<>();
+    Comparator<Cost> byCost = Comparator.comparingLong(Cost::moduleBytes).thenComparingInt(Cost::pages)
+        .thenComparingLong(Cost::fuel);
+    return Comparator.comparing((String s) -> costs.computeIfAbsent(s, k -> Cost.of(in, k)), byCost)
         .thenComparing(Comparator.naturalOrder());
   }
 
-  /** The stored module's size, or {@code Long.MAX_VALUE} when not fetched: fetched modules come first. */
-  private static long moduleSize(PlanInput in, String s) {
-    ServiceRecord r = in.services().get(s);
-    Long size = r == null ? null : in.fetched().get(r.module().toString());
-    return size == null ? Long.MAX_VALUE : size;
+  /** What choosing a service costs; {@code MAX_VALUE} where unknown (a module not fetched: its size is unknown). */
+  private record Cost(long moduleBytes, int pages, long fuel) {
+    static Cost of(PlanInput in, String s) {
+      ServiceRecord r = in.services().get(s);
+      if (r == null) {
+        return new Cost(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE);
+      }
+      Long size = in.fetched().get(r.module().toString());
+      return new Cost(size == null ? Long.MAX_VALUE : size, r.limits().memoryPages(), r.limits().fuel());
+    }
   }
 
   /** Memory a service may use: its page limit × 64 KiB (0 when its record is unknown). */
@@ -302,11 +308,11 @@ public final class Planner {
     return out;
   }
 
-  static int count(java.util.Collection<String> a, java.util.Collection<String> b) {
-    Set<String> set = b instanceof Set<String> s ? s : new java.util.HashSet<>(b);
+  /** {@code |a ∩ b|}: iterates {@code a}, looks up in {@code b}. */
+  static int count(Collection<String> a, Set<String> b) {
     int n = 0;
     for (String x : a) {
-      if (set.contains(x)) {
+      if (b.contains(x)) {
         n++;
       }
     }

@@ -194,6 +194,8 @@ public record ReciprocityReport(
       }
     }
     json.put("quietPeers", quietPeers);
+    ObjectNode n = json.putObject("names");
+    names.forEach(n::put);
     json.set("lastRound", round(lastRound));
     json.set("lastChange", round(lastChange));
     return json;

@@ -24,6 +24,7 @@ final class Simulation {
 
   final Map<PublicKey, Spec> specs = new LinkedHashMap<>();
   final List<ServiceRecord> services;
+  final Map<String, ServiceRecord> byId = new TreeMap<>();
   final Map<PublicKey, Map<String, Held>> held = new TreeMap<>();
   final Map<PublicKey, ServerRecord> records = new TreeMap<>();
   final Map<PublicKey, Plan> plans = new TreeMap<>();
@@ -31,6 +32,7 @@ final class Simulation {
 
   Simulation(List<Spec> nodes, List<ServiceRecord> services) {
     this.services = List.copyOf(services);
+    services.forEach(s -> byId.put(s.serviceId(), s));
     for (Spec s : nodes) {
       specs.put(s.key(), s);
       held.put(s.key(), Map.of());
@@ -39,7 +41,7 @@ final class Simulation {
   }
 
   PlanInput input(Spec s) {
-    return PlanInput.builder(s.key()).records(records.values()).services(services).capacity(s.capacity())
+    return PlanInput.builder(s.key()).records(records.values()).services(byId).capacity(s.capacity())
         .myRewards(s.rewards()).operatorOffers(s.operatorOffers()).fetched(s.fetched()).unrunnable(s.unrunnable())
         .held(held.get(s.key())).now(rounds).build();
   }

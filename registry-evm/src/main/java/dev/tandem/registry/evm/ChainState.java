@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -78,7 +77,7 @@ final class ChainState {
   private Outcome store(ChainEvent e) {
     SignedRecord record;
     try {
-      record = check(e);
+      record = checkAnything(e);
     } catch (RecordException problem) {
       IgnoredRecord why = new IgnoredRecord(e.kind().registry(), e.id(), problem.field(), problem.problem(),
           e.owner(), e.block(), e.tx());
@@ -105,6 +104,20 @@ final class ChainState {
           s.url(), s.retired() ? " (retired)" : "", e.where(), e.owner());
     }
     return new Stored(record);
+  }
+
+  /**
+   * {@link #check}, with any failure as a RecordException: whatever an entry holds, it must not stop the reader (the
+   * same events would fail again at every poll, and nothing after them would ever be read).
+   */
+  private SignedRecord checkAnything(ChainEvent e) {
+    try {
+      return check(e);
+    } catch (RecordException problem) {
+      throw problem;
+    } catch (RuntimeException problem) {
+      throw new RecordException("record", "cannot be read: " + problem);
+    }
   }
 
   /**
@@ -172,11 +185,6 @@ final class ChainState {
       }
       return view;
     }
-  }
-
-  /** The chain's entry for a service id as readers see it: the stored record, if it was valid. */
-  synchronized Optional<ServiceRecord> service(String id) {
-    return Optional.ofNullable(services.get(id));
   }
 
   /** Records after {@code cursor} in chain order, as {@link dev.tandem.registry.Registry#since} describes. */

@@ -1,10 +1,6 @@
 package dev.tandem.registry.evm;
 
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.json.Jcs;
-import dev.tandem.core.json.Json;
-import dev.tandem.core.json.JsonFormatException;
-import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
@@ -27,7 +23,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 
 /**
@@ -84,7 +79,7 @@ public final class EvmRegistry implements Registry {
 
   private final EvmDeployment deployment;
   private final EthRpc rpc;
-  private final Transactor transactor; // null: read-only
+  private final ChainWriter writer; // null: read-only
   private final Options options;
   private final BigInteger minDeposit;
   private final ChainState state = new ChainState();
@@ -98,11 +93,11 @@ public final class EvmRegistry implements Registry {
   private volatile boolean failing;
   private volatile boolean closed;
 
-  private EvmRegistry(EvmDeployment deployment, EthRpc rpc, Transactor transactor, Options options,
+  private EvmRegistry(EvmDeployment deployment, EthRpc rpc, ChainWriter writer, Options options,
       BigInteger minDeposit, long fromBlock) {
     this.deployment = deployment;
     this.rpc = rpc;
-    this.transactor = transactor;
+    this.writer = writer;
     this.options = options;
     this.minDeposit = minDeposit;
     this.synced = fromBlock - 1;
@@ -134,48 +129,21 @@ public final class EvmRegistry implements Registry {
     Objects.requireNonNull(options, "options");
     EthRpc rpc = new EthRpc(deployment.rpc(), options.rpcTimeout());
     try {
-      long chainId = rpc.chainId();
-      checkContract(rpc, deployment.serviceRegistry(), "tandem-service-registry-v1", "service");
-      checkContract(rpc, deployment.serverRegistry(), "tandem-server-registry-v1", "server");
-      long from = Math.min(
-          RegistryAbi.decodeUint(rpc.call(null, deployment.serviceRegistry(), null, RegistryAbi.deployedAt(),
-              "latest")).longValueExact(),
-          RegistryAbi.decodeUint(rpc.call(null, deployment.serverRegistry(), null, RegistryAbi.deployedAt(),
-              "latest")).longValueExact());
-      BigInteger minDeposit = RegistryAbi.decodeUint(
-          rpc.call(null, deployment.serverRegistry(), null, RegistryAbi.minDeposit(), "latest"));
-      Transactor transactor = credentials == null ? null
-          : new Transactor(rpc, credentials, chainId, options.receiptTimeout());
-      EvmRegistry registry = new EvmRegistry(deployment, rpc, transactor, options, minDeposit, from);
+      Contracts.Info info = Contracts.check(rpc, deployment);
+      BigInteger minDeposit = info.minDeposit();
+      BigInteger deposit = options.serverDeposit() == null ? minDeposit : options.serverDeposit().max(minDeposit);
+      ChainWriter writer = credentials == null ? null : new ChainWriter(
+          new Transactor(rpc, credentials, info.chainId(), options.receiptTimeout()), deployment, deposit);
+      EvmRegistry registry = new EvmRegistry(deployment, rpc, writer, options, minDeposit, info.deployedAt());
       registry.syncTo(rpc.blockNumber());
       registry.start();
-      LOG.info("registry on chain {} at {}: {} services, {} servers, up to block {}{}", chainId, deployment,
+      LOG.info("registry on chain {} at {}: {} services, {} servers, up to block {}{}", info.chainId(), deployment,
           registry.state.view().services.size(), registry.state.view().activeServers.size(), registry.synced,
-          transactor == null ? " (read-only)" : ", writing as " + transactor.address());
+          writer == null ? " (read-only)" : ", writing as " + writer.transactor().address());
       return registry;
     } catch (RuntimeException e) {
       rpc.close();
       throw e;
-    }
-  }
-
-  /** Fails unless {@code address} holds a contract whose {@code VERSION} is {@code expected}. */
-  private static void checkContract(EthRpc rpc, String address, String expected, String kind) {
-    String code = rpc.code(address);
-    if (code == null || code.equals("0x") || code.isEmpty()) {
-      throw new EvmException("there is no contract at " + address + " on " + rpc.url() + " (the " + kind
-          + " registry's address)");
-    }
-    String version;
-    try {
-      version = RegistryAbi.decodeString(rpc.call(null, address, null, RegistryAbi.version(), "latest"));
-    } catch (RuntimeException e) {
-      version = null;
-    }
-    if (!expected.equals(version)) {
-      throw new EvmException("the contract at " + address + " is not a Tandem " + kind + " registry (it says "
-          + (version == null ? "nothing" : "\"" + version + "\"") + ", expected \"" + expected + "\"): "
-          + "are the two addresses swapped?");
     }
   }
 
@@ -184,17 +152,8 @@ public final class EvmRegistry implements Registry {
    * {@code minDeposit} wei (0: no deposit), refunded when they retire.
    */
   public static EvmDeployment deploy(URI rpcUrl, Credentials deployer, BigInteger minDeposit) {
-    try (EthRpc rpc = new EthRpc(rpcUrl, Options.defaults().rpcTimeout())) {
-      Transactor tx = new Transactor(rpc, deployer, rpc.chainId(), Options.defaults().receiptTimeout());
-      EthRpc.Receipt services = tx.send(null, BigInteger.ZERO,
-          RegistryAbi.creationCode(Artifact.SERVICE_REGISTRY), "service", "deploy ServiceRegistry");
-      EthRpc.Receipt servers = tx.send(null, BigInteger.ZERO,
-          RegistryAbi.creationCode(Artifact.SERVER_REGISTRY, new Uint256(minDeposit)), "server",
-          "deploy ServerRegistry");
-      EvmDeployment deployment = new EvmDeployment(rpcUrl, services.contractAddress(), servers.contractAddress());
-      LOG.info("deployed the registry contracts from {}: {}", tx.address(), deployment);
-      return deployment;
-    }
+    Options defaults = Options.defaults();
+    return Contracts.deploy(rpcUrl, deployer, minDeposit, defaults.rpcTimeout(), defaults.receiptTimeout());
   }
 
   private void start() {
@@ -297,103 +256,15 @@ public final class EvmRegistry implements Registry {
   public Submitted submit(SignedRecord record, String origin) {
     Objects.requireNonNull(record, "record");
     ensureOpen();
-    if (transactor == null) {
-      throw new IllegalStateException("the registry at " + deployment + " was opened read-only (no Ethereum key): "
-          + "it cannot store " + record);
-    }
-    byte[] json = canonicalRoundTrip(record);
-    record.verifySignature();
-    EthRpc.Receipt receipt = switch (record) {
-      case ServiceRecord s -> submitService(s, json);
-      case ServerRecord s -> submitServer(s, json);
-    };
-    if (receipt == null) {
+    Optional<EthRpc.Receipt> receipt = writer().store(record);
+    if (receipt.isEmpty()) {
       sync(); // someone else stored it: make sure our reads show it when we return
       return Submitted.ALREADY_KNOWN;
     }
-    syncTo(receipt.blockNumber());
-    LOG.debug("{} from {} is on chain: tx {} in block {}", record, origin, receipt.txHash(), receipt.blockNumber());
+    syncTo(receipt.get().blockNumber());
+    LOG.debug("{} from {} is on chain: tx {} in block {}", record, origin, receipt.get().txHash(),
+        receipt.get().blockNumber());
     return Submitted.STORED;
-  }
-
-  /** The receipt of the registering transaction, or null when the service is already on chain. */
-  private EthRpc.Receipt submitService(ServiceRecord s, byte[] json) {
-    String id = s.serviceId();
-    String to = deployment.serviceRegistry();
-    RegistryAbi.ServiceEntry entry = RegistryAbi.decodeService(transactor.call(to, RegistryAbi.service(id),
-        "service"));
-    if (entry.owner() != null && sameRecord(entry.record(), s)) {
-      return null; // the id covers every signed field, so this is the same service
-    }
-    // Otherwise: new, or the id is held by an entry readers ignore; then the contract refuses and says by whom.
-    return transactor.send(to, BigInteger.ZERO, RegistryAbi.registerService(id, json), "service",
-        "register service " + id);
-  }
-
-  /** The receipt of the transaction, or null when the same record is already on chain. */
-  private EthRpc.Receipt submitServer(ServerRecord s, byte[] json) {
-    String key = s.key().toString();
-    String to = deployment.serverRegistry();
-    RegistryAbi.ServerEntry entry = RegistryAbi.decodeServer(transactor.call(to, RegistryAbi.server(key),
-        "server"));
-    if (entry.owner() == null) {
-      if (s.retired()) {
-        throw new RecordException("retired", "server " + key + " is not registered on chain, so there is nothing "
-            + "to retire");
-      }
-      return transactor.send(to, depositToSend(BigInteger.ZERO), RegistryAbi.registerServer(key, s.seq(), json),
-          "server", "register server " + key);
-    }
-    // The seq rule of the embedded registry, against what the contract holds (it enforces the same order).
-    if (s.seq() < entry.seq()) {
-      throw new RecordException("seq", s.seq() + " is not newer than the stored " + entry.seq());
-    }
-    if (s.seq() == entry.seq()) {
-      if (sameRecord(entry.record(), s)) {
-        return null;
-      }
-      throw new RecordException("seq", s.seq() + " is already used by a different record for " + key
-          + "; a changed record needs a higher seq");
-    }
-    if (s.retired()) {
-      return transactor.send(to, BigInteger.ZERO, RegistryAbi.retireServer(key, s.seq(), json), "server",
-          "retire server " + key);
-    }
-    return transactor.send(to, depositToSend(entry.deposit()), RegistryAbi.updateServer(key, s.seq(), json),
-        "server", "update server " + key);
-  }
-
-  /** What to send so that a server's deposit reaches the configured amount (at least the contract's minimum). */
-  private BigInteger depositToSend(BigInteger held) {
-    BigInteger target = options.serverDeposit() == null ? minDeposit : options.serverDeposit().max(minDeposit);
-    return target.subtract(held).max(BigInteger.ZERO);
-  }
-
-  private static boolean sameRecord(byte[] stored, SignedRecord record) {
-    try {
-      return SignedRecord.fromJson(Json.parse(stored)).equals(record);
-    } catch (JsonFormatException | RecordException e) {
-      return false;
-    }
-  }
-
-  /**
-   * The record's canonical JSON, after checking that it reads back as the same record: what goes on chain must be
-   * readable by every reader, and a record built in code passes the same size and field rules as one read as JSON.
-   */
-  private static byte[] canonicalRoundTrip(SignedRecord record) {
-    byte[] json;
-    SignedRecord reread;
-    try {
-      json = Jcs.canonicalize(record.toJson());
-      reread = SignedRecord.fromJson(Json.parse(json));
-    } catch (JsonFormatException e) {
-      throw new RecordException("record", "is not valid JSON: " + e.getMessage());
-    }
-    if (!reread.equals(record)) {
-      throw new RecordException("record", "changes when written as JSON and read back");
-    }
-    return json;
   }
 
   /**
@@ -405,32 +276,29 @@ public final class EvmRegistry implements Registry {
    */
   public void retireService(String serviceId) {
     ensureOpen();
-    EthRpc.Receipt receipt = writer().send(deployment.serviceRegistry(), BigInteger.ZERO,
-        RegistryAbi.retireService(serviceId), "service", "retire service " + serviceId);
+    EthRpc.Receipt receipt = writer().retireService(serviceId);
     syncTo(receipt.blockNumber());
   }
 
   /** Hands a service's entry to another Ethereum address (e.g. the owner's new key). */
   public void transferService(String serviceId, String toAddress) {
     ensureOpen();
-    EthRpc.Receipt receipt = writer().send(deployment.serviceRegistry(), BigInteger.ZERO,
-        RegistryAbi.transferService(serviceId, toAddress), "service", "transfer service " + serviceId);
+    EthRpc.Receipt receipt = writer().transferService(serviceId, toAddress);
     syncTo(receipt.blockNumber());
   }
 
   /** Hands a server's entry, and its deposit, to another Ethereum address (e.g. the node's new key). */
   public void transferServer(PublicKey server, String toAddress) {
     ensureOpen();
-    EthRpc.Receipt receipt = writer().send(deployment.serverRegistry(), BigInteger.ZERO,
-        RegistryAbi.transferServer(server.toString(), toAddress), "server", "transfer server " + server);
+    EthRpc.Receipt receipt = writer().transferServer(server, toAddress);
     syncTo(receipt.blockNumber());
   }
 
-  private Transactor writer() {
-    if (transactor == null) {
+  private ChainWriter writer() {
+    if (writer == null) {
       throw new IllegalStateException("the registry at " + deployment + " was opened read-only (no Ethereum key)");
     }
-    return transactor;
+    return writer;
   }
 
   @Override
@@ -502,7 +370,7 @@ public final class EvmRegistry implements Registry {
 
   /** The Ethereum address this registry writes as, checksummed; empty when read-only. */
   public Optional<String> address() {
-    return Optional.ofNullable(transactor).map(Transactor::address);
+    return Optional.ofNullable(writer).map(w -> w.transactor().address());
   }
 
   /** The deposit the server registry requires of an active server, in wei. */
@@ -517,7 +385,7 @@ public final class EvmRegistry implements Registry {
 
   /** For tests of the contracts themselves: the transaction sender, bypassing every local check. */
   Transactor transactor() {
-    return writer();
+    return writer().transactor();
   }
 
   EthRpc rpc() {

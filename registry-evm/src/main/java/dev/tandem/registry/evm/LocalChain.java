@@ -172,6 +172,9 @@ public final class LocalChain implements AutoCloseable {
   public static synchronized Path installedContractsDir() throws Unavailable {
     Path dir = contractsDir().orElseThrow(() -> new Unavailable("cannot find registry-evm/contracts from "
         + Path.of("").toAbsolutePath() + "; set -Dtandem.evm.contracts=DIR"));
+    if (!Files.isRegularFile(dir.resolve("package-lock.json"))) {
+      throw new Unavailable(dir + " holds no package-lock.json: it is not registry-evm/contracts");
+    }
     if (Files.isDirectory(dir.resolve("node_modules/solc"))
         && Files.isDirectory(dir.resolve("node_modules/@foundry-rs/anvil"))) {
       return dir;

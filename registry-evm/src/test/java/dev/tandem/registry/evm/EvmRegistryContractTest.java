@@ -7,22 +7,20 @@ import org.junit.jupiter.api.BeforeAll;
 
 /** The registry contract, on an EVM chain: fresh contracts on a local anvil for each test. */
 class EvmRegistryContractTest extends AbstractRegistryContractTest {
-  private static LocalChain chain;
+  private static TestChain.Started started;
 
   @BeforeAll
   static void startChain() {
-    chain = TestChain.startOrSkip();
+    started = TestChain.start();
   }
 
   @AfterAll
   static void stopChain() {
-    if (chain != null) {
-      chain.close();
-    }
+    started.close();
   }
 
   @Override
   protected Registry newRegistry() {
-    return TestChain.connect(TestChain.deploy(chain, BigInteger.ZERO), 0);
+    return TestChain.connect(TestChain.deploy(started.require(), BigInteger.ZERO), 0);
   }
 }

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 /** Engines outside the JVM: V8 through {@code node}, and native builds of the kernels' C. */
 final class ExternalEngines {
   private static final Pattern NATIVE_LINE = Pattern.compile("checksum=([0-9a-f]{16}) ns=(\\d+)");
+  private static final Pattern CPU_LINE = Pattern.compile("cpu_us=(\\d+)");
   private static final long TIMEOUT_S = 600;
 
   private final Path root;
@@ -27,10 +28,10 @@ final class ExternalEngines {
   }
 
   /**
-   * Per-run milliseconds, the output (V8: the response; native: the checksum) and, for a metered V8 run, the fuel
-   * used (else -1).
+   * Per-run wall-clock and CPU milliseconds, the output (V8: the response; native: the checksum) and, for a
+   * metered V8 run, the fuel used (else -1).
    */
-  record Result(double[] ms, String output, long fuel) {}
+  record Result(double[] ms, double[] cpuMs, String output, long fuel) {}
 
   String lastProblem() {
     return lastProblem;
@@ -80,23 +81,47 @@ final class ExternalEngines {
       }
       String json = exec(command);
       JsonNode node = new ObjectMapper().readTree(json);
-      double[] ms = new double[node.get("ms").size()];
-      for (int i = 0; i < ms.length; i++) {
-        ms[i] = node.get("ms").get(i).asDouble();
-      }
+      double[] ms = doubles(node.get("ms"));
+      double[] cpuMs = doubles(node.get("cpuMs"));
       JsonNode fuel = node.get("fuel");
-      return new Result(ms, node.get("output").asText(), fuel == null || fuel.isNull() ? -1 : fuel.asLong());
+      return new Result(ms, cpuMs, node.get("output").asText(),
+          fuel == null || fuel.isNull() ? -1 : fuel.asLong());
     } catch (IOException e) {
       lastProblem = "node: " + e.getMessage();
       return null;
     }
   }
 
+  private static double[] doubles(JsonNode array) {
+    double[] d = new double[array.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = array.get(i).asDouble();
+    }
+    return d;
+  }
+
+  /** Builds the CPU-time wrapper from this package's resources (once). */
+  private Path cputime() throws IOException {
+    Path binary = scratch().resolve("cputime");
+    if (!Files.exists(binary)) {
+      Path source = scratch().resolve("cputime.c");
+      try (InputStream in = ExternalEngines.class.getResourceAsStream("/bench/cputime.c")) {
+        if (in == null) {
+          throw new IOException("cputime.c resource missing");
+        }
+        Files.copy(in, source);
+      }
+      exec(List.of("gcc", "-O2", "-o", binary.toString(), source.toString()));
+    }
+    return binary;
+  }
+
   /**
    * Runs the kernel natively {@code runs} times (after one warm-up). Uses {@code services/bench/native/NAME} when
    * the services build made it, else builds {@code source} with {@code gcc -O2 -ffp-contract=off -DNATIVE} (the
    * flags of services/build.sh) into a scratch folder.
-   * The binary reports its own elapsed time, so process start-up is not counted.
+   * Wall time is what the binary reports for the kernel alone; CPU time is the whole process's (through a small
+   * wait4 wrapper), so it includes start-up, well under a millisecond.
    */
   Result nativeKernel(String name, String source, long n, int runs) {
     try {
@@ -108,21 +133,25 @@ final class ExternalEngines {
               root.resolve(source).toString()));
         }
       }
+      Path cputime = cputime();
       double[] ms = new double[runs];
+      double[] cpuMs = new double[runs];
       String checksum = null;
       for (int r = -1; r < runs; r++) {
-        String line = exec(List.of(binary.toString(), Long.toString(n)));
-        Matcher m = NATIVE_LINE.matcher(line);
-        if (!m.find()) {
-          lastProblem = "unexpected output: " + line.trim();
+        String text = exec(List.of(cputime.toString(), binary.toString(), Long.toString(n)));
+        Matcher m = NATIVE_LINE.matcher(text);
+        Matcher c = CPU_LINE.matcher(text);
+        if (!m.find() || !c.find()) {
+          lastProblem = "unexpected output: " + text.trim();
           return null;
         }
         checksum = m.group(1);
         if (r >= 0) {
           ms[r] = Long.parseLong(m.group(2)) / 1e6;
+          cpuMs[r] = Long.parseLong(c.group(1)) / 1e3;
         }
       }
-      return new Result(ms, checksum, -1);
+      return new Result(ms, cpuMs, checksum, -1);
     } catch (IOException e) {
       lastProblem = e.getMessage();
       return null;

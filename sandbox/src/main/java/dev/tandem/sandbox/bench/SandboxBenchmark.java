@@ -124,7 +124,10 @@ public final class SandboxBenchmark {
   static final class Row {
     final Kernel kernel;
     final long n;
+    /** Wall-clock medians. */
     final Map<Engine, Double> ms = new EnumMap<>(Engine.class);
+    /** CPU-time medians: the calling thread's on the JVM, the process's for V8 and native code. */
+    final Map<Engine, Double> cpu = new EnumMap<>(Engine.class);
     long fuel;
     /** Fuel the instrumented module counted on V8, or -1 if not run. */
     long v8Fuel = -1;
@@ -135,13 +138,23 @@ public final class SandboxBenchmark {
     int outputBytes;
     boolean mismatch;
 
+    void put(Engine e, double[] wall, double[] cpuTime) {
+      ms.put(e, median(wall));
+      cpu.put(e, median(cpuTime));
+    }
+
+    void put(Engine e, double[] wall, double[] cpuTime, double factor) {
+      ms.put(e, median(wall) * factor);
+      cpu.put(e, median(cpuTime) * factor);
+    }
+
     Row(Kernel kernel, long n) {
       this.kernel = kernel;
       this.n = n;
     }
 
-    double get(Engine e) {
-      return ms.getOrDefault(e, Double.NaN);
+    double get(Map<Engine, Double> which, Engine e) {
+      return which.getOrDefault(e, Double.NaN);
     }
   }
 
@@ -169,8 +182,8 @@ public final class SandboxBenchmark {
         new Variant(plain, plainCompiled, false)), request, warmup, runs);
     Timed tandem = pair[0];
     Timed chicory = pair[1];
-    row.ms.put(Engine.TANDEM, tandem.median());
-    row.ms.put(Engine.CHICORY, chicory.median());
+    row.put(Engine.TANDEM, tandem.ms(), tandem.cpuMs());
+    row.put(Engine.CHICORY, chicory.ms(), chicory.cpuMs());
     row.cpuOverhead = median(tandem.cpuMs()) / median(chicory.cpuMs());
     row.fuel = tandem.fuel();
     String expected = tandem.output();
@@ -187,7 +200,7 @@ public final class SandboxBenchmark {
       Timed interp = timeChicory(List.of(new Variant(plain, null, false)), smallRequest, Math.min(warmup, 2),
           interpRuns)[0];
       double factor = (double) tandem.fuel() / smallFuel.fuel();
-      row.ms.put(Engine.INTERPRETER, interp.median() * factor);
+      row.put(Engine.INTERPRETER, interp.ms(), interp.cpuMs(), factor);
       if (small != n) {
         row.mismatch |= check(notes, k, Engine.INTERPRETER, smallFuel.output(), interp.output());
       } else {
@@ -200,7 +213,7 @@ public final class SandboxBenchmark {
       if (v8 == null) {
         notes.add(k.name() + ": V8 skipped (" + external.lastProblem() + ")");
       } else {
-        row.ms.put(Engine.V8, median(v8.ms()));
+        row.put(Engine.V8, v8.ms(), v8.cpuMs());
         row.mismatch |= check(notes, k, Engine.V8, expected, v8.output());
         // The same instrumented module on V8 must count exactly the same fuel: the count is the module's own.
         Path instrumented = external.scratchFile(k.name() + "-metered.wasm", inst.wasm());
@@ -218,7 +231,7 @@ public final class SandboxBenchmark {
       if (nat == null) {
         notes.add(k.name() + ": native skipped (" + external.lastProblem() + ")");
       } else {
-        row.ms.put(Engine.NATIVE, median(nat.ms()));
+        row.put(Engine.NATIVE, nat.ms(), nat.cpuMs());
         String checksum = checksum(expected);
         if (checksum != null && !checksum.equals(nat.output())) {
           notes.add(k.name() + ": native checksum " + nat.output() + " differs from Wasm " + checksum);
@@ -328,52 +341,20 @@ public final class SandboxBenchmark {
   }
 
   private static void printTable(PrintStream out, List<Row> rows, List<String> notes) {
-    Engine[] engines = Engine.values();
-    StringBuilder head = new StringBuilder("| kernel | n |");
-    StringBuilder rule = new StringBuilder("|---|---:|");
-    for (Engine e : engines) {
-      head.append(' ').append(e.title).append(" |");
-      rule.append("---:|");
-    }
-    head.append(" fuel |");
-    rule.append("---:|");
     out.println();
-    out.println("Milliseconds per call (median); in brackets the ratio to V8.");
+    out.println("CPU milliseconds per call (median); in brackets the ratio to V8.");
     out.println();
-    out.println(head);
-    out.println(rule);
-    Map<Engine, List<Double>> ratios = new EnumMap<>(Engine.class);
+    printTable(out, rows, true);
+    out.println();
+    out.println("Wall-clock milliseconds per call (median), for reference: on a loaded machine they include time the");
+    out.println("OS gave to other processes.");
+    out.println();
+    printTable(out, rows, false);
+    out.println();
     List<Double> overheads = new ArrayList<>();
     for (Row row : rows) {
-      StringBuilder line = new StringBuilder("| " + row.kernel.name() + " | "
-          + (row.n == 0 ? "1 query" : String.format(Locale.ROOT, "%,d", row.n)) + " |");
-      double v8 = row.get(Engine.V8);
-      for (Engine e : engines) {
-        double ms = row.get(e);
-        if (Double.isNaN(ms)) {
-          line.append(" – |");
-          continue;
-        }
-        line.append(' ').append(formatMs(ms));
-        if (!Double.isNaN(v8)) {
-          double ratio = ms / v8;
-          ratios.computeIfAbsent(e, x -> new ArrayList<>()).add(ratio);
-          line.append(String.format(Locale.ROOT, " (%.2f×)", ratio));
-        }
-        line.append(" |");
-      }
-      line.append(String.format(Locale.ROOT, " %,d |", row.fuel));
-      out.println(line);
       overheads.add(row.cpuOverhead);
     }
-    StringBuilder geo = new StringBuilder("| **geo-mean vs V8** | |");
-    for (Engine e : engines) {
-      double g = geoMean(ratios.getOrDefault(e, List.of()));
-      geo.append(Double.isNaN(g) ? " – |" : String.format(Locale.ROOT, " **%.2f×** |", g));
-    }
-    geo.append(" |");
-    out.println(geo);
-    out.println();
     StringBuilder per = new StringBuilder();
     for (int i = 0; i < rows.size(); i++) {
       per.append(String.format(Locale.ROOT, "%s%s %+.1f%%", i == 0 ? "" : ", ", rows.get(i).kernel.name(),
@@ -408,6 +389,56 @@ public final class SandboxBenchmark {
     } catch (Exception e) {
       return "load average: unknown";
     }
+  }
+
+  private static void printTable(PrintStream out, List<Row> rows, boolean cpuTime) {
+    Engine[] engines = Engine.values();
+    StringBuilder head = new StringBuilder("| kernel | n |");
+    StringBuilder rule = new StringBuilder("|---|---:|");
+    for (Engine e : engines) {
+      head.append(' ').append(e.title).append(" |");
+      rule.append("---:|");
+    }
+    if (cpuTime) {
+      head.append(" fuel |");
+      rule.append("---:|");
+    }
+    out.println(head);
+    out.println(rule);
+    Map<Engine, List<Double>> ratios = new EnumMap<>(Engine.class);
+    for (Row row : rows) {
+      Map<Engine, Double> times = cpuTime ? row.cpu : row.ms;
+      StringBuilder line = new StringBuilder("| " + row.kernel.name() + " | "
+          + (row.n == 0 ? "1 query" : String.format(Locale.ROOT, "%,d", row.n)) + " |");
+      double v8 = row.get(times, Engine.V8);
+      for (Engine e : engines) {
+        double ms = row.get(times, e);
+        if (Double.isNaN(ms)) {
+          line.append(" – |");
+          continue;
+        }
+        line.append(' ').append(formatMs(ms));
+        if (!Double.isNaN(v8)) {
+          double ratio = ms / v8;
+          ratios.computeIfAbsent(e, x -> new ArrayList<>()).add(ratio);
+          line.append(String.format(Locale.ROOT, " (%.2f×)", ratio));
+        }
+        line.append(" |");
+      }
+      if (cpuTime) {
+        line.append(String.format(Locale.ROOT, " %,d |", row.fuel));
+      }
+      out.println(line);
+    }
+    StringBuilder geo = new StringBuilder("| **geo-mean vs V8** | |");
+    for (Engine e : engines) {
+      double g = geoMean(ratios.getOrDefault(e, List.of()));
+      geo.append(Double.isNaN(g) ? " – |" : String.format(Locale.ROOT, " **%.2f×** |", g));
+    }
+    if (cpuTime) {
+      geo.append(" |");
+    }
+    out.println(geo);
   }
 
   private static String formatMs(double ms) {

@@ -1,0 +1,37 @@
+package dev.tandem.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.cli.Checkout;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class NetworkBenchmarkTest {
+  @Test
+  void shortRunPrintsBothTablesWithoutErrors() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code = NetworkBenchmark.run(new PrintStream(bytes, true, StandardCharsets.UTF_8),
+        new NetworkBenchmark.Options(Checkout.root(), 2, 1, 2, false));
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(out).isZero();
+    assertThat(out).contains("| echo | direct, 1 node | 1 |").contains("| echo | verified, 2 nodes | 2 |")
+        .contains("| search | verified, 2 nodes |").contains("Verified ÷ direct")
+        .contains("| Java HttpClient | 2 |");
+  }
+
+  @Test
+  void readsWrkPercentiles() {
+    String out = """
+          Latency Distribution
+             50%  710.00us
+             75%    1.02ms
+             90%    2.50ms
+             99%   88.68ms
+        """;
+    assertThat(NetworkBenchmark.wrkPercentile(out, "50")).isEqualTo(0.71);
+    assertThat(NetworkBenchmark.wrkPercentile(out, "99")).isEqualTo(88.68);
+    assertThat(NetworkBenchmark.wrkPercentile(out, "95")).isNaN();
+  }
+}
