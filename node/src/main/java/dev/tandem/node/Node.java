@@ -10,11 +10,18 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.node.NodeConfig.Fault;
 import dev.tandem.node.hosting.Hosting;
+import dev.tandem.node.reciprocity.Ledger;
+import dev.tandem.node.reciprocity.Reciprocity;
+import java.time.Clock;
 import dev.tandem.node.http.HttpApi;
 import dev.tandem.node.http.NodeRpc;
 import dev.tandem.node.http.ServiceEndpoint;
 import dev.tandem.node.modules.ModuleFetcher;
 import dev.tandem.node.modules.ModuleStore;
+import dev.tandem.node.evidence.EvidenceHandler;
+import dev.tandem.node.store.NodeDb;
+import dev.tandem.node.store.SqliteScoreStore;
+import dev.tandem.client.score.Scores;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.gossip.Gossip;
 import dev.tandem.registry.gossip.RegistryRpc;
@@ -59,6 +66,8 @@ public final class Node implements AutoCloseable {
   private final Sandbox sandbox;
   private final ModuleStore modules;
   private final Hosting hosting;
+  private final Ledger ledger;
+  private final Reciprocity reciprocity;
   private final NodeMetrics metrics = new NodeMetrics();
   private final Activity activity = new Activity();
   private final Server server;
@@ -67,6 +76,9 @@ public final class Node implements AutoCloseable {
   private final Object publishLock = new Object();
   private final RegistryRpc registryRpc;
   private final NodeRpc rpc;
+  private final NodeDb db;
+  private final Scores scores;
+  private final EvidenceHandler evidence;
   private final ServiceEndpoint endpoint;
 
   private Node(NodeConfig config) throws Exception {
@@ -84,21 +96,28 @@ public final class Node implements AutoCloseable {
         .version(HttpClient.Version.HTTP_1_1).build();
     this.hosting = new Hosting(registry, sandbox, new ModuleFetcher(modules, http), this::moduleSources,
         config.maxConcurrentCallsPerService());
+    this.ledger = Ledger.open(data.resolve("node.db"), key.publicKey(), registry::servers);
+    this.reciprocity = new Reciprocity(key.publicKey(), registry::servers, registry::service, ledger,
+        new ReciprocityHost(), new Reciprocity.Settings(config.reciprocityGrace(), config.reciprocityInterval()),
+        Clock.systemUTC());
 
+    this.db = NodeDb.open(data.resolve("node.db"));
+    this.scores = new Scores(new SqliteScoreStore(db));
+    this.evidence = new EvidenceHandler(key, registry, hosting, sandbox, scores, activity, db, this::moduleSources,
+        http, a -> ledger.observed(a.server(), a.service(), a.fuel()));
     this.rpc = new NodeRpc(adminToken, config.maxBatch());
     this.registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> status())
         .method("tandem_records", registryRpc::records)
         .method("tandem_submitRecord", this::submitRecord)
-        .method("tandem_submitEvidence", p -> {
-          throw new dev.tandem.core.wire.JsonRpc.Failure(dev.tandem.core.wire.RpcErrors.METHOD_NOT_FOUND,
-              "evidence handling is not available on this node yet");
-        })
+        .method("tandem_submitEvidence", evidence::submit)
+        .method("tandem_scores", p -> scoresJson())
         .admin("tandem_offer", p -> changeOffers(p, true))
         .admin("tandem_withdraw", p -> changeOffers(p, false))
-        .admin("tandem_reward", this::changeRewards);
+        .admin("tandem_reward", this::changeRewards)
+        .method("tandem_reciprocity", reciprocity::reciprocity);
 
-    this.endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, activity, config.maxBatch(),
+    this.endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, activity, ledger::served, config.maxBatch(),
         config.fault());
     QueuedThreadPool threads = new QueuedThreadPool(256, 8);
     threads.setName("tandem-http");
@@ -126,6 +145,10 @@ public final class Node implements AutoCloseable {
     metrics.counter("tandem_gossip_rounds", "gossip rounds run",
         () -> gossip == null ? 0 : gossip.stats().rounds());
     registry.onStored(r -> {
+      if (r instanceof dev.tandem.core.record.ServiceRecord
+          || (r instanceof ServerRecord s && !s.key().equals(key.publicKey()))) {
+        reciprocity.poke();
+      }
       if (r instanceof dev.tandem.core.record.ServiceRecord) {
         hosting.retry();
       }
@@ -134,7 +157,8 @@ public final class Node implements AutoCloseable {
     if (gossip != null) {
       gossip.start();
     } // before the first publish, so peers receive this node's record by push
-    hosting.want(config.offers());
+    reciprocity.start();
+    hosting.want(reciprocity.withHeld(config.offers())); // services held for peers come back after a restart
     publish(true); // a fresh record at every start: peers that do not know this node learn it by push
     if (config.fault() != Fault.NONE) {
       String banner = "UNSAFE FAULT INJECTION ENABLED: this node will " + switch (config.fault()) {
@@ -172,12 +196,61 @@ public final class Node implements AutoCloseable {
     return hosting;
   }
 
+  /** The reciprocity planner: what this node owes and runs for others. */
+  public Reciprocity reciprocity() {
+    return reciprocity;
+  }
+
+  /** What the planner needs from the node. */
+  private final class ReciprocityHost implements Reciprocity.Host {
+    @Override
+    public Set<String> operatorOffers() {
+      return config.offers();
+    }
+
+    @Override
+    public Set<String> rewards() {
+      return config.rewards();
+    }
+
+    @Override
+    public ServerRecord.Capacity capacity() {
+      return new ServerRecord.Capacity(config.maxServices(), config.maxMemoryMb());
+    }
+
+    @Override
+    public java.util.OptionalLong moduleSize(dev.tandem.core.cid.Cid module) {
+      return modules.size(module);
+    }
+
+    @Override
+    public java.util.Map<String, String> unrunnable() {
+      java.util.Map<String, String> out = new java.util.HashMap<>();
+      hosting.states().forEach((id, st) -> {
+        if (st instanceof Hosting.State.Failed f) {
+          out.put(id, f.why());
+        }
+      });
+      return out;
+    }
+
+    @Override
+    public void offer(Set<String> serviceIds) {
+      hosting.want(serviceIds);
+    }
+  }
+
   public NodeConfig config() {
     return config;
   }
 
   public Activity activity() {
     return activity;
+  }
+
+  /** This node's scores of other servers (persisted in {@code node.db}). */
+  public Scores scores() {
+    return scores;
   }
 
   /** The {@code POST /services/{id}} handler, for in-process callers (simulation, fuzzing). */
@@ -291,7 +364,7 @@ public final class Node implements AutoCloseable {
     }
     config = config.withOffers(offers);
     config.save();
-    hosting.want(offers);
+    reciprocity.round(); // the operator's offers plus what the planner holds for peers
     return status();
   }
 
@@ -307,6 +380,7 @@ public final class Node implements AutoCloseable {
     config = config.withRewards(rewards);
     config.save();
     publish();
+    reciprocity.poke();
     return status();
   }
 
@@ -347,6 +421,29 @@ public final class Node implements AutoCloseable {
     return s;
   }
 
+  private ObjectNode scoresJson() {
+    ObjectNode out = Json.object();
+    ArrayNode list = out.putArray("scores");
+    var urls = new java.util.HashMap<PublicKey, URI>();
+    registry.servers().forEach(s -> urls.put(s.key(), s.url()));
+    scores.snapshot().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(e -> {
+      var v = e.getValue();
+      ObjectNode row = list.addObject();
+      row.put("server", e.getKey().toString());
+      if (urls.containsKey(e.getKey())) {
+        row.put("url", urls.get(e.getKey()).toString());
+      }
+      row.put("score", v.score());
+      row.put("blacklisted", scores.blacklisted(e.getKey()));
+      row.put("convictedAt", v.convictedAt());
+      row.put("latencyMs", Math.round(v.latencyMs() * 100) / 100.0);
+      row.put("successes", v.successes());
+      row.put("failures", v.failures());
+      row.put("weight", Math.round(scores.weight(e.getKey()) * 10_000) / 10_000.0);
+    });
+    return out;
+  }
+
   private byte[] health() {
     return ("{\"status\":\"ok\",\"key\":\"" + key.publicKey() + "\"}").getBytes(StandardCharsets.UTF_8);
   }
@@ -375,8 +472,13 @@ public final class Node implements AutoCloseable {
     if (gossip != null) {
       gossip.close();
     }
+    reciprocity.close();
+    evidence.close();
     hosting.close();
     sandbox.close();
+    scores.close();
+    db.close();
+    ledger.close();
     registry.close();
     LOG.info("node {} stopped", key.publicKey());
   }

@@ -39,7 +39,9 @@ public record NodeConfig(
     Duration gossipInterval,
     Fault fault,
     Optional<String> registrySpec,
-    Optional<Path> ethKeyFile) {
+    Optional<Path> ethKeyFile,
+    Duration reciprocityGrace,
+    Duration reciprocityInterval) {
 
   public static final String FILE = "node.json";
 
@@ -80,13 +82,13 @@ public record NodeConfig(
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile);
+        ethKeyFile, reciprocityGrace, reciprocityInterval);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile);
+        ethKeyFile, reciprocityGrace, reciprocityInterval);
   }
 
   /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
@@ -111,6 +113,8 @@ public record NodeConfig(
     json.put("maxBodyBytes", maxBodyBytes);
     json.put("maxBatch", maxBatch);
     json.put("gossipIntervalMs", gossipInterval.toMillis());
+    json.put("reciprocityGraceMs", reciprocityGrace.toMillis());
+    json.put("reciprocityIntervalMs", reciprocityInterval.toMillis());
     Files.createDirectories(dataDir);
     AtomicFiles.write(dataDir.resolve(FILE), (json.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
   }
@@ -133,6 +137,8 @@ public record NodeConfig(
     private Duration gossipInterval = Duration.ofSeconds(2);
     private Fault fault = Fault.NONE;
     private String registrySpec;
+    private Duration reciprocityGrace = Duration.ofMinutes(10);
+    private Duration reciprocityInterval = Duration.ofSeconds(10);
     private Path ethKeyFile;
 
     private Builder(Path dataDir) {
@@ -175,6 +181,9 @@ public record NodeConfig(
       maxBodyBytes = json.path("maxBodyBytes").asInt(maxBodyBytes);
       maxBatch = json.path("maxBatch").asInt(maxBatch);
       gossipInterval = Duration.ofMillis(json.path("gossipIntervalMs").asLong(gossipInterval.toMillis()));
+      reciprocityGrace = Duration.ofMillis(json.path("reciprocityGraceMs").asLong(reciprocityGrace.toMillis()));
+      reciprocityInterval =
+          Duration.ofMillis(json.path("reciprocityIntervalMs").asLong(reciprocityInterval.toMillis()));
       return this;
     }
 
@@ -211,11 +220,16 @@ public record NodeConfig(
     /** {@code evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY} to keep the registry on a chain; null for embedded. */
     public Builder registry(String spec) { registrySpec = spec; return this; }
     public Builder ethKeyFile(Path v) { ethKeyFile = v; return this; }
+    /** How long a peer may stay in arrears before what this node runs only for it is withdrawn. */
+    public Builder reciprocityGrace(Duration v) { reciprocityGrace = v; return this; }
+    /** How often the reciprocity planner runs. */
+    public Builder reciprocityInterval(Duration v) { reciprocityInterval = v; return this; }
 
     public NodeConfig build() {
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
-          gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile));
+          gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
+          reciprocityGrace, reciprocityInterval);
     }
   }
 }

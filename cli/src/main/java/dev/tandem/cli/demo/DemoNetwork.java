@@ -1,10 +1,12 @@
 package dev.tandem.cli.demo;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.client.NodeClient;
 import dev.tandem.client.TandemClient;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.Node;
@@ -204,7 +206,7 @@ public final class DemoNetwork implements AutoCloseable {
           continue;
         }
         NodeClient admin = new NodeClient(m.url(), adminToken(m));
-        com.fasterxml.jackson.databind.node.ObjectNode p = dev.tandem.core.json.Json.object();
+        ObjectNode p = Json.object();
         p.put("service", s.id());
         admin.rpc("tandem_offer", p);
         notes.add("server " + m.letter() + " also offers " + s.name() + " so that " + needed

@@ -59,13 +59,11 @@ public final class DemoWorkload {
 
   private static final int KEEP_FAILURES = 5;
 
-  private final TandemClient client;
   private final TrustedRunner trusted;
   private final Map<String, ServiceHandle> handles = new HashMap<>();
   private final long seed;
 
   public DemoWorkload(TandemClient client, DemoNetwork network, long seed) {
-    this.client = client;
     this.trusted = network.trusted();
     this.seed = seed;
     for (DemoNetwork.Service s : network.services().values()) {
@@ -140,10 +138,5 @@ public final class DemoWorkload {
     } catch (JsonFormatException e) {
       return new byte[0];
     }
-  }
-
-  /** The client this workload calls through. */
-  public TandemClient client() {
-    return client;
   }
 }

@@ -9,12 +9,15 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.Activity;
 import dev.tandem.node.Node;
+import dev.tandem.node.NodeConfig;
 import dev.tandem.node.hosting.Hosting;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -41,8 +44,8 @@ public final class DashboardData {
     self.put("short", shortKey(node.publicKey()));
     self.put("url", node.url().toString());
     self.put("version", Node.VERSION);
-    if (node.config().fault() != dev.tandem.node.NodeConfig.Fault.NONE) {
-      self.put("fault", node.config().fault().name().toLowerCase(java.util.Locale.ROOT));
+    if (node.config().fault() != NodeConfig.Fault.NONE) {
+      self.put("fault", node.config().fault().name().toLowerCase(Locale.ROOT));
     }
 
     ArrayNode services = root.putArray("services");
@@ -144,7 +147,7 @@ public final class DashboardData {
 
   /** The snapshot as UTF-8 bytes, for the HTTP route. */
   public static byte[] bytes(Node node) {
-    return snapshot(node).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return snapshot(node).toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private record Conviction(long atMillis, String service) {}

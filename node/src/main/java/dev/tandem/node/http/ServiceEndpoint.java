@@ -36,9 +36,11 @@ public final class ServiceEndpoint {
   private final int maxBatch;
   private final Fault fault;
   private final Activity activity;
+  private final java.util.function.ObjLongConsumer<String> served;
 
   public ServiceEndpoint(Hosting hosting, Sandbox sandbox, KeyPair key, NodeMetrics metrics, Activity activity,
-      int maxBatch, Fault fault) {
+      java.util.function.ObjLongConsumer<String> served, int maxBatch, Fault fault) {
+    this.served = served;
     this.activity = activity;
     this.hosting = hosting;
     this.sandbox = sandbox;
@@ -100,6 +102,7 @@ public final class ServiceEndpoint {
           outcome.label(), outcome.fuel(), nanos / 1000);
     }
     if (outcome instanceof Outcome.Deterministic det) {
+      served.accept(service.id(), outcome.fuel()); // attested work, for the reciprocity ledger
       byte[] response = det.responseJson();
       if (fault == Fault.LIE) {
         response = Lies.twist(response);

@@ -51,6 +51,15 @@ public final class ModuleStore {
     return Optional.of(bytes);
   }
 
+  /** The stored module's size, without reading it; empty when absent. */
+  public java.util.OptionalLong size(Cid cid) {
+    try {
+      return java.util.OptionalLong.of(Files.size(path(cid)));
+    } catch (IOException e) {
+      return java.util.OptionalLong.empty();
+    }
+  }
+
   public boolean has(Cid cid) {
     return Files.exists(path(cid));
   }

@@ -1,0 +1,311 @@
+package dev.tandem.node.evidence;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.client.score.ScoreEvent;
+import dev.tandem.client.score.Scores;
+import dev.tandem.core.crypto.Hashes;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Jcs;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.wire.Attestation;
+import dev.tandem.core.wire.Evidence;
+import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.RpcErrors;
+import dev.tandem.node.Activity;
+import dev.tandem.node.hosting.Hosting;
+import dev.tandem.node.store.NodeDb;
+import dev.tandem.registry.Registry;
+import dev.tandem.sandbox.Limits;
+import dev.tandem.sandbox.Outcome;
+import dev.tandem.sandbox.Sandbox;
+import dev.tandem.sandbox.ServiceModule;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code tandem_submitEvidence}: checks evidence without trusting whoever sent it. Signatures and hashes are
+ * checked first (evidence that fails is dropped, and a signed reporter is penalized); then the node re-runs the
+ * request in its own sandbox and convicts every signer whose attested response differs from its own result. New
+ * evidence is forwarded once to the nodes this node knows, signed by this node as reporter.
+ *
+ * <p>Wire form: {@code params = {"evidence": {...}, "reporter": "ed25519:…", "reporterSig": "…"}}; the reporter
+ * fields are optional, {@code reporterSig} is Ed25519 over {@code "tandem-evidence-report-v1\n" + id} where
+ * {@code id} is the hex SHA-256 of the canonical evidence.
+ */
+public final class EvidenceHandler implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EvidenceHandler.class);
+  private static final String REPORT_PREFIX = "tandem-evidence-report-v1\n";
+
+  private final KeyPair key;
+  private final Registry registry;
+  private final Hosting hosting;
+  private final Sandbox sandbox;
+  private final Scores scores;
+  private final Activity activity;
+  private final Connection db;
+  private final Supplier<List<URI>> forwardTo;
+  private final HttpClient http;
+  private final Semaphore reruns = new Semaphore(2);
+  private final java.util.function.Consumer<Attestation> upheldWork;
+  private final ExecutorService forwarder = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "tandem-evidence-forward");
+    t.setDaemon(true);
+    return t;
+  });
+
+  public EvidenceHandler(KeyPair key, Registry registry, Hosting hosting, Sandbox sandbox, Scores scores,
+      Activity activity, NodeDb db, Supplier<List<URI>> forwardTo, HttpClient http,
+      java.util.function.Consumer<Attestation> upheldWork) {
+    this.upheldWork = upheldWork;
+    this.key = key;
+    this.registry = registry;
+    this.hosting = hosting;
+    this.sandbox = sandbox;
+    this.scores = scores;
+    this.activity = activity;
+    this.db = db.connection();
+    this.forwardTo = forwardTo;
+    this.http = http;
+  }
+
+  /** What the check concluded. */
+  public record Verdict(String status, String responseHash, List<PublicKey> convicted, List<PublicKey> upheld,
+      String detail) {}
+
+  /** Handles one {@code tandem_submitEvidence} call. */
+  public JsonNode submit(JsonNode params) {
+    PublicKey reporter = reporter(params);
+    Evidence evidence;
+    String id;
+    try {
+      evidence = Evidence.fromJson(params.get("evidence")).check();
+      id = Hashes.sha256Hex(Jcs.canonicalize(evidence.toJson()));
+    } catch (IllegalArgumentException | JsonFormatException e) {
+      if (reporter != null) {
+        scores.record(reporter, ScoreEvent.INVALID); // it relayed something that does not check out
+        LOG.warn("dropped invalid evidence from {}: {}", reporter, e.getMessage());
+      } else {
+        LOG.warn("dropped invalid evidence: {}", e.getMessage());
+      }
+      throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: evidence: " + e.getMessage());
+    }
+    if (reporter != null && !reporterSignatureValid(params, reporter, id)) {
+      scores.record(reporter, ScoreEvent.INVALID);
+      throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: reporterSig does not verify under " + reporter);
+    }
+    Optional<Verdict> known = known(id);
+    if (known.isPresent()) {
+      return toJson(known.get(), id, true);
+    }
+    Verdict verdict = judge(evidence);
+    store(id, evidence, verdict);
+    if (!verdict.status().equals("pending")) {
+      forward(evidence, id, verdict);
+    }
+    return toJson(verdict, id, false);
+  }
+
+  private Verdict judge(Evidence evidence) {
+    activity.conflict(new Activity.Conflict(System.currentTimeMillis(), evidence.service(),
+        evidence.request().requestHash(), evidence.attestations().stream().map(a -> a.server().toString())
+            .distinct().toList(), "evidence"));
+    Optional<ServiceRecord> record = registry.service(evidence.service());
+    if (record.isEmpty()) {
+      return new Verdict("pending", null, List.of(), List.of(), "service record not known here yet");
+    }
+    if (!reruns.tryAcquire()) {
+      throw new JsonRpc.Failure(RpcErrors.OVERLOADED, "overloaded: evidence checks are busy; try again");
+    }
+    Outcome outcome;
+    try {
+      ServiceModule module = hosting.moduleFor(record.get());
+      var l = record.get().limits();
+      outcome = sandbox.call(module, evidence.request().canonical(), Limits.builder().fuel(l.fuel())
+          .memoryPages(l.memoryPages()).maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
+          .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), 5_000))).build());
+    } catch (Exception e) {
+      return new Verdict("pending", null, List.of(), List.of(), "cannot re-run: " + e.getMessage());
+    } finally {
+      reruns.release();
+    }
+    if (!(outcome instanceof Outcome.Deterministic det)) {
+      return new Verdict("pending", null, List.of(), List.of(), "re-run was not deterministic: " + outcome.label());
+    }
+    String mine = Hashes.sha256Hex(det.responseJson());
+    List<PublicKey> convicted = new ArrayList<>();
+    List<PublicKey> upheld = new ArrayList<>();
+    for (Attestation a : evidence.attestations()) {
+      if (a.responseHash().equals(mine)) {
+        if (!upheld.contains(a.server())) {
+          upheld.add(a.server());
+          upheldWork.accept(a); // honest work seen: counts in the reciprocity ledger
+        }
+      } else if (!convicted.contains(a.server())) {
+        convicted.add(a.server());
+      }
+    }
+    long now = System.currentTimeMillis();
+    for (PublicKey liar : convicted) {
+      if (liar.equals(key.publicKey())) {
+        LOG.error("evidence shows THIS node signed a wrong answer for {} request {}", evidence.service(),
+            evidence.request().requestHash());
+        continue;
+      }
+      scores.convict(liar);
+      activity.conviction(new Activity.Conviction(now, liar.toString(), evidence.service(),
+          evidence.request().requestHash(), "signed response " + shortHash(evidence, liar) + " but a re-run gives "
+              + mine.substring(0, 12)));
+      LOG.info("convicted {}: signed a wrong answer for service {} (re-run here)", liar, evidence.service());
+    }
+    return new Verdict(convicted.isEmpty() ? "upheld" : "convicted", mine, convicted, upheld, "re-run here");
+  }
+
+  private static String shortHash(Evidence evidence, PublicKey server) {
+    return evidence.attestations().stream().filter(a -> a.server().equals(server)).findFirst()
+        .map(a -> a.responseHash().substring(0, 12)).orElse("?");
+  }
+
+  private PublicKey reporter(JsonNode params) {
+    JsonNode r = params.get("reporter");
+    if (r == null || r.isNull()) {
+      return null;
+    }
+    try {
+      return PublicKey.parse(r.asText());
+    } catch (IllegalArgumentException e) {
+      throw new JsonRpc.Failure(RpcErrors.INVALID_PARAMS, "invalid params: reporter: " + e.getMessage());
+    }
+  }
+
+  private static boolean reporterSignatureValid(JsonNode params, PublicKey reporter, String id) {
+    try {
+      byte[] sig = Base64.getUrlDecoder().decode(params.path("reporterSig").asText());
+      return reporter.verify((REPORT_PREFIX + id).getBytes(StandardCharsets.UTF_8), sig);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private void forward(Evidence evidence, String id, Verdict verdict) {
+    ObjectNode params = Json.object();
+    params.set("evidence", evidence.toJson());
+    params.put("reporter", key.publicKey().toString());
+    params.put("reporterSig", Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(key.sign((REPORT_PREFIX + id).getBytes(StandardCharsets.UTF_8))));
+    byte[] body = JsonRpc.request(1, "tandem_submitEvidence", params).toString().getBytes(StandardCharsets.UTF_8);
+    for (URI target : forwardTo.get()) {
+      forwarder.execute(() -> {
+        try {
+          http.send(HttpRequest.newBuilder(URI.create(target + "/rpc")).timeout(Duration.ofSeconds(10))
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body))
+              .build(), HttpResponse.BodyHandlers.discarding());
+        } catch (Exception e) {
+          LOG.debug("forwarding evidence {} to {} failed: {}", id, target, e.toString());
+        }
+      });
+    }
+  }
+
+  private Optional<Verdict> known(String id) {
+    synchronized (db) {
+      try (PreparedStatement s = db.prepareStatement("SELECT verdict, detail FROM evidence WHERE id = ?")) {
+        s.setString(1, id);
+        try (ResultSet r = s.executeQuery()) {
+          if (r.next() && !r.getString(1).equals("pending")) {
+            return Optional.of(new Verdict(r.getString(1), null, List.of(), List.of(), r.getString(2)));
+          }
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("node.db: " + e.getMessage(), e);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private void store(String id, Evidence evidence, Verdict verdict) {
+    synchronized (db) {
+      try {
+        db.setAutoCommit(false);
+        try (PreparedStatement s = db.prepareStatement("INSERT OR REPLACE INTO evidence VALUES (?,?,?,?,?,?,?)")) {
+          s.setString(1, id);
+          s.setString(2, evidence.service());
+          s.setString(3, evidence.request().requestHash());
+          s.setString(4, evidence.toJson().toString());
+          s.setLong(5, System.currentTimeMillis());
+          s.setString(6, verdict.status());
+          s.setString(7, verdict.detail() + (verdict.convicted().isEmpty() ? ""
+              : "; convicted " + verdict.convicted()));
+          s.executeUpdate();
+        }
+        try (PreparedStatement s = db.prepareStatement("INSERT OR IGNORE INTO convictions VALUES (?,?,?,?,?)")) {
+          for (PublicKey liar : verdict.convicted()) {
+            s.setString(1, liar.toString());
+            s.setString(2, evidence.service());
+            s.setString(3, evidence.request().requestHash());
+            s.setLong(4, System.currentTimeMillis());
+            s.setString(5, id);
+            s.addBatch();
+          }
+          s.executeBatch();
+        }
+        db.commit();
+      } catch (SQLException e) {
+        try {
+          db.rollback();
+        } catch (SQLException ignored) {
+          // report the first failure
+        }
+        throw new IllegalStateException("node.db: cannot store evidence: " + e.getMessage(), e);
+      } finally {
+        try {
+          db.setAutoCommit(true);
+        } catch (SQLException ignored) {
+          // broken connection shows up on next use
+        }
+      }
+    }
+  }
+
+  private static JsonNode toJson(Verdict v, String id, boolean known) {
+    ObjectNode out = Json.object();
+    out.put("id", id);
+    out.put("status", known ? "known" : v.status());
+    if (v.responseHash() != null) {
+      out.put("responseHash", v.responseHash());
+    }
+    ArrayNode c = out.putArray("convicted");
+    v.convicted().forEach(k -> c.add(k.toString()));
+    ArrayNode u = out.putArray("upheld");
+    v.upheld().forEach(k -> u.add(k.toString()));
+    out.put("detail", v.detail());
+    return out;
+  }
+
+  @Override
+  public void close() {
+    forwarder.shutdownNow();
+  }
+}
