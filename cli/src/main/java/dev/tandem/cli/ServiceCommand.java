@@ -43,6 +43,10 @@ final class ServiceCommand implements Runnable {
         description = "CID of a verifier module, builtin:equal (default) or builtin:majority")
     String verifier;
 
+    @Option(names = "--verifier-module", paramLabel = "FILE",
+        description = "a verifier .wasm to upload with the service; sets --verifier to its CID")
+    Path verifierModule;
+
     @Option(names = "--home", paramLabel = "URL", description = "the home server that settles conflicts")
     URI home;
 
@@ -73,6 +77,14 @@ final class ServiceCommand implements Runnable {
         throw new Errors.UserException("no such module file: " + module);
       }
       byte[] wasm = Files.readAllBytes(module);
+      byte[] verifierWasm = null;
+      if (verifierModule != null) {
+        if (!Files.isRegularFile(verifierModule)) {
+          throw new Errors.UserException("no such verifier module file: " + verifierModule);
+        }
+        verifierWasm = Files.readAllBytes(verifierModule);
+        verifier = Cid.rawSha256(verifierWasm).toString();
+      }
       KeyPair key = KeyPair.readFrom(keyFile);
       ServiceLimits limits = ServiceLimits.defaults();
       if (fuel != null) {
@@ -89,7 +101,7 @@ final class ServiceCommand implements Runnable {
           chain.submit(record); // the chain orders it; the node below gets the module to serve
         }
       }
-      JsonNode res = new NodeClient(node).submit(record, wasm);
+      JsonNode res = new NodeClient(node).submit(record, wasm, verifierWasm);
       System.err.println("service " + name + " " + res.path("status").asText() + " at " + node);
       System.out.println(record.serviceId());
       return 0;

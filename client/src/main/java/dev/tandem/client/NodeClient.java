@@ -166,10 +166,18 @@ public final class NodeClient {
 
   /** Submits a record, with the module bytes for a service record when given. */
   public JsonNode submit(SignedRecord record, byte[] module) throws IOException {
+    return submit(record, module, null);
+  }
+
+  /** Submits a service record with its module and its verifier module (either may be null). */
+  public JsonNode submit(SignedRecord record, byte[] module, byte[] verifierModule) throws IOException {
     ObjectNode p = Json.object();
     p.set("record", record.toJson());
     if (module != null) {
       p.put("module", Base64.getEncoder().encodeToString(module));
+    }
+    if (verifierModule != null) {
+      p.put("verifierModule", Base64.getEncoder().encodeToString(verifierModule));
     }
     return rpc("tandem_submitRecord", p);
   }

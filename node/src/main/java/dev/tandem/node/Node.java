@@ -315,40 +315,63 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code tandem_submitRecord}: {@code {"record": R, "module"?: base64, "verifierModule"?: base64}}. Modules are
+   * stored only for a record whose signature verifies, after their bytes are checked against the record's CIDs and
+   * validated for their ABI, so nothing that cannot run is ever stored or served.
+   */
   private JsonNode submitRecord(JsonNode params) throws Exception {
-    JsonNode module = params.get("module");
     SignedRecord record = SignedRecord.fromJson(params.get("record"));
-    if (module != null && !module.isNull()) {
+    JsonNode module = params.get("module");
+    JsonNode verifierModule = params.get("verifierModule");
+    boolean carriesModules = (module != null && !module.isNull()) || (verifierModule != null
+        && !verifierModule.isNull());
+    if (carriesModules) {
       if (!(record instanceof dev.tandem.core.record.ServiceRecord service)) {
-        throw new IllegalArgumentException("module: only a service record carries a module");
-      }
-      byte[] bytes;
-      try {
-        bytes = java.util.Base64.getDecoder().decode(module.asText());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("module: not base64");
+        throw new IllegalArgumentException("module: only a service record carries modules");
       }
       record.verifySignature(); // a module is only stored for a record that will be accepted
-      try {
-        ModuleStore.check(service.module(), bytes);
-      } catch (ModuleStore.ModuleMismatchException e) {
-        throw new dev.tandem.core.record.RecordException("module", e.getMessage());
+      if (module != null && !module.isNull()) {
+        acceptModule("module", module, service.module(), dev.tandem.sandbox.Abi.parse(service.abi()));
       }
-      dev.tandem.sandbox.ModuleReport report;
-      try {
-        report = dev.tandem.sandbox.ModuleValidator.validate(bytes, dev.tandem.sandbox.Abi.parse(service.abi()));
-      } catch (RuntimeException | AssertionError | StackOverflowError e) { // refuse it, whatever the parser did
-        throw new dev.tandem.core.record.RecordException("module", "is not a valid WebAssembly module");
+      if (verifierModule != null && !verifierModule.isNull()) {
+        if (service.verifier().startsWith("builtin:")) {
+          throw new IllegalArgumentException("verifierModule: the record names " + service.verifier());
+        }
+        acceptModule("verifierModule", verifierModule, dev.tandem.core.cid.Cid.parse(service.verifier()),
+            dev.tandem.sandbox.Abi.VERIFIER);
       }
-      if (!report.acceptable()) {
-        throw new dev.tandem.core.record.RecordException("module", String.join("; ", report.problems()));
-      }
-      modules.put(service.module(), bytes);
     }
     ObjectNode recordOnly = Json.object();
     recordOnly.set("record", params.get("record"));
     return registryRpc.submitRecord(recordOnly, "rpc");
   }
+
+  private void acceptModule(String field, JsonNode base64, dev.tandem.core.cid.Cid cid, dev.tandem.sandbox.Abi abi)
+      throws IOException {
+    byte[] bytes;
+    try {
+      bytes = java.util.Base64.getDecoder().decode(base64.asText());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(field + ": not base64");
+    }
+    try {
+      ModuleStore.check(cid, bytes);
+    } catch (ModuleStore.ModuleMismatchException e) {
+      throw new dev.tandem.core.record.RecordException(field, e.getMessage());
+    }
+    dev.tandem.sandbox.ModuleReport report;
+    try {
+      report = dev.tandem.sandbox.ModuleValidator.validate(bytes, abi);
+    } catch (RuntimeException | AssertionError | StackOverflowError e) { // refuse it, whatever the parser did
+      throw new dev.tandem.core.record.RecordException(field, "is not a valid WebAssembly module");
+    }
+    if (!report.acceptable()) {
+      throw new dev.tandem.core.record.RecordException(field, String.join("; ", report.problems()));
+    }
+    modules.put(cid, bytes);
+  }
+
 
   private JsonNode changeOffers(JsonNode params, boolean add) throws IOException {
     String id = serviceParam(params);

@@ -145,7 +145,7 @@ public final class OpenLoop {
   }
 
   /** Names a failure to get an answer by what happened on the wire. */
-  static String classify(Throwable e) {
+  public static String classify(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && !(t instanceof HttpTimeoutException) && !(t instanceof ConnectException)) {
       t = t.getCause();

@@ -130,12 +130,9 @@ final class TestPool {
         home.url(), limits, owner));
     NodeClient h0 = new NodeClient(home.url());
     for (ServiceRecord s : services.values()) {
-      h0.submit(s, echo);
+      // The Wasm verifier travels with its service record; nodes check and store it, clients fetch it by CID.
+      h0.submit(s, echo, s.verifier().startsWith("builtin:") ? null : equalVerifierWasm);
     }
-    // Puts the verifier module into h0's content-addressed module store, where clients fetch it by CID
-    // (GET /ipfs/{cid}, hash checked on both sides). Nodes have no RPC to publish a verifier module yet.
-    Files.write(home.config().dataDir().resolve("modules").resolve(Cid.rawSha256(equalVerifierWasm).toString()),
-        equalVerifierWasm);
 
     List<String> ids = services.values().stream().map(ServiceRecord::serviceId).sorted().toList();
     for (Node n : nodes) {

@@ -71,7 +71,15 @@ public final class HttpApi extends Handler.Abstract {
       if (body.isEmpty()) {
         return;
       }
-      byte[] answer = services.handle(path.substring("/services/".length()), body.get());
+      byte[] answer;
+      try {
+        answer = services.handle(path.substring("/services/".length()), body.get());
+      } catch (ServiceEndpoint.SimulatedCrash crash) {
+        // The crash fault: the connection dies mid-call, as when a node's process is killed.
+        request.getConnectionMetaData().getConnection().getEndPoint().close();
+        callback.failed(crash);
+        return;
+      }
       sendJson(response, callback, 200, answer);
     } else if (path.equals("/rpc")) {
       if (!"POST".equals(method)) {

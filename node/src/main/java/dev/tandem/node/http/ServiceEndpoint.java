@@ -74,8 +74,20 @@ public final class ServiceEndpoint {
     return Envelope.join(answers, parsed.batch());
   }
 
+  /** Thrown by the {@code crash} fault: the HTTP layer drops the connection without an answer. */
+  public static final class SimulatedCrash extends RuntimeException {
+    SimulatedCrash() {
+      super("simulated crash", null, false, false);
+    }
+  }
+
   private byte[] call(HostedService service, Envelope.Item item) {
     long start = System.nanoTime();
+    switch (fault) {
+      case SLOW -> sleepQuietly(2_500); // slower than a client's slow threshold and hedge delay
+      case CRASH -> throw new SimulatedCrash();
+      default -> { }
+    }
     ServiceCall call;
     try {
       call = ServiceCall.of(item.method(), item.params());
@@ -109,10 +121,34 @@ public final class ServiceEndpoint {
       }
       String responseHash = Hashes.sha256Hex(response);
       Attestation att = Attestation.sign(key, service.id(), call.requestHash(), responseHash, outcome.fuel());
+      if (fault == Fault.GARBAGE) {
+        return garbage(item.id(), response, att);
+      }
       return envelope(item.id(), response, att);
     }
     Outcome.NonDeterministic nd = (Outcome.NonDeterministic) outcome;
     return Envelope.error(item.id(), nd.reason().code(), nd.reason().message());
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong garbageCount = new java.util.concurrent.atomic.AtomicLong();
+
+  /** The {@code garbage} fault: alternately bytes that are not JSON, and a well-formed answer with a forged signature. */
+  private byte[] garbage(JsonNode id, byte[] response, Attestation att) {
+    if (garbageCount.incrementAndGet() % 2 == 1) {
+      return "\u0000\u00ffnot json {\"jsonrpc\":".getBytes(StandardCharsets.ISO_8859_1);
+    }
+    byte[] sig = att.sig();
+    sig[0] ^= 0x5a;
+    return envelope(id, response, new Attestation(att.server(), att.service(), att.requestHash(),
+        att.responseHash(), att.fuel(), sig));
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** {@code {"jsonrpc":"2.0","id":…,<inner of response>,"tandem":{…}}}, assembled without re-parsing the result. */

@@ -96,6 +96,9 @@ public final class SandboxBenchmark {
     out.printf(Locale.ROOT, "JVM %s on %d cores; %s%n", Runtime.version(), Runtime.getRuntime().availableProcessors(),
         opts.v8() ? external.nodeVersion() : "V8 not run");
     out.println(loadAverage());
+    if (opts.warmup() < 3) {
+      out.println("note: fewer than 3 warm-up runs: the JIT has not settled, so times are not steady-state");
+    }
     for (Kernel k : KERNELS) {
       if (!opts.wants(k.name())) {
         continue;
