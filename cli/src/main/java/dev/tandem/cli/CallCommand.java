@@ -35,9 +35,13 @@ import picocli.CommandLine.Spec;
 final class CallCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--node", required = true, paramLabel = "URL",
-      description = "a node to read the registry from (repeatable)")
-  List<URI> nodes;
+  @Option(names = "--node", paramLabel = "URL",
+      description = "a node to read the registry from (repeatable; required unless --registry is given)")
+  List<URI> nodes = new java.util.ArrayList<>();
+
+  @Option(names = "--registry", paramLabel = "SPEC",
+      description = "read the registry from an EVM chain instead: evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY")
+  String registry;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "service id or name")
   String service;
@@ -68,7 +72,7 @@ final class CallCommand implements Callable<Integer> {
   boolean verbose;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     JsonNode p = parseParams();
     if (maxRequests < 1 || (minRequests != null && minRequests < 1) || !(timeoutSeconds > 0)) {
       throw new Errors.UserException("--min-requests, --max-requests and --timeout must be positive");
@@ -76,12 +80,22 @@ final class CallCommand implements Callable<Integer> {
     Path scoresFile = scores != null ? scores : Path.of(System.getProperty("user.home"), ".tandem",
         "client-scores.json");
     PrintWriter err = spec.commandLine().getErr();
-    TandemClient.Builder b = TandemClient.builder().bootstrap(nodes).scoreStore(new FileScoreStore(scoresFile))
+    if (nodes.isEmpty() && registry == null) {
+      throw new Errors.UserException("give --node URL (a node to read the registry from) or --registry evm:…");
+    }
+    TandemClient.Builder b = TandemClient.builder().scoreStore(new FileScoreStore(scoresFile))
         .maxRequests(maxRequests).callTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)));
+    dev.tandem.registry.Registry chain = null;
+    if (registry != null) {
+      chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, null); // read-only: calls need no key
+      b.registry(chain);
+    } else {
+      b.bootstrap(nodes);
+    }
     if (minRequests != null) {
       b.minRequests(minRequests);
     }
-    try (TandemClient client = b.build()) {
+    try (TandemClient client = b.build(); dev.tandem.registry.Registry ignored = chain) {
       CallReport report;
       try {
         report = client.service(service).callWithReport(method, p);

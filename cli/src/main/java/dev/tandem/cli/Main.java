@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         ServiceCommand.class,
         RegistryCommand.class,
         CallCommand.class,
+        ScoresCommand.class,
         RegistryListCommands.Services.class,
         RegistryListCommands.Servers.class,
         ReciprocityCommand.class,
