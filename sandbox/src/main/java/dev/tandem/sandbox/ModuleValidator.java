@@ -72,6 +72,15 @@ public final class ModuleValidator {
   }
 
   static Checked check(byte[] wasm, Abi abi, int maxModuleBytes) {
+    try {
+      return checkUnguarded(wasm, abi, maxModuleBytes);
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
+      // Hostile bytes can trip the parser in many ways (index errors, its own assertions): all mean "malformed".
+      return rejected(abi, wasm.length, "the module is malformed: " + describe(e));
+    }
+  }
+
+  private static Checked checkUnguarded(byte[] wasm, Abi abi, int maxModuleBytes) {
     List<String> problems = new ArrayList<>();
     if (wasm.length == 0) {
       return rejected(abi, 0, "the module is empty");

@@ -181,7 +181,7 @@ public final class Sandbox implements AutoCloseable {
             .withInterpreterFallback(InterpreterFallback.SILENT)
             .compile();
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
       // The original passed parsing, so this is a metering or compiler limitation, still the module's to fix.
       throw new ModuleRejectedException(report.withProblems(List.of("the metered module cannot be compiled: "
           + ModuleValidator.describe(e))));
