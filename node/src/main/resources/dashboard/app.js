@@ -20,7 +20,8 @@
   };
   // A red cross drawn over convicted servers.
   const CROSS = 'data:image/svg+xml;utf8,' + encodeURIComponent(
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" preserveAspectRatio="none">'
+    '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100" '
+    + 'preserveAspectRatio="none">'
     + '<path d="M0 0L100 100M100 0L0 100" stroke="#cf222e" stroke-width="1.5" stroke-opacity="0.6" '
     + 'vector-effect="non-scaling-stroke"/></svg>');
 
@@ -59,7 +60,7 @@
       { selector: 'node.convicted', style: {
         'background-color': '#ffebe9', 'border-color': COLORS.convicted, 'border-width': 3,
         color: '#82071e', 'background-image': CROSS, 'background-width': '100%', 'background-height': '100%',
-        'background-clip': 'node' } },
+        'background-position-x': '0%', 'background-position-y': '0%', 'background-clip': 'node' } },
       { selector: 'node.host.convicted', style: { 'background-image': 'none' } },
       { selector: 'edge', style: {
         width: 2, 'curve-style': 'bezier', 'control-point-step-size': 28, 'target-arrow-shape': 'triangle',
@@ -85,8 +86,8 @@
   }
 
   function serverLabel(server) {
-    const name = (server.convicted ? '✗ ' : '') + server.label + (server.self ? ' (this node)' : '');
-    return name + '\n' + server.url + '\n' + scoreText(server);
+    const name = (server.convicted ? '✗ ' : '') + server.label;
+    return name + '\n' + server.url + '\n' + (server.self ? 'this node' : scoreText(server));
   }
 
   /** Elements for one snapshot; ids are stable so that a refresh can tell what changed. */
@@ -94,6 +95,9 @@
     const now = d.generatedAt;
     const services = new Map(d.services.map((s) => [s.id, s]));
     const recentlyServed = new Set(d.calls.filter((c) => now - c.at < ACTIVE_MS).map((c) => c.service));
+    const labels = new Map(d.servers.map((s) => [s.key, s.label]));
+    const held = (d.reciprocity && d.reciprocity.offers && d.reciprocity.offers.reciprocity) || [];
+    const heldFor = new Map(held.map((h) => [h.service, h.for]));
     const els = [];
     els.push({ group: 'nodes', data: { id: 'services', label: 'ServiceRegistry' }, classes: 'cluster' });
     els.push({ group: 'nodes', data: { id: 'servers', label: 'ServerRegistry' }, classes: 'cluster' });
@@ -125,8 +129,13 @@
           label += '\n(' + d.hosting[r.id].split(':')[0] + ')';
           cls += ' pending';
         } else if (srv.self) {
+          // This node knows more about what it runs: for whom (reciprocity) and how often it was called.
+          const notes = [];
+          const forPeer = heldFor.get(r.id);
+          if (forPeer) notes.push('for ' + (labels.get(forPeer) || 'a peer').replace('Server ', ''));
           const n = d.recentCallsByService[r.id] || 0;
-          if (n > 0) label += '\n' + n + ' recent call' + (n === 1 ? '' : 's');
+          if (n > 0) notes.push(n + ' call' + (n === 1 ? '' : 's'));
+          if (notes.length) label += '\n' + notes.join(' · ');
           if (recentlyServed.has(r.id)) cls += ' active';
         }
         els.push({ group: 'nodes', data: { id: 'run:' + srv.key + ':' + r.id, parent: 'host:' + srv.key,
@@ -176,7 +185,7 @@
     // Rows at least tall enough for their nodes; taller when the panel is, so the picture fills it.
     const width = columns.reduce((sum, col) => sum + col.w + col.gapAfter, 0);
     const minRow = Math.max(services.h, servers.h, cloud.h + 34) + 26;
-    const rowHeight = Math.min(2 * minRow, Math.max(minRow, 0.8 * width * cy.height() / cy.width() / rows));
+    const rowHeight = Math.min(2 * minRow, Math.max(minRow, 0.9 * width * cy.height() / cy.width() / rows));
     const height = rows * rowHeight;
     let x = 0;
     columns.forEach((col) => {
@@ -298,7 +307,8 @@
     const head = document.createElement('tr');
     ['peer', 'I run for them', 'they run for me', 'status'].forEach((c) => head.append(text('th', c)));
     table.append(head);
-    r.peers.forEach((p) => {
+    const peers = [...r.peers].sort((x, y) => n.server(x.peer).localeCompare(n.server(y.peer)));
+    peers.forEach((p) => {
       const tr = document.createElement('tr');
       const mine = p.iGive + (p.iOfferTheyReward.length ? ' (' + p.iOfferTheyReward.map(svc).join(', ') + ')' : '');
       let status = p.status;

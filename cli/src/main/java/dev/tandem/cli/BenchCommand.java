@@ -10,6 +10,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+/**
+ * {@code tandem bench}: {@code sandbox} compares the metered engine with other engines on the example kernels;
+ * {@code network} measures what verification costs on a local network and one node's throughput.
+ */
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
         LoadBenchCommand.class})

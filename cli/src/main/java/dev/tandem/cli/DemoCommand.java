@@ -6,9 +6,11 @@ import dev.tandem.cli.demo.DemoWorkload;
 import dev.tandem.cli.demo.Progress;
 import dev.tandem.client.TandemClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -82,6 +84,9 @@ final class DemoCommand implements Callable<Integer> {
       try (TandemClient client = net.client(minRequests, seed)) {
         DemoWorkload workload = new DemoWorkload(client, net, seed);
         DemoWorkload.Result result = workload.run(1, calls, Progress.onStderr("verified calls", calls));
+        // Evidence travels in the background; give the nodes a moment to re-run it before reporting who convicted.
+        net.awaitConvictionsSpread(result.caught().stream().map(DemoWorkload.Caught::server).toList(),
+            Duration.ofSeconds(10));
         report = new DemoReport(net, result, minRequests);
         report.print(System.out);
         System.out.printf(Locale.ROOT, "%n  finished in %.1f s%n", (System.nanoTime() - started) / 1e9);
@@ -111,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
     CountDownLatch never = new CountDownLatch(1);
     for (int n = next; ; n++) {
       workload.run(n, 1, done -> { });
-      if (never.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (never.await(1, TimeUnit.SECONDS)) {
         return;
       }
     }

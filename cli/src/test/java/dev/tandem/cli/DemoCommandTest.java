@@ -32,6 +32,7 @@ class DemoCommandTest {
         .contains("reciprocity")
         .contains("dashboard            http://127.0.0.1:" + base + "/")
         .contains("[ok]     every liar was convicted")
+        .contains("[ok]     every honest node convicted each caught liar from the evidence")
         .doesNotContain("[FAILED]");
     assertThat(Files.exists(dir.resolve(".tandem-demo"))).isTrue();
     for (int i = 0; i < 4; i++) {

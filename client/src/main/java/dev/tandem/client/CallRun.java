@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +33,13 @@ import org.slf4j.LoggerFactory;
  * not a valid vote, let the verifier judge, and on a conflict ask the home server and/or more servers, convict the
  * servers that signed a different answer than the decided one and send the evidence on. Single use.
  *
- * <p>Runs on the caller's thread; the requests themselves are asynchronous and report back through a queue.
+ * <p>Runs on the caller's thread; the requests themselves are asynchronous and report back through an inbox. Time
+ * and waiting come from the client's {@link CallClock}, so a simulation can run this same logic on virtual time.
  */
 final class CallRun {
   private static final Logger LOG = LoggerFactory.getLogger(CallRun.class);
+  /** How long past its own timeout the home server's request is waited for. */
+  private static final Duration HOME_MARGIN = Duration.ofSeconds(1);
 
   private final TandemClient.Context ctx;
   private final ServiceRecord service;
@@ -47,11 +48,12 @@ final class CallRun {
   private final ServiceCall call;
   private final int min;
   private final int max;
-  private final long start = System.nanoTime();
+  private final CallClock clock;
+  private final long start;
   private final long deadline;
   private final Duration requestTimeout;
 
-  private final LinkedBlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
+  private final CallClock.Inbox<Arrival> arrivals;
   /** Requests in flight: ticket → when sent. */
   private final Map<Long, Long> inFlight = new HashMap<>();
   private final Map<Long, ServerRecord> askedBy = new HashMap<>();
@@ -74,6 +76,9 @@ final class CallRun {
     this.call = call;
     this.min = Math.max(verifier.minRequests(), minRequests);
     this.max = Math.max(this.min, maxRequests);
+    this.clock = ctx.time();
+    this.start = clock.nanoTime();
+    this.arrivals = clock.inbox();
     Duration total = ctx.settings().callTimeout();
     this.deadline = start + total.toNanos();
     Duration perRequest = ctx.settings().requestTimeout() != null ? ctx.settings().requestTimeout()
@@ -130,19 +135,19 @@ final class CallRun {
   }
 
   private boolean canLaunch() {
-    return asked < max && !remaining.isEmpty() && System.nanoTime() < deadline;
+    return asked < max && !remaining.isEmpty() && clock.nanoTime() < deadline;
   }
 
   private void launch() {
     ServerRecord server = ctx.selector().pick(remaining, ctx.scores()::weight);
     asked++;
     long ticket = ++tickets;
-    inFlight.put(ticket, System.nanoTime());
+    inFlight.put(ticket, clock.nanoTime());
     askedBy.put(ticket, server);
     ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(), timeLeft(requestTimeout))
         .thenAccept(a -> {
           score(a);
-          arrivals.add(new Arrival(ticket, a));
+          arrivals.put(new Arrival(ticket, a));
         });
   }
 
@@ -155,7 +160,7 @@ final class CallRun {
 
   /** The shorter of {@code d} and the time left until the call's deadline (at least 1 ms). */
   private Duration timeLeft(Duration d) {
-    long left = deadline - System.nanoTime();
+    long left = deadline - clock.nanoTime();
     return Duration.ofNanos(Math.max(1_000_000, Math.min(left, d.toNanos())));
   }
 
@@ -190,7 +195,7 @@ final class CallRun {
    * comes): one slow server then costs the call the hedge delay, not the whole request timeout.
    */
   private Progress next(boolean hedge) {
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     long until = deadline;
     Duration hedgeAfter = ctx.settings().hedgeAfter();
     if (hedge && hedgeAfter != null) {
@@ -202,7 +207,7 @@ final class CallRun {
     }
     Arrival a;
     try {
-      a = until <= now ? arrivals.poll() : arrivals.poll(until - now, TimeUnit.NANOSECONDS);
+      a = arrivals.poll(until - now);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TandemException("interrupted while calling " + label(), e);
@@ -213,7 +218,7 @@ final class CallRun {
       file(a.answer(), false);
       return Progress.ANSWER;
     }
-    now = System.nanoTime();
+    now = clock.nanoTime();
     if (now >= deadline) {
       return Progress.DEADLINE;
     }
@@ -260,7 +265,7 @@ final class CallRun {
   private TandemException notEnough(int needed) {
     String why = votes.size() + " valid answer" + (votes.size() == 1 ? "" : "s") + " of " + needed + " needed from "
         + asked + " server" + (asked == 1 ? "" : "s") + " asked"
-        + (System.nanoTime() >= deadline ? " before the deadline of " + ctx.settings().callTimeout().toMillis()
+        + (clock.nanoTime() >= deadline ? " before the deadline of " + ctx.settings().callTimeout().toMillis()
         + " ms" : remaining.isEmpty() ? ", no other server offers it" : ", max-requests " + max + " reached");
     List<String> reasons = new ArrayList<>(failures);
     if (distinctHashes().size() > 1) {
@@ -332,9 +337,20 @@ final class CallRun {
       }
     }
     PublicKey expected = ctx.directory().serverAt(home).map(ServerRecord::key).orElse(null);
+    Duration timeout = timeLeft(requestTimeout);
+    CallClock.Inbox<Answer> reply = clock.inbox();
     Answer a;
     try {
-      a = ctx.exchange().ask(home, expected, serviceId, call, ctx.nextId(), timeLeft(requestTimeout)).join();
+      ctx.exchange().ask(home, expected, serviceId, call, ctx.nextId(), timeout).thenAccept(reply::put);
+      // The request's own timeout ends it; the margin only guards against a transport that never completes.
+      a = reply.poll(timeout.toNanos() + HOME_MARGIN.toNanos());
+      if (a == null) {
+        a = new Answer.Failure(expected, home, ScoreEvent.UNREACHABLE, "no answer within " + timeout.toMillis()
+            + " ms", timeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TandemException("interrupted while calling " + label(), e);
     } catch (RuntimeException e) {
       a = new Answer.Failure(expected, home, ScoreEvent.UNREACHABLE, String.valueOf(e.getMessage()), Duration.ZERO);
     }
@@ -413,7 +429,7 @@ final class CallRun {
     Decision decision = d == null ? new Decision(CallReport.Decision.NONE, null, null, List.of(), null,
         CompletableFuture.completedFuture(List.of())) : d;
     List<ServerAnswer> all = new ArrayList<>(answers);
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     inFlight.forEach((ticket, since) -> {
       ServerRecord s = askedBy.get(ticket);
       all.add(new ServerAnswer(s.key(), s.url(), false, ServerAnswer.Kind.PENDING, null,
@@ -421,6 +437,6 @@ final class CallRun {
     });
     return new CallReport(serviceId, call.method(), call.requestHash(), verifier.id(), min, all, verdict,
         decision.how(), decision.responseHash(), decision.response(), decision.convicted(),
-        Optional.ofNullable(decision.evidence()), decision.sent(), Duration.ofNanos(System.nanoTime() - start));
+        Optional.ofNullable(decision.evidence()), decision.sent(), Duration.ofNanos(clock.nanoTime() - start));
   }
 }

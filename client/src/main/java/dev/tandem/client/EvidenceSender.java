@@ -1,39 +1,50 @@
 package dev.tandem.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.wire.Evidence;
+import dev.tandem.core.wire.JsonRpc;
+import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sends evidence to the nodes the client knows with {@code tandem_submitEvidence}, in the background: the call that
  * found the lie does not wait for it. Bounded: at most {@code fanout} nodes, each with a short timeout.
  */
 final class EvidenceSender {
-  private final HttpClient http;
-  private final ExecutorService executor;
+  private final Transport transport;
   private final Duration timeout;
   private final int fanout;
+  private final AtomicLong ids = new AtomicLong();
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
 
-  EvidenceSender(HttpClient http, ExecutorService executor, Duration timeout, int fanout) {
-    this.http = http;
-    this.executor = executor;
+  EvidenceSender(Transport transport, Duration timeout, int fanout) {
+    this.transport = transport;
     this.timeout = timeout;
     this.fanout = fanout;
   }
 
   CompletableFuture<List<EvidenceDelivery>> send(Evidence evidence, List<URI> nodes) {
+    ObjectNode params = Json.object();
+    params.set("evidence", evidence.toJson());
     List<CompletableFuture<EvidenceDelivery>> sends = new ArrayList<>();
     for (URI node : nodes.subList(0, Math.min(fanout, nodes.size()))) {
-      sends.add(CompletableFuture.supplyAsync(() -> deliver(evidence, node), executor));
+      byte[] body = JsonRpc.request(ids.incrementAndGet(), "tandem_submitEvidence", params).toString()
+          .getBytes(StandardCharsets.UTF_8);
+      sends.add(deliver(NodeClient.normalize(node), body));
     }
     CompletableFuture<List<EvidenceDelivery>> all = CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
         .thenApply(v -> sends.stream().map(CompletableFuture::join).toList());
@@ -53,12 +64,35 @@ final class EvidenceSender {
     }
   }
 
-  private EvidenceDelivery deliver(Evidence evidence, URI node) {
+  /** One submission; never completes exceptionally. Messages are those of {@link NodeClient}. */
+  private CompletableFuture<EvidenceDelivery> deliver(URI node, byte[] body) {
+    CompletableFuture<Transport.Reply> sent;
     try {
-      return new EvidenceDelivery(node, true,
-          new NodeClient(node, null, http, timeout).submitEvidence(evidence).toString());
-    } catch (Exception e) {
-      return new EvidenceDelivery(node, false, e.getMessage());
+      sent = transport.post(URI.create(node + "/rpc"), body, timeout);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(new EvidenceDelivery(node, false, e.getMessage()));
     }
+    return sent.handle((reply, error) -> {
+      if (error != null) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return new EvidenceDelivery(node, false, switch (e) {
+          case ConnectException c -> "cannot reach node at " + node + " (connection refused)";
+          case HttpTimeoutException t -> "node at " + node + " did not answer in time";
+          default -> e.getMessage();
+        });
+      }
+      JsonNode json;
+      try {
+        json = Json.parse(reply.body());
+      } catch (JsonFormatException e) {
+        return new EvidenceDelivery(node, false, node + " answered HTTP " + reply.status()
+            + " with a body that is not JSON");
+      }
+      if (json.has("error")) {
+        return new EvidenceDelivery(node, false, json.get("error").path("message").asText() + " (code "
+            + json.get("error").path("code").asInt() + ")");
+      }
+      return new EvidenceDelivery(node, true, String.valueOf(json.get("result")));
+    });
   }
 }

@@ -12,9 +12,6 @@ import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.core.wire.ServiceCall;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,16 +19,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * One request to one server's {@code POST /services/{id}}, and the strict check of its answer. Nothing the server
+ * One request to one server's {@code POST /services/{id}} (over the client's {@link Transport}), and the strict
+ * check of its answer. Nothing the server
  * says is taken on trust: the attestation must name the server that was asked, the service, the request hash the
  * client computed itself and the hash of the response the client recomputes from the body, and the signature must
  * verify. Anything else is a {@link Answer.Failure}, never a vote.
  */
 final class Exchange {
-  private final HttpClient http;
+  private final Transport transport;
+  private final CallClock clock;
 
-  Exchange(HttpClient http) {
-    this.http = http;
+  Exchange(Transport transport, CallClock clock) {
+    this.transport = transport;
+    this.clock = clock;
   }
 
   /**
@@ -44,23 +44,21 @@ final class Exchange {
       Duration timeout) {
     ObjectNode body = JsonRpc.request(id, call.method(), call.params() == null || call.params().isNull() ? null
         : call.params());
-    HttpRequest req = HttpRequest.newBuilder(URI.create(NodeClient.normalize(base) + "/services/" + serviceId))
-        .timeout(timeout).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toString().getBytes(StandardCharsets.UTF_8))).build();
-    long start = System.nanoTime();
-    CompletableFuture<HttpResponse<byte[]>> sent;
+    URI url = URI.create(NodeClient.normalize(base) + "/services/" + serviceId);
+    long start = clock.nanoTime();
+    CompletableFuture<Transport.Reply> sent;
     try {
-      sent = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
+      sent = transport.post(url, body.toString().getBytes(StandardCharsets.UTF_8), timeout);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(new Answer.Failure(expected, base, ScoreEvent.UNREACHABLE,
           "cannot send: " + e.getMessage(), Duration.ZERO));
     }
     return sent.handle((res, error) -> {
-      Duration latency = Duration.ofNanos(System.nanoTime() - start);
+      Duration latency = Duration.ofNanos(clock.nanoTime() - start);
       if (error != null) {
         return unreachable(expected, base, error, latency);
       }
-      return check(res.statusCode(), res.body(), base, expected, serviceId, call, id, latency);
+      return check(res.status(), res.body(), base, expected, serviceId, call, id, latency);
     });
   }
 

@@ -52,7 +52,7 @@ public final class TandemClient implements AutoCloseable {
 
   /** Everything a {@link CallRun} needs from the client. */
   record Context(Directory directory, Scores scores, Exchange exchange, Selector selector, EvidenceSender evidence,
-      Settings settings, AtomicLong ids) {
+      Settings settings, AtomicLong ids, CallClock time) {
     long nextId() {
       return ids.incrementAndGet();
     }
@@ -77,11 +77,12 @@ public final class TandemClient implements AutoCloseable {
     this.givenSandbox = b.sandbox;
     this.closeTimeout = b.bootstrapTimeout;
     this.verifiers = new Verifiers(this::sandbox, http, b.bootstrapTimeout);
-    this.ctx = new Context(directory, scores, new Exchange(http), new Selector(b.random),
-        new EvidenceSender(http, executor, b.bootstrapTimeout, b.evidenceFanout),
+    Transport transport = b.transport != null ? b.transport : Transport.http(http);
+    this.ctx = new Context(directory, scores, new Exchange(transport, b.callClock), new Selector(b.random),
+        new EvidenceSender(transport, b.bootstrapTimeout, b.evidenceFanout),
         new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.hedgeAfter,
             b.serverFilter),
-        new AtomicLong());
+        new AtomicLong(), b.callClock);
   }
 
   public static Builder builder() {
@@ -218,6 +219,8 @@ public final class TandemClient implements AutoCloseable {
     private HttpClient http;
     private int evidenceFanout = 16;
     private Clock clock = Clock.systemUTC();
+    private Transport transport;
+    private CallClock callClock = CallClock.SYSTEM;
 
     private Builder() {}
 
@@ -353,6 +356,24 @@ public final class TandemClient implements AutoCloseable {
     /** The clock for scores and refreshes (tests). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sends service requests and evidence through {@code transport} instead of HTTP (simulations); records still
+     * come from the bootstrap nodes or the registry, and Wasm verifiers are still fetched over HTTP.
+     */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * The time calls run on and how they wait for answers (default {@link CallClock#SYSTEM}); a simulation gives
+     * its virtual time, together with a matching {@link #clock} and {@link #transport}.
+     */
+    public Builder callClock(CallClock callClock) {
+      this.callClock = Objects.requireNonNull(callClock, "callClock");
       return this;
     }
 

@@ -262,6 +262,30 @@ public final class DemoNetwork implements AutoCloseable {
     return List.copyOf(notes);
   }
 
+  /** The honest members that have recorded a conviction of {@code server} (they received the evidence and re-ran it). */
+  public List<Member> convictedBy(PublicKey server) {
+    String key = server.toString();
+    return members.stream().filter(m -> !m.role().liar())
+        .filter(m -> m.node().activity().convictions().stream().anyMatch(c -> c.server().equals(key))).toList();
+  }
+
+  /**
+   * Waits (up to {@code timeout}) until every honest node has convicted each of {@code servers}: the client sends
+   * evidence in the background, and each node re-runs the call before it convicts.
+   *
+   * @return whether they all did in time
+   */
+  public boolean awaitConvictionsSpread(List<PublicKey> servers, Duration timeout) throws InterruptedException {
+    long honest = members.stream().filter(m -> !m.role().liar()).count();
+    try {
+      await("every honest node to convict " + servers, timeout,
+          () -> servers.stream().allMatch(k -> convictedBy(k).size() == honest));
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
   /** Server A's dashboard. */
   public URI dashboard() {
     return URI.create(members.get(0).url() + "/");

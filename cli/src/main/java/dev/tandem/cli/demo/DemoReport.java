@@ -42,6 +42,9 @@ public final class DemoReport {
     boolean honestSafe = result.caught().stream()
         .allMatch(c -> net.member(c.server()).map(m -> m.role().liar()).orElse(false));
     out.add(new Check("no honest server was convicted", honestSafe));
+    long honest = net.members().stream().filter(m -> !m.role().liar()).count();
+    boolean spread = result.caught().stream().allMatch(c -> net.convictedBy(c.server()).size() == honest);
+    out.add(new Check("every honest node convicted each caught liar from the evidence", spread));
     return out;
   }
 
@@ -59,13 +62,14 @@ public final class DemoReport {
     out.printf(Locale.ROOT, "Tandem demo: %d nodes (%d lying), %d services, %d calls%n", layout.servers().size(),
         layout.liars(), net.services().size(), result.calls());
     out.println();
-    out.println("  server  url                      key                 offers                  rewards");
+    out.println("  server  url                      key                 offers                     rewards");
     for (DemoNetwork.Member m : net.members()) {
       ServerRecord rec = m.node().registry().server(m.key()).orElse(null);
-      out.printf(Locale.ROOT, "  %-7s %-24s %-19s %-23s %s%n", m.letter() + (m.role().liar() ? " LIAR" : ""),
-          m.url(), shortKey(m.key()), rec == null ? "-" : list(rec.offers(), names),
+      out.printf(Locale.ROOT, "  %-7s %-24s %-19s %-26s %s%n", m.letter() + (m.role().liar() ? " LIAR" : ""),
+          m.url(), shortKey(m.key()), rec == null ? "-" : offers(rec.offers(), m.role(), names),
           rec == null ? "-" : list(rec.rewards(), names));
     }
+    out.println("  (+ marks a service a server runs beyond the picture: added by reciprocity, or by the demo)");
     net.notes().forEach(n -> out.println("  note: " + n));
     out.println();
     out.printf(Locale.ROOT, "  calls                %d (each asked %d servers in parallel; server A is the home server)%n",
@@ -83,13 +87,10 @@ public final class DemoReport {
     }
     for (int i = 0; i < result.caught().size(); i++) {
       DemoWorkload.Caught c = result.caught().get(i);
-      int nodesKnowing = (int) net.members().stream().filter(m -> !m.key().equals(c.server()))
-          .filter(m -> m.node().activity().convictions().stream()
-              .anyMatch(v -> v.server().equals(c.server().toString())))
-          .count();
-      out.printf(Locale.ROOT, "  %-20s %s convicted at call %d (%s); evidence accepted by %d of %d other nodes%n",
-          i == 0 ? "convictions" : "", letter.apply(c.server()), c.call(), c.service(), nodesKnowing,
-          net.members().size() - 1);
+      long honest = net.members().stream().filter(m -> !m.role().liar()).count();
+      out.printf(Locale.ROOT, "  %-20s %s convicted at call %d (%s); %d of %d honest nodes re-ran the evidence "
+          + "and convicted it too%n", i == 0 ? "convictions" : "", letter.apply(c.server()), c.call(), c.service(),
+          net.convictedBy(c.server()).size(), honest);
     }
     out.printf(Locale.ROOT, "  latency              p50 %.1f ms, p99 %.1f ms (%.0f calls/s, one at a time)%n",
         result.latencyMs(0.50), result.latencyMs(0.99),
@@ -123,6 +124,15 @@ public final class DemoReport {
       out.printf(Locale.ROOT, "    %-2s %-3s %-14s %-14s %s%n", x, y, p.giveXToY() + " " + list(p.xOffersOfYRewards(),
           names), back.giveXToY() + " " + list(back.xOffersOfYRewards(), names), status);
     }
+  }
+
+  /** The services a server offers, by name; a {@code +} marks one the picture did not give it. */
+  private static String offers(List<String> ids, DemoLayout.Server role, Map<String, String> names) {
+    if (ids.isEmpty()) {
+      return "-";
+    }
+    return ids.stream().map(id -> names.getOrDefault(id, id)).sorted()
+        .map(name -> role.offers().contains(name) ? name : "+" + name).collect(Collectors.joining(","));
   }
 
   private static String list(List<String> ids, Map<String, String> names) {

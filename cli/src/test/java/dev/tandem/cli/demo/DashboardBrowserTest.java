@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -66,6 +67,9 @@ class DashboardBrowserTest {
       try {
         browser.get(net.dashboard().toString());
         JavascriptExecutor js = browser;
+        // The window includes the browser's frame: grow it so the page itself is 1600 × 900.
+        long frame = (Long) js.executeScript("return window.outerHeight - window.innerHeight");
+        browser.manage().window().setSize(new Dimension(1600, 900 + (int) frame));
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> Boolean.TRUE.equals(js.executeScript(
             "return document.body.dataset.ready === 'true' && window.cy.nodes('.server').length === 4")));
         @SuppressWarnings("unchecked")

@@ -1,6 +1,9 @@
 package dev.tandem.cli.reliability;
 
 import dev.tandem.client.NodeClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.random.RandomGenerator;
 
@@ -20,11 +23,21 @@ interface AckedWriter {
    * Issues one write and returns once the node acknowledged it (the write is then remembered); throws when it was
    * not acknowledged (the node died, refused, or timed out), and nothing is remembered.
    */
-  void writeOne(NodeClient node, RandomGenerator random) throws Exception;
+  void writeOne(Target node, RandomGenerator random) throws Exception;
 
   /** Writes acknowledged so far. */
   int acknowledged();
 
   /** Asserts that every acknowledged write is in {@code db}, an open connection to a copy of {@link #database()}. */
   void verify(Connection db) throws Exception;
+
+  /**
+   * The running node a write goes to.
+   *
+   * @param rpc     its {@code /rpc}, without the admin token
+   * @param url     its base URL
+   * @param dataDir its data dir (the admin token is there)
+   * @param http    an HTTP client with short timeouts, for other routes
+   */
+  record Target(NodeClient rpc, URI url, Path dataDir, HttpClient http) {}
 }

@@ -53,6 +53,13 @@ final class Databases {
     }
   }
 
+  static int count(Connection db, String table) throws SQLException {
+    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   /**
    * Every row of the registry's {@code records} table is a whole, validly signed record: the registry skips rows it
    * cannot read when it loads, so a torn row would otherwise go unnoticed. Returns the number of rows.

@@ -56,15 +56,15 @@ final class Probe implements AutoCloseable {
     return probe;
   }
 
-  synchronized Reply get(URI url, Duration timeout) throws IOException {
+  synchronized Reply get(URI url, Duration timeout) throws Exception {
     return send(url, null, timeout);
   }
 
-  synchronized Reply post(URI url, String body, Duration timeout) throws IOException {
+  synchronized Reply post(URI url, String body, Duration timeout) throws Exception {
     return send(url, body, timeout);
   }
 
-  private Reply send(URI url, String body, Duration timeout) throws IOException {
+  private Reply send(URI url, String body, Duration timeout) throws Exception {
     ObjectNode q = Json.object();
     q.put("url", url.toString());
     if (body != null) {

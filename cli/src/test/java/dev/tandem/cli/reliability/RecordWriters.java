@@ -59,12 +59,12 @@ final class RecordWriters {
     @Override public int acknowledged() { return acked.size(); }
 
     @Override
-    public void writeOne(NodeClient node, RandomGenerator random) throws Exception {
+    public void writeOne(Target node, RandomGenerator random) throws Exception {
       byte[] module = new byte[16];
       random.nextBytes(module);
       ServiceRecord r = ServiceRecord.builder().name("crash-" + n.incrementAndGet()).module(Cid.rawSha256(module))
           .sign(owner);
-      submit(node, r);
+      submit(node.rpc(), r);
       acked.add(r.serviceId());
     }
 
@@ -89,9 +89,9 @@ final class RecordWriters {
     @Override public int acknowledged() { return acked.size(); }
 
     @Override
-    public void writeOne(NodeClient node, RandomGenerator random) throws Exception {
+    public void writeOne(Target node, RandomGenerator random) throws Exception {
       KeyPair k = KeyPair.generate();
-      submit(node, new ServerRecord(k.publicKey(), URI.create("http://127.0.0.1:9"), List.of(), List.of(),
+      submit(node.rpc(), new ServerRecord(k.publicKey(), URI.create("http://127.0.0.1:9"), List.of(), List.of(),
           ServerRecord.Capacity.defaults(), 1, false, null).signedBy(k));
       acked.add(k.publicKey().toString());
     }
@@ -123,10 +123,11 @@ final class RecordWriters {
     @Override public int acknowledged() { return (int) count.get(); }
 
     @Override
-    public void writeOne(NodeClient node, RandomGenerator random) throws Exception {
+    public void writeOne(Target node, RandomGenerator random) throws Exception {
       long seq = nextSeq.getAndIncrement();
-      submit(node, new ServerRecord(key.publicKey(), URI.create("http://127.0.0.1:" + (1 + seq % 60000)), List.of(),
-          List.of(), ServerRecord.Capacity.defaults(), seq, false, null).signedBy(key));
+      URI url = URI.create("http://127.0.0.1:" + (1 + seq % 60000));
+      submit(node.rpc(), new ServerRecord(key.publicKey(), url, List.of(), List.of(),
+          ServerRecord.Capacity.defaults(), seq, false, null).signedBy(key));
       highestAcked.accumulateAndGet(seq, Math::max);
       count.incrementAndGet();
     }

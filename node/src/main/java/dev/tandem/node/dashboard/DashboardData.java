@@ -63,7 +63,6 @@ public final class DashboardData {
     }
 
     Map<PublicKey, Conviction> convicted = convictions(node.activity());
-    Map<PublicKey, Integer> scores = DashboardSources.scores(node);
     ArrayNode servers = root.putArray("servers");
     List<ServerRecord> ordered = new ArrayList<>(node.registry().servers());
     ordered.sort(Comparator.comparing(ServerRecord::url, DashboardData::compareUrls)
@@ -76,8 +75,8 @@ public final class DashboardData {
       o.put("label", "Server " + letters(i));
       o.put("url", s.url().toString());
       o.put("self", s.key().equals(node.publicKey()));
-      Integer score = scores.get(s.key());
-      boolean isConvicted = convicted.containsKey(s.key());
+      Integer score = DashboardSources.score(node, s.key());
+      boolean isConvicted = convicted.containsKey(s.key()) || DashboardSources.blacklisted(node, s.key());
       if (isConvicted) {
         score = 0; // a conviction zeroes the score whatever the score keeper has caught up with
       }

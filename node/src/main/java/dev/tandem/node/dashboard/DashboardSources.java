@@ -3,22 +3,38 @@ package dev.tandem.node.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.node.Node;
-import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The parts of the dashboard that come from the node's score keeper and reciprocity planner, kept apart from
  * {@link DashboardData} so that the document's shape does not depend on how those parts are built.
  */
 final class DashboardSources {
+  private static final Logger LOG = LoggerFactory.getLogger(DashboardSources.class);
+
   private DashboardSources() {}
 
-  /** Each server's score (0–100) as this node sees it; servers it has no opinion of are absent. */
-  static Map<PublicKey, Integer> scores(Node node) {
-    return Map.of();
+  /**
+   * The server's score (0–100) as this node sees it: a server it has not dealt with yet has the starting score. A
+   * node does not score itself: null.
+   */
+  static Integer score(Node node, PublicKey server) {
+    return server.equals(node.publicKey()) ? null : node.scores().score(server).score();
   }
 
-  /** The reciprocity report of this node (what it owes and is owed), or null when there is none. */
+  /** Whether this node has blacklisted the server after convicting it. */
+  static boolean blacklisted(Node node, PublicKey server) {
+    return node.scores().blacklisted(server);
+  }
+
+  /** What {@code tandem_reciprocity} answers, or null when the planner cannot report (the page then says so). */
   static JsonNode reciprocity(Node node) {
-    return null;
+    try {
+      return node.reciprocity().report(null).toJson();
+    } catch (RuntimeException e) {
+      LOG.debug("no reciprocity report for the dashboard", e);
+      return null;
+    }
   }
 }

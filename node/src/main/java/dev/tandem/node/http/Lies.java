@@ -8,12 +8,14 @@ import dev.tandem.core.json.Json;
 
 /**
  * The {@code --unsafe-fault lie} mode: turns a correct canonical response into a plausible wrong one, which the node
- * then signs as a real cheater would. Used by tests and the demo to show that lies are caught.
+ * then signs as a real cheater would. Used by tests, the demo and the simulation ({@code tandem simulate}) to show
+ * that lies are caught. Deterministic: every liar twists an answer the same way, so liars agree with each other.
  */
-final class Lies {
+public final class Lies {
   private Lies() {}
 
-  static byte[] twist(byte[] response) {
+  /** The twisted form of a canonical {@code {"result":…}} or {@code {"error":…}}, itself canonical. */
+  public static byte[] twist(byte[] response) {
     try {
       ObjectNode root = (ObjectNode) Json.parse(response);
       if (root.has("result")) {

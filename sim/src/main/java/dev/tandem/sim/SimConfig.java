@@ -1,0 +1,95 @@
+package dev.tandem.sim;
+
+import dev.tandem.core.record.ServiceRecord;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What one simulation runs. Everything that varies between runs comes from {@code seed}: the same config gives the
+ * same run, event for event.
+ *
+ * @param seed        the seed of every random choice (network, faults, workload, clients' server selection)
+ * @param nodes       servers, all offering the simulated services; node {@code n00} is the services' home server
+ * @param liars       how many of them sign wrong answers (never the home server)
+ * @param calls       service calls made by the clients, one after another
+ * @param clients     clients; every second one runs inside an honest node and shares its scores
+ * @param collude     whether liars agree on their wrong answers (see {@link LieStyle})
+ * @param verifiers   the services' verifiers: {@code builtin:equal} and/or {@code builtin:majority}, one service each
+ * @param lieRate     the chance that a liar lies on a call; negative: each liar draws its own in [0.1, 1]
+ * @param faults      whether crashes, slow spells, partitions and message faults are injected besides the lies
+ * @param minRequests servers every call asks at least (0: the verifier's own {@code minRequests()})
+ * @param module      the service module: {@code services/matrix/matrix.wasm}
+ */
+public record SimConfig(long seed, int nodes, int liars, long calls, int clients, boolean collude,
+    List<String> verifiers, double lieRate, boolean faults, int minRequests, Path module) {
+
+  /** Both built-in verifiers, one service each. */
+  public static final List<String> BOTH = List.of(ServiceRecord.BUILTIN_MAJORITY, ServiceRecord.BUILTIN_EQUAL);
+
+  public SimConfig {
+    if (nodes < 3 || nodes > 1000) {
+      throw new IllegalArgumentException("nodes must be 3..1000, got " + nodes);
+    }
+    if (liars < 0 || liars > nodes - 1) {
+      throw new IllegalArgumentException("liars must be 0.." + (nodes - 1) + " (the home server is honest), got "
+          + liars);
+    }
+    if (calls < 1) {
+      throw new IllegalArgumentException("calls must be >= 1, got " + calls);
+    }
+    if (clients < 1 || clients > 100) {
+      throw new IllegalArgumentException("clients must be 1..100, got " + clients);
+    }
+    verifiers = List.copyOf(verifiers);
+    if (verifiers.isEmpty() || !BOTH.containsAll(verifiers) || verifiers.stream().distinct().count()
+        != verifiers.size()) {
+      throw new IllegalArgumentException("verifiers must be builtin:majority and/or builtin:equal, got "
+          + verifiers);
+    }
+    if (lieRate > 1 || Double.isNaN(lieRate)) {
+      throw new IllegalArgumentException("lieRate must be in 0..1 (or negative for a random rate per liar), got "
+          + lieRate);
+    }
+    if (minRequests < 0 || minRequests > nodes) {
+      throw new IllegalArgumentException("minRequests must be 0.." + nodes + ", got " + minRequests);
+    }
+  }
+
+  /** The defaults: 20 nodes, 30% independent liars, 4 clients, both verifiers, faults on. */
+  public static SimConfig defaults(long seed, long calls, Path module) {
+    return new SimConfig(seed, 20, 6, calls, 4, false, BOTH, -1, true, 0, module);
+  }
+
+  public SimConfig withNodes(int n, String liarSpec) {
+    return new SimConfig(seed, n, liarCount(liarSpec, n), calls, clients, collude, verifiers, lieRate, faults,
+        minRequests, module);
+  }
+
+  /**
+   * The number of liars {@code spec} means among {@code nodes}: a count ({@code 6}) or a fraction ({@code 0.3},
+   * rounded to the nearest count).
+   */
+  public static int liarCount(String spec, int nodes) {
+    String s = spec.trim();
+    try {
+      if (s.contains(".")) {
+        double f = Double.parseDouble(s);
+        if (!(f >= 0 && f < 1)) {
+          throw new IllegalArgumentException("a fraction of liars must be in [0, 1), got " + spec);
+        }
+        return (int) Math.round(f * nodes);
+      }
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("liars must be a count (6) or a fraction (0.3), got '" + spec + "'");
+    }
+  }
+
+  /** One line naming the model, for the summary. */
+  String model() {
+    return (collude ? "colluding liars (all sign the same wrong answer, like --unsafe-fault lie)"
+        : "independent liars (each signs its own wrong answer)")
+        + ", lie rate " + (lieRate < 0 ? "per liar in [0.10, 1.00]" : String.format(Locale.ROOT, "%.2f", lieRate));
+  }
+}
