@@ -16,6 +16,7 @@ public final class NodeMetrics {
   private final Map<String, Counter> calls = new ConcurrentHashMap<>();
   private final Map<String, DistributionSummary> fuel = new ConcurrentHashMap<>();
   private final Map<String, Timer> latency = new ConcurrentHashMap<>();
+  private final java.util.List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Records one service call: its outcome label, fuel used and time taken. */
   public void call(String service, String outcome, long fuelUsed, long nanos) {
@@ -37,6 +38,7 @@ public final class NodeMetrics {
 
   /** Registers a monotonically increasing count read on every scrape. */
   public void counter(String name, String description, Supplier<Number> value) {
+    keepAlive.add(value); // Micrometer holds function counters' state weakly; the node must keep it
     io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.get().doubleValue())
         .description(description).register(registry);
   }
