@@ -82,6 +82,25 @@ public sealed interface SignedRecord permits ServiceRecord, ServerRecord {
     }
   }
 
+  /**
+   * The record's canonical JSON, after checking that it reads back as the same record: what a registry stores must
+   * load again for every reader, and a record built in code must pass the same size and field rules as one
+   * received as JSON.
+   */
+  static byte[] canonicalRoundTrip(SignedRecord record) {
+    byte[] json = canonical(record.toJson());
+    SignedRecord reread;
+    try {
+      reread = fromJson(dev.tandem.core.json.Json.parse(json));
+    } catch (dev.tandem.core.json.JsonFormatException e) {
+      throw new RecordException("record", "is not valid JSON: " + e.getMessage());
+    }
+    if (!reread.equals(record)) {
+      throw new RecordException("record", "changes when written as JSON and read back");
+    }
+    return json;
+  }
+
   /** Rejects a record whose canonical form is larger than {@link #MAX_BYTES}. */
   static void checkSize(JsonNode json) {
     int size = canonical(json).length;

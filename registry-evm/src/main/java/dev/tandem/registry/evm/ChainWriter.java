@@ -1,7 +1,6 @@
 package dev.tandem.registry.evm;
 
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.RecordException;
@@ -39,7 +38,7 @@ final class ChainWriter {
    * @throws TransactionRevertedException when the contract refuses it (another address owns the entry, …)
    */
   Optional<EthRpc.Receipt> store(SignedRecord record) {
-    byte[] json = canonicalRoundTrip(record);
+    byte[] json = SignedRecord.canonicalRoundTrip(record);
     record.verifySignature();
     return Optional.ofNullable(switch (record) {
       case ServiceRecord s -> storeService(s, json);
@@ -120,22 +119,4 @@ final class ChainWriter {
     }
   }
 
-  /**
-   * The record's canonical JSON, after checking that it reads back as the same record: what goes on chain must be
-   * readable by every reader, and a record built in code passes the same size and field rules as one read as JSON.
-   */
-  private static byte[] canonicalRoundTrip(SignedRecord record) {
-    byte[] json;
-    SignedRecord reread;
-    try {
-      json = Jcs.canonicalize(record.toJson());
-      reread = SignedRecord.fromJson(Json.parse(json));
-    } catch (JsonFormatException e) {
-      throw new RecordException("record", "is not valid JSON: " + e.getMessage());
-    }
-    if (!reread.equals(record)) {
-      throw new RecordException("record", "changes when written as JSON and read back");
-    }
-    return json;
-  }
 }

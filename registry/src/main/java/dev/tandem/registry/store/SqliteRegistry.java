@@ -1,7 +1,6 @@
 package dev.tandem.registry.store;
 
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.RecordException;
@@ -188,7 +187,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
       return Submitted.ALREADY_KNOWN;
     }
     // Everything that can be checked without the stored state is checked before taking the lock.
-    byte[] json = canonicalRoundTrip(record);
+    byte[] json = SignedRecord.canonicalRoundTrip(record);
     record.verifySignature();
 
     dbLock.lock();
@@ -249,24 +248,6 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     return Submitted.STORED;
   }
 
-  /**
-   * The record's canonical JSON, after checking that it reads back as the same record: what is stored must load
-   * again, and a record built in code passes the same size and field rules as one received as JSON.
-   */
-  private static byte[] canonicalRoundTrip(SignedRecord record) {
-    byte[] json;
-    SignedRecord reread;
-    try {
-      json = Jcs.canonicalize(record.toJson());
-      reread = SignedRecord.fromJson(Json.parse(json));
-    } catch (JsonFormatException e) {
-      throw new RecordException("record", "is not valid JSON: " + e.getMessage());
-    }
-    if (!reread.equals(record)) {
-      throw new RecordException("record", "changes when written as JSON and read back");
-    }
-    return json;
-  }
 
   private void insert(String type, String id, Long serverSeq, byte[] json) throws SQLException {
     try (PreparedStatement ins = db.prepareStatement(
