@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
         ReciprocityCommand.class,
         RunModuleCommand.class,
         VerifyModuleCommand.class,
+        SimulateCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -129,6 +129,7 @@ public final class Node implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     connector.setIdleTimeout(30_000);
+    connector.setAcceptQueueSize(1024); // the JDK's default backlog of 50 overflows under bursts: SYNs get dropped
     server.addConnector(connector);
     ErrorHandler errors = new ErrorHandler();
     errors.setShowStacks(false);
@@ -142,7 +143,7 @@ public final class Node implements AutoCloseable {
 
     // On a chain the chain itself spreads records; the embedded registry spreads them by gossip.
     this.gossip = registry instanceof SqliteRegistry ? Gossip.builder().registry(registry).peers(config.peers())
-        .self(url).interval(config.gossipInterval()).build() : null;
+        .self(url).interval(config.gossipInterval()).maxBackoff(Duration.ofSeconds(30)).build() : null;
     metrics.gauge("tandem_registry_services", "services in the registry", () -> registry.services().size());
     metrics.gauge("tandem_registry_servers", "servers in the registry", () -> registry.servers().size());
     metrics.counter("tandem_gossip_rounds", "gossip rounds run",

@@ -16,7 +16,8 @@ import java.util.Locale;
  * @param clients     clients; every second one runs inside an honest node and shares its scores
  * @param collude     whether liars agree on their wrong answers (see {@link LieStyle})
  * @param verifiers   the services' verifiers: {@code builtin:equal} and/or {@code builtin:majority}, one service each
- * @param lieRate     the chance that a liar lies on a call; negative: each liar draws its own in [0.1, 1]
+ * @param lieRate     the chance that a liar lies on a call once it has turned; negative: each liar draws its own,
+ *                    log-uniform in [0.01, 1]
  * @param faults      whether crashes, slow spells, partitions and message faults are injected besides the lies
  * @param minRequests servers every call asks at least (0: the verifier's own {@code minRequests()})
  * @param module      the service module: {@code services/matrix/matrix.wasm}
@@ -61,11 +62,6 @@ public record SimConfig(long seed, int nodes, int liars, long calls, int clients
     return new SimConfig(seed, 20, 6, calls, 4, false, BOTH, -1, true, 0, module);
   }
 
-  public SimConfig withNodes(int n, String liarSpec) {
-    return new SimConfig(seed, n, liarCount(liarSpec, n), calls, clients, collude, verifiers, lieRate, faults,
-        minRequests, module);
-  }
-
   /**
    * The number of liars {@code spec} means among {@code nodes}: a count ({@code 6}) or a fraction ({@code 0.3},
    * rounded to the nearest count).
@@ -88,8 +84,11 @@ public record SimConfig(long seed, int nodes, int liars, long calls, int clients
 
   /** One line naming the model, for the summary. */
   String model() {
-    return (collude ? "colluding liars (all sign the same wrong answer, like --unsafe-fault lie)"
-        : "independent liars (each signs its own wrong answer)")
-        + ", lie rate " + (lieRate < 0 ? "per liar in [0.10, 1.00]" : String.format(Locale.ROOT, "%.2f", lieRate));
+    String rate = lieRate >= 0 ? String.format(Locale.ROOT, "lie rate %.2f", lieRate)
+        : collude ? "one lie rate for all, drawn log-uniform in [0.01, 1]"
+        : "lie rates drawn per liar, log-uniform in [0.01, 1]";
+    return (collude ? "COLLUDING liars: all sign the same wrong answer (like --unsafe-fault lie) on the same "
+        + "requests, from the same call on" : "INDEPENDENT liars: each signs its own wrong answer, from a call "
+        + "of its own") + " in the first 80% of the run; " + rate;
   }
 }

@@ -94,11 +94,11 @@ final class SimNetwork {
     String path = url.getPath();
     time.after(timeout.toNanos(), () -> {
       if (reply.completeExceptionally(new HttpTimeoutException("request timed out"))) {
-        tally.fault("request timed out");
+        tally.effect("request timed out");
       }
     });
     if (cut(from, host.name())) {
-      tally.fault("message lost to a partition");
+      tally.effect("message lost to a partition");
       return reply;
     }
     if (lost()) {
@@ -114,26 +114,26 @@ final class SimNetwork {
       return; // the client gave up: running the call would change nothing (evidence is still handled)
     }
     if (!host.up()) {
-      tally.fault("connection refused (node down)");
+      tally.effect("connection refused (node down)");
       time.after(travel(host.name(), from), () -> reply.completeExceptionally(
           new ConnectException("Connection refused")));
       return;
     }
     if (cut(from, host.name())) {
-      tally.fault("message lost to a partition");
+      tally.effect("message lost to a partition");
       return;
     }
     int epoch = host.epoch();
     Served served = host.handle(from, path, body);
     time.after(served.nanos(), () -> {
       if (host.epoch() != epoch) {
-        tally.fault("connection reset (node crashed while working)");
+        tally.effect("connection reset (node crashed while working)");
         time.after(travel(host.name(), from), () -> reply.completeExceptionally(
             new IOException("connection reset")));
         return;
       }
       if (cut(host.name(), from)) {
-        tally.fault("message lost to a partition");
+        tally.effect("message lost to a partition");
         return;
       }
       if (lost()) {

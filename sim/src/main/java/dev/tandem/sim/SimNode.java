@@ -41,9 +41,12 @@ import java.util.Set;
 final class SimNode implements SimNetwork.Host {
   private static final String REPORT_PREFIX = "tandem-evidence-report-v1\n";
 
-  /** Whether and how a node lies. */
-  record Role(boolean liar, int ordinal, double lieRate) {
-    static final Role HONEST = new Role(false, -1, 0);
+  /**
+   * Whether and how a node lies: a liar behaves until call {@code turnAt} (earning a good score, as a patient
+   * cheater would), then lies on a call with probability {@code lieRate}.
+   */
+  record Role(boolean liar, int ordinal, double lieRate, long turnAt) {
+    static final Role HONEST = new Role(false, -1, 0, Long.MAX_VALUE);
   }
 
   private final World world;
@@ -170,7 +173,7 @@ final class SimNode implements SimNetwork.Host {
     Oracle.Answer truth = world.oracle().answer(call);
     byte[] response = truth.response();
     String responseHash = truth.responseHash();
-    if (role.liar() && lies(call)) {
+    if (role.liar() && world.tally().call() >= role.turnAt() && lies(call)) {
       response = world.lieStyle().twist(response, role.ordinal());
       responseHash = Hashes.sha256Hex(response);
       world.tally().lieSigned(index);

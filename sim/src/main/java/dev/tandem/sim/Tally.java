@@ -36,6 +36,7 @@ final class Tally {
   }
 
   private final Map<String, Long> faults = new TreeMap<>();
+  private final Map<String, Long> effects = new TreeMap<>();
   private final Map<String, Long> failures = new TreeMap<>();
   private final Map<CallReport.Decision, Long> decisions = new EnumMap<>(CallReport.Decision.class);
   private final MessageDigest trace;
@@ -79,8 +80,14 @@ final class Tally {
     return call;
   }
 
+  /** A fault was injected. */
   void fault(String kind) {
     faults.merge(kind, 1L, Long::sum);
+  }
+
+  /** What a request met because of a fault: refused, reset, lost, timed out. */
+  void effect(String kind) {
+    effects.merge(kind, 1L, Long::sum);
   }
 
   void lieSigned(int node) {
@@ -217,6 +224,10 @@ final class Tally {
 
   Map<String, Long> faults() {
     return faults;
+  }
+
+  Map<String, Long> effects() {
+    return effects;
   }
 
   Map<String, Long> failures() {

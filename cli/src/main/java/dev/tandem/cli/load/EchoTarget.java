@@ -5,6 +5,7 @@ import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.wire.Attestation;
+import dev.tandem.core.wire.RpcErrors;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +22,9 @@ import java.util.Set;
  * HTTP status, or {@code bad answer} when it is not what echo must return.
  */
 public final class EchoTarget implements OpenLoop.Call {
+  /** The kinds that mean the node shed load as designed (DESIGN §5: non-deterministic, not attested). */
+  public static final Set<String> OVERLOAD = Set.of("rpc " + RpcErrors.OVERLOADED);
+
   private final HttpClient http;
   private final List<URI> endpoints;
   private final List<PublicKey> keys;
@@ -71,7 +75,4 @@ public final class EchoTarget implements OpenLoop.Call {
     }
     return OpenLoop.Outcome.OK;
   }
-
-  /** The kinds that mean the node shed load as designed (DESIGN §5: non-deterministic, not attested). */
-  public static final Set<String> OVERLOAD = Set.of("rpc " + dev.tandem.core.wire.RpcErrors.OVERLOADED);
 }

@@ -47,7 +47,7 @@ public final class OpenLoop {
     }
   }
 
-  /** One request. Returns the outcome's kind ({@link LoadReport#OK} or an error kind); may throw an IOException. */
+  /** One request: returns how it ended when the server answered; throws when it did not (timeout, reset, ...). */
   @FunctionalInterface
   public interface Call {
     Outcome call(long index, Duration timeout) throws Exception;

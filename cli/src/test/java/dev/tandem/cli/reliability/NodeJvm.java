@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ record NodeJvm(Process process, URI url, String key, Path log) implements AutoCl
     List<String> cmd = launcher.command(all);
     Files.createDirectories(log.getParent());
     Files.writeString(log, "---- start " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
-        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     long from = Files.size(log);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -43,22 +44,27 @@ record NodeJvm(Process process, URI url, String key, Path log) implements AutoCl
         return new NodeJvm(p, URI.create(parts[parts.length - 1]), parts[1], log);
       }
       if (!p.isAlive() || System.nanoTime() > deadline) {
+        String why = p.isAlive() ? "no banner within " + timeout.toSeconds() + " s" : "exit " + p.exitValue();
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new IllegalStateException("node did not start (" + (p.isAlive() ? "timeout" : "exit " + p.exitValue())
-            + "); its output:\n" + tail(log, 40));
+        throw new IllegalStateException("node did not start (" + why + "); its output:\n" + tail(log, 40));
       }
       Thread.sleep(10);
     }
   }
 
+  /** The banner line, once it is complete (ends with a newline), in what was logged after {@code from}. */
   private static String banner(Path log, long from) throws IOException {
+    byte[] bytes;
     try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
       f.seek(from);
-      String line;
-      while ((line = f.readLine()) != null) {
-        if (line.startsWith("node ed25519:") && line.contains(" listening at ")) {
-          return line;
-        }
+      bytes = new byte[(int) Math.max(0, f.length() - from)];
+      f.readFully(bytes);
+    }
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    int end = text.lastIndexOf('\n');
+    for (String line : end < 0 ? new String[0] : text.substring(0, end).split("\n")) {
+      if (line.startsWith("node ed25519:") && line.contains(" listening at ")) {
+        return line.trim();
       }
     }
     return null;

@@ -104,7 +104,7 @@ public final class EvidenceHandler implements AutoCloseable {
       evidence = Evidence.fromJson(params.get("evidence")).check();
       id = Hashes.sha256Hex(Jcs.canonicalize(evidence.toJson()));
     } catch (IllegalArgumentException | JsonFormatException e) {
-      if (reporter != null) {
+      if (reporter != null && reporterSignatureValid(params, reporter, submittedId(params))) {
         scores.record(reporter, ScoreEvent.INVALID); // it relayed something that does not check out
         LOG.warn("dropped invalid evidence from {}: {}", reporter, e.getMessage());
       } else {
@@ -113,7 +113,7 @@ public final class EvidenceHandler implements AutoCloseable {
       throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: evidence: " + e.getMessage());
     }
     if (reporter != null && !reporterSignatureValid(params, reporter, id)) {
-      scores.record(reporter, ScoreEvent.INVALID);
+      // Whoever sent this is not the reporter it names: there is nobody to penalize.
       throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: reporterSig does not verify under " + reporter);
     }
     Optional<Verdict> known = known(id);
@@ -200,7 +200,19 @@ public final class EvidenceHandler implements AutoCloseable {
     }
   }
 
+  /** The id of the evidence exactly as submitted (its canonical JSON's hash), or null when it is not JSON at all. */
+  private static String submittedId(JsonNode params) {
+    try {
+      return Hashes.sha256Hex(Jcs.canonicalize(params.get("evidence")));
+    } catch (JsonFormatException | RuntimeException e) {
+      return null;
+    }
+  }
+
   private static boolean reporterSignatureValid(JsonNode params, PublicKey reporter, String id) {
+    if (id == null) {
+      return false;
+    }
     try {
       byte[] sig = Base64.getUrlDecoder().decode(params.path("reporterSig").asText());
       return reporter.verify((REPORT_PREFIX + id).getBytes(StandardCharsets.UTF_8), sig);

@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -171,7 +170,6 @@ class ForgedEvidenceTest {
    * drive an honest server's score down by sending garbage "reported by" it.
    */
   @Test
-  @Disabled("fails: EvidenceHandler.submit penalizes a named reporter before checking reporterSig; enable with the fix")
   void namingAnInnocentReporterWithoutItsSignatureCostsItNothing() throws Exception {
     KeyPair innocent = KeyPair.generate();
     // Valid evidence (the node's own honest answer, to be checked by re-execution) under a reporterSig by someone else.

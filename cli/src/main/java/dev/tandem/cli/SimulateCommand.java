@@ -1,0 +1,132 @@
+package dev.tandem.cli;
+
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.sim.SimConfig;
+import dev.tandem.sim.SimSummary;
+import dev.tandem.sim.Simulation;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tandem simulate}: a seeded fault simulation of many nodes and clients in one process, on virtual time. The
+ * same seed gives the same run and the same summary, byte for byte, so a failing seed can be replayed. Exit code 0
+ * only when no wrong result was returned, no honest server was convicted and every liar that lied was convicted.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+    description = {"Simulate a network with liars and injected faults (crashes, slow nodes, partitions, lost, "
+        + "delayed and corrupted messages) on virtual time, with the real client, sandbox and signatures.",
+        "The same --seed gives the same run. Exit code 0 only when wrong results = 0 and every liar that lied "
+            + "was convicted; 1 otherwise."})
+final class SimulateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--seed", paramLabel = "S", description = "seed of the run (default: a random one, printed)")
+  Long seed;
+
+  @Option(names = "--nodes", defaultValue = "20", paramLabel = "N", description = "servers (default 20)")
+  int nodes;
+
+  @Option(names = "--liars", defaultValue = "0.3", paramLabel = "F",
+      description = "liars among them: a count (6) or a fraction (0.3, the default)")
+  String liars;
+
+  @Option(names = "--calls", defaultValue = "10000", paramLabel = "C", description = "calls (default 10000)")
+  long calls;
+
+  @Option(names = "--clients", defaultValue = "4", paramLabel = "K",
+      description = "clients; every second one runs inside an honest node (default 4)")
+  int clients;
+
+  @Option(names = "--collude",
+      description = "liars agree on their wrong answers (default: each liar lies its own way); see docs/RELIABILITY.md")
+  boolean collude;
+
+  @Option(names = "--verifier", defaultValue = "both", paramLabel = "V",
+      description = "majority, equal or both (one service each; default both)")
+  String verifier;
+
+  @Option(names = "--lie-rate", paramLabel = "P",
+      description = "chance that a liar lies on a call once it turned liar (default: each liar draws one, "
+          + "log-uniform in [0.01, 1]); every liar turns at a random call in the first 80% of the run")
+  Double lieRate;
+
+  @Option(names = "--min-requests", defaultValue = "0", paramLabel = "K",
+      description = "servers every call asks at least (default: the verifier's minRequests)")
+  int minRequests;
+
+  @Option(names = "--no-faults", description = "lies only: no crashes, slow nodes, partitions or message faults")
+  boolean noFaults;
+
+  @Override
+  public Integer call() throws Exception {
+    // The client logs each conviction; the summary says it all, and the run is the same either way.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    }
+    long s = seed != null ? seed : new java.security.SecureRandom().nextLong() >>> 1;
+    SimConfig config;
+    try {
+      config = new SimConfig(s, nodes, SimConfig.liarCount(liars, nodes), calls, clients, collude,
+          verifiers(verifier), lieRate == null ? -1 : lieRate, !noFaults, minRequests,
+          Checkout.root().resolve("services/matrix/matrix.wasm"));
+    } catch (IllegalArgumentException e) {
+      throw new Errors.UserException(e.getMessage());
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("tandem simulate: seed " + s + " (replay: " + replay(config) + ")");
+    err.flush();
+    long started = System.nanoTime();
+    SimSummary summary = Simulation.run(config);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.print(summary.text());
+    System.out.flush();
+    // Wall-clock time is not part of the summary: the summary of a seed never changes.
+    err.printf(Locale.ROOT, "tandem simulate: %d calls in %.1f s of wall-clock time (%.0f calls/s)%n",
+        summary.calls(), seconds, summary.calls() / seconds);
+    err.flush();
+    if (!summary.passed()) {
+      err.println("tandem simulate: FAILED; replay with: " + replay(config));
+      err.flush();
+      return 1;
+    }
+    return 0;
+  }
+
+  private static List<String> verifiers(String v) {
+    return switch (v.toLowerCase(Locale.ROOT)) {
+      case "majority" -> List.of(ServiceRecord.BUILTIN_MAJORITY);
+      case "equal" -> List.of(ServiceRecord.BUILTIN_EQUAL);
+      case "both" -> SimConfig.BOTH;
+      default -> throw new IllegalArgumentException("--verifier must be majority, equal or both, got '" + v + "'");
+    };
+  }
+
+  /** The command line that runs {@code config} again. */
+  static String replay(SimConfig c) {
+    StringBuilder b = new StringBuilder("./tandem simulate --seed ").append(c.seed()).append(" --nodes ")
+        .append(c.nodes()).append(" --liars ").append(c.liars()).append(" --calls ").append(c.calls())
+        .append(" --clients ").append(c.clients());
+    if (c.collude()) {
+      b.append(" --collude");
+    }
+    if (!c.verifiers().equals(SimConfig.BOTH)) {
+      b.append(" --verifier ").append(c.verifiers().get(0).substring("builtin:".length()));
+    }
+    if (c.lieRate() >= 0) {
+      b.append(" --lie-rate ").append(c.lieRate());
+    }
+    if (c.minRequests() > 0) {
+      b.append(" --min-requests ").append(c.minRequests());
+    }
+    if (!c.faults()) {
+      b.append(" --no-faults");
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,36 @@
+package dev.tandem.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code tandem simulate}: a replayable summary, exit code 0 on a pass, 1 and the replay command on a failure. */
+class SimulateCommandTest {
+  @Test
+  void aSmallRunPassesAndTheSameSeedPrintsTheSameSummary() {
+    String[] args = {"simulate", "--seed", "5", "--nodes", "10", "--liars", "0.3", "--calls", "400"};
+    CliTest.Run first = CliTest.run(args);
+    assertThat(first.code()).as(first.err()).isZero();
+    assertThat(first.out()).contains("Tandem simulation, seed 5").contains("WRONG RESULTS   0")
+        .contains("result            PASS");
+    assertThat(first.err()).contains("replay: ./tandem simulate --seed 5 --nodes 10 --liars 3 --calls 400");
+    assertThat(CliTest.run(args).out()).isEqualTo(first.out());
+  }
+
+  @Test
+  void colludingLiarsThatWinAFailingRunPrintTheReplayCommand() {
+    CliTest.Run r = CliTest.run("simulate", "--seed", "3", "--nodes", "10", "--liars", "0.6", "--calls", "300",
+        "--collude", "--verifier", "equal", "--lie-rate", "1", "--no-faults");
+    assertThat(r.code()).as(r.out()).isEqualTo(1);
+    assertThat(r.out()).contains("COLLUDING liars").contains("result            FAIL");
+    assertThat(r.err()).contains("FAILED; replay with: ./tandem simulate --seed 3 --nodes 10 --liars 6 --calls 300"
+        + " --clients 4 --collude --verifier equal --lie-rate 1.0 --no-faults");
+  }
+
+  @Test
+  void badInputIsOneClearLine() {
+    CliTest.Run r = CliTest.run("simulate", "--seed", "1", "--liars", "many");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("liars must be a count (6) or a fraction (0.3)").doesNotContain("\tat ");
+  }
+}

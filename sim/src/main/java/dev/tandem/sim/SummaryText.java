@@ -1,0 +1,116 @@
+package dev.tandem.sim;
+
+import dev.tandem.client.CallReport;
+import dev.tandem.core.record.ServiceRecord;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Writes the summary of a run. Only values fixed by the seed go in: no wall-clock time, no hash order. */
+final class SummaryText {
+  private SummaryText() {}
+
+  static SimSummary of(SimConfig config, Tally tally, List<SimNode> nodes, List<SimClient> clients,
+      List<ServiceRecord> services, VirtualTime time, long sandboxRuns) {
+    StringBuilder out = new StringBuilder();
+    List<SimNode> liars = nodes.stream().filter(n -> n.role().liar()).toList();
+    long honestNodes = nodes.size() - liars.size();
+    line(out, "Tandem simulation, seed %d", config.seed());
+    line(out, "  network    %d nodes (%d liars%s), %d clients%s; home server n00 (honest)", nodes.size(),
+        liars.size(), liars.isEmpty() ? "" : ": " + names(liars), clients.size(), embedded(clients));
+    line(out, "  model      %s", config.model());
+    line(out, "  services   %s; a conflict goes to the home server, then (majority) to more servers",
+        services.stream().map(s -> s.name() + " (" + s.verifier() + ", asks " + asks(config, s) + ")")
+            .collect(Collectors.joining(", ")));
+    line(out, "  time       %d calls in %s of virtual time; %d sandbox runs (distinct requests), %d events",
+        tally.calls, duration(time.nanoTime()), sandboxRuns, time.eventsRun());
+    if (!config.faults()) {
+      line(out, "  faults     none (lies only)");
+    } else {
+      line(out, "  faults     injected:");
+      tally.faults().forEach((kind, n) -> line(out, "    %7d  %s", n, kind));
+      line(out, "             and what requests met:");
+      tally.effects().forEach((kind, n) -> line(out, "    %7d  %s", n, kind));
+    }
+    out.append('\n');
+    line(out, "calls             %d", tally.calls);
+    line(out, "  answered        %d (availability %s): results %d, verified service errors %d", tally.answered,
+        percent(tally.answered, tally.calls), tally.answered - tally.verifiedErrors, tally.verifiedErrors);
+    Map<CallReport.Decision, Long> d = tally.decisions();
+    line(out, "  decided by      verifier %d, home server %d, escalation to more servers %d",
+        d.getOrDefault(CallReport.Decision.VERIFIER, 0L), d.getOrDefault(CallReport.Decision.HOME, 0L),
+        d.getOrDefault(CallReport.Decision.ESCALATION, 0L));
+    line(out, "  WRONG RESULTS   %d", tally.wrong);
+    line(out, "  failed cleanly  %d", tally.failed());
+    tally.failures().forEach((kind, n) -> line(out, "    %7d  %s", n, kind));
+    line(out, "convictions       by clients %d, by nodes re-running evidence %d; honest servers convicted %d",
+        tally.clientConvictions, tally.nodeConvictions, tally.honestConvictedByClients + tally.honestConvictedByNodes);
+    int lied = 0;
+    int convicted = 0;
+    for (SimNode n : liars) {
+      Tally.LiarRecord r = tally.liars().get(n.index());
+      if (r.liesSeen > 0) {
+        lied++;
+        if (r.convictedBy != null) {
+          convicted++;
+        }
+      }
+    }
+    line(out, "liars             %d, of which lied to a client %d, convicted %d", liars.size(), lied, convicted);
+    for (SimNode n : liars) {
+      Tally.LiarRecord r = tally.liars().get(n.index());
+      long blacklisting = clients.stream().filter(c -> Simulation.blacklists(c, n)).count();
+      line(out, "  %s  turned liar at call %d, lies on %.1f%% of its calls: signed %d wrong answers, %d reached "
+          + "clients", n.name(), n.role().turnAt(), 100 * n.role().lieRate(), r.liesSigned, r.liesSeen);
+      if (r.convictedBy != null) {
+        line(out, "       convicted at call %d by %s: %d calls after turning, %d calls after its first lie reached a "
+                + "client (lies that reached clients by then: %d)", r.convictedAtCall, r.convictedBy,
+            r.convictedAtCall - n.role().turnAt(), r.convictedAtCall - r.firstLieSeen, r.liesSeenBeforeConviction);
+        line(out, "       convicted by clients [%s] and %d/%d honest nodes; blacklisted by %d/%d clients at the end",
+            String.join(" ", r.clientsConvicting), r.nodesConvicting.size(), honestNodes, blacklisting,
+            clients.size());
+      } else {
+        line(out, "       %s", r.liesSeen == 0 ? "never lied to a client: nothing to convict"
+            : "NOT CONVICTED although it lied to a client");
+      }
+    }
+    line(out, "trace sha256      %s", tally.traceDigest());
+    long honestConvicted = tally.honestConvictedByClients + tally.honestConvictedByNodes;
+    SimSummary partial = new SimSummary("", tally.calls, tally.answered, tally.wrong, lied, convicted,
+        honestConvicted, tally.traceDigest());
+    line(out, "result            %s: %d wrong results, %d/%d liars that lied convicted, %d honest servers convicted",
+        partial.passed() ? "PASS" : "FAIL", tally.wrong, convicted, lied, honestConvicted);
+    return new SimSummary(out.toString(), partial.calls(), partial.answered(), partial.wrong(), lied, convicted,
+        honestConvicted, partial.traceDigest());
+  }
+
+  private static void line(StringBuilder out, String format, Object... args) {
+    out.append(String.format(Locale.ROOT, format, args)).append('\n');
+  }
+
+  private static String names(List<SimNode> nodes) {
+    return nodes.stream().map(SimNode::name).collect(Collectors.joining(" "));
+  }
+
+  private static String embedded(List<SimClient> clients) {
+    List<String> inside = clients.stream().filter(c -> c.host() != null)
+        .map(c -> c.name() + " in " + c.host().name()).toList();
+    return inside.isEmpty() ? "" : " (" + String.join(", ", inside) + ")";
+  }
+
+  private static int asks(SimConfig config, ServiceRecord s) {
+    int verifier = s.verifier().equals(ServiceRecord.BUILTIN_MAJORITY) ? 3 : 2;
+    return Math.max(verifier, config.minRequests());
+  }
+
+  private static String percent(long part, long whole) {
+    return String.format(Locale.ROOT, "%.3f%%", whole == 0 ? 0.0 : 100.0 * part / whole);
+  }
+
+  static String duration(long nanos) {
+    long ms = nanos / 1_000_000;
+    return String.format(Locale.ROOT, "%dh%02dm%02d.%03ds", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60,
+        ms % 1000);
+  }
+}
