@@ -46,7 +46,7 @@ class ReadmeExampleTest {
   /** The code between the markers in ReadmeExample.java, without its indentation. */
   static String example() throws Exception {
     String source = Files.readString(TestFiles.repoRoot()
-        .resolve("client/src/test/java/dev/tandem/client/ReadmeExample.java"));
+        .resolve("integration-tests/src/test/java/dev/tandem/client/ReadmeExample.java"));
     int start = source.indexOf("// sdk-example:start\n") + "// sdk-example:start\n".length();
     int end = source.lastIndexOf("\n", source.indexOf("// sdk-example:end"));
     List<String> lines = Arrays.asList(source.substring(start, end).split("\n", -1));

@@ -76,10 +76,9 @@ final class SimClient {
     return restarts;
   }
 
-  /** Its current scores. */
-  Scores scores() {
-    ensure();
-    return client.scores();
+  /** Whether it has {@code node} blacklisted now (its last incarnation's view; convictions are stored at once). */
+  boolean blacklists(SimNode node) {
+    return client != null && client.scores().blacklisted(node.key());
   }
 
   /** Calls the service with index {@code service} and tells the tally how it went. */

@@ -240,7 +240,12 @@ final class SimNode implements SimNetwork.Host {
       out.put("status", "ignored"); // a liar keeps quiet about lies
       return out;
     }
-    PublicKey reporter = params.hasNonNull("reporter") ? PublicKey.parse(params.get("reporter").asText()) : null;
+    PublicKey reporter;
+    try {
+      reporter = params.hasNonNull("reporter") ? PublicKey.parse(params.get("reporter").asText()) : null;
+    } catch (IllegalArgumentException e) {
+      throw new JsonRpc.Failure(RpcErrors.INVALID_PARAMS, "invalid params: reporter: " + e.getMessage());
+    }
     Evidence evidence;
     String id;
     try {

@@ -1,6 +1,5 @@
 package dev.tandem.sim;
 
-import dev.tandem.client.score.Scores;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.KeyPair;
@@ -162,11 +161,5 @@ public final class Simulation {
           1, false, null).signedBy(n.keyPair()));
     }
     return services;
-  }
-
-  /** Whether {@code client} has {@code node} blacklisted now (for the summary). */
-  static boolean blacklists(SimClient client, SimNode node) {
-    Scores s = client.scores();
-    return s.blacklisted(node.key());
   }
 }

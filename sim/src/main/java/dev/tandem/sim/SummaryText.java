@@ -60,7 +60,7 @@ final class SummaryText {
     line(out, "liars             %d, of which lied to a client %d, convicted %d", liars.size(), lied, convicted);
     for (SimNode n : liars) {
       Tally.LiarRecord r = tally.liars().get(n.index());
-      long blacklisting = clients.stream().filter(c -> Simulation.blacklists(c, n)).count();
+      long blacklisting = clients.stream().filter(c -> c.blacklists(n)).count();
       line(out, "  %s  turned liar at call %d, lies on %.1f%% of its calls: signed %d wrong answers, %d reached "
           + "clients", n.name(), n.role().turnAt(), 100 * n.role().lieRate(), r.liesSigned, r.liesSeen);
       if (r.convictedBy != null) {
