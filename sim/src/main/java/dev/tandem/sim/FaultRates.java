@@ -28,9 +28,4 @@ record FaultRates(double drop, double delay, double corrupt, double overload, Du
   static FaultRates none() {
     return new FaultRates(0, 0, 0, 0, null, null, null, null);
   }
-
-  boolean any() {
-    return drop > 0 || delay > 0 || corrupt > 0 || overload > 0 || nodeUptime != null || slowGap != null
-        || partitionGap != null || clientUptime != null;
-  }
 }

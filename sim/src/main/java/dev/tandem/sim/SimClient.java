@@ -33,7 +33,6 @@ final class SimClient {
   private List<ServiceHandle> handles;
   private Scores hostScores;
   private boolean restartDue;
-  private int restarts;
 
   SimClient(World world, String name, SimNode host, List<ServiceRecord> services, SplittableRandom random,
       HttpClient unusedHttp, int minRequests) {
@@ -72,10 +71,6 @@ final class SimClient {
     }
   }
 
-  int restarts() {
-    return restarts;
-  }
-
   /** Whether it has {@code node} blacklisted now (its last incarnation's view; convictions are stored at once). */
   boolean blacklists(SimNode node) {
     return client != null && client.scores().blacklisted(node.key());
@@ -101,9 +96,7 @@ final class SimClient {
     if (!stale) {
       return;
     }
-    if (client != null) {
-      restarts++; // the old client is abandoned, not closed: a crashed process flushes nothing
-    }
+    // An old client is abandoned, not closed: a crashed process flushes nothing.
     restartDue = false;
     TandemClient.Builder b = TandemClient.builder().registry(world.registry())
         .transport(world.network().transport(endpoint())).callClock(world.time()).clock(world.time().clock())

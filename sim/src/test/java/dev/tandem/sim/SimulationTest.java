@@ -3,9 +3,9 @@ package dev.tandem.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The simulation as CI runs it: a fixed set of seeds, each 30% liars among 20 nodes with every fault injected, must

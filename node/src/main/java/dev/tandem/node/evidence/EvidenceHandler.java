@@ -136,7 +136,16 @@ public final class EvidenceHandler implements AutoCloseable {
     if (record.isEmpty()) {
       return new Verdict("pending", null, List.of(), List.of(), "service record not known here yet");
     }
-    if (!reruns.tryAcquire()) {
+    // Re-runs are bounded; evidence arrives in small bursts (a client and every forwarding node send the same
+    // conflict), so a short wait beats refusing it.
+    boolean permitted;
+    try {
+      permitted = reruns.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      permitted = false;
+    }
+    if (!permitted) {
       throw new JsonRpc.Failure(RpcErrors.OVERLOADED, "overloaded: evidence checks are busy; try again");
     }
     Outcome outcome;
