@@ -58,7 +58,7 @@ final class NodeCommand implements Callable<Integer> {
   Path ethKey;
 
   @Option(names = "--unsafe-fault", paramLabel = "KIND",
-      description = "FOR TESTS ONLY: lie | slow | crash | garbage. The node misbehaves on purpose.")
+      description = "FOR TESTS ONLY: lie | collude | slow | crash | garbage. The node misbehaves on purpose.")
   String fault;
 
   @Override
@@ -93,7 +93,7 @@ final class NodeCommand implements Callable<Integer> {
       try {
         b.fault(NodeConfig.Fault.valueOf(fault.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new Errors.UserException("--unsafe-fault must be lie, slow, crash or garbage, got '" + fault + "'");
+        throw new Errors.UserException("--unsafe-fault must be lie, collude, slow, crash or garbage, got '" + fault + "'");
       }
     }
     Node node = Node.start(b.build());

@@ -167,6 +167,7 @@ public final class Node implements AutoCloseable {
     if (config.fault() != Fault.NONE) {
       String banner = "UNSAFE FAULT INJECTION ENABLED: this node will " + switch (config.fault()) {
         case LIE -> "sign WRONG answers";
+        case COLLUDE -> "sign the same WRONG answers as every colluding liar";
         case SLOW -> "answer slowly";
         case CRASH -> "drop calls as if it crashed";
         case GARBAGE -> "answer with garbage";

@@ -45,9 +45,13 @@ public record NodeConfig(
 
   public static final String FILE = "node.json";
 
-  /** A fault a node may be told to inject, for tests and the demo only. */
+  /**
+   * A fault a node may be told to inject, for tests and the demo only: {@code LIE} signs wrong answers of its own,
+   * {@code COLLUDE} signs the wrong answer every colluding liar signs, {@code SLOW} answers after 2.5 s,
+   * {@code CRASH} drops calls as a dying process would, {@code GARBAGE} answers with garbage or forged signatures.
+   */
   public enum Fault {
-    NONE, LIE, SLOW, CRASH, GARBAGE
+    NONE, LIE, COLLUDE, SLOW, CRASH, GARBAGE
   }
 
   public NodeConfig {

@@ -38,7 +38,8 @@ import java.util.stream.Stream;
 /**
  * A fixed pool of real nodes on loopback, started once for all integration tests of the client (they share it, each
  * test restricting its client to the members it wants with {@code serverFilter}): 4 honest nodes (h0 is the home
- * server), 2 liars, one node each with the slow, crash and garbage faults, and fake servers that are not nodes
+ * server), 2 colluding liars, 2 independent liars, one node each with the slow, crash and garbage faults, and fake
+ * servers that are not nodes
  * (garbage, forged hashes, an impostor passing on another node's answer, a stalling one, a dead URL).
  *
  * <p>Every member's actual behaviour is probed once after start-up and recorded as its {@link Role}, so the tests'
@@ -104,8 +105,10 @@ final class TestPool {
     plan.put("h1", Fault.NONE);
     plan.put("h2", Fault.NONE);
     plan.put("h3", Fault.NONE);
-    plan.put("liar1", Fault.LIE);
-    plan.put("liar2", Fault.LIE);
+    plan.put("liar1", Fault.COLLUDE); // liar1 and liar2 sign the same wrong answers
+    plan.put("liar2", Fault.COLLUDE);
+    plan.put("liar3", Fault.LIE); // liar3 and liar4 each sign wrong answers of their own
+    plan.put("liar4", Fault.LIE);
     plan.put("slow", Fault.SLOW);
     plan.put("crash", Fault.CRASH);
     plan.put("garbage", Fault.GARBAGE);

@@ -14,12 +14,20 @@ import dev.tandem.core.json.Json;
 public final class Lies {
   private Lies() {}
 
-  /** The twisted form of a canonical {@code {"result":…}} or {@code {"error":…}}, itself canonical. */
+  /**
+   * The twisted form of a canonical {@code {"result":…}} or {@code {"error":…}}, itself canonical: the same wrong
+   * answer for every liar, what colluding liars sign.
+   */
   public static byte[] twist(byte[] response) {
+    return twist(response, 0);
+  }
+
+  /** A wrong answer of this liar's own: liars with different salts never agree with each other. */
+  public static byte[] twist(byte[] response, int salt) {
     try {
       ObjectNode root = (ObjectNode) Json.parse(response);
       if (root.has("result")) {
-        root.set("result", twist(root.get("result")));
+        root.set("result", twist(root.get("result"), salt));
       } else {
         root.set("result", Json.nodes().textNode("ok"));
         root.remove("error");
@@ -30,13 +38,16 @@ public final class Lies {
     }
   }
 
-  private static JsonNode twist(JsonNode v) {
+  private static JsonNode twist(JsonNode v, int salt) {
     if (v.isArray()) {
       ArrayNode a = (ArrayNode) v.deepCopy();
       if (a.isEmpty()) {
-        a.add(0);
+        a.add(salt);
       } else {
         a.remove(a.size() - 1);
+        if (salt != 0) {
+          a.add(salt);
+        }
       }
       return a;
     }
@@ -45,21 +56,21 @@ public final class Lies {
       var it = o.fieldNames();
       if (it.hasNext()) {
         String first = it.next();
-        o.set(first, twist(o.get(first)));
+        o.set(first, twist(o.get(first), salt));
       } else {
-        o.put("x", 1);
+        o.put("x", 1 + salt);
       }
       return o;
     }
     if (v.isNumber()) {
-      return Json.nodes().numberNode(v.asLong() + 1);
+      return Json.nodes().numberNode(v.asLong() + 1 + salt);
     }
     if (v.isTextual()) {
-      return Json.nodes().textNode(v.asText() + "!");
+      return Json.nodes().textNode(v.asText() + "!" + (salt == 0 ? "" : salt));
     }
     if (v.isBoolean()) {
-      return Json.nodes().booleanNode(!v.asBoolean());
+      return salt == 0 ? Json.nodes().booleanNode(!v.asBoolean()) : Json.nodes().numberNode(salt);
     }
-    return Json.nodes().numberNode(1);
+    return Json.nodes().numberNode(1 + salt);
   }
 }

@@ -36,12 +36,14 @@ public final class ServiceEndpoint {
   private final int maxBatch;
   private final Fault fault;
   private final Activity activity;
+  private final int liarSalt;
   private final java.util.function.ObjLongConsumer<String> served;
 
   public ServiceEndpoint(Hosting hosting, Sandbox sandbox, KeyPair key, NodeMetrics metrics, Activity activity,
       java.util.function.ObjLongConsumer<String> served, int maxBatch, Fault fault) {
     this.served = served;
     this.activity = activity;
+    this.liarSalt = 1 + Math.floorMod(java.util.Arrays.hashCode(key.publicKey().bytes()), 1_000_000);
     this.hosting = hosting;
     this.sandbox = sandbox;
     this.key = key;
@@ -117,7 +119,9 @@ public final class ServiceEndpoint {
       served.accept(service.id(), outcome.fuel()); // attested work, for the reciprocity ledger
       byte[] response = det.responseJson();
       if (fault == Fault.LIE) {
-        response = Lies.twist(response);
+        response = Lies.twist(response, liarSalt); // a wrong answer of its own
+      } else if (fault == Fault.COLLUDE) {
+        response = Lies.twist(response); // the wrong answer every colluding liar signs
       }
       String responseHash = Hashes.sha256Hex(response);
       Attestation att = Attestation.sign(key, service.id(), call.requestHash(), responseHash, outcome.fuel());
