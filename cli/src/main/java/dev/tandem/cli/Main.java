@@ -42,6 +42,7 @@ public final class Main implements Runnable {
   /** The configured command line: user errors print one clear line, not a stack trace. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    cl.setUsageHelpWidth(150); // one line per command in --help
     cl.setExecutionExceptionHandler(new Errors());
     return cl;
   }

@@ -19,8 +19,9 @@ import picocli.CommandLine.Spec;
  * only when no wrong result was returned, no honest server was convicted and every liar that lied was convicted.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-    description = {"Simulate a network with liars and injected faults (crashes, slow nodes, partitions, lost, "
-        + "delayed and corrupted messages) on virtual time, with the real client, sandbox and signatures.",
+    description = {"Simulate a network with liars and injected faults on virtual time, replayable from its seed.",
+        "Faults: crashes, slow nodes, partitions, lost, delayed and corrupted messages; the client, sandbox and "
+            + "signatures are the real ones.",
         "The same --seed gives the same run. Exit code 0 only when wrong results = 0 and every liar that lied "
             + "was convicted; 1 otherwise."})
 final class SimulateCommand implements Callable<Integer> {
