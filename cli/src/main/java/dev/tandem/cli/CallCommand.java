@@ -43,6 +43,10 @@ final class CallCommand implements Callable<Integer> {
       description = "read the registry from an EVM chain instead: evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY")
   String registry;
 
+  @Option(names = "--eth-key", paramLabel = "FILE",
+      description = "with --registry: an Ethereum key file (calls only read the chain, so it is optional)")
+  java.nio.file.Path ethKey;
+
   @Parameters(index = "0", paramLabel = "SERVICE", description = "service id or name")
   String service;
 
@@ -87,7 +91,7 @@ final class CallCommand implements Callable<Integer> {
         .maxRequests(maxRequests).callTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)));
     dev.tandem.registry.Registry chain = null;
     if (registry != null) {
-      chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, null); // read-only: calls need no key
+      chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, ethKey); // calls only read the chain
       b.registry(chain);
     } else {
       b.bootstrap(nodes);
