@@ -184,17 +184,29 @@ final class Directory {
     }
   }
 
+  /** Every known service: from the registry, or the records pulled so far. */
+  private List<ServiceRecord> allServices() {
+    if (registry != null) {
+      return registry.services();
+    }
+    synchronized (this) {
+      return new ArrayList<>(services.values());
+    }
+  }
+
+  /** Every known server's current record: from the registry, or the records pulled so far. */
+  private List<ServerRecord> allServers() {
+    if (registry != null) {
+      return registry.servers();
+    }
+    synchronized (this) {
+      return new ArrayList<>(servers.values());
+    }
+  }
+
   /** Services with this name, newest first. */
   List<ServiceRecord> byName(String name) {
-    List<ServiceRecord> all;
-    if (registry != null) {
-      all = registry.services();
-    } else {
-      synchronized (this) {
-        all = new ArrayList<>(services.values());
-      }
-    }
-    return all.stream().filter(s -> s.name().equals(name))
+    return allServices().stream().filter(s -> s.name().equals(name))
         .sorted(Comparator.comparingLong(ServiceRecord::createdAt).reversed()).toList();
   }
 
@@ -225,15 +237,7 @@ final class Directory {
   /** The non-retired server registered at {@code url}, if exactly one is. */
   Optional<ServerRecord> serverAt(URI url) {
     URI want = NodeClient.normalize(url);
-    List<ServerRecord> all;
-    if (registry != null) {
-      all = registry.servers();
-    } else {
-      synchronized (this) {
-        all = new ArrayList<>(servers.values());
-      }
-    }
-    List<ServerRecord> at = all.stream().filter(s -> !s.retired() && NodeClient.normalize(s.url()).equals(want))
+    List<ServerRecord> at = allServers().stream().filter(s -> !s.retired() && NodeClient.normalize(s.url()).equals(want))
         .toList();
     return at.size() == 1 ? Optional.of(at.get(0)) : Optional.empty();
   }
@@ -242,15 +246,7 @@ final class Directory {
   List<URI> knownNodes() {
     Set<URI> out = new LinkedHashSet<>();
     bootstrap.forEach(u -> out.add(NodeClient.normalize(u)));
-    List<ServerRecord> all;
-    if (registry != null) {
-      all = registry.servers();
-    } else {
-      synchronized (this) {
-        all = new ArrayList<>(servers.values());
-      }
-    }
-    all.stream().filter(s -> !s.retired()).sorted(Comparator.comparing(ServerRecord::key))
+    allServers().stream().filter(s -> !s.retired()).sorted(Comparator.comparing(ServerRecord::key))
         .forEach(s -> out.add(NodeClient.normalize(s.url())));
     return new ArrayList<>(out);
   }
