@@ -269,8 +269,11 @@ final class CallRun {
         + " ms" : remaining.isEmpty() ? ", no other server offers it" : ", max-requests " + max + " reached");
     List<String> reasons = new ArrayList<>(failures);
     if (distinctHashes().size() > 1) {
+      // Undecided, but two servers signed different answers to one request: nodes can settle it by re-running it.
+      Evidence evidence = evidence(List.of());
+      CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, List.of());
       return new UnverifiableException("cannot verify the answer of " + label() + ": " + why, reasons,
-          report(null));
+          report(new Decision(CallReport.Decision.NONE, null, null, List.of(), evidence, sent)));
     }
     return new NoServersException("not enough servers answered for " + label() + ": " + why
         + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")"), report(null));
@@ -288,11 +291,9 @@ final class CallRun {
     if (service.home() != null) {
       homeVote = askHome(reasons);
       if (homeVote.isPresent()) {
-        String hash = homeVote.get().responseHash();
-        if (votes.stream().anyMatch(v -> v.responseHash().equals(hash))) {
-          return decide(hash, CallReport.Decision.HOME, homeVote.stream().toList());
-        }
-        reasons.add("the home server's signed answer " + hash.substring(0, 12) + " matches no side");
+        // The owner named the home server to settle conflicts: its signed answer decides, even when it matches
+        // no side (two liars that each lied their own way are both convicted).
+        return decide(homeVote.get().responseHash(), CallReport.Decision.HOME, homeVote.stream().toList());
       }
     } else {
       reasons.add("the service has no home server");

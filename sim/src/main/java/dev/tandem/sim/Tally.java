@@ -189,7 +189,6 @@ final class Tally {
         return "differing answers, too few of them to decide";
       }
       String home = reasons.stream().anyMatch(r -> r.startsWith("home server ")) ? "home server unreachable"
-          : reasons.stream().anyMatch(r -> r.contains("matches no side")) ? "home server's answer matches no side"
           : "no home server";
       String more = reasons.stream().anyMatch(r -> r.contains("never accepts once answers differ"))
           ? "builtin:equal cannot ask more servers" : "no majority among more servers";

@@ -7,10 +7,10 @@ public final class SharedPool {
   private SharedPool() {}
 
   /**
-   * The URL of a node of the pool; the pool starts on first use. Its "echo" service is offered by liars and broken
-   * servers too: a verified call still gives the honest result.
+   * The URL of a node of a small pool; the pool starts on first use. Its "echo" service is offered by a liar and
+   * broken servers too, but by no colluders: a verified call with any two of them gives the honest result.
    */
   public static URI bootstrap() throws Exception {
-    return TestPool.shared().home.url();
+    return TestPool.small().home.url();
   }
 }

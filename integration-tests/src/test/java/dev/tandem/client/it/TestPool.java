@@ -77,6 +77,7 @@ final class TestPool {
   static final Duration SLOW_ABOVE = Duration.ofMillis(400);
 
   private static TestPool shared;
+  private static TestPool small;
 
   final Path dir;
   final List<Node> nodes = new ArrayList<>();
@@ -89,29 +90,51 @@ final class TestPool {
   /** The pool, started on first use and stopped when the JVM exits. */
   static synchronized TestPool shared() throws Exception {
     if (shared == null) {
-      shared = new TestPool();
-      TestPool pool = shared;
-      Runtime.getRuntime().addShutdownHook(new Thread(pool::close));
+      Map<String, Fault> plan = new LinkedHashMap<>();
+      plan.put("h1", Fault.NONE);
+      plan.put("h2", Fault.NONE);
+      plan.put("h3", Fault.NONE);
+      plan.put("liar1", Fault.COLLUDE); // liar1 and liar2 sign the same wrong answers
+      plan.put("liar2", Fault.COLLUDE);
+      plan.put("liar3", Fault.LIE); // liar3 and liar4 each sign wrong answers of their own
+      plan.put("liar4", Fault.LIE);
+      plan.put("slow", Fault.SLOW);
+      plan.put("crash", Fault.CRASH);
+      plan.put("garbage", Fault.GARBAGE);
+      shared = startAndCloseAtExit(plan);
     }
     return shared;
   }
 
-  private TestPool() throws Exception {
+  /**
+   * A smaller pool without colluders, for a client that asks any member (no server filter): h0 to h2 honest, one
+   * independent liar, one crashing node and the fake servers. Whichever two members a call picks, the verified answer
+   * is the honest one; two colluders picked together would be accepted by builtin:equal, so this pool has none.
+   */
+  static synchronized TestPool small() throws Exception {
+    if (small == null) {
+      Map<String, Fault> plan = new LinkedHashMap<>();
+      plan.put("h1", Fault.NONE);
+      plan.put("h2", Fault.NONE);
+      plan.put("liar", Fault.LIE);
+      plan.put("crash", Fault.CRASH);
+      small = startAndCloseAtExit(plan);
+    }
+    return small;
+  }
+
+  private static TestPool startAndCloseAtExit(Map<String, Fault> plan) throws Exception {
+    TestPool pool = new TestPool(plan);
+    Runtime.getRuntime().addShutdownHook(new Thread(pool::close));
+    return pool;
+  }
+
+  /** Starts h0 (the home server) and one node per entry of {@code plan}, named by its key. */
+  private TestPool(Map<String, Fault> plan) throws Exception {
     dir = Files.createTempDirectory("tandem-client-it");
     KeyPair owner = KeyPair.fromSeed(new byte[32]);
     home = start("h0", List.of(), Fault.NONE);
     List<URI> peers = List.of(home.url());
-    Map<String, Fault> plan = new LinkedHashMap<>();
-    plan.put("h1", Fault.NONE);
-    plan.put("h2", Fault.NONE);
-    plan.put("h3", Fault.NONE);
-    plan.put("liar1", Fault.COLLUDE); // liar1 and liar2 sign the same wrong answers
-    plan.put("liar2", Fault.COLLUDE);
-    plan.put("liar3", Fault.LIE); // liar3 and liar4 each sign wrong answers of their own
-    plan.put("liar4", Fault.LIE);
-    plan.put("slow", Fault.SLOW);
-    plan.put("crash", Fault.CRASH);
-    plan.put("garbage", Fault.GARBAGE);
     try (ExecutorService starter = Executors.newFixedThreadPool(2)) {
       List<Future<Node>> started = new ArrayList<>();
       plan.forEach((name, fault) -> started.add(starter.submit(() -> start(name, peers, fault))));

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two liars that agree (they sign the same wrong answer) against one honest node, all three asked: the home server
- * settles it; with the home server down the call is unverifiable rather than wrong.
+ * settles it; with the home server down the call is unverifiable rather than wrong. Two liars that disagree: the home
+ * server's answer decides although it matches neither.
  */
 class TwoLiarsTest {
   static TestPool pool;
@@ -51,6 +52,21 @@ class TwoLiarsTest {
       assertThat(client.scores().score(liar1).score()).isZero();
       assertThat(client.scores().score(liar2).score()).isZero();
       LiarTest.checkEvidenceWasSent(pool, report, Set.of(liar1, liar2));
+    }
+  }
+
+  @Test
+  void twoLiarsThatDisagreeAreBothConvictedByTheHomeServersAnswer() throws Exception {
+    // liar3 and liar4 each sign a wrong answer of their own: the home server's answer matches neither side.
+    Set<PublicKey> independent = pool.keys("liar3", "liar4");
+    try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url())
+        .serverFilter(s -> independent.contains(s.key())).seed(5).requestTimeout(Duration.ofSeconds(3)).build()) {
+      JsonNode params = Json.parse("{\"independent\":\"liars\"}");
+      CallReport report = client.service("echo").callWithReport("echo", params);
+      assertThat(report.result()).contains(params);
+      assertThat(report.decision()).isEqualTo(CallReport.Decision.HOME);
+      assertThat(report.convicted()).containsExactlyInAnyOrderElementsOf(independent);
+      LiarTest.checkEvidenceWasSent(pool, report, independent);
     }
   }
 
