@@ -61,6 +61,11 @@ final class SimulateCommand implements Callable<Integer> {
       description = "servers every call asks at least (default: the verifier's minRequests)")
   int minRequests;
 
+  @Option(names = "--spot-check", defaultValue = "1", paramLabel = "RATE",
+      description = "clients in adaptive mode: the fraction of calls verified in full once servers are proven "
+          + "(default 1: every call)")
+  double spotCheck;
+
   @Option(names = "--no-faults", description = "lies only: no crashes, slow nodes, partitions or message faults")
   boolean noFaults;
 
@@ -74,7 +79,7 @@ final class SimulateCommand implements Callable<Integer> {
     SimConfig config;
     try {
       config = new SimConfig(s, nodes, SimConfig.liarCount(liars, nodes), calls, clients, collude,
-          verifiers(verifier), lieRate == null ? -1 : lieRate, !noFaults, minRequests,
+          verifiers(verifier), lieRate == null ? -1 : lieRate, !noFaults, minRequests, spotCheck,
           Checkout.root().resolve("services/matrix/matrix.wasm"));
     } catch (IllegalArgumentException e) {
       throw new Errors.UserException(e.getMessage());
@@ -124,6 +129,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
     if (c.minRequests() > 0) {
       b.append(" --min-requests ").append(c.minRequests());
+    }
+    if (c.spotCheck() < 1) {
+      b.append(" --spot-check ").append(c.spotCheck());
     }
     if (!c.faults()) {
       b.append(" --no-faults");

@@ -95,6 +95,27 @@ class CallCommandTest {
   }
 
   @Test
+  void spotCheckTakesAProvenServersAnswerAloneOnceScoresSayItIsProven() {
+    String scores = scores(); // kept between runs, as a user's score file is
+    int unchecked = 0;
+    for (int i = 0; i < 30; i++) {
+      CliTest.Run r = CliTest.run("call", "--node", home.url().toString(), "--scores", scores, "--spot-check",
+          "0.05", "echo", "echo", "[" + i + "]");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).as("run %d", i).isEqualTo("[" + i + "]\n");
+      if (r.err().contains("unchecked (--spot-check)")) {
+        unchecked++;
+        assertThat(r.err()).doesNotContain(liar.publicKey().toString());
+      }
+    }
+    assertThat(unchecked).as("runs answered by one proven server alone").isPositive();
+    CliTest.Run bad = CliTest.run("call", "--node", home.url().toString(), "--scores", scores, "--spot-check", "0",
+        "echo", "echo");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--spot-check must be in (0, 1]");
+  }
+
+  @Test
   void badInputIsExitCode2AndUnverifiableOrMissingIs1() {
     CliTest.Run bad = CliTest.run("call", "--node", home.url().toString(), "--scores", scores(), "echo", "echo",
         "{not json");

@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * @param minRequests        how many valid answers the call collected before asking the verifier
  * @param answers            every answer, in the order they arrived (the home server's included)
  * @param verdict            the verifier's last verdict over the votes, or null when it was never asked
- * @param decision           how the answer was decided
+ * @param decision           how the answer was decided; {@link #verified()} tells whether it was checked
  * @param responseHash       hash of the decided response, or null when nothing was decided
  * @param response           the decided response, {@code {"result":…}} or {@code {"error":…}}, or null
  * @param convicted          servers whose signed response differs from the decided one
@@ -39,10 +39,15 @@ public record CallReport(String service, String method, String requestHash, Stri
   public enum Decision {
     /** The verifier accepted one of the first votes. */
     VERIFIER,
-    /** The votes conflicted and the home server's signed answer matched one side. */
+    /** The votes conflicted and the home server's signed answer decided (whether or not it matched a side). */
     HOME,
     /** The votes conflicted and the verifier accepted one after more servers were asked. */
     ESCALATION,
+    /**
+     * Adaptive mode ({@link TandemClient.Builder#spotCheck}): one proven server's signed answer, taken without
+     * verification.
+     */
+    UNCHECKED,
     /** Nothing was decided: the call failed. */
     NONE
   }
@@ -52,7 +57,15 @@ public record CallReport(String service, String method, String requestHash, Stri
     convicted = List.copyOf(convicted);
   }
 
-  /** The verified result value, when the decided response is a result. */
+  /**
+   * Whether the decided answer was verified: false for {@link Decision#UNCHECKED} (adaptive mode) and when nothing
+   * was decided.
+   */
+  public boolean verified() {
+    return decision != Decision.UNCHECKED && decision != Decision.NONE;
+  }
+
+  /** The decided result value (verified unless {@link #verified()} says otherwise), when it is a result. */
   public Optional<JsonNode> result() {
     return response != null && response.has("result") ? Optional.of(response.get("result")) : Optional.empty();
   }

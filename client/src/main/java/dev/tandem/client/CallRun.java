@@ -31,13 +31,16 @@ import org.slf4j.LoggerFactory;
 /**
  * One call of a service (DESIGN §8): ask {@code minRequests} servers in parallel, replace each one whose answer is
  * not a valid vote, let the verifier judge, and on a conflict ask the home server and/or more servers, convict the
- * servers that signed a different answer than the decided one and send the evidence on. Single use.
+ * servers that signed a different answer than the decided one and send the evidence on. In adaptive mode
+ * ({@link TandemClient.Builder#spotCheck}) a call the spot-check skips goes to one proven server alone. Single use.
  *
  * <p>Runs on the caller's thread; the requests themselves are asynchronous and report back through an inbox. Time
  * and waiting come from the client's {@link CallClock}, so a simulation can run this same logic on virtual time.
  */
 final class CallRun {
   private static final Logger LOG = LoggerFactory.getLogger(CallRun.class);
+  /** The score at which a server counts as proven for adaptive mode: about ten more good answers than bad. */
+  static final int PROVEN_SCORE = 60;
   /** How long past its own timeout the home server's request is waited for. */
   private static final Duration HOME_MARGIN = Duration.ofSeconds(1);
 
@@ -104,6 +107,12 @@ final class CallRun {
           : "no usable server for service " + label() + ": " + offering + " offer it, all are blacklisted or "
           + "filtered out", report(null));
     }
+    if (ctx.settings().spotCheck() < 1 && !ctx.selector().chance(ctx.settings().spotCheck())) {
+      Optional<CallReport> unchecked = askOneProvenServer();
+      if (unchecked.isPresent()) {
+        return unchecked.get();
+      }
+    }
     int needed = min;
     while (true) {
       while (votes.size() + active() < needed && canLaunch()) {
@@ -130,6 +139,27 @@ final class CallRun {
     }
   }
 
+  /**
+   * Adaptive mode, for a call the spot-check did not pick: the signed answer of one proven server, taken as is. Empty
+   * when no proven server is a candidate, or the one asked failed or was slow: then the call is verified in full,
+   * and a late answer of the server asked here still counts as a vote.
+   */
+  private Optional<CallReport> askOneProvenServer() {
+    List<ServerRecord> proven = new ArrayList<>(remaining.stream()
+        .filter(s -> ctx.scores().score(s.key()).score() >= PROVEN_SCORE).toList());
+    if (proven.isEmpty()) {
+      return Optional.empty();
+    }
+    ServerRecord server = ctx.selector().pick(proven, ctx.scores()::weight);
+    remaining.remove(server);
+    launch(server);
+    // A service error is never taken unchecked: ServiceErrorException always carries a verified error.
+    if (next(true) == Progress.ANSWER && votes.size() == 1 && !votes.get(0).response().has("error")) {
+      return Optional.of(decide(votes.get(0).responseHash(), CallReport.Decision.UNCHECKED, List.of()));
+    }
+    return Optional.empty();
+  }
+
   private String label() {
     return service.name() + " (" + serviceId + ")";
   }
@@ -139,7 +169,10 @@ final class CallRun {
   }
 
   private void launch() {
-    ServerRecord server = ctx.selector().pick(remaining, ctx.scores()::weight);
+    launch(ctx.selector().pick(remaining, ctx.scores()::weight));
+  }
+
+  private void launch(ServerRecord server) {
     asked++;
     long ticket = ++tickets;
     inFlight.put(ticket, clock.nanoTime());

@@ -18,6 +18,13 @@ final class Selector {
     this.random = random;
   }
 
+  /** True with probability {@code p}. */
+  boolean chance(double p) {
+    synchronized (this) {
+      return random.nextDouble() < p;
+    }
+  }
+
   /** Removes and returns one of {@code remaining}, drawn by weight; uniformly when every weight is 0. */
   ServerRecord pick(List<ServerRecord> remaining, ToDoubleFunction<PublicKey> weight) {
     if (remaining.isEmpty()) {

@@ -63,7 +63,7 @@ public final class TandemClient implements AutoCloseable {
    * {@code hedgeAfter} turns hedging off.
    */
   record Settings(int minRequests, int maxRequests, Duration callTimeout, Duration requestTimeout,
-      Duration slowThreshold, Duration hedgeAfter, Predicate<ServerRecord> serverFilter) {}
+      Duration slowThreshold, Duration hedgeAfter, Predicate<ServerRecord> serverFilter, double spotCheck) {}
 
   private TandemClient(Builder b) {
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -81,7 +81,7 @@ public final class TandemClient implements AutoCloseable {
     this.ctx = new Context(directory, scores, new Exchange(transport, b.callClock), new Selector(b.random),
         new EvidenceSender(transport, b.bootstrapTimeout, b.evidenceFanout),
         new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.hedgeAfter,
-            b.serverFilter),
+            b.serverFilter, b.spotCheck),
         new AtomicLong(), b.callClock);
   }
 
@@ -221,6 +221,7 @@ public final class TandemClient implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Transport transport;
     private CallClock callClock = CallClock.SYSTEM;
+    private double spotCheck = 1.0;
 
     private Builder() {}
 
@@ -282,6 +283,27 @@ public final class TandemClient implements AutoCloseable {
     /** Deadline of one request to one server (default: the service's timeout + 2 s, within the call's deadline). */
     public Builder requestTimeout(Duration d) {
       this.requestTimeout = positive("requestTimeout", d);
+      return this;
+    }
+
+    /**
+     * Adaptive mode (DESIGN §8, step 5): verify only a random fraction {@code rate} of calls in full, and send every
+     * other call to one <em>proven</em> server alone (one whose score at this client is at least
+     * {@value CallRun#PROVEN_SCORE}, i.e. about ten more good answers than bad ones), taking its signed answer
+     * unverified ({@link CallReport.Decision#UNCHECKED}). When no proven server offers the service, or the one asked
+     * fails or is slow, the call is verified in full.
+     *
+     * <p>The trade: latency and work close to a direct call, against wrong answers from a proven server that turns
+     * liar until a verified call catches it (about {@code (1 - rate) / rate} of its calls on average; it is then
+     * convicted and never asked again). Default 1.0: every call is verified.
+     *
+     * @param rate the fraction of calls verified in full, in (0, 1]
+     */
+    public Builder spotCheck(double rate) {
+      if (!(rate > 0 && rate <= 1)) {
+        throw new IllegalArgumentException("spotCheck rate must be in (0, 1], got " + rate);
+      }
+      this.spotCheck = rate;
       return this;
     }
 

@@ -28,6 +28,7 @@ final class SimClient {
   private final SplittableRandom random;
   private final HttpClient unusedHttp;
   private final int minRequests;
+  private final double spotCheck;
   private final FencedStore store = new FencedStore();
   private TandemClient client;
   private List<ServiceHandle> handles;
@@ -35,7 +36,7 @@ final class SimClient {
   private boolean restartDue;
 
   SimClient(World world, String name, SimNode host, List<ServiceRecord> services, SplittableRandom random,
-      HttpClient unusedHttp, int minRequests) {
+      HttpClient unusedHttp, int minRequests, double spotCheck) {
     this.world = world;
     this.name = name;
     this.host = host;
@@ -43,6 +44,7 @@ final class SimClient {
     this.random = random;
     this.unusedHttp = unusedHttp;
     this.minRequests = minRequests;
+    this.spotCheck = spotCheck;
   }
 
   String name() {
@@ -100,7 +102,7 @@ final class SimClient {
     restartDue = false;
     TandemClient.Builder b = TandemClient.builder().registry(world.registry())
         .transport(world.network().transport(endpoint())).callClock(world.time()).clock(world.time().clock())
-        .random(random.split()).httpClient(unusedHttp).minRequests(minRequests);
+        .random(random.split()).httpClient(unusedHttp).minRequests(minRequests).spotCheck(spotCheck);
     if (host != null) {
       hostScores = host.scores();
       b.scores(hostScores);

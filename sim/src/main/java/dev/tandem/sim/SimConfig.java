@@ -20,10 +20,12 @@ import java.util.Locale;
  *                    log-uniform in [0.01, 1]
  * @param faults      whether crashes, slow spells, partitions and message faults are injected besides the lies
  * @param minRequests servers every call asks at least (0: the verifier's own {@code minRequests()})
+ * @param spotCheck   the clients' adaptive mode: the fraction of calls verified in full once servers are proven
+ *                    (1: every call, the default; see {@code TandemClient.Builder#spotCheck})
  * @param module      the service module: {@code services/matrix/matrix.wasm}
  */
 public record SimConfig(long seed, int nodes, int liars, long calls, int clients, boolean collude,
-    List<String> verifiers, double lieRate, boolean faults, int minRequests, Path module) {
+    List<String> verifiers, double lieRate, boolean faults, int minRequests, double spotCheck, Path module) {
 
   /** Both built-in verifiers, one service each. */
   public static final List<String> BOTH = List.of(ServiceRecord.BUILTIN_MAJORITY, ServiceRecord.BUILTIN_EQUAL);
@@ -55,11 +57,14 @@ public record SimConfig(long seed, int nodes, int liars, long calls, int clients
     if (minRequests < 0 || minRequests > nodes) {
       throw new IllegalArgumentException("minRequests must be 0.." + nodes + ", got " + minRequests);
     }
+    if (!(spotCheck > 0 && spotCheck <= 1)) {
+      throw new IllegalArgumentException("spotCheck must be in (0, 1], got " + spotCheck);
+    }
   }
 
   /** The defaults: 20 nodes, 30% independent liars, 4 clients, both verifiers, faults on. */
   public static SimConfig defaults(long seed, long calls, Path module) {
-    return new SimConfig(seed, 20, 6, calls, 4, false, BOTH, -1, true, 0, module);
+    return new SimConfig(seed, 20, 6, calls, 4, false, BOTH, -1, true, 0, 1, module);
   }
 
   /**

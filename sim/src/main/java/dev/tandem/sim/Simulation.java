@@ -67,7 +67,7 @@ public final class Simulation {
         // every second client runs inside an honest node (not the home server) and shares its scores
         SimNode host = c % 2 == 1 ? honest.get(honest.size() - 1 - (c / 2) % honest.size()) : null;
         SimClient client = new SimClient(world, "c" + c, host, services, clientsRandom.split(), unusedHttp,
-            config.minRequests());
+            config.minRequests(), config.spotCheck());
         if (host == null) {
           world.network().join(client.name(), null);
           parties.add(client.name());

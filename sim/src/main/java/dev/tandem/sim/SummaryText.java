@@ -41,7 +41,15 @@ final class SummaryText {
     line(out, "  decided by      verifier %d, home server %d, escalation to more servers %d",
         d.getOrDefault(CallReport.Decision.VERIFIER, 0L), d.getOrDefault(CallReport.Decision.HOME, 0L),
         d.getOrDefault(CallReport.Decision.ESCALATION, 0L));
+    if (config.spotCheck() < 1) {
+      line(out, "  unchecked       %d (adaptive mode: one proven server alone, spot-check rate %s)",
+          d.getOrDefault(CallReport.Decision.UNCHECKED, 0L), config.spotCheck());
+    }
     line(out, "  WRONG RESULTS   %d", tally.wrong);
+    if (config.spotCheck() < 1) {
+      line(out, "  wrong unchecked %d (lies of proven servers taken without verification before a spot check "
+          + "caught them)", tally.wrongUnchecked);
+    }
     line(out, "  failed cleanly  %d", tally.failed());
     tally.failures().forEach((kind, n) -> line(out, "    %7d  %s", n, kind));
     line(out, "convictions       by clients %d, by nodes re-running evidence %d; honest servers convicted %d",

@@ -47,6 +47,8 @@ final class Tally {
   long answered;
   long verifiedErrors;
   long wrong;
+  /** Wrong answers taken unchecked in adaptive mode: the trade that mode makes, counted apart. */
+  long wrongUnchecked;
   long clientConvictions;
   long nodeConvictions;
   long honestConvictedByClients;
@@ -114,7 +116,7 @@ final class Tally {
     }
   }
 
-  /** A call that returned a verified answer: a result or the service's own error. */
+  /** A call that returned an answer (verified unless adaptive mode took it unchecked). */
   void answered(SimClient client, String service, ServiceCall request, CallReport report, String truth) {
     calls++;
     answered++;
@@ -123,8 +125,10 @@ final class Tally {
     }
     decisions.merge(report.decision(), 1L, Long::sum);
     boolean right = truth.equals(report.responseHash());
-    if (!right) {
+    if (!right && report.verified()) {
       wrong++;
+    } else if (!right) {
+      wrongUnchecked++;
     }
     lies(report, truth);
     for (PublicKey k : report.convicted()) {

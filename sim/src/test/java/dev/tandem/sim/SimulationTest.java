@@ -36,6 +36,18 @@ class SimulationTest {
   }
 
   @Test
+  void adaptiveModeLetsLiesThroughOnlyUncheckedAndStillConvictsEveryLiar() throws Exception {
+    SimConfig d = config(5, 20_000);
+    SimConfig config = new SimConfig(d.seed(), d.nodes(), d.liars(), d.calls(), d.clients(), d.collude(),
+        d.verifiers(), d.lieRate(), d.faults(), d.minRequests(), 0.1, d.module());
+    SimSummary summary = Simulation.run(config);
+    assertThat(summary.passed()).as("%s --spot-check 0.1%n%s", replay(config), summary.text()).isTrue();
+    assertThat(summary.wrong()).as("verified wrong results").isZero();
+    assertThat(summary.text()).containsPattern("unchecked +[1-9][0-9]{3,} \\(adaptive mode")
+        .contains("wrong unchecked");
+  }
+
+  @Test
   void theSameSeedGivesTheSameSummaryByteForByte() throws Exception {
     SimConfig config = config(77, 3_000);
     SimSummary first = Simulation.run(config);

@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>Direct vs verified: the same calls made directly to one node (one HTTP request, nothing checked) and through
  *       the client SDK (two nodes asked in parallel, attestations checked, answers compared by the verifier), first
- *       by one caller (latency), then by several (throughput).
+ *       by one caller (latency), then by several (throughput); and in adaptive mode, where a proven server answers
+ *       alone and one call in {@value #SPOT_CHECK_EVERY} is verified in full.
  *   <li>One node's ceiling: a closed loop of callers on {@code echo} at one node, every answer signed; measured by a
  *       Java load generator and, when installed, by {@code wrk}.
  * </ol>
@@ -59,6 +60,10 @@ public final class NetworkBenchmark {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** Adaptive mode in the benchmark: one call in this many is verified in full. */
+  static final int SPOT_CHECK_EVERY = 10;
+  private static final String SPOT_CHECKED = "spot-checked 1 in " + SPOT_CHECK_EVERY + ", 2 nodes";
 
   /** One row of the results table. */
   record Row(String call, String service, LoadLoop.Stats stats) {}
@@ -92,10 +97,15 @@ public final class NetworkBenchmark {
       Duration len = Duration.ofSeconds(o.seconds());
       URI node0 = nodes.get(0).url();
       List<Row> rows = new ArrayList<>();
+      // Adaptive mode: proven servers answer alone, one call in SPOT_CHECK_EVERY is verified in full. The warm-up
+      // makes every node proven at this client.
       try (TandemClient client = TandemClient.builder().bootstrap(urls).minRequests(2)
-          .refreshInterval(Duration.ofSeconds(5)).seed(7).build()) {
+          .refreshInterval(Duration.ofSeconds(5)).seed(7).build();
+          TandemClient spotChecking = TandemClient.builder().bootstrap(urls).minRequests(2)
+              .spotCheck(1.0 / SPOT_CHECK_EVERY).refreshInterval(Duration.ofSeconds(5)).seed(8).build()) {
         for (ServiceRecord svc : List.of(echo, search)) {
           ServiceHandle handle = client.service(svc.serviceId());
+          ServiceHandle spotHandle = spotChecking.service(svc.serviceId());
           String method = svc == echo ? "echo" : "query";
           ObjectNode params = svc == echo ? echoParams() : searchParams();
           byte[] body = rpcBody(method, params);
@@ -103,12 +113,16 @@ public final class NetworkBenchmark {
           checkSigned(direct, body);
           LoadLoop.Op directOp = () -> post(direct, body);
           LoadLoop.Op verifiedOp = () -> handle.call(method, params);
-          LoadLoop.run(2, Duration.ofMillis(Math.min(2000, len.toMillis())), directOp); // warm up the JIT
-          LoadLoop.run(2, Duration.ofMillis(Math.min(2000, len.toMillis())), verifiedOp);
-          for (int callers : List.of(1, o.threads())) {
+          LoadLoop.Op spotOp = () -> spotHandle.call(method, params);
+          Duration warmUp = Duration.ofMillis(Math.min(2000, len.toMillis()));
+          LoadLoop.run(2, warmUp, directOp); // warm up the JIT
+          LoadLoop.run(2, warmUp, verifiedOp);
+          LoadLoop.run(2, warmUp, spotOp);
+          for (int callers : o.threads() == 1 ? List.of(1) : List.of(1, o.threads())) {
             out.printf(Locale.ROOT, "measuring %s, %d caller%s …%n", svc.name(), callers, callers == 1 ? "" : "s");
             rows.add(new Row("direct, 1 node", svc.name(), LoadLoop.run(callers, len, directOp)));
             rows.add(new Row("verified, 2 nodes", svc.name(), LoadLoop.run(callers, len, verifiedOp)));
+            rows.add(new Row(SPOT_CHECKED, svc.name(), LoadLoop.run(callers, len, spotOp)));
           }
         }
       }
@@ -151,7 +165,8 @@ public final class NetworkBenchmark {
 
   private static void printComparison(PrintStream out, List<Row> rows) {
     out.println("Direct call to one node (no verification) vs verified call (minRequests 2, both asked in parallel, "
-        + "attestations checked):");
+        + "attestations checked) vs adaptive mode (spotCheck " + 1.0 / SPOT_CHECK_EVERY + ": a proven server alone, "
+        + "its attestation checked, one call in " + SPOT_CHECK_EVERY + " verified in full):");
     out.println();
     out.println("| service | call | callers | calls/s | p50 ms | p99 ms |");
     out.println("|---|---|---:|---:|---:|---:|");
@@ -160,15 +175,18 @@ public final class NetworkBenchmark {
           r.stats().perSecond(), r.stats().ms(0.5), r.stats().ms(0.99));
     }
     out.println();
-    out.println("Verified ÷ direct:");
+    out.println("Verified ÷ direct and spot-checked ÷ direct:");
     out.println();
-    out.println("| service | callers | latency p50 | latency p99 | throughput |");
-    out.println("|---|---:|---:|---:|---:|");
-    for (int i = 0; i + 1 < rows.size(); i += 2) {
+    out.println("| service | call | callers | latency p50 | latency p99 | throughput |");
+    out.println("|---|---|---:|---:|---:|---:|");
+    for (int i = 0; i + 2 < rows.size(); i += 3) {
       LoadLoop.Stats d = rows.get(i).stats();
-      LoadLoop.Stats v = rows.get(i + 1).stats();
-      out.printf(Locale.ROOT, "| %s | %d | %.2f× | %.2f× | %.2f× |%n", rows.get(i).service(), d.callers(),
-          v.ms(0.5) / d.ms(0.5), v.ms(0.99) / d.ms(0.99), v.perSecond() / d.perSecond());
+      for (Row r : rows.subList(i + 1, i + 3)) {
+        LoadLoop.Stats v = r.stats();
+        out.printf(Locale.ROOT, "| %s | %s | %d | %.2f× | %.2f× | %.2f× |%n", r.service(),
+            r.call().substring(0, r.call().indexOf(',')), d.callers(), v.ms(0.5) / d.ms(0.5),
+            v.ms(0.99) / d.ms(0.99), v.perSecond() / d.perSecond());
+      }
     }
   }
 

@@ -17,7 +17,8 @@ class NetworkBenchmarkTest {
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(code).as(out).isZero();
     assertThat(out).contains("| echo | direct, 1 node | 1 |").contains("| echo | verified, 2 nodes | 2 |")
-        .contains("| search | verified, 2 nodes |").contains("Verified ÷ direct")
+        .contains("| search | verified, 2 nodes |").contains("| echo | spot-checked 1 in 10, 2 nodes | 2 |")
+        .contains("Verified ÷ direct")
         .contains("| Java HttpClient | 2 |");
   }
 
