@@ -50,6 +50,8 @@ final class Directory {
   private final Map<String, ServiceRecord> services = new HashMap<>();
   private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
   private final Map<URI, Long> cursors = new HashMap<>();
+  /** The id of each bootstrap node's record log our cursor belongs to ({@code ""} before the first pull). */
+  private final Map<URI, String> logs = new HashMap<>();
   private long lastRefresh;
   private boolean refreshedOnce;
   private boolean everReached;
@@ -95,10 +97,12 @@ final class Directory {
     List<Future<Pull>> pulls = new ArrayList<>();
     for (URI node : bootstrap) {
       long cursor;
+      String log;
       synchronized (this) {
         cursor = cursors.getOrDefault(node, 0L);
+        log = logs.getOrDefault(node, "");
       }
-      pulls.add(executor.submit(() -> pull(node, cursor)));
+      pulls.add(executor.submit(() -> pull(node, cursor, log)));
     }
     List<String> errors = new ArrayList<>();
     List<Pull> done = new ArrayList<>();
@@ -113,6 +117,7 @@ final class Directory {
     synchronized (this) {
       for (Pull p : done) {
         cursors.put(p.node, p.next);
+        logs.put(p.node, p.log);
         p.records.forEach(this::add);
         everReached = true;
       }
@@ -129,15 +134,25 @@ final class Directory {
     }
   }
 
-  private record Pull(URI node, long next, List<SignedRecord> records) {}
+  private record Pull(URI node, long next, String log, List<SignedRecord> records) {}
 
-  private Pull pull(URI node, long cursor) throws IOException {
+  private Pull pull(URI node, long cursor, String knownLog) throws IOException {
     NodeClient client = new NodeClient(node, null, http, timeout);
     List<SignedRecord> out = new ArrayList<>();
     long at = cursor;
+    String log = knownLog;
     for (int page = 0; page < MAX_PAGES; page++) {
       JsonNode res = client.recordsPage(at, PAGE);
       long next = res.path("next").asLong(at);
+      String theirs = res.path("log").asText("");
+      if (!theirs.equals(log) && !theirs.isEmpty()) {
+        boolean reset = !log.isEmpty() && at > 0;
+        log = theirs;
+        if (reset) {
+          at = 0; // a new database behind the same URL: our cursor is a position in its old log
+          continue;
+        }
+      }
       if (next < at) {
         at = 0; // the node's log was reset, or the cursor came from an older life of it: read it again
         continue;
@@ -153,7 +168,7 @@ final class Directory {
         break;
       }
     }
-    return new Pull(node, at, out);
+    return new Pull(node, at, log, out);
   }
 
   private SignedRecord validate(JsonNode json, URI from) {

@@ -76,6 +76,23 @@ public interface Registry extends AutoCloseable {
    */
   Page since(long cursor, int limit);
 
+  /**
+   * The identity of the log {@link #since} reads: cursors are meaningful only within the same log. A registry whose
+   * log starts over (a new database behind the same address) has a new id, so a reader holding a cursor from the old
+   * log knows to read the new one from 0 even when it has grown past that cursor. Registries that read one shared log
+   * (one EVM deployment) have the same id. Ids are opaque strings of at most {@value #MAX_LOG_ID_LENGTH} printable
+   * ASCII characters.
+   *
+   * <p>This default, {@code ""}, means "no identity": a reader can then only tell a new log by a {@link Page#next()}
+   * lower than its cursor.
+   */
+  default String logId() {
+    return "";
+  }
+
+  /** The longest {@link #logId()}. */
+  int MAX_LOG_ID_LENGTH = 128;
+
   /** Called after each newly stored record, on the storing thread. */
   void onStored(Consumer<SignedRecord> listener);
 

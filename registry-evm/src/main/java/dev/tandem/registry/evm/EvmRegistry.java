@@ -1,5 +1,6 @@
 package dev.tandem.registry.evm;
 
+import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
@@ -8,11 +9,13 @@ import dev.tandem.registry.Registry;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -82,6 +85,7 @@ public final class EvmRegistry implements Registry {
   private final ChainWriter writer; // null: read-only
   private final Options options;
   private final BigInteger minDeposit;
+  private final String logId;
   private final ChainState state = new ChainState();
   private final ReentrantLock syncLock = new ReentrantLock();
   private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
@@ -94,13 +98,14 @@ public final class EvmRegistry implements Registry {
   private volatile boolean closed;
 
   private EvmRegistry(EvmDeployment deployment, EthRpc rpc, ChainWriter writer, Options options,
-      BigInteger minDeposit, long fromBlock) {
+      BigInteger minDeposit, long fromBlock, String logId) {
     this.deployment = deployment;
     this.rpc = rpc;
     this.writer = writer;
     this.options = options;
     this.minDeposit = minDeposit;
     this.synced = fromBlock - 1;
+    this.logId = logId;
     this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "evm-registry-" + deployment.serverRegistry().substring(0, 10));
       t.setDaemon(true);
@@ -134,7 +139,8 @@ public final class EvmRegistry implements Registry {
       BigInteger deposit = options.serverDeposit() == null ? minDeposit : options.serverDeposit().max(minDeposit);
       ChainWriter writer = credentials == null ? null : new ChainWriter(
           new Transactor(rpc, credentials, info.chainId(), options.receiptTimeout()), deployment, deposit);
-      EvmRegistry registry = new EvmRegistry(deployment, rpc, writer, options, minDeposit, info.deployedAt());
+      EvmRegistry registry = new EvmRegistry(deployment, rpc, writer, options, minDeposit, info.deployedAt(),
+          logId(info.chainId(), deployment, info.deployedAt()));
       registry.syncTo(rpc.blockNumber());
       registry.start();
       LOG.info("registry on chain {} at {}: {} services, {} servers, up to block {}{}", info.chainId(), deployment,
@@ -350,6 +356,24 @@ public final class EvmRegistry implements Registry {
     }
     ensureOpen();
     return state.since(cursor, Math.min(limit, MAX_PAGE), MAX_PAGE_BYTES);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The log is the deployment's events, so the id is derived from what names them: the chain id, the two contract
+   * addresses and the block they were deployed in (32 hex digits of their SHA-256). Every registry following the
+   * deployment has the same id, as their cursors are the same; another deployment has another.
+   */
+  @Override
+  public String logId() {
+    return logId;
+  }
+
+  private static String logId(long chainId, EvmDeployment deployment, long deployedAt) {
+    String identity = "tandem-evm-log-v1\n" + chainId + "\n" + deployment.serviceRegistry().toLowerCase(Locale.ROOT)
+        + "\n" + deployment.serverRegistry().toLowerCase(Locale.ROOT) + "\n" + deployedAt;
+    return Hashes.sha256Hex(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 32);
   }
 
   /** Called after each record newly read from the chain, whoever sent it, on the thread that read it. */

@@ -33,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Pull.</b> Every {@code interval}, for each peer: {@code tandem_records} from the cursor stored for that
  *       peer, each record submitted locally (so validated: an invalid one is logged at WARN, counted and skipped,
- *       never stored), then the cursor saved. Pulls repair whatever pushes lost.
+ *       never stored), then the cursor saved with the id of the peer's log. Pulls repair whatever pushes lost.
+ *   <li><b>New logs.</b> A peer whose log is not the one our cursor came from (a new database behind the same URL)
+ *       is read again from the start: it answers with another log id, or (when it gives none) with a {@code next}
+ *       lower than our cursor.
  *   <li><b>Push.</b> Each record newly stored locally, whoever stored it, is sent at once with
  *       {@code tandem_submitRecord} to every peer (but the one it was pulled from), through a bounded queue per peer
  *       that drops its oldest record when full.
@@ -342,7 +345,9 @@ public final class Gossip implements AutoCloseable {
 
   private void pull(Peer peer) {
     try {
-      long cursor = cursors.cursor(peer.base);
+      PeerCursors.Position at = cursors.position(peer.base);
+      String log = at.log();
+      long cursor = at.cursor();
       for (int pages = 0; pages < MAX_PAGES_PER_ROUND && !closed && !peer.removed; pages++) {
         ObjectNode params = Json.object();
         params.put("cursor", cursor);
@@ -355,12 +360,28 @@ public final class Gossip implements AutoCloseable {
             || next.asLong() < 0 || !more.isBoolean()) {
           throw new IOException("its tandem_records answer is not {records: [...], next: n, more: bool}");
         }
+        String theirs = logId(result);
+        if (!theirs.isEmpty() && !theirs.equals(log)) {
+          if (!log.isEmpty()) {
+            // Our cursor is a position in another log (the peer has a new database): however long the new log is,
+            // its records up to our cursor are not the ones we pulled. Read it again from the start.
+            LOG.info("peer {} has a new record log (id {} → {}); pulling it from the start", peer, log, theirs);
+            log = theirs;
+            cursor = 0;
+            cursors.save(peer.base, new PeerCursors.Position(log, cursor));
+            continue;
+          }
+          // The first id we hear from this peer (it, or we, ran an older release until now): the cursor we hold was
+          // handed out by the log the peer has now, unless it was reset meanwhile, which the check below still sees.
+          log = theirs;
+          cursors.save(peer.base, new PeerCursors.Position(log, cursor));
+        }
         if (next.asLong() < cursor) {
           // The peer's log is shorter than our cursor: it was reset (new database). Read it again from the start.
           LOG.info("peer {} has a new record log (our cursor {} is past its end {}); pulling it from the start",
               peer, cursor, next.asLong());
           cursor = 0;
-          cursors.saveCursor(peer.base, 0);
+          cursors.save(peer.base, new PeerCursors.Position(log, cursor));
           continue;
         }
         for (JsonNode json : records) {
@@ -368,7 +389,7 @@ public final class Gossip implements AutoCloseable {
         }
         if (next.asLong() != cursor) {
           cursor = next.asLong();
-          cursors.saveCursor(peer.base, cursor);
+          cursors.save(peer.base, new PeerCursors.Position(log, cursor));
         }
         if (!more.asBoolean() || records.isEmpty()) {
           break;
@@ -389,6 +410,30 @@ public final class Gossip implements AutoCloseable {
     } finally {
       peer.pulling.set(false);
     }
+  }
+
+  /**
+   * The {@code log} of a {@code tandem_records} answer, {@code ""} when it has none (a peer of an older release, or a
+   * registry without log ids).
+   *
+   * @throws IOException when it is not a string of at most {@link Registry#MAX_LOG_ID_LENGTH} printable ASCII
+   *     characters (it is stored and logged, so nothing else is taken)
+   */
+  private static String logId(JsonNode answer) throws IOException {
+    JsonNode log = answer.get("log");
+    if (log == null || log.isNull()) {
+      return "";
+    }
+    String id = log.isTextual() ? log.textValue() : null;
+    if (id == null || id.length() > Registry.MAX_LOG_ID_LENGTH || !id.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+      throw new IOException("its tandem_records answer has a log that is not a string of at most "
+          + Registry.MAX_LOG_ID_LENGTH + " printable ASCII characters: " + abbreviate(log.toString()));
+    }
+    return id;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
   }
 
   /** Validates and stores one pulled record; an invalid one is counted and logged, never stored. */

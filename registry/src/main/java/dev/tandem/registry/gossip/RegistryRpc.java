@@ -21,9 +21,11 @@ import java.util.Set;
  * <ul>
  *   <li>{@code tandem_records} {@code {"cursor": n, "limit": m}} (both optional: 0 and {@value #DEFAULT_LIMIT};
  *       a limit above {@value #MAX_LIMIT} is lowered to it) → {@code {"records": [record…], "next": n,
- *       "more": bool}}. Records come in the order this node stored them; call again with {@code next} while
- *       {@code more}. A {@code next} lower than the cursor sent means the cursor belongs to an older life of this
- *       node's log: start again from 0.
+ *       "more": bool, "log": id}}. Records come in the order this node stored them; call again with {@code next}
+ *       while {@code more}. {@code log} is the log's id ({@link Registry#logId()}), left out when the registry has
+ *       none: a cursor is meaningful only in the log that handed it out, so a caller that finds another id than the
+ *       one its cursor came from starts again from 0. A {@code next} lower than the cursor sent means the same:
+ *       the cursor belongs to an older life of this node's log.
  *   <li>{@code tandem_submitRecord} {@code {"record": {…}}} → {@code {"status": "stored" | "already_known",
  *       "type": "service" | "server", "id": serviceId or server key}}.
  * </ul>
@@ -88,6 +90,10 @@ public final class RegistryRpc {
     page.records().forEach(r -> records.add(r.toJson()));
     result.put("next", page.next());
     result.put("more", page.more());
+    String log = registry.logId();
+    if (log != null && !log.isEmpty()) {
+      result.put("log", log);
+    }
     return result;
   }
 

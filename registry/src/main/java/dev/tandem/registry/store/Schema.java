@@ -1,9 +1,12 @@
 package dev.tandem.registry.store;
 
+import java.security.SecureRandom;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -58,9 +61,27 @@ final class Schema {
             peer       TEXT    PRIMARY KEY,
             cursor     INTEGER NOT NULL CHECK (cursor >= 0),
             updated_at INTEGER NOT NULL
-          )""")));
+          )""")),
+      new Migration(2, "record log identity", db -> {
+        // Cursors are positions in this file's log, meaningless in any other: the id tells peers which log their
+        // cursors belong to, so a peer can tell a new database behind the same URL from the old one. A file that
+        // already exists gets its id now; the cursors it handed out before are in that log, so they stay valid.
+        sql("""
+            CREATE TABLE log_meta (
+              id     INTEGER PRIMARY KEY CHECK (id = 1), -- one row
+              log_id TEXT    NOT NULL CHECK (log_id <> '')
+            )""",
+            // The id of the peer's log that each cursor belongs to; '' until the peer has said (older peers never do).
+            "ALTER TABLE peer_cursors ADD COLUMN log TEXT NOT NULL DEFAULT ''").apply(db);
+        try (PreparedStatement ins = db.prepareStatement("INSERT INTO log_meta (id, log_id) VALUES (1, ?)")) {
+          ins.setString(1, newLogId());
+          ins.executeUpdate();
+        }
+      }));
 
   static final int CURRENT = MIGRATIONS.getLast().version();
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private Schema() {}
 
@@ -93,6 +114,28 @@ final class Schema {
       }
     }
     return found;
+  }
+
+  /** A fresh log id: 16 random bytes in lowercase hex, so two databases never share one. */
+  static String newLogId() {
+    byte[] id = new byte[16];
+    RANDOM.nextBytes(id);
+    return HexFormat.of().formatHex(id);
+  }
+
+  /**
+   * The id of this database's record log.
+   *
+   * @throws SQLException when the file has none (a migration 2 that did not run, or a damaged file)
+   */
+  static String logId(Connection db) throws SQLException {
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT log_id FROM log_meta WHERE id = 1")) {
+      if (!rs.next()) {
+        throw new SQLException("the table log_meta holds no log id");
+      }
+      return rs.getString(1);
+    }
   }
 
   static int version(Connection db) throws SQLException {

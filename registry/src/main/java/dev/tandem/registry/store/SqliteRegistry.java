@@ -48,7 +48,8 @@ import org.sqlite.SQLiteConfig;
  *
  * <p><b>Order.</b> Each stored record gets the next {@code seq_no} (the gossip cursor, see {@link #since}). A
  * ServerRecord that is superseded leaves the table; its successor has a higher {@code seq_no}, so cursors stay
- * monotonic and a reader following them ends with the current records.
+ * monotonic and a reader following them ends with the current records. The log's id ({@link #logId}) is drawn at
+ * random when the file is created and kept in it: another file, even one behind the same node, has another id.
  *
  * <p>Thread-safe: one connection, writes and log reads serialized by a lock; validation (parsing, signature checks)
  * runs before the lock is taken.
@@ -63,6 +64,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
 
   private final String name;
   private final Connection db;
+  private final String logId;
   private final ReentrantLock dbLock = new ReentrantLock();
   private final PeerCursors cursors = new DbPeerCursors();
   private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
@@ -80,9 +82,10 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   private volatile ServerIndex serverIndex;
   private volatile boolean closed;
 
-  private SqliteRegistry(String name, Connection db) {
+  private SqliteRegistry(String name, Connection db, String logId) {
     this.name = name;
     this.db = db;
+    this.logId = logId;
   }
 
   /**
@@ -130,7 +133,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
       if (from != 0 && from != Schema.CURRENT) {
         LOG.info("registry database {} migrated from schema {} to {}", name, from, Schema.CURRENT);
       }
-      SqliteRegistry registry = new SqliteRegistry(name, db);
+      SqliteRegistry registry = new SqliteRegistry(name, db, Schema.logId(db));
       registry.load();
       return registry;
     } catch (SQLException e) {
@@ -397,6 +400,12 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     return new Page(List.copyOf(records), next, more);
   }
 
+  /** {@inheritDoc} Drawn at random (16 bytes, hex) when the database was created, and stored in it. */
+  @Override
+  public String logId() {
+    return logId;
+  }
+
   /** The highest seq_no ever handed out (AUTOINCREMENT keeps it in sqlite_sequence), 0 for an empty log. */
   private long endOfLog() throws SQLException {
     try (Statement st = db.createStatement();
@@ -410,7 +419,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
-  /** Gossip cursors per peer, kept in this database (table {@code peer_cursors}). */
+  /** Gossip positions (log id and cursor) per peer, kept in this database (table {@code peer_cursors}). */
   @Override
   public PeerCursors peerCursors() {
     return cursors;
@@ -504,17 +513,17 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     }
   }
 
-  /** Peer cursors in the {@code peer_cursors} table, written through the same connection and lock. */
+  /** Peer positions in the {@code peer_cursors} table, written through the same connection and lock. */
   private final class DbPeerCursors implements PeerCursors {
     @Override
-    public long cursor(URI peer) {
+    public Position position(URI peer) {
       dbLock.lock();
       try {
         ensureOpen();
-        try (PreparedStatement q = db.prepareStatement("SELECT cursor FROM peer_cursors WHERE peer = ?")) {
+        try (PreparedStatement q = db.prepareStatement("SELECT log, cursor FROM peer_cursors WHERE peer = ?")) {
           q.setString(1, peer.toString());
           try (ResultSet rs = q.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
+            return rs.next() ? new Position(rs.getString(1), rs.getLong(2)) : Position.START;
           }
         }
       } catch (SQLException e) {
@@ -526,20 +535,20 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     }
 
     @Override
-    public void saveCursor(URI peer, long cursor) {
-      if (cursor < 0) {
-        throw new IllegalArgumentException("cursor must be 0 or more, got " + cursor);
-      }
+    public void save(URI peer, Position position) {
+      Objects.requireNonNull(position, "position");
       dbLock.lock();
       try {
         ensureOpen();
         transaction(() -> {
           try (PreparedStatement up = db.prepareStatement("""
-              INSERT INTO peer_cursors (peer, cursor, updated_at) VALUES (?, ?, ?)
-              ON CONFLICT (peer) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at""")) {
+              INSERT INTO peer_cursors (peer, log, cursor, updated_at) VALUES (?, ?, ?, ?)
+              ON CONFLICT (peer) DO UPDATE
+                SET log = excluded.log, cursor = excluded.cursor, updated_at = excluded.updated_at""")) {
             up.setString(1, peer.toString());
-            up.setLong(2, cursor);
-            up.setLong(3, System.currentTimeMillis());
+            up.setString(2, position.log());
+            up.setLong(3, position.cursor());
+            up.setLong(4, System.currentTimeMillis());
             up.executeUpdate();
           }
         });

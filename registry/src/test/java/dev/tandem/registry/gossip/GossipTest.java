@@ -8,6 +8,7 @@ import static dev.tandem.registry.TestRecords.unsignedServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.json.Json;
@@ -283,6 +284,115 @@ class GossipTest {
 
     await(WITHIN, "the record of the new log", () -> local.service(reborn.serviceId()).isPresent());
     assertThat(local.peerCursors().cursor(peer.url())).isEqualTo(1);
+  }
+
+  @Test
+  void aPeerWhoseNewLogGrewPastOurCursorIsPulledFromTheStart() throws Exception {
+    Node a = new Node();
+    List<ServiceRecord> old = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      old.add(service(OWNER, "old" + i));
+      a.registry.submit(old.get(i));
+    }
+    Node b = new Node();
+    b.gossip(builder -> builder.learnPeers(false), a.url());
+    long oldEnd = a.registry.since(0, 1000).next();
+    await(WITHIN, "node B at the end of A's log", () -> b.registry.peerCursors().cursor(a.url()) == oldEnd);
+
+    // A loses its database; by the time B asks again, the new one at the same URL holds more records than B's
+    // cursor, the first of which B has never seen. Its `next` is past B's cursor: only the log id tells.
+    SqliteRegistry fresh = SqliteRegistry.inMemory();
+    open.add(fresh);
+    List<ServiceRecord> reborn = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      reborn.add(service(OWNER, "reborn" + i));
+      fresh.submit(reborn.get(i));
+    }
+    long freshEnd = fresh.since(0, 1000).next();
+    assertThat(freshEnd).isGreaterThan(oldEnd);
+    a.http.handler(new RegistryRpc(fresh)::handle);
+
+    await(WITHIN, "node B at the end of A's new log", () -> b.registry.peerCursors().cursor(a.url()) == freshEnd);
+    assertThat(b.registry.services()).containsAll(reborn).containsAll(old).hasSize(8);
+    assertThat(b.registry.peerCursors().position(a.url()))
+        .isEqualTo(new PeerCursors.Position(fresh.logId(), freshEnd));
+  }
+
+  @Test
+  void aCursorStoredBeforeThePeerNamedItsLogIsKeptAndTheIdAdopted() throws Exception {
+    Node peer = new Node();
+    for (int i = 0; i < 5; i++) {
+      peer.registry.submit(service(OWNER, "s" + i));
+    }
+    long end = peer.registry.since(0, 1000).next();
+    long middle = peer.registry.since(0, 3).next();
+    SqliteRegistry local = SqliteRegistry.inMemory();
+    open.add(local);
+    // As a node of an older release left it: the cursor, no log id.
+    local.peerCursors().save(peer.url(), new PeerCursors.Position("", middle));
+    Gossip gossip = Gossip.builder().registry(local).interval(INTERVAL).peers(List.of(peer.url()))
+        .learnPeers(false).build();
+    open.add(gossip);
+    gossip.start();
+
+    await(WITHIN, "the pull from the stored cursor", () -> local.peerCursors().cursor(peer.url()) == end);
+    assertThat(local.peerCursors().position(peer.url()))
+        .isEqualTo(new PeerCursors.Position(peer.registry.logId(), end));
+    assertThat(local.services()).hasSize(2); // only what came after the cursor: the id was adopted, not a restart
+    assertThat(gossip.stats().pulled()).isEqualTo(2);
+  }
+
+  @Test
+  void aPeerThatNamesNoLogIsStillReadAgainWhenItsLogEndsBeforeOurCursor() throws Exception {
+    Node peer = new Node();
+    for (int i = 0; i < 5; i++) {
+      peer.registry.submit(service(OWNER, "old" + i));
+    }
+    peer.http.handler(withoutLog(new RegistryRpc(peer.registry)::handle));
+    Node local = new Node();
+    local.gossip(b -> b.learnPeers(false), peer.url());
+    await(WITHIN, "the first log", () -> local.registry.peerCursors().cursor(peer.url()) == 5);
+    assertThat(local.registry.peerCursors().position(peer.url()).log()).isEmpty();
+
+    SqliteRegistry fresh = SqliteRegistry.inMemory();
+    open.add(fresh);
+    ServiceRecord reborn = service(OWNER, "reborn");
+    fresh.submit(reborn);
+    peer.http.handler(withoutLog(new RegistryRpc(fresh)::handle));
+
+    await(WITHIN, "the record of the new log", () -> local.registry.service(reborn.serviceId()).isPresent());
+    assertThat(local.registry.peerCursors().position(peer.url())).isEqualTo(new PeerCursors.Position("", 1));
+  }
+
+  /** A peer of an older release: its tandem_records answers carry no log id. */
+  private static RpcHttpServer.Handler withoutLog(RpcHttpServer.Handler handler) {
+    return (method, params) -> {
+      JsonNode result = handler.handle(method, params);
+      if (method.equals(RegistryRpc.RECORDS)) {
+        ((ObjectNode) result).remove("log");
+      }
+      return result;
+    };
+  }
+
+  @Test
+  void anAnswerWithAMalformedLogIdIsAFailedPull() throws Exception {
+    ServiceRecord good = service(OWNER, "good");
+    RpcHttpServer odd = RpcHttpServer.start((method, params) -> {
+      ObjectNode result = Json.object();
+      result.putArray("records").add(good.toJson());
+      result.put("next", 1);
+      result.put("more", false);
+      result.put("log", "line\nbreak"); // it would be logged and stored: refused
+      return result;
+    });
+    open.add(odd);
+    Node local = new Node();
+    local.gossip(b -> b.learnPeers(false), odd.url());
+
+    await(WITHIN, "a failed pull", () -> local.gossip.stats().failures() >= 1);
+    assertThat(local.registry.services()).isEmpty();
+    assertThat(local.registry.peerCursors().position(odd.url())).isEqualTo(PeerCursors.Position.START);
   }
 
   @Test

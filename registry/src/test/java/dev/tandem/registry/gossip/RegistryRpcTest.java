@@ -9,14 +9,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.registry.Registry;
 import dev.tandem.registry.store.SqliteRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +70,66 @@ class RegistryRpcTest {
     assertThat(rpc.handle(RegistryRpc.RECORDS, null).get("records")).hasSize(3);
     assertThat(rpc.handle(RegistryRpc.RECORDS, json("{}")).get("next").longValue())
         .isEqualTo(rest.get("next").longValue());
+  }
+
+  @Test
+  void recordsNamesTheLogItsCursorsBelongTo() throws Exception {
+    registry.submit(service(OWNER, "search"));
+    JsonNode answer = rpc.handle(RegistryRpc.RECORDS, json("{}"));
+    assertThat(answer.get("log").textValue()).isEqualTo(registry.logId()).matches("[0-9a-f]{32}");
+    // the answer otherwise as before, the log added after the other members
+    assertThat(answer.fieldNames()).toIterable().containsExactly("records", "next", "more", "log");
+    assertThat(rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":1}")).get("log")).isEqualTo(answer.get("log"));
+
+    // another database, another log
+    try (SqliteRegistry other = SqliteRegistry.inMemory()) {
+      assertThat(new RegistryRpc(other).handle(RegistryRpc.RECORDS, null).get("log"))
+          .isNotEqualTo(answer.get("log"));
+    }
+  }
+
+  @Test
+  void recordsLeavesTheLogOutWhenTheRegistryHasNoLogId() {
+    Registry anonymous = new Registry() { // a registry that gives its log no identity (the interface's default)
+      @Override
+      public Submitted submit(SignedRecord record) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Optional<ServiceRecord> service(String serviceId) {
+        return Optional.empty();
+      }
+
+      @Override
+      public List<ServiceRecord> services() {
+        return List.of();
+      }
+
+      @Override
+      public Optional<ServerRecord> server(PublicKey key) {
+        return Optional.empty();
+      }
+
+      @Override
+      public List<ServerRecord> servers() {
+        return List.of();
+      }
+
+      @Override
+      public Page since(long cursor, int limit) {
+        return new Page(List.of(), cursor, false);
+      }
+
+      @Override
+      public void onStored(Consumer<SignedRecord> listener) {}
+
+      @Override
+      public void close() {}
+    };
+    assertThat(anonymous.logId()).isEmpty();
+    assertThat(new RegistryRpc(anonymous).handle(RegistryRpc.RECORDS, null)).isEqualTo(
+        Json.object().<ObjectNode>set("records", Json.nodes().arrayNode()).put("next", 0L).put("more", false));
   }
 
   @Test

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.Jcs;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
@@ -17,11 +18,13 @@ import dev.tandem.core.record.SignedRecord;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.Registry.Page;
 import dev.tandem.registry.Registry.Submitted;
+import dev.tandem.registry.gossip.PeerCursors.Position;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -407,6 +410,86 @@ class SqliteRegistryTest {
     try (SqliteRegistry r = SqliteRegistry.open(db())) {
       assertThat(r.peerCursors().cursor(peer)).isEqualTo(42);
       assertThat(r.peerCursors().cursor(URI.create("http://10.0.0.3:7001"))).isZero();
+    }
+  }
+
+  @Test
+  void peerCursorsKeepThePeersLogIdWithTheCursor() {
+    URI peer = URI.create("http://10.0.0.2:7001");
+    try (SqliteRegistry r = SqliteRegistry.open(db())) {
+      assertThat(r.peerCursors().position(peer)).isEqualTo(Position.START);
+      r.peerCursors().save(peer, new Position("aaaa", 7));
+      r.peerCursors().saveCursor(peer, 9); // the cursor alone: the log id stays
+    }
+    try (SqliteRegistry r = SqliteRegistry.open(db())) {
+      assertThat(r.peerCursors().position(peer)).isEqualTo(new Position("aaaa", 9));
+      r.peerCursors().save(peer, new Position("bbbb", 0));
+      assertThat(r.peerCursors().position(peer)).isEqualTo(new Position("bbbb", 0));
+    }
+    assertThatThrownBy(() -> new Position("x", -1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cursor");
+  }
+
+  @Test
+  void theLogIdSurvivesReopeningAndDiffersBetweenFiles() {
+    String first;
+    try (SqliteRegistry r = SqliteRegistry.open(db())) {
+      first = r.logId();
+      r.submit(service(OWNER, "search"));
+    }
+    assertThat(first).matches("[0-9a-f]{32}");
+    try (SqliteRegistry r = SqliteRegistry.open(db())) {
+      assertThat(r.logId()).isEqualTo(first);
+    }
+    try (SqliteRegistry other = SqliteRegistry.open(dir.resolve("other.db"));
+        SqliteRegistry memory = SqliteRegistry.inMemory()) {
+      assertThat(other.logId()).matches("[0-9a-f]{32}").isNotEqualTo(first);
+      assertThat(memory.logId()).matches("[0-9a-f]{32}").isNotEqualTo(first).isNotEqualTo(other.logId());
+    }
+  }
+
+  @Test
+  void aFileOfSchemaVersion1MigratesKeepingItsRecordsAndCursorsAndGetsALogId() throws Exception {
+    ServiceRecord search = service(OWNER, "search");
+    ServerRecord node = server(NODE, URL, 1, List.of(search.serviceId()));
+    URI peer = URI.create("http://10.0.0.2:7001");
+    // A file as release 1 wrote it: migration 1 exactly, its version, two records and a peer's cursor.
+    try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + db());
+        Statement st = raw.createStatement()) {
+      Schema.MIGRATIONS.getFirst().step().apply(raw);
+      st.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+      st.execute("INSERT INTO schema_version (version) VALUES (1)");
+      try (PreparedStatement ins = raw.prepareStatement(
+          "INSERT INTO records (type, id, server_seq, json, stored_at) VALUES (?, ?, ?, ?, 0)")) {
+        for (SignedRecord r : List.of(search, node)) {
+          ins.setString(1, r.type());
+          ins.setString(2, SqliteRegistry.idOf(r));
+          ins.setObject(3, r instanceof ServerRecord s ? s.seq() : null);
+          ins.setBytes(4, Jcs.canonicalize(r.toJson()));
+          ins.executeUpdate();
+        }
+      }
+      st.execute("INSERT INTO peer_cursors (peer, cursor, updated_at) VALUES ('" + peer + "', 17, 0)");
+    }
+
+    String logId;
+    try (SqliteRegistry r = SqliteRegistry.open(db())) {
+      logId = r.logId();
+      assertThat(logId).matches("[0-9a-f]{32}");
+      assertThat(all(r)).containsExactly(search, node);
+      // the cursor stays, from a log the peer has not named yet
+      assertThat(r.peerCursors().position(peer)).isEqualTo(new Position("", 17));
+      r.submit(service(OWNER, "after"));
+    }
+    try (SqliteRegistry r = SqliteRegistry.open(db())) {
+      assertThat(r.logId()).isEqualTo(logId); // drawn once, at the migration
+      assertThat(all(r)).hasSize(3);
+    }
+    try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + db());
+        Statement st = raw.createStatement();
+        ResultSet rs = st.executeQuery("SELECT version FROM schema_version")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(Schema.CURRENT);
     }
   }
 
