@@ -1,0 +1,120 @@
+package dev.tandem.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.wire.JsonRpc;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client's {@link Directory} against a bootstrap node whose record log changes under it. */
+class DirectoryTest {
+  /** What the fake node serves: its log id and its records in log order (cursor = index + 1). */
+  volatile String log;
+  volatile List<ServerRecord> records = new ArrayList<>();
+  HttpServer server;
+  ExecutorService executor;
+  HttpClient http;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/rpc", ex -> {
+      JsonNode req;
+      try {
+        req = Json.parse(ex.getRequestBody().readAllBytes());
+      } catch (dev.tandem.core.json.JsonFormatException e) {
+        throw new java.io.IOException(e);
+      }
+      long cursor = req.path("params").path("cursor").asLong(0);
+      List<ServerRecord> all = records;
+      ObjectNode result = Json.object();
+      ArrayNode page = result.putArray("records");
+      for (int i = (int) Math.min(cursor, all.size()); i < all.size(); i++) {
+        page.add(all.get(i).toJson());
+      }
+      result.put("next", all.size());
+      result.put("more", false);
+      if (log != null) {
+        result.put("log", log);
+      }
+      byte[] body = JsonRpc.result(req.get("id"), result).toString().getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    executor = Executors.newVirtualThreadPerTaskExecutor();
+    http = HttpClient.newHttpClient();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+    executor.shutdownNow();
+    http.close();
+  }
+
+  Directory directory() {
+    URI node = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return new Directory(List.of(node), null, http, Duration.ofSeconds(5), Duration.ofSeconds(30), executor,
+        Clock.systemUTC());
+  }
+
+  static List<ServerRecord> servers(String prefix, int n) {
+    List<ServerRecord> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      KeyPair key = KeyPair.generate();
+      out.add(new ServerRecord(key.publicKey(), URI.create("http://" + prefix + i + ".example:7400"), List.of(),
+          List.of(), ServerRecord.Capacity.defaults(), 1, false, null).signedBy(key));
+    }
+    return out;
+  }
+
+  @Test
+  void aNodeWithANewLogThatGrewPastTheCursorIsReadFromTheStart() {
+    log = "first";
+    List<ServerRecord> old = servers("old", 3);
+    records = old;
+    Directory d = directory();
+    d.refresh();
+    old.forEach(r -> assertThat(d.server(r.key())).isPresent());
+
+    // The node lost its database and, behind the same URL, stored five records the client has never seen.
+    log = "second";
+    List<ServerRecord> reborn = servers("reborn", 5);
+    records = reborn;
+    d.refresh();
+    reborn.forEach(r -> assertThat(d.server(r.key())).as(r.url().toString()).isPresent());
+  }
+
+  @Test
+  void withoutLogIdsAShorterLogIsStillNoticed() {
+    log = null;
+    records = servers("old", 3);
+    Directory d = directory();
+    d.refresh();
+    List<ServerRecord> reborn = servers("reborn", 2);
+    records = reborn;
+    d.refresh();
+    reborn.forEach(r -> assertThat(d.server(r.key())).isPresent());
+  }
+}
