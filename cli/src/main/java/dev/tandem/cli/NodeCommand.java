@@ -49,6 +49,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--gossip-interval-ms", paramLabel = "MS", description = "registry sync period (default 2000)")
   Long gossipMs;
 
+  @Option(names = "--evidence-sync-interval-ms", paramLabel = "MS",
+      description = "how often convicting evidence missed while away is pulled from peers (default 30000; 0: never)")
+  Long evidenceSyncMs;
+
   @Option(names = "--registry", paramLabel = "SPEC",
       description = "keep the registry on an EVM chain: evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY "
           + "(default: the embedded registry, spread by gossip)")
@@ -82,6 +86,13 @@ final class NodeCommand implements Callable<Integer> {
     }
     if (gossipMs != null) {
       b.gossipInterval(Duration.ofMillis(gossipMs));
+    }
+    if (evidenceSyncMs != null) {
+      if (evidenceSyncMs < 0) {
+        throw new Errors.UserException("--evidence-sync-interval-ms must be 0 (off) or positive, got "
+            + evidenceSyncMs);
+      }
+      b.evidenceSyncInterval(Duration.ofMillis(evidenceSyncMs));
     }
     if (registry != null) {
       b.registry(registry);

@@ -18,7 +18,9 @@ import dev.tandem.node.http.NodeRpc;
 import dev.tandem.node.http.ServiceEndpoint;
 import dev.tandem.node.modules.ModuleFetcher;
 import dev.tandem.node.modules.ModuleStore;
+import dev.tandem.node.evidence.EvidenceFeed;
 import dev.tandem.node.evidence.EvidenceHandler;
+import dev.tandem.node.evidence.EvidenceSync;
 import dev.tandem.node.store.NodeDb;
 import dev.tandem.node.store.SqliteScoreStore;
 import dev.tandem.client.score.Scores;
@@ -79,6 +81,8 @@ public final class Node implements AutoCloseable {
   private final NodeDb db;
   private final Scores scores;
   private final EvidenceHandler evidence;
+  /** Pulls the convicting evidence this node missed; null when turned off. */
+  private final EvidenceSync evidenceSync;
   private final ServiceEndpoint endpoint;
 
   private Node(NodeConfig config) throws Exception {
@@ -111,6 +115,7 @@ public final class Node implements AutoCloseable {
         .method("tandem_records", registryRpc::records)
         .method("tandem_submitRecord", this::submitRecord)
         .method("tandem_submitEvidence", evidence::submit)
+        .method(EvidenceFeed.METHOD, new EvidenceFeed(db)::handle)
         .method("tandem_scores", p -> scoresJson())
         .admin("tandem_offer", p -> changeOffers(p, true))
         .admin("tandem_withdraw", p -> changeOffers(p, false))
@@ -148,6 +153,10 @@ public final class Node implements AutoCloseable {
     metrics.gauge("tandem_registry_servers", "servers in the registry", () -> registry.servers().size());
     metrics.counter("tandem_gossip_rounds", "gossip rounds run",
         () -> gossip == null ? 0 : gossip.stats().rounds());
+    this.evidenceSync = config.evidenceSyncInterval().isZero() ? null : new EvidenceSync(evidence, db,
+        this::evidencePeers, http, EvidenceSync.Settings.every(config.evidenceSyncInterval()));
+    metrics.counter("tandem_evidence_pulled", "evidence items pulled from peers",
+        () -> evidenceSync == null ? 0 : evidenceSync.stats().pulled());
     registry.onStored(r -> {
       if (r instanceof dev.tandem.core.record.ServiceRecord
           || (r instanceof ServerRecord s && !s.key().equals(key.publicKey()))) {
@@ -162,6 +171,9 @@ public final class Node implements AutoCloseable {
       gossip.start();
     } // before the first publish, so peers receive this node's record by push
     reciprocity.start();
+    if (evidenceSync != null) {
+      evidenceSync.start();
+    }
     hosting.want(reciprocity.withHeld(config.offers())); // services held for peers come back after a restart
     publish(true); // a fresh record at every start: peers that do not know this node learn it by push
     if (config.fault() != Fault.NONE) {
@@ -258,6 +270,11 @@ public final class Node implements AutoCloseable {
     return scores;
   }
 
+  /** The task that pulls the convicting evidence this node missed, when it runs ({@code evidenceSyncInterval > 0}). */
+  public java.util.Optional<EvidenceSync> evidenceSync() {
+    return java.util.Optional.ofNullable(evidenceSync);
+  }
+
   /** The {@code POST /services/{id}} handler, for in-process callers (simulation, fuzzing). */
   public ServiceEndpoint serviceEndpoint() {
     return endpoint;
@@ -291,6 +308,18 @@ public final class Node implements AutoCloseable {
     Set<URI> out = new LinkedHashSet<>(config.peers());
     registry.servers().forEach(s -> {
       if (!s.url().equals(url)) {
+        out.add(s.url());
+      }
+    });
+    out.remove(url);
+    return new ArrayList<>(out);
+  }
+
+  /** Where missed evidence is pulled from: the configured peers and every server that has not retired. */
+  private List<URI> evidencePeers() {
+    Set<URI> out = new LinkedHashSet<>(config.peers());
+    registry.servers().forEach(s -> {
+      if (!s.retired()) {
         out.add(s.url());
       }
     });
@@ -501,6 +530,9 @@ public final class Node implements AutoCloseable {
       gossip.close();
     }
     reciprocity.close();
+    if (evidenceSync != null) {
+      evidenceSync.close(); // before the handler, the sandbox and node.db it uses
+    }
     evidence.close();
     hosting.close();
     sandbox.close();

@@ -41,7 +41,8 @@ public record NodeConfig(
     Optional<String> registrySpec,
     Optional<Path> ethKeyFile,
     Duration reciprocityGrace,
-    Duration reciprocityInterval) {
+    Duration reciprocityInterval,
+    Duration evidenceSyncInterval) {
 
   public static final String FILE = "node.json";
 
@@ -63,6 +64,10 @@ public record NodeConfig(
     }
     if (maxServices < 0) {
       throw new IllegalArgumentException("max-services must be >= 0");
+    }
+    if (evidenceSyncInterval == null || evidenceSyncInterval.isNegative()) {
+      throw new IllegalArgumentException("evidenceSyncInterval must be positive, or zero to turn the sync off; got "
+          + evidenceSyncInterval);
     }
   }
 
@@ -86,13 +91,13 @@ public record NodeConfig(
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval);
   }
 
   /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
@@ -119,6 +124,7 @@ public record NodeConfig(
     json.put("gossipIntervalMs", gossipInterval.toMillis());
     json.put("reciprocityGraceMs", reciprocityGrace.toMillis());
     json.put("reciprocityIntervalMs", reciprocityInterval.toMillis());
+    json.put("evidenceSyncIntervalMs", evidenceSyncInterval.toMillis());
     Files.createDirectories(dataDir);
     AtomicFiles.write(dataDir.resolve(FILE), (json.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
   }
@@ -143,6 +149,7 @@ public record NodeConfig(
     private String registrySpec;
     private Duration reciprocityGrace = Duration.ofMinutes(10);
     private Duration reciprocityInterval = Duration.ofSeconds(10);
+    private Duration evidenceSyncInterval = Duration.ofSeconds(30);
     private Path ethKeyFile;
 
     private Builder(Path dataDir) {
@@ -188,6 +195,8 @@ public record NodeConfig(
       reciprocityGrace = Duration.ofMillis(json.path("reciprocityGraceMs").asLong(reciprocityGrace.toMillis()));
       reciprocityInterval =
           Duration.ofMillis(json.path("reciprocityIntervalMs").asLong(reciprocityInterval.toMillis()));
+      evidenceSyncInterval =
+          Duration.ofMillis(json.path("evidenceSyncIntervalMs").asLong(evidenceSyncInterval.toMillis()));
       return this;
     }
 
@@ -228,12 +237,17 @@ public record NodeConfig(
     public Builder reciprocityGrace(Duration v) { reciprocityGrace = v; return this; }
     /** How often the reciprocity planner runs. */
     public Builder reciprocityInterval(Duration v) { reciprocityInterval = v; return this; }
+    /**
+     * How often the node pulls the convicting evidence it missed from its peers and the servers it knows (default
+     * 30 s); {@link Duration#ZERO} turns the pull off.
+     */
+    public Builder evidenceSyncInterval(Duration v) { evidenceSyncInterval = v; return this; }
 
     public NodeConfig build() {
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
-          reciprocityGrace, reciprocityInterval);
+          reciprocityGrace, reciprocityInterval, evidenceSyncInterval);
     }
   }
 }

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@code tandem_submitEvidence}: checks evidence without trusting whoever sent it. Signatures and hashes are
  * checked first (evidence that fails is dropped, and a signed reporter is penalized); then the node re-runs the
  * request in its own sandbox and convicts every signer whose attested response differs from its own result. New
- * evidence is forwarded once to the nodes this node knows, signed by this node as reporter.
+ * evidence is forwarded once to the nodes this node knows, signed by this node as reporter. Evidence pulled from
+ * peers ({@link #receivePulled}, see {@link EvidenceSync}) goes the same way but is not forwarded.
  *
  * <p>Wire form: {@code params = {"evidence": {...}, "reporter": "ed25519:…", "reporterSig": "…"}}; the reporter
  * fields are optional, {@code reporterSig} is Ed25519 over {@code "tandem-evidence-report-v1\n" + id} where
@@ -116,16 +117,57 @@ public final class EvidenceHandler implements AutoCloseable {
       // Whoever sent this is not the reporter it names: there is nobody to penalize.
       throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: reporterSig does not verify under " + reporter);
     }
+    Receipt receipt = receive(evidence, id, null);
+    return toJson(receipt.verdict(), id, receipt.known());
+  }
+
+  /**
+   * What became of one piece of evidence.
+   *
+   * @param id the hex SHA-256 of its canonical JSON
+   * @param known whether this node had judged it before (then {@code verdict} is the stored one, without keys)
+   * @param verdict what the check concluded
+   */
+  public record Receipt(String id, boolean known, Verdict verdict) {}
+
+  /**
+   * Takes evidence pulled from a peer's {@code tandem_evidence}: checked, re-run and stored like submitted evidence,
+   * but never forwarded (every node pulls for itself). Evidence already judged here is not re-run.
+   *
+   * @param json the evidence as the peer stored it
+   * @param from the peer it came from, named in the stored verdict's detail
+   * @throws IllegalArgumentException when it is not valid evidence; nobody is penalized, since the peer only relays
+   *     what it stored and its stored items were not signed by it
+   * @throws JsonRpc.Failure with {@link RpcErrors#OVERLOADED} when re-runs stay busy: try again later
+   */
+  public Receipt receivePulled(JsonNode json, URI from) {
+    Evidence evidence;
+    String id;
+    try {
+      evidence = Evidence.fromJson(json).check();
+      id = Hashes.sha256Hex(Jcs.canonicalize(evidence.toJson()));
+    } catch (JsonFormatException e) {
+      throw new IllegalArgumentException("evidence: " + e.getMessage(), e);
+    }
+    return receive(evidence, id, from);
+  }
+
+  /** Judges evidence this node has not judged yet; submitted evidence ({@code pulledFrom} null) is forwarded. */
+  private Receipt receive(Evidence evidence, String id, URI pulledFrom) {
     Optional<Verdict> known = known(id);
     if (known.isPresent()) {
-      return toJson(known.get(), id, true);
+      return new Receipt(id, true, known.get());
     }
     Verdict verdict = judge(evidence);
+    if (pulledFrom != null) {
+      verdict = new Verdict(verdict.status(), verdict.responseHash(), verdict.convicted(), verdict.upheld(),
+          verdict.detail() + " (pulled from " + pulledFrom + ")");
+    }
     store(id, evidence, verdict);
-    if (!verdict.status().equals("pending")) {
+    if (pulledFrom == null && !verdict.status().equals("pending")) {
       forward(evidence, id, verdict);
     }
-    return toJson(verdict, id, false);
+    return new Receipt(id, false, verdict);
   }
 
   private Verdict judge(Evidence evidence) {
@@ -183,10 +225,11 @@ public final class EvidenceHandler implements AutoCloseable {
             evidence.request().requestHash());
         continue;
       }
-      scores.convict(liar);
+      // The record of why comes first: whoever sees the score at 0 finds the conviction in the activity too.
       activity.conviction(new Activity.Conviction(now, liar.toString(), evidence.service(),
           evidence.request().requestHash(), "signed response " + shortHash(evidence, liar) + " but a re-run gives "
               + mine.substring(0, 12)));
+      scores.convict(liar);
       LOG.info("convicted {}: signed a wrong answer for service {} (re-run here)", liar, evidence.service());
     }
     return new Verdict(convicted.isEmpty() ? "upheld" : "convicted", mine, convicted, upheld, "re-run here");
@@ -270,7 +313,13 @@ public final class EvidenceHandler implements AutoCloseable {
     synchronized (db) {
       try {
         db.setAutoCommit(false);
-        try (PreparedStatement s = db.prepareStatement("INSERT OR REPLACE INTO evidence VALUES (?,?,?,?,?,?,?)")) {
+        long seq; // its place in the order tandem_evidence serves: a verdict stored again moves to the end
+        try (PreparedStatement s = db.prepareStatement("SELECT COALESCE(MAX(seq), 0) + 1 FROM evidence");
+            ResultSet r = s.executeQuery()) {
+          seq = r.getLong(1);
+        }
+        try (PreparedStatement s = db.prepareStatement("INSERT OR REPLACE INTO evidence (id, service, request_hash, "
+            + "json, received_at, verdict, detail, seq) VALUES (?,?,?,?,?,?,?,?)")) {
           s.setString(1, id);
           s.setString(2, evidence.service());
           s.setString(3, evidence.request().requestHash());
@@ -279,6 +328,7 @@ public final class EvidenceHandler implements AutoCloseable {
           s.setString(6, verdict.status());
           s.setString(7, verdict.detail() + (verdict.convicted().isEmpty() ? ""
               : "; convicted " + verdict.convicted()));
+          s.setLong(8, seq);
           s.executeUpdate();
         }
         try (PreparedStatement s = db.prepareStatement("INSERT OR IGNORE INTO convictions VALUES (?,?,?,?,?)")) {

@@ -1,23 +1,37 @@
 package dev.tandem.node.store;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HexFormat;
 
 /**
- * The node's own SQLite database ({@code DATA/node.db}): scores, evidence, and the reciprocity ledger. WAL with
- * {@code synchronous=FULL}, so a write is durable once its statement returns and survives {@code kill -9}. One
- * connection, used under its own lock by each store.
+ * The node's own SQLite database ({@code DATA/node.db}): scores, evidence, the evidence cursors of its peers, and the
+ * reciprocity ledger. WAL with {@code synchronous=FULL}, so a write is durable once its statement returns and survives
+ * {@code kill -9}. One connection, used under its own lock by each store.
+ *
+ * <p>Tables are created when missing and columns added in place, so a file written by an older release keeps opening.
  */
 public final class NodeDb implements AutoCloseable {
+  private static final SecureRandom RANDOM = new SecureRandom();
   private final Connection connection;
+  private final String evidenceLogId;
 
-  private NodeDb(Connection connection) {
+  private NodeDb(Connection connection, String evidenceLogId) {
     this.connection = connection;
+    this.evidenceLogId = evidenceLogId;
   }
 
+  /**
+   * Opens (creating or upgrading) the database in {@code file}.
+   *
+   * @throws IllegalStateException when it cannot be opened or upgraded
+   */
   public static NodeDb open(Path file) {
     try {
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
@@ -33,16 +47,73 @@ public final class NodeDb implements AutoCloseable {
         s.execute("""
             CREATE TABLE IF NOT EXISTS evidence (
               id TEXT PRIMARY KEY, service TEXT NOT NULL, request_hash TEXT NOT NULL, json TEXT NOT NULL,
-              received_at INTEGER NOT NULL, verdict TEXT NOT NULL, detail TEXT NOT NULL)""");
+              received_at INTEGER NOT NULL, verdict TEXT NOT NULL, detail TEXT NOT NULL, seq INTEGER)""");
+        numberEvidence(c);
         s.execute("""
             CREATE TABLE IF NOT EXISTS convictions (
               server TEXT NOT NULL, service TEXT NOT NULL, request_hash TEXT NOT NULL, at INTEGER NOT NULL,
               evidence TEXT NOT NULL, PRIMARY KEY (server, service, request_hash))""");
+        // Where this node's pull of each peer's convicting evidence (tandem_evidence) stands, and the id of the
+        // peer's log the cursor is a position in ('' until the peer names it).
+        s.execute("""
+            CREATE TABLE IF NOT EXISTS evidence_peers (
+              peer TEXT PRIMARY KEY, cursor INTEGER NOT NULL, log TEXT NOT NULL, updated_at INTEGER NOT NULL)""");
+        // The identity of this file's evidence log: drawn once, so a new file (even behind the same URL) is told
+        // apart from the one its readers' cursors came from.
+        s.execute("""
+            CREATE TABLE IF NOT EXISTS evidence_log (
+              id INTEGER PRIMARY KEY CHECK (id = 1), log_id TEXT NOT NULL CHECK (log_id <> ''))""");
+        try (PreparedStatement p =
+            c.prepareStatement("INSERT OR IGNORE INTO evidence_log (id, log_id) VALUES (1, ?)")) {
+          byte[] raw = new byte[16];
+          RANDOM.nextBytes(raw);
+          p.setString(1, HexFormat.of().formatHex(raw));
+          p.executeUpdate();
+        }
       }
-      return new NodeDb(c);
+      String logId;
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT log_id FROM evidence_log")) {
+        logId = r.getString(1);
+      }
+      return new NodeDb(c, logId);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot open node database " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Gives evidence its {@code seq}: the order it was stored in, which {@code tandem_evidence} pages by. An explicit
+   * column rather than SQLite's rowid, which a {@code VACUUM} may renumber (the table's key is its TEXT id). Files from
+   * before the column get it added, their rows numbered in rowid order.
+   */
+  private static void numberEvidence(Connection c) throws SQLException {
+    boolean present = false;
+    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA table_info(evidence)")) {
+      while (r.next()) {
+        present |= "seq".equals(r.getString("name"));
+      }
+    }
+    try (Statement s = c.createStatement()) {
+      if (!present) {
+        c.setAutoCommit(false);
+        try {
+          s.execute("ALTER TABLE evidence ADD COLUMN seq INTEGER");
+          s.execute("UPDATE evidence SET seq = rowid");
+          c.commit();
+        } catch (SQLException e) {
+          c.rollback();
+          throw e;
+        } finally {
+          c.setAutoCommit(true);
+        }
+      }
+      s.execute("CREATE UNIQUE INDEX IF NOT EXISTS evidence_seq ON evidence (seq)");
+    }
+  }
+
+  /** The id of this file's evidence log (32 hex digits): {@code tandem_evidence} cursors are positions in it. */
+  public String evidenceLogId() {
+    return evidenceLogId;
   }
 
   /** The connection; callers synchronize on it for each unit of work. */

@@ -22,34 +22,57 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A minimal JSON-RPC 2.0 client over HTTP/1.1 for node-to-node calls. Every call is bounded: a connect timeout, an
- * overall deadline that covers reading the body too (a peer that trickles bytes cannot hold a gossip worker), and a
- * cap on the response size.
+ * A minimal JSON-RPC 2.0 client over HTTP/1.1 for node-to-node calls (gossip, evidence sync). Every call is
+ * bounded: a connect timeout, an overall deadline that covers reading the body too (a peer that trickles bytes cannot
+ * hold a worker), and a cap on the response size.
  */
-final class JsonRpcClient implements AutoCloseable {
-  /** The largest response read: a full page of maximum-size records with room to spare. */
+public final class JsonRpcClient implements AutoCloseable {
+  /** The largest response gossip reads: a full page of maximum-size records with room to spare. */
   static final int MAX_RESPONSE_BYTES = 80 << 20;
 
   private final HttpClient http;
+  private final boolean ownHttp;
   private final Duration requestTimeout;
+  private final int maxResponseBytes;
   private final AtomicLong ids = new AtomicLong();
 
   JsonRpcClient(Duration connectTimeout, Duration requestTimeout) {
-    this.http = HttpClient.newBuilder()
+    this(HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+        .build(), true, requestTimeout, MAX_RESPONSE_BYTES);
+  }
+
+  /**
+   * A client over {@code http}, which stays open when this one closes.
+   *
+   * @param requestTimeout deadline of a whole call, the answer's body included
+   * @param maxResponseBytes the largest answer read; a larger one fails the call
+   */
+  public JsonRpcClient(HttpClient http, Duration requestTimeout, int maxResponseBytes) {
+    this(http, false, requestTimeout, maxResponseBytes);
+  }
+
+  private JsonRpcClient(HttpClient http, boolean ownHttp, Duration requestTimeout, int maxResponseBytes) {
+    this.http = http;
+    this.ownHttp = ownHttp;
     this.requestTimeout = requestTimeout;
+    this.maxResponseBytes = maxResponseBytes;
   }
 
   /** The peer answered with a JSON-RPC error: it was reached, and refused the call. */
-  static final class RpcError extends Exception {
-    final int code;
+  public static final class RpcError extends Exception {
+    private final int code;
 
     RpcError(int code, String message) {
       super(message + " (" + code + ")");
       this.code = code;
+    }
+
+    /** The JSON-RPC error code. */
+    public int code() {
+      return code;
     }
   }
 
@@ -59,7 +82,8 @@ final class JsonRpcClient implements AutoCloseable {
    * @throws RpcError when the peer answered with a JSON-RPC error
    * @throws IOException when the peer could not be reached in time or did not answer with JSON-RPC
    */
-  JsonNode call(URI endpoint, String method, JsonNode params) throws IOException, RpcError, InterruptedException {
+  public JsonNode call(URI endpoint, String method, JsonNode params)
+      throws IOException, RpcError, InterruptedException {
     long id = ids.incrementAndGet();
     ObjectNode body = Json.object();
     body.put("jsonrpc", "2.0");
@@ -72,7 +96,8 @@ final class JsonRpcClient implements AutoCloseable {
         .header("Accept", "application/json")
         .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(body)))
         .build();
-    CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request, info -> new Limited(info));
+    CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request,
+        info -> new Limited(info, maxResponseBytes));
     HttpResponse<byte[]> response;
     try {
       response = pending.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -112,26 +137,31 @@ final class JsonRpcClient implements AutoCloseable {
     return result;
   }
 
+  /** Shuts the HTTP client down when this client made it. */
   @Override
   public void close() {
-    http.shutdownNow();
+    if (ownHttp) {
+      http.shutdownNow();
+    }
   }
 
-  /** Collects a body of at most {@link #MAX_RESPONSE_BYTES}, failing (and cancelling the download) beyond. */
+  /** Collects a body of at most {@code max} bytes, failing (and cancelling the download) beyond. */
   private static final class Limited implements HttpResponse.BodySubscriber<byte[]> {
     private final CompletableFuture<byte[]> body = new CompletableFuture<>();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final int max;
     private Flow.Subscription subscription;
 
-    Limited(HttpResponse.ResponseInfo info) {
+    Limited(HttpResponse.ResponseInfo info, int max) {
+      this.max = max;
       long declared = info.headers().firstValueAsLong("content-length").orElse(-1);
-      if (declared > MAX_RESPONSE_BYTES) {
+      if (declared > max) {
         body.completeExceptionally(tooLarge());
       }
     }
 
-    private static IOException tooLarge() {
-      return new IOException("the answer is larger than " + MAX_RESPONSE_BYTES + " bytes");
+    private IOException tooLarge() {
+      return new IOException("the answer is larger than " + max + " bytes");
     }
 
     @Override
@@ -155,7 +185,7 @@ final class JsonRpcClient implements AutoCloseable {
         return;
       }
       for (ByteBuffer b : items) {
-        if (out.size() + (long) b.remaining() > MAX_RESPONSE_BYTES) {
+        if (out.size() + (long) b.remaining() > max) {
           subscription.cancel();
           body.completeExceptionally(tooLarge());
           return;

@@ -8,9 +8,9 @@ import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.wire.RpcParams;
 import dev.tandem.registry.Registry;
 import java.math.BigInteger;
-import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
 
@@ -77,13 +77,13 @@ public final class RegistryRpc {
 
   /** {@code tandem_records}. */
   public ObjectNode records(JsonNode params) {
-    JsonNode p = paramsObject(params, Set.of("cursor", "limit"));
-    BigInteger cursor = integer(p, "cursor", 0, 0);
+    JsonNode p = RpcParams.object(params, RECORDS, Set.of("cursor", "limit"));
+    BigInteger cursor = RpcParams.integer(p, "cursor", 0, 0);
     if (cursor.compareTo(BigInteger.valueOf(MAX_CURSOR)) > 0) {
       throw new IllegalArgumentException("params.cursor must be at most " + MAX_CURSOR + ", got " + cursor);
     }
     // An over-large limit is lowered rather than refused: the caller pages on with next/more either way.
-    int limit = integer(p, "limit", DEFAULT_LIMIT, 1).min(BigInteger.valueOf(MAX_LIMIT)).intValueExact();
+    int limit = RpcParams.integer(p, "limit", DEFAULT_LIMIT, 1).min(BigInteger.valueOf(MAX_LIMIT)).intValueExact();
     Registry.Page page = registry.since(cursor.longValueExact(), limit);
     ObjectNode result = Json.object();
     ArrayNode records = result.putArray("records");
@@ -102,7 +102,7 @@ public final class RegistryRpc {
    * address when the transport knows it).
    */
   public ObjectNode submitRecord(JsonNode params, String origin) {
-    JsonNode p = paramsObject(params, Set.of("record"));
+    JsonNode p = RpcParams.object(params, SUBMIT_RECORD, Set.of("record"));
     JsonNode json = p.get("record");
     if (json == null || json.isNull()) {
       throw new IllegalArgumentException("params.record is required");
@@ -117,38 +117,5 @@ public final class RegistryRpc {
       case ServerRecord s -> s.key().toString();
     });
     return result;
-  }
-
-  private static JsonNode paramsObject(JsonNode params, Set<String> known) {
-    if (params == null || params.isNull() || params.isMissingNode()) {
-      return Json.object();
-    }
-    if (!params.isObject()) {
-      throw new IllegalArgumentException("params must be an object");
-    }
-    for (Iterator<String> it = params.fieldNames(); it.hasNext(); ) {
-      String name = it.next();
-      if (!known.contains(name)) {
-        throw new IllegalArgumentException("params." + name + " is not a parameter of this method (known: "
-            + String.join(", ", known.stream().sorted().toList()) + ")");
-      }
-    }
-    return params;
-  }
-
-  /** {@code params.name} as a whole number of at least {@code min}, {@code absent} when not given. */
-  private static BigInteger integer(JsonNode params, String name, long absent, long min) {
-    JsonNode v = params.get(name);
-    if (v == null || v.isNull()) {
-      return BigInteger.valueOf(absent);
-    }
-    if (!v.isIntegralNumber()) {
-      throw new IllegalArgumentException("params." + name + " must be an integer");
-    }
-    BigInteger value = v.bigIntegerValue();
-    if (value.compareTo(BigInteger.valueOf(min)) < 0) {
-      throw new IllegalArgumentException("params." + name + " must be " + min + " or more, got " + value);
-    }
-    return value;
   }
 }
