@@ -70,11 +70,11 @@ final class CallRun {
   private int asked;
   private Verdict verdict;
 
-  CallRun(TandemClient.Context ctx, ServiceRecord service, Verifier verifier, ServiceCall call, int minRequests,
-      int maxRequests) {
+  CallRun(TandemClient.Context ctx, ServiceRecord service, String serviceId, Verifier verifier, ServiceCall call,
+      int minRequests, int maxRequests) {
     this.ctx = ctx;
     this.service = service;
-    this.serviceId = service.serviceId();
+    this.serviceId = serviceId;
     this.verifier = verifier;
     this.call = call;
     this.min = Math.max(verifier.minRequests(), minRequests);

@@ -26,15 +26,17 @@ import java.util.concurrent.CompletionException;
 public final class ServiceHandle {
   private final TandemClient client;
   private final ServiceRecord record;
+  private final String id; // a hash of the record: computed once, not on every call
 
   ServiceHandle(TandemClient client, ServiceRecord record) {
     this.client = client;
     this.record = record;
+    this.id = record.serviceId();
   }
 
   /** The service id. */
   public String id() {
-    return record.serviceId();
+    return id;
   }
 
   /** The signed service record. */
@@ -56,9 +58,9 @@ public final class ServiceHandle {
   public CallReport callWithReport(String method, JsonNode params) {
     ServiceCall call = request(method, params);
     client.context().directory().refreshIfStale();
-    Verifier verifier = client.verifierFor(record);
+    Verifier verifier = client.verifierFor(record, id);
     TandemClient.Settings s = client.context().settings();
-    return new CallRun(client.context(), record, verifier, call, s.minRequests(), s.maxRequests()).run();
+    return new CallRun(client.context(), record, id, verifier, call, s.minRequests(), s.maxRequests()).run();
   }
 
   /** {@link #callWithReport} on a virtual thread. */

@@ -153,14 +153,16 @@ public final class TandemClient implements AutoCloseable {
     return executor;
   }
 
-  dev.tandem.client.verify.Verifier verifierFor(ServiceRecord service) {
-    List<URI> sources = new ArrayList<>();
-    if (service.home() != null) {
-      sources.add(service.home());
-    }
-    ctx.directory().offering(service.serviceId()).forEach(s -> sources.add(s.url()));
-    sources.addAll(ctx.directory().knownNodes());
-    return verifiers.forService(service, sources.stream().map(NodeClient::normalize).distinct().toList());
+  dev.tandem.client.verify.Verifier verifierFor(ServiceRecord service, String serviceId) {
+    return verifiers.forService(service, () -> {
+      List<URI> sources = new ArrayList<>();
+      if (service.home() != null) {
+        sources.add(service.home());
+      }
+      ctx.directory().offering(serviceId).forEach(s -> sources.add(s.url()));
+      sources.addAll(ctx.directory().knownNodes());
+      return sources.stream().map(NodeClient::normalize).distinct().toList();
+    });
   }
 
   private Sandbox sandbox() {

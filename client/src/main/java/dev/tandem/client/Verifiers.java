@@ -41,16 +41,16 @@ final class Verifiers {
   /**
    * The verifier of {@code service}.
    *
-   * @param sources nodes that may hold the module, in the order to try them
+   * @param sources nodes that may hold the module, in the order to try them (asked for only when it must be fetched)
    * @throws UnverifiableException when a verifier module cannot be fetched from any source or is rejected
    */
-  Verifier forService(ServiceRecord service, List<URI> sources) {
+  Verifier forService(ServiceRecord service, Supplier<List<URI>> sources) {
     return switch (service.verifier()) {
       case ServiceRecord.BUILTIN_EQUAL -> EqualVerifier.INSTANCE;
       case ServiceRecord.BUILTIN_MAJORITY -> MajorityVerifier.INSTANCE;
       default -> {
         Verifier cached = cache.get(service.verifier());
-        yield cached != null ? cached : cache.computeIfAbsent(service.verifier(), id -> load(id, sources));
+        yield cached != null ? cached : cache.computeIfAbsent(service.verifier(), id -> load(id, sources.get()));
       }
     };
   }

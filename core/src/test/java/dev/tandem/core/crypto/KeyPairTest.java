@@ -26,6 +26,25 @@ class KeyPairTest {
   }
 
   @Test
+  void verifyingUnderAnyThirtyTwoBytesNeverThrowsAndAcceptsNoForgery() {
+    byte[] msg = "hello".getBytes(StandardCharsets.UTF_8);
+    byte[] sig = KeyPair.generate().sign(msg);
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 200; i++) { // about half of all 32-byte strings are no point on the curve
+      byte[] raw = new byte[32];
+      random.nextBytes(raw);
+      PublicKey key = PublicKey.of(raw);
+      assertThat(key.verify(msg, sig)).isFalse();
+      assertThat(key.verify(msg, sig)).as("again, decoded once").isFalse();
+    }
+    KeyPair signer = KeyPair.generate();
+    for (int i = 0; i < 3; i++) { // the decoded key is reused: same answers every time
+      assertThat(signer.publicKey().verify(msg, signer.sign(msg))).isTrue();
+      assertThat(signer.publicKey().verify(msg, sig)).isFalse();
+    }
+  }
+
+  @Test
   void rfc8032TestVector1() {
     // RFC 8032 §7.1, TEST 1: empty message.
     byte[] seed = java.util.HexFormat.of().parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
