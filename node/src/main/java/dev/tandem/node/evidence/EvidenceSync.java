@@ -62,8 +62,6 @@ public final class EvidenceSync implements AutoCloseable {
   private static final Duration MIN_HOLD = Duration.ofMinutes(2);
   /** The largest {@code tandem_evidence} answer read: a page stops at about 4 MiB plus its last item. */
   private static final int MAX_ANSWER_BYTES = 32 << 20;
-  /** The longest log id taken from a peer: it is stored and logged. */
-  private static final int MAX_LOG_ID_LENGTH = 128;
 
   private final EvidenceHandler handler;
   private final Connection db;
@@ -263,7 +261,7 @@ public final class EvidenceSync implements AutoCloseable {
           || !more.isBoolean()) {
         throw new IOException("its " + EvidenceFeed.METHOD + " answer is not {evidence: [...], next: n, more: bool}");
       }
-      String theirs = logId(answer);
+      String theirs = JsonRpcClient.logId(answer, EvidenceFeed.METHOD);
       if (!theirs.isEmpty() && !theirs.equals(log)) {
         boolean known = !log.isEmpty();
         log = theirs;
@@ -346,24 +344,6 @@ public final class EvidenceSync implements AutoCloseable {
     LOG.debug("evidence {} from {} cannot be judged yet ({}); trying again next round", key.substring(0, 12), peer,
         why);
     return false;
-  }
-
-  /**
-   * The {@code log} of a {@code tandem_evidence} answer, {@code ""} when it names none.
-   *
-   * @throws IOException when it is not a string of at most {@value #MAX_LOG_ID_LENGTH} printable ASCII characters
-   */
-  private static String logId(JsonNode answer) throws IOException {
-    JsonNode log = answer.get("log");
-    if (log == null || log.isNull()) {
-      return "";
-    }
-    String id = log.isTextual() ? log.textValue() : null;
-    if (id == null || id.length() > MAX_LOG_ID_LENGTH || !id.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-      throw new IOException("its " + EvidenceFeed.METHOD + " answer has a log that is not a string of at most "
-          + MAX_LOG_ID_LENGTH + " printable ASCII characters");
-    }
-    return id;
   }
 
   private void saveCursor(URI peer, Position position) {

@@ -360,7 +360,7 @@ public final class Gossip implements AutoCloseable {
             || next.asLong() < 0 || !more.isBoolean()) {
           throw new IOException("its tandem_records answer is not {records: [...], next: n, more: bool}");
         }
-        String theirs = logId(result);
+        String theirs = JsonRpcClient.logId(result, RegistryRpc.RECORDS);
         if (!theirs.isEmpty() && !theirs.equals(log)) {
           if (!log.isEmpty()) {
             // Our cursor is a position in another log (the peer has a new database): however long the new log is,
@@ -410,30 +410,6 @@ public final class Gossip implements AutoCloseable {
     } finally {
       peer.pulling.set(false);
     }
-  }
-
-  /**
-   * The {@code log} of a {@code tandem_records} answer, {@code ""} when it has none (a peer of an older release, or a
-   * registry without log ids).
-   *
-   * @throws IOException when it is not a string of at most {@link Registry#MAX_LOG_ID_LENGTH} printable ASCII
-   *     characters (it is stored and logged, so nothing else is taken)
-   */
-  private static String logId(JsonNode answer) throws IOException {
-    JsonNode log = answer.get("log");
-    if (log == null || log.isNull()) {
-      return "";
-    }
-    String id = log.isTextual() ? log.textValue() : null;
-    if (id == null || id.length() > Registry.MAX_LOG_ID_LENGTH || !id.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-      throw new IOException("its tandem_records answer has a log that is not a string of at most "
-          + Registry.MAX_LOG_ID_LENGTH + " printable ASCII characters: " + abbreviate(log.toString()));
-    }
-    return id;
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
   }
 
   /** Validates and stores one pulled record; an invalid one is counted and logged, never stored. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.registry.Registry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -135,6 +136,29 @@ public final class JsonRpcClient implements AutoCloseable {
       throw new IOException("the answer has neither result nor error");
     }
     return result;
+  }
+
+  /**
+   * The {@code log} a cursor-paged answer ({@code tandem_records}, {@code tandem_evidence}) names, {@code ""} when it
+   * names none (a peer of an older release, or a log without an id).
+   *
+   * @param method the method answered, for the message
+   * @throws IOException when it is not a string of at most {@link Registry#MAX_LOG_ID_LENGTH} printable ASCII
+   *     characters (it is stored and logged, so nothing else is taken)
+   */
+  public static String logId(JsonNode answer, String method) throws IOException {
+    JsonNode log = answer.get("log");
+    if (log == null || log.isNull()) {
+      return "";
+    }
+    String id = log.isTextual() ? log.textValue() : null;
+    if (id == null || id.length() > Registry.MAX_LOG_ID_LENGTH || !id.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+      String shown = log.toString();
+      throw new IOException("its " + method + " answer has a log that is not a string of at most "
+          + Registry.MAX_LOG_ID_LENGTH + " printable ASCII characters: "
+          + (shown.length() <= 80 ? shown : shown.substring(0, 77) + "..."));
+    }
+    return id;
   }
 
   /** Shuts the HTTP client down when this client made it. */
