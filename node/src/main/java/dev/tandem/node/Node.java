@@ -108,7 +108,7 @@ public final class Node implements AutoCloseable {
     this.db = NodeDb.open(data.resolve("node.db"));
     this.scores = new Scores(new SqliteScoreStore(db));
     this.evidence = new EvidenceHandler(key, registry, hosting, sandbox, scores, activity, db, this::moduleSources,
-        http, a -> ledger.observed(a.server(), a.service(), a.fuel()));
+        http, a -> ledger.observed(a.server(), a.service(), a.signedFuel()));
     this.rpc = new NodeRpc(adminToken, config.maxBatch());
     this.registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> status())

@@ -8,7 +8,6 @@ import dev.tandem.client.score.Scores;
 import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.wire.Attestation;
@@ -39,7 +38,6 @@ import java.util.Set;
  * computed), while its database (stored scores, evidence seen) survives.
  */
 final class SimNode implements SimNetwork.Host {
-  private static final String REPORT_PREFIX = "tandem-evidence-report-v1\n";
 
   /**
    * Whether and how a node lies: a liar behaves until call {@code turnAt} (earning a good score, as a patient
@@ -250,11 +248,11 @@ final class SimNode implements SimNetwork.Host {
     String id;
     try {
       evidence = Evidence.fromJson(params.get("evidence"));
-      id = Hashes.sha256Hex(Jcs.canonicalize(evidence.toJson()));
+      id = evidence.id();
       if (!evidenceSeen.contains(id)) {
-        evidence.check(); // evidence seen before was checked then: the id covers every byte of it
+        evidence.check(); // evidence with a known id names signed answers already checked and judged
       }
-    } catch (IllegalArgumentException | JsonFormatException e) {
+    } catch (IllegalArgumentException e) {
       if (reporter != null) {
         scores.record(reporter, ScoreEvent.INVALID);
       }
@@ -296,7 +294,7 @@ final class SimNode implements SimNetwork.Host {
   private static boolean reporterSignatureValid(JsonNode params, PublicKey reporter, String id) {
     try {
       byte[] sig = Base64.getUrlDecoder().decode(params.path("reporterSig").asText());
-      return reporter.verify((REPORT_PREFIX + id).getBytes(StandardCharsets.UTF_8), sig);
+      return reporter.verify(Evidence.reportMessage(id), sig);
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -308,7 +306,7 @@ final class SimNode implements SimNetwork.Host {
     params.set("evidence", evidence.toJson());
     params.put("reporter", key.publicKey().toString());
     params.put("reporterSig", Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(key.sign((REPORT_PREFIX + id).getBytes(StandardCharsets.UTF_8))));
+        .encodeToString(key.sign(Evidence.reportMessage(id))));
     byte[] body = JsonRpc.request(1, "tandem_submitEvidence", params).toString().getBytes(StandardCharsets.UTF_8);
     for (SimNode other : world.nodes()) {
       if (other != this) {

@@ -13,34 +13,59 @@ import java.util.regex.Pattern;
 
 /**
  * A node's signed statement that, for {@code service}, the request with {@code requestHash} has the response with
- * {@code responseHash}. {@code sig} is Ed25519 over
- * {@code "tandem-attestation-v1\n" + service + requestHash + responseHash}; {@code fuel} is informative and unsigned.
- * Two valid attestations by different servers with the same request and different responses are evidence.
+ * {@code responseHash}, and that running it took {@code fuel}. Two valid attestations by different servers with the
+ * same request and different responses are evidence.
+ *
+ * <p>Version 2 (what nodes sign, {@code "v":2} on the wire) signs every field it carries: {@code sig} is Ed25519 over
+ * {@code "tandem-attestation-v2\n" + service + "\n" + requestHash + "\n" + responseHash + "\n" + fuel}. Version 1
+ * (no {@code v} member) signed {@code "tandem-attestation-v1\n" + service + requestHash + responseHash} and left
+ * {@code fuel} unsigned: it still verifies for what it signed, but its fuel is not believed ({@link #signedFuel()}
+ * is 0), since anyone relaying it could have changed it.
  */
-public record Attestation(PublicKey server, String service, String requestHash, String responseHash, long fuel,
-    byte[] sig) {
-  private static final String PREFIX = "tandem-attestation-v1\n";
+public record Attestation(int version, PublicKey server, String service, String requestHash, String responseHash,
+    long fuel, byte[] sig) {
+  /** The version this code signs. */
+  public static final int CURRENT = 2;
+  private static final String PREFIX_V1 = "tandem-attestation-v1\n";
+  private static final String PREFIX_V2 = "tandem-attestation-v2\n";
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
 
   public Attestation {
+    if (version != 1 && version != 2) {
+      throw new IllegalArgumentException("attestation: v must be 1 or 2, not " + version);
+    }
     if (server == null || service == null) {
       throw new IllegalArgumentException("attestation: server and service are required");
     }
     if (!HEX64.matcher(requestHash).matches() || !HEX64.matcher(responseHash).matches()) {
       throw new IllegalArgumentException("attestation: hashes must be 64 lowercase hex digits");
     }
+    if (fuel < 0) {
+      throw new IllegalArgumentException("attestation: fuel must not be negative");
+    }
     sig = sig == null ? null : sig.clone();
   }
 
-  /** Signs a new attestation with {@code key}. */
+  /** An attestation of the current version. */
+  public Attestation(PublicKey server, String service, String requestHash, String responseHash, long fuel,
+      byte[] sig) {
+    this(CURRENT, server, service, requestHash, responseHash, fuel, sig);
+  }
+
+  /** Signs a new attestation of the current version with {@code key}. */
   public static Attestation sign(KeyPair key, String service, String requestHash, String responseHash, long fuel) {
-    byte[] sig = key.sign(message(service, requestHash, responseHash));
-    return new Attestation(key.publicKey(), service, requestHash, responseHash, fuel, sig);
+    byte[] sig = key.sign(message(CURRENT, service, requestHash, responseHash, fuel));
+    return new Attestation(CURRENT, key.publicKey(), service, requestHash, responseHash, fuel, sig);
   }
 
   /** Whether the signature verifies under {@link #server()}. */
   public boolean verifies() {
-    return sig != null && server.verify(message(service, requestHash, responseHash), sig);
+    return sig != null && server.verify(message(version, service, requestHash, responseHash, fuel), sig);
+  }
+
+  /** The fuel the server vouched for: {@link #fuel()} when signed (version 2), else 0. */
+  public long signedFuel() {
+    return version >= 2 ? fuel : 0;
   }
 
   @Override
@@ -48,12 +73,17 @@ public record Attestation(PublicKey server, String service, String requestHash, 
     return sig == null ? null : sig.clone();
   }
 
-  private static byte[] message(String service, String requestHash, String responseHash) {
-    return (PREFIX + service + requestHash + responseHash).getBytes(StandardCharsets.UTF_8);
+  private static byte[] message(int version, String service, String requestHash, String responseHash, long fuel) {
+    String text = version == 1 ? PREFIX_V1 + service + requestHash + responseHash
+        : PREFIX_V2 + service + "\n" + requestHash + "\n" + responseHash + "\n" + fuel;
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   public ObjectNode toJson() {
     ObjectNode json = Json.object();
+    if (version != 1) {
+      json.put("v", version);
+    }
     json.put("server", server.toString());
     json.put("service", service);
     json.put("requestHash", requestHash);
@@ -68,10 +98,19 @@ public record Attestation(PublicKey server, String service, String requestHash, 
     if (json == null || !json.isObject()) {
       throw new IllegalArgumentException("attestation: must be an object");
     }
+    JsonNode v = json.get("v");
+    if (v != null && !v.canConvertToInt()) {
+      throw new IllegalArgumentException("attestation: v must be a small integer");
+    }
+    JsonNode fuel = json.path("fuel");
+    if (!fuel.isMissingNode() && !fuel.canConvertToLong()) {
+      throw new IllegalArgumentException("attestation: fuel must be an integer");
+    }
     try {
       byte[] sig = Base64.getUrlDecoder().decode(json.path("sig").asText());
-      return new Attestation(PublicKey.parse(json.path("server").asText()), json.path("service").asText(),
-          json.path("requestHash").asText(), json.path("responseHash").asText(), json.path("fuel").asLong(), sig);
+      return new Attestation(v == null ? 1 : v.intValue(), PublicKey.parse(json.path("server").asText()),
+          json.path("service").asText(), json.path("requestHash").asText(), json.path("responseHash").asText(),
+          fuel.asLong(), sig);
     } catch (KeyFormatException e) {
       throw new IllegalArgumentException("attestation: server: " + e.getMessage());
     } catch (IllegalArgumentException e) {
@@ -82,13 +121,19 @@ public record Attestation(PublicKey server, String service, String requestHash, 
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Attestation a && server.equals(a.server) && service.equals(a.service)
-        && requestHash.equals(a.requestHash) && responseHash.equals(a.responseHash) && fuel == a.fuel
-        && Arrays.equals(sig, a.sig);
+    return o instanceof Attestation a && version == a.version && server.equals(a.server)
+        && service.equals(a.service) && requestHash.equals(a.requestHash) && responseHash.equals(a.responseHash)
+        && fuel == a.fuel && Arrays.equals(sig, a.sig);
   }
 
   @Override
   public int hashCode() {
     return (server.hashCode() * 31 + requestHash.hashCode()) * 31 + responseHash.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Attestation[v" + version + " " + server + " " + service + " " + requestHash + " → " + responseHash
+        + " fuel " + fuel + "]";
   }
 }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -75,6 +78,36 @@ public record Evidence(String service, ServiceCall request, List<Attestation> at
     Map<String, JsonNode> responses = new LinkedHashMap<>();
     signedResponses.forEach((att, response) -> responses.putIfAbsent(att.responseHash(), response));
     return new Evidence(service, request, new ArrayList<>(signedResponses.keySet()), responses);
+  }
+
+  /**
+   * This evidence's id: the hex SHA-256 of the canonical JSON of what its signers signed and nothing else,
+   * {@code {"service":…,"requestHash":…,"attestations":[[server, responseHash], …]}} with the pairs sorted.
+   * Fuel, signatures, the order of attestations and the form of the responses (fixed by their hashes) are left
+   * out, so no relay can make new ids from one set of signed answers: variants of one attestation that differ only
+   * in {@code fuel} (unsigned in version 1, or signed again by the same liar) have one id.
+   */
+  public String id() {
+    ObjectNode content = Json.object();
+    content.put("service", service);
+    content.put("requestHash", request.requestHash());
+    ArrayNode pairs = content.putArray("attestations");
+    attestations.stream().map(a -> List.of(a.server().toString(), a.responseHash())).distinct()
+        .sorted(Comparator.comparing((List<String> p) -> p.get(0)).thenComparing(p -> p.get(1)))
+        .forEach(p -> pairs.addArray().add(p.get(0)).add(p.get(1)));
+    try {
+      return Hashes.sha256Hex(Jcs.canonicalize(content));
+    } catch (JsonFormatException e) {
+      throw new IllegalStateException("strings always canonicalize", e);
+    }
+  }
+
+  /**
+   * What a reporter signs to put its name on evidence it relays: {@code "tandem-evidence-report-v2\n" + id}, where
+   * {@code id} is {@link #id()}.
+   */
+  public static byte[] reportMessage(String id) {
+    return ("tandem-evidence-report-v2\n" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** The distinct response hashes attested, in the order first seen. */

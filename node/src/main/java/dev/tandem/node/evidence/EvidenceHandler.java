@@ -8,9 +8,7 @@ import dev.tandem.client.score.Scores;
 import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
-import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.Evidence;
@@ -53,12 +51,11 @@ import org.slf4j.LoggerFactory;
  * peers ({@link #receivePulled}, see {@link EvidenceSync}) goes the same way but is not forwarded.
  *
  * <p>Wire form: {@code params = {"evidence": {...}, "reporter": "ed25519:…", "reporterSig": "…"}}; the reporter
- * fields are optional, {@code reporterSig} is Ed25519 over {@code "tandem-evidence-report-v1\n" + id} where
- * {@code id} is the hex SHA-256 of the canonical evidence.
+ * fields are optional, {@code reporterSig} is Ed25519 over {@code "tandem-evidence-report-v2\n" + id} where
+ * {@code id} is {@link Evidence#id()} (computed from signed content only).
  */
 public final class EvidenceHandler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceHandler.class);
-  private static final String REPORT_PREFIX = "tandem-evidence-report-v1\n";
 
   private final KeyPair key;
   private final Registry registry;
@@ -103,8 +100,8 @@ public final class EvidenceHandler implements AutoCloseable {
     String id;
     try {
       evidence = Evidence.fromJson(params.get("evidence")).check();
-      id = Hashes.sha256Hex(Jcs.canonicalize(evidence.toJson()));
-    } catch (IllegalArgumentException | JsonFormatException e) {
+      id = evidence.id();
+    } catch (IllegalArgumentException e) {
       if (reporter != null && reporterSignatureValid(params, reporter, submittedId(params))) {
         scores.record(reporter, ScoreEvent.INVALID); // it relayed something that does not check out
         LOG.warn("dropped invalid evidence from {}: {}", reporter, e.getMessage());
@@ -124,7 +121,7 @@ public final class EvidenceHandler implements AutoCloseable {
   /**
    * What became of one piece of evidence.
    *
-   * @param id the hex SHA-256 of its canonical JSON
+   * @param id its {@link Evidence#id()}
    * @param known whether this node had judged it before (then {@code verdict} is the stored one, without keys)
    * @param verdict what the check concluded
    */
@@ -141,15 +138,8 @@ public final class EvidenceHandler implements AutoCloseable {
    * @throws JsonRpc.Failure with {@link RpcErrors#OVERLOADED} when re-runs stay busy: try again later
    */
   public Receipt receivePulled(JsonNode json, URI from) {
-    Evidence evidence;
-    String id;
-    try {
-      evidence = Evidence.fromJson(json).check();
-      id = Hashes.sha256Hex(Jcs.canonicalize(evidence.toJson()));
-    } catch (JsonFormatException e) {
-      throw new IllegalArgumentException("evidence: " + e.getMessage(), e);
-    }
-    return receive(evidence, id, from);
+    Evidence evidence = Evidence.fromJson(json).check();
+    return receive(evidence, evidence.id(), from);
   }
 
   /** Judges evidence this node has not judged yet; submitted evidence ({@code pulledFrom} null) is forwarded. */
@@ -212,7 +202,7 @@ public final class EvidenceHandler implements AutoCloseable {
       if (a.responseHash().equals(mine)) {
         if (!upheld.contains(a.server())) {
           upheld.add(a.server());
-          upheldWork.accept(a); // honest work seen: counts in the reciprocity ledger
+          upheldWork.accept(a); // honest work seen (its signed fuel only): counts in the reciprocity ledger
         }
       } else if (!convicted.contains(a.server())) {
         convicted.add(a.server());
@@ -252,11 +242,11 @@ public final class EvidenceHandler implements AutoCloseable {
     }
   }
 
-  /** The id of the evidence exactly as submitted (its canonical JSON's hash), or null when it is not JSON at all. */
+  /** The id of the evidence as submitted, when it parses though it does not check out; else null. */
   private static String submittedId(JsonNode params) {
     try {
-      return Hashes.sha256Hex(Jcs.canonicalize(params.get("evidence")));
-    } catch (JsonFormatException | RuntimeException e) {
+      return Evidence.fromJson(params.get("evidence")).id();
+    } catch (RuntimeException e) {
       return null;
     }
   }
@@ -267,7 +257,7 @@ public final class EvidenceHandler implements AutoCloseable {
     }
     try {
       byte[] sig = Base64.getUrlDecoder().decode(params.path("reporterSig").asText());
-      return reporter.verify((REPORT_PREFIX + id).getBytes(StandardCharsets.UTF_8), sig);
+      return reporter.verify(Evidence.reportMessage(id), sig);
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -278,7 +268,7 @@ public final class EvidenceHandler implements AutoCloseable {
     params.set("evidence", evidence.toJson());
     params.put("reporter", key.publicKey().toString());
     params.put("reporterSig", Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(key.sign((REPORT_PREFIX + id).getBytes(StandardCharsets.UTF_8))));
+        .encodeToString(key.sign(Evidence.reportMessage(id))));
     byte[] body = JsonRpc.request(1, "tandem_submitEvidence", params).toString().getBytes(StandardCharsets.UTF_8);
     for (URI target : forwardTo.get()) {
       forwarder.execute(() -> {

@@ -21,7 +21,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -149,12 +148,12 @@ class EvidenceTest {
     sig[3] ^= 1;
     att.put("sig", Base64.getUrlEncoder().withoutPadding().encodeToString(sig));
     KeyPair reporter = KeyPair.generate();
-    String id = Hashes.sha256Hex(Jcs.canonicalize(json));
+    String id = Evidence.fromJson(json).id();
     ObjectNode p = Json.object();
     p.set("evidence", json);
     p.put("reporter", reporter.publicKey().toString());
     p.put("reporterSig", Base64.getUrlEncoder().withoutPadding().encodeToString(
-        reporter.sign(("tandem-evidence-report-v1\n" + id).getBytes(StandardCharsets.UTF_8))));
+        reporter.sign(Evidence.reportMessage(id))));
     Node judge = nodes.get(2);
     int before = judge.scores().score(reporter.publicKey()).score();
     try {

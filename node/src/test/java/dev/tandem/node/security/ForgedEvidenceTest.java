@@ -188,16 +188,15 @@ class ForgedEvidenceTest {
   }
 
   /**
-   * {@code {"evidence": e, "reporter": named, "reporterSig": sig by signer}}; the signature covers the hex SHA-256 of
-   * the canonical evidence, as {@code EvidenceHandler} defines it.
+   * {@code {"evidence": e, "reporter": named, "reporterSig": sig by signer}}; the signature covers the evidence's id.
    */
   static ObjectNode report(Evidence e, KeyPair named, KeyPair signer) throws Exception {
-    String id = dev.tandem.core.crypto.Hashes.sha256Hex(dev.tandem.core.json.Jcs.canonicalize(e.toJson()));
+    String id = e.id();
     ObjectNode p = Json.object();
     p.set("evidence", e.toJson());
     p.put("reporter", named.publicKey().toString());
     p.put("reporterSig", Base64.getUrlEncoder().withoutPadding().encodeToString(
-        signer.sign(("tandem-evidence-report-v1\n" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        signer.sign(Evidence.reportMessage(id))));
     return p;
   }
 
