@@ -21,12 +21,13 @@ final class CidCommand implements Callable<Integer> {
   boolean kubo;
 
   @Option(names = "--cid-version", paramLabel = "N", defaultValue = "0",
-      description = "with --kubo: 0 (Qm…, the default) or 1 (bafy…, as 'ipfs add --cid-version 1 --raw-leaves=false')")
+      description = "with --kubo: 0 (Qm…, the default) or 1 (bafy…, exactly as 'ipfs add --cid-version 1')")
   int cidVersion;
 
-  @Option(names = "--raw-leaves", description = "with --kubo: raw leaf blocks, as Kubo's --raw-leaves (its default for "
-      + "--cid-version 1)")
-  boolean rawLeaves;
+  @Option(names = "--raw-leaves", arity = "0..1", paramLabel = "BOOL", fallbackValue = "true",
+      description = "with --kubo: raw leaf blocks, as Kubo's --raw-leaves; like Kubo, on by default with "
+          + "--cid-version 1 (--raw-leaves=false keeps dag-pb leaves)")
+  Boolean rawLeaves;
 
   @Override
   public Integer call() throws Exception {
@@ -36,13 +37,14 @@ final class CidCommand implements Callable<Integer> {
     if (cidVersion != 0 && cidVersion != 1) {
       throw new Errors.UserException("--cid-version must be 0 or 1, got " + cidVersion);
     }
-    if (!kubo && (cidVersion != 0 || rawLeaves)) {
+    if (!kubo && (cidVersion != 0 || rawLeaves != null)) {
       throw new Errors.UserException("--cid-version and --raw-leaves apply to --kubo; a raw CID is always version 1");
     }
     Cid cid;
     if (kubo) {
       try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-        cid = UnixFs.kuboCid(in, cidVersion, rawLeaves);
+        // Kubo's rule: raw leaves unless said otherwise when the CID version is 1.
+        cid = UnixFs.kuboCid(in, cidVersion, rawLeaves != null ? rawLeaves : cidVersion == 1);
       }
     } else {
       cid = Cid.rawSha256(Files.readAllBytes(file));

@@ -41,8 +41,27 @@ class CliTest {
         .isEqualTo("bafkreieturf3xfwhkeqy4taa2r46jqkdlajcuoe2zsqwebnr4tinyx4uoy");
     assertThat(run("cid", "--kubo", f.toString()).out().trim())
         .isEqualTo("QmbG6yVwujNGjWsvPEvmW6jJRBKxBEEm3tqKSSXUc6fvVJ");
+    // Kubo turns raw leaves on with CIDv1: a one-chunk file is then its raw block
     assertThat(run("cid", "--kubo", "--cid-version", "1", f.toString()).out().trim())
+        .isEqualTo("bafkreieturf3xfwhkeqy4taa2r46jqkdlajcuoe2zsqwebnr4tinyx4uoy");
+    assertThat(run("cid", "--kubo", "--cid-version", "1", "--raw-leaves=false", f.toString()).out().trim())
         .isEqualTo("bafybeif77w4xcbg3fbzeuovbwwbwvcj6zxbhqzl66nvj7chrs7poyfbvxu");
+    assertThat(run("cid", "--kubo", "--raw-leaves", f.toString()).out().trim())
+        .isEqualTo("bafkreieturf3xfwhkeqy4taa2r46jqkdlajcuoe2zsqwebnr4tinyx4uoy");
+  }
+
+  @Test
+  void kuboCidVersion1OfAMultiChunkFileHasRawLeaves() throws Exception {
+    Path f = tmp.resolve("big.bin");
+    byte[] data = new byte[300_000];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i * 31 + (i >> 8));
+    }
+    Files.write(f, data);
+    assertThat(run("cid", "--kubo", "--cid-version", "1", f.toString()).out().trim())
+        .isEqualTo(dev.tandem.core.cid.UnixFs.kuboCid(data, 1, true).toString()).startsWith("bafybei");
+    assertThat(run("cid", "--kubo", "--cid-version", "1", "--raw-leaves=false", f.toString()).out().trim())
+        .isEqualTo(dev.tandem.core.cid.UnixFs.kuboCid(data, 1, false).toString());
   }
 
   @Test

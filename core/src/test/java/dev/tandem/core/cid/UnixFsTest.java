@@ -80,6 +80,28 @@ class UnixFsTest {
         return tests.stream();
     }
 
+    /**
+     * The same files through a second, independent encoder ({@code @ipld/unixfs}, what ipfs-car uses, made by
+     * {@code vectors/generate-ipld-unixfs.mjs}): Kubo's defaults, and ipfs-car's own (1 MiB chunks, 1024 links).
+     */
+    @TestFactory
+    Stream<DynamicTest> ipldUnixFsVectors() throws IOException {
+        JsonNode vectors = loadVectors("/cid/ipld-unixfs-vectors.json").get("vectors");
+        assertThat(vectors).hasSizeGreaterThanOrEqualTo(9);
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode v : vectors) {
+            tests.add(DynamicTest.dynamicTest(v.get("name").asText() + " (" + v.get("size").asLong() + " bytes)", () -> {
+                for (Mode mode : MODES.subList(0, 3)) {
+                    Cid cid = UnixFs.kuboCid(content(v), mode.cidVersion(), mode.rawLeaves());
+                    assertThat(cid).as(mode.column()).hasToString(v.get(mode.column()).asText());
+                }
+                assertThat(UnixFs.kuboCid(content(v), 1, true, 1 << 20, 1024)).as("ipfsCarPack")
+                        .hasToString(v.get("ipfsCarPack").asText());
+            }));
+        }
+        return tests.stream();
+    }
+
     /** Deep trees, cheaply: the same importer with 1 KiB chunks and 3 links per node. */
     @TestFactory
     Stream<DynamicTest> layoutVectors() throws IOException {
@@ -132,8 +154,12 @@ class UnixFsTest {
     }
 
     private static JsonNode loadVectors() throws IOException {
-        try (InputStream in = UnixFsTest.class.getResourceAsStream("/cid/kubo-vectors.json")) {
-            assertThat(in).as("cid/kubo-vectors.json on the test classpath").isNotNull();
+        return loadVectors("/cid/kubo-vectors.json");
+    }
+
+    private static JsonNode loadVectors(String resource) throws IOException {
+        try (InputStream in = UnixFsTest.class.getResourceAsStream(resource)) {
+            assertThat(in).as(resource + " on the test classpath").isNotNull();
             return new ObjectMapper().readTree(in);
         }
     }
