@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         BenchCommand.class,
         TestCommand.class,
         CidCommand.class,
+        AddCommand.class,
         KeygenCommand.class,
         NodeCommand.class,
         ServiceCommand.class,

@@ -29,6 +29,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--peer", paramLabel = "URL", description = "a node to sync the registry with (repeatable)")
   List<URI> peers = new ArrayList<>();
 
+  @Option(names = "--ipfs-gateway", paramLabel = "URL",
+      description = "a trustless IPFS gateway to fetch modules and data from, after peers (repeatable)")
+  List<URI> ipfsGateways = new ArrayList<>();
+
   @Option(names = "--offer", paramLabel = "SERVICE_ID", description = "a service to run (repeatable)")
   List<String> offers = new ArrayList<>();
 
@@ -74,7 +78,7 @@ final class NodeCommand implements Callable<Integer> {
     if (publicUrl != null) {
       b.publicUrl(publicUrl);
     }
-    b.addPeers(peers).addOffers(offers).addRewards(rewards);
+    b.addPeers(peers).addIpfsGateways(ipfsGateways).addOffers(offers).addRewards(rewards);
     if (adminTokenFile != null) {
       b.adminTokenFile(adminTokenFile);
     }

@@ -18,6 +18,8 @@ import dev.tandem.node.http.NodeRpc;
 import dev.tandem.node.http.ServiceEndpoint;
 import dev.tandem.node.modules.ModuleFetcher;
 import dev.tandem.node.modules.ModuleStore;
+import dev.tandem.node.ipfs.BlockStore;
+import dev.tandem.node.ipfs.ContentFetcher;
 import dev.tandem.node.evidence.EvidenceFeed;
 import dev.tandem.node.evidence.EvidenceHandler;
 import dev.tandem.node.evidence.EvidenceSync;
@@ -67,6 +69,8 @@ public final class Node implements AutoCloseable {
   private final Registry registry;
   private final Sandbox sandbox;
   private final ModuleStore modules;
+  /** Fetches files by CID (modules and data inputs) from peers and IPFS gateways, every block checked. */
+  private final ContentFetcher content;
   private final Hosting hosting;
   private final Ledger ledger;
   private final Reciprocity reciprocity;
@@ -95,10 +99,12 @@ public final class Node implements AutoCloseable {
         ? EvmRegistry.connect(config.registrySpec().get(), config.ethKeyFile().orElse(null))
         : SqliteRegistry.open(data.resolve("registry.db"));
     this.sandbox = Sandbox.builder().build();
-    this.modules = new ModuleStore(data.resolve("modules"));
+    this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks")));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
         .version(HttpClient.Version.HTTP_1_1).build();
-    this.hosting = new Hosting(registry, sandbox, new ModuleFetcher(modules, http), this::moduleSources,
+    this.content = new ContentFetcher(modules.blocks(), http);
+    this.hosting = new Hosting(registry, sandbox, new ModuleFetcher(modules, content, () -> this.config.ipfsGateways()),
+        this::moduleSources,
         config.maxConcurrentCallsPerService());
     this.ledger = Ledger.open(data.resolve("node.db"), key.publicKey(), registry::servers);
     this.reciprocity = new Reciprocity(key.publicKey(), registry::servers, registry::service, ledger,

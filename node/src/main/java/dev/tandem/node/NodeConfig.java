@@ -42,7 +42,8 @@ public record NodeConfig(
     Optional<Path> ethKeyFile,
     Duration reciprocityGrace,
     Duration reciprocityInterval,
-    Duration evidenceSyncInterval) {
+    Duration evidenceSyncInterval,
+    List<URI> ipfsGateways) {
 
   public static final String FILE = "node.json";
 
@@ -57,6 +58,7 @@ public record NodeConfig(
 
   public NodeConfig {
     peers = List.copyOf(peers);
+    ipfsGateways = List.copyOf(ipfsGateways);
     offers = Set.copyOf(new LinkedHashSet<>(offers));
     rewards = Set.copyOf(new LinkedHashSet<>(rewards));
     if (port < 0 || port > 65535) {
@@ -91,13 +93,13 @@ public record NodeConfig(
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways);
   }
 
   /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
@@ -109,6 +111,8 @@ public record NodeConfig(
     }
     ArrayNode p = json.putArray("peers");
     peers.forEach(u -> p.add(u.toString()));
+    ArrayNode g = json.putArray("ipfsGateways");
+    ipfsGateways.forEach(u -> g.add(u.toString()));
     ArrayNode o = json.putArray("offers");
     offers.stream().sorted().forEach(o::add);
     ArrayNode r = json.putArray("rewards");
@@ -136,6 +140,7 @@ public record NodeConfig(
     private int port = 7400;
     private URI publicUrl;
     private List<URI> peers = new ArrayList<>();
+    private List<URI> ipfsGateways = new ArrayList<>();
     private Set<String> offers = new LinkedHashSet<>();
     private Set<String> rewards = new LinkedHashSet<>();
     private Path adminTokenFile;
@@ -175,6 +180,7 @@ public record NodeConfig(
         publicUrl = URI.create(json.get("publicUrl").asText());
       }
       json.path("peers").forEach(n -> peers.add(URI.create(n.asText())));
+      json.path("ipfsGateways").forEach(n -> ipfsGateways.add(URI.create(n.asText())));
       json.path("offers").forEach(n -> offers.add(n.asText()));
       json.path("rewards").forEach(n -> rewards.add(n.asText()));
       if (json.has("adminTokenFile")) {
@@ -220,6 +226,11 @@ public record NodeConfig(
 
     public Builder publicUrl(URI v) { publicUrl = v; return this; }
     public Builder addPeers(List<URI> v) { v.forEach(u -> { if (!peers.contains(u)) peers.add(u); }); return this; }
+    /** Trustless IPFS gateways modules and data are fetched from after peers (e.g. https://trustless-gateway.link). */
+    public Builder addIpfsGateways(List<URI> v) {
+      v.forEach(u -> { if (!ipfsGateways.contains(u)) ipfsGateways.add(u); });
+      return this;
+    }
     public Builder addOffers(List<String> v) { offers.addAll(v); return this; }
     public Builder addRewards(List<String> v) { rewards.addAll(v); return this; }
     public Builder adminTokenFile(Path v) { adminTokenFile = v; return this; }
@@ -247,7 +258,7 @@ public record NodeConfig(
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
-          reciprocityGrace, reciprocityInterval, evidenceSyncInterval);
+          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways);
     }
   }
 }

@@ -69,7 +69,7 @@ public final class UnixFs {
      * {@code cidVersion} 1 and {@code rawLeaves} true this is plain {@code ipfs add --cid-version 1}.
      */
     public static Cid kuboCid(InputStream in, int cidVersion, boolean rawLeaves) throws IOException {
-        Tree tree = new Tree(cidVersion, rawLeaves, MAX_LINKS);
+        Tree tree = new Tree(cidVersion, rawLeaves, MAX_LINKS, null);
         chunk(in, CHUNK_SIZE, (chunk, length) -> tree.addChunk(chunk, length));
         return tree.root();
     }
@@ -113,9 +113,9 @@ public final class UnixFs {
     /** All of {@link KuboCids} in a single pass over {@code in}. */
     public static KuboCids kuboCids(InputStream in) throws IOException {
         MessageDigest whole = Cid.sha256();
-        Tree v0 = new Tree(0, false, MAX_LINKS);
-        Tree v1 = new Tree(1, false, MAX_LINKS);
-        Tree v1Raw = new Tree(1, true, MAX_LINKS);
+        Tree v0 = new Tree(0, false, MAX_LINKS, null);
+        Tree v1 = new Tree(1, false, MAX_LINKS, null);
+        Tree v1Raw = new Tree(1, true, MAX_LINKS, null);
         chunk(in, CHUNK_SIZE, (chunk, length) -> {
             whole.update(chunk, 0, length);
             v0.addChunk(chunk, length);
@@ -125,10 +125,22 @@ public final class UnixFs {
         return new KuboCids(Cid.of(1, Cid.RAW, whole.digest()), v0.root(), v1.root(), v1Raw.root());
     }
 
+    /**
+     * Builds the DAG {@link #kuboCid(InputStream, int, boolean)} names and hands every block to {@code sink}, leaves
+     * before the node that links them, and returns the root. This is how a node stores a file so that its Kubo CIDs
+     * resolve block by block.
+     */
+    public static Cid dag(InputStream in, int cidVersion, boolean rawLeaves, BlockSink sink) throws IOException {
+        Objects.requireNonNull(sink, "sink");
+        Tree tree = new Tree(cidVersion, rawLeaves, MAX_LINKS, sink);
+        chunk(in, CHUNK_SIZE, (chunk, length) -> tree.addChunk(chunk, length));
+        return tree.root();
+    }
+
     /** Like {@link #kuboCid(InputStream, int, boolean)} with another chunk size and fan-out, for layout tests. */
     static Cid kuboCid(InputStream in, int cidVersion, boolean rawLeaves, int chunkSize, int maxLinks)
             throws IOException {
-        Tree tree = new Tree(cidVersion, rawLeaves, maxLinks);
+        Tree tree = new Tree(cidVersion, rawLeaves, maxLinks, null);
         chunk(in, chunkSize, (chunk, length) -> tree.addChunk(chunk, length));
         return tree.root();
     }
@@ -192,8 +204,10 @@ public final class UnixFs {
         private final int maxLinks;
         private final List<List<Link>> levels = new ArrayList<>();
         private final MessageDigest sha256 = Cid.sha256();
+        /** Receives every block when the DAG is stored; null when only the root CID is wanted. */
+        private final BlockSink sink;
 
-        Tree(int cidVersion, boolean rawLeaves, int maxLinks) {
+        Tree(int cidVersion, boolean rawLeaves, int maxLinks, BlockSink sink) {
             if (cidVersion != 0 && cidVersion != 1) {
                 throw new IllegalArgumentException("CID version must be 0 or 1, not " + cidVersion);
             }
@@ -203,6 +217,7 @@ public final class UnixFs {
             this.cidVersion = cidVersion;
             this.rawLeaves = rawLeaves;
             this.maxLinks = maxLinks;
+            this.sink = sink;
         }
 
         void addChunk(byte[] chunk, int length) {
@@ -241,7 +256,11 @@ public final class UnixFs {
         /** A raw leaf is the chunk itself; raw blocks only exist in CIDv1, so even a CIDv0 tree links them as v1. */
         private Link rawLeaf(byte[] chunk, int length) {
             sha256.update(chunk, 0, length);
-            return new Link(Cid.of(1, Cid.RAW, sha256.digest()), length, length);
+            Link link = new Link(Cid.of(1, Cid.RAW, sha256.digest()), length, length);
+            if (sink != null) {
+                sink.accept(link.cid(), Arrays.copyOf(chunk, length));
+            }
+            return link;
         }
 
         /** PBNode {Data = UnixFS {Type = File, Data = chunk, filesize}}, hashed without copying the chunk. */
@@ -260,7 +279,19 @@ public final class UnixFs {
             sha256.update(chunk, 0, length);
             sha256.update(unixfsTail.bytes(), 0, unixfsTail.size());
             long blockSize = head.size() + unixfsLength;
-            return new Link(Cid.of(cidVersion, Cid.DAG_PB, sha256.digest()), blockSize, length);
+            Link link = new Link(Cid.of(cidVersion, Cid.DAG_PB, sha256.digest()), blockSize, length);
+            if (sink != null) {
+                byte[] block = new byte[(int) blockSize];
+                int pos = 0;
+                for (Proto part : List.of(head, unixfsHead)) {
+                    System.arraycopy(part.bytes(), 0, block, pos, part.size());
+                    pos += part.size();
+                }
+                System.arraycopy(chunk, 0, block, pos, length);
+                System.arraycopy(unixfsTail.bytes(), 0, block, pos + length, unixfsTail.size());
+                sink.accept(link.cid(), block);
+            }
+            return link;
         }
 
         /** PBNode {Links, Data = UnixFS {Type = File, filesize, blocksizes}} over {@code children}. */
@@ -288,6 +319,9 @@ public final class UnixFs {
             node.bytesField(1, unixfs.bytes(), unixfs.size());
             sha256.update(node.bytes(), 0, node.size());
             Cid cid = Cid.of(cidVersion, Cid.DAG_PB, sha256.digest());
+            if (sink != null) {
+                sink.accept(cid, Arrays.copyOf(node.bytes(), node.size()));
+            }
             return new Link(cid, node.size() + childrenTsize, fileSize);
         }
     }

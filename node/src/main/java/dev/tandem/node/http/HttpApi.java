@@ -1,6 +1,5 @@
 package dev.tandem.node.http;
 
-import dev.tandem.core.cid.Cid;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.modules.ModuleStore;
 import java.io.IOException;
@@ -28,7 +27,7 @@ public final class HttpApi extends Handler.Abstract {
 
   private final ServiceEndpoint services;
   private final NodeRpc rpc;
-  private final ModuleStore modules;
+  private final IpfsGateway gateway;
   private final Supplier<String> metrics;
   private final Supplier<byte[]> health;
   private final Supplier<byte[]> dashboard;
@@ -40,7 +39,7 @@ public final class HttpApi extends Handler.Abstract {
       Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, int maxBodyBytes) {
     this.services = services;
     this.rpc = rpc;
-    this.modules = modules;
+    this.gateway = new IpfsGateway(modules, rpc::authorized);
     this.metrics = metrics;
     this.health = health;
     this.dashboard = dashboard;
@@ -93,7 +92,9 @@ public final class HttpApi extends Handler.Abstract {
       NodeRpc.Answer answer = rpc.handle(body.get(), request.getHeaders().get(HttpHeader.AUTHORIZATION));
       sendJson(response, callback, answer.status(), answer.body());
     } else if (path.startsWith("/ipfs/") && isGet(method)) {
-      serveModule(path.substring("/ipfs/".length()), response, callback);
+      gateway.get(request, response, callback, path.substring("/ipfs/".length()));
+    } else if ((path.equals("/ipfs") || path.equals("/ipfs/")) && "POST".equals(method)) {
+      gateway.add(request, response, callback);
     } else if (path.equals("/health") && isGet(method)) {
       send(response, callback, 200, JSON, health.get());
     } else if (path.equals("/metrics") && isGet(method)) {
@@ -119,27 +120,6 @@ public final class HttpApi extends Handler.Abstract {
 
   private static boolean isGet(String method) {
     return "GET".equals(method) || "HEAD".equals(method);
-  }
-
-  private void serveModule(String cidText, Response response, Callback callback) throws IOException {
-    Cid cid;
-    try {
-      cid = Cid.parse(cidText);
-    } catch (IllegalArgumentException e) {
-      // Also what a path like ../../etc/passwd gets: only parsed CIDs ever name a file.
-      send(response, callback, 400, JSON, Envelope.error(null, RpcErrors.INVALID_PARAMS, e.getMessage()));
-      return;
-    }
-    Optional<byte[]> bytes = modules.get(cid);
-    if (bytes.isEmpty()) {
-      send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.MODULE_UNAVAILABLE,
-          "module " + cid + " is not stored here"));
-      return;
-    }
-    response.getHeaders().put("Cache-Control", "public, max-age=29030400, immutable");
-    response.getHeaders().put("Etag", "\"" + cid + "\"");
-    send(response, callback, 200, cid.isRaw() ? "application/vnd.ipld.raw" : "application/octet-stream",
-        bytes.get());
   }
 
   /** Reads the body up to the limit; answers 413 and returns empty when it is larger. */

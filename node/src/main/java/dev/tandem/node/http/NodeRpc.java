@@ -102,7 +102,8 @@ public final class NodeRpc {
     }
   }
 
-  private boolean authorized(String authorization) {
+  /** Whether an {@code Authorization} header carries the admin bearer token. */
+  boolean authorized(String authorization) {
     if (authorization == null || !authorization.startsWith("Bearer ")) {
       return false;
     }

@@ -1,8 +1,10 @@
 package dev.tandem.node.modules;
 
+import dev.tandem.core.cid.Blocks;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.cid.UnixFs;
 import dev.tandem.node.AtomicFiles;
+import dev.tandem.node.ipfs.BlockStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,23 +20,45 @@ public final class ModuleStore {
   /** Largest module accepted. */
   public static final int MAX_MODULE_BYTES = 16 << 20;
   private final Path dir;
+  private final BlockStore blocks;
 
-  public ModuleStore(Path dir) throws IOException {
+  /** A store of modules under {@code dir}; their UnixFS DAGs go to {@code blocks}, so the gateway serves them. */
+  public ModuleStore(Path dir, BlockStore blocks) throws IOException {
     this.dir = dir;
+    this.blocks = blocks;
     Files.createDirectories(dir);
   }
 
-  /** Stores {@code bytes} under {@code cid} after checking that they hash to it. */
+  /** The block store modules' DAGs live in. */
+  public BlockStore blocks() {
+    return blocks;
+  }
+
+  /**
+   * Stores {@code bytes} under {@code cid} after checking that they hash to it, with the Kubo DAGs of the file so
+   * that its {@code Qm…} and {@code bafy…} CIDs resolve too.
+   */
   public void put(Cid cid, byte[] bytes) throws IOException {
     check(cid, bytes);
-    Path file = path(cid);
+    Path file = path(Cid.rawSha256(bytes));
     if (!Files.exists(file)) {
       AtomicFiles.write(file, bytes);
     }
+    blocks.putFile(bytes);
   }
 
-  /** The module's bytes, checked against the CID; empty when absent. A file that fails the check is deleted. */
+  /**
+   * The module's bytes, checked against the CID; empty when absent. A file that fails the check is deleted. A
+   * dag-pb CID is read from the block store, whichever layout its DAG has, every block checked.
+   */
   public Optional<byte[]> get(Cid cid) throws IOException {
+    if (!cid.isRaw()) {
+      try {
+        return Optional.of(blocks.readFile(cid, MAX_MODULE_BYTES));
+      } catch (Blocks.MissingBlockException e) {
+        return Optional.empty();
+      }
+    }
     Path file = path(cid);
     byte[] bytes;
     try {
@@ -68,15 +92,28 @@ public final class ModuleStore {
     return dir.resolve(cid.toString()); // a CID's text is base32/base58: no '/', no '..'
   }
 
-  /** Checks that {@code bytes} are what {@code cid} names: raw sha2-256, or Kubo's UnixFS DAG for dag-pb CIDs. */
+  /** Checks that {@code bytes} are what {@code cid} names: raw sha2-256, or one of Kubo's UnixFS DAGs for dag-pb. */
   public static void check(Cid cid, byte[] bytes) {
     if (bytes.length > MAX_MODULE_BYTES) {
       throw new ModuleMismatchException("module " + cid + " is " + bytes.length + " bytes, the limit is "
           + MAX_MODULE_BYTES);
     }
-    Cid actual = cid.isRaw() ? Cid.rawSha256(bytes) : UnixFs.kuboCid(bytes, cid.version());
-    if (!actual.equals(cid)) {
-      throw new ModuleMismatchException("module bytes hash to " + actual + ", not to " + cid);
+    if (cid.isRaw()) {
+      Cid actual = Cid.rawSha256(bytes);
+      if (!actual.equals(cid)) {
+        throw new ModuleMismatchException("module bytes hash to " + actual + ", not to " + cid);
+      }
+      return;
+    }
+    UnixFs.KuboCids kubo;
+    try {
+      kubo = UnixFs.kuboCids(new java.io.ByteArrayInputStream(bytes));
+    } catch (IOException e) {
+      throw new AssertionError("a ByteArrayInputStream does not fail", e);
+    }
+    if (!kubo.contains(cid)) {
+      throw new ModuleMismatchException("module bytes hash to " + kubo.v0() + " / " + kubo.v1RawLeaves() + ", not to "
+          + cid);
     }
   }
 
