@@ -53,7 +53,7 @@ final class RegistryListCommands {
           "MODULE");
       for (ServiceRecord s : services) {
         System.out.printf("%-16s %-8s %-13s %-60s %-7d %s%n", s.name(), s.version(), s.abi(), s.serviceId(),
-            offeredBy.getOrDefault(s.serviceId(), 0L), s.module());
+            offeredBy.getOrDefault(s.serviceId(), 0L), s.code());
       }
       return 0;
     }

@@ -372,6 +372,9 @@ public final class Node implements AutoCloseable {
       }
       record.verifySignature(); // a module is only stored for a record that will be accepted
       if (module != null && !module.isNull()) {
+        if (service.isOci()) {
+          throw new IllegalArgumentException("module: an OCI service's code is its image, pulled by digest");
+        }
         acceptModule("module", module, service.module(), dev.tandem.sandbox.Abi.parse(service.abi()));
       }
       if (verifierModule != null && !verifierModule.isNull()) {

@@ -17,6 +17,10 @@ import java.util.regex.Pattern;
  * which limits, and which home server settles conflicts. Its {@linkplain #serviceId() id} is the CID of the canonical
  * unsigned record, so a new module version is a new service and two nodes running different code never share an id.
  *
+ * <p>A service runs either a WebAssembly {@code module} or, with {@code runtime: "oci"}, a container image pinned by
+ * digest ({@link OciSpec}); exactly one of {@code module} and {@code oci} is set. A WebAssembly record's JSON has no
+ * {@code runtime}, {@code image} or {@code container} member, so its bytes and id are what they always were.
+ *
  * <p>Construct with {@link #builder()}; instances are validated on construction.
  */
 public record ServiceRecord(
@@ -30,6 +34,7 @@ public record ServiceRecord(
     URI home,
     String description,
     long createdAt,
+    OciSpec oci,
     byte[] sig)
     implements SignedRecord {
 
@@ -39,7 +44,7 @@ public record ServiceRecord(
   public static final String BUILTIN_MAJORITY = "builtin:majority";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> FIELDS = Set.of("type", "name", "version", "owner", "abi", "module", "verifier",
-      "limits", "home", "description", "createdAt", "sig");
+      "limits", "home", "description", "createdAt", "runtime", "image", "container", "sig");
 
   public ServiceRecord {
     Objects.requireNonNull(name, "name");
@@ -52,7 +57,13 @@ public record ServiceRecord(
     if (!ABIS.contains(requireField("abi", abi))) {
       throw new RecordException("abi", "must be one of " + ABIS + ", got \"" + abbreviate(abi) + "\"");
     }
-    requireField("module", module);
+    if (oci == null) {
+      requireField("module", module);
+    } else if (module != null) {
+      throw new RecordException("module", "must be absent for runtime \"oci\" (the image digest names the code)");
+    } else if (!abi.equals("tandem-v1")) {
+      throw new RecordException("abi", "must be \"tandem-v1\" for runtime \"oci\", got \"" + abbreviate(abi) + "\"");
+    }
     requireField("verifier", verifier);
     if (!verifier.equals(BUILTIN_EQUAL) && !verifier.equals(BUILTIN_MAJORITY)) {
       Fields.cid("verifier", verifier);
@@ -68,6 +79,21 @@ public record ServiceRecord(
       throw new RecordException("sig", "must be a 64-byte Ed25519 signature");
     }
     sig = sig == null ? null : sig.clone();
+  }
+
+  /** {@code "oci"} for a container service, {@code "wasm"} for a WebAssembly module. */
+  public String runtime() {
+    return oci == null ? "wasm" : OciSpec.RUNTIME;
+  }
+
+  /** Whether this service runs as an OCI container image rather than a WebAssembly module. */
+  public boolean isOci() {
+    return oci != null;
+  }
+
+  /** What names the service's code: the module's CID, or the image's {@code REPO@sha256:DIGEST}. */
+  public String code() {
+    return oci == null ? module.toString() : oci.image();
   }
 
   @Override
@@ -100,7 +126,8 @@ public record ServiceRecord(
   }
 
   private ServiceRecord withSig(byte[] newSig) {
-    return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, description, createdAt, newSig);
+    return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, description, createdAt, oci,
+        newSig);
   }
 
   @Override
@@ -111,7 +138,13 @@ public record ServiceRecord(
     json.put("version", version);
     json.put("owner", owner.toString());
     json.put("abi", abi);
-    json.put("module", module.toString());
+    if (oci == null) {
+      json.put("module", module.toString());
+    } else {
+      json.put("runtime", OciSpec.RUNTIME);
+      json.put("image", oci.image());
+      json.set("container", oci.containerJson());
+    }
     json.put("verifier", verifier);
     json.set("limits", limits.toJson());
     if (home != null) {
@@ -130,17 +163,31 @@ public record ServiceRecord(
     }
     SignedRecord.checkSize(json);
     String home = Fields.string(json, "home", 2048, false);
+    String runtime = Fields.string(json, "runtime", 16, false);
+    if (runtime != null && !runtime.equals(OciSpec.RUNTIME)) {
+      throw new RecordException("runtime", "must be \"" + OciSpec.RUNTIME + "\" or absent (WebAssembly), got \""
+          + abbreviate(runtime) + "\"");
+    }
+    if (runtime == null && (json.has("image") || json.has("container"))) {
+      throw new RecordException("runtime", "must be \"" + OciSpec.RUNTIME + "\" when \"image\" is given");
+    }
+    OciSpec oci = runtime == null ? null
+        : OciSpec.fromJson(Fields.string(json, "image", 512, true), json.get("container"));
+    if (oci != null && json.has("module")) {
+      throw new RecordException("module", "must be absent for runtime \"oci\" (the image digest names the code)");
+    }
     return new ServiceRecord(
         Fields.string(json, "name", 64, true),
         Fields.string(json, "version", 32, true),
         Fields.key("owner", Fields.string(json, "owner", 200, true)),
         Fields.string(json, "abi", 32, true),
-        Fields.cid("module", Fields.string(json, "module", 200, true)),
+        oci != null ? null : Fields.cid("module", Fields.string(json, "module", 200, true)),
         Fields.string(json, "verifier", 200, true),
         ServiceLimits.fromJson(Fields.required(json, "limits")),
         home == null ? null : Fields.url("home", home),
         Fields.string(json, "description", 2048, false),
         Fields.integer(json, "createdAt", 0, Fields.MAX_SAFE_INTEGER),
+        oci,
         Fields.signature(json));
   }
 
@@ -174,7 +221,7 @@ public record ServiceRecord(
     return "ServiceRecord[" + name + " " + version + " " + serviceId() + "]";
   }
 
-  /** Builds a service record; {@code name}, {@code owner} and {@code module} are required. */
+  /** Builds a service record; {@code name}, {@code owner} and {@code module} (or {@code oci}) are required. */
   public static final class Builder {
     private String name;
     private String version = "1";
@@ -186,6 +233,7 @@ public record ServiceRecord(
     private URI home;
     private String description = "";
     private long createdAt = System.currentTimeMillis();
+    private OciSpec oci;
 
     private Builder() {}
 
@@ -200,11 +248,13 @@ public record ServiceRecord(
     public Builder home(String v) { home = v == null ? null : Fields.url("home", v); return this; }
     public Builder description(String v) { description = v; return this; }
     public Builder createdAt(long v) { createdAt = v; return this; }
+    /** Makes this an OCI service running {@code v}'s image (and no module). */
+    public Builder oci(OciSpec v) { oci = v; return this; }
 
     /** The unsigned record. */
     public ServiceRecord build() {
       return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, description, createdAt,
-          null);
+          oci, null);
     }
 
     /** The record signed by {@code key}; sets the owner to the key's public key when not set. */

@@ -55,8 +55,9 @@ public final class DashboardData {
       o.put("name", s.name());
       o.put("version", s.version());
       o.put("abi", s.abi());
-      o.put("module", s.module().toString());
-      o.put("moduleShort", shortCid(s.module().toString()));
+      o.put("runtime", s.runtime());
+      o.put("module", s.code());
+      o.put("moduleShort", s.isOci() ? s.oci().digest().substring(0, 19) : shortCid(s.code()));
       o.put("verifier", s.verifier());
       o.put("home", s.home() == null ? null : s.home().toString());
       o.put("description", s.description());

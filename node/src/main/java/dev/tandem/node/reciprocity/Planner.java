@@ -285,7 +285,7 @@ public final class Planner {
       if (r == null) {
         return new Cost(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE);
       }
-      Long size = in.fetched().get(r.module().toString());
+      Long size = r.isOci() ? Long.valueOf(0) : in.fetched().get(r.code());
       return new Cost(size == null ? Long.MAX_VALUE : size, r.limits().memoryPages(), r.limits().fuel());
     }
   }
@@ -293,7 +293,7 @@ public final class Planner {
   /** Memory a service may use: its page limit × 64 KiB (0 when its record is unknown). */
   static long memory(PlanInput in, String s) {
     ServiceRecord r = in.services().get(s);
-    return r == null ? 0 : r.limits().memoryPages() * PAGE_BYTES;
+    return r == null ? 0 : r.isOci() ? r.oci().memoryMiB() * (1L << 20) : r.limits().memoryPages() * PAGE_BYTES;
   }
 
   /** The current, non-retired records other than this node's, newest per key, by key. */

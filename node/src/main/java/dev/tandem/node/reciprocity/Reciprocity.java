@@ -298,7 +298,9 @@ public final class Reciprocity implements AutoCloseable {
     for (String id : ids) {
       services.apply(id).ifPresent(s -> {
         known.put(id, s);
-        host.moduleSize(s.module()).ifPresent(size -> fetched.put(s.module().toString(), size));
+        if (!s.isOci()) { // an image's size is not a module's: OCI services cost their memory, like wasm ones
+          host.moduleSize(s.module()).ifPresent(size -> fetched.put(s.code(), size));
+        }
       });
     }
     return new PlanInput(me, records, known, host.capacity(), host.rewards(), operator, fetched, host.unrunnable(),
