@@ -74,6 +74,20 @@ abstract class AbstractRegistryContractTest {
   }
 
   @Test
+  void carriesAnOciServiceRecordByteForByte() {
+    Registry r = open();
+    ServiceRecord oci = ServiceRecord.builder().name("tally").version("1.0")
+        .oci(new dev.tandem.core.record.OciSpec("127.0.0.1:5000/tandem/tally@sha256:" + "0f".repeat(32), 8080, "/",
+            64, 500, 16))
+        .createdAt(1_700_000_000_000L).sign(OWNER);
+    assertThat(r.submit(oci)).isEqualTo(Submitted.STORED);
+    ServiceRecord read = r.service(oci.serviceId()).orElseThrow();
+    assertThat(read).isEqualTo(oci);
+    assertThat(read.toJson().toString()).isEqualTo(oci.toJson().toString());
+    assertThat(read.oci().image()).endsWith("@sha256:" + "0f".repeat(32));
+  }
+
+  @Test
   void storesAndReadsServicesAndServers() {
     Registry r = open();
     List<SignedRecord> events = new CopyOnWriteArrayList<>();
