@@ -44,6 +44,7 @@ public final class Main implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setUsageHelpWidth(150); // one line per command in --help
+    NodeCommand.addLimitOptions(cl.getSubcommands().get("node"));
     cl.setExecutionExceptionHandler(new Errors());
     return cl;
   }

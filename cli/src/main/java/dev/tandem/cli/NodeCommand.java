@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.node.Node;
 import dev.tandem.node.NodeConfig;
+import dev.tandem.node.guard.Limit;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +66,34 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--eth-key", paramLabel = "FILE", description = "with --registry evm:…: the Ethereum key file")
   Path ethKey;
 
+  @Option(names = "--peer-policy", paramLabel = "POLICY",
+      description = "which addresses learned from records to contact: auto (same reach as --public-url or wider), "
+          + "public, private, loopback or any (default auto)")
+  String peerPolicy;
+
+  /** Limits set by their own flags ({@link #addLimitOptions}). */
+  final java.util.Map<Limit, Long> limits = new java.util.EnumMap<>(Limit.class);
+
+  /** Adds one {@code --FLAG N} option per {@link Limit} to the node command: the flags come from one list. */
+  static void addLimitOptions(picocli.CommandLine node) {
+    NodeCommand command = node.getCommand();
+    for (Limit l : Limit.values()) {
+      node.getCommandSpec().addOption(picocli.CommandLine.Model.OptionSpec.builder("--" + l.flag())
+          .paramLabel("N").type(Long.class)
+          .description(l.description() + " (default " + l.defaultValue() + ")")
+          .setter(new picocli.CommandLine.Model.ISetter() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> T set(T value) {
+              if (value != null) {
+                command.limits.put(l, (Long) value);
+              }
+              return null;
+            }
+          }).build());
+    }
+  }
+
   @Option(names = "--unsafe-fault", paramLabel = "KIND",
       description = "FOR TESTS ONLY: lie | collude | slow | crash | garbage. The node misbehaves on purpose.")
   String fault;
@@ -104,6 +133,10 @@ final class NodeCommand implements Callable<Integer> {
     if (ethKey != null) {
       b.ethKeyFile(ethKey);
     }
+    if (peerPolicy != null) {
+      b.peerPolicy(peerPolicy);
+    }
+    limits.forEach(b::limit);
     if (fault != null) {
       try {
         b.fault(NodeConfig.Fault.valueOf(fault.toUpperCase(Locale.ROOT)));

@@ -30,6 +30,9 @@ import dev.tandem.registry.Registry;
 import dev.tandem.registry.gossip.Gossip;
 import dev.tandem.registry.gossip.RegistryRpc;
 import dev.tandem.registry.evm.EvmRegistry;
+import dev.tandem.core.net.PeerPolicy;
+import dev.tandem.node.guard.Guards;
+import dev.tandem.node.guard.Limit;
 import dev.tandem.registry.store.SqliteRegistry;
 import dev.tandem.sandbox.Sandbox;
 import java.io.IOException;
@@ -79,6 +82,8 @@ public final class Node implements AutoCloseable {
   private final Server server;
   private final Gossip gossip;
   private final URI url;
+  /** Which addresses learned from records this node contacts. */
+  private volatile PeerPolicy peerPolicy = PeerPolicy.ANY;
   private final Object publishLock = new Object();
   private final RegistryRpc registryRpc;
   private final NodeRpc rpc;
@@ -97,14 +102,14 @@ public final class Node implements AutoCloseable {
     String adminToken = adminToken(config);
     this.registry = config.registrySpec().isPresent()
         ? EvmRegistry.connect(config.registrySpec().get(), config.ethKeyFile().orElse(null))
-        : SqliteRegistry.open(data.resolve("registry.db"));
+        : SqliteRegistry.open(data.resolve("registry.db")).quotas(Guards.registryQuotas(config.limits()));
     this.sandbox = Sandbox.builder().build();
     this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks")));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
         .version(HttpClient.Version.HTTP_1_1).build();
     this.content = new ContentFetcher(modules.blocks(), http);
     this.hosting = new Hosting(registry, sandbox, new ModuleFetcher(modules, content, () -> this.config.ipfsGateways()),
-        this::moduleSources,
+        this::moduleSources, u -> peerPolicy.allows(u) || config.peers().contains(u),
         config.maxConcurrentCallsPerService());
     this.ledger = Ledger.open(data.resolve("node.db"), key.publicKey(), registry::servers);
     this.reciprocity = new Reciprocity(key.publicKey(), registry::servers, registry::service, ledger,
@@ -151,10 +156,11 @@ public final class Node implements AutoCloseable {
     server.setStopTimeout(5_000);
     server.start();
     this.url = config.url(connector.getLocalPort());
+    this.peerPolicy = PeerPolicy.of(config.peerPolicy(), url);
 
     // On a chain the chain itself spreads records; the embedded registry spreads them by gossip.
     this.gossip = registry instanceof SqliteRegistry ? Gossip.builder().registry(registry).peers(config.peers())
-        .self(url).interval(config.gossipInterval()).maxBackoff(Duration.ofSeconds(30)).build() : null;
+        .self(url).peerPolicy(peerPolicy::allows).maxLearnedPeers(config.limits().intValue(Limit.MAX_LEARNED_PEERS)).interval(config.gossipInterval()).maxBackoff(Duration.ofSeconds(30)).build() : null;
     metrics.gauge("tandem_registry_services", "services in the registry", () -> registry.services().size());
     metrics.gauge("tandem_registry_servers", "servers in the registry", () -> registry.servers().size());
     metrics.counter("tandem_gossip_rounds", "gossip rounds run",
@@ -309,11 +315,11 @@ public final class Node implements AutoCloseable {
     return token;
   }
 
-  /** Peers and every known server: where a module might be fetched from. */
+  /** Peers and every known server the peer policy allows: where a module might be fetched from. */
   private List<URI> moduleSources() {
     Set<URI> out = new LinkedHashSet<>(config.peers());
     registry.servers().forEach(s -> {
-      if (!s.url().equals(url)) {
+      if (!s.url().equals(url) && peerPolicy.allows(s.url())) {
         out.add(s.url());
       }
     });
@@ -325,7 +331,7 @@ public final class Node implements AutoCloseable {
   private List<URI> evidencePeers() {
     Set<URI> out = new LinkedHashSet<>(config.peers());
     registry.servers().forEach(s -> {
-      if (!s.retired()) {
+      if (!s.retired() && peerPolicy.allows(s.url())) {
         out.add(s.url());
       }
     });

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Json;
+import dev.tandem.core.net.Origins;
+import dev.tandem.core.net.PeerPolicy;
+import dev.tandem.node.guard.Limit;
+import dev.tandem.node.guard.NodeLimits;
 import dev.tandem.core.json.JsonFormatException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,7 +47,9 @@ public record NodeConfig(
     Duration reciprocityGrace,
     Duration reciprocityInterval,
     Duration evidenceSyncInterval,
-    List<URI> ipfsGateways) {
+    List<URI> ipfsGateways,
+    String peerPolicy,
+    NodeLimits limits) {
 
   public static final String FILE = "node.json";
 
@@ -67,6 +73,11 @@ public record NodeConfig(
     if (maxServices < 0) {
       throw new IllegalArgumentException("max-services must be >= 0");
     }
+    PeerPolicy.parse(peerPolicy); // fails early, naming the flag
+    if (publicUrl != null) {
+      Origins.require("--public-url", publicUrl);
+    }
+    limits = limits == null ? NodeLimits.defaults() : limits;
     if (evidenceSyncInterval == null || evidenceSyncInterval.isNegative()) {
       throw new IllegalArgumentException("evidenceSyncInterval must be positive, or zero to turn the sync off; got "
           + evidenceSyncInterval);
@@ -93,13 +104,13 @@ public record NodeConfig(
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits);
   }
 
   /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
@@ -129,6 +140,8 @@ public record NodeConfig(
     json.put("reciprocityGraceMs", reciprocityGrace.toMillis());
     json.put("reciprocityIntervalMs", reciprocityInterval.toMillis());
     json.put("evidenceSyncIntervalMs", evidenceSyncInterval.toMillis());
+    json.put("peerPolicy", peerPolicy);
+    json.set("limits", limits.toJson());
     Files.createDirectories(dataDir);
     AtomicFiles.write(dataDir.resolve(FILE), (json.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
   }
@@ -156,6 +169,8 @@ public record NodeConfig(
     private Duration reciprocityInterval = Duration.ofSeconds(10);
     private Duration evidenceSyncInterval = Duration.ofSeconds(30);
     private Path ethKeyFile;
+    private String peerPolicy = "auto";
+    private NodeLimits limits = NodeLimits.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -203,6 +218,12 @@ public record NodeConfig(
           Duration.ofMillis(json.path("reciprocityIntervalMs").asLong(reciprocityInterval.toMillis()));
       evidenceSyncInterval =
           Duration.ofMillis(json.path("evidenceSyncIntervalMs").asLong(evidenceSyncInterval.toMillis()));
+      peerPolicy = json.path("peerPolicy").asText(peerPolicy);
+      try {
+        limits = NodeLimits.fromJson(json.path("limits"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + ": " + e.getMessage());
+      }
       return this;
     }
 
@@ -253,12 +274,16 @@ public record NodeConfig(
      * 30 s); {@link Duration#ZERO} turns the pull off.
      */
     public Builder evidenceSyncInterval(Duration v) { evidenceSyncInterval = v; return this; }
+    /** Which addresses learned from records this node contacts: auto, public, private, loopback or any. */
+    public Builder peerPolicy(String v) { peerPolicy = v; return this; }
+    /** Sets one {@link Limit}. */
+    public Builder limit(Limit l, long v) { limits = limits.with(l, v); return this; }
 
     public NodeConfig build() {
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
-          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways);
+          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits);
     }
   }
 }

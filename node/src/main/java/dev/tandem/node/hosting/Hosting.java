@@ -41,6 +41,8 @@ public final class Hosting implements AutoCloseable {
   }
 
   private final Registry registry;
+  /** Whether an address from a record may be contacted (the node's peer policy). */
+  private final java.util.function.Predicate<URI> contactable;
   private final Sandbox sandbox;
   private final ModuleFetcher fetcher;
   private final Supplier<List<URI>> sources;
@@ -59,7 +61,8 @@ public final class Hosting implements AutoCloseable {
    * @param sources the node base URLs to fetch modules from besides a service's home and its other servers
    */
   public Hosting(Registry registry, Sandbox sandbox, ModuleFetcher fetcher, Supplier<List<URI>> sources,
-      int maxConcurrent) {
+      java.util.function.Predicate<URI> contactable, int maxConcurrent) {
+    this.contactable = contactable;
     this.registry = registry;
     this.sandbox = sandbox;
     this.fetcher = fetcher;
@@ -162,11 +165,13 @@ public final class Hosting implements AutoCloseable {
   /** The service's home, the servers offering it, then every other known source; no duplicates. */
   private List<URI> fetchSources(ServiceRecord rec) {
     Set<URI> out = new LinkedHashSet<>();
-    if (rec.home() != null) {
+    if (rec.home() != null && contactable.test(rec.home())) {
       out.add(rec.home());
     }
     for (ServerRecord s : registry.serversOffering(rec.serviceId())) {
-      out.add(s.url());
+      if (contactable.test(s.url())) {
+        out.add(s.url());
+      }
     }
     out.addAll(sources.get());
     return new ArrayList<>(out);

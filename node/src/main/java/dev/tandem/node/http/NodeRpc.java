@@ -61,6 +61,17 @@ public final class NodeRpc {
       return new Answer(200, parsed.error());
     }
     boolean authorized = authorized(authorization);
+    // The whole batch is authorized before any item runs: an admin item refused after public ones had run would
+    // tell the caller "unauthorized" about a batch whose side effects already happened.
+    if (!authorized) {
+      for (Envelope.Item item : parsed.items()) {
+        if (item.error() == null && !publicMethods.containsKey(item.method())
+            && adminMethods.containsKey(item.method())) {
+          return new Answer(401, Envelope.error(item.id(), RpcErrors.UNAUTHORIZED,
+              "unauthorized: " + item.method() + " needs the admin bearer token; nothing in the batch ran"));
+        }
+      }
+    }
     List<byte[]> answers = new ArrayList<>();
     for (Envelope.Item item : parsed.items()) {
       if (item.error() != null) {
@@ -69,10 +80,6 @@ public final class NodeRpc {
       }
       Method m = publicMethods.get(item.method());
       if (m == null && adminMethods.containsKey(item.method())) {
-        if (!authorized) {
-          return new Answer(401, Envelope.error(item.id(), RpcErrors.UNAUTHORIZED,
-              "unauthorized: " + item.method() + " needs the admin bearer token"));
-        }
         m = adminMethods.get(item.method());
       }
       byte[] answer;

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * Read-only files from one folder of the classpath (the dashboard's HTML, script, style and vendored library).
  * Only plain lower-case names, optionally in {@code vendor/}, are looked up, so a request can never reach outside the
- * folder; files are read once and kept, as resources do not change while the node runs.
+ * folder; files found are read once and kept, as resources do not change while the node runs. Misses are never
+ * kept: a stranger asking for endless made-up names must not grow the cache.
  */
 final class StaticFiles {
   /** One file and its content type. */
@@ -29,7 +30,7 @@ final class StaticFiles {
       "ico", "image/x-icon");
 
   private final String folder;
-  private final Map<String, Optional<File>> cache = new ConcurrentHashMap<>();
+  private final Map<String, File> cache = new ConcurrentHashMap<>();
 
   StaticFiles(String folder) {
     this.folder = folder;
@@ -40,7 +41,18 @@ final class StaticFiles {
     if (name.length() > 128 || !NAME.matcher(name).matches() || name.contains("..")) {
       return Optional.empty();
     }
-    return cache.computeIfAbsent(name, this::load);
+    File known = cache.get(name);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<File> found = load(name);
+    found.ifPresent(f -> cache.putIfAbsent(name, f));
+    return found;
+  }
+
+  /** How many files are kept (only files that exist). */
+  int cached() {
+    return cache.size();
   }
 
   private Optional<File> load(String name) {

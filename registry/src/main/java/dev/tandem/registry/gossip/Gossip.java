@@ -67,6 +67,8 @@ public final class Gossip implements AutoCloseable {
   private final int pageSize;
   private final int queueCapacity;
   private final boolean learnPeers;
+  private final java.util.function.Predicate<URI> peerPolicy;
+  private final int maxLearnedPeers;
   private final URI self;
   private final JsonRpcClient client;
   private final Map<URI, Peer> peers = new ConcurrentHashMap<>();
@@ -102,6 +104,8 @@ public final class Gossip implements AutoCloseable {
     }
     this.queueCapacity = b.queueCapacity;
     this.learnPeers = b.learnPeers;
+    this.peerPolicy = b.peerPolicy;
+    this.maxLearnedPeers = b.maxLearnedPeers;
     this.self = b.self == null ? null : Peer.normalize(b.self);
     for (URI p : b.peers) {
       URI base = Peer.normalize(p);
@@ -237,9 +241,36 @@ public final class Gossip implements AutoCloseable {
         removePeer(gone);
       }
     }
-    if (!server.retired() && !url.equals(self)) {
-      add(url, false);
+    if (!server.retired() && !url.equals(self) && !peers.containsKey(url)) {
+      if (!peerPolicy.test(url)) {
+        LOG.debug("not gossiping with {}: the peer policy refuses its address", url);
+        return;
+      }
+      if (makeRoomForLearned()) {
+        add(url, false);
+      }
     }
+  }
+
+  /**
+   * Whether a newly learned peer may be added: yes below {@code maxLearnedPeers}; at the cap, only by evicting the
+   * least useful learned peer, one that is failing (most consecutive failures). Healthy peers are never evicted for
+   * a newcomer, so a flood of records cannot push out the peers that work.
+   */
+  private synchronized boolean makeRoomForLearned() {
+    List<Peer> learnedPeers = peers.values().stream().filter(p -> !p.configured).toList();
+    if (learnedPeers.size() < maxLearnedPeers) {
+      return true;
+    }
+    Peer worst = learnedPeers.stream().max(java.util.Comparator.comparingInt(Peer::failures)).orElse(null);
+    if (worst == null || worst.failures() == 0) {
+      LOG.debug("not adding a learned peer: {} learned peers, all working", learnedPeers.size());
+      return false;
+    }
+    LOG.info("gossip peer {} evicted ({} failures in a row) to make room for a newly learned one", worst,
+        worst.failures());
+    removePeer(worst.base);
+    return true;
   }
 
   // --- push -----------------------------------------------------------------------------------------------------
@@ -480,8 +511,16 @@ public final class Gossip implements AutoCloseable {
     private int pageSize = RegistryRpc.DEFAULT_LIMIT;
     private int queueCapacity = 1024;
     private boolean learnPeers = true;
+    private java.util.function.Predicate<URI> peerPolicy = u -> true;
+    private int maxLearnedPeers = 128;
 
     private Builder() {}
+
+    /** Which URLs learned from ServerRecords may become peers (configured peers always are); default all. */
+    public Builder peerPolicy(java.util.function.Predicate<URI> v) { peerPolicy = v; return this; }
+
+    /** Most peers learned from ServerRecords (default 128); past it the least useful is evicted. */
+    public Builder maxLearnedPeers(int v) { maxLearnedPeers = v; return this; }
 
     /** The local registry: where pulled records are submitted and whose new records are pushed. */
     public Builder registry(Registry v) { registry = v; return this; }

@@ -68,6 +68,10 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   private final ReentrantLock dbLock = new ReentrantLock();
   private final PeerCursors cursors = new DbPeerCursors();
   private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
+  private final Admission admission = new Admission();
+  /** Bytes of JSON of each stored record (services by id, servers by key), and their sum. Under {@link #dbLock}. */
+  private final Map<String, Integer> sizes = new ConcurrentHashMap<>();
+  private long totalBytes;
 
   /** The current records, as in the database: services by id, servers by key. Written under {@link #dbLock}. */
   private final Map<String, ServiceRecord> services = new ConcurrentHashMap<>();
@@ -163,6 +167,9 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
             case ServiceRecord s -> services.put(id, s);
             case ServerRecord s -> servers.put(s.key(), s);
           }
+          int size = rs.getBytes(4).length;
+          Integer before = sizes.put(id, size);
+          totalBytes += size - (before == null ? 0 : before);
         } catch (JsonFormatException | RecordException e) {
           skipped++;
           LOG.warn("registry database {}: skipping row {}: {}", name, seqNo, e.getMessage());
@@ -196,16 +203,22 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     dbLock.lock();
     try {
       ensureOpen();
+      long now = System.currentTimeMillis();
+      boolean local = "local".equals(origin);
       switch (record) {
         case ServiceRecord s -> {
           if (services.containsKey(id)) {
             return Submitted.ALREADY_KNOWN; // the id covers every signed field, so this is the same service
+          }
+          if (!local) {
+            admission.check(record, json.length, 0, totalBytes, services.values(), servers.values(), now);
           }
           transaction(() -> insert(record.type(), id, null, json));
           synchronized (indexLock) {
             services.put(id, s);
             serviceIndex = null;
           }
+          sized(id, json.length);
         }
         case ServerRecord s -> {
           ServerRecord stored = servers.get(s.key());
@@ -221,6 +234,10 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
                   + "; a changed record needs a higher seq");
             }
           }
+          if (!local) {
+            admission.check(record, json.length, sizes.getOrDefault(id, 0), totalBytes, services.values(),
+                servers.values(), now);
+          }
           transaction(() -> {
             if (stored != null) {
               try (PreparedStatement del = db.prepareStatement("DELETE FROM records WHERE type = ? AND id = ?")) {
@@ -235,8 +252,10 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
             servers.put(s.key(), s);
             serverIndex = null;
           }
+          sized(id, json.length);
         }
       }
+      admission.stored(record.author(), now);
     } finally {
       dbLock.unlock();
     }
@@ -251,6 +270,29 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     return Submitted.STORED;
   }
 
+  private void sized(String id, int bytes) {
+    Integer before = sizes.put(id, bytes);
+    totalBytes += bytes - (before == null ? 0 : before);
+  }
+
+  /**
+   * Sets the quotas new records from elsewhere must meet (default {@link RegistryQuotas#NONE}); records already
+   * stored stay. Server URLs and service homes of new records must be origins whatever the quotas.
+   */
+  public SqliteRegistry quotas(RegistryQuotas quotas) {
+    admission.quotas(Objects.requireNonNull(quotas, "quotas"));
+    return this;
+  }
+
+  /** Bytes of record JSON stored. */
+  public long storedBytes() {
+    dbLock.lock();
+    try {
+      return totalBytes;
+    } finally {
+      dbLock.unlock();
+    }
+  }
 
   private void insert(String type, String id, Long serverSeq, byte[] json) throws SQLException {
     try (PreparedStatement ins = db.prepareStatement(

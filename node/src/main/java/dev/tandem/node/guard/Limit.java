@@ -1,0 +1,53 @@
+package dev.tandem.node.guard;
+
+/**
+ * Every limit that protects a node from strangers, with its flag ({@code --NAME VALUE} on {@code tandem node}), its
+ * key in {@code node.json} (under {@code "limits"}) and its default. docs/operating-a-node.md lists them all.
+ */
+public enum Limit {
+  // Registry quotas (embedded registry)
+  MAX_RECORD_OFFERS("max-record-offers", 256, "services one server record may offer"),
+  MAX_RECORD_REWARDS("max-record-rewards", 256, "services one server record may reward"),
+  MAX_SERVICES_PER_KEY("max-services-per-key", 256, "service records one owner key may have"),
+  RECORDS_PER_KEY_PER_HOUR("records-per-key-per-hour", 600,
+      "new records (services, server updates) one key may add per hour"),
+  MAX_SERVERS_PER_HOST("max-servers-per-host", 64, "server records whose URL names the same host"),
+  MAX_REGISTRY_MB("max-registry-mb", 256, "megabytes of record JSON the registry keeps"),
+  // Peers
+  MAX_LEARNED_PEERS("max-learned-peers", 128,
+      "gossip peers learned from server records; past it the least useful is evicted");
+
+  private final String flag;
+  private final long defaultValue;
+  private final String description;
+
+  Limit(String flag, long defaultValue, String description) {
+    this.flag = flag;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** The flag without its leading dashes, also the key in {@code node.json}. */
+  public String flag() {
+    return flag;
+  }
+
+  public long defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** The limit whose flag is {@code flag} (with or without leading dashes). */
+  public static Limit byFlag(String flag) {
+    String bare = flag.startsWith("--") ? flag.substring(2) : flag;
+    for (Limit l : values()) {
+      if (l.flag.equals(bare)) {
+        return l;
+      }
+    }
+    throw new IllegalArgumentException("no limit named " + flag);
+  }
+}
