@@ -94,6 +94,15 @@ final class NodeCommand implements Callable<Integer> {
     }
   }
 
+  @Option(names = "--oci", paramLabel = "RUNTIME",
+      description = "how OCI services run: podman (default; used when it is on the PATH and can run containers), "
+          + "the path of a podman binary, or off (this node never offers OCI services)")
+  String oci;
+
+  @Option(names = "--unsafe-oci-image", paramLabel = "REF",
+      description = "FOR TESTS ONLY: run this image (by digest) in place of every OCI service's own.")
+  String unsafeOciImage;
+
   @Option(names = "--unsafe-fault", paramLabel = "KIND",
       description = "FOR TESTS ONLY: lie | collude | slow | crash | garbage. The node misbehaves on purpose.")
   String fault;
@@ -142,6 +151,14 @@ final class NodeCommand implements Callable<Integer> {
         b.fault(NodeConfig.Fault.valueOf(fault.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw new Errors.UserException("--unsafe-fault must be lie, collude, slow, crash or garbage, got '" + fault + "'");
+      }
+    }
+    if (oci != null || unsafeOciImage != null) {
+      try {
+        b.oci(new dev.tandem.node.oci.OciOptions(oci == null ? "podman" : oci, java.util.Optional.ofNullable(
+            unsafeOciImage == null ? null : dev.tandem.core.record.OciSpec.image(unsafeOciImage))));
+      } catch (IllegalArgumentException e) {
+        throw new Errors.UserException(e.getMessage());
       }
     }
     Node node = Node.start(b.build());

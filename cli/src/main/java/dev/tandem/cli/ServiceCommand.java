@@ -33,8 +33,30 @@ final class ServiceCommand implements Runnable {
 
     @Option(names = "--name", required = true, paramLabel = "NAME") String name;
 
-    @Option(names = "--module", required = true, paramLabel = "FILE", description = "the .wasm file")
+    @Option(names = "--module", paramLabel = "FILE", description = "the .wasm file (or --image)")
     Path module;
+
+    @Option(names = "--image", paramLabel = "REF",
+        description = "an OCI service instead of a module: REGISTRY/REPO@sha256:DIGEST (tags are refused)")
+    String image;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "N",
+        description = "with --image: the port the service listens on inside the container (default 8080)")
+    int port;
+
+    @Option(names = "--path", defaultValue = "/", paramLabel = "P",
+        description = "with --image: the HTTP path that takes POSTed calls (default /)")
+    String path;
+
+    @Option(names = "--memory-mib", defaultValue = "64", paramLabel = "N", description = "with --image: memory limit")
+    int memoryMib;
+
+    @Option(names = "--milli-cpus", defaultValue = "500", paramLabel = "N",
+        description = "with --image: CPU limit in thousandths of a CPU (default 500)")
+    int milliCpus;
+
+    @Option(names = "--pids", defaultValue = "32", paramLabel = "N", description = "with --image: process limit")
+    int pids;
 
     @Option(names = "--abi", defaultValue = "tandem-v1", description = "tandem-v1 (default) or wasi-command")
     String abi;
@@ -73,10 +95,20 @@ final class ServiceCommand implements Runnable {
       if (registry != null && ethKey == null) {
         throw new Errors.UserException("--registry needs --eth-key: the chain entry is owned by an Ethereum key");
       }
-      if (!Files.isRegularFile(module)) {
+      if ((module == null) == (image == null)) {
+        throw new Errors.UserException("give exactly one of --module FILE and --image REGISTRY/REPO@sha256:DIGEST");
+      }
+      dev.tandem.core.record.OciSpec oci = null;
+      if (image != null) {
+        try {
+          oci = new dev.tandem.core.record.OciSpec(image, port, path, memoryMib, milliCpus, pids);
+        } catch (dev.tandem.core.record.RecordException e) {
+          throw new Errors.UserException("--image: " + e.getMessage());
+        }
+      } else if (!Files.isRegularFile(module)) {
         throw new Errors.UserException("no such module file: " + module);
       }
-      byte[] wasm = Files.readAllBytes(module);
+      byte[] wasm = module == null ? null : Files.readAllBytes(module);
       byte[] verifierWasm = null;
       if (verifierModule != null) {
         if (!Files.isRegularFile(verifierModule)) {
@@ -94,7 +126,7 @@ final class ServiceCommand implements Runnable {
         limits = limits.withMemoryPages(pages);
       }
       ServiceRecord record = ServiceRecord.builder().name(name).version(version).abi(abi)
-          .module(Cid.rawSha256(wasm)).verifier(verifier).limits(limits).home(home).description(description)
+          .module(wasm == null ? null : Cid.rawSha256(wasm)).oci(oci).verifier(verifier).limits(limits).home(home).description(description)
           .sign(key);
       if (registry != null) {
         try (var chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, ethKey)) {

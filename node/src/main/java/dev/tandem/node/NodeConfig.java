@@ -49,7 +49,8 @@ public record NodeConfig(
     Duration evidenceSyncInterval,
     List<URI> ipfsGateways,
     String peerPolicy,
-    NodeLimits limits) {
+    NodeLimits limits,
+    dev.tandem.node.oci.OciOptions oci) {
 
   public static final String FILE = "node.json";
 
@@ -104,13 +105,15 @@ public record NodeConfig(
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
+        oci);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits);
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
+        oci);
   }
 
   /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
@@ -171,6 +174,7 @@ public record NodeConfig(
     private Path ethKeyFile;
     private String peerPolicy = "auto";
     private NodeLimits limits = NodeLimits.defaults();
+    private dev.tandem.node.oci.OciOptions oci = dev.tandem.node.oci.OciOptions.DEFAULT;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -265,6 +269,8 @@ public record NodeConfig(
     /** {@code evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY} to keep the registry on a chain; null for embedded. */
     public Builder registry(String spec) { registrySpec = spec; return this; }
     public Builder ethKeyFile(Path v) { ethKeyFile = v; return this; }
+    /** How OCI services run here (flags only, never written to {@code node.json}). */
+    public Builder oci(dev.tandem.node.oci.OciOptions v) { oci = v; return this; }
     /** How long a peer may stay in arrears before what this node runs only for it is withdrawn. */
     public Builder reciprocityGrace(Duration v) { reciprocityGrace = v; return this; }
     /** How often the reciprocity planner runs. */
@@ -283,7 +289,8 @@ public record NodeConfig(
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
-          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits);
+          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
+        oci);
     }
   }
 }

@@ -11,7 +11,7 @@ import java.util.Set;
  * back canonically, so two nodes that got the same bytes give the same response, and bytes that are not exactly a
  * response become {@link TrapKind#INVALID_OUTPUT}.
  */
-final class ResponseDecoder {
+public final class ResponseDecoder {
   /** JSON-RPC codes the platform keeps for itself: traps and non-deterministic errors. */
   static final int RESERVED_MIN = -32099;
   static final int RESERVED_MAX = -32000;
@@ -20,7 +20,8 @@ final class ResponseDecoder {
 
   private ResponseDecoder() {}
 
-  static Outcome.Deterministic decode(byte[] output, long fuel, String stderr) {
+  /** The outcome of a module's (or an OCI container's) output bytes: a canonical response, or an invalid-output trap. */
+  public static Outcome.Deterministic decode(byte[] output, long fuel, String stderr) {
     JsonNode root;
     try {
       root = Json.parse(output);

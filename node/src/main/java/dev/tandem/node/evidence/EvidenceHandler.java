@@ -182,11 +182,16 @@ public final class EvidenceHandler implements AutoCloseable {
     }
     Outcome outcome;
     try {
-      ServiceModule module = hosting.moduleFor(record.get());
-      var l = record.get().limits();
-      outcome = sandbox.call(module, evidence.request().canonical(), Limits.builder().fuel(l.fuel())
-          .memoryPages(l.memoryPages()).maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
-          .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), 5_000))).build());
+      if (record.get().isOci()) { // re-run through this node's own container of the image
+        var runtime = hosting.oci().orElseThrow(() -> new java.io.IOException("this node runs no OCI containers"));
+        outcome = runtime.call(record.get(), evidence.request().canonical(), record.get().limits());
+      } else {
+        ServiceModule module = hosting.moduleFor(record.get());
+        var l = record.get().limits();
+        outcome = sandbox.call(module, evidence.request().canonical(), Limits.builder().fuel(l.fuel())
+            .memoryPages(l.memoryPages()).maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
+            .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), 5_000))).build());
+      }
     } catch (Exception e) {
       return new Verdict("pending", null, List.of(), List.of(), "cannot re-run: " + e.getMessage());
     } finally {

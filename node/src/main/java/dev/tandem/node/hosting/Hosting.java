@@ -56,6 +56,9 @@ public final class Hosting implements AutoCloseable {
   });
   private volatile Set<String> wanted = Set.of();
   private volatile Runnable onChange = () -> {};
+  private volatile Supplier<Optional<dev.tandem.node.oci.OciRuntime>> ociSource = Optional::empty;
+  private volatile dev.tandem.node.oci.OciRuntime oci;
+  private volatile boolean ociResolved;
 
   /**
    * @param sources the node base URLs to fetch modules from besides a service's home and its other servers
@@ -70,6 +73,24 @@ public final class Hosting implements AutoCloseable {
     this.maxConcurrent = maxConcurrent;
   }
 
+  /** Lets this node run OCI services with {@code runtime}; without one, they are never offered. */
+  public void useOci(Supplier<Optional<dev.tandem.node.oci.OciRuntime>> runtime) {
+    this.ociSource = runtime;
+  }
+
+  /** The node's OCI runtime, if it has podman; looked for on first use, so nodes that run no image never ask. */
+  public Optional<dev.tandem.node.oci.OciRuntime> oci() {
+    if (!ociResolved) {
+      synchronized (this) {
+        if (!ociResolved) {
+          oci = ociSource.get().orElse(null);
+          ociResolved = true;
+        }
+      }
+    }
+    return Optional.ofNullable(oci);
+  }
+
   /** Called (on the hosting thread) whenever the set of ready services changes. */
   public void onChange(Runnable listener) {
     this.onChange = listener;
@@ -79,6 +100,13 @@ public final class Hosting implements AutoCloseable {
   public synchronized void want(Set<String> serviceIds) {
     wanted = Set.copyOf(serviceIds);
     boolean dropped = states.keySet().removeIf(id -> !wanted.contains(id));
+    if (oci != null) {
+      for (String id : oci.running()) {
+        if (!wanted.contains(id)) {
+          worker.execute(() -> oci.stop(id)); // withdrawn: its container goes too
+        }
+      }
+    }
     for (String id : wanted) {
       states.putIfAbsent(id, new State.Waiting("queued"));
     }
@@ -133,6 +161,10 @@ public final class Hosting implements AutoCloseable {
       return;
     }
     ServiceRecord rec = record.get();
+    if (rec.isOci()) {
+      prepareOci(id, rec);
+      return;
+    }
     try {
       Cid cid = rec.module();
       byte[] wasm = fetcher.fetch(cid, fetchSources(rec));
@@ -148,6 +180,27 @@ public final class Hosting implements AutoCloseable {
       LOG.warn("service {} ({}) cannot be offered: module rejected: {}", rec.name(), id, e.getMessage());
     } catch (Exception e) {
       states.put(id, new State.Waiting("module not fetched: " + e.getMessage()));
+      LOG.info("service {} ({}) waiting: {}", rec.name(), id, e.getMessage());
+    }
+  }
+
+  /** An OCI service is ready once its image is pulled by digest and its container answers. */
+  private void prepareOci(String id, ServiceRecord rec) {
+    var runtime = oci().orElse(null);
+    if (runtime == null) {
+      states.put(id, new State.Failed("an OCI service, and this node runs no containers (podman not found or --oci off)"));
+      return;
+    }
+    try {
+      runtime.ensure(rec);
+      if (!wanted.contains(id)) {
+        runtime.stop(id);
+        return;
+      }
+      states.put(id, new State.Ready(HostedService.of(id, rec, null, maxConcurrent)));
+      onChange.run();
+    } catch (IOException | RuntimeException e) {
+      states.put(id, new State.Waiting("container not started: " + e.getMessage()));
       LOG.info("service {} ({}) waiting: {}", rec.name(), id, e.getMessage());
     }
   }
@@ -180,5 +233,8 @@ public final class Hosting implements AutoCloseable {
   @Override
   public void close() {
     worker.shutdownNow();
+    if (oci != null) {
+      oci.close();
+    }
   }
 }

@@ -103,7 +103,9 @@ public final class ServiceEndpoint {
     }
     Outcome outcome;
     try {
-      outcome = sandbox.call(service.module(), call.canonical(), service.limits());
+      outcome = service.record().isOci() && hosting.oci().isPresent()
+          ? hosting.oci().get().call(service.record(), call.canonical(), service.record().limits())
+          : sandbox.call(service.module(), call.canonical(), service.limits());
     } finally {
       service.permits().release();
     }

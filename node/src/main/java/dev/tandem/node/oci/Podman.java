@@ -1,0 +1,78 @@
+package dev.tandem.node.oci;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the podman command line: every container operation of the node goes through here. */
+public final class Podman {
+  private final String binary;
+
+  private Podman(String binary) {
+    this.binary = binary;
+  }
+
+  /**
+   * The podman this node uses, if any: none when {@code --oci off}, when the binary is not found, or when it cannot
+   * run containers here (no root, no cgroups: {@code podman info} fails).
+   */
+  public static Optional<Podman> find(OciOptions options) {
+    if (options.off()) {
+      return Optional.empty();
+    }
+    String binary = options.runtime().equals("podman") ? onPath("podman") : options.runtime();
+    if (binary == null || !Files.isExecutable(Path.of(binary))) {
+      return Optional.empty();
+    }
+    Podman podman = new Podman(binary);
+    try {
+      podman.run(30, "info", "--format", "{{.Host.OCIRuntime.Name}}");
+      return Optional.of(podman);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String onPath(String name) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+      if (Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    return null;
+  }
+
+  /** Runs {@code podman args…} and returns its trimmed stdout; a non-zero exit throws with its stderr. */
+  public String run(int timeoutSeconds, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(binary);
+    cmd.addAll(List.of(args));
+    Path err = Files.createTempFile("tandem-podman", ".err");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+      p.getOutputStream().close();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("podman " + args[0] + " took longer than " + timeoutSeconds + " s");
+      }
+      if (p.exitValue() != 0) {
+        String msg = Files.readString(err, StandardCharsets.UTF_8).strip();
+        throw new IOException("podman " + args[0] + " failed: " + (msg.length() > 300 ? msg.substring(0, 300) : msg));
+      }
+      return new String(out, StandardCharsets.UTF_8).strip();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while running podman " + args[0], e);
+    } finally {
+      Files.deleteIfExists(err);
+    }
+  }
+}
