@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
-        LoadBenchCommand.class})
+        LoadBenchCommand.class, BenchCommand.Oci.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -45,6 +45,25 @@ final class BenchCommand implements Runnable {
       BenchOptions o = quick ? BenchOptions.quick(root) : BenchOptions.defaults(root);
       o = new BenchOptions(root, o.warmup(), o.runs(), o.scale(), kernels, !noV8, !noNative, !noInterpreter);
       return SandboxBenchmark.run(System.out, o);
+    }
+  }
+
+  @Command(name = "oci", mixinStandardHelpOptions = true,
+      description = "An OCI service: a call through the node against the container's own answer time, and the "
+          + "first call after the image is pulled.")
+  static final class Oci implements Callable<Integer> {
+    @Option(names = "--calls", defaultValue = "2000", paramLabel = "N", description = "calls per measure (default 2000)")
+    int calls;
+
+    @Override
+    public Integer call() throws Exception {
+      if (calls < 10) {
+        throw new Errors.UserException("--calls must be at least 10");
+      }
+      if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+      }
+      return dev.tandem.cli.bench.OciBenchmark.run(System.out, Checkout.root(), calls);
     }
   }
 

@@ -15,6 +15,7 @@ import dev.tandem.core.record.OciSpec;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.Node;
+import dev.tandem.node.oci.LocalRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,11 +44,11 @@ class OciServiceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    boolean available = OciNetwork.available();
+    boolean available = LocalRegistry.available();
     if (!available) {
-      System.out.println(OciNetwork.SKIPPED);
+      System.out.println(LocalRegistry.UNAVAILABLE);
     }
-    Assumptions.assumeTrue(available, OciNetwork.SKIPPED);
+    Assumptions.assumeTrue(available, LocalRegistry.UNAVAILABLE);
     oci = OciNetwork.start();
     h0 = oci.node("h0", List.of(), Optional.empty());
     h1 = oci.node("h1", List.of(h0.url()), Optional.empty());
@@ -139,7 +140,7 @@ class OciServiceTest {
 
   @Test
   void aTagInsteadOfADigestIsRefusedAtRegistration() throws Exception {
-    String tagged = oci.registryAddress + "/tandem/tally:build";
+    String tagged = oci.registry.address() + "/tandem/tally:build";
     assertThatThrownBy(() -> OciSpec.of(tagged, 8080)).isInstanceOf(RecordException.class)
         .hasMessageContaining("must be pinned by digest as REGISTRY/REPO@sha256:DIGEST");
     ObjectNode json = tally.toJson();
