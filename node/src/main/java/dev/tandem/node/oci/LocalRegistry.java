@@ -32,7 +32,8 @@ public final class LocalRegistry implements AutoCloseable {
 
   /** Whether podman can run containers here and the registry and the example's compiler are installed. */
   public static boolean available() {
-    return Podman.find(OciOptions.DEFAULT).isPresent() && onPath("docker-registry") && onPath("gcc");
+    return Podman.find(OciOptions.DEFAULT).map(Podman::works).orElse(false) && onPath("docker-registry")
+        && onPath("gcc");
   }
 
   private static boolean onPath(String name) {

@@ -19,8 +19,9 @@ public final class Podman {
   }
 
   /**
-   * The podman this node uses, if any: none when {@code --oci off}, when the binary is not found, or when it cannot
-   * run containers here (no root, no cgroups: {@code podman info} fails).
+   * The podman this node uses, if any: none when {@code --oci off} or when the binary is not found. Whether it can
+   * run containers here is learnt when the first one starts (a service whose container cannot start is never ready,
+   * so never offered), which keeps {@code podman info}'s second off every node's first call.
    */
   public static Optional<Podman> find(OciOptions options) {
     if (options.off()) {
@@ -30,12 +31,16 @@ public final class Podman {
     if (binary == null || !Files.isExecutable(Path.of(binary))) {
       return Optional.empty();
     }
-    Podman podman = new Podman(binary);
+    return Optional.of(new Podman(binary));
+  }
+
+  /** Whether this podman can run containers here ({@code podman info} succeeds: root, cgroups, a runtime). */
+  public boolean works() {
     try {
-      podman.run(30, "info", "--format", "{{.Host.OCIRuntime.Name}}");
-      return Optional.of(podman);
+      run(30, "info", "--format", "{{.Host.OCIRuntime.Name}}");
+      return true;
     } catch (IOException e) {
-      return Optional.empty();
+      return false;
     }
   }
 
