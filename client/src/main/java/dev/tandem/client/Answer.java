@@ -1,7 +1,7 @@
 package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.client.score.ScoreEvent;
+import dev.tandem.core.score.ScoreEvent;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.wire.Attestation;
 import java.net.URI;

@@ -3,7 +3,7 @@ package dev.tandem.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.wire.Evidence;
-import dev.tandem.sandbox.Verdict;
+import dev.tandem.core.wire.Verdict;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,8 +1,9 @@
 package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.client.score.ScoreEvent;
-import dev.tandem.client.score.Scores;
+import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.score.ScoreEvent;
+import dev.tandem.core.score.Scores;
 import dev.tandem.client.verify.Verifier;
 import dev.tandem.client.verify.VerifierFailedException;
 import dev.tandem.core.crypto.PublicKey;
@@ -11,7 +12,7 @@ import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.ServiceCall;
-import dev.tandem.sandbox.Verdict;
+import dev.tandem.core.wire.Verdict;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -364,9 +365,9 @@ final class CallRun {
 
   /** The home server's vote: from the votes when it was among the servers asked, else asked now. */
   private Optional<Answer.Vote> askHome(List<String> reasons) {
-    URI home = NodeClient.normalize(service.home());
+    URI home = NodeUrls.base(service.home());
     for (Answer.Vote v : votes) {
-      if (NodeClient.normalize(v.url()).equals(home)) {
+      if (NodeUrls.base(v.url()).equals(home)) {
         return Optional.of(v);
       }
     }
@@ -452,7 +453,7 @@ final class CallRun {
     }
     Set<URI> skip = new LinkedHashSet<>();
     for (PublicKey key : convicted) {
-      ctx.directory().server(key).ifPresent(s -> skip.add(NodeClient.normalize(s.url())));
+      ctx.directory().server(key).ifPresent(s -> skip.add(NodeUrls.base(s.url())));
     }
     List<URI> nodes = new ArrayList<>(ctx.directory().knownNodes());
     nodes.removeAll(skip); // a liar is told nothing: it would only learn what gave it away

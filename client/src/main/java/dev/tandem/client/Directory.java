@@ -6,6 +6,11 @@ import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.rpc.JsonRpcClient;
+import dev.tandem.core.rpc.LogFollower;
+import dev.tandem.core.rpc.LogPosition;
+import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
 import java.io.IOException;
 import java.net.URI;
@@ -36,6 +41,7 @@ final class Directory {
   private static final Logger LOG = LoggerFactory.getLogger(Directory.class);
   private static final int PAGE = 1000;
   private static final int MAX_PAGES = 1000;
+  private static final LogFollower FOLLOWER = new LogFollower(Methods.RECORDS, "records", MAX_PAGES);
   /** A forced refresh happens at most this often, so a missing service does not hammer the bootstrap nodes. */
   private static final Duration MIN_FORCED_INTERVAL = Duration.ofMillis(500);
 
@@ -136,39 +142,22 @@ final class Directory {
 
   private record Pull(URI node, long next, String log, List<SignedRecord> records) {}
 
-  private Pull pull(URI node, long cursor, String knownLog) throws IOException {
+  private Pull pull(URI node, long cursor, String knownLog) throws IOException, InterruptedException {
     NodeClient client = new NodeClient(node, null, http, timeout);
     List<SignedRecord> out = new ArrayList<>();
-    long at = cursor;
-    String log = knownLog;
-    for (int page = 0; page < MAX_PAGES; page++) {
-      JsonNode res = client.recordsPage(at, PAGE);
-      long next = res.path("next").asLong(at);
-      String theirs = res.path("log").asText("");
-      if (!theirs.equals(log) && !theirs.isEmpty()) {
-        boolean reset = !log.isEmpty() && at > 0;
-        log = theirs;
-        if (reset) {
-          at = 0; // a new database behind the same URL: our cursor is a position in its old log
-          continue;
-        }
-      }
-      if (next < at) {
-        at = 0; // the node's log was reset, or the cursor came from an older life of it: read it again
-        continue;
-      }
-      for (JsonNode json : res.path("records")) {
+    LogFollower.Result end;
+    try {
+      end = FOLLOWER.follow(new LogPosition(knownLog, cursor), at -> client.recordsPage(at, PAGE), json -> {
         SignedRecord r = validate(json, node);
         if (r != null) {
           out.add(r);
         }
-      }
-      at = next;
-      if (!res.path("more").asBoolean(false)) {
-        break;
-      }
+        return true;
+      }, (to, restart) -> { }, () -> true);
+    } catch (JsonRpcClient.RpcError e) {
+      throw new IOException(e.getMessage(), e); // NodeClient reports errors as NodeException: not reached
     }
-    return new Pull(node, at, log, out);
+    return new Pull(node, end.position().cursor(), end.position().log(), out);
   }
 
   private SignedRecord validate(JsonNode json, URI from) {
@@ -251,8 +240,8 @@ final class Directory {
 
   /** The non-retired server registered at {@code url}, if exactly one is. */
   Optional<ServerRecord> serverAt(URI url) {
-    URI want = NodeClient.normalize(url);
-    List<ServerRecord> at = allServers().stream().filter(s -> !s.retired() && NodeClient.normalize(s.url()).equals(want))
+    URI want = NodeUrls.base(url);
+    List<ServerRecord> at = allServers().stream().filter(s -> !s.retired() && NodeUrls.base(s.url()).equals(want))
         .toList();
     return at.size() == 1 ? Optional.of(at.get(0)) : Optional.empty();
   }
@@ -260,9 +249,9 @@ final class Directory {
   /** Nodes to tell about evidence: the bootstrap nodes first, then every known server; no duplicates. */
   List<URI> knownNodes() {
     Set<URI> out = new LinkedHashSet<>();
-    bootstrap.forEach(u -> out.add(NodeClient.normalize(u)));
+    bootstrap.forEach(u -> out.add(NodeUrls.base(u)));
     allServers().stream().filter(s -> !s.retired()).sorted(Comparator.comparing(ServerRecord::key))
-        .forEach(s -> out.add(NodeClient.normalize(s.url())));
+        .forEach(s -> out.add(NodeUrls.base(s.url())));
     return new ArrayList<>(out);
   }
 }

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.Evidence;
+import dev.tandem.core.wire.EvidenceReport;
 import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.Methods;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
@@ -38,13 +42,12 @@ final class EvidenceSender {
   }
 
   CompletableFuture<List<EvidenceDelivery>> send(Evidence evidence, List<URI> nodes) {
-    ObjectNode params = Json.object();
-    params.set("evidence", evidence.toJson());
+    ObjectNode params = EvidenceReport.unsigned(evidence);
     List<CompletableFuture<EvidenceDelivery>> sends = new ArrayList<>();
     for (URI node : nodes.subList(0, Math.min(fanout, nodes.size()))) {
-      byte[] body = JsonRpc.request(ids.incrementAndGet(), "tandem_submitEvidence", params).toString()
+      byte[] body = JsonRpc.request(ids.incrementAndGet(), Methods.SUBMIT_EVIDENCE, params).toString()
           .getBytes(StandardCharsets.UTF_8);
-      sends.add(deliver(NodeClient.normalize(node), body));
+      sends.add(deliver(NodeUrls.base(node), body));
     }
     CompletableFuture<List<EvidenceDelivery>> all = CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
         .thenApply(v -> sends.stream().map(CompletableFuture::join).toList());
@@ -68,7 +71,7 @@ final class EvidenceSender {
   private CompletableFuture<EvidenceDelivery> deliver(URI node, byte[] body) {
     CompletableFuture<Transport.Reply> sent;
     try {
-      sent = transport.post(URI.create(node + "/rpc"), body, timeout);
+      sent = transport.post(NodeUrls.rpc(node), body, timeout);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(new EvidenceDelivery(node, false, e.getMessage()));
     }

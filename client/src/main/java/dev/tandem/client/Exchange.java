@@ -2,7 +2,9 @@ package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.client.score.ScoreEvent;
+import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.rpc.Transport;
+import dev.tandem.core.score.ScoreEvent;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
@@ -44,7 +46,7 @@ final class Exchange {
       Duration timeout) {
     ObjectNode body = JsonRpc.request(id, call.method(), call.params() == null || call.params().isNull() ? null
         : call.params());
-    URI url = URI.create(NodeClient.normalize(base) + "/services/" + serviceId);
+    URI url = URI.create(NodeUrls.base(base) + "/services/" + serviceId);
     long start = clock.nanoTime();
     CompletableFuture<Transport.Reply> sent;
     try {

@@ -1,14 +1,16 @@
 package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.cid.UnixFs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.wire.Evidence;
+import dev.tandem.core.wire.EvidenceReport;
 import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.Methods;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -19,7 +21,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -59,8 +60,7 @@ public final class NodeClient {
 
   /** {@code base} without a trailing slash: how node URLs are compared and joined with paths. */
   public static URI normalize(URI base) {
-    String s = base.toString();
-    return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    return NodeUrls.base(base);
   }
 
   /** Calls a {@code /rpc} method and returns its result. */
@@ -99,7 +99,7 @@ public final class NodeClient {
   }
 
   public JsonNode status() throws IOException {
-    return rpc("tandem_status", Json.object());
+    return rpc(Methods.STATUS, Json.object());
   }
 
   /** Every record the node holds, paging through {@code tandem_records}. */
@@ -107,10 +107,7 @@ public final class NodeClient {
     List<SignedRecord> out = new ArrayList<>();
     long cursor = 0;
     for (int page = 0; page < 10_000; page++) {
-      ObjectNode p = Json.object();
-      p.put("cursor", cursor);
-      p.put("limit", 1000);
-      JsonNode res = rpc("tandem_records", p);
+      JsonNode res = recordsPage(cursor, 1000);
       for (JsonNode r : res.path("records")) {
         out.add(SignedRecord.fromJson(r));
       }
@@ -127,17 +124,12 @@ public final class NodeClient {
    * can skip (and count) invalid ones instead of failing the page.
    */
   public JsonNode recordsPage(long cursor, int limit) throws IOException {
-    ObjectNode p = Json.object();
-    p.put("cursor", cursor);
-    p.put("limit", limit);
-    return rpc("tandem_records", p);
+    return rpc(Methods.RECORDS, Methods.page(cursor, limit));
   }
 
   /** Sends evidence ({@code tandem_submitEvidence} with {@code {"evidence": …}}) and returns the node's answer. */
   public JsonNode submitEvidence(Evidence evidence) throws IOException {
-    ObjectNode p = Json.object();
-    p.set("evidence", evidence.toJson());
-    return rpc("tandem_submitEvidence", p);
+    return rpc(Methods.SUBMIT_EVIDENCE, EvidenceReport.unsigned(evidence));
   }
 
   /**
@@ -172,15 +164,7 @@ public final class NodeClient {
 
   /** Submits a service record with its module and its verifier module (either may be null). */
   public JsonNode submit(SignedRecord record, byte[] module, byte[] verifierModule) throws IOException {
-    ObjectNode p = Json.object();
-    p.set("record", record.toJson());
-    if (module != null) {
-      p.put("module", Base64.getEncoder().encodeToString(module));
-    }
-    if (verifierModule != null) {
-      p.put("verifierModule", Base64.getEncoder().encodeToString(verifierModule));
-    }
-    return rpc("tandem_submitRecord", p);
+    return rpc(Methods.SUBMIT_RECORD, Methods.submitRecord(record.toJson(), module, verifierModule));
   }
 
   /** An error answer from a node. */

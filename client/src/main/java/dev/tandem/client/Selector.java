@@ -8,7 +8,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * Weighted random choice of the next server to ask, as in3 and PATH do: a server's chance is proportional to its
- * weight (score × latency factor × ramp after a conviction, see {@link dev.tandem.client.score.Scores#weight}).
+ * weight (score × latency factor × ramp after a conviction, see {@link dev.tandem.core.score.Scores#weight}).
  * Candidates come in a stable order (sorted by key), so a seeded generator gives reproducible choices.
  */
 final class Selector {

@@ -1,8 +1,9 @@
 package dev.tandem.client;
 
-import dev.tandem.client.score.MemoryScoreStore;
-import dev.tandem.client.score.ScoreStore;
-import dev.tandem.client.score.Scores;
+import dev.tandem.core.rpc.Transport;
+import dev.tandem.core.score.MemoryScoreStore;
+import dev.tandem.core.score.ScoreStore;
+import dev.tandem.core.score.Scores;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.registry.Registry;

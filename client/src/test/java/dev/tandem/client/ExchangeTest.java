@@ -3,7 +3,7 @@ package dev.tandem.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.client.score.ScoreEvent;
+import dev.tandem.core.score.ScoreEvent;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;

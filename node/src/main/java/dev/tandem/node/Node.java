@@ -25,7 +25,7 @@ import dev.tandem.node.evidence.EvidenceHandler;
 import dev.tandem.node.evidence.EvidenceSync;
 import dev.tandem.node.store.NodeDb;
 import dev.tandem.node.store.SqliteScoreStore;
-import dev.tandem.client.score.Scores;
+import dev.tandem.core.score.Scores;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.gossip.Gossip;
 import dev.tandem.registry.gossip.RegistryRpc;

@@ -5,6 +5,7 @@ import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.rpc.LogPosition;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -91,7 +92,7 @@ public interface Registry extends AutoCloseable {
   }
 
   /** The longest {@link #logId()}. */
-  int MAX_LOG_ID_LENGTH = 128;
+  int MAX_LOG_ID_LENGTH = LogPosition.MAX_LOG_ID_LENGTH;
 
   /** Called after each newly stored record, on the storing thread. */
   void onStored(Consumer<SignedRecord> listener);

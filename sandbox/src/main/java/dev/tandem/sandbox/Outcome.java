@@ -1,5 +1,6 @@
 package dev.tandem.sandbox;
 
+import dev.tandem.core.wire.RpcErrors;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
@@ -209,15 +210,15 @@ public sealed interface Outcome permits Outcome.Deterministic, Outcome.NonDeterm
     /** Why a call had no deterministic outcome. */
     public enum Reason {
       /** Too many calls queued; try another node. */
-      OVERLOADED(-32000, "overloaded"),
+      OVERLOADED(RpcErrors.OVERLOADED, "overloaded"),
       /** The wall-clock deadline passed first. */
-      TIMEOUT(-32001, "timeout"),
+      TIMEOUT(RpcErrors.TIMEOUT, "timeout"),
       /** The module is not (yet) available on this node. */
-      UNAVAILABLE(-32002, "module not available"),
+      UNAVAILABLE(RpcErrors.MODULE_UNAVAILABLE, "module not available"),
       /** Something failed in the node, not in the module (e.g. the JVM ran out of memory or stack). */
-      INTERNAL(-32003, "internal error"),
+      INTERNAL(RpcErrors.SERVER_ERROR, "internal error"),
       /** The sandbox is shutting down. */
-      SHUTDOWN(-32004, "shutting down");
+      SHUTDOWN(RpcErrors.SHUTTING_DOWN, "shutting down");
 
       private final int code;
       private final String message;

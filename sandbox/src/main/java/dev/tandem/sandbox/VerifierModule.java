@@ -1,5 +1,6 @@
 package dev.tandem.sandbox;
 
+import dev.tandem.core.wire.Verdict;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;

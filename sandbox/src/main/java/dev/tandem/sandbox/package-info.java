@@ -5,7 +5,7 @@
  * <p>Entry points: {@link dev.tandem.sandbox.Sandbox} (load a module, call it), {@link
  * dev.tandem.sandbox.ModuleValidator} (the load-time checks alone), {@link dev.tandem.sandbox.Outcome} (how a call
  * ended, with its canonical response) and {@link dev.tandem.sandbox.VerifierModule} / {@link
- * dev.tandem.sandbox.Verdict} (verifier modules). The ABIs, limits, trap codes and determinism rules are described
+ * dev.tandem.core.wire.Verdict} (verifier modules). The ABIs, limits, trap codes and determinism rules are described
  * for module authors in {@code docs/writing-services.md}.
  *
  * <p>How determinism is obtained: modules are checked against an instruction set every node runs identically; fuel,

@@ -1,5 +1,6 @@
 package dev.tandem.sandbox;
 
+import dev.tandem.core.wire.Verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

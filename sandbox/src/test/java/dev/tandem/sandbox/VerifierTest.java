@@ -1,5 +1,6 @@
 package dev.tandem.sandbox;
 
+import dev.tandem.core.wire.Verdict;
 import static dev.tandem.sandbox.TestSupport.read;
 import static dev.tandem.sandbox.TestSupport.repoFile;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,7 +1,7 @@
 package dev.tandem.sim;
 
-import dev.tandem.client.score.ScoreStore;
-import dev.tandem.client.score.ServerScore;
+import dev.tandem.core.score.ScoreStore;
+import dev.tandem.core.score.ServerScore;
 import dev.tandem.core.crypto.PublicKey;
 import java.util.Map;
 import java.util.TreeMap;
@@ -9,7 +9,7 @@ import java.util.TreeMap;
 /**
  * A score store that outlives the processes using it, like a file or a node's database. Each process incarnation
  * writes through its own view; after a crash that view is fenced off, so a dead process writes nothing: its
- * unflushed changes are lost and its late answers change nothing. {@link dev.tandem.client.score.Scores} stores
+ * unflushed changes are lost and its late answers change nothing. {@link dev.tandem.core.score.Scores} stores
  * convictions at once and the rest now and then, so a crash loses exactly what it would lose for real.
  */
 final class FencedStore {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
-import dev.tandem.node.http.Lies;
+import dev.tandem.node.fault.Lies;
 
 /**
  * How liars make up their wrong answers, and whether they agree on them.

@@ -6,7 +6,7 @@ import dev.tandem.client.ServiceHandle;
 import dev.tandem.client.TandemClient;
 import dev.tandem.client.TandemException;
 import dev.tandem.client.score.FileScoreStore;
-import dev.tandem.client.score.Scores;
+import dev.tandem.core.score.Scores;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.ServiceCall;
 import java.net.http.HttpClient;

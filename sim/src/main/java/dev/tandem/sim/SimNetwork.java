@@ -1,6 +1,6 @@
 package dev.tandem.sim;
 
-import dev.tandem.client.Transport;
+import dev.tandem.core.rpc.Transport;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

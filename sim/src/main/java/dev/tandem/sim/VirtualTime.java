@@ -64,7 +64,7 @@ final class VirtualTime implements CallClock {
     return ran;
   }
 
-  /** Virtual time as a {@link Clock}, for {@link dev.tandem.client.score.Scores}. */
+  /** Virtual time as a {@link Clock}, for {@link dev.tandem.core.score.Scores}. */
   Clock clock() {
     return new Clock() {
       @Override

@@ -2,7 +2,7 @@ package dev.tandem.client.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.record.ServiceRecord;
-import dev.tandem.sandbox.Verdict;
+import dev.tandem.core.wire.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 

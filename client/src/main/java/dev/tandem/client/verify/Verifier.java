@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.wire.ServiceCall;
-import dev.tandem.sandbox.Verdict;
+import dev.tandem.core.wire.Verdict;
 import java.util.List;
 
 /**

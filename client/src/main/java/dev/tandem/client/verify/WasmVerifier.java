@@ -2,7 +2,7 @@ package dev.tandem.client.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.sandbox.Limits;
-import dev.tandem.sandbox.Verdict;
+import dev.tandem.core.wire.Verdict;
 import dev.tandem.sandbox.VerifierException;
 import dev.tandem.sandbox.VerifierModule;
 import java.nio.charset.StandardCharsets;

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.score.MemoryScoreStore;
+import dev.tandem.core.score.ScoreEvent;
+import dev.tandem.core.score.ScoreStore;
+import dev.tandem.core.score.Scores;
+import dev.tandem.core.score.ServerScore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

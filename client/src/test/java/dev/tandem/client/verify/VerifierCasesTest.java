@@ -10,7 +10,7 @@ import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
 import dev.tandem.sandbox.Limits;
 import dev.tandem.sandbox.Sandbox;
-import dev.tandem.sandbox.Verdict;
+import dev.tandem.core.wire.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;

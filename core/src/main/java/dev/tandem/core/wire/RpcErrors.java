@@ -1,7 +1,9 @@
 package dev.tandem.core.wire;
 
 /**
- * JSON-RPC error codes used by Tandem. The standard ones (-32700…-32600) plus two ranges of Tandem's own:
+ * Every JSON-RPC error code Tandem uses, in one table: the sandbox's traps ({@code TrapKind}), its
+ * non-deterministic outcomes ({@code Outcome.Reason}), the node's and the client's all name their codes from here.
+ * The standard ones (-32700…-32600) plus two ranges of Tandem's own: The standard ones (-32700…-32600) plus two ranges of Tandem's own:
  *
  * <ul>
  *   <li>-32000…-32009: <b>non-deterministic</b> node conditions (overload, timeout, module not available, service not
@@ -39,6 +41,34 @@ public final class RpcErrors {
   /** First code of the deterministic trap range. */
   public static final int TRAP_FIRST = -32029;
   public static final int TRAP_LAST = -32010;
+
+  // The deterministic traps of a service call, one code each (their fixed messages are in the sandbox's TrapKind).
+  /** The module executed {@code unreachable}. */
+  public static final int TRAP_UNREACHABLE = -32010;
+  /** A memory or table access outside its bounds. */
+  public static final int TRAP_OUT_OF_BOUNDS = -32011;
+  /** Integer division or remainder by zero. */
+  public static final int TRAP_DIVISION_BY_ZERO = -32012;
+  /** Signed integer division overflow. */
+  public static final int TRAP_INTEGER_OVERFLOW = -32013;
+  /** A float-to-integer conversion of NaN or out of range. */
+  public static final int TRAP_INVALID_CONVERSION = -32014;
+  /** {@code call_indirect} through an empty slot or with the wrong signature. */
+  public static final int TRAP_INDIRECT_CALL = -32015;
+  /** The fuel budget ran out. */
+  public static final int TRAP_OUT_OF_FUEL = -32016;
+  /** The memory limit was exceeded. */
+  public static final int TRAP_MEMORY_LIMIT = -32017;
+  /** Calls nested deeper than the call-depth limit. */
+  public static final int TRAP_CALL_DEPTH = -32018;
+  /** The response is larger than the response limit. */
+  public static final int TRAP_OUTPUT_TOO_LARGE = -32019;
+  /** The module's output is not a valid response. */
+  public static final int TRAP_INVALID_OUTPUT = -32020;
+  /** A WASI command exited with a non-zero code. */
+  public static final int TRAP_EXIT_CODE = -32021;
+  /** The request is larger than the request limit; the module was not run. */
+  public static final int TRAP_REQUEST_TOO_LARGE = -32022;
 
   private RpcErrors() {}
 

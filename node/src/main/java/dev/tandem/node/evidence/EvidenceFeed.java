@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcParams;
 import dev.tandem.node.store.NodeDb;
 import java.math.BigInteger;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class EvidenceFeed {
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceFeed.class);
   /** The method's name. */
-  public static final String METHOD = "tandem_evidence";
+  public static final String METHOD = Methods.EVIDENCE;
   /** Items in a page when the caller names no limit. */
   public static final int DEFAULT_LIMIT = 50;
   /** The most items in a page: each may mean a re-run for the caller. */

@@ -1,18 +1,20 @@
 package dev.tandem.node.evidence;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.client.score.ScoreEvent;
-import dev.tandem.client.score.Scores;
 import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.rpc.JsonRpcClient;
+import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.score.ScoreEvent;
+import dev.tandem.core.score.Scores;
 import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.Evidence;
+import dev.tandem.core.wire.EvidenceReport;
 import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.Judgement;
+import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.Activity;
 import dev.tandem.node.hosting.Hosting;
@@ -24,20 +26,14 @@ import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.ServiceModule;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -50,9 +46,7 @@ import org.slf4j.LoggerFactory;
  * evidence is forwarded once to the nodes this node knows, signed by this node as reporter. Evidence pulled from
  * peers ({@link #receivePulled}, see {@link EvidenceSync}) goes the same way but is not forwarded.
  *
- * <p>Wire form: {@code params = {"evidence": {...}, "reporter": "ed25519:…", "reporterSig": "…"}}; the reporter
- * fields are optional, {@code reporterSig} is Ed25519 over {@code "tandem-evidence-report-v2\n" + id} where
- * {@code id} is {@link Evidence#id()} (computed from signed content only).
+ * <p>Wire form: {@link EvidenceReport} in, {@link Judgement} out.
  */
 public final class EvidenceHandler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceHandler.class);
@@ -65,14 +59,9 @@ public final class EvidenceHandler implements AutoCloseable {
   private final Activity activity;
   private final Connection db;
   private final Supplier<List<URI>> forwardTo;
-  private final HttpClient http;
+  private final JsonRpcClient forwarder;
   private final Semaphore reruns = new Semaphore(2);
   private final java.util.function.Consumer<Attestation> upheldWork;
-  private final ExecutorService forwarder = Executors.newFixedThreadPool(2, r -> {
-    Thread t = new Thread(r, "tandem-evidence-forward");
-    t.setDaemon(true);
-    return t;
-  });
 
   public EvidenceHandler(KeyPair key, Registry registry, Hosting hosting, Sandbox sandbox, Scores scores,
       Activity activity, NodeDb db, Supplier<List<URI>> forwardTo, HttpClient http,
@@ -86,12 +75,8 @@ public final class EvidenceHandler implements AutoCloseable {
     this.activity = activity;
     this.db = db.connection();
     this.forwardTo = forwardTo;
-    this.http = http;
+    this.forwarder = new JsonRpcClient(http, Duration.ofSeconds(10), 1 << 20);
   }
-
-  /** What the check concluded. */
-  public record Verdict(String status, String responseHash, List<PublicKey> convicted, List<PublicKey> upheld,
-      String detail) {}
 
   /** Handles one {@code tandem_submitEvidence} call. */
   public JsonNode submit(JsonNode params) {
@@ -102,7 +87,7 @@ public final class EvidenceHandler implements AutoCloseable {
       evidence = Evidence.fromJson(params.get("evidence")).check();
       id = evidence.id();
     } catch (IllegalArgumentException e) {
-      if (reporter != null && reporterSignatureValid(params, reporter, submittedId(params))) {
+      if (reporter != null && EvidenceReport.signatureValid(params, reporter, submittedId(params))) {
         scores.record(reporter, ScoreEvent.INVALID); // it relayed something that does not check out
         LOG.warn("dropped invalid evidence from {}: {}", reporter, e.getMessage());
       } else {
@@ -110,12 +95,12 @@ public final class EvidenceHandler implements AutoCloseable {
       }
       throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: evidence: " + e.getMessage());
     }
-    if (reporter != null && !reporterSignatureValid(params, reporter, id)) {
+    if (reporter != null && !EvidenceReport.signatureValid(params, reporter, id)) {
       // Whoever sent this is not the reporter it names: there is nobody to penalize.
       throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: reporterSig does not verify under " + reporter);
     }
     Receipt receipt = receive(evidence, id, null);
-    return toJson(receipt.verdict(), id, receipt.known());
+    return receipt.verdict().toJson(id, receipt.known());
   }
 
   /**
@@ -125,7 +110,7 @@ public final class EvidenceHandler implements AutoCloseable {
    * @param known whether this node had judged it before (then {@code verdict} is the stored one, without keys)
    * @param verdict what the check concluded
    */
-  public record Receipt(String id, boolean known, Verdict verdict) {}
+  public record Receipt(String id, boolean known, Judgement verdict) {}
 
   /**
    * Takes evidence pulled from a peer's {@code tandem_evidence}: checked, re-run and stored like submitted evidence,
@@ -144,14 +129,13 @@ public final class EvidenceHandler implements AutoCloseable {
 
   /** Judges evidence this node has not judged yet; submitted evidence ({@code pulledFrom} null) is forwarded. */
   private Receipt receive(Evidence evidence, String id, URI pulledFrom) {
-    Optional<Verdict> known = known(id);
+    Optional<Judgement> known = known(id);
     if (known.isPresent()) {
       return new Receipt(id, true, known.get());
     }
-    Verdict verdict = judge(evidence);
+    Judgement verdict = judge(evidence);
     if (pulledFrom != null) {
-      verdict = new Verdict(verdict.status(), verdict.responseHash(), verdict.convicted(), verdict.upheld(),
-          verdict.detail() + " (pulled from " + pulledFrom + ")");
+      verdict = verdict.withDetail(" (pulled from " + pulledFrom + ")");
     }
     store(id, evidence, verdict);
     if (pulledFrom == null && !verdict.status().equals("pending")) {
@@ -160,13 +144,13 @@ public final class EvidenceHandler implements AutoCloseable {
     return new Receipt(id, false, verdict);
   }
 
-  private Verdict judge(Evidence evidence) {
+  private Judgement judge(Evidence evidence) {
     activity.conflict(new Activity.Conflict(System.currentTimeMillis(), evidence.service(),
         evidence.request().requestHash(), evidence.attestations().stream().map(a -> a.server().toString())
             .distinct().toList(), "evidence"));
     Optional<ServiceRecord> record = registry.service(evidence.service());
     if (record.isEmpty()) {
-      return new Verdict("pending", null, List.of(), List.of(), "service record not known here yet");
+      return Judgement.pending("service record not known here yet");
     }
     // Re-runs are bounded; evidence arrives in small bursts (a client and every forwarding node send the same
     // conflict), so a short wait beats refusing it.
@@ -193,12 +177,12 @@ public final class EvidenceHandler implements AutoCloseable {
             .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), 5_000))).build());
       }
     } catch (Exception e) {
-      return new Verdict("pending", null, List.of(), List.of(), "cannot re-run: " + e.getMessage());
+      return Judgement.pending("cannot re-run: " + e.getMessage());
     } finally {
       reruns.release();
     }
     if (!(outcome instanceof Outcome.Deterministic det)) {
-      return new Verdict("pending", null, List.of(), List.of(), "re-run was not deterministic: " + outcome.label());
+      return Judgement.pending("re-run was not deterministic: " + outcome.label());
     }
     String mine = Hashes.sha256Hex(det.responseJson());
     List<PublicKey> convicted = new ArrayList<>();
@@ -227,7 +211,7 @@ public final class EvidenceHandler implements AutoCloseable {
       scores.convict(liar);
       LOG.info("convicted {}: signed a wrong answer for service {} (re-run here)", liar, evidence.service());
     }
-    return new Verdict(convicted.isEmpty() ? "upheld" : "convicted", mine, convicted, upheld, "re-run here");
+    return new Judgement(convicted.isEmpty() ? "upheld" : "convicted", mine, convicted, upheld, "re-run here");
   }
 
   private static String shortHash(Evidence evidence, PublicKey server) {
@@ -256,45 +240,24 @@ public final class EvidenceHandler implements AutoCloseable {
     }
   }
 
-  private static boolean reporterSignatureValid(JsonNode params, PublicKey reporter, String id) {
-    if (id == null) {
-      return false;
-    }
-    try {
-      byte[] sig = Base64.getUrlDecoder().decode(params.path("reporterSig").asText());
-      return reporter.verify(Evidence.reportMessage(id), sig);
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
-  private void forward(Evidence evidence, String id, Verdict verdict) {
-    ObjectNode params = Json.object();
-    params.set("evidence", evidence.toJson());
-    params.put("reporter", key.publicKey().toString());
-    params.put("reporterSig", Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(key.sign(Evidence.reportMessage(id))));
-    byte[] body = JsonRpc.request(1, "tandem_submitEvidence", params).toString().getBytes(StandardCharsets.UTF_8);
+  private void forward(Evidence evidence, String id, Judgement verdict) {
+    JsonNode params = EvidenceReport.signed(evidence, id, key);
     for (URI target : forwardTo.get()) {
-      forwarder.execute(() -> {
-        try {
-          http.send(HttpRequest.newBuilder(URI.create(target + "/rpc")).timeout(Duration.ofSeconds(10))
-              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body))
-              .build(), HttpResponse.BodyHandlers.discarding());
-        } catch (Exception e) {
+      forwarder.send(NodeUrls.rpc(target), Methods.SUBMIT_EVIDENCE, params).whenComplete((reply, e) -> {
+        if (e != null) {
           LOG.debug("forwarding evidence {} to {} failed: {}", id, target, e.toString());
         }
       });
     }
   }
 
-  private Optional<Verdict> known(String id) {
+  private Optional<Judgement> known(String id) {
     synchronized (db) {
       try (PreparedStatement s = db.prepareStatement("SELECT verdict, detail FROM evidence WHERE id = ?")) {
         s.setString(1, id);
         try (ResultSet r = s.executeQuery()) {
           if (r.next() && !r.getString(1).equals("pending")) {
-            return Optional.of(new Verdict(r.getString(1), null, List.of(), List.of(), r.getString(2)));
+            return Optional.of(new Judgement(r.getString(1), null, List.of(), List.of(), r.getString(2)));
           }
         }
       } catch (SQLException e) {
@@ -304,7 +267,7 @@ public final class EvidenceHandler implements AutoCloseable {
     return Optional.empty();
   }
 
-  private void store(String id, Evidence evidence, Verdict verdict) {
+  private void store(String id, Evidence evidence, Judgement verdict) {
     synchronized (db) {
       try {
         db.setAutoCommit(false);
@@ -355,23 +318,8 @@ public final class EvidenceHandler implements AutoCloseable {
     }
   }
 
-  private static JsonNode toJson(Verdict v, String id, boolean known) {
-    ObjectNode out = Json.object();
-    out.put("id", id);
-    out.put("status", known ? "known" : v.status());
-    if (v.responseHash() != null) {
-      out.put("responseHash", v.responseHash());
-    }
-    ArrayNode c = out.putArray("convicted");
-    v.convicted().forEach(k -> c.add(k.toString()));
-    ArrayNode u = out.putArray("upheld");
-    v.upheld().forEach(k -> u.add(k.toString()));
-    out.put("detail", v.detail());
-    return out;
-  }
-
   @Override
   public void close() {
-    forwarder.shutdownNow();
+    forwarder.close();
   }
 }

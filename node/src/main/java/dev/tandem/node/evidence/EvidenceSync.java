@@ -1,14 +1,16 @@
 package dev.tandem.node.evidence;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.client.NodeClient;
 import dev.tandem.core.crypto.Hashes;
-import dev.tandem.core.json.Json;
+import dev.tandem.core.rpc.JsonRpcClient;
+import dev.tandem.core.rpc.LogFollower;
+import dev.tandem.core.rpc.LogPosition;
+import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.Judgement;
+import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.store.NodeDb;
-import dev.tandem.registry.gossip.JsonRpcClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,6 +70,7 @@ public final class EvidenceSync implements AutoCloseable {
   private final Supplier<List<URI>> peers;
   private final Settings settings;
   private final JsonRpcClient rpc;
+  private final LogFollower follower;
   private final ScheduledExecutorService timer;
   /** Guarded by {@code this}: only rounds touch it, and rounds never overlap. */
   private final Map<URI, PeerState> states = new HashMap<>();
@@ -147,6 +150,7 @@ public final class EvidenceSync implements AutoCloseable {
     this.peers = peers;
     this.settings = settings;
     this.rpc = new JsonRpcClient(http, settings.requestTimeout(), MAX_ANSWER_BYTES);
+    this.follower = new LogFollower(Methods.EVIDENCE, "evidence", settings.pagesPerPeer());
     this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
         .name("tandem-evidence-sync").factory());
   }
@@ -164,21 +168,13 @@ public final class EvidenceSync implements AutoCloseable {
         failures.get());
   }
 
-  /**
-   * How far this node has read a peer's convicting evidence.
-   *
-   * @param cursor the position reached (0: not at all)
-   * @param log the id of the peer's log it is a position in ({@code ""} until the peer named one)
-   */
-  public record Position(long cursor, String log) {}
-
   /** The position stored for {@code peer}. */
-  public Position position(URI peer) {
+  public LogPosition position(URI peer) {
     synchronized (db) {
       try (PreparedStatement s = db.prepareStatement("SELECT cursor, log FROM evidence_peers WHERE peer = ?")) {
-        s.setString(1, NodeClient.normalize(peer).toString());
+        s.setString(1, NodeUrls.base(peer).toString());
         try (ResultSet r = s.executeQuery()) {
-          return r.next() ? new Position(r.getLong(1), r.getString(2)) : new Position(0, "");
+          return r.next() ? new LogPosition(r.getString(2), r.getLong(1)) : LogPosition.START;
         }
       } catch (SQLException e) {
         throw new IllegalStateException("node.db: cannot read an evidence cursor: " + e.getMessage(), e);
@@ -232,7 +228,7 @@ public final class EvidenceSync implements AutoCloseable {
   private List<URI> targets() {
     Set<URI> out = new LinkedHashSet<>();
     for (URI u : peers.get()) {
-      out.add(NodeClient.normalize(u));
+      out.add(NodeUrls.base(u));
     }
     return new ArrayList<>(out);
   }
@@ -245,59 +241,27 @@ public final class EvidenceSync implements AutoCloseable {
   /** Pulls pages from one peer; returns how many items it took. */
   private int pull(URI peer, PeerState state, int budget)
       throws IOException, JsonRpcClient.RpcError, InterruptedException, Busy {
-    Position at = position(peer);
-    long cursor = at.cursor();
-    String log = at.log();
-    int taken = 0;
-    for (int pages = 0; pages < settings.pagesPerPeer() && taken < budget && !closed; pages++) {
-      ObjectNode params = Json.object();
-      params.put("cursor", cursor);
-      params.put("limit", Math.min(settings.pageSize(), budget - taken));
-      JsonNode answer = rpc.call(URI.create(peer + "/rpc"), EvidenceFeed.METHOD, params);
-      JsonNode items = answer.path("evidence");
-      JsonNode next = answer.path("next");
-      JsonNode more = answer.path("more");
-      if (!items.isArray() || !next.isIntegralNumber() || !next.canConvertToLong() || next.asLong() < 0
-          || !more.isBoolean()) {
-        throw new IOException("its " + EvidenceFeed.METHOD + " answer is not {evidence: [...], next: n, more: bool}");
-      }
-      String theirs = JsonRpcClient.logId(answer, EvidenceFeed.METHOD);
-      if (!theirs.isEmpty() && !theirs.equals(log)) {
-        boolean known = !log.isEmpty();
-        log = theirs;
-        if (known) {
-          // Our cursor is a position in the peer's old log, whatever the length of the new one.
-          LOG.info("peer {} has a new evidence log; pulling it from the start", peer);
-          cursor = 0;
-          saveCursor(peer, new Position(cursor, log));
-          continue;
-        }
-        saveCursor(peer, new Position(cursor, log)); // the first id it names: the log our cursor came from
-      }
-      if (next.asLong() < cursor) {
-        LOG.info("peer {} has a new evidence log (our cursor {} is past its end {}); pulling it from the start",
-            peer, cursor, next.asLong());
-        cursor = 0;
-        saveCursor(peer, new Position(cursor, log));
-        continue;
-      }
-      for (JsonNode item : items) {
-        taken++;
-        pulled.incrementAndGet();
-        if (!take(peer, state, item)) {
-          return taken; // held: the cursor stays before this page, which is read again next round
-        }
-      }
-      state.held = null; // the whole page is judged: nothing holds the cursor any more
-      if (next.asLong() != cursor) {
-        cursor = next.asLong();
-        saveCursor(peer, new Position(cursor, log));
-      }
-      if (!more.asBoolean() || items.isEmpty()) {
-        break;
-      }
+    int[] taken = {0};
+    URI endpoint = NodeUrls.rpc(peer);
+    LogFollower.Result end = follower.follow(position(peer),
+        cursor -> rpc.call(endpoint, Methods.EVIDENCE,
+            Methods.page(cursor, Math.min(settings.pageSize(), budget - taken[0]))),
+        item -> {
+          taken[0]++;
+          pulled.incrementAndGet();
+          return take(peer, state, item); // false: held, the cursor stays before this page, read again next round
+        },
+        (to, restart) -> {
+          if (restart != null) {
+            LOG.info("peer {} has {}; pulling its evidence from the start", peer, restart);
+          }
+          saveCursor(peer, to);
+        },
+        () -> taken[0] < budget && !closed);
+    if (!end.stopped()) {
+      state.held = null; // every page read is judged: nothing holds the cursor any more
     }
-    return taken;
+    return taken[0];
   }
 
   /** Judges one item; returns false when it must be tried again later (the peer's cursor must not pass it). */
@@ -307,9 +271,9 @@ public final class EvidenceSync implements AutoCloseable {
       EvidenceHandler.Receipt receipt = handler.receivePulled(item, peer);
       if (receipt.known()) {
         known.incrementAndGet();
-      } else if (receipt.verdict().status().equals("pending")) {
+      } else if (receipt.verdict().status().equals(Judgement.PENDING)) {
         return hold(peer, state, key, receipt.verdict().detail());
-      } else if (receipt.verdict().status().equals("convicted")) {
+      } else if (receipt.verdict().status().equals(Judgement.CONVICTED)) {
         convicted.incrementAndGet();
       }
       return true;
@@ -346,7 +310,7 @@ public final class EvidenceSync implements AutoCloseable {
     return false;
   }
 
-  private void saveCursor(URI peer, Position position) {
+  private void saveCursor(URI peer, LogPosition position) {
     synchronized (db) {
       try (PreparedStatement s = db.prepareStatement("INSERT OR REPLACE INTO evidence_peers (peer, cursor, log, "
           + "updated_at) VALUES (?,?,?,?)")) {

@@ -1,7 +1,7 @@
 package dev.tandem.node.store;
 
-import dev.tandem.client.score.ScoreStore;
-import dev.tandem.client.score.ServerScore;
+import dev.tandem.core.score.ScoreStore;
+import dev.tandem.core.score.ServerScore;
 import dev.tandem.core.crypto.PublicKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

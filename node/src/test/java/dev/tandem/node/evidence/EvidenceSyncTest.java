@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.client.NodeClient;
-import dev.tandem.client.score.Scores;
+import dev.tandem.core.score.Scores;
+import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.KeyPair;
@@ -103,7 +104,8 @@ class EvidenceSyncTest {
     assertThat(late.activity().convictions()).anyMatch(c -> c.server().equals(liar.publicKey().toString())
         && c.reason().contains("re-run"));
     EvidenceSync sync = late.evidenceSync().orElseThrow();
-    assertThat(sync.stats().convicted()).isEqualTo(1);
+    // The conviction is visible a moment before the sync counts it: wait for the count.
+    await("the sync to count the conviction", Duration.ofSeconds(5), () -> sync.stats().convicted() == 1);
     JsonNode served = feed(late, 0).path("evidence");
     assertThat(served).as("C serves what it convicted on, for nodes that pull from it").hasSize(1);
     assertThat(Jcs.canonicalize(served.get(0))).isEqualTo(Jcs.canonicalize(evidence.toJson()));
@@ -112,7 +114,7 @@ class EvidenceSyncTest {
     await("C to have read A and L", Duration.ofSeconds(20),
         () -> sync.position(honest.url()).cursor() > 0 && sync.position(liar.url()).cursor() > 0
             && sync.stats().pulled() >= 2);
-    EvidenceSync.Position atA = sync.position(honest.url());
+    LogPosition atA = sync.position(honest.url());
     assertThat(atA.log()).as("the log A named").isEqualTo(feed(honest, 0).path("log").asText()).isNotEmpty();
     Path data = late.config().dataDir();
     late.close();
@@ -209,7 +211,7 @@ class EvidenceSyncTest {
       await("five pulls", Duration.ofSeconds(20), () -> cursors.size() >= 5);
       assertThat(cursors.subList(0, 5)).containsExactly(0L, 10L, 0L, 3L, 0L);
       await("the cursor in the new log", Duration.ofSeconds(20), () -> node.evidenceSync().orElseThrow()
-          .position(peer.url()).equals(new EvidenceSync.Position(20, "two")));
+          .position(peer.url()).equals(new LogPosition("two", 20)));
       node.close();
       nodes.remove(node);
     }

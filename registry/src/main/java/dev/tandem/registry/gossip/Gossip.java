@@ -1,12 +1,14 @@
 package dev.tandem.registry.gossip;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.json.Json;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.rpc.JsonRpcClient;
+import dev.tandem.core.rpc.LogFollower;
+import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
 import java.io.IOException;
 import java.net.URI;
@@ -71,6 +73,7 @@ public final class Gossip implements AutoCloseable {
   private final int maxLearnedPeers;
   private final URI self;
   private final JsonRpcClient client;
+  private final LogFollower follower = new LogFollower(Methods.RECORDS, "records", MAX_PAGES_PER_ROUND);
   private final Map<URI, Peer> peers = new ConcurrentHashMap<>();
   /** Server key → the URL its current record announces, for learned peers. Guarded by itself. */
   private final Map<PublicKey, URI> learned = new HashMap<>();
@@ -106,9 +109,9 @@ public final class Gossip implements AutoCloseable {
     this.learnPeers = b.learnPeers;
     this.peerPolicy = b.peerPolicy;
     this.maxLearnedPeers = b.maxLearnedPeers;
-    this.self = b.self == null ? null : Peer.normalize(b.self);
+    this.self = b.self == null ? null : NodeUrls.peer(b.self);
     for (URI p : b.peers) {
-      URI base = Peer.normalize(p);
+      URI base = NodeUrls.peer(p);
       if (!base.equals(self)) {
         add(base, true);
       }
@@ -155,7 +158,7 @@ public final class Gossip implements AutoCloseable {
    * @throws IllegalArgumentException when {@code url} is not an http(s) URL
    */
   public boolean addPeer(URI url) {
-    URI base = Peer.normalize(url);
+    URI base = NodeUrls.peer(url);
     if (base.equals(self)) {
       return false;
     }
@@ -169,7 +172,7 @@ public final class Gossip implements AutoCloseable {
 
   /** Stops gossiping with a peer; returns whether it was one. */
   public boolean removePeer(URI url) {
-    Peer peer = peers.remove(Peer.normalize(url));
+    Peer peer = peers.remove(NodeUrls.peer(url));
     if (peer == null) {
       return false;
     }
@@ -223,7 +226,7 @@ public final class Gossip implements AutoCloseable {
   private void learn(ServerRecord server) {
     URI url;
     try {
-      url = Peer.normalize(server.url());
+      url = NodeUrls.peer(server.url());
     } catch (IllegalArgumentException e) {
       return; // records only carry http(s) URLs, but a URL we cannot use is no reason to fail the store
     }
@@ -314,10 +317,8 @@ public final class Gossip implements AutoCloseable {
         if (record == null) {
           break;
         }
-        ObjectNode params = Json.object();
-        params.set("record", record.toJson());
         try {
-          client.call(peer.rpc, RegistryRpc.SUBMIT_RECORD, params);
+          client.call(peer.rpc, Methods.SUBMIT_RECORD, Methods.submitRecord(record.toJson(), null, null));
           pushed.incrementAndGet();
           succeeded(peer);
         } catch (JsonRpcClient.RpcError e) {
@@ -376,56 +377,19 @@ public final class Gossip implements AutoCloseable {
 
   private void pull(Peer peer) {
     try {
-      PeerCursors.Position at = cursors.position(peer.base);
-      String log = at.log();
-      long cursor = at.cursor();
-      for (int pages = 0; pages < MAX_PAGES_PER_ROUND && !closed && !peer.removed; pages++) {
-        ObjectNode params = Json.object();
-        params.put("cursor", cursor);
-        params.put("limit", pageSize);
-        JsonNode result = client.call(peer.rpc, RegistryRpc.RECORDS, params);
-        JsonNode records = result.path("records");
-        JsonNode next = result.path("next");
-        JsonNode more = result.path("more");
-        if (!records.isArray() || !next.canConvertToExactIntegral() || !next.canConvertToLong()
-            || next.asLong() < 0 || !more.isBoolean()) {
-          throw new IOException("its tandem_records answer is not {records: [...], next: n, more: bool}");
-        }
-        String theirs = JsonRpcClient.logId(result, RegistryRpc.RECORDS);
-        if (!theirs.isEmpty() && !theirs.equals(log)) {
-          if (!log.isEmpty()) {
-            // Our cursor is a position in another log (the peer has a new database): however long the new log is,
-            // its records up to our cursor are not the ones we pulled. Read it again from the start.
-            LOG.info("peer {} has a new record log (id {} → {}); pulling it from the start", peer, log, theirs);
-            log = theirs;
-            cursor = 0;
-            cursors.save(peer.base, new PeerCursors.Position(log, cursor));
-            continue;
-          }
-          // The first id we hear from this peer (it, or we, ran an older release until now): the cursor we hold was
-          // handed out by the log the peer has now, unless it was reset meanwhile, which the check below still sees.
-          log = theirs;
-          cursors.save(peer.base, new PeerCursors.Position(log, cursor));
-        }
-        if (next.asLong() < cursor) {
-          // The peer's log is shorter than our cursor: it was reset (new database). Read it again from the start.
-          LOG.info("peer {} has a new record log (our cursor {} is past its end {}); pulling it from the start",
-              peer, cursor, next.asLong());
-          cursor = 0;
-          cursors.save(peer.base, new PeerCursors.Position(log, cursor));
-          continue;
-        }
-        for (JsonNode json : records) {
-          accept(peer, json);
-        }
-        if (next.asLong() != cursor) {
-          cursor = next.asLong();
-          cursors.save(peer.base, new PeerCursors.Position(log, cursor));
-        }
-        if (!more.asBoolean() || records.isEmpty()) {
-          break;
-        }
-      }
+      follower.follow(cursors.position(peer.base),
+          cursor -> client.call(peer.rpc, Methods.RECORDS, Methods.page(cursor, pageSize)),
+          json -> {
+            accept(peer, json);
+            return true;
+          },
+          (to, restart) -> {
+            if (restart != null) {
+              LOG.info("peer {} has {}; pulling its records from the start", peer, restart);
+            }
+            cursors.save(peer.base, to);
+          },
+          () -> !closed && !peer.removed);
       succeeded(peer);
     } catch (JsonRpcClient.RpcError e) {
       failed(peer, "pull", new IOException("it answered tandem_records with an error: " + e.getMessage()));

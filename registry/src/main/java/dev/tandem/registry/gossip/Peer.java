@@ -1,11 +1,11 @@
 package dev.tandem.registry.gossip;
 
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.rpc.NodeUrls;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -30,34 +30,9 @@ final class Peer {
 
   Peer(URI base, boolean configured, int queueCapacity) {
     this.base = base;
-    this.rpc = URI.create(base + "/rpc");
+    this.rpc = NodeUrls.rpc(base);
     this.configured = configured;
     this.queueCapacity = queueCapacity;
-  }
-
-  /**
-   * The canonical form of a peer's base URL, used as its identity: lower-case scheme and host, no trailing slash,
-   * no query or fragment.
-   *
-   * @throws IllegalArgumentException when it is not an absolute http(s) URL with a host
-   */
-  static URI normalize(URI url) {
-    if (url == null || url.getScheme() == null || url.getHost() == null) {
-      throw new IllegalArgumentException("a peer must be an absolute http(s) URL with a host, got " + url);
-    }
-    String scheme = url.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IllegalArgumentException("a peer must be an http: or https: URL, got " + url);
-    }
-    if (url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
-      throw new IllegalArgumentException("a peer URL has no query, fragment or credentials, got " + url);
-    }
-    String path = url.getRawPath() == null ? "" : url.getRawPath();
-    while (path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1);
-    }
-    String host = url.getHost().toLowerCase(Locale.ROOT);
-    return URI.create(scheme + "://" + host + (url.getPort() >= 0 ? ":" + url.getPort() : "") + path);
   }
 
   /** Whether the peer is out of backoff at {@code now} (nanoTime). */

@@ -1,5 +1,6 @@
 package dev.tandem.registry.gossip;
 
+import dev.tandem.core.rpc.LogPosition;
 import java.net.URI;
 import java.util.Map;
 import java.util.Objects;
@@ -13,30 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public interface PeerCursors {
 
-  /**
-   * How far a peer's log has been pulled.
-   *
-   * @param log the id of the peer's log ({@code Registry.logId()}) the cursor belongs to; {@code ""} when the peer
-   *     has not said
-   * @param cursor the peer's cursor after the last record pulled, 0 for none
-   */
-  record Position(String log, long cursor) {
-    /** Nothing pulled yet, from no known log. */
-    public static final Position START = new Position("", 0);
-
-    public Position {
-      Objects.requireNonNull(log, "log");
-      if (cursor < 0) {
-        throw new IllegalArgumentException("cursor must be 0 or more, got " + cursor);
-      }
-    }
-  }
-
-  /** The stored position for {@code peer}, {@link Position#START} when none. */
-  Position position(URI peer);
+  /** The stored position for {@code peer}, {@link LogPosition#START} when none. */
+  LogPosition position(URI peer);
 
   /** Stores {@code position} for {@code peer}. */
-  void save(URI peer, Position position);
+  void save(URI peer, LogPosition position);
 
   /** The stored cursor for {@code peer}, 0 when none. */
   default long cursor(URI peer) {
@@ -45,7 +27,7 @@ public interface PeerCursors {
 
   /** Stores {@code cursor} for {@code peer}, keeping the log id stored with it. */
   default void saveCursor(URI peer, long cursor) {
-    save(peer, new Position(position(peer).log(), cursor));
+    save(peer, new LogPosition(position(peer).log(), cursor));
   }
 
   /** A registry that keeps peer cursors itself; {@link Gossip} uses them unless told otherwise. */
@@ -55,15 +37,15 @@ public interface PeerCursors {
 
   /** Cursors kept in memory only. */
   static PeerCursors inMemory() {
-    Map<URI, Position> positions = new ConcurrentHashMap<>();
+    Map<URI, LogPosition> positions = new ConcurrentHashMap<>();
     return new PeerCursors() {
       @Override
-      public Position position(URI peer) {
-        return positions.getOrDefault(peer, Position.START);
+      public LogPosition position(URI peer) {
+        return positions.getOrDefault(peer, LogPosition.START);
       }
 
       @Override
-      public void save(URI peer, Position position) {
+      public void save(URI peer, LogPosition position) {
         positions.put(peer, Objects.requireNonNull(position, "position"));
       }
     };

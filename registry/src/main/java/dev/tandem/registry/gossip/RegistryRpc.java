@@ -8,6 +8,7 @@ import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcParams;
 import dev.tandem.registry.Registry;
 import java.math.BigInteger;
@@ -35,8 +36,8 @@ import java.util.Set;
  * method) are the client's fault, {@code -32602} ({@code -32601} for an unknown method, see {@link #handles}).
  */
 public final class RegistryRpc {
-  public static final String RECORDS = "tandem_records";
-  public static final String SUBMIT_RECORD = "tandem_submitRecord";
+  public static final String RECORDS = Methods.RECORDS;
+  public static final String SUBMIT_RECORD = Methods.SUBMIT_RECORD;
   public static final int DEFAULT_LIMIT = 256;
   public static final int MAX_LIMIT = 1000;
 

@@ -7,6 +7,7 @@ import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.gossip.PeerCursors;
 import java.io.IOException;
@@ -558,14 +559,14 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   /** Peer positions in the {@code peer_cursors} table, written through the same connection and lock. */
   private final class DbPeerCursors implements PeerCursors {
     @Override
-    public Position position(URI peer) {
+    public LogPosition position(URI peer) {
       dbLock.lock();
       try {
         ensureOpen();
         try (PreparedStatement q = db.prepareStatement("SELECT log, cursor FROM peer_cursors WHERE peer = ?")) {
           q.setString(1, peer.toString());
           try (ResultSet rs = q.executeQuery()) {
-            return rs.next() ? new Position(rs.getString(1), rs.getLong(2)) : Position.START;
+            return rs.next() ? new LogPosition(rs.getString(1), rs.getLong(2)) : LogPosition.START;
           }
         }
       } catch (SQLException e) {
@@ -577,7 +578,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     }
 
     @Override
-    public void save(URI peer, Position position) {
+    public void save(URI peer, LogPosition position) {
       Objects.requireNonNull(position, "position");
       dbLock.lock();
       try {

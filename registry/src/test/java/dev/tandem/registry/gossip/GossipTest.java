@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
@@ -315,7 +316,7 @@ class GossipTest {
     await(WITHIN, "node B at the end of A's new log", () -> b.registry.peerCursors().cursor(a.url()) == freshEnd);
     assertThat(b.registry.services()).containsAll(reborn).containsAll(old).hasSize(8);
     assertThat(b.registry.peerCursors().position(a.url()))
-        .isEqualTo(new PeerCursors.Position(fresh.logId(), freshEnd));
+        .isEqualTo(new LogPosition(fresh.logId(), freshEnd));
   }
 
   @Test
@@ -329,7 +330,7 @@ class GossipTest {
     SqliteRegistry local = SqliteRegistry.inMemory();
     open.add(local);
     // As a node of an older release left it: the cursor, no log id.
-    local.peerCursors().save(peer.url(), new PeerCursors.Position("", middle));
+    local.peerCursors().save(peer.url(), new LogPosition("", middle));
     Gossip gossip = Gossip.builder().registry(local).interval(INTERVAL).peers(List.of(peer.url()))
         .learnPeers(false).build();
     open.add(gossip);
@@ -337,7 +338,7 @@ class GossipTest {
 
     await(WITHIN, "the pull from the stored cursor", () -> local.peerCursors().cursor(peer.url()) == end);
     assertThat(local.peerCursors().position(peer.url()))
-        .isEqualTo(new PeerCursors.Position(peer.registry.logId(), end));
+        .isEqualTo(new LogPosition(peer.registry.logId(), end));
     assertThat(local.services()).hasSize(2); // only what came after the cursor: the id was adopted, not a restart
     assertThat(gossip.stats().pulled()).isEqualTo(2);
   }
@@ -361,7 +362,7 @@ class GossipTest {
     peer.http.handler(withoutLog(new RegistryRpc(fresh)::handle));
 
     await(WITHIN, "the record of the new log", () -> local.registry.service(reborn.serviceId()).isPresent());
-    assertThat(local.registry.peerCursors().position(peer.url())).isEqualTo(new PeerCursors.Position("", 1));
+    assertThat(local.registry.peerCursors().position(peer.url())).isEqualTo(new LogPosition("", 1));
   }
 
   /** A peer of an older release: its tandem_records answers carry no log id. */
@@ -392,7 +393,7 @@ class GossipTest {
 
     await(WITHIN, "a failed pull", () -> local.gossip.stats().failures() >= 1);
     assertThat(local.registry.services()).isEmpty();
-    assertThat(local.registry.peerCursors().position(odd.url())).isEqualTo(PeerCursors.Position.START);
+    assertThat(local.registry.peerCursors().position(odd.url())).isEqualTo(LogPosition.START);
   }
 
   @Test

@@ -18,7 +18,7 @@ import dev.tandem.core.record.SignedRecord;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.Registry.Page;
 import dev.tandem.registry.Registry.Submitted;
-import dev.tandem.registry.gossip.PeerCursors.Position;
+import dev.tandem.core.rpc.LogPosition;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -417,16 +417,16 @@ class SqliteRegistryTest {
   void peerCursorsKeepThePeersLogIdWithTheCursor() {
     URI peer = URI.create("http://10.0.0.2:7001");
     try (SqliteRegistry r = SqliteRegistry.open(db())) {
-      assertThat(r.peerCursors().position(peer)).isEqualTo(Position.START);
-      r.peerCursors().save(peer, new Position("aaaa", 7));
+      assertThat(r.peerCursors().position(peer)).isEqualTo(LogPosition.START);
+      r.peerCursors().save(peer, new LogPosition("aaaa", 7));
       r.peerCursors().saveCursor(peer, 9); // the cursor alone: the log id stays
     }
     try (SqliteRegistry r = SqliteRegistry.open(db())) {
-      assertThat(r.peerCursors().position(peer)).isEqualTo(new Position("aaaa", 9));
-      r.peerCursors().save(peer, new Position("bbbb", 0));
-      assertThat(r.peerCursors().position(peer)).isEqualTo(new Position("bbbb", 0));
+      assertThat(r.peerCursors().position(peer)).isEqualTo(new LogPosition("aaaa", 9));
+      r.peerCursors().save(peer, new LogPosition("bbbb", 0));
+      assertThat(r.peerCursors().position(peer)).isEqualTo(new LogPosition("bbbb", 0));
     }
-    assertThatThrownBy(() -> new Position("x", -1)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new LogPosition("x", -1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cursor");
   }
 
@@ -478,7 +478,7 @@ class SqliteRegistryTest {
       assertThat(logId).matches("[0-9a-f]{32}");
       assertThat(all(r)).containsExactly(search, node);
       // the cursor stays, from a log the peer has not named yet
-      assertThat(r.peerCursors().position(peer)).isEqualTo(new Position("", 17));
+      assertThat(r.peerCursors().position(peer)).isEqualTo(new LogPosition("", 17));
       r.submit(service(OWNER, "after"));
     }
     try (SqliteRegistry r = SqliteRegistry.open(db())) {

@@ -1,4 +1,4 @@
-package dev.tandem.client;
+package dev.tandem.core.rpc;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,8 +8,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How a client's JSON-RPC requests reach servers: {@code POST} a body, get a status and a body back. The SDK uses
- * HTTP ({@link #http}); a simulation supplies its own to run the real call logic over a simulated network.
+ * How JSON-RPC requests reach nodes, the client's and a node's own: {@code POST} a body, get a status and a body
+ * back. Real clients and nodes use HTTP ({@link #http}); the simulation supplies its own to run the real client and
+ * node code over a simulated network.
  *
  * <p>Failures complete the future exceptionally the way {@link HttpClient} does, because that is how the client
  * tells them apart: {@link java.net.http.HttpTimeoutException} when no answer came within the timeout,
@@ -29,10 +30,15 @@ public interface Transport {
 
   /** The transport of a real client: {@code http}, HTTP/1.1 recommended. */
   static Transport http(HttpClient http) {
+    return http(http, Integer.MAX_VALUE);
+  }
+
+  /** HTTP that reads at most {@code maxResponseBytes} of an answer, failing (and hanging up) on a longer one. */
+  static Transport http(HttpClient http, int maxResponseBytes) {
     return (url, body, timeout) -> {
       HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-      return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
+          .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+      return http.sendAsync(req, info -> new LimitedBody(info, maxResponseBytes))
           .thenApply(res -> new Reply(res.statusCode(), res.body()));
     };
   }

@@ -1,4 +1,4 @@
-package dev.tandem.client.score;
+package dev.tandem.core.score;
 
 import dev.tandem.core.crypto.PublicKey;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package dev.tandem.client.score;
+package dev.tandem.core.score;
 
 /**
  * One observer's view of one server.

@@ -1,4 +1,4 @@
-package dev.tandem.client.score;
+package dev.tandem.core.score;
 
 /**
  * What a server did in one exchange, and what it is worth (DESIGN §9, numbers after in3 and PATH). Conviction is not

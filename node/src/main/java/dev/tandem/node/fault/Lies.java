@@ -1,4 +1,4 @@
-package dev.tandem.node.http;
+package dev.tandem.node.fault;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
