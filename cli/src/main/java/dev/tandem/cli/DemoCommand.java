@@ -49,6 +49,10 @@ final class DemoCommand implements Callable<Integer> {
       description = "where the nodes' log goes (default DIR/nodes.log; '-' leaves logging as configured)")
   String nodeLog;
 
+  @Option(names = "--oci", description = "also run the example OCI service (services/oci) on the network: build "
+      + "the image, push it to a local registry, nodes pull it by digest (needs podman and docker-registry)")
+  boolean oci;
+
   @Option(names = "--exit", description = "stop after the summary; exit code 0 only if every check passed")
   boolean exit;
 
@@ -81,6 +85,7 @@ final class DemoCommand implements Callable<Integer> {
       // Enough servers per call that K colluding liars can never all be asked at once and agree on a lie.
       int minRequests = options.layout().minRequests();
       DemoReport report;
+      boolean ociPassed;
       try (TandemClient client = net.client(minRequests, seed)) {
         DemoWorkload workload = new DemoWorkload(client, net, seed);
         DemoWorkload.Result result = workload.run(1, calls, Progress.onStderr("verified calls", calls));
@@ -89,6 +94,8 @@ final class DemoCommand implements Callable<Integer> {
             Duration.ofSeconds(10));
         report = new DemoReport(net, result, minRequests);
         report.print(System.out);
+        ociPassed = !oci || dev.tandem.cli.demo.DemoOci.run(net, dir.toAbsolutePath(), Checkout.root(),
+            minRequests, seed, Math.min(calls, 30), System.out, line -> System.err.println("demo: " + line));
         System.out.printf(Locale.ROOT, "%n  finished in %.1f s%n", (System.nanoTime() - started) / 1e9);
         System.out.flush();
         if (!exit) {
@@ -100,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
           trickle(workload, calls + 1);
         }
       }
-      return report.passed() ? 0 : 1;
+      return report.passed() && ociPassed ? 0 : 1;
     } finally {
       net.close();
       try {
