@@ -30,10 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One call of a service (DESIGN §8): ask {@code minRequests} servers in parallel, replace each one whose answer is
- * not a valid vote, let the verifier judge, and on a conflict ask the home server and/or more servers, convict the
- * servers that signed a different answer than the decided one and send the evidence on. In adaptive mode
- * ({@link TandemClient.Builder#spotCheck}) a call the spot-check skips goes to one proven server alone. Single use.
+ * One call of a service (docs/protocol.md, "A verified call"): ask {@code minRequests} servers in parallel, replace
+ * each one whose answer is not a valid vote, let the verifier judge, and on a conflict ask the home server and/or
+ * more servers, convict the servers that signed a different answer than the decided one and send the evidence on. In
+ * adaptive mode ({@link TandemClient.Builder#spotCheck}) a call the spot-check skips goes to one proven server alone.
+ * Single use.
  *
  * <p>Runs on the caller's thread; the requests themselves are asynchronous and report back through an inbox. Time
  * and waiting come from the client's {@link CallClock}, so a simulation can run this same logic on virtual time.

@@ -31,11 +31,11 @@ import java.util.random.RandomGenerator;
  * }
  * }</pre>
  *
- * <p>For each call (DESIGN §8) it asks the verifier's {@code minRequests()} servers in parallel, chosen at random by
- * score and latency among those whose signed ServerRecord offers the service; checks every answer's attestation
- * itself; replaces servers that fail; lets the verifier judge; on a conflict asks the home server and/or more
- * servers, convicts the servers that signed a wrong answer and sends the evidence to the nodes it knows. When it
- * cannot be sure, it throws {@link UnverifiableException}: it never returns an unverified answer.
+ * <p>For each call (docs/protocol.md, "A verified call") it asks the verifier's {@code minRequests()} servers in
+ * parallel, chosen at random by score and latency among those whose signed ServerRecord offers the service; checks
+ * every answer's attestation itself; replaces servers that fail; lets the verifier judge; on a conflict asks the home
+ * server and/or more servers, convicts the servers that signed a wrong answer and sends the evidence to the nodes it
+ * knows. When it cannot be sure, it throws {@link UnverifiableException}: it never returns an unverified answer.
  *
  * <p>Thread-safe; one client serves many concurrent calls. Close it to persist scores and stop its threads.
  */
@@ -290,9 +290,9 @@ public final class TandemClient implements AutoCloseable {
     }
 
     /**
-     * Adaptive mode (DESIGN §8, step 5): verify only a random fraction {@code rate} of calls in full, and send every
-     * other call to one <em>proven</em> server alone (one whose score at this client is at least
-     * {@value CallRun#PROVEN_SCORE}, i.e. about ten more good answers than bad ones), taking its signed answer
+     * Adaptive mode (docs/protocol.md, "A verified call", step 5): verify only a random fraction {@code rate} of
+     * calls in full, and send every other call to one <em>proven</em> server alone (one whose score at this client is
+     * at least {@value CallRun#PROVEN_SCORE}, i.e. about ten more good answers than bad ones), taking its signed answer
      * unverified ({@link CallReport.Decision#UNCHECKED}). When no proven server offers the service, or the one asked
      * fails or is slow, the call is verified in full.
      *

@@ -7,8 +7,9 @@ import dev.tandem.core.json.JsonFormatException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A loaded verifier module (DESIGN §7): says how many responses a call needs ({@link #minRequests()}) and which
- * of them is right ({@link #verify}). Thread-safe; every verification runs in a fresh instance.
+ * A loaded verifier module (docs/protocol.md, "Verifiers and verdicts"): says how many responses a call needs
+ * ({@link #minRequests()}) and which of them is right ({@link #verify}). Thread-safe; every verification runs in a
+ * fresh instance.
  */
 public final class VerifierModule {
   /** Largest {@code minRequests()} a verifier may ask for. */

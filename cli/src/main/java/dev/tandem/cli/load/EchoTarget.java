@@ -22,7 +22,7 @@ import java.util.Set;
  * HTTP status, or {@code bad answer} when it is not what echo must return.
  */
 public final class EchoTarget implements OpenLoop.Call {
-  /** The kinds that mean the node shed load as designed (DESIGN §5: non-deterministic, not attested). */
+  /** The kinds that mean the node shed load as designed: non-deterministic, not attested (docs/protocol.md). */
   public static final Set<String> OVERLOAD = Set.of("rpc " + RpcErrors.OVERLOADED);
 
   private final HttpClient http;

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * {@code tandem bench load}: open-loop load at a fixed rate against echo on a local network, reporting the rate
  * achieved, latency percentiles and every error by kind. Past capacity a node must answer {@code -32000 overloaded}
- * quickly (DESIGN §5) rather than time out, fail with 5xx or drop connections; this is where that is measured.
+ * quickly (docs/operating-a-node.md, "Errors") rather than time out, fail with 5xx or drop connections; this is where
+ * that is measured.
  */
 public final class LoadBenchmark {
   /**

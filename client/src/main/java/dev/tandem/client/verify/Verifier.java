@@ -9,10 +9,10 @@ import dev.tandem.core.wire.Verdict;
 import java.util.List;
 
 /**
- * Decides which of several servers' responses to one request is right (DESIGN §7). The built-ins
- * ({@link EqualVerifier}, {@link MajorityVerifier}) and Wasm verifier modules ({@link WasmVerifier}) take the same
- * input and give the same {@link Verdict}s; the shared case table {@code services/verifiers/cases.json} holds them to
- * it.
+ * Decides which of several servers' responses to one request is right (docs/protocol.md, "Verifiers and verdicts").
+ * The built-ins ({@link EqualVerifier}, {@link MajorityVerifier}) and Wasm verifier modules ({@link WasmVerifier})
+ * take the same input and give the same {@link Verdict}s; the shared case table {@code services/verifiers/cases.json}
+ * holds them to it.
  */
 public sealed interface Verifier permits EqualVerifier, MajorityVerifier, WasmVerifier {
 

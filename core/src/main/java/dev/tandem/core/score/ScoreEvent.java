@@ -1,8 +1,8 @@
 package dev.tandem.core.score;
 
 /**
- * What a server did in one exchange, and what it is worth (DESIGN §9, numbers after in3 and PATH). Conviction is not
- * an event: it sets the score to 0 and blacklists the server, see {@link Scores#convict}.
+ * What a server did in one exchange, and what it is worth (docs/protocol.md, "Scores"; numbers after in3 and PATH).
+ * Conviction is not an event: it sets the score to 0 and blacklists the server, see {@link Scores#convict}.
  */
 public enum ScoreEvent {
   /** A valid, signed answer in good time. */

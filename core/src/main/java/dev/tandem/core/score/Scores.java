@@ -7,10 +7,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Scores of servers as seen by one observer (a client or a node), after DESIGN §9 and in3's numbers: every server
- * starts at {@value #INITIAL} of {@value #MAX}; {@link ScoreEvent}s move it; a conviction sets it to 0 and blacklists
- * the server for {@link #BLACKLIST}, after which its selection weight ramps back to full over {@link #RAMP}. Latency
- * is a moving average (EWMA) that also weighs selection, as in3's {@code 0xFFFF / avg response time} does.
+ * Scores of servers as seen by one observer (a client or a node), after docs/protocol.md ("Scores") and in3's
+ * numbers: every server starts at {@value #INITIAL} of {@value #MAX}; {@link ScoreEvent}s move it; a conviction sets
+ * it to 0 and blacklists the server for {@link #BLACKLIST}, after which its selection weight ramps back to full over
+ * {@link #RAMP}. Latency is a moving average (EWMA) that also weighs selection, as in3's
+ * {@code 0xFFFF / avg response time} does.
  *
  * <p>Thread-safe. Changes are written to the {@link ScoreStore} at once for convictions, at most every
  * {@link #FLUSH_INTERVAL} otherwise, and on {@link #flush()} / {@link #close()}.

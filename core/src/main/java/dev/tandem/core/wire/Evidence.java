@@ -32,7 +32,7 @@ import java.util.Set;
  * <ul>
  *   <li><b>conflict</b>: attestations with at least two different response hashes for the same request of the same
  *       deterministic service. At most one response is right, so at least one signer lied; a node that re-runs the
- *       request (DESIGN §9) learns which.
+ *       request (docs/protocol.md, "Evidence") learns which.
  *   <li><b>single</b>: one attestation, to be checked by re-executing the request.
  * </ul>
  *

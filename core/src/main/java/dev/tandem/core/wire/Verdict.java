@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a verifier decided about a set of responses (DESIGN §7):
+ * What a verifier decided about a set of responses (docs/protocol.md, "Verifiers and verdicts"):
  * {@code {"verdict":"accept"|"conflict"|"insufficient","accepted":index|null,"faulty":[index…]}}.
  *
  * @param kind     the decision

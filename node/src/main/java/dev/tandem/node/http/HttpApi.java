@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's HTTP routes (DESIGN §5). Every answer is JSON, Prometheus text, raw module bytes or the dashboard;
- * failures are JSON-RPC errors, never a stack trace.
+ * The node's HTTP routes (docs/operating-a-node.md, "HTTP API"). Every answer is JSON, Prometheus text, raw module
+ * bytes or the dashboard; failures are JSON-RPC errors, never a stack trace.
  */
 public final class HttpApi extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);

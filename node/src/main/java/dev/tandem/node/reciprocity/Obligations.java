@@ -15,9 +15,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Who owes whom under "if you run my service I will run yours" (DESIGN §10), from server records alone: for servers
- * X and Y, {@code give(Y→X) = |offers(Y) ∩ rewards(X)|}, and X owes Y {@code max(0, give(Y→X) − give(X→Y))} services
- * from {@code rewards(Y)}.
+ * Who owes whom under "if you run my service I will run yours" (docs/reciprocity.md), from server records alone: for
+ * servers X and Y, {@code give(Y→X) = |offers(Y) ∩ rewards(X)|}, and X owes Y {@code max(0, give(Y→X) − give(X→Y))}
+ * services from {@code rewards(Y)}.
  *
  * <p>Pure and deterministic: the same records give the same pairs in the same order (by key), whatever order the
  * records came in. Retired records are left out; of two records for one key, the higher {@code seq} counts.

@@ -1,5 +1,5 @@
 /**
- * Reciprocity: "if you run my service I will run yours" (DESIGN §10).
+ * Reciprocity: "if you run my service I will run yours" (docs/reciprocity.md).
  *
  * <ul>
  *   <li>{@link dev.tandem.node.reciprocity.Obligations}: who gives and owes whom, from server records alone (pure).
