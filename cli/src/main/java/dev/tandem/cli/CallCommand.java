@@ -81,6 +81,9 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "show on stderr which servers answered what, the verdict and convictions")
   boolean verbose;
 
+  /** For an OCI service: how its conflicts are settled, shown with --verbose. */
+  private String ociNote;
+
   @Override
   public Integer call() throws java.io.IOException {
     JsonNode p = parseParams();
@@ -114,7 +117,12 @@ final class CallCommand implements Callable<Integer> {
     try (TandemClient client = b.build(); dev.tandem.registry.Registry ignored = chain) {
       CallReport report;
       try {
-        report = client.service(service).callWithReport(method, p);
+        var handle = client.service(service);
+        if (handle.record().isOci()) {
+          ociNote = "runtime oci (" + handle.record().oci().image() + "): this client runs no containers, so a "
+              + "conflict is settled by the home server and more servers, never re-run here";
+        }
+        report = handle.callWithReport(method, p);
       } catch (ServiceErrorException e) {
         e.report().ifPresent(r -> finish(r, err));
         throw new Errors.UserException(e.getMessage() + " (verified)", Errors.FAILED);
@@ -162,6 +170,10 @@ final class CallCommand implements Callable<Integer> {
     }
     if (verbose) {
       print(r, delivered, err);
+      if (ociNote != null) {
+        err.println(ociNote);
+        err.flush();
+      }
     }
   }
 
