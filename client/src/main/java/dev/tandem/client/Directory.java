@@ -10,11 +10,11 @@ import dev.tandem.core.rpc.JsonRpcClient;
 import dev.tandem.core.rpc.LogFollower;
 import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ final class Directory {
 
   private final List<URI> bootstrap;
   private final Registry registry;
-  private final HttpClient http;
+  private final Transport transport;
   private final Duration timeout;
   private final Duration refreshInterval;
   private final ExecutorService executor;
@@ -62,11 +62,11 @@ final class Directory {
   private boolean refreshedOnce;
   private boolean everReached;
 
-  Directory(List<URI> bootstrap, Registry registry, HttpClient http, Duration timeout, Duration refreshInterval,
+  Directory(List<URI> bootstrap, Registry registry, Transport transport, Duration timeout, Duration refreshInterval,
       ExecutorService executor, Clock clock) {
     this.bootstrap = List.copyOf(bootstrap);
     this.registry = registry;
-    this.http = http;
+    this.transport = transport;
     this.timeout = timeout;
     this.refreshInterval = refreshInterval;
     this.executor = executor;
@@ -143,11 +143,12 @@ final class Directory {
   private record Pull(URI node, long next, String log, List<SignedRecord> records) {}
 
   private Pull pull(URI node, long cursor, String knownLog) throws IOException, InterruptedException {
-    NodeClient client = new NodeClient(node, null, http, timeout);
+    JsonRpcClient client = new JsonRpcClient(transport, timeout);
+    URI endpoint = NodeUrls.rpc(node);
     List<SignedRecord> out = new ArrayList<>();
     LogFollower.Result end;
     try {
-      end = FOLLOWER.follow(new LogPosition(knownLog, cursor), at -> client.recordsPage(at, PAGE), json -> {
+      end = FOLLOWER.follow(new LogPosition(knownLog, cursor), at -> client.call(endpoint, Methods.RECORDS, Methods.page(at, PAGE)), json -> {
         SignedRecord r = validate(json, node);
         if (r != null) {
           out.add(r);
@@ -155,7 +156,7 @@ final class Directory {
         return true;
       }, (to, restart) -> { }, () -> true);
     } catch (JsonRpcClient.RpcError e) {
-      throw new IOException(e.getMessage(), e); // NodeClient reports errors as NodeException: not reached
+      throw new IOException("it answered " + Methods.RECORDS + " with an error: " + e.getMessage(), e);
     }
     return new Pull(node, end.position().cursor(), end.position().log(), out);
   }

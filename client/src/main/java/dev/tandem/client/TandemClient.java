@@ -71,14 +71,14 @@ public final class TandemClient implements AutoCloseable {
     this.ownHttp = b.http == null;
     this.http = b.http != null ? b.http : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(b.connectTimeout).build();
-    Directory directory = new Directory(b.bootstrap, b.registry, http, b.bootstrapTimeout, b.refreshInterval,
+    Transport transport = b.transport != null ? b.transport : Transport.http(http);
+    Directory directory = new Directory(b.bootstrap, b.registry, transport, b.bootstrapTimeout, b.refreshInterval,
         executor, b.clock);
     this.ownScores = b.scores == null;
     Scores scores = b.scores != null ? b.scores : new Scores(b.scoreStore, b.clock);
     this.givenSandbox = b.sandbox;
     this.closeTimeout = b.bootstrapTimeout;
     this.verifiers = new Verifiers(this::sandbox, http, b.bootstrapTimeout);
-    Transport transport = b.transport != null ? b.transport : Transport.http(http);
     this.ctx = new Context(directory, scores, new Exchange(transport, b.callClock), new Selector(b.random),
         new EvidenceSender(transport, b.bootstrapTimeout, b.evidenceFanout),
         new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.hedgeAfter,
@@ -385,8 +385,8 @@ public final class TandemClient implements AutoCloseable {
     }
 
     /**
-     * Sends service requests and evidence through {@code transport} instead of HTTP (simulations); records still
-     * come from the bootstrap nodes or the registry, and Wasm verifiers are still fetched over HTTP.
+     * Sends service requests, evidence and the bootstrap nodes' record reads through {@code transport} instead of
+     * HTTP (simulations); Wasm verifier modules are still fetched over HTTP ({@code GET /ipfs/{cid}}).
      */
     public Builder transport(Transport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.JsonRpc;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -75,7 +76,7 @@ class DirectoryTest {
 
   Directory directory() {
     URI node = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-    return new Directory(List.of(node), null, http, Duration.ofSeconds(5), Duration.ofSeconds(30), executor,
+    return new Directory(List.of(node), null, Transport.http(http), Duration.ofSeconds(5), Duration.ofSeconds(30), executor,
         Clock.systemUTC());
   }
 
