@@ -87,8 +87,15 @@ final class CallCommand implements Callable<Integer> {
   @Override
   public Integer call() throws java.io.IOException {
     JsonNode p = parseParams();
-    if (maxRequests < 1 || (minRequests != null && minRequests < 1) || !(timeoutSeconds > 0)) {
-      throw new Errors.UserException("--min-requests, --max-requests and --timeout must be positive");
+    if (maxRequests < 1) {
+      throw new Errors.UserException("--max-requests must be at least 1, got " + maxRequests);
+    }
+    if (minRequests != null && (minRequests < 1 || minRequests > maxRequests)) {
+      throw new Errors.UserException("--min-requests must be between 1 and --max-requests (" + maxRequests
+          + "), got " + minRequests);
+    }
+    if (!(timeoutSeconds > 0)) {
+      throw new Errors.UserException("--timeout must be a positive number of seconds, got " + timeoutSeconds);
     }
     Path scoresFile = scores != null ? scores : Path.of(System.getProperty("user.home"), ".tandem",
         "client-scores.json");

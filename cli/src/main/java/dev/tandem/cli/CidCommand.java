@@ -1,6 +1,8 @@
 package dev.tandem.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Cid;
+import dev.tandem.core.json.Json;
 import dev.tandem.core.cid.UnixFs;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
@@ -29,8 +31,14 @@ final class CidCommand implements Callable<Integer> {
           + "--cid-version 1 (--raw-leaves=false keeps dag-pb leaves)")
   Boolean rawLeaves;
 
+  @Option(names = "--json", description = "print one JSON object: the file, its CID and which kind (raw or kubo)")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
+    if (Files.isDirectory(file)) {
+      throw new Errors.UserException("FILE " + file + " is a directory; cid hashes one file");
+    }
     if (!Files.isRegularFile(file)) {
       throw new Errors.UserException("no such file: " + file);
     }
@@ -49,7 +57,15 @@ final class CidCommand implements Callable<Integer> {
     } else {
       cid = Cid.rawSha256(Files.readAllBytes(file));
     }
-    System.out.println(cid);
+    if (json) {
+      ObjectNode o = Json.object();
+      o.put("file", file.toString());
+      o.put("cid", cid.toString());
+      o.put("kind", kubo ? "kubo" : "raw");
+      System.out.println(o.toPrettyString());
+    } else {
+      System.out.println(cid);
+    }
     return 0;
   }
 }

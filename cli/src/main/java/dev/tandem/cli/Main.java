@@ -2,6 +2,8 @@ package dev.tandem.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The {@code tandem} command: one entry point, one subcommand per job. */
 @Command(
@@ -21,6 +23,10 @@ import picocli.CommandLine.Command;
         ServiceCommand.class,
         RegistryCommand.class,
         CallCommand.class,
+        AdminCommands.Offer.class,
+        AdminCommands.Withdraw.class,
+        AdminCommands.Reward.class,
+        AdminCommands.Status.class,
         ScoresCommand.class,
         RegistryListCommands.Services.class,
         RegistryListCommands.Servers.class,
@@ -28,7 +34,7 @@ import picocli.CommandLine.Command;
         RunModuleCommand.class,
         VerifyModuleCommand.class,
         SimulateCommand.class,
-        CommandLine.HelpCommand.class})
+        HelpCommand.class})
 public final class Main implements Runnable {
 
   @Override
@@ -45,7 +51,24 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setUsageHelpWidth(150); // one line per command in --help
     NodeCommand.addLimitOptions(cl.getSubcommands().get("node"));
-    cl.setExecutionExceptionHandler(new Errors());
+    Errors errors = new Errors();
+    cl.setExecutionExceptionHandler(errors);
+    cl.setParameterExceptionHandler(errors);
+    cl.registerConverter(java.net.URI.class, Urls::parse);
+    addHelpOptions(cl);
     return cl;
+  }
+
+  /**
+   * Gives every command a {@code --help}, also those whose own {@code --version} option (a service's version label)
+   * keeps picocli from mixing in the standard pair, so {@code tandem service register --help} shows the help.
+   */
+  private static void addHelpOptions(CommandLine cl) {
+    CommandSpec spec = cl.getCommandSpec();
+    if (spec.options().stream().noneMatch(OptionSpec::usageHelp) && !spec.helpCommand()) {
+      spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+          .description("Show this help message and exit.").build());
+    }
+    cl.getSubcommands().values().forEach(Main::addHelpOptions);
   }
 }

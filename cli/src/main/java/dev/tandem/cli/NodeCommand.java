@@ -3,7 +3,11 @@ package dev.tandem.cli;
 import dev.tandem.node.Node;
 import dev.tandem.node.NodeConfig;
 import dev.tandem.node.guard.Limit;
+import dev.tandem.core.cid.Cid;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -109,6 +113,11 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+      throw new Errors.UserException("--data-dir " + dataDir + " is a file, not a directory");
+    }
+    checkServiceIds("--offer", offers);
+    checkServiceIds("--reward", rewards);
     NodeConfig.Builder b = NodeConfig.builder(dataDir).loadFile();
     if (listen != null) {
       b.listen(listen);
@@ -161,7 +170,9 @@ final class NodeCommand implements Callable<Integer> {
         throw new Errors.UserException(e.getMessage());
       }
     }
-    Node node = Node.start(b.build());
+    NodeConfig config = b.build();
+    checkPortFree(config); // before the data dir, its key or Jetty exist: a busy port leaves nothing behind
+    Node node = Node.start(config);
     System.out.println("node " + node.publicKey() + " listening at " + node.url());
     System.out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -171,5 +182,28 @@ final class NodeCommand implements Callable<Integer> {
     }, "tandem-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static void checkServiceIds(String option, List<String> ids) {
+    for (String id : ids) {
+      try {
+        Cid.parse(id);
+      } catch (IllegalArgumentException e) {
+        throw new Errors.UserException(option + " '" + id + "' is not a service id (a CID such as bafkrei…)");
+      }
+    }
+  }
+
+  private static void checkPortFree(NodeConfig config) {
+    if (config.port() == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true); // as the HTTP server binds: a port in TIME_WAIT is free to it
+      probe.bind(config.listenAddress());
+    } catch (IOException e) {
+      throw new Errors.UserException("--listen " + config.host() + ":" + config.port() + ": "
+          + String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT));
+    }
   }
 }

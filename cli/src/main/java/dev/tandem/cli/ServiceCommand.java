@@ -2,12 +2,16 @@ package dev.tandem.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.client.NodeClient;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Cid;
+import dev.tandem.core.json.Json;
+import dev.tandem.sandbox.Abi;
+import dev.tandem.sandbox.ModuleReport;
+import dev.tandem.sandbox.ModuleValidator;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.record.ServiceLimits;
 import dev.tandem.core.record.ServiceRecord;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -90,6 +94,9 @@ final class ServiceCommand implements Runnable {
         + "the entry on the chain")
     Path ethKey;
 
+    @Option(names = "--json", description = "print one JSON object: the service id, its module, verifier and status")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
       if (registry != null && ethKey == null) {
@@ -105,19 +112,19 @@ final class ServiceCommand implements Runnable {
         } catch (dev.tandem.core.record.RecordException e) {
           throw new Errors.UserException("--image: " + e.getMessage());
         }
-      } else if (!Files.isRegularFile(module)) {
-        throw new Errors.UserException("no such module file: " + module);
       }
-      byte[] wasm = module == null ? null : Files.readAllBytes(module);
+      // Every local check comes before anything is sent: a bad module or verifier is named here, not by a node.
+      byte[] wasm = module == null ? null : checkedModule("--module", module, abi);
       byte[] verifierWasm = null;
       if (verifierModule != null) {
-        if (!Files.isRegularFile(verifierModule)) {
-          throw new Errors.UserException("no such verifier module file: " + verifierModule);
-        }
-        verifierWasm = Files.readAllBytes(verifierModule);
+        verifierWasm = checkedModule("--verifier-module", verifierModule, "verifier");
         verifier = Cid.rawSha256(verifierWasm).toString();
+      } else if (!verifier.startsWith("builtin:") ? !isCid(verifier)
+          : !verifier.equals(ServiceRecord.BUILTIN_EQUAL) && !verifier.equals(ServiceRecord.BUILTIN_MAJORITY)) {
+        throw new Errors.UserException("--verifier must be builtin:equal, builtin:majority or a verifier module's "
+            + "CID, got '" + verifier + "'");
       }
-      KeyPair key = KeyPair.readFrom(keyFile);
+      KeyPair key = Keys.read("--key", keyFile);
       ServiceLimits limits = ServiceLimits.defaults();
       if (fuel != null) {
         limits = limits.withFuel(fuel);
@@ -134,9 +141,51 @@ final class ServiceCommand implements Runnable {
         }
       }
       JsonNode res = new NodeClient(node).submit(record, wasm, verifierWasm);
+      if (json) {
+        ObjectNode out = Json.object();
+        out.put("service", record.serviceId());
+        out.put("name", name);
+        out.put("module", record.module().toString());
+        out.put("verifier", record.verifier());
+        out.put("status", res.path("status").asText());
+        out.put("node", node.toString());
+        System.out.println(out.toPrettyString());
+        return 0;
+      }
       System.err.println("service " + name + " " + res.path("status").asText() + " at " + node);
       System.out.println(record.serviceId());
       return 0;
+    }
+
+    private static boolean isCid(String text) {
+      try {
+        Cid.parse(text);
+        return true;
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+
+    /** The bytes of a module file that the sandbox accepts under {@code abiName}; else one line naming the option. */
+    private static byte[] checkedModule(String option, Path file, String abiName) {
+      byte[] wasm;
+      try {
+        wasm = ModuleFiles.read(file);
+      } catch (Errors.UserException e) {
+        throw new Errors.UserException(option + ": " + e.getMessage());
+      }
+      Abi abi;
+      try {
+        abi = Abi.parse(abiName);
+      } catch (IllegalArgumentException e) {
+        throw new Errors.UserException("--abi: " + e.getMessage());
+      }
+      ModuleReport report = ModuleValidator.validate(wasm, abi);
+      if (!report.acceptable()) {
+        throw new Errors.UserException(option + " " + file + " is not acceptable as " + abi.id() + ": "
+            + String.join("; ", report.problems()));
+      }
+      return wasm;
     }
   }
 }

@@ -54,7 +54,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--lie-rate", paramLabel = "P",
       description = "chance that a liar lies on a call once it turned liar (default: each liar draws one, "
-          + "log-uniform in [0.01, 1]); every liar turns at a random call in the first 80% of the run")
+          + "log-uniform in [0.01, 1]); every liar turns at a random call in the first 80%% of the run")
   Double lieRate;
 
   @Option(names = "--min-requests", defaultValue = "0", paramLabel = "K",

@@ -17,8 +17,8 @@ final class SummaryText {
     List<SimNode> liars = nodes.stream().filter(n -> n.role().liar()).toList();
     long honestNodes = nodes.size() - liars.size();
     line(out, "Tandem simulation, seed %d", config.seed());
-    line(out, "  network    %d nodes (%d liars%s), %d clients%s; home server n00 (honest)", nodes.size(),
-        liars.size(), liars.isEmpty() ? "" : ": " + names(liars), clients.size(), embedded(clients));
+    line(out, "  network    %d nodes (%d %s%s), %d clients%s; home server n00 (honest)", nodes.size(),
+        liars.size(), liars.size() == 1 ? "liar" : "liars", liars.isEmpty() ? "" : ": " + names(liars), clients.size(), embedded(clients));
     line(out, "  model      %s", config.model());
     line(out, "  services   %s; a conflict goes to the home server, then (majority) to more servers",
         services.stream().map(s -> s.name() + " (" + s.verifier() + ", asks " + asks(config, s) + ")")

@@ -87,8 +87,13 @@ public final class LoadBenchmark {
   }
 
   private static void row(PrintStream out, String what, long[] nanos) {
-    out.printf(Locale.ROOT, "| %s | %,d | %.2f | %.2f | %.2f | %.2f |%n", what, nanos.length, LoadReport.ms(nanos, 0.5),
-        LoadReport.ms(nanos, 0.9), LoadReport.ms(nanos, 0.99), LoadReport.maxMs(nanos));
+    out.printf(Locale.ROOT, "| %s | %,d | %s | %s | %s | %s |%n", what, nanos.length, ms(LoadReport.ms(nanos, 0.5)),
+        ms(LoadReport.ms(nanos, 0.9)), ms(LoadReport.ms(nanos, 0.99)), ms(LoadReport.maxMs(nanos)));
+  }
+
+  /** Milliseconds with two decimals, or "-" when there was nothing to measure (no answers of that kind). */
+  static String ms(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static String describe(String kind) {

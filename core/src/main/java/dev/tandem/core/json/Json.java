@@ -72,6 +72,8 @@ public final class Json {
     // Jackson appends a source excerpt after a newline; the first line says what is wrong, the location where.
     int newline = message.indexOf('\n');
     String first = newline < 0 ? message : message.substring(0, newline);
+    // ...and may quote where a structure started ("start marker at [Source: …; line: 1, column: 1]"): noise here.
+    first = first.replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "");
     if (e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe && jpe.getLocation() != null) {
       return first + " (at byte " + jpe.getLocation().getByteOffset() + ")";
     }

@@ -179,7 +179,9 @@ final class EthRpc implements AutoCloseable {
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      throw new EvmException("cannot reach the Ethereum node at " + url + " (" + method + "): " + e, e);
+      throw new EvmException("cannot reach the Ethereum node at " + url + " (" + method + "): "
+          + (e instanceof java.net.ConnectException ? "connection refused"
+              : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EvmException("interrupted while calling " + method + " at " + url, e);

@@ -1,0 +1,184 @@
+package dev.tandem.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.core.cid.Cid;
+import dev.tandem.registry.evm.EthKeyFile;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input through the real {@code tandem} command, one JVM per case: one line on stderr that starts with the
+ * command as typed and names the option or file, exit code 2 for bad input and 1 for a failed job, nothing on
+ * stdout, and no side effect (no file, folder, key or record created).
+ */
+class BadInputTest {
+  /** Nothing listens here: a node (or chain) that is down. */
+  static String down;
+  static ServerSocket busy;
+  @TempDir static Path dir;
+  static String whisper;
+  static String whisperId;
+
+  record Case(int exit, String mustName, String... args) {}
+
+  @BeforeAll
+  static void fixtures() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      down = "http://127.0.0.1:" + s.getLocalPort();
+    }
+    busy = new ServerSocket(0);
+    Path root = TestPaths.repoRoot();
+    whisper = root.resolve("services/whisper/whisper.wasm").toString();
+    whisperId = Cid.rawSha256(Files.readAllBytes(Path.of(whisper))).toString();
+    run(List.of("keygen", "--out", "o.key"));
+    Files.writeString(dir.resolve("notwasm.wasm"), "not a module\n");
+    Files.writeString(dir.resolve("afile"), "x\n");
+    Files.writeString(dir.resolve("admin.token"), "t0ken\n");
+    Files.createDirectory(dir.resolve("adir"));
+    EthKeyFile.generate(dir.resolve("eth.key"));
+  }
+
+  static List<Case> table() {
+    String[] reg = {"service", "register", "--node", down, "--key", "o.key", "--name", "w"};
+    return List.of(
+        // the rows of the issue
+        new Case(2, "--module", cat(reg, "--module", "notwasm.wasm")),
+        new Case(1, "cannot reach node at " + down, cat(reg, "--module", whisper)),
+        new Case(1, "cannot reach node at " + down, "scores", "--node", down),
+        new Case(1, "cannot reach node at " + down, "services", "--node", down),
+        new Case(1, "cannot reach", "call", "--node", down, "whisper", "digest", "{}"),
+        new Case(2, "--verifier", cat(reg, "--module", whisper, "--verifier", "builtin:bogus")),
+        new Case(2, "not-a-url", cat(reg, "--module", whisper, "--home", "not-a-url")),
+        new Case(2, "--data-dir", "node", "--data-dir", "afile"),
+        new Case(2, "--listen", "node", "--data-dir", "n1", "--listen", "127.0.0.1:" + busy.getLocalPort()),
+        new Case(2, "--reward", "node", "--data-dir", "n1", "--listen", "127.0.0.1:0", "--reward", "alsobogus"),
+        new Case(2, "--offer", "node", "--data-dir", "n1", "--listen", "127.0.0.1:0", "--offer", "bogus"),
+        new Case(2, "PARAMS_JSON", "call", "--node", down, "whisper", "digest", "[1,2"),
+        new Case(2, "--timeout", "call", "--node", down, "whisper", "digest", "--timeout", "-1"),
+        new Case(1, "cannot reach the Ethereum node", "registry", "deploy", "--rpc", down, "--eth-key", "eth.key"),
+        new Case(2, "adir", "cid", "adir"),
+        new Case(2, "--out", "keygen", "--out", "/nonexistent-tandem/dir/k.key"),
+        new Case(2, "SERVICE", "call"),
+        // more of our own
+        new Case(2, "frobnicate", "frobnicate"),
+        new Case(2, "--bogus", "call", "--bogus", "x", "y"),
+        new Case(2, "already exists", "keygen", "--out", "o.key"),
+        new Case(2, "already exists", "keygen", "--eth", "--out", "eth.key"),
+        new Case(2, "--key", "service", "register", "--node", down, "--key", "missing.key", "--name", "w",
+            "--module", whisper),
+        new Case(2, "--key", "service", "register", "--node", down, "--key", "afile", "--name", "w",
+            "--module", whisper),
+        new Case(2, "--abi", cat(reg, "--module", whisper, "--abi", "bogus")),
+        new Case(2, "--verifier-module", cat(reg, "--module", whisper, "--verifier-module", "notwasm.wasm")),
+        new Case(2, "--spot-check", "call", "--node", down, "whisper", "digest", "--spot-check", "2"),
+        new Case(2, "--max-requests", "call", "--node", down, "whisper", "digest", "--max-requests", "0"),
+        new Case(2, "--timeout", "call", "--node", down, "whisper", "digest", "--timeout", "soon"),
+        new Case(2, "PARAMS_JSON", "call", "--node", down, "whisper", "digest", "42"),
+        new Case(2, "--unsafe-fault", "node", "--data-dir", "n1", "--listen", "127.0.0.1:0", "--unsafe-fault", "x"),
+        new Case(2, "--listen", "node", "--data-dir", "n1", "--listen", "nonsense"),
+        new Case(2, "--peer", "node", "--data-dir", "n1", "--peer", "not-a-url"),
+        new Case(2, "--evidence-sync-interval-ms", "node", "--data-dir", "n1", "--evidence-sync-interval-ms", "-1"),
+        new Case(2, "--cid-version", "cid", "--kubo", "--cid-version", "2", "afile"),
+        new Case(2, "missing.wasm", "run-module", "missing.wasm", "--method", "m"),
+        new Case(2, "--calls", "demo", "--calls", "0", "--dir", "demo-net"),
+        new Case(2, "--nodes", "bench", "network", "--nodes", "1"),
+        new Case(2, "--node", "scores", "--node", "not-a-url"),
+        new Case(2, "SERVICE", "offer", "not a name!", "--node", down, "--token-file", "admin.token"),
+        new Case(2, "--token-file", "offer", whisperId, "--node", down, "--token-file", "missing.token"),
+        new Case(2, "--token-file", "offer", whisperId, "--node", down),
+        new Case(1, "cannot reach node at " + down, "offer", whisperId, "--node", down, "--token-file",
+            "admin.token"),
+        new Case(1, "cannot reach node at " + down, "status", "--node", down),
+        new Case(2, "nosuch", "help", "nosuch"));
+  }
+
+  @Test
+  void everyBadInputIsOneLineNamingTheCulpritWithTheRightExitCodeAndNoSideEffect() throws Exception {
+    List<String> failures = new ArrayList<>();
+    for (Case c : table()) {
+      TreeSet<String> before = tree();
+      Result r = run(List.of(c.args()));
+      List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+      String prefix = "tandem " + (c.args().length > 1 && List.of("service", "registry", "bench")
+          .contains(c.args()[0]) ? c.args()[0] + " " + c.args()[1] : c.args().length == 0 ? "" : c.args()[0]);
+      String why = lines.size() != 1 ? lines.size() + " lines on stderr"
+          : r.code() != c.exit() ? "exit " + r.code() + ", expected " + c.exit()
+          : !lines.get(0).startsWith(c.args()[0].equals("frobnicate") ? "tandem:" : prefix + ": ") ? "prefix"
+          : !lines.get(0).contains(c.mustName()) ? "does not name " + c.mustName()
+          : lines.get(0).matches(".*(Exception|\\tat |\\[Source).*") ? "Java internals"
+          : !r.out().isEmpty() ? "stdout: " + r.out()
+          : !tree().equals(before) ? "side effect: " + diff(before, tree())
+          : Files.exists(Path.of("/nonexistent-tandem")) ? "created /nonexistent-tandem" : null;
+      if (why != null) {
+        failures.add(String.join(" ", c.args()) + "\n    -> " + why + ": " + r.err().strip());
+      }
+    }
+    assertThat(failures).as("cases that failed").isEmpty();
+    assertThat(table()).hasSizeGreaterThanOrEqualTo(2 * 15);
+  }
+
+  @Test
+  void nestedHelpWorksOnEveryCommandWithoutWarnings() throws Exception {
+    for (List<String> args : List.of(List.of("service", "register", "--help"), List.of("help", "service", "register"),
+        List.of("help", "simulate"), List.of("offer", "--help"), List.of("help", "registry", "deploy"))) {
+      Result r = run(args);
+      assertThat(r.code()).as(args.toString()).isZero();
+      assertThat(r.err()).as(args.toString()).isEmpty();
+      String name = args.get(0).equals("help") ? String.join(" ", args.subList(1, args.size()))
+          : String.join(" ", args.subList(0, args.size() - 1));
+      assertThat(r.out()).as(args.toString()).startsWith("Usage: tandem " + name);
+    }
+  }
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(List<String> args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Duser.home=" + dir, "-cp", System.getProperty("java.class.path"),
+        Main.class.getName()));
+    cmd.addAll(args);
+    Path out = Files.createTempFile("tandem-out", ".txt");
+    Path err = Files.createTempFile("tandem-err", ".txt");
+    try {
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
+          .redirectError(err.toFile()).start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor();
+        return new Result(-1, "", "hung: " + args);
+      }
+      return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  private static TreeSet<String> tree() throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.map(p -> dir.relativize(p).toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  private static String diff(TreeSet<String> before, TreeSet<String> after) {
+    TreeSet<String> added = new TreeSet<>(after);
+    added.removeAll(before);
+    return "created " + added;
+  }
+
+  private static String[] cat(String[] a, String... b) {
+    return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+  }
+}
