@@ -106,27 +106,50 @@ class BadInputTest {
 
   @Test
   void everyBadInputIsOneLineNamingTheCulpritWithTheRightExitCodeAndNoSideEffect() throws Exception {
+    List<Case> cases = table();
+    // Each case in its own copy of the fixtures, so cases can run side by side and a stray file is its own.
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    List<java.util.concurrent.Future<String>> verdicts = new ArrayList<>();
+    for (int i = 0; i < cases.size(); i++) {
+      Case c = cases.get(i);
+      Path work = copyFixtures(dir.resolve("case" + i));
+      verdicts.add(pool.submit(() -> verdict(c, work)));
+    }
     List<String> failures = new ArrayList<>();
-    for (Case c : table()) {
-      TreeSet<String> before = tree();
-      Result r = run(List.of(c.args()));
-      List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
-      String prefix = "tandem " + (c.args().length > 1 && List.of("service", "registry", "bench")
-          .contains(c.args()[0]) ? c.args()[0] + " " + c.args()[1] : c.args().length == 0 ? "" : c.args()[0]);
-      String why = lines.size() != 1 ? lines.size() + " lines on stderr"
-          : r.code() != c.exit() ? "exit " + r.code() + ", expected " + c.exit()
-          : !lines.get(0).startsWith(c.args()[0].equals("frobnicate") ? "tandem:" : prefix + ": ") ? "prefix"
-          : !lines.get(0).contains(c.mustName()) ? "does not name " + c.mustName()
-          : lines.get(0).matches(".*(Exception|\\tat |\\[Source).*") ? "Java internals"
-          : !r.out().isEmpty() ? "stdout: " + r.out()
-          : !tree().equals(before) ? "side effect: " + diff(before, tree())
-          : Files.exists(Path.of("/nonexistent-tandem")) ? "created /nonexistent-tandem" : null;
-      if (why != null) {
-        failures.add(String.join(" ", c.args()) + "\n    -> " + why + ": " + r.err().strip());
+    for (var v : verdicts) {
+      if (v.get() != null) {
+        failures.add(v.get());
       }
     }
+    pool.shutdown();
     assertThat(failures).as("cases that failed").isEmpty();
-    assertThat(table()).hasSizeGreaterThanOrEqualTo(2 * 15);
+    assertThat(cases).hasSizeGreaterThanOrEqualTo(2 * 15);
+  }
+
+  private static String verdict(Case c, Path work) throws Exception {
+    TreeSet<String> before = tree(work);
+    Result r = run(work, List.of(c.args()));
+    List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+    String prefix = "tandem " + (c.args().length > 1 && List.of("service", "registry", "bench")
+        .contains(c.args()[0]) ? c.args()[0] + " " + c.args()[1] : c.args().length == 0 ? "" : c.args()[0]);
+    String why = lines.size() != 1 ? lines.size() + " lines on stderr"
+        : r.code() != c.exit() ? "exit " + r.code() + ", expected " + c.exit()
+        : !lines.get(0).startsWith(c.args()[0].equals("frobnicate") ? "tandem:" : prefix + ": ") ? "prefix"
+        : !lines.get(0).contains(c.mustName()) ? "does not name " + c.mustName()
+        : lines.get(0).matches(".*(Exception|\\tat |\\[Source).*") ? "Java internals"
+        : !r.out().isEmpty() ? "stdout: " + r.out()
+        : !tree(work).equals(before) ? "side effect: " + diff(before, tree(work))
+        : Files.exists(Path.of("/nonexistent-tandem")) ? "created /nonexistent-tandem" : null;
+    return why == null ? null : String.join(" ", c.args()) + "\n    -> " + why + ": " + r.err().strip();
+  }
+
+  private static Path copyFixtures(Path work) throws IOException {
+    Files.createDirectories(work);
+    for (String f : List.of("o.key", "notwasm.wasm", "afile", "admin.token", "eth.key")) {
+      Files.copy(dir.resolve(f), work.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    Files.createDirectory(work.resolve("adir"));
+    return work;
   }
 
   @Test
@@ -145,14 +168,18 @@ class BadInputTest {
   record Result(int code, String out, String err) {}
 
   static Result run(List<String> args) throws IOException, InterruptedException {
+    return run(dir, args);
+  }
+
+  static Result run(Path work, List<String> args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Duser.home=" + dir, "-cp", System.getProperty("java.class.path"),
+        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Duser.home=" + work, "-cp", System.getProperty("java.class.path"),
         Main.class.getName()));
     cmd.addAll(args);
     Path out = Files.createTempFile("tandem-out", ".txt");
     Path err = Files.createTempFile("tandem-err", ".txt");
     try {
-      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
+      Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectOutput(out.toFile())
           .redirectError(err.toFile()).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
@@ -166,9 +193,9 @@ class BadInputTest {
     }
   }
 
-  private static TreeSet<String> tree() throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      return s.map(p -> dir.relativize(p).toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+  private static TreeSet<String> tree(Path work) throws IOException {
+    try (Stream<Path> s = Files.walk(work)) {
+      return s.map(p -> work.relativize(p).toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
     }
   }
 
