@@ -105,6 +105,7 @@ freestanding echo/echo.wasm                 echo/echo.c
 freestanding matrix/matrix.wasm             matrix/matrix.c
 freestanding whisper/whisper.wasm           whisper/whisper.c
 freestanding search/search.wasm             search/search.c
+freestanding docsearch/docsearch.wasm       docsearch/docsearch.c
 freestanding verifiers/equal/equal.wasm       verifiers/verifier.c verifiers/equal/equal.c
 freestanding verifiers/majority/majority.wasm verifiers/verifier.c verifiers/majority/majority.c
 for k in hash sort matmul; do

@@ -102,4 +102,29 @@ uint64_t tandem_pack(const tbuf *b);
 /* Builds {"error":{"code":…,"message":…}}. */
 void tandem_write_error(tbuf *out, int code, const char *message);
 
+/* ---- inputs given by CID ------------------------------------------------- */
+/*
+ * A call's params may name immutable inputs by CID, as IPLD links {"/": "bafy…"}; the node fetches them (checked
+ * against their CIDs) before the call and the module reads them here. Input i is the i-th link of the params in
+ * document order (the params are canonical JSON: keys sorted). Only declared, these add no import to a module
+ * that does not call them.
+ */
+__attribute__((import_module("tandem"), import_name("input_size")))
+int64_t tandem_input_size(int32_t index);            /* bytes, or -1 when there is no such input */
+__attribute__((import_module("tandem"), import_name("input_read")))
+int32_t tandem_input_read(int32_t index, int64_t offset, void *dst, int32_t len); /* bytes copied, or -1 */
+/* The whole input in fresh memory (*len set), or NULL when there is none. */
+static inline const char *tandem_input(int32_t index, size_t *len) {
+    int64_t size = tandem_input_size(index);
+    if (size < 0 || size > 0x7fffffff) return 0;
+    char *p = (char *)t_alloc((size_t)size + 1);
+    for (int64_t done = 0; done < size;) {
+        int32_t n = tandem_input_read(index, done, p + done, (int32_t)(size - done));
+        if (n <= 0) return 0;
+        done += n;
+    }
+    *len = (size_t)size;
+    return p;
+}
+
 #endif

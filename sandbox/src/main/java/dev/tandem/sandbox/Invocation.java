@@ -32,6 +32,8 @@ final class Invocation {
   private final byte[] request;
   private final String programName;
   private final CallControl control;
+  /** What the {@code tandem.input_*} imports read. */
+  private final Inputs inputs;
   private GuardedMemory memory;
   private Instance instance;
   private BoundedOutput stdout;
@@ -42,6 +44,12 @@ final class Invocation {
   private boolean budgetSet;
 
   Invocation(LoadedModule module, Limits limits, byte[] request, String programName, CallControl control) {
+    this(module, limits, request, programName, control, Inputs.NONE);
+  }
+
+  Invocation(LoadedModule module, Limits limits, byte[] request, String programName, CallControl control,
+      Inputs inputs) {
+    this.inputs = inputs;
     this.module = module;
     this.limits = limits;
     this.request = request;
@@ -128,6 +136,12 @@ final class Invocation {
         stderr = BoundedOutput.truncating(limits.maxStderrBytes());
         wasiHost = new DeterministicWasi(programName, request, stdout, stderr);
         imports = wasiHost.imports();
+      }
+      if (module.abi() != Abi.VERIFIER) { // the tandem.input_* functions, whether or not the module imports them
+        java.util.List<com.dylibso.chicory.runtime.ImportFunction> functions =
+            new java.util.ArrayList<>(java.util.Arrays.asList(imports.functions()));
+        functions.addAll(inputs.functions());
+        imports = ImportValues.builder().withFunctions(functions).build();
       }
       Instance.Builder builder = Instance.builder(module.module())
           .withImportValues(imports)

@@ -134,6 +134,16 @@ public final class ModuleValidator {
     for (int i = 0; i < section.importCount(); i++) {
       Import imp = section.getImport(i);
       String name = imp.module() + "." + imp.name();
+      if (abi != Abi.VERIFIER && Inputs.MODULE.equals(imp.module())) {
+        FunctionType expected = Inputs.signatures().get(imp.name());
+        if (!(imp instanceof FunctionImport fi) || expected == null) {
+          problems.add("import " + name + " is not a Tandem input function (input_size, input_read)");
+        } else if (!expected.equals(module.typeSection().getType(fi.typeIndex()))) {
+          problems.add("import " + name + " has type " + format(module.typeSection().getType(fi.typeIndex()))
+              + ", Tandem defines " + format(expected));
+        }
+        continue;
+      }
       if (abi != Abi.WASI_COMMAND) {
         disallowed.add(name + " (" + kind(imp.importType()) + ")");
         continue;

@@ -105,11 +105,19 @@ public final class Sandbox implements AutoCloseable {
    * @param limits      what the call may use
    */
   public Outcome call(ServiceModule module, byte[] requestJson, Limits limits) {
+    return call(module, requestJson, limits, Inputs.NONE);
+  }
+
+  /**
+   * Runs one request with inputs the module reads through the {@code tandem.input_*} imports ({@link Inputs}).
+   * Fetching them is the caller's work, before the call: it costs no fuel.
+   */
+  public Outcome call(ServiceModule module, byte[] requestJson, Limits limits, Inputs inputs) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(requestJson, "requestJson");
     Objects.requireNonNull(limits, "limits");
     LoadedModule loaded = module.loaded();
-    Invocation.Raw raw = run(loaded, requestJson, module.name(), limits,
+    Invocation.Raw raw = run(loaded, requestJson, module.name(), limits, inputs,
         loaded.abi() == Abi.WASI_COMMAND ? Invocation::runCommand : inv -> inv.callWithMemory("tandem_call"));
     if (!raw.completed()) {
       return raw.stopped();
@@ -120,11 +128,16 @@ public final class Sandbox implements AutoCloseable {
   /** Runs one invocation on the pool, after the deterministic request-size check. */
   Invocation.Raw run(LoadedModule loaded, byte[] request, String name, Limits limits,
                      Function<Invocation, Invocation.Raw> body) {
+    return run(loaded, request, name, limits, Inputs.NONE, body);
+  }
+
+  private Invocation.Raw run(LoadedModule loaded, byte[] request, String name, Limits limits, Inputs inputs,
+                     Function<Invocation, Invocation.Raw> body) {
     if (request.length > limits.maxRequestBytes()) {
       return Invocation.Raw.stopped(new Outcome.Trap(TrapKind.REQUEST_TOO_LARGE, "request of " + request.length
           + " bytes is larger than the limit of " + limits.maxRequestBytes(), 0, ""));
     }
-    return pool.run(control -> body.apply(new Invocation(loaded, limits, request, name, control)),
+    return pool.run(control -> body.apply(new Invocation(loaded, limits, request, name, control, inputs)),
         limits.timeout());
   }
 

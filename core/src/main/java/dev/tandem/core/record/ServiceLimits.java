@@ -7,16 +7,21 @@ import java.util.Set;
 
 /**
  * What one call of a service may use: instructions (fuel), linear memory in 64 KiB pages, request and response
- * sizes, and a wall-clock guard in milliseconds.
+ * sizes, a wall-clock guard in milliseconds, and the bytes of the inputs a call names by CID, all together
+ * ({@code maxInputBytes}, written in a record only when it is not the default, so older records keep their ids).
  */
-public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int maxResponseBytes, int timeoutMs) {
+public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int maxResponseBytes, int timeoutMs,
+    long maxInputBytes) {
+  /** Inputs by CID a call may name, in bytes, unless the record says otherwise. */
+  public static final long DEFAULT_INPUT_BYTES = 16L << 20;
+  public static final long MAX_INPUT_BYTES = 64L << 20;
   public static final long MAX_FUEL = 1_000_000_000_000L;
   public static final int MAX_PAGES = 32_767;
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int MAX_TIMEOUT_MS = 120_000;
 
   private static final Set<String> FIELDS =
-      Set.of("fuel", "memoryPages", "maxRequestBytes", "maxResponseBytes", "timeoutMs");
+      Set.of("fuel", "memoryPages", "maxRequestBytes", "maxResponseBytes", "timeoutMs", "maxInputBytes");
 
   public ServiceLimits {
     Fields.range("limits.fuel", fuel, 1, MAX_FUEL);
@@ -24,6 +29,16 @@ public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int
     Fields.range("limits.maxRequestBytes", maxRequestBytes, 16, MAX_MESSAGE_BYTES);
     Fields.range("limits.maxResponseBytes", maxResponseBytes, 16, MAX_MESSAGE_BYTES);
     Fields.range("limits.timeoutMs", timeoutMs, 1, MAX_TIMEOUT_MS);
+    Fields.range("limits.maxInputBytes", maxInputBytes, 0, MAX_INPUT_BYTES);
+  }
+
+  /** Limits with the default input allowance. */
+  public ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int maxResponseBytes, int timeoutMs) {
+    this(fuel, memoryPages, maxRequestBytes, maxResponseBytes, timeoutMs, DEFAULT_INPUT_BYTES);
+  }
+
+  public ServiceLimits withMaxInputBytes(long bytes) {
+    return new ServiceLimits(fuel, memoryPages, maxRequestBytes, maxResponseBytes, timeoutMs, bytes);
   }
 
   /** Sane defaults: 1e9 fuel, 16 MiB memory, 1 MiB in and out, 5 s. */
@@ -32,11 +47,11 @@ public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int
   }
 
   public ServiceLimits withFuel(long newFuel) {
-    return new ServiceLimits(newFuel, memoryPages, maxRequestBytes, maxResponseBytes, timeoutMs);
+    return new ServiceLimits(newFuel, memoryPages, maxRequestBytes, maxResponseBytes, timeoutMs, maxInputBytes);
   }
 
   public ServiceLimits withMemoryPages(int pages) {
-    return new ServiceLimits(fuel, pages, maxRequestBytes, maxResponseBytes, timeoutMs);
+    return new ServiceLimits(fuel, pages, maxRequestBytes, maxResponseBytes, timeoutMs, maxInputBytes);
   }
 
   ObjectNode toJson() {
@@ -46,6 +61,9 @@ public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int
     json.put("maxRequestBytes", maxRequestBytes);
     json.put("maxResponseBytes", maxResponseBytes);
     json.put("timeoutMs", timeoutMs);
+    if (maxInputBytes != DEFAULT_INPUT_BYTES) {
+      json.put("maxInputBytes", maxInputBytes);
+    }
     return json;
   }
 
@@ -65,7 +83,9 @@ public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int
           (int) Fields.integer(json, "memoryPages", 1, MAX_PAGES),
           (int) Fields.integer(json, "maxRequestBytes", 16, MAX_MESSAGE_BYTES),
           (int) Fields.integer(json, "maxResponseBytes", 16, MAX_MESSAGE_BYTES),
-          (int) Fields.integer(json, "timeoutMs", 1, MAX_TIMEOUT_MS));
+          (int) Fields.integer(json, "timeoutMs", 1, MAX_TIMEOUT_MS),
+          json.has("maxInputBytes") ? Fields.integer(json, "maxInputBytes", 0, MAX_INPUT_BYTES)
+              : DEFAULT_INPUT_BYTES);
     } catch (RecordException e) {
       throw e.field().startsWith("limits.") ? e : e.within("limits");
     }

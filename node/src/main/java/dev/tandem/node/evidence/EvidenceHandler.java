@@ -172,9 +172,11 @@ public final class EvidenceHandler implements AutoCloseable {
       } else {
         ServiceModule module = hosting.moduleFor(record.get());
         var l = record.get().limits();
+        // The same inputs by CID as the judged call: content-addressed, so the re-run sees the very same bytes.
+        var inputs = hosting.inputs(record.get(), evidence.request().params());
         outcome = sandbox.call(module, evidence.request().canonical(), Limits.builder().fuel(l.fuel())
             .memoryPages(l.memoryPages()).maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
-            .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), 5_000))).build());
+            .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), 5_000))).build(), inputs);
       }
     } catch (Exception e) {
       return Judgement.pending("cannot re-run: " + e.getMessage());

@@ -4,6 +4,9 @@ import dev.tandem.core.cid.Cid;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.modules.ModuleFetcher;
+import dev.tandem.node.ipfs.CallInputs;
+import dev.tandem.sandbox.Inputs;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.registry.Registry;
 import dev.tandem.sandbox.Abi;
 import dev.tandem.sandbox.ModuleRejectedException;
@@ -213,6 +216,34 @@ public final class Hosting implements AutoCloseable {
     Cid cid = rec.module();
     byte[] wasm = fetcher.fetch(cid, fetchSources(rec));
     return sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
+  }
+
+  /**
+   * The inputs a call of {@code rec} names by CID in {@code params} ({@link CallInputs}), from this node's blocks
+   * or fetched from the service's servers, the other known nodes and the IPFS gateways, every block checked; all
+   * together at most the record's {@code limits.maxInputBytes}. Fetching happens before the call: it is not fuel.
+   *
+   * @throws IllegalArgumentException for a malformed link or inputs over the limit (the caller's mistake)
+   * @throws IOException when an input cannot be fetched
+   */
+  public Inputs inputs(ServiceRecord rec, JsonNode params) throws IOException {
+    List<Cid> links = CallInputs.links(params);
+    if (links.isEmpty()) {
+      return Inputs.NONE;
+    }
+    long budget = rec.limits().maxInputBytes();
+    List<byte[]> inputs = new ArrayList<>();
+    for (Cid cid : links) {
+      byte[] input;
+      try {
+        input = fetcher.fetchData(cid, fetchSources(rec), budget);
+      } catch (dev.tandem.core.cid.CidFormatException e) {
+        throw new IllegalArgumentException("input " + cid + ": " + e.getMessage());
+      }
+      budget -= input.length;
+      inputs.add(input);
+    }
+    return Inputs.of(inputs);
   }
 
   /** The service's home, the servers offering it, then every other known source; no duplicates. */

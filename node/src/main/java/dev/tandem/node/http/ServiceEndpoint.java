@@ -104,9 +104,20 @@ public final class ServiceEndpoint {
     }
     Outcome outcome;
     try {
-      outcome = service.record().isOci() && hosting.oci().isPresent()
-          ? hosting.oci().get().call(service.record(), call.canonical(), service.record().limits())
-          : sandbox.call(service.module(), call.canonical(), service.limits());
+      if (service.record().isOci() && hosting.oci().isPresent()) {
+        outcome = hosting.oci().get().call(service.record(), call.canonical(), service.record().limits());
+      } else {
+        dev.tandem.sandbox.Inputs inputs;
+        try {
+          inputs = hosting.inputs(service.record(), call.params());
+        } catch (IllegalArgumentException e) {
+          return Envelope.error(item.id(), RpcErrors.INVALID_PARAMS, e.getMessage());
+        } catch (java.io.IOException e) {
+          // Not this call's fault, nor deterministic: another node may have the input.
+          return Envelope.error(item.id(), RpcErrors.MODULE_UNAVAILABLE, "input not available: " + e.getMessage());
+        }
+        outcome = sandbox.call(service.module(), call.canonical(), service.limits(), inputs);
+      }
     } finally {
       service.permits().release();
     }

@@ -27,6 +27,16 @@ public final class ModuleFetcher {
   }
 
   /**
+   * A data file by CID (a call's input): from the block store, or fetched from {@code sources} and then the
+   * gateways, every block checked, at most {@code maxBytes}.
+   */
+  public byte[] fetchData(Cid cid, Collection<URI> sources, long maxBytes) throws IOException {
+    java.util.LinkedHashSet<URI> all = new java.util.LinkedHashSet<>(sources);
+    all.addAll(gateways.get());
+    return content.fetch(cid, all, maxBytes);
+  }
+
+  /**
    * Returns the module, from the store or fetched from {@code sources} (node base URLs) and then the gateways.
    *
    * @throws IOException listing why each source failed when none gave the right bytes

@@ -180,7 +180,16 @@ class ServiceModulesTest {
 
   private static ImportValues imports(boolean wasi, String input, ByteArrayOutputStream stdout) {
     if (!wasi) {
-      return ImportValues.empty();
+      // A module reading inputs by CID imports tandem.input_*: here it is given none (size -1).
+      return ImportValues.builder().addFunction(
+          new com.dylibso.chicory.runtime.HostFunction("tandem", "input_size", com.dylibso.chicory.wasm.types
+              .FunctionType.of(List.of(com.dylibso.chicory.wasm.types.ValType.I32),
+                  List.of(com.dylibso.chicory.wasm.types.ValType.I64)), (inst, args) -> new long[] {-1}),
+          new com.dylibso.chicory.runtime.HostFunction("tandem", "input_read", com.dylibso.chicory.wasm.types
+              .FunctionType.of(List.of(com.dylibso.chicory.wasm.types.ValType.I32,
+                  com.dylibso.chicory.wasm.types.ValType.I64, com.dylibso.chicory.wasm.types.ValType.I32,
+                  com.dylibso.chicory.wasm.types.ValType.I32), List.of(com.dylibso.chicory.wasm.types.ValType.I32)),
+              (inst, args) -> new long[] {-1})).build();
     }
     WasiOptions opts = WasiOptions.builder()
         .withStdin(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)))

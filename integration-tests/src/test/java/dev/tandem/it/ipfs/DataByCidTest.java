@@ -1,0 +1,134 @@
+package dev.tandem.it.ipfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.client.CallReport;
+import dev.tandem.client.NodeClient;
+import dev.tandem.client.TandemClient;
+import dev.tandem.client.TestFiles;
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.ServiceLimits;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.node.Node;
+import dev.tandem.node.NodeConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One search service over data given by CID: {@code docsearch} is registered once, and calls name their corpus by
+ * an IPLD link. Each corpus is added to one node only, so the others fetch it from their peers, checked block by
+ * block; two corpora give two different answers, each verified by several servers.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DataByCidTest {
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  static final String FRUIT = """
+      apple\tA crisp red fruit\tApples grow on trees in orchards and keep well in a cool cellar.
+      banana\tA long yellow fruit\tBananas grow in bunches; a ripe one is sweet and soft.
+      cherry\tA small red stone fruit\tCherries ripen early in summer; birds love them too.
+      """;
+  static final String DATABASES = """
+      sqlite\tAn embedded SQL database\tA small, fast, self-contained SQL database engine in one file.
+      postgres\tA relational database server\tAn object-relational SQL database with a cellar of extensions.
+      redis\tAn in-memory data store\tKeys and values in memory, with persistence to disk.
+      """;
+  @TempDir static Path dir;
+  final List<Node> nodes = new ArrayList<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      List<URI> peers = nodes.isEmpty() ? List.of() : List.of(nodes.get(0).url());
+      nodes.add(Node.start(NodeConfig.builder(dir.resolve("n" + i)).listen("127.0.0.1:0").addPeers(peers)
+          .gossipInterval(Duration.ofMillis(150)).build()));
+    }
+  }
+
+  @AfterAll
+  void stop() {
+    nodes.forEach(Node::close);
+  }
+
+  static String token(Node node) throws Exception {
+    return Files.readString(node.config().dataDir().resolve("admin.token")).trim();
+  }
+
+  static String add(Node node, String text) throws Exception {
+    HttpResponse<byte[]> res = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/ipfs"))
+        .header("Authorization", "Bearer " + token(node))
+        .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(res.statusCode()).isEqualTo(200);
+    return Json.parse(res.body()).get("v1").asText();
+  }
+
+  static ObjectNode query(String corpus, String q) {
+    ObjectNode params = Json.object();
+    params.putObject("corpus").put("/", corpus);
+    params.put("q", q);
+    params.put("limit", 3);
+    return params;
+  }
+
+  @Test
+  void oneServiceSearchesTwoCorporaGivenByCidWithVerifiedDifferentAnswers() throws Exception {
+    byte[] wasm = TestFiles.read("services/docsearch/docsearch.wasm");
+    Node home = nodes.get(0);
+    ServiceRecord record = ServiceRecord.builder().name("docsearch").module(Cid.rawSha256(wasm))
+        .abi("tandem-v1").verifier(ServiceRecord.BUILTIN_EQUAL).home(home.url())
+        .limits(ServiceLimits.defaults().withFuel(200_000_000).withMaxInputBytes(1 << 20)).createdAt(1_000)
+        .sign(KeyPair.generate());
+    new NodeClient(home.url()).submit(record, wasm);
+    for (Node n : nodes) {
+      ObjectNode offer = Json.object();
+      offer.put("service", record.serviceId());
+      new NodeClient(n.url(), token(n)).rpc("tandem_offer", offer);
+    }
+    String fruit = add(nodes.get(1), FRUIT);        // on n1 only
+    String databases = add(nodes.get(2), DATABASES); // on n2 only
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline && !nodes.stream().allMatch(n -> home.registry().server(n.publicKey())
+        .map(s -> s.offers().contains(record.serviceId())).orElse(false))) {
+      Thread.sleep(100);
+    }
+
+    try (TandemClient client = TandemClient.builder().bootstrap(List.of(home.url())).build()) {
+      var service = client.service(record.serviceId());
+      CallReport a = service.callWithReport("query", query(fruit, "red cellar"));
+      CallReport b = service.callWithReport("query", query(databases, "red cellar"));
+      assertThat(a.verified()).as("%s", a).isTrue();
+      assertThat(b.verified()).as("%s", b).isTrue();
+      assertThat(a.votes().size()).isGreaterThanOrEqualTo(2);
+      JsonNode fruitHits = a.result().orElseThrow();
+      JsonNode databaseHits = b.result().orElseThrow();
+      assertThat(fruitHits.get("docs").asInt()).isEqualTo(3);
+      assertThat(fruitHits.at("/hits/0/name").asText()).isIn("apple", "cherry");
+      assertThat(databaseHits.at("/hits/0/name").asText()).isEqualTo("postgres");
+      assertThat(fruitHits).isNotEqualTo(databaseHits);
+    }
+    // A corpus nobody has is not the caller's error, and never a wrong answer.
+    ObjectNode missing = query(Cid.rawSha256("nobody has this".getBytes()).toString(), "x");
+    String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"query\",\"params\":" + missing + "}";
+    HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(home.url() + "/services/"
+        + record.serviceId())).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(Json.parse(res.body()).at("/error/code").asInt()).isEqualTo(-32002);
+  }
+}
