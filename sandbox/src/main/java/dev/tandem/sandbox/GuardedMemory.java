@@ -16,8 +16,12 @@ final class GuardedMemory implements Memory {
   private final Memory delegate;
   private boolean growRefused;
 
-  GuardedMemory(MemoryLimits limits) {
-    this.delegate = new ByteArrayMemory(limits);
+  /**
+   * @param snapshot the module's prepared initial memory (then the data segments are not applied again), or
+   *     {@code null} to start from zeroed memory and apply them
+   */
+  GuardedMemory(MemoryLimits limits, MemorySnapshot snapshot) {
+    this.delegate = snapshot == null ? new ByteArrayMemory(limits) : new SnapshotMemory(limits, snapshot);
   }
 
   /** Whether any {@code memory.grow} of this instance returned -1. */

@@ -146,7 +146,7 @@ final class Invocation {
       Instance.Builder builder = Instance.builder(module.module())
           .withImportValues(imports)
           .withMemoryLimits(new MemoryLimits(declared.initialPages(), maxPages))
-          .withMemoryFactory(declaredLimits -> memory = new GuardedMemory(declaredLimits))
+          .withMemoryFactory(declaredLimits -> memory = new GuardedMemory(declaredLimits, module.snapshot()))
           .withStart(false)
           .withInitialize(false);
       if (module.machineFactory() != null) {

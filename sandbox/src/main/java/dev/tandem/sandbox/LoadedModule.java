@@ -16,6 +16,8 @@ import java.util.function.Function;
  * @param module         the metered module
  * @param machineFactory compiled code, or {@code null} to interpret
  * @param memory         the memory limits the module declares
+ * @param snapshot       the initial memory with the data segments applied, shared by every call (null when the
+ *                       segments are applied per call, see {@link MemorySnapshot})
  * @param report         what the load-time checks found (imports, exports)
  * @param weight         bytes charged against the cache (metered module size)
  */
@@ -26,5 +28,6 @@ record LoadedModule(
     WasmModule module,
     Function<Instance, Machine> machineFactory,
     MemoryLimits memory,
+    MemorySnapshot snapshot,
     ModuleReport report,
     long weight) {}

@@ -203,7 +203,9 @@ public final class Sandbox implements AutoCloseable {
         .filter(s -> s.memoryCount() > 0)
         .map(s -> s.getMemory(0).limits())
         .orElse(new MemoryLimits(0, 0));
-    LoadedModule loaded = new LoadedModule(cid, abi, sha, module, factory, memory, report, metered.length);
+    MemorySnapshot snapshot = MemorySnapshot.of(module, memory.initialPages());
+    LoadedModule loaded = new LoadedModule(cid, abi, sha, module, factory, memory, snapshot, report,
+        metered.length);
     checkInstantiable(loaded);
     return loaded;
   }

@@ -1,0 +1,407 @@
+package dev.tandem.sandbox;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A call's linear memory that starts as a {@link MemorySnapshot}: 64 KiB pages shared with the snapshot until the
+ * call first writes one, which then gets its own copy (copy on write). Instantiating it copies nothing, and a call
+ * copies only the pages it writes.
+ *
+ * <p>Behaves exactly like Chicory's own byte-array memory, traps and their messages included (the trap detail is
+ * part of a call's outcome, so it must not depend on which memory ran it): an access outside the memory fails with
+ * the same "out of bounds memory access" message, an access across a page boundary is done byte by byte, and an
+ * active data segment is dropped after instantiation.
+ */
+final class SnapshotMemory implements Memory {
+  private static final int SHIFT = 16;
+  private static final int MASK = PAGE_SIZE - 1;
+  private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle DOUBLE =
+      MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final MemoryLimits limits;
+  private final MemorySnapshot snapshot;
+  /** The pages; {@code pages[i] == snapshot.page(i)} while page i is still shared. */
+  private byte[][] pages;
+  private int count;
+  private DataSegment[] segments;
+
+  SnapshotMemory(MemoryLimits limits, MemorySnapshot snapshot) {
+    this.limits = limits;
+    this.snapshot = snapshot;
+    this.count = snapshot.pageCount();
+    this.pages = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      pages[i] = snapshot.page(i);
+    }
+  }
+
+  /** Page {@code i} for writing: copied from the snapshot on the first write. */
+  private byte[] writable(int i) {
+    byte[] p = pages[i];
+    if (i < snapshot.pageCount() && p == snapshot.page(i)) {
+      p = p == MemorySnapshot.ZERO_PAGE ? new byte[PAGE_SIZE] : p.clone();
+      pages[i] = p;
+    }
+    return p;
+  }
+
+  private int sizeInBytes() {
+    return count * PAGE_SIZE;
+  }
+
+  private static void checkBounds(int addr, int size, int limit) {
+    if (addr < 0 || size < 0 || addr > limit || (size > 0 && addr + size > limit)) {
+      throw outOfBounds(addr, limit, size);
+    }
+  }
+
+  private static WasmRuntimeException outOfBounds(int addr, int limit, int size) {
+    return new WasmRuntimeException("out of bounds memory access: attempted to access address: " + addr
+        + " but limit is: " + limit + " and size: " + size);
+  }
+
+  private RuntimeException outOfBounds(RuntimeException e, int addr, int size) {
+    if (e instanceof IndexOutOfBoundsException || e instanceof IllegalArgumentException
+        || e instanceof NullPointerException || e instanceof NegativeArraySizeException) {
+      return outOfBounds(addr, sizeInBytes(), size);
+    }
+    return e;
+  }
+
+  @Override
+  public int pages() {
+    return count;
+  }
+
+  @Override
+  public int grow(int size) {
+    int previous = count;
+    int next = previous + size;
+    if (next > maximumPages() || next < previous) {
+      return -1;
+    }
+    byte[][] grown = Arrays.copyOf(pages, next);
+    for (int i = previous; i < next; i++) {
+      grown[i] = new byte[PAGE_SIZE];
+    }
+    pages = grown;
+    count = next;
+    return previous;
+  }
+
+  @Override
+  public int initialPages() {
+    return limits.initialPages();
+  }
+
+  @Override
+  public int maximumPages() {
+    return Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
+  }
+
+  @Override
+  public boolean shared() {
+    return false;
+  }
+
+  @Override
+  @Deprecated
+  public Object lock(int address) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public int waitOn(int address, int expected, long timeout) {
+    throw new UnsupportedOperationException("memory is not shared");
+  }
+
+  @Override
+  public int waitOn(int address, long expected, long timeout) {
+    throw new UnsupportedOperationException("memory is not shared");
+  }
+
+  @Override
+  public int notify(int address, int maxThreads) {
+    return 0;
+  }
+
+  /**
+   * Instantiation (which zeroes the memory first) applies the active segments: here that is going back to the
+   * snapshot's pages, which hold exactly that. The segments are kept for {@code memory.init}.
+   */
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments) {
+    for (int i = 0; i < Math.min(count, snapshot.pageCount()); i++) {
+      pages[i] = snapshot.page(i);
+    }
+    for (int i = snapshot.pageCount(); i < count; i++) {
+      pages[i] = new byte[PAGE_SIZE];
+    }
+    segments = dataSegments == null ? null : dataSegments.clone();
+  }
+
+  @Override
+  public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+    write(dest, segments[segmentId].data(), offset, size);
+  }
+
+  @Override
+  public void write(int addr, byte[] data, int offset, int size) {
+    checkBounds(offset, size, data.length);
+    checkBounds(addr, size, sizeInBytes());
+    while (size > 0) {
+      int at = addr & MASK;
+      int chunk = Math.min(size, PAGE_SIZE - at);
+      System.arraycopy(data, offset, writable(addr >>> SHIFT), at, chunk);
+      addr += chunk;
+      offset += chunk;
+      size -= chunk;
+    }
+  }
+
+  @Override
+  public byte read(int addr) {
+    try {
+      return pages[addr >>> SHIFT][addr & MASK];
+    } catch (RuntimeException e) {
+      throw outOfBounds(e, addr, 1);
+    }
+  }
+
+  @Override
+  public byte[] readBytes(int addr, int len) {
+    checkBounds(addr, len, sizeInBytes());
+    byte[] out = new byte[len];
+    for (int done = 0; done < len; ) {
+      int a = addr + done;
+      int chunk = Math.min(len - done, PAGE_SIZE - (a & MASK));
+      System.arraycopy(pages[a >>> SHIFT], a & MASK, out, done, chunk);
+      done += chunk;
+    }
+    return out;
+  }
+
+  @Override
+  public void writeByte(int addr, byte data) {
+    try {
+      writable(addr >>> SHIFT)[addr & MASK] = data;
+    } catch (RuntimeException e) {
+      throw outOfBounds(e, addr, 1);
+    }
+  }
+
+  @Override
+  public void writeShort(int addr, short data) {
+    int at = addr & MASK;
+    if (at + 2 <= PAGE_SIZE) {
+      try {
+        SHORT.set(writable(addr >>> SHIFT), at, data);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 2);
+      }
+    } else {
+      writeBytewise(addr, data, 2);
+    }
+  }
+
+  @Override
+  public void writeI32(int addr, int data) {
+    int at = addr & MASK;
+    if (at + 4 <= PAGE_SIZE) {
+      try {
+        INT.set(writable(addr >>> SHIFT), at, data);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 4);
+      }
+    } else {
+      writeBytewise(addr, data, 4);
+    }
+  }
+
+  @Override
+  public void writeLong(int addr, long data) {
+    int at = addr & MASK;
+    if (at + 8 <= PAGE_SIZE) {
+      try {
+        LONG.set(writable(addr >>> SHIFT), at, data);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 8);
+      }
+    } else {
+      writeBytewise(addr, data, 8);
+    }
+  }
+
+  @Override
+  public void writeF32(int addr, float data) {
+    int at = addr & MASK;
+    if (at + 4 <= PAGE_SIZE) {
+      try {
+        FLOAT.set(writable(addr >>> SHIFT), at, data);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 4);
+      }
+    } else {
+      writeI32(addr, Float.floatToRawIntBits(data));
+    }
+  }
+
+  @Override
+  public void writeF64(int addr, double data) {
+    int at = addr & MASK;
+    if (at + 8 <= PAGE_SIZE) {
+      try {
+        DOUBLE.set(writable(addr >>> SHIFT), at, data);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 8);
+      }
+    } else {
+      writeLong(addr, Double.doubleToRawLongBits(data));
+    }
+  }
+
+  /** A write across a page boundary: checked as a whole first, then byte by byte (little-endian). */
+  private void writeBytewise(int addr, long data, int size) {
+    checkBounds(addr, size, sizeInBytes());
+    for (int i = 0; i < size; i++) {
+      writeByte(addr + i, (byte) (data >>> (8 * i)));
+    }
+  }
+
+  /** A read across a page boundary, byte by byte, each byte checked on its own (as Chicory's memory does). */
+  private long readBytewise(int addr, int size) {
+    long v = 0;
+    for (int i = 0; i < size; i++) {
+      v |= (read(addr + i) & 0xFFL) << (8 * i);
+    }
+    return v;
+  }
+
+  @Override
+  public short readShort(int addr) {
+    int at = addr & MASK;
+    if (at + 2 <= PAGE_SIZE) {
+      try {
+        return (short) SHORT.get(pages[addr >>> SHIFT], at);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 2);
+      }
+    }
+    return (short) readBytewise(addr, 2);
+  }
+
+  @Override
+  public long readU16(int addr) {
+    return readShort(addr) & 0xFFFFL;
+  }
+
+  @Override
+  public int readInt(int addr) {
+    int at = addr & MASK;
+    if (at + 4 <= PAGE_SIZE) {
+      try {
+        return (int) INT.get(pages[addr >>> SHIFT], at);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 4);
+      }
+    }
+    return (int) readBytewise(addr, 4);
+  }
+
+  @Override
+  public long readLong(int addr) {
+    int at = addr & MASK;
+    if (at + 8 <= PAGE_SIZE) {
+      try {
+        return (long) LONG.get(pages[addr >>> SHIFT], at);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 8);
+      }
+    }
+    return readBytewise(addr, 8);
+  }
+
+  @Override
+  public long readF32(int addr) {
+    return readInt(addr);
+  }
+
+  @Override
+  public float readFloat(int addr) {
+    int at = addr & MASK;
+    if (at + 4 <= PAGE_SIZE) {
+      try {
+        return (float) FLOAT.get(pages[addr >>> SHIFT], at);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 4);
+      }
+    }
+    return Float.intBitsToFloat(readInt(addr));
+  }
+
+  @Override
+  public double readDouble(int addr) {
+    int at = addr & MASK;
+    if (at + 8 <= PAGE_SIZE) {
+      try {
+        return (double) DOUBLE.get(pages[addr >>> SHIFT], at);
+      } catch (RuntimeException e) {
+        throw outOfBounds(e, addr, 8);
+      }
+    }
+    return Double.longBitsToDouble(readLong(addr));
+  }
+
+  @Override
+  public long readF64(int addr) {
+    return readLong(addr);
+  }
+
+  @Override
+  public void zero() {
+    fill((byte) 0, 0, sizeInBytes());
+  }
+
+  @Override
+  public void fill(byte value, int fromIndex, int toIndex) {
+    int addr = fromIndex;
+    int remaining = toIndex - fromIndex;
+    checkBounds(addr, remaining, sizeInBytes());
+    while (remaining > 0) {
+      int at = addr & MASK;
+      int chunk = Math.min(remaining, PAGE_SIZE - at);
+      Arrays.fill(writable(addr >>> SHIFT), at, at + chunk, value);
+      addr += chunk;
+      remaining -= chunk;
+    }
+  }
+
+  @Override
+  public void copy(int dest, int src, int size) {
+    int limit = sizeInBytes();
+    checkBounds(dest, size, limit);
+    checkBounds(src, size, limit);
+    // memmove semantics: read first, so an overlapping copy sees the original bytes.
+    if (size > 0) {
+      write(dest, readBytes(src, size), 0, size);
+    }
+  }
+
+  @Override
+  public void drop(int segment) {
+    segments[segment] = PassiveDataSegment.EMPTY;
+  }
+}
