@@ -43,7 +43,20 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    quietClientCommands(args);
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * A client command prints its answer; the SDK's INFO lines (chain reads, convictions) show only with
+   * {@code --verbose}. A node and the demo (whose nodes log to a file) keep their logs.
+   */
+  private static void quietClientCommands(String[] args) {
+    boolean server = args.length > 0 && (args[0].equals("node") || args[0].equals("demo"));
+    if (!server && !java.util.Arrays.asList(args).contains("--verbose")
+        && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    }
   }
 
   /** The configured command line: user errors print one clear line, not a stack trace. */
