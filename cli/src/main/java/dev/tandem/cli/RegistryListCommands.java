@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tandem.client.NodeClient;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceNames;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
 import java.net.URI;
@@ -45,15 +46,16 @@ final class RegistryListCommands {
           .collect(Collectors.groupingBy(id -> id, Collectors.counting()));
       if (json) {
         ArrayNode out = Json.nodes().arrayNode();
-        services.forEach(s -> out.add(s.toJson().put("id", s.serviceId())));
+        services.forEach(s -> out.add(s.toJson().put("id", s.serviceId())
+            .put("qualifiedName", ServiceNames.qualified(s, services))));
         System.out.println(out.toPrettyString());
         return 0;
       }
-      System.out.printf("%-16s %-8s %-13s %-60s %-7s %s%n", "NAME", "VERSION", "ABI", "SERVICE ID", "SERVERS",
-          "MODULE");
+      System.out.printf("%-16s %-26s %-8s %-13s %-60s %-7s %s%n", "NAME", "QUALIFIED NAME", "VERSION", "ABI",
+          "SERVICE ID", "SERVERS", "MODULE");
       for (ServiceRecord s : services) {
-        System.out.printf("%-16s %-8s %-13s %-60s %-7d %s%n", s.name(), s.version(), s.abi(), s.serviceId(),
-            offeredBy.getOrDefault(s.serviceId(), 0L), s.code());
+        System.out.printf("%-16s %-26s %-8s %-13s %-60s %-7d %s%n", s.name(), ServiceNames.qualified(s, services),
+            s.version(), s.abi(), s.serviceId(), offeredBy.getOrDefault(s.serviceId(), 0L), s.code());
       }
       return 0;
     }

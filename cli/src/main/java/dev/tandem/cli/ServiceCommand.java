@@ -10,9 +10,11 @@ import dev.tandem.sandbox.ModuleReport;
 import dev.tandem.sandbox.ModuleValidator;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.record.ServiceLimits;
+import dev.tandem.core.record.ServiceNames;
 import dev.tandem.core.record.ServiceRecord;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -145,6 +147,7 @@ final class ServiceCommand implements Runnable {
         ObjectNode out = Json.object();
         out.put("service", record.serviceId());
         out.put("name", name);
+        out.put("qualifiedName", qualifiedName(record));
         out.put("module", record.module().toString());
         out.put("verifier", record.verifier());
         out.put("status", res.path("status").asText());
@@ -152,7 +155,9 @@ final class ServiceCommand implements Runnable {
         System.out.println(out.toPrettyString());
         return 0;
       }
-      System.err.println("service " + name + " " + res.path("status").asText() + " at " + node);
+      String qualified = qualifiedName(record);
+      System.err.println("service " + qualified + " " + res.path("status").asText() + " at " + node
+          + " (call it by " + qualified + " or by its id)");
       System.out.println(record.serviceId());
       return 0;
     }
@@ -186,6 +191,19 @@ final class ServiceCommand implements Runnable {
             + String.join("; ", report.problems()));
       }
       return wasm;
+    }
+
+    /** The owner-qualified name among the services the node knows now (the record itself included). */
+    private String qualifiedName(ServiceRecord record) {
+      try {
+        List<ServiceRecord> all = new java.util.ArrayList<>(new NodeClient(node).records().stream()
+            .filter(r -> r instanceof ServiceRecord).map(r -> (ServiceRecord) r).toList());
+        all.add(record);
+        return ServiceNames.qualified(record, all);
+      } catch (Exception e) {
+        // The node cannot list its records now: the shortest form, unique unless another owner took the name.
+        return ServiceNames.qualified(record, List.of(record));
+      }
     }
   }
 }

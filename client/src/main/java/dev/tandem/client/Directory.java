@@ -190,7 +190,7 @@ final class Directory {
   }
 
   /** Every known service: from the registry, or the records pulled so far. */
-  private List<ServiceRecord> allServices() {
+  List<ServiceRecord> allServices() {
     if (registry != null) {
       return registry.services();
     }
@@ -207,12 +207,6 @@ final class Directory {
     synchronized (this) {
       return new ArrayList<>(servers.values());
     }
-  }
-
-  /** Services with this name, newest first. */
-  List<ServiceRecord> byName(String name) {
-    return allServices().stream().filter(s -> s.name().equals(name))
-        .sorted(Comparator.comparingLong(ServiceRecord::createdAt).reversed()).toList();
   }
 
   /** Current, non-retired servers whose record offers {@code serviceId}, sorted by key (a stable order to draw from). */

@@ -5,6 +5,7 @@ import dev.tandem.core.score.MemoryScoreStore;
 import dev.tandem.core.score.ScoreStore;
 import dev.tandem.core.score.Scores;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceNames;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.registry.Registry;
 import dev.tandem.sandbox.Sandbox;
@@ -91,10 +92,11 @@ public final class TandemClient implements AutoCloseable {
   }
 
   /**
-   * A handle on the service with this id, or the newest service with this name.
+   * A handle on the service with this id, or the newest service with this {@code NAME} (when one owner uses it) or
+   * owner-qualified {@code OWNER/NAME} (see {@link ServiceNames}).
    *
    * @throws ServiceNotFoundException when no valid record has this id or name, or services of different owners share
-   *     the name (call by id then)
+   *     the name (call by OWNER/NAME or id then)
    * @throws NoServersException when no bootstrap node can be reached
    */
   public ServiceHandle service(String nameOrId) {
@@ -117,18 +119,12 @@ public final class TandemClient implements AutoCloseable {
     if (byId.isPresent()) {
       return byId.get();
     }
-    List<ServiceRecord> named = ctx.directory().byName(nameOrId);
-    if (named.isEmpty()) {
-      return null;
-    }
-    long owners = named.stream().map(ServiceRecord::owner).distinct().count();
-    if (owners > 1) {
+    try {
       // Anyone can register a service under any name: never pick one owner's service over another's silently.
-      throw new ServiceNotFoundException(nameOrId, "the name '" + nameOrId + "' is used by " + owners
-          + " owners; call one by service id: " + named.stream().map(s -> s.serviceId() + " (owner " + s.owner()
-          + ")").toList());
+      return ServiceNames.resolve(nameOrId, ctx.directory().allServices()).orElse(null);
+    } catch (IllegalArgumentException e) {
+      throw new ServiceNotFoundException(nameOrId, e.getMessage());
     }
-    return named.get(0);
   }
 
   /** Pulls new records from the bootstrap nodes now. */

@@ -7,6 +7,8 @@ import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceNames;
+import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.node.NodeConfig.Fault;
 import dev.tandem.node.hosting.Hosting;
@@ -459,13 +461,21 @@ public final class Node implements AutoCloseable {
     return status();
   }
 
-  private static String serviceParam(JsonNode params) {
-    String id = params.path("service").asText("");
-    if (id.isEmpty()) {
-      throw new IllegalArgumentException("service: a service id is required");
+  /** The {@code service} param: an id, a NAME one owner uses, or OWNER/NAME ({@link ServiceNames}). */
+  private String serviceParam(JsonNode params) {
+    String ref = params.path("service").asText("");
+    if (ref.isEmpty()) {
+      throw new IllegalArgumentException("service: a service id or name is required");
     }
-    return dev.tandem.core.cid.Cid.parse(id).toString();
+    try {
+      return dev.tandem.core.cid.Cid.parse(ref).toString();
+    } catch (IllegalArgumentException notAnId) {
+      return ServiceNames.resolve(ref, registry.services()).map(ServiceRecord::serviceId)
+          .orElseThrow(() -> new IllegalArgumentException("service: no service with id or name '" + ref
+              + "' is known here"));
+    }
   }
+
 
   private ObjectNode status() {
     ObjectNode s = Json.object();

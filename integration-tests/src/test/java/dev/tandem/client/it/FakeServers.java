@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 
 /**
- * Misbehaving servers that are not nodes, each behind its own path on one local HTTP server: what a broken or
+ * Misbehaving servers that are not nodes, each on its own local HTTP server (server URLs are origins): what a broken or
  * hostile server might send. They are registered with signed ServerRecords like any server, so the client finds
  * them as candidates and must refuse every one of their answers as a vote.
  */
@@ -34,22 +34,23 @@ final class FakeServers implements AutoCloseable {
 
   static final Duration STALL_DELAY = Duration.ofMillis(2500);
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  private final HttpServer server;
+  private final java.util.Map<Mode, HttpServer> servers = new java.util.EnumMap<>(Mode.class);
   private final URI upstream;
 
   FakeServers(URI upstream) throws IOException {
     this.upstream = upstream;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     for (Mode m : Mode.values()) {
-      server.createContext("/" + m.name().toLowerCase() + "/", ex -> handle(m, ex));
+      HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+      server.createContext("/", ex -> handle(m, ex));
+      server.start();
+      servers.put(m, server);
     }
-    server.start();
   }
 
   /** The base URL of the fake in mode {@code m}. */
   URI url(Mode m) {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/" + m.name().toLowerCase());
+    return URI.create("http://127.0.0.1:" + servers.get(m).getAddress().getPort());
   }
 
   /** A URL where nothing listens: a crashed server. */
@@ -63,7 +64,7 @@ final class FakeServers implements AutoCloseable {
     try (ex) {
       byte[] body = ex.getRequestBody().readAllBytes();
       String path = ex.getRequestURI().getPath();
-      String rest = path.substring(path.indexOf('/', 1)); // /services/{id}
+      String rest = path; // /services/{id}
       byte[] answer = switch (mode) {
         case GARBAGE -> "<html>502 oops</html>".getBytes(StandardCharsets.UTF_8);
         case IMPOSTOR -> forward(rest, body);
@@ -103,6 +104,6 @@ final class FakeServers implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    servers.values().forEach(server -> server.stop(0));
   }
 }
