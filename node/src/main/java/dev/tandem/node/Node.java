@@ -35,6 +35,12 @@ import dev.tandem.registry.evm.EvmRegistry;
 import dev.tandem.core.net.PeerPolicy;
 import dev.tandem.node.guard.Guards;
 import dev.tandem.node.guard.Limit;
+import dev.tandem.node.guard.NodeLimits;
+import dev.tandem.node.http.HttpLimits;
+import dev.tandem.node.http.PerAddressLimit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import dev.tandem.registry.store.SqliteRegistry;
 import dev.tandem.sandbox.Sandbox;
 import java.io.IOException;
@@ -146,18 +152,27 @@ public final class Node implements AutoCloseable {
         new org.eclipse.jetty.util.BlockingArrayQueue<>(1024, 256, 4096));
     threads.setName("tandem-http");
     this.server = new Server(threads);
-    ServerConnector connector = new ServerConnector(server);
+    NodeLimits limits = config.limits();
+    HttpConfiguration httpConfig = new HttpConfiguration();
+    httpConfig.setRequestHeaderSize(limits.intValue(Limit.MAX_HEADER_BYTES));
+    httpConfig.setSendServerVersion(false);
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
     connector.setHost(config.host());
     connector.setPort(config.port());
     connector.setIdleTimeout(30_000);
     connector.setAcceptQueueSize(1024); // the JDK's default backlog of 50 overflows under bursts: SYNs get dropped
+    // One address cannot take every connection; past the total, accepting pauses instead of failing.
+    connector.addBean(new PerAddressLimit(limits.intValue(Limit.MAX_CONNECTIONS_PER_ADDRESS)));
+    server.addBean(new NetworkConnectionLimit(limits.intValue(Limit.MAX_CONNECTIONS), connector));
     server.addConnector(connector);
     ErrorHandler errors = new ErrorHandler();
     errors.setShowStacks(false);
     errors.setShowMessageInTitle(false);
     server.setErrorHandler(errors);
     server.setHandler(new HttpApi(endpoint, rpc, modules, metrics::scrape, this::health, this::dashboard,
-        () -> dev.tandem.node.dashboard.DashboardData.bytes(this), config.maxBodyBytes()));
+        () -> dev.tandem.node.dashboard.DashboardData.bytes(this), config.maxBodyBytes(),
+        new HttpLimits(limits.get(Limit.BODY_TIMEOUT_MS), limits.get(Limit.MIN_BODY_RATE),
+            limits.intValue(Limit.MAX_QUEUED_REQUESTS)), threads));
     server.setStopTimeout(5_000);
     server.start();
     this.url = config.url(connector.getLocalPort());

@@ -76,6 +76,23 @@ final class TestNetwork implements AutoCloseable {
     }
   }
 
+  /** Registers the echo module as {@code name} through {@code home} and has every node of {@code offerers} offer it. */
+  static dev.tandem.core.record.ServiceRecord offerEcho(String name, dev.tandem.core.crypto.KeyPair owner, Node home,
+      List<Node> offerers) throws Exception {
+    byte[] echo = Files.readAllBytes(repoRoot().resolve("services/echo/echo.wasm"));
+    var record = dev.tandem.core.record.ServiceRecord.builder().name(name)
+        .module(dev.tandem.core.cid.Cid.rawSha256(echo)).verifier(dev.tandem.core.record.ServiceRecord.BUILTIN_EQUAL)
+        .home(home.url()).sign(owner);
+    new dev.tandem.client.NodeClient(home.url()).submit(record, echo, null);
+    for (Node n : offerers) {
+      new dev.tandem.client.NodeClient(n.url(), adminToken(n)).rpc("tandem_offer",
+          Json.object().put("service", record.serviceId()));
+    }
+    await("every node to offer " + name, Duration.ofSeconds(30), () -> offerers.stream().allMatch(n -> home
+        .registry().server(n.publicKey()).map(s -> s.offers().contains(record.serviceId())).orElse(false)));
+    return record;
+  }
+
   static Path repoRoot() {
     Path p = Path.of("").toAbsolutePath();
     while (p != null && !Files.isDirectory(p.resolve("services"))) {

@@ -5,6 +5,16 @@ package dev.tandem.node.guard;
  * key in {@code node.json} (under {@code "limits"}) and its default. docs/operating-a-node.md lists them all.
  */
 public enum Limit {
+  // HTTP: connections and request bodies
+  MAX_CONNECTIONS("max-connections", 2048, "open HTTP connections in total; past it new ones wait to be accepted"),
+  MAX_CONNECTIONS_PER_ADDRESS("max-connections-per-address", 64,
+      "open HTTP connections from one remote address; more are closed on accept"),
+  MAX_HEADER_BYTES("max-header-bytes", 8192, "bytes of request line and headers; larger requests get 431"),
+  BODY_TIMEOUT_MS("body-timeout-ms", 30_000, "most time a request body may take to arrive; slower ones get 408"),
+  MIN_BODY_RATE("min-body-rate", 1024,
+      "bytes per second a body must arrive at: its deadline is 2 s + length / rate, at most --body-timeout-ms"),
+  MAX_QUEUED_REQUESTS("max-queued-requests", 512,
+      "requests with a body waiting for or holding a worker; more get 503 / -32000 overloaded before any work"),
   // Registry quotas (embedded registry)
   MAX_RECORD_OFFERS("max-record-offers", 256, "services one server record may offer"),
   MAX_RECORD_REWARDS("max-record-rewards", 256, "services one server record may reward"),

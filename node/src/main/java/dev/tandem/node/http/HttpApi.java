@@ -3,10 +3,16 @@ package dev.tandem.node.http;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.modules.ModuleStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -34,9 +40,17 @@ public final class HttpApi extends Handler.Abstract {
   private final Supplier<byte[]> dashboardJson;
   private final StaticFiles dashboardFiles = new StaticFiles("dashboard");
   private final int maxBodyBytes;
+  private final HttpLimits limits;
+  private final Executor workers;
+  /** Requests with a body that wait for or hold a worker; past the limit new ones are refused before any work. */
+  private final Semaphore admitted;
 
   public HttpApi(ServiceEndpoint services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
-      Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, int maxBodyBytes) {
+      Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, int maxBodyBytes,
+      HttpLimits limits, Executor workers) {
+    this.limits = limits;
+    this.workers = workers;
+    this.admitted = new Semaphore(limits.maxQueuedRequests());
     this.services = services;
     this.rpc = rpc;
     this.gateway = new IpfsGateway(modules, rpc::authorized);
@@ -66,31 +80,28 @@ public final class HttpApi extends Handler.Abstract {
         notAllowed(response, callback, "POST");
         return;
       }
-      Optional<byte[]> body = body(request, response, callback);
-      if (body.isEmpty()) {
-        return;
-      }
-      byte[] answer;
-      try {
-        answer = services.handle(path.substring("/services/".length()), body.get());
-      } catch (ServiceEndpoint.SimulatedCrash crash) {
-        // The crash fault: the connection dies mid-call, as when a node's process is killed.
-        request.getConnectionMetaData().getConnection().getEndPoint().close();
-        callback.failed(crash);
-        return;
-      }
-      sendJson(response, callback, 200, answer);
+      withBody(request, response, callback, body -> {
+        byte[] answer;
+        try {
+          answer = services.handle(path.substring("/services/".length()), body);
+        } catch (ServiceEndpoint.SimulatedCrash crash) {
+          // The crash fault: the connection dies mid-call, as when a node's process is killed.
+          request.getConnectionMetaData().getConnection().getEndPoint().close();
+          callback.failed(crash);
+          return;
+        }
+        sendJson(response, callback, 200, answer);
+      });
     } else if (path.equals("/rpc")) {
       if (!"POST".equals(method)) {
         notAllowed(response, callback, "POST");
         return;
       }
-      Optional<byte[]> body = body(request, response, callback);
-      if (body.isEmpty()) {
-        return;
-      }
-      NodeRpc.Answer answer = rpc.handle(body.get(), request.getHeaders().get(HttpHeader.AUTHORIZATION));
-      sendJson(response, callback, answer.status(), answer.body());
+      String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+      withBody(request, response, callback, body -> {
+        NodeRpc.Answer answer = rpc.handle(body, authorization);
+        sendJson(response, callback, answer.status(), answer.body());
+      });
     } else if (path.startsWith("/ipfs/") && isGet(method)) {
       gateway.get(request, response, callback, path.substring("/ipfs/".length()));
     } else if ((path.equals("/ipfs") || path.equals("/ipfs/")) && "POST".equals(method)) {
@@ -122,22 +133,64 @@ public final class HttpApi extends Handler.Abstract {
     return "GET".equals(method) || "HEAD".equals(method);
   }
 
-  /** Reads the body up to the limit; answers 413 and returns empty when it is larger. */
-  private Optional<byte[]> body(Request request, Response response, Callback callback) throws IOException {
+  /**
+   * Reads the body without holding a thread while it arrives, within its deadline ({@link HttpLimits}), then runs
+   * {@code then} on a worker. A body over the size limit is answered 413, one that is too slow 408 (and the
+   * connection closed); when {@code maxQueuedRequests} requests already wait for or hold a worker, the answer is 503
+   * with -32000 before anything is read or queued.
+   */
+  private void withBody(Request request, Response response, Callback callback, Consumer<byte[]> then) {
     long declared = request.getLength();
     if (declared > maxBodyBytes) {
       tooLarge(response, callback, declared);
-      return Optional.empty();
+      return;
     }
-    byte[] bytes;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      bytes = in.readNBytes(maxBodyBytes + 1);
+    if (!admitted.tryAcquire()) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close"); // the unread body is not worth waiting for
+      send(response, callback, 503, JSON, Envelope.error(null, RpcErrors.OVERLOADED,
+          "overloaded: this node has " + limits.maxQueuedRequests() + " requests in hand; try another node"));
+      return;
     }
-    if (bytes.length > maxBodyBytes) {
+    long deadline = limits.bodyDeadlineMs(declared);
+    Content.Source.asByteArrayAsync(request, maxBodyBytes).orTimeout(deadline, TimeUnit.MILLISECONDS)
+        .whenComplete((body, failure) -> {
+          if (failure != null) {
+            admitted.release();
+            refuseBody(response, callback, failure, deadline);
+            return;
+          }
+          try {
+            workers.execute(() -> {
+              try {
+                then.accept(body);
+              } catch (Throwable t) {
+                LOG.warn("request {} {} failed", request.getMethod(), Request.getPathInContext(request), t);
+                send(response, callback, 500, JSON, Envelope.error(null, RpcErrors.SERVER_ERROR, "internal error"));
+              } finally {
+                admitted.release();
+              }
+            });
+          } catch (RejectedExecutionException e) {
+            admitted.release();
+            send(response, callback, 503, JSON, Envelope.error(null, RpcErrors.OVERLOADED,
+                "overloaded: no worker free; try another node"));
+          }
+        });
+  }
+
+  private void refuseBody(Response response, Callback callback, Throwable failure, long deadline) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+        : failure;
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    if (cause instanceof TimeoutException) {
+      send(response, callback, 408, JSON, Envelope.error(null, RpcErrors.INVALID_REQUEST, "request body not "
+          + "received within " + deadline + " ms (bodies must arrive at " + limits.minBodyRate() + " bytes/s or "
+          + "faster)"));
+    } else if (cause instanceof IllegalArgumentException) {
       tooLarge(response, callback, -1);
-      return Optional.empty();
+    } else {
+      callback.failed(cause); // the connection broke: nobody is left to answer
     }
-    return Optional.of(bytes);
   }
 
   private void tooLarge(Response response, Callback callback, long declared) {
