@@ -29,19 +29,34 @@ import java.util.concurrent.CompletableFuture;
  * @param evidenceDeliveries completes when every node the evidence was sent to has answered (or failed); empty list
  *                           when there was no evidence
  * @param elapsed            wall time of the call (evidence sending excluded)
+ * @param reran              whether the client re-ran the request itself (its referee) during the call
+ * @param notes              how trust was settled, one line each: a conflict and what settled it, a sample of
+ *                           servers on probation, an unpinned home server (for {@code --verbose})
+ * @param audit              the audit of the accepted answer ({@link TandemClient.Builder#audit}); completes with
+ *                           {@link Audit.Status#NOT_AUDITED} when the call was not picked or nothing was accepted
  */
 public record CallReport(String service, String method, String requestHash, String verifier, int minRequests,
     List<ServerAnswer> answers, Verdict verdict, Decision decision, String responseHash, JsonNode response,
     List<PublicKey> convicted, Optional<Evidence> evidence,
-    CompletableFuture<List<EvidenceDelivery>> evidenceDeliveries, Duration elapsed) {
+    CompletableFuture<List<EvidenceDelivery>> evidenceDeliveries, Duration elapsed, boolean reran,
+    List<String> notes, CompletableFuture<Audit> audit) {
 
   /** How a call's answer was decided. */
   public enum Decision {
     /** The verifier accepted one of the first votes. */
     VERIFIER,
+    /**
+     * The client re-ran the request itself (its referee): the answers conflicted, or too few trustworthy servers
+     * answered, and the client's own result decided. Every signer of another answer was convicted.
+     */
+    REFEREE,
     /** The votes conflicted and the home server's signed answer decided (whether or not it matched a side). */
     HOME,
-    /** The votes conflicted and the verifier accepted one after more servers were asked. */
+    /**
+     * The votes conflicted, nothing could re-run the request, and the verifier accepted one answer confirmed by
+     * servers of distinct operators after more were asked. Nobody is convicted on a vote: the evidence goes to the
+     * nodes, which re-run it.
+     */
     ESCALATION,
     /**
      * Adaptive mode ({@link TandemClient.Builder#spotCheck}): one proven server's signed answer, taken without
@@ -55,6 +70,35 @@ public record CallReport(String service, String method, String requestHash, Stri
   public CallReport {
     answers = List.copyOf(answers);
     convicted = List.copyOf(convicted);
+    notes = List.copyOf(notes);
+  }
+
+  /**
+   * An audit: the client re-ran an accepted answer's request itself, off the caller's path.
+   *
+   * @param status       what it found
+   * @param responseHash the hash the re-run gave, when it ran
+   * @param convicted    the signers of the accepted answer, when it was wrong
+   * @param detail       one line
+   */
+  public record Audit(Status status, String responseHash, List<PublicKey> convicted, String detail) {
+    /** What an audit found. */
+    public enum Status {
+      /** The call was not picked for an audit (or nothing was accepted). */
+      NOT_AUDITED,
+      /** The re-run gives the accepted answer. */
+      CONFIRMED,
+      /** The re-run gives another answer: the accepted one was wrong, and its signers are convicted. */
+      WRONG,
+      /** The re-run could not be made (module unreachable, not deterministic). */
+      FAILED
+    }
+
+    public Audit {
+      convicted = List.copyOf(convicted);
+    }
+
+    static final Audit NONE = new Audit(Status.NOT_AUDITED, null, List.of(), "not audited");
   }
 
   /**

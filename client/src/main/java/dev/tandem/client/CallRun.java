@@ -1,38 +1,30 @@
 package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.score.ScoreEvent;
 import dev.tandem.core.score.Scores;
 import dev.tandem.client.verify.Verifier;
 import dev.tandem.client.verify.VerifierFailedException;
-import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
-import dev.tandem.core.wire.Attestation;
-import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.core.wire.Verdict;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One call of a service (docs/protocol.md, "A verified call"): ask {@code minRequests} servers in parallel, replace
- * each one whose answer is not a valid vote, let the verifier judge, and on a conflict ask the home server and/or
- * more servers, convict the servers that signed a different answer than the decided one and send the evidence on. In
+ * One call of a service (docs/protocol.md, "A verified call"): ask {@code minRequests} servers of distinct operators in parallel, replace each one whose
+ * answer is not a valid vote, let the verifier judge, and accept only an answer that servers of {@code minRequests}
+ * distinct operators signed, one of them established (off probation) whenever trust can be had. Anything less, and
+ * every conflict, goes to {@link Dispute}: the client's own re-run (referee), the home server, or more servers. In
  * adaptive mode ({@link TandemClient.Builder#spotCheck}) a call the spot-check skips goes to one proven server alone.
  * Single use.
  *
@@ -40,37 +32,38 @@ import org.slf4j.LoggerFactory;
  * and waiting come from the client's {@link CallClock}, so a simulation can run this same logic on virtual time.
  */
 final class CallRun {
-  private static final Logger LOG = LoggerFactory.getLogger(CallRun.class);
   /** The score at which a server counts as proven for adaptive mode: about ten more good answers than bad. */
   static final int PROVEN_SCORE = 60;
-  /** How long past its own timeout the home server's request is waited for. */
-  private static final Duration HOME_MARGIN = Duration.ofSeconds(1);
 
-  private final TandemClient.Context ctx;
-  private final ServiceRecord service;
-  private final String serviceId;
-  private final Verifier verifier;
-  private final ServiceCall call;
-  private final int min;
+  final TandemClient.Context ctx;
+  final ServiceRecord service;
+  final String serviceId;
+  final Verifier verifier;
+  final ServiceCall call;
+  final int min;
   private final int max;
-  private final CallClock clock;
-  private final long start;
-  private final long deadline;
-  private final Duration requestTimeout;
+  final CallClock clock;
+  final long start;
+  final long deadline;
+  final Duration requestTimeout;
 
   private final CallClock.Inbox<Arrival> arrivals;
   /** Requests in flight: ticket → when sent. */
-  private final Map<Long, Long> inFlight = new HashMap<>();
-  private final Map<Long, ServerRecord> askedBy = new HashMap<>();
+  final Map<Long, Long> inFlight = new HashMap<>();
+  final Map<Long, ServerRecord> askedBy = new HashMap<>();
   /** Tickets of requests in flight that were hedged: a replacement was sent because they were slow. */
-  private final Set<Long> hedged = new HashSet<>();
+  final Set<Long> hedged = new HashSet<>();
   private long tickets;
   private final List<ServerRecord> remaining;
-  private final List<Answer.Vote> votes = new ArrayList<>();
-  private final List<ServerAnswer> answers = new ArrayList<>();
-  private final List<String> failures = new ArrayList<>();
-  private int asked;
-  private Verdict verdict;
+  final List<Answer.Vote> votes = new ArrayList<>();
+  final List<ServerAnswer> answers = new ArrayList<>();
+  final List<String> failures = new ArrayList<>();
+  final List<String> notes = new ArrayList<>();
+  /** The operator of every server asked, by key. */
+  private final Map<dev.tandem.core.crypto.PublicKey, String> operators = new HashMap<>();
+  int asked;
+  Verdict verdict;
+  boolean reran;
 
   CallRun(TandemClient.Context ctx, ServiceRecord service, String serviceId, Verifier verifier, ServiceCall call,
       int minRequests, int maxRequests) {
@@ -107,7 +100,7 @@ final class CallRun {
       long offering = ctx.directory().offering(serviceId).size();
       throw new NoServersException(offering == 0 ? "no server offers service " + label()
           : "no usable server for service " + label() + ": " + offering + " offer it, all are blacklisted or "
-          + "filtered out", report(null));
+          + "filtered out", new Dispute(this).report(null));
     }
     if (ctx.settings().spotCheck() < 1 && !ctx.selector().chance(ctx.settings().spotCheck())) {
       Optional<CallReport> unchecked = askOneProvenServer();
@@ -124,10 +117,22 @@ final class CallRun {
         verdict = verify();
         switch (verdict.kind()) {
           case ACCEPT -> {
-            return decide(votes.get(verdict.accepted()).responseHash(), CallReport.Decision.VERIFIER, List.of());
+            String hash = votes.get(verdict.accepted()).responseHash();
+            if (distinctHashes().size() > 1) {
+              return new Dispute(this).settle(hash); // a dissent is settled by a re-run, never by the vote
+            }
+            Trust trust = trust(hash);
+            if (trust.enough()) {
+              return new Dispute(this).accept(hash, CallReport.Decision.VERIFIER, trust.confirmsOthers());
+            }
+            if (launchConfirmer(trust)) {
+              needed = votes.size() + 1;
+              continue;
+            }
+            return new Dispute(this).standIn(hash, trust); // too few trustworthy servers: the referee stands in
           }
           case CONFLICT -> {
-            return escalate();
+            return new Dispute(this).settle(null);
           }
           case INSUFFICIENT -> {
             needed = votes.size() + 1; // the verifier wants more than it said up front: ask one more
@@ -136,9 +141,74 @@ final class CallRun {
         }
       }
       if (inFlight.isEmpty() || next(true) == Progress.DEADLINE) {
-        throw notEnough(needed);
+        return new Dispute(this).notEnough(needed);
       }
     }
+  }
+
+  /**
+   * How far the signers of {@code hash} can be trusted.
+   *
+   * @param operators   distinct operators among its signers
+   * @param established whether one of them is established (off probation)
+   * @param required    whether an established confirmation is required: one is available (an established server
+   *                    offers the service, or the client can re-run the request itself)
+   */
+  record Trust(int operators, boolean established, boolean required, int min) {
+    boolean enough() {
+      return operators >= min && (established || !required);
+    }
+
+    /** Whether agreeing with these signers confirms a probationary signer: an established one vouched for it. */
+    boolean confirmsOthers() {
+      return established && operators >= 2;
+    }
+  }
+
+  Trust trust(String hash) {
+    Set<String> ops = new LinkedHashSet<>();
+    boolean established = false;
+    for (Answer.Vote v : votes) {
+      if (v.responseHash().equals(hash)) {
+        ops.add(operator(v));
+        established |= ctx.scores().established(v.server());
+      }
+    }
+    boolean available = ctx.settings().referee() == RefereeMode.LOCAL || service.home() != null
+        || remaining.stream().anyMatch(s -> ctx.scores().established(s.key()))
+        || votes.stream().anyMatch(v -> ctx.scores().established(v.server()));
+    return new Trust(ops.size(), established, available, min);
+  }
+
+  String operator(Answer.Vote v) {
+    return operators.computeIfAbsent(v.server(), k -> ctx.directory().server(k).map(ctx.directory()::operator)
+        .orElse(Operators.host(v.url())));
+  }
+
+  /**
+   * Asks one more server that can add what {@code trust} lacks: another operator, established if none of the signers
+   * is. False when no remaining candidate can.
+   */
+  private boolean launchConfirmer(Trust trust) {
+    if (!canLaunch()) {
+      return false;
+    }
+    Set<String> have = votes.stream().map(this::operator).collect(Collectors.toSet());
+    askedBy.values().forEach(s -> have.add(ctx.directory().operator(s)));
+    List<ServerRecord> others = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s)))
+        .toList();
+    List<ServerRecord> pool = trust.established() ? others
+        : others.stream().filter(s -> ctx.scores().established(s.key())).toList();
+    if (pool.isEmpty() && trust.operators() < min) {
+      pool = others; // any new operator still adds a confirmation; the referee may add the established one
+    }
+    if (pool.isEmpty()) {
+      return false;
+    }
+    ServerRecord server = ctx.selector().pick(new ArrayList<>(pool), ctx.scores()::weight);
+    remaining.remove(server);
+    launch(server);
+    return true;
   }
 
   /**
@@ -148,7 +218,8 @@ final class CallRun {
    */
   private Optional<CallReport> askOneProvenServer() {
     List<ServerRecord> proven = new ArrayList<>(remaining.stream()
-        .filter(s -> ctx.scores().score(s.key()).score() >= PROVEN_SCORE).toList());
+        .filter(s -> ctx.scores().score(s.key()).score() >= PROVEN_SCORE && ctx.scores().established(s.key()))
+        .toList());
     if (proven.isEmpty()) {
       return Optional.empty();
     }
@@ -157,21 +228,32 @@ final class CallRun {
     launch(server);
     // A service error is never taken unchecked: ServiceErrorException always carries a verified error.
     if (next(true) == Progress.ANSWER && votes.size() == 1 && !votes.get(0).response().has("error")) {
-      return Optional.of(decide(votes.get(0).responseHash(), CallReport.Decision.UNCHECKED, List.of()));
+      return Optional.of(new Dispute(this).accept(votes.get(0).responseHash(), CallReport.Decision.UNCHECKED,
+          false));
     }
     return Optional.empty();
   }
 
-  private String label() {
+  String label() {
     return service.name() + " (" + serviceId + ")";
   }
 
-  private boolean canLaunch() {
+  boolean canLaunch() {
     return asked < max && !remaining.isEmpty() && clock.nanoTime() < deadline;
   }
 
-  private void launch() {
-    launch(ctx.selector().pick(remaining, ctx.scores()::weight));
+  /** Asks one more server, drawn by weight, preferring operators not asked yet (their agreement counts). */
+  void launch() {
+    Set<String> have = new HashSet<>();
+    askedBy.values().forEach(s -> have.add(ctx.directory().operator(s)));
+    List<ServerRecord> fresh = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s))).toList();
+    if (fresh.isEmpty()) {
+      launch(ctx.selector().pick(remaining, ctx.scores()::weight));
+      return;
+    }
+    ServerRecord server = ctx.selector().pick(new ArrayList<>(fresh), ctx.scores()::weight);
+    remaining.remove(server);
+    launch(server);
   }
 
   private void launch(ServerRecord server) {
@@ -179,6 +261,7 @@ final class CallRun {
     long ticket = ++tickets;
     inFlight.put(ticket, clock.nanoTime());
     askedBy.put(ticket, server);
+    operators.put(server.key(), ctx.directory().operator(server));
     ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(), timeLeft(requestTimeout))
         .thenAccept(a -> {
           score(a);
@@ -194,12 +277,12 @@ final class CallRun {
   }
 
   /** The shorter of {@code d} and the time left until the call's deadline (at least 1 ms). */
-  private Duration timeLeft(Duration d) {
+  Duration timeLeft(Duration d) {
     long left = deadline - clock.nanoTime();
     return Duration.ofNanos(Math.max(1_000_000, Math.min(left, d.toNanos())));
   }
 
-  private void score(Answer a) {
+  void score(Answer a) {
     if (a.server() == null) {
       return;
     }
@@ -215,7 +298,7 @@ final class CallRun {
   }
 
   /** What waiting for the next answer brought. */
-  private enum Progress {
+  enum Progress {
     /** An answer arrived and was filed. */
     ANSWER,
     /** A request became slow enough to hedge: the caller may send a replacement without dropping it. */
@@ -229,7 +312,7 @@ final class CallRun {
    * hedged instead of waited for, so the caller asks another server in parallel (its answer still counts if it
    * comes): one slow server then costs the call the hedge delay, not the whole request timeout.
    */
-  private Progress next(boolean hedge) {
+  Progress next(boolean hedge) {
     long now = clock.nanoTime();
     long until = deadline;
     Duration hedgeAfter = ctx.settings().hedgeAfter();
@@ -265,7 +348,7 @@ final class CallRun {
     return Progress.HEDGE;
   }
 
-  private void file(Answer a, boolean home) {
+  void file(Answer a, boolean home) {
     switch (a) {
       case Answer.Vote v -> {
         if (!home) {
@@ -286,193 +369,18 @@ final class CallRun {
     }
   }
 
-  private Verdict verify() {
+  Verdict verify() {
     List<Verifier.Response> responses = votes.stream()
         .map(v -> new Verifier.Response(v.server().toString(), v.response())).toList();
     try {
       return verifier.verify(Verifier.input(call, responses));
     } catch (VerifierFailedException e) {
       throw new UnverifiableException("verifier " + verifier.id() + " failed on the answers for " + label(),
-          List.of(e.getMessage()), report(null));
+          List.of(e.getMessage()), new Dispute(this).report(null));
     }
   }
 
-  private TandemException notEnough(int needed) {
-    String why = votes.size() + " valid answer" + (votes.size() == 1 ? "" : "s") + " of " + needed + " needed from "
-        + asked + " server" + (asked == 1 ? "" : "s") + " asked"
-        + (clock.nanoTime() >= deadline ? " before the deadline of " + ctx.settings().callTimeout().toMillis()
-        + " ms" : remaining.isEmpty() ? ", no other server offers it" : ", max-requests " + max + " reached");
-    List<String> reasons = new ArrayList<>(failures);
-    if (distinctHashes().size() > 1) {
-      // Undecided, but two servers signed different answers to one request: nodes can settle it by re-running it.
-      Evidence evidence = evidence(List.of());
-      CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, List.of());
-      return new UnverifiableException("cannot verify the answer of " + label() + ": " + why, reasons,
-          report(new Decision(CallReport.Decision.NONE, null, null, List.of(), evidence, sent)));
-    }
-    return new NoServersException("not enough servers answered for " + label() + ": " + why
-        + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")"), report(null));
-  }
-
-  private Set<String> distinctHashes() {
+  Set<String> distinctHashes() {
     return votes.stream().map(Answer.Vote::responseHash).collect(Collectors.toCollection(LinkedHashSet::new));
-  }
-
-  /** The votes conflict: let the home server settle it, or more servers and the verifier. */
-  private CallReport escalate() {
-    List<String> reasons = new ArrayList<>();
-    reasons.add("the " + votes.size() + " answers conflict: " + groups());
-    Optional<Answer.Vote> homeVote = Optional.empty();
-    if (service.home() != null) {
-      homeVote = askHome(reasons);
-      if (homeVote.isPresent()) {
-        // The owner named the home server to settle conflicts: its signed answer decides, even when it matches
-        // no side (two liars that each lied their own way are both convicted).
-        return decide(homeVote.get().responseHash(), CallReport.Decision.HOME, homeVote.stream().toList());
-      }
-    } else {
-      reasons.add("the service has no home server");
-    }
-    if (verifier.conflictIsFinal()) {
-      reasons.add("verifier " + verifier.id() + " never accepts once answers differ: asking more servers cannot "
-          + "settle it");
-    } else {
-      while (canLaunch()) {
-        launch();
-      }
-      while (!inFlight.isEmpty() && next(false) != Progress.DEADLINE) {
-        // collect every answer that arrives before the deadline
-      }
-      verdict = verify();
-      if (verdict.kind() == Verdict.Kind.ACCEPT) {
-        return decide(votes.get(verdict.accepted()).responseHash(), CallReport.Decision.ESCALATION,
-            homeVote.stream().toList());
-      }
-      reasons.add("after " + votes.size() + " answers from " + asked + " servers the verifier says "
-          + verdict.kind().id() + ": " + groups());
-    }
-    // Undecided, but two servers signed different answers to one request: nodes can settle it by re-running it.
-    Evidence evidence = evidence(homeVote.stream().toList());
-    CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, List.of());
-    throw new UnverifiableException("cannot verify the answer of " + label(), reasons,
-        report(new Decision(CallReport.Decision.NONE, null, null, List.of(), evidence, sent)));
-  }
-
-  private String groups() {
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    votes.forEach(v -> counts.merge(v.responseHash().substring(0, 12), 1, Integer::sum));
-    return counts.entrySet().stream().map(e -> e.getValue() + "× " + e.getKey()).collect(Collectors.joining(", "));
-  }
-
-  /** The home server's vote: from the votes when it was among the servers asked, else asked now. */
-  private Optional<Answer.Vote> askHome(List<String> reasons) {
-    URI home = NodeUrls.base(service.home());
-    for (Answer.Vote v : votes) {
-      if (NodeUrls.base(v.url()).equals(home)) {
-        return Optional.of(v);
-      }
-    }
-    PublicKey expected = ctx.directory().serverAt(home).map(ServerRecord::key).orElse(null);
-    Duration timeout = timeLeft(requestTimeout);
-    CallClock.Inbox<Answer> reply = clock.inbox();
-    Answer a;
-    try {
-      ctx.exchange().ask(home, expected, serviceId, call, ctx.nextId(), timeout).thenAccept(reply::put);
-      // The request's own timeout ends it; the margin only guards against a transport that never completes.
-      a = reply.poll(timeout.toNanos() + HOME_MARGIN.toNanos());
-      if (a == null) {
-        a = new Answer.Failure(expected, home, ScoreEvent.UNREACHABLE, "no answer within " + timeout.toMillis()
-            + " ms", timeout);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TandemException("interrupted while calling " + label(), e);
-    } catch (RuntimeException e) {
-      a = new Answer.Failure(expected, home, ScoreEvent.UNREACHABLE, String.valueOf(e.getMessage()), Duration.ZERO);
-    }
-    score(a);
-    file(a, true);
-    if (a instanceof Answer.Vote v) {
-      return Optional.of(v);
-    }
-    reasons.add("home server " + home + ": " + ((Answer.Failure) a).reason());
-    return Optional.empty();
-  }
-
-  /** What was decided, for the report. */
-  private record Decision(CallReport.Decision how, String responseHash, JsonNode response,
-      List<PublicKey> convicted, Evidence evidence, CompletableFuture<List<EvidenceDelivery>> sent) {}
-
-  /** Accepts {@code hash}: convicts every voter that signed something else, sends evidence, returns or throws. */
-  private CallReport decide(String hash, CallReport.Decision how, List<Answer.Vote> extra) {
-    List<PublicKey> convicted = new ArrayList<>();
-    for (Answer.Vote v : votes) {
-      if (!v.responseHash().equals(hash) && !convicted.contains(v.server())) {
-        ctx.scores().convict(v.server());
-        convicted.add(v.server());
-        LOG.info("convicted {} of a wrong answer for {} ({} instead of {})", v.server(), label(),
-            v.responseHash().substring(0, 12), hash.substring(0, 12));
-      }
-    }
-    JsonNode response = votes.stream().filter(v -> v.responseHash().equals(hash)).findFirst()
-        .map(Answer.Vote::response).orElseGet(() -> extra.stream().filter(v -> v.responseHash().equals(hash))
-            .findFirst().orElseThrow().response());
-    Evidence evidence = convicted.isEmpty() ? null : evidence(extra);
-    CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, convicted);
-    CallReport report = report(new Decision(how, hash, response, convicted, evidence, sent));
-    if (response.has("error")) {
-      throw new ServiceErrorException(response.get("error"), report);
-    }
-    return report;
-  }
-
-  /** Evidence of every vote (and the home server's), when they hold two different signed answers. */
-  private Evidence evidence(List<Answer.Vote> extra) {
-    Map<Attestation, JsonNode> signed = new LinkedHashMap<>();
-    Set<PublicKey> seen = new LinkedHashSet<>();
-    for (Answer.Vote v : votes) {
-      if (seen.add(v.server())) {
-        signed.put(v.attestation(), v.response());
-      }
-    }
-    for (Answer.Vote v : extra) {
-      if (seen.add(v.server())) {
-        signed.put(v.attestation(), v.response());
-      }
-    }
-    try {
-      return Evidence.of(serviceId, call, signed).check();
-    } catch (IllegalArgumentException e) {
-      LOG.warn("evidence for {} not sent: {}", label(), e.getMessage());
-      return null;
-    }
-  }
-
-  private CompletableFuture<List<EvidenceDelivery>> send(Evidence evidence, List<PublicKey> convicted) {
-    if (evidence == null) {
-      return CompletableFuture.completedFuture(List.of());
-    }
-    Set<URI> skip = new LinkedHashSet<>();
-    for (PublicKey key : convicted) {
-      ctx.directory().server(key).ifPresent(s -> skip.add(NodeUrls.base(s.url())));
-    }
-    List<URI> nodes = new ArrayList<>(ctx.directory().knownNodes());
-    nodes.removeAll(skip); // a liar is told nothing: it would only learn what gave it away
-    return ctx.evidence().send(evidence, nodes);
-  }
-
-  private CallReport report(Decision d) {
-    Decision decision = d == null ? new Decision(CallReport.Decision.NONE, null, null, List.of(), null,
-        CompletableFuture.completedFuture(List.of())) : d;
-    List<ServerAnswer> all = new ArrayList<>(answers);
-    long now = clock.nanoTime();
-    inFlight.forEach((ticket, since) -> {
-      ServerRecord s = askedBy.get(ticket);
-      all.add(new ServerAnswer(s.key(), s.url(), false, ServerAnswer.Kind.PENDING, null,
-          hedged.contains(ticket) ? "no answer yet (hedged)" : "no answer yet", Duration.ofNanos(now - since)));
-    });
-    return new CallReport(serviceId, call.method(), call.requestHash(), verifier.id(), min, all, verdict,
-        decision.how(), decision.responseHash(), decision.response(), decision.convicted(),
-        Optional.ofNullable(decision.evidence()), decision.sent(), Duration.ofNanos(clock.nanoTime() - start));
   }
 }

@@ -233,6 +233,11 @@ final class Directory {
     }
   }
 
+  /** Who operates {@code server}: see {@link Operators#of}. */
+  String operator(ServerRecord server) {
+    return Operators.of(server, registry == null ? java.util.Optional.empty() : registry.operator(server.key()));
+  }
+
   /** The non-retired server registered at {@code url}, if exactly one is. */
   Optional<ServerRecord> serverAt(URI url) {
     URI want = NodeUrls.base(url);

@@ -1,5 +1,7 @@
 package dev.tandem.client;
 
+import dev.tandem.client.referee.ModuleCache;
+import dev.tandem.client.referee.Referee;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.score.MemoryScoreStore;
 import dev.tandem.core.score.ScoreStore;
@@ -11,14 +13,17 @@ import dev.tandem.registry.Registry;
 import dev.tandem.sandbox.Sandbox;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
@@ -32,15 +37,23 @@ import java.util.random.RandomGenerator;
  * }
  * }</pre>
  *
- * <p>For each call (docs/protocol.md, "A verified call") it asks the verifier's {@code minRequests()} servers in
- * parallel, chosen at random by score and latency among those whose signed ServerRecord offers the service; checks
- * every answer's attestation itself; replaces servers that fail; lets the verifier judge; on a conflict asks the home
- * server and/or more servers, convicts the servers that signed a wrong answer and sends the evidence to the nodes it
- * knows. When it cannot be sure, it throws {@link UnverifiableException}: it never returns an unverified answer.
+ * <p>For each call (DESIGN §8) it asks the verifier's {@code minRequests()} servers in parallel, chosen at random by
+ * score and latency among those whose signed ServerRecord offers the service; checks every answer's attestation
+ * itself; replaces servers that fail; lets the verifier judge, counting agreement only from distinct operators and
+ * requiring an established (off-probation) server or its own re-run; on a conflict re-runs the request itself (its
+ * {@linkplain RefereeMode referee}; then the home server, then more servers), convicts the servers that signed a
+ * wrong answer and sends the evidence to the nodes it knows; audits a fraction of accepted answers. When it cannot
+ * be sure, it throws {@link UnverifiableException}: it never returns an unverified answer.
  *
  * <p>Thread-safe; one client serves many concurrent calls. Close it to persist scores and stop its threads.
  */
 public final class TandemClient implements AutoCloseable {
+  /**
+   * The default audit rate: one accepted answer in fifty is re-run here. With probation and the referee, a liar
+   * that built a reputation first is caught after about fifty of its accepted lies at most, for 2% more CPU per call
+   * than the servers' own work (docs/RELIABILITY.md measures it).
+   */
+  public static final double DEFAULT_AUDIT = 0.02;
   private final Context ctx;
   private final Verifiers verifiers;
   private final ExecutorService executor;
@@ -54,7 +67,8 @@ public final class TandemClient implements AutoCloseable {
 
   /** Everything a {@link CallRun} needs from the client. */
   record Context(Directory directory, Scores scores, Exchange exchange, Selector selector, EvidenceSender evidence,
-      Settings settings, AtomicLong ids, CallClock time) {
+      Settings settings, AtomicLong ids, CallClock time, Referee referee, Executor auditExecutor,
+      BiConsumer<CallReport, CallReport.Audit> auditListener) {
     long nextId() {
       return ids.incrementAndGet();
     }
@@ -65,7 +79,8 @@ public final class TandemClient implements AutoCloseable {
    * {@code hedgeAfter} turns hedging off.
    */
   record Settings(int minRequests, int maxRequests, Duration callTimeout, Duration requestTimeout,
-      Duration slowThreshold, Duration hedgeAfter, Predicate<ServerRecord> serverFilter, double spotCheck) {}
+      Duration slowThreshold, Duration hedgeAfter, Predicate<ServerRecord> serverFilter, double spotCheck,
+      RefereeMode referee, double audit) {}
 
   private TandemClient(Builder b) {
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -79,12 +94,15 @@ public final class TandemClient implements AutoCloseable {
     Scores scores = b.scores != null ? b.scores : new Scores(b.scoreStore, b.clock);
     this.givenSandbox = b.sandbox;
     this.closeTimeout = b.bootstrapTimeout;
-    this.verifiers = new Verifiers(this::sandbox, http, b.bootstrapTimeout);
+    ModuleCache modules = new ModuleCache(b.moduleDir, b.moduleSource != null ? b.moduleSource
+        : ModuleCache.http(http, b.bootstrapTimeout));
+    this.verifiers = new Verifiers(this::sandbox, modules);
     this.ctx = new Context(directory, scores, new Exchange(transport, b.callClock), new Selector(b.random),
         new EvidenceSender(transport, b.bootstrapTimeout, b.evidenceFanout),
         new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.hedgeAfter,
-            b.serverFilter, b.spotCheck),
-        new AtomicLong(), b.callClock);
+            b.serverFilter, b.spotCheck, b.referee, b.audit),
+        new AtomicLong(), b.callClock, new Referee(this::sandbox, modules),
+        b.auditExecutor != null ? b.auditExecutor : executor, b.auditListener);
   }
 
   public static Builder builder() {
@@ -168,7 +186,8 @@ public final class TandemClient implements AutoCloseable {
     }
     synchronized (sandboxLock) {
       if (ownSandbox == null) {
-        ownSandbox = Sandbox.builder().threads(1).build(); // only verifiers run here, one at a time is plenty
+        // Only verifiers and the referee's re-runs (conflicts, audits) run here: one at a time is plenty.
+        ownSandbox = Sandbox.builder().threads(1).build();
       }
       return ownSandbox;
     }
@@ -221,8 +240,66 @@ public final class TandemClient implements AutoCloseable {
     private Transport transport;
     private CallClock callClock = CallClock.SYSTEM;
     private double spotCheck = 1.0;
+    private RefereeMode referee = RefereeMode.LOCAL;
+    private double audit = DEFAULT_AUDIT;
+    private Executor auditExecutor;
+    private BiConsumer<CallReport, CallReport.Audit> auditListener = (report, audit) -> { };
+    private Path moduleDir;
+    private ModuleCache.Source moduleSource;
 
     private Builder() {}
+
+    /**
+     * Who settles a conflict (default {@link RefereeMode#LOCAL}: the client fetches the service's module by CID,
+     * hash-checked, and re-runs the disputed request in its own sandbox with the record's limits; every signer of
+     * another answer is convicted). The same re-run stands in for missing confirmations when fewer than
+     * {@code minRequests} trustworthy servers answer.
+     */
+    public Builder referee(RefereeMode mode) {
+      this.referee = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * Audits a random fraction {@code rate} of accepted answers (unchecked ones of adaptive mode included): the
+     * request is re-run here, off the caller's path, and a wrong accepted answer convicts all its signers and is
+     * reported through {@link CallReport#audit()} and {@link #onWrongAnswer}. Default {@value #DEFAULT_AUDIT}
+     * (see docs/RELIABILITY.md); 0 turns audits off, 1 re-runs every answer ("trust nobody").
+     */
+    public Builder audit(double rate) {
+      if (!(rate >= 0 && rate <= 1)) {
+        throw new IllegalArgumentException("audit rate must be in [0, 1], got " + rate);
+      }
+      this.audit = rate;
+      return this;
+    }
+
+    /** Runs audits on this executor (default: a virtual thread each; a simulation runs them inline). */
+    public Builder auditExecutor(Executor executor) {
+      this.auditExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Told of every accepted answer that an audit found wrong, with the audit (on the audit's thread). */
+    public Builder onWrongAnswer(BiConsumer<CallReport, CallReport.Audit> listener) {
+      this.auditListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Keeps the modules the referee and Wasm verifiers fetch in this directory across runs (hash-checked when read;
+     * default: memory only; the CLI uses {@code ~/.tandem/modules}).
+     */
+    public Builder moduleDir(Path dir) {
+      this.moduleDir = dir;
+      return this;
+    }
+
+    /** Fetches modules through {@code source} instead of HTTP from the known nodes (simulations). */
+    public Builder moduleSource(ModuleCache.Source source) {
+      this.moduleSource = Objects.requireNonNull(source, "source");
+      return this;
+    }
 
     /** Nodes to read the registry from ({@code tandem_records}); every record is verified locally. */
     public Builder bootstrap(List<URI> nodes) {

@@ -1,5 +1,6 @@
 package dev.tandem.client;
 
+import dev.tandem.client.referee.ModuleCache;
 import dev.tandem.client.verify.EqualVerifier;
 import dev.tandem.client.verify.MajorityVerifier;
 import dev.tandem.client.verify.Verifier;
@@ -11,9 +12,6 @@ import dev.tandem.sandbox.ModuleRejectedException;
 import dev.tandem.sandbox.Sandbox;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,21 +19,16 @@ import java.util.function.Supplier;
 
 /**
  * Finds the verifier a service record names: a built-in, or a Wasm module fetched by CID from the nodes
- * ({@code GET /ipfs/{cid}}), checked against its hash, loaded into the sandbox and cached.
+ ({@link ModuleCache}: hash-checked, cached on disk), loaded into the sandbox and cached.
  */
 final class Verifiers {
-  /** Largest verifier module fetched. */
-  static final int MAX_MODULE_BYTES = 16 << 20;
-
   private final Supplier<Sandbox> sandbox;
-  private final HttpClient http;
-  private final Duration timeout;
+  private final ModuleCache modules;
   private final Map<String, Verifier> cache = new ConcurrentHashMap<>();
 
-  Verifiers(Supplier<Sandbox> sandbox, HttpClient http, Duration timeout) {
+  Verifiers(Supplier<Sandbox> sandbox, ModuleCache modules) {
     this.sandbox = sandbox;
-    this.http = http;
-    this.timeout = timeout;
+    this.modules = modules;
   }
 
   /**
@@ -57,22 +50,16 @@ final class Verifiers {
 
   private Verifier load(String id, List<URI> sources) {
     Cid cid = Cid.parse(id);
-    List<String> errors = new ArrayList<>();
-    for (URI node : sources) {
-      byte[] wasm;
-      try {
-        wasm = new NodeClient(node, null, http, timeout).module(cid, MAX_MODULE_BYTES);
-      } catch (IOException e) {
-        errors.add(e.getMessage());
-        continue;
-      }
-      try {
-        return new WasmVerifier(sandbox.get().loadVerifier(cid.toString(), wasm), Limits.defaults());
-      } catch (ModuleRejectedException e) {
-        throw new UnverifiableException("verifier module " + cid + " is unusable", List.of(e.getMessage()));
-      }
+    byte[] wasm;
+    try {
+      wasm = modules.get(cid, sources);
+    } catch (IOException e) {
+      throw new UnverifiableException("verifier module " + cid + " could not be fetched", List.of(e.getMessage()));
     }
-    throw new UnverifiableException("verifier module " + cid + " could not be fetched",
-        errors.isEmpty() ? List.of("no node to fetch it from") : errors);
+    try {
+      return new WasmVerifier(sandbox.get().loadVerifier(cid.toString(), wasm), Limits.defaults());
+    } catch (ModuleRejectedException e) {
+      throw new UnverifiableException("verifier module " + cid + " is unusable", List.of(e.getMessage()));
+    }
   }
 }

@@ -45,6 +45,15 @@ public interface Registry extends AutoCloseable {
   /** The current (highest seq) record of the server with this key, retired or not. */
   Optional<ServerRecord> server(PublicKey key);
 
+  /**
+   * Who operates the server with this key, when the registry knows more than its record says: on the EVM registry,
+   * the Ethereum address that holds its entry ({@code eth:0x…}), so that keys registered by one address count as one
+   * operator. Empty by default: the record's host then names the operator.
+   */
+  default Optional<String> operator(PublicKey server) {
+    return Optional.empty();
+  }
+
   /** The current record of every server that is not retired, ordered by key. */
   List<ServerRecord> servers();
 

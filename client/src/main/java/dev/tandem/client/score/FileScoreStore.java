@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * <pre>{@code
  * {"type":"tandem-client-scores-v1",
  *  "servers":{"ed25519:…":{"score":51,"convictedAt":0,"latencyMs":4.2,"updatedAt":1767225600000,
- *                          "successes":12,"failures":1}}}
+ *                          "successes":12,"failures":1,"confirmed":7}}}
  * }</pre>
  *
  * <p>Two processes sharing a file each write their own view; the last writer wins. That loses a few points of score,
@@ -75,7 +75,7 @@ public final class FileScoreStore implements ScoreStore {
         JsonNode s = e.getValue();
         all.put(PublicKey.parse(e.getKey()), new ServerScore(s.path("score").asInt(Scores.INITIAL),
             s.path("convictedAt").asLong(0), s.path("latencyMs").asDouble(0), s.path("updatedAt").asLong(0),
-            s.path("successes").asLong(0), s.path("failures").asLong(0)));
+            s.path("successes").asLong(0), s.path("failures").asLong(0), s.path("confirmed").asLong(0)));
       } catch (IllegalArgumentException ex) {
         throw corrupt("servers." + e.getKey() + ": " + ex.getMessage());
       }
@@ -105,6 +105,7 @@ public final class FileScoreStore implements ScoreStore {
       o.put("updatedAt", s.updatedAt());
       o.put("successes", s.successes());
       o.put("failures", s.failures());
+      o.put("confirmed", s.confirmed());
     });
     try {
       write(json.toPrettyString() + "\n");

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * A service, registered once by its owner: which module runs it, under which ABI, judged by which verifier, within
- * which limits, and which home server settles conflicts. Its {@linkplain #serviceId() id} is the CID of the canonical
+ * which limits, and which home server (its URL and, in newer records, its key) settles conflicts when the client
+ * cannot re-run a request itself. Its {@linkplain #serviceId() id} is the CID of the canonical
  * unsigned record, so a new module version is a new service and two nodes running different code never share an id.
  *
  * <p>A service runs either a WebAssembly {@code module} or, with {@code runtime: "oci"}, a container image pinned by
@@ -32,6 +33,7 @@ public record ServiceRecord(
     String verifier,
     ServiceLimits limits,
     URI home,
+    PublicKey homeKey,
     String description,
     long createdAt,
     OciSpec oci,
@@ -44,7 +46,7 @@ public record ServiceRecord(
   public static final String BUILTIN_MAJORITY = "builtin:majority";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> FIELDS = Set.of("type", "name", "version", "owner", "abi", "module", "verifier",
-      "limits", "home", "description", "createdAt", "runtime", "image", "container", "sig");
+      "limits", "home", "homeKey", "description", "createdAt", "runtime", "image", "container", "sig");
 
   public ServiceRecord {
     Objects.requireNonNull(name, "name");
@@ -71,6 +73,9 @@ public record ServiceRecord(
     requireField("limits", limits);
     if (home != null) {
       Fields.url("home", home.toString());
+    }
+    if (homeKey != null && home == null) {
+      throw new RecordException("homeKey", "names the home server's key, so it needs \"home\" too");
     }
     Fields.checkLength("description", description == null ? "" : description, 2048);
     description = description == null ? "" : description;
@@ -126,8 +131,8 @@ public record ServiceRecord(
   }
 
   private ServiceRecord withSig(byte[] newSig) {
-    return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, description, createdAt, oci,
-        newSig);
+    return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, homeKey, description,
+        createdAt, oci, newSig);
   }
 
   @Override
@@ -149,6 +154,9 @@ public record ServiceRecord(
     json.set("limits", limits.toJson());
     if (home != null) {
       json.put("home", home.toString());
+    }
+    if (homeKey != null) {
+      json.put("homeKey", homeKey.toString());
     }
     json.put("description", description);
     json.put("createdAt", createdAt);
@@ -176,6 +184,7 @@ public record ServiceRecord(
     if (oci != null && json.has("module")) {
       throw new RecordException("module", "must be absent for runtime \"oci\" (the image digest names the code)");
     }
+    String homeKey = Fields.string(json, "homeKey", 200, false);
     return new ServiceRecord(
         Fields.string(json, "name", 64, true),
         Fields.string(json, "version", 32, true),
@@ -185,6 +194,7 @@ public record ServiceRecord(
         Fields.string(json, "verifier", 200, true),
         ServiceLimits.fromJson(Fields.required(json, "limits")),
         home == null ? null : Fields.url("home", home),
+        homeKey == null ? null : Fields.key("homeKey", homeKey),
         Fields.string(json, "description", 2048, false),
         Fields.integer(json, "createdAt", 0, Fields.MAX_SAFE_INTEGER),
         oci,
@@ -231,6 +241,7 @@ public record ServiceRecord(
     private String verifier = BUILTIN_EQUAL;
     private ServiceLimits limits = ServiceLimits.defaults();
     private URI home;
+    private PublicKey homeKey;
     private String description = "";
     private long createdAt = System.currentTimeMillis();
     private OciSpec oci;
@@ -246,6 +257,8 @@ public record ServiceRecord(
     public Builder limits(ServiceLimits v) { limits = v; return this; }
     public Builder home(URI v) { home = v; return this; }
     public Builder home(String v) { home = v == null ? null : Fields.url("home", v); return this; }
+    /** The home server's key: only an answer signed by it is the home's (records without it pin the URL only). */
+    public Builder homeKey(PublicKey v) { homeKey = v; return this; }
     public Builder description(String v) { description = v; return this; }
     public Builder createdAt(long v) { createdAt = v; return this; }
     /** Makes this an OCI service running {@code v}'s image (and no module). */
@@ -253,8 +266,8 @@ public record ServiceRecord(
 
     /** The unsigned record. */
     public ServiceRecord build() {
-      return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, description, createdAt,
-          oci, null);
+      return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, homeKey, description,
+          createdAt, oci, null);
     }
 
     /** The record signed by {@code key}; sets the owner to the key's public key when not set. */

@@ -19,6 +19,12 @@ import java.util.Map;
 public final class Scores implements AutoCloseable {
   public static final int INITIAL = 50;
   public static final int MAX = 100;
+  /**
+   * Confirmed answers a server needs before its agreement counts towards a call's {@code minRequests} on its own
+   * (until then it is on probation): a fresh identity costs nothing, so trust is earned by answers the observer saw
+   * confirmed, never granted.
+   */
+  public static final int PROBATION = 5;
   public static final Duration BLACKLIST = Duration.ofHours(24);
   public static final Duration RAMP = Duration.ofDays(7);
   public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(5);
@@ -61,7 +67,7 @@ public final class Scores implements AutoCloseable {
     update(server, s -> {
       boolean ok = event == ScoreEvent.SUCCESS || event == ScoreEvent.SLOW;
       return new ServerScore(clamp(s.score() + event.delta()), s.convictedAt(), s.latencyMs(), clock.millis(),
-          s.successes() + (ok ? 1 : 0), s.failures() + (ok ? 0 : 1));
+          s.successes() + (ok ? 1 : 0), s.failures() + (ok ? 0 : 1), s.confirmed());
     }, false);
   }
 
@@ -70,13 +76,28 @@ public final class Scores implements AutoCloseable {
     double ms = Math.max(0, latency.toNanos() / 1e6);
     update(server, s -> new ServerScore(s.score(), s.convictedAt(),
         s.latencyMs() == 0 ? ms : s.latencyMs() + EWMA_ALPHA * (ms - s.latencyMs()), clock.millis(),
-        s.successes(), s.failures()), false);
+        s.successes(), s.failures(), s.confirmed()), false);
   }
 
   /** The server signed a wrong answer: score 0, blacklisted from now on for {@link #BLACKLIST}. Stored at once. */
   public void convict(PublicKey server) {
     update(server, s -> new ServerScore(0, clock.millis(), s.latencyMs(), clock.millis(), s.successes(),
-        s.failures() + 1), true);
+        s.failures() + 1, 0), true);
+  }
+
+  /**
+   * One of the server's answers was confirmed (by a re-run here or by an established server of another operator):
+   * it counts towards leaving probation. A conviction starts the count again.
+   */
+  public void confirm(PublicKey server) {
+    update(server, s -> new ServerScore(s.score(), s.convictedAt(), s.latencyMs(), clock.millis(), s.successes(),
+        s.failures(), s.confirmed() + 1), false);
+  }
+
+  /** Whether the server has left probation and is not blacklisted. */
+  public synchronized boolean established(PublicKey server) {
+    ServerScore s = scores.get(server);
+    return s != null && s.established() && !blacklisted(server);
   }
 
   /** Whether the server is in its blacklist period after a conviction. */

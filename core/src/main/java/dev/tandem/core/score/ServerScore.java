@@ -9,9 +9,17 @@ package dev.tandem.core.score;
  * @param updatedAt    when this entry last changed (epoch ms)
  * @param successes    valid answers seen
  * @param failures     exchanges that were not valid answers (errors, timeouts, garbage)
+ * @param confirmed    answers of its that were confirmed: by a re-run of the observer's own (referee, audit) or by
+ *                     agreement with an established server of another operator; below
+ *                     {@link Scores#PROBATION} it is on probation
  */
 public record ServerScore(int score, long convictedAt, double latencyMs, long updatedAt, long successes,
-    long failures) {
+    long failures, long confirmed) {
+
+  /** A score without confirmations (as stored before they were counted). */
+  public ServerScore(int score, long convictedAt, double latencyMs, long updatedAt, long successes, long failures) {
+    this(score, convictedAt, latencyMs, updatedAt, successes, failures, 0);
+  }
 
   public ServerScore {
     if (score < 0 || score > Scores.MAX) {
@@ -25,6 +33,11 @@ public record ServerScore(int score, long convictedAt, double latencyMs, long up
   /** A server never seen before. */
   public static ServerScore initial() {
     return new ServerScore(Scores.INITIAL, 0, 0, 0, 0, 0);
+  }
+
+  /** Whether enough of its answers were confirmed for its agreement to count on its own. */
+  public boolean established() {
+    return confirmed >= Scores.PROBATION;
   }
 
   /** Whether it has ever been convicted. */

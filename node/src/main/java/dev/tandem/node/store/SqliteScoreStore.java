@@ -16,6 +16,14 @@ public final class SqliteScoreStore implements ScoreStore {
 
   public SqliteScoreStore(NodeDb db) {
     this.c = db.connection();
+    synchronized (c) {
+      // Confirmed answers (probation) came after the table: a node.db from before gets the column, counting 0.
+      try (var s = c.createStatement()) {
+        s.execute("ALTER TABLE scores ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0");
+      } catch (SQLException alreadyThere) {
+        // the column exists
+      }
+    }
   }
 
   @Override
@@ -23,11 +31,11 @@ public final class SqliteScoreStore implements ScoreStore {
     Map<PublicKey, ServerScore> out = new HashMap<>();
     synchronized (c) {
       try (PreparedStatement s = c.prepareStatement("SELECT server, score, convicted_at, latency_ms, updated_at, "
-          + "successes, failures FROM scores"); ResultSet r = s.executeQuery()) {
+          + "successes, failures, confirmed FROM scores"); ResultSet r = s.executeQuery()) {
         while (r.next()) {
           try {
             out.put(PublicKey.parse(r.getString(1)), new ServerScore(r.getInt(2), r.getLong(3), r.getDouble(4),
-                r.getLong(5), r.getLong(6), r.getLong(7)));
+                r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8)));
           } catch (IllegalArgumentException skip) {
             // a row this version cannot read is left alone rather than failing the node
           }
@@ -42,9 +50,11 @@ public final class SqliteScoreStore implements ScoreStore {
   @Override
   public void storeAll(Map<PublicKey, ServerScore> changed) {
     synchronized (c) {
-      try (PreparedStatement s = c.prepareStatement("INSERT INTO scores VALUES (?,?,?,?,?,?,?) ON CONFLICT(server) "
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO scores (server, score, convicted_at, latency_ms, "
+          + "updated_at, successes, failures, confirmed) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(server) "
           + "DO UPDATE SET score=excluded.score, convicted_at=excluded.convicted_at, latency_ms=excluded.latency_ms, "
-          + "updated_at=excluded.updated_at, successes=excluded.successes, failures=excluded.failures")) {
+          + "updated_at=excluded.updated_at, successes=excluded.successes, failures=excluded.failures, "
+          + "confirmed=excluded.confirmed")) {
         c.setAutoCommit(false);
         for (var e : changed.entrySet()) {
           ServerScore v = e.getValue();
@@ -55,6 +65,7 @@ public final class SqliteScoreStore implements ScoreStore {
           s.setLong(5, v.updatedAt());
           s.setLong(6, v.successes());
           s.setLong(7, v.failures());
+          s.setLong(8, v.confirmed());
           s.addBatch();
         }
         s.executeBatch();

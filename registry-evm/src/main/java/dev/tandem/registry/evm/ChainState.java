@@ -36,6 +36,9 @@ final class ChainState {
   private final Set<String> retiredServices = new HashSet<>();
   private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
   private final Map<PublicKey, Long> serverPositions = new HashMap<>();
+  /** The Ethereum address holding each server entry (by entry id), and the entry id of each server key. */
+  private final Map<String, String> serverOwners = new HashMap<>();
+  private final Map<PublicKey, String> serverEntries = new HashMap<>();
   private final TreeMap<Long, Entry> log = new TreeMap<>();
   /** The highest cursor of any event seen, stored or ignored: the end of the log. */
   private long end;
@@ -55,6 +58,13 @@ final class ChainState {
   /** The event changed no record (a transfer; a retirement of a service that was ignored). */
   record Other() implements Outcome {}
 
+  /** The Ethereum address that holds the entry of the server with this key, lower case. */
+  synchronized java.util.Optional<String> serverOwner(PublicKey key) {
+    String id = serverEntries.get(key);
+    String owner = id == null ? null : serverOwners.get(id);
+    return java.util.Optional.ofNullable(owner).map(o -> o.toLowerCase(java.util.Locale.ROOT));
+  }
+
   /** Applies {@code e}, which must come after every event applied so far. */
   synchronized Outcome apply(ChainEvent e) {
     end = Math.max(end, e.cursor());
@@ -68,6 +78,9 @@ final class ChainState {
         yield new Other();
       }
       case SERVICE_TRANSFERRED, SERVER_TRANSFERRED -> {
+        if (e.kind() == ChainEvent.Kind.SERVER_TRANSFERRED && e.newOwner() != null) {
+          serverOwners.put(e.id(), e.newOwner());
+        }
         LOG.info("{} {} handed from {} to {} ({})", e.kind().registry(), e.id(), e.owner(), e.newOwner(), e.where());
         yield new Other();
       }
@@ -89,6 +102,8 @@ final class ChainState {
       case ServiceRecord s -> services.put(e.id(), s);
       case ServerRecord s -> {
         servers.put(s.key(), s);
+        serverOwners.put(e.id(), e.owner());
+        serverEntries.put(s.key(), e.id());
         Long previous = serverPositions.put(s.key(), e.cursor());
         if (previous != null) {
           log.remove(previous); // superseded: its successor takes a later place in the log

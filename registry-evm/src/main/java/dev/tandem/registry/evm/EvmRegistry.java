@@ -323,6 +323,11 @@ public final class EvmRegistry implements Registry {
   }
 
   @Override
+  public Optional<String> operator(PublicKey server) {
+    return state.serverOwner(server).map(a -> "eth:" + a);
+  }
+
+  @Override
   public List<ServerRecord> servers() {
     return state.view().activeServers;
   }

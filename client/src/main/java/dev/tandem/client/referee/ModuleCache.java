@@ -1,0 +1,142 @@
+package dev.tandem.client.referee;
+
+import dev.tandem.client.NodeClient;
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.cid.UnixFs;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Modules by CID, as the client's referee and verifiers need them: from memory, from a directory on disk (default
+ * {@code ~/.tandem/modules}, one file per CID), or fetched from the nodes the client knows ({@code GET /ipfs/{cid}}).
+ * Nothing is trusted but the hash: bytes read from disk or from a node that do not hash to their CID are dropped.
+ *
+ * <p>A simulation, or a client that has its modules already, gives them through {@link Source} instead of HTTP.
+ */
+public final class ModuleCache {
+  /** Largest module fetched. */
+  public static final int MAX_MODULE_BYTES = 16 << 20;
+
+  /** Where modules come from when they are neither in memory nor on disk. */
+  @FunctionalInterface
+  public interface Source {
+    /**
+     * The bytes of {@code cid}, from one of {@code nodes}; they are hash-checked by the store.
+     *
+     * @throws IOException when no node has it
+     */
+    byte[] fetch(Cid cid, List<URI> nodes) throws IOException;
+  }
+
+  private final Path dir;
+  private final Source source;
+  private final Map<Cid, byte[]> memory = new ConcurrentHashMap<>();
+
+  /**
+   * @param dir    where fetched modules are kept across runs, or null to keep them in memory only
+   * @param source how a module missing here is fetched
+   */
+  public ModuleCache(Path dir, Source source) {
+    this.dir = dir;
+    this.source = source;
+  }
+
+  /** Fetching over HTTP from the nodes given, each asked in turn with {@code timeout}. */
+  public static Source http(HttpClient http, Duration timeout) {
+    return (cid, nodes) -> {
+      List<String> errors = new ArrayList<>();
+      for (URI node : nodes) {
+        try {
+          return new NodeClient(node, null, http, timeout).module(cid, MAX_MODULE_BYTES);
+        } catch (IOException e) {
+          errors.add(e.getMessage());
+        }
+      }
+      throw new IOException("module " + cid + " could not be fetched: "
+          + (errors.isEmpty() ? "no node to fetch it from" : String.join("; ", errors)));
+    };
+  }
+
+  /** The default directory: {@code ~/.tandem/modules}. */
+  public static Path defaultDir() {
+    return Path.of(System.getProperty("user.home"), ".tandem", "modules");
+  }
+
+  /**
+   * The module's bytes, hash-checked.
+   *
+   * @param nodes where to fetch it when it is not here yet
+   * @throws IOException when it is not here and no node gives bytes that hash to {@code cid}
+   */
+  public byte[] get(Cid cid, List<URI> nodes) throws IOException {
+    byte[] cached = memory.get(cid);
+    if (cached != null) {
+      return cached;
+    }
+    byte[] bytes = fromDisk(cid);
+    if (bytes == null) {
+      bytes = source.fetch(cid, nodes);
+      if (!matches(cid, bytes)) {
+        throw new IOException("the bytes fetched for module " + cid + " do not hash to it");
+      }
+      toDisk(cid, bytes);
+    }
+    memory.put(cid, bytes);
+    return bytes;
+  }
+
+  private static boolean matches(Cid cid, byte[] bytes) {
+    if (bytes == null || bytes.length > MAX_MODULE_BYTES) {
+      return false;
+    }
+    Cid actual = cid.isRaw() ? Cid.rawSha256(bytes) : UnixFs.kuboCid(bytes, cid.version());
+    return actual.equals(cid);
+  }
+
+  private byte[] fromDisk(Cid cid) {
+    if (dir == null) {
+      return null;
+    }
+    Path file = dir.resolve(cid + ".wasm");
+    try {
+      byte[] bytes = Files.exists(file) ? Files.readAllBytes(file) : null;
+      // A damaged or tampered file is fetched again rather than trusted.
+      return bytes != null && matches(cid, bytes) ? bytes : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private void toDisk(Cid cid, byte[] bytes) {
+    if (dir == null) {
+      return;
+    }
+    try {
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, ".module-", ".tmp");
+      try {
+        Files.write(tmp, bytes);
+        try {
+          Files.move(tmp, dir.resolve(cid + ".wasm"), StandardCopyOption.ATOMIC_MOVE,
+              StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, dir.resolve(cid + ".wasm"), StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      // The cache is an optimization: a module that cannot be kept is fetched again next time.
+    }
+  }
+}
