@@ -78,6 +78,20 @@ final class CallCommand implements Callable<Integer> {
           + "proven server alone otherwise (default 1: verify every call)")
   Double spotCheck;
 
+  @Option(names = "--referee", paramLabel = "MODE", defaultValue = "local",
+      description = "who settles a conflict: local (re-run the module here, the default), home (the home server, then "
+          + "more servers), none (never run a module here: home server, then more servers; no audits)")
+  String referee;
+
+  @Option(names = "--audit", paramLabel = "RATE",
+      description = "re-run this fraction of accepted answers here before printing them (default 0.02; 1 = trust "
+          + "nobody); a wrong answer found is not printed, a warning is and the exit code is 1")
+  Double audit;
+
+  @Option(names = "--modules", paramLabel = "DIR",
+      description = "where fetched modules are kept for the referee (default ~/.tandem/modules)")
+  Path modules;
+
   @Option(names = "--verbose", description = "show on stderr which servers answered what, the verdict and convictions")
   boolean verbose;
 
@@ -115,6 +129,19 @@ final class CallCommand implements Callable<Integer> {
     if (minRequests != null) {
       b.minRequests(minRequests);
     }
+    b.referee(switch (referee.toLowerCase(java.util.Locale.ROOT)) {
+      case "local" -> dev.tandem.client.RefereeMode.LOCAL;
+      case "home" -> dev.tandem.client.RefereeMode.HOME;
+      case "none" -> dev.tandem.client.RefereeMode.NONE;
+      default -> throw new Errors.UserException("--referee must be local, home or none, got " + referee);
+    });
+    if (audit != null) {
+      if (!(audit >= 0 && audit <= 1)) {
+        throw new Errors.UserException("--audit must be in [0, 1], got " + audit);
+      }
+      b.audit(audit);
+    }
+    b.moduleDir(modules != null ? modules : dev.tandem.client.referee.ModuleCache.defaultDir());
     if (spotCheck != null) {
       if (!(spotCheck > 0 && spotCheck <= 1)) {
         throw new Errors.UserException("--spot-check must be in (0, 1], got " + spotCheck);
@@ -143,6 +170,12 @@ final class CallCommand implements Callable<Integer> {
         err.println("unchecked (--spot-check): the signed answer of proven server " + alone.server()
             + " alone, not verified");
         err.flush();
+      }
+      CallReport.Audit checked = report.audit().join(); // before printing: a wrong answer is never printed
+      if (checked.status() == CallReport.Audit.Status.WRONG) {
+        err.println("warning: audit: " + checked.detail() + "; convicted " + checked.convicted());
+        err.flush();
+        return Errors.FAILED;
       }
       System.out.println(canonical(report.result().orElseThrow()));
       return 0;
@@ -199,6 +232,9 @@ final class CallCommand implements Callable<Integer> {
     }
     err.printf(", decided by %s%s, %d ms%n", r.decision().name().toLowerCase(),
         r.responseHash() == null ? "" : " -> " + r.responseHash().substring(0, 12), r.elapsed().toMillis());
+    for (String note : r.notes()) {
+      err.printf("settled: %s%n", note);
+    }
     for (PublicKey k : r.convicted()) {
       String signed = r.answers().stream().filter(a -> k.equals(a.server()) && a.responseHash() != null)
           .map(a -> a.shortHash(12)).findFirst().orElse("?");

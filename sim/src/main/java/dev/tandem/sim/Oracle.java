@@ -27,7 +27,10 @@ final class Oracle implements AutoCloseable {
   private final Map<String, Answer> answers = new HashMap<>();
   private long executions;
 
+  private final byte[] wasm;
+
   Oracle(String cid, byte[] wasm, long fuel) {
+    this.wasm = wasm.clone();
     try {
       this.module = sandbox.load(cid, wasm, Abi.TANDEM_V1);
     } catch (ModuleRejectedException e) {
@@ -36,6 +39,16 @@ final class Oracle implements AutoCloseable {
     // The wall-clock guard is the only non-deterministic limit: far above what these small requests take, so it
     // never decides an outcome (if it did, the run would stop below rather than silently differ).
     this.limits = Limits.builder().fuel(fuel).timeout(Duration.ofSeconds(60)).build();
+  }
+
+  /** The module's bytes: clients fetch them for their own re-runs (referee, audits). */
+  byte[] wasm() {
+    return wasm.clone();
+  }
+
+  /** The sandbox, shared with the clients' referees: one compiled module serves all. */
+  Sandbox sandbox() {
+    return sandbox;
   }
 
   /** The outcome of {@code call}, run in the sandbox the first time it is asked for. */

@@ -102,7 +102,11 @@ final class SimClient {
     restartDue = false;
     TandemClient.Builder b = TandemClient.builder().registry(world.registry())
         .transport(world.network().transport(endpoint())).callClock(world.time()).clock(world.time().clock())
-        .random(random.split()).httpClient(unusedHttp).minRequests(minRequests).spotCheck(spotCheck);
+        .random(random.split()).httpClient(unusedHttp).minRequests(minRequests).spotCheck(spotCheck)
+        // The referee fetches the module from the simulation and re-runs in its sandbox; audits run inline, so
+        // a run stays a function of its seed.
+        .moduleSource((cid, nodes) -> world.oracle().wasm()).sandbox(world.oracle().sandbox())
+        .auditExecutor(Runnable::run);
     if (host != null) {
       hostScores = host.scores();
       b.scores(hostScores);

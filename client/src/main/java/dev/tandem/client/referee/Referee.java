@@ -89,6 +89,10 @@ public final class Referee {
         return done;
       }
     }
+    if (call.params() != null && hasLink(call.params())) {
+      // Inputs named by CID are resolved by nodes before a call; a re-run here without them would differ.
+      return new Rerun.Failed("the request names inputs by CID, which the referee does not fetch");
+    }
     if (service.module() == null) {
       return new Rerun.Failed("service " + service.name() + " runs a container image, which a client does not run");
     }
@@ -132,6 +136,18 @@ public final class Referee {
       loaded.put(cid, m);
     }
     return m;
+  }
+
+  private static boolean hasLink(com.fasterxml.jackson.databind.JsonNode node) {
+    if (node.isObject() && node.size() == 1 && node.has("/")) {
+      return true;
+    }
+    for (com.fasterxml.jackson.databind.JsonNode child : node) {
+      if (hasLink(child)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Requests actually run here so far (cached answers not counted). */
