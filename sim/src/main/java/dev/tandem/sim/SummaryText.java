@@ -38,14 +38,18 @@ final class SummaryText {
     line(out, "  answered        %d (availability %s): results %d, verified service errors %d", tally.answered,
         percent(tally.answered, tally.calls), tally.answered - tally.verifiedErrors, tally.verifiedErrors);
     Map<CallReport.Decision, Long> d = tally.decisions();
-    line(out, "  decided by      verifier %d, home server %d, escalation to more servers %d",
-        d.getOrDefault(CallReport.Decision.VERIFIER, 0L), d.getOrDefault(CallReport.Decision.HOME, 0L),
-        d.getOrDefault(CallReport.Decision.ESCALATION, 0L));
+    line(out, "  decided by      verifier %d, referee (re-run here) %d, home server %d, escalation to more servers %d",
+        d.getOrDefault(CallReport.Decision.VERIFIER, 0L), d.getOrDefault(CallReport.Decision.REFEREE, 0L),
+        d.getOrDefault(CallReport.Decision.HOME, 0L), d.getOrDefault(CallReport.Decision.ESCALATION, 0L));
+    line(out, "  requests/call   %.3f (client re-runs in %d calls)", tally.calls == 0 ? 0.0
+        : (double) tally.requests / tally.calls, tally.reruns);
     if (config.spotCheck() < 1) {
       line(out, "  unchecked       %d (adaptive mode: one proven server alone, spot-check rate %s)",
           d.getOrDefault(CallReport.Decision.UNCHECKED, 0L), config.spotCheck());
     }
     line(out, "  WRONG RESULTS   %d", tally.wrong);
+    line(out, "wrong accepted: %d of %d calls (rate %s)", tally.wrong, tally.calls,
+        tally.calls == 0 ? "0" : String.format(java.util.Locale.ROOT, "%.2e", (double) tally.wrong / tally.calls));
     if (config.spotCheck() < 1) {
       line(out, "  wrong unchecked %d (lies of proven servers taken without verification before a spot check "
           + "caught them)", tally.wrongUnchecked);

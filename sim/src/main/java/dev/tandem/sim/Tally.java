@@ -49,6 +49,10 @@ final class Tally {
   long wrong;
   /** Wrong answers taken unchecked in adaptive mode: the trade that mode makes, counted apart. */
   long wrongUnchecked;
+  /** Requests sent to servers (the home server's included), over all calls. */
+  long requests;
+  /** Calls in which the client re-ran the request itself (referee). */
+  long reruns;
   long clientConvictions;
   long nodeConvictions;
   long honestConvictedByClients;
@@ -120,6 +124,8 @@ final class Tally {
   void answered(SimClient client, String service, ServiceCall request, CallReport report, String truth) {
     calls++;
     answered++;
+    requests += report.answers().size();
+    reruns += report.reran() ? 1 : 0;
     if (report.error().isPresent()) {
       verifiedErrors++;
     }
@@ -149,6 +155,7 @@ final class Tally {
   /** A call that ended in an exception: it failed cleanly, without an answer. */
   void failed(SimClient client, String service, ServiceCall request, TandemException e, String truth) {
     calls++;
+    e.report().ifPresent(r -> requests += r.answers().size());
     String kind = kind(e);
     failures.merge(kind, 1L, Long::sum);
     CallReport report = e.report().orElse(null);
