@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One call of a service (docs/protocol.md, "A verified call"): ask {@code minRequests} servers of distinct operators in parallel, replace each one whose
- * answer is not a valid vote, let the verifier judge, and accept only an answer that servers of {@code minRequests}
+ * One call of a service (docs/protocol.md, "A verified call"): ask {@code minRequests} servers of distinct operators
+ * in parallel, replace each one whose answer is not a valid vote, let the verifier judge, and accept only an answer that servers of {@code minRequests}
  * distinct operators signed, one of them established (off probation) whenever trust can be had. Anything less, and
  * every conflict, goes to {@link Dispute}: the client's own re-run (referee), the home server, or more servers. In
  * adaptive mode ({@link TandemClient.Builder#spotCheck}) a call the spot-check skips goes to one proven server alone.
