@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.Connection;
@@ -16,7 +15,8 @@ import org.eclipse.jetty.io.Connection;
 public final class PerAddressLimit implements Connection.Listener {
   private final int max;
   private final Map<InetAddress, AtomicInteger> open = new ConcurrentHashMap<>();
-  private final Set<Connection> counted = ConcurrentHashMap.newKeySet();
+  // The address is kept from opening: once closed, an end point may no longer know its remote address.
+  private final Map<Connection, InetAddress> counted = new ConcurrentHashMap<>();
   private final AtomicInteger refused = new AtomicInteger();
 
   public PerAddressLimit(int max) {
@@ -36,15 +36,15 @@ public final class PerAddressLimit implements Connection.Listener {
       connection.getEndPoint().close();
       return;
     }
-    counted.add(connection);
+    counted.put(connection, from);
   }
 
   @Override
   public void onClosed(Connection connection) {
-    if (!counted.remove(connection)) {
+    InetAddress from = counted.remove(connection);
+    if (from == null) {
       return;
     }
-    InetAddress from = address(connection);
     open.computeIfPresent(from, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
