@@ -92,6 +92,11 @@ final class CallCommand implements Callable<Integer> {
       description = "where fetched modules are kept for the referee (default ~/.tandem/modules)")
   Path modules;
 
+  @Option(names = "--oci", paramLabel = "RUNTIME", defaultValue = "podman",
+      description = "how the referee re-runs an OCI service: podman (the default, when on the PATH), the path of a "
+          + "podman binary, or off; without it an OCI conflict is settled by the home server and more servers")
+  String oci;
+
   @Option(names = "--verbose", description = "show on stderr which servers answered what, the verdict and convictions")
   boolean verbose;
 
@@ -141,6 +146,10 @@ final class CallCommand implements Callable<Integer> {
       }
       b.audit(audit);
     }
+    if (oci.isBlank()) {
+      throw new Errors.UserException("--oci must be podman, off or the path of a podman binary");
+    }
+    b.containers(oci);
     b.moduleDir(modules != null ? modules : dev.tandem.client.referee.ModuleCache.defaultDir());
     if (spotCheck != null) {
       if (!(spotCheck > 0 && spotCheck <= 1)) {
@@ -153,8 +162,12 @@ final class CallCommand implements Callable<Integer> {
       try {
         var handle = client.service(service);
         if (handle.record().isOci()) {
-          ociNote = "runtime oci (" + handle.record().oci().image() + "): this client runs no containers, so a "
-              + "conflict is settled by the home server and more servers, never re-run here";
+          String image = "runtime oci (" + handle.record().oci().image() + "): ";
+          ociNote = client.runsContainers() && referee.equalsIgnoreCase("local")
+              ? image + "a conflict is re-run here in a podman container (pulled by digest, isolated as on nodes), "
+                  + "then the home server and more servers if it cannot run"
+              : image + "this client runs no containers, so a conflict is settled by the home server and more "
+                  + "servers, never re-run here";
         }
         report = handle.callWithReport(method, p);
       } catch (ServiceErrorException e) {

@@ -11,6 +11,8 @@ import dev.tandem.core.record.ServiceNames;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.registry.Registry;
 import dev.tandem.sandbox.Sandbox;
+import dev.tandem.sandbox.oci.OciRuntime;
+import dev.tandem.sandbox.oci.Podman;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +67,8 @@ public final class TandemClient implements AutoCloseable {
   private final HttpClient http;
   private final boolean ownHttp;
   private final Duration closeTimeout;
+  private final String containerRuntime;
+  private Optional<OciRuntime> containers;
 
   /** Everything a {@link CallRun} needs from the client. */
   record Context(Directory directory, Scores scores, Exchange exchange, Selector selector, EvidenceSender evidence,
@@ -94,6 +99,7 @@ public final class TandemClient implements AutoCloseable {
     Scores scores = b.scores != null ? b.scores : new Scores(b.scoreStore, b.clock);
     this.givenSandbox = b.sandbox;
     this.closeTimeout = b.bootstrapTimeout;
+    this.containerRuntime = b.containers;
     ModuleCache modules = new ModuleCache(b.moduleDir, b.moduleSource != null ? b.moduleSource
         : ModuleCache.http(http, b.bootstrapTimeout));
     this.verifiers = new Verifiers(this::sandbox, modules);
@@ -101,7 +107,7 @@ public final class TandemClient implements AutoCloseable {
         new EvidenceSender(transport, b.bootstrapTimeout, b.evidenceFanout),
         new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.hedgeAfter,
             b.serverFilter, b.spotCheck, b.referee, b.audit),
-        new AtomicLong(), b.callClock, new Referee(this::sandbox, modules),
+        new AtomicLong(), b.callClock, new Referee(this::sandbox, modules, this::containers),
         b.auditExecutor != null ? b.auditExecutor : executor, b.auditListener);
   }
 
@@ -180,6 +186,27 @@ public final class TandemClient implements AutoCloseable {
     });
   }
 
+  /**
+   * Whether this client's referee can re-run OCI services: a podman binary is found (and not turned off). Whether it
+   * can run containers here is learnt on the first dispute; where it cannot, the referee declines and the home
+   * server and more servers settle the conflict.
+   */
+  public boolean runsContainers() {
+    return Podman.find(containerRuntime).isPresent();
+  }
+
+  /** The referee's container runtime, made on the first OCI dispute. */
+  private Optional<OciRuntime> containers() {
+    synchronized (sandboxLock) {
+      if (containers == null) {
+        // Names unique to this client, so clients and nodes on one host never touch each other's containers.
+        String name = "client-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 24);
+        containers = Podman.find(containerRuntime).map(p -> new OciRuntime(p, name, Optional.empty()));
+      }
+      return containers;
+    }
+  }
+
   private Sandbox sandbox() {
     if (givenSandbox != null) {
       return givenSandbox;
@@ -208,6 +235,9 @@ public final class TandemClient implements AutoCloseable {
     synchronized (sandboxLock) {
       if (ownSandbox != null) {
         ownSandbox.close();
+      }
+      if (containers != null) {
+        containers.ifPresent(OciRuntime::close); // the referee's containers stop with the client
       }
     }
     executor.shutdown();
@@ -246,8 +276,22 @@ public final class TandemClient implements AutoCloseable {
     private BiConsumer<CallReport, CallReport.Audit> auditListener = (report, audit) -> { };
     private Path moduleDir;
     private ModuleCache.Source moduleSource;
+    private String containers = "podman";
 
     private Builder() {}
+
+    /**
+     * How the referee re-runs OCI services: {@code podman} (the default: the podman on the PATH, if any), the path
+     * of a podman binary, or {@code off}. The image is pulled by digest and run with the isolation and limits nodes
+     * use; without podman, an OCI conflict is settled by the home server and more servers.
+     */
+    public Builder containers(String runtime) {
+      if (runtime == null || runtime.isBlank()) {
+        throw new IllegalArgumentException("the container runtime must be podman, off or the path of a podman binary");
+      }
+      this.containers = runtime;
+      return this;
+    }
 
     /**
      * Who settles a conflict (default {@link RefereeMode#LOCAL}: the client fetches the service's module by CID,

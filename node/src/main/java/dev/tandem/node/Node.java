@@ -120,8 +120,8 @@ public final class Node implements AutoCloseable {
         this::moduleSources, u -> peerPolicy.allows(u) || config.peers().contains(u),
         config.maxConcurrentCallsPerService());
     String ociName = dev.tandem.core.crypto.Hashes.sha256Hex(key.publicKey().bytes()).substring(0, 10);
-    hosting.useOci(() -> dev.tandem.node.oci.Podman.find(config.oci())
-        .map(p -> new dev.tandem.node.oci.OciRuntime(p, ociName, config.oci().unsafeImage())));
+    hosting.useOci(() -> dev.tandem.sandbox.oci.Podman.find(config.oci().runtime())
+        .map(p -> new dev.tandem.sandbox.oci.OciRuntime(p, ociName, config.oci().unsafeImage())));
     this.ledger = Ledger.open(data.resolve("node.db"), key.publicKey(), registry::servers);
     this.reciprocity = new Reciprocity(key.publicKey(), registry::servers, registry::service, ledger,
         new ReciprocityHost(), new Reciprocity.Settings(config.reciprocityGrace(), config.reciprocityInterval()),

@@ -13,12 +13,14 @@ import dev.tandem.sandbox.ModuleRejectedException;
 import dev.tandem.sandbox.Outcome;
 import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.ServiceModule;
+import dev.tandem.sandbox.oci.OciRuntime;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -28,6 +30,10 @@ import java.util.function.Supplier;
  * limits. Its result is the truth for this client: it needs no home server and no majority, and every signer of
  * another answer is wrong. Results are cached per request, so re-judging the same dispute (an audit, an evidence
  * feed) costs nothing.
+ *
+ * <p>An OCI service is re-run the same way where this client can run containers: its image is pulled by digest and
+ * checked, and run with the isolation and limits nodes use ({@link OciRuntime}). Where it cannot, the referee
+ * declines and the conflict goes to the home server and more servers.
  *
  * <p>Thread-safe.
  */
@@ -54,6 +60,7 @@ public final class Referee {
 
   private final Supplier<Sandbox> sandbox;
   private final ModuleCache modules;
+  private final Supplier<Optional<OciRuntime>> containers;
   private final Map<String, ServiceModule> loaded = new LinkedHashMap<>();
   private final Map<String, Rerun.Done> results = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
@@ -64,9 +71,19 @@ public final class Referee {
   private final AtomicLong runs = new AtomicLong();
   private final AtomicLong fuel = new AtomicLong();
 
+  /** A referee that runs WebAssembly services only. */
   public Referee(Supplier<Sandbox> sandbox, ModuleCache modules) {
+    this(sandbox, modules, Optional::empty);
+  }
+
+  /**
+   * @param containers where OCI services are re-run, asked for on the first OCI dispute; empty where this client
+   *                   runs no containers
+   */
+  public Referee(Supplier<Sandbox> sandbox, ModuleCache modules, Supplier<Optional<OciRuntime>> containers) {
     this.sandbox = sandbox;
     this.modules = modules;
+    this.containers = containers;
   }
 
   /** The sandbox limits a re-run of {@code service} gets: the record's, with a timeout of at least 5 s. */
@@ -74,6 +91,12 @@ public final class Referee {
     return Limits.builder().fuel(l.fuel()).memoryPages(l.memoryPages()).maxRequestBytes(l.maxRequestBytes())
         .maxResponseBytes(l.maxResponseBytes())
         .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), MIN_TIMEOUT.toMillis()))).build();
+  }
+
+  /** The record's limits for a container re-run: the same, with a timeout of at least 5 s. */
+  static ServiceLimits ociLimits(ServiceLimits l) {
+    return new ServiceLimits(l.fuel(), l.memoryPages(), l.maxRequestBytes(), l.maxResponseBytes(),
+        (int) Math.max(l.timeoutMs(), MIN_TIMEOUT.toMillis()), l.maxInputBytes());
   }
 
   /**
@@ -89,20 +112,27 @@ public final class Referee {
         return done;
       }
     }
-    if (call.params() != null && hasLink(call.params())) {
-      // Inputs named by CID are resolved by nodes before a call; a re-run here without them would differ.
-      return new Rerun.Failed("the request names inputs by CID, which the referee does not fetch");
+    Outcome outcome;
+    if (service.isOci()) {
+      Optional<OciRuntime> runtime = containers.get();
+      if (runtime.isEmpty()) {
+        return new Rerun.Failed("service " + service.name() + " runs a container image and this client runs no "
+            + "containers (podman not found, or turned off)");
+      }
+      outcome = runtime.get().call(service, call.canonical(), ociLimits(service.limits()));
+    } else {
+      if (call.params() != null && hasLink(call.params())) {
+        // Inputs named by CID are resolved by nodes before a call; a re-run here without them would differ.
+        return new Rerun.Failed("the request names inputs by CID, which the referee does not fetch");
+      }
+      ServiceModule module;
+      try {
+        module = module(service, nodes);
+      } catch (IOException | ModuleRejectedException | IllegalArgumentException e) {
+        return new Rerun.Failed("cannot run module " + service.module() + " here: " + e.getMessage());
+      }
+      outcome = sandbox.get().call(module, call.canonical(), limits(service.limits()));
     }
-    if (service.module() == null) {
-      return new Rerun.Failed("service " + service.name() + " runs a container image, which a client does not run");
-    }
-    ServiceModule module;
-    try {
-      module = module(service, nodes);
-    } catch (IOException | ModuleRejectedException | IllegalArgumentException e) {
-      return new Rerun.Failed("cannot run module " + service.module() + " here: " + e.getMessage());
-    }
-    Outcome outcome = sandbox.get().call(module, call.canonical(), limits(service.limits()));
     runs.incrementAndGet();
     if (!(outcome instanceof Outcome.Deterministic det)) {
       return new Rerun.Failed("the re-run here was not deterministic: " + outcome.label());

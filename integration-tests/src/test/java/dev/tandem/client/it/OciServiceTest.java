@@ -123,6 +123,52 @@ class OciServiceTest {
   }
 
   @Test
+  void theClientRefereeRerunsTheImageInItsOwnContainerAndConvictsTheLiar() throws Exception {
+    PublicKey liarKey = liar.publicKey();
+    // Only h1 and the liar are asked: their answers conflict, and this client re-runs the request in podman itself.
+    try (TandemClient client = h1AndLiar(3, "podman")) {
+      assertThat(client.runsContainers()).isTrue();
+      CallReport report = client.service("tally").callWithReport("sum", Json.parse("{\"numbers\":[20,22]}"));
+      assertThat(report.result()).contains(Json.parse("{\"count\":2,\"sum\":42}"));
+      assertThat(report.decision()).isEqualTo(CallReport.Decision.REFEREE);
+      assertThat(report.reran()).isTrue();
+      assertThat(report.convicted()).containsExactly(liarKey);
+      assertThat(report.answers()).noneMatch(a -> h0.publicKey().equals(a.server())); // the home was never asked
+      assertThat(clientContainers()).as("the referee's container runs while the client does").isNotEmpty();
+    }
+    assertThat(clientContainers()).as("the referee's containers stop with the client").isEmpty();
+  }
+
+  @Test
+  void aClientThatRunsNoContainersLeavesTheConflictToTheHomeServer() throws Exception {
+    PublicKey liarKey = liar.publicKey();
+    try (TandemClient client = h1AndLiar(4, "off")) {
+      assertThat(client.runsContainers()).isFalse();
+      CallReport report = client.service("tally").callWithReport("sum", Json.parse("{\"numbers\":[7,7]}"));
+      assertThat(report.result()).contains(Json.parse("{\"count\":2,\"sum\":14}"));
+      assertThat(report.decision()).isEqualTo(CallReport.Decision.HOME);
+      assertThat(report.convicted()).containsExactly(liarKey);
+      assertThat(report.notes()).anyMatch(n -> n.contains("this client runs no containers"));
+    }
+  }
+
+  /** A client that asks h1 and the liar only, both every call, and re-runs OCI services with {@code containers}. */
+  private static TandemClient h1AndLiar(long seed, String containers) {
+    return TandemClient.builder().bootstrap(h0.url()).minRequests(2).seed(seed).containers(containers)
+        .serverFilter(s -> s.key().equals(liar.publicKey()) || s.key().equals(h1.publicKey()))
+        .requestTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** Names of the containers client referees run on this host. */
+  private static List<String> clientContainers() throws Exception {
+    Process p = new ProcessBuilder("podman", "ps", "-a", "--filter", "name=^tandem-client-", "--format",
+        "{{.Names}}").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    p.waitFor();
+    return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+  }
+
+  @Test
   void aKilledContainerIsRestartedAndTheNextCallSucceeds() throws Exception {
     var runtime = h1.hosting().oci().orElseThrow();
     String name = runtime.container(tally.serviceId()).orElseThrow().name();

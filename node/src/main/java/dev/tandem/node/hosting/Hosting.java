@@ -59,8 +59,8 @@ public final class Hosting implements AutoCloseable {
   });
   private volatile Set<String> wanted = Set.of();
   private volatile Runnable onChange = () -> {};
-  private volatile Supplier<Optional<dev.tandem.node.oci.OciRuntime>> ociSource = Optional::empty;
-  private volatile dev.tandem.node.oci.OciRuntime oci;
+  private volatile Supplier<Optional<dev.tandem.sandbox.oci.OciRuntime>> ociSource = Optional::empty;
+  private volatile dev.tandem.sandbox.oci.OciRuntime oci;
   private volatile boolean ociResolved;
 
   /**
@@ -77,12 +77,12 @@ public final class Hosting implements AutoCloseable {
   }
 
   /** Lets this node run OCI services with {@code runtime}; without one, they are never offered. */
-  public void useOci(Supplier<Optional<dev.tandem.node.oci.OciRuntime>> runtime) {
+  public void useOci(Supplier<Optional<dev.tandem.sandbox.oci.OciRuntime>> runtime) {
     this.ociSource = runtime;
   }
 
   /** The node's OCI runtime, if it has podman; looked for on first use, so nodes that run no image never ask. */
-  public Optional<dev.tandem.node.oci.OciRuntime> oci() {
+  public Optional<dev.tandem.sandbox.oci.OciRuntime> oci() {
     if (!ociResolved) {
       synchronized (this) {
         if (!ociResolved) {

@@ -1,5 +1,6 @@
 package dev.tandem.node.oci;
 
+import dev.tandem.sandbox.oci.Podman;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -32,7 +33,7 @@ public final class LocalRegistry implements AutoCloseable {
 
   /** Whether podman can run containers here and the registry and the example's compiler are installed. */
   public static boolean available() {
-    return Podman.find(OciOptions.DEFAULT).map(Podman::works).orElse(false) && onPath("docker-registry")
+    return Podman.find(OciOptions.DEFAULT.runtime()).map(Podman::works).orElse(false) && onPath("docker-registry")
         && onPath("gcc");
   }
 

@@ -23,6 +23,6 @@ public record OciOptions(String runtime, Optional<String> unsafeImage) {
   }
 
   public boolean off() {
-    return runtime.equals("off");
+    return runtime.equals(dev.tandem.sandbox.oci.Podman.OFF);
   }
 }

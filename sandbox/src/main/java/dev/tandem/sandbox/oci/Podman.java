@@ -1,4 +1,4 @@
-package dev.tandem.node.oci;
+package dev.tandem.sandbox.oci;
 
 import java.io.File;
 import java.io.IOException;
@@ -10,8 +10,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the podman command line: every container operation of the node goes through here. */
+/**
+ * Runs the podman command line: every container operation, a node's or a client referee's, goes through here.
+ */
 public final class Podman {
+  /** The runtime name that turns containers off. */
+  public static final String OFF = "off";
+
   private final String binary;
 
   private Podman(String binary) {
@@ -19,15 +24,17 @@ public final class Podman {
   }
 
   /**
-   * The podman this node uses, if any: none when {@code --oci off} or when the binary is not found. Whether it can
-   * run containers here is learnt when the first one starts (a service whose container cannot start is never ready,
-   * so never offered), which keeps {@code podman info}'s second off every node's first call.
+   * The podman to use, if any: none when {@code runtime} is {@code off} or when the binary is not found. Whether it
+   * can run containers here is learnt when the first one starts (a node's service whose container cannot start is
+   * never ready, so never offered), which keeps {@code podman info}'s second off every first call.
+   *
+   * @param runtime {@code podman} (looked for on the PATH), the path of a podman binary, or {@code off}
    */
-  public static Optional<Podman> find(OciOptions options) {
-    if (options.off()) {
+  public static Optional<Podman> find(String runtime) {
+    if (runtime.equals(OFF)) {
       return Optional.empty();
     }
-    String binary = options.runtime().equals("podman") ? onPath("podman") : options.runtime();
+    String binary = runtime.equals("podman") ? onPath("podman") : runtime;
     if (binary == null || !Files.isExecutable(Path.of(binary))) {
       return Optional.empty();
     }

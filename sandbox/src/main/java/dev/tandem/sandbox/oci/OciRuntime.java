@@ -1,4 +1,4 @@
-package dev.tandem.node.oci;
+package dev.tandem.sandbox.oci;
 
 import dev.tandem.core.record.OciSpec;
 import dev.tandem.core.record.ServiceLimits;
@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@code {"error":…}}; the answer is parsed and written back canonically exactly as a module's output is, so every
  * honest node signs the same bytes. Fuel does not apply: OCI outcomes report fuel 0.
  *
- * <p>Containers are reused across calls; a call that finds its container dead restarts it and tries once more.
+ * <p>Containers are reused across calls; a call that finds its container dead restarts it and tries once more. Nodes
+ * run their services with it, and a client's referee re-runs disputed requests with it, in the same isolation.
  */
 public final class OciRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OciRuntime.class);
@@ -51,7 +52,8 @@ public final class OciRuntime implements AutoCloseable {
 
   /**
    * @param podman   the podman to run containers with
-   * @param nodeName a short name unique to this node, so nodes on one host never touch each other's containers
+   * @param nodeName a short name unique to this runner (a node, a client's referee), so runners on one host never
+   *                 touch each other's containers
    * @param swap     FOR TESTS ONLY: an image run in place of every service's own (see {@link OciOptions})
    */
   public OciRuntime(Podman podman, String nodeName, Optional<String> swap) {
