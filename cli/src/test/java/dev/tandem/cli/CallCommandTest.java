@@ -89,7 +89,7 @@ class CallCommandTest {
         "--verbose", serviceId, "echo", "[\"verbose\"]");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("[\"verbose\"]\n");
-    assertThat(r.err()).contains("verifier builtin:equal").contains("vote").contains("decided by home")
+    assertThat(r.err()).contains("verifier builtin:equal").contains("vote").contains("decided by referee")
         .contains("convicted: " + liar.publicKey()).contains("evidence:");
     assertThat(Files.readString(Path.of(scores))).contains(liar.publicKey().toString());
   }

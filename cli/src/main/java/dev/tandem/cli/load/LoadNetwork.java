@@ -6,6 +6,7 @@ import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.Node;
 import dev.tandem.node.NodeConfig;
+import dev.tandem.node.guard.Limit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -33,6 +34,9 @@ public final class LoadNetwork implements AutoCloseable {
   }
 
   /** Starts {@code count} nodes with {@code maxConcurrentCalls} per service and waits until all offer echo. */
+  /** The connection caps of the benchmark's nodes, above any --max-in-flight a run uses. */
+  static final int OPEN_CONNECTIONS = 16_384;
+
   public static LoadNetwork start(Path echoWasm, int count, int maxConcurrentCalls) throws Exception {
     byte[] wasm = Files.readAllBytes(echoWasm);
     ServiceRecord echo = ServiceRecord.builder().name("echo").module(Cid.rawSha256(wasm)).sign(KeyPair.generate());
@@ -41,7 +45,10 @@ public final class LoadNetwork implements AutoCloseable {
       for (int i = 0; i < count; i++) {
         NodeConfig.Builder b = NodeConfig.builder(net.dir.resolve("n" + i)).listen("127.0.0.1:0")
             .maxConcurrentCallsPerService(maxConcurrentCalls).gossipInterval(Duration.ofMillis(250))
-            .addOffers(List.of(echo.serviceId()));
+            .addOffers(List.of(echo.serviceId()))
+            // The whole load comes from one address and holds up to --max-in-flight connections: the connection
+            // caps that stop one host from taking a node would measure the caps, not how calls are served.
+            .limit(Limit.MAX_CONNECTIONS_PER_ADDRESS, OPEN_CONNECTIONS).limit(Limit.MAX_CONNECTIONS, OPEN_CONNECTIONS);
         if (i > 0) {
           b.addPeers(List.of(net.nodes.get(0).url()));
         }
