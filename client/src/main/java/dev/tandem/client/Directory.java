@@ -246,6 +246,20 @@ final class Directory {
     return at.size() == 1 ? Optional.of(at.get(0)) : Optional.empty();
   }
 
+  /**
+   * Where the module of {@code service} may be fetched from, best first: its home server, the servers offering it,
+   * then every known node; no duplicates.
+   */
+  List<URI> moduleSources(ServiceRecord service, String serviceId) {
+    Set<URI> out = new LinkedHashSet<>();
+    if (service.home() != null) {
+      out.add(NodeUrls.base(service.home()));
+    }
+    offering(serviceId).forEach(s -> out.add(NodeUrls.base(s.url())));
+    out.addAll(knownNodes());
+    return new ArrayList<>(out);
+  }
+
   /** Nodes to tell about evidence: the bootstrap nodes first, then every known server; no duplicates. */
   List<URI> knownNodes() {
     Set<URI> out = new LinkedHashSet<>();

@@ -170,13 +170,7 @@ final class Dispute {
   }
 
   List<URI> moduleSources() {
-    Set<URI> out = new LinkedHashSet<>();
-    if (r.service.home() != null) {
-      out.add(NodeUrls.base(r.service.home()));
-    }
-    ctx.directory().offering(r.serviceId).forEach(s -> out.add(NodeUrls.base(s.url())));
-    out.addAll(ctx.directory().knownNodes());
-    return new ArrayList<>(out);
+    return ctx.directory().moduleSources(r.service, r.serviceId);
   }
 
   /**

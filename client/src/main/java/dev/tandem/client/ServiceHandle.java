@@ -57,7 +57,7 @@ public final class ServiceHandle {
   /** Calls {@code method} and returns the verified result with everything the call did. */
   public CallReport callWithReport(String method, JsonNode params) {
     ServiceCall call = request(method, params);
-    client.context().directory().refreshIfStale();
+    client.freshen();
     Verifier verifier = client.verifierFor(record, id);
     TandemClient.Settings s = client.context().settings();
     return new CallRun(client.context(), record, id, verifier, call, s.minRequests(), s.maxRequests()).run();

@@ -69,6 +69,7 @@ public final class TandemClient implements AutoCloseable {
   private final Duration closeTimeout;
   private final String containerRuntime;
   private Optional<OciRuntime> containers;
+  private final ConvictionFeed feed;
 
   /** Everything a {@link CallRun} needs from the client. */
   record Context(Directory directory, Scores scores, Exchange exchange, Selector selector, EvidenceSender evidence,
@@ -109,6 +110,8 @@ public final class TandemClient implements AutoCloseable {
             b.serverFilter, b.spotCheck, b.referee, b.audit),
         new AtomicLong(), b.callClock, new Referee(this::sandbox, modules, this::containers),
         b.auditExecutor != null ? b.auditExecutor : executor, b.auditListener);
+    this.feed = new ConvictionFeed(b.bootstrap, transport, b.bootstrapTimeout, b.refreshInterval, b.clock,
+        directory, scores, ctx.referee(), b.evidenceFeed && b.registry == null && b.referee.runsLocally());
   }
 
   public static Builder builder() {
@@ -125,7 +128,7 @@ public final class TandemClient implements AutoCloseable {
    */
   public ServiceHandle service(String nameOrId) {
     Objects.requireNonNull(nameOrId, "nameOrId");
-    ctx.directory().refreshIfStale();
+    freshen();
     ServiceRecord record = resolve(nameOrId);
     if (record == null) {
       ctx.directory().refreshSoon();
@@ -151,9 +154,16 @@ public final class TandemClient implements AutoCloseable {
     }
   }
 
-  /** Pulls new records from the bootstrap nodes now. */
+  /** Pulls new records, and the convictions in the bootstrap nodes' evidence feeds, from the bootstrap nodes now. */
   public void refresh() {
     ctx.directory().refresh();
+    feed.pull();
+  }
+
+  /** Pulls records and the evidence feeds when the last pull is older than the refresh interval (or never was). */
+  void freshen() {
+    ctx.directory().refreshIfStale();
+    feed.pullIfStale();
   }
 
   /** This client's scores of servers (shared with whoever supplied them to the builder). */
@@ -175,15 +185,7 @@ public final class TandemClient implements AutoCloseable {
   }
 
   dev.tandem.client.verify.Verifier verifierFor(ServiceRecord service, String serviceId) {
-    return verifiers.forService(service, () -> {
-      List<URI> sources = new ArrayList<>();
-      if (service.home() != null) {
-        sources.add(service.home());
-      }
-      ctx.directory().offering(serviceId).forEach(s -> sources.add(s.url()));
-      sources.addAll(ctx.directory().knownNodes());
-      return sources.stream().map(NodeClient::normalize).distinct().toList();
-    });
+    return verifiers.forService(service, () -> ctx.directory().moduleSources(service, serviceId));
   }
 
   /**
@@ -277,6 +279,7 @@ public final class TandemClient implements AutoCloseable {
     private Path moduleDir;
     private ModuleCache.Source moduleSource;
     private String containers = "podman";
+    private boolean evidenceFeed = true;
 
     private Builder() {}
 
@@ -290,6 +293,16 @@ public final class TandemClient implements AutoCloseable {
         throw new IllegalArgumentException("the container runtime must be podman, off or the path of a podman binary");
       }
       this.containers = runtime;
+      return this;
+    }
+
+    /**
+     * Whether the client reads the bootstrap nodes' evidence feeds ({@code tandem_evidence}) when it starts and at
+     * each refresh, re-running each piece of evidence with its referee and convicting, in its own scores, every
+     * signer of a wrong answer (default true; never with {@link RefereeMode#NONE}, which runs nothing here).
+     */
+    public Builder evidenceFeed(boolean read) {
+      this.evidenceFeed = read;
       return this;
     }
 

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.score.ScoreStore;
 import dev.tandem.core.score.Scores;
 import dev.tandem.core.score.ServerScore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +29,12 @@ import java.util.TreeMap;
  * <pre>{@code
  * {"type":"tandem-client-scores-v1",
  *  "servers":{"ed25519:…":{"score":51,"convictedAt":0,"latencyMs":4.2,"updatedAt":1767225600000,
- *                          "successes":12,"failures":1,"confirmed":7}}}
+ *                          "successes":12,"failures":1,"confirmed":7}},
+ *  "evidenceFeed":{"http://127.0.0.1:7401":{"cursor":17,"log":"0c6f2e9a41d8b7355e1f0a9c8d7b6e54"}}}
  * }</pre>
+ *
+ * <p>{@code evidenceFeed} is how far each node's {@code tandem_evidence} was read (its convictions are in
+ * {@code servers} by then); it is optional.
  *
  * <p>Two processes sharing a file each write their own view; the last writer wins. That loses a few points of score,
  * never a verified answer, so no lock is taken.
@@ -37,6 +43,7 @@ public final class FileScoreStore implements ScoreStore {
   public static final String TYPE = "tandem-client-scores-v1";
   private final Path file;
   private final Map<PublicKey, ServerScore> all = new TreeMap<>();
+  private final Map<URI, LogPosition> feed = new TreeMap<>();
   private boolean loaded;
 
   public FileScoreStore(Path file) {
@@ -50,6 +57,7 @@ public final class FileScoreStore implements ScoreStore {
   @Override
   public Map<PublicKey, ServerScore> loadAll() {
     all.clear();
+    feed.clear();
     loaded = true;
     if (!Files.exists(file)) {
       return Map.of();
@@ -80,7 +88,34 @@ public final class FileScoreStore implements ScoreStore {
         throw corrupt("servers." + e.getKey() + ": " + ex.getMessage());
       }
     }
+    JsonNode positions = json.path("evidenceFeed");
+    for (var it = positions.fields(); it.hasNext(); ) {
+      var e = it.next();
+      try {
+        feed.put(URI.create(e.getKey()), new LogPosition(e.getValue().path("log").asText(""),
+            e.getValue().path("cursor").asLong(0)));
+      } catch (IllegalArgumentException ex) {
+        throw corrupt("evidenceFeed." + e.getKey() + ": " + ex.getMessage());
+      }
+    }
     return Map.copyOf(all);
+  }
+
+  @Override
+  public Map<URI, LogPosition> feedPositions() {
+    if (!loaded) {
+      loadAll();
+    }
+    return Map.copyOf(feed);
+  }
+
+  @Override
+  public void storeFeedPositions(Map<URI, LogPosition> moved) {
+    if (!loaded) {
+      loadAll();
+    }
+    feed.putAll(moved);
+    storeAll(Map.of());
   }
 
   private IllegalStateException corrupt(String why) {
@@ -107,6 +142,10 @@ public final class FileScoreStore implements ScoreStore {
       o.put("failures", s.failures());
       o.put("confirmed", s.confirmed());
     });
+    if (!feed.isEmpty()) {
+      ObjectNode positions = json.putObject("evidenceFeed");
+      feed.forEach((node, at) -> positions.putObject(node.toString()).put("cursor", at.cursor()).put("log", at.log()));
+    }
     try {
       write(json.toPrettyString() + "\n");
     } catch (IOException e) {

@@ -1,6 +1,8 @@
 package dev.tandem.core.score;
 
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.rpc.LogPosition;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -120,6 +122,24 @@ public final class Scores implements AutoCloseable {
     }
     double latency = s.latencyMs() == 0 ? 0.5 : REFERENCE_LATENCY_MS / (REFERENCE_LATENCY_MS + s.latencyMs());
     return (s.score() + 1) / (MAX + 1.0) * ramp * latency;
+  }
+
+  /** How far a client read each node's evidence feed, as kept with these scores ({@link ScoreStore#feedPositions}). */
+  public Map<URI, LogPosition> feedPositions() {
+    synchronized (store) {
+      return store.feedPositions();
+    }
+  }
+
+  /**
+   * Stores feed positions that moved, after every pending score change: a position is never stored ahead of the
+   * convictions read before it.
+   */
+  public void storeFeedPositions(Map<URI, LogPosition> moved) {
+    flush();
+    synchronized (store) {
+      store.storeFeedPositions(moved);
+    }
   }
 
   /** Writes every pending change to the store. */
