@@ -165,6 +165,9 @@ final class ReciprocityCommand implements Callable<Integer> {
 
   private static String status(JsonNode p, long now) {
     String status = p.path("status").asText();
+    if (p.path("convicted").asBoolean()) {
+      status = "convicted: offers not counted; " + status;
+    }
     JsonNode defaultAt = p.path("defaultAt");
     if (defaultAt.isNumber() && !"in default".equals(status)) {
       return status + ", defaults in " + duration(Math.max(0, defaultAt.asLong() - now));

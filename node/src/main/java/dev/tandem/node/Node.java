@@ -122,13 +122,13 @@ public final class Node implements AutoCloseable {
     String ociName = dev.tandem.core.crypto.Hashes.sha256Hex(key.publicKey().bytes()).substring(0, 10);
     hosting.useOci(() -> dev.tandem.sandbox.oci.Podman.find(config.oci().runtime())
         .map(p -> new dev.tandem.sandbox.oci.OciRuntime(p, ociName, config.oci().unsafeImage())));
+    this.db = NodeDb.open(data.resolve("node.db"));
+    this.scores = new Scores(new SqliteScoreStore(db));
     this.ledger = Ledger.open(data.resolve("node.db"), key.publicKey(), registry::servers);
     this.reciprocity = new Reciprocity(key.publicKey(), registry::servers, registry::service, ledger,
         new ReciprocityHost(), new Reciprocity.Settings(config.reciprocityGrace(), config.reciprocityInterval()),
-        Clock.systemUTC());
+        Clock.systemUTC(), scores::blacklisted);
 
-    this.db = NodeDb.open(data.resolve("node.db"));
-    this.scores = new Scores(new SqliteScoreStore(db));
     this.evidence = new EvidenceHandler(key, registry, hosting, sandbox, scores, activity, db, this::moduleSources,
         http, a -> ledger.observed(a.server(), a.service(), a.signedFuel()));
     this.rpc = new NodeRpc(adminToken, config.maxBatch());

@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,6 +124,7 @@ public final class Reciprocity implements AutoCloseable {
   private final Host host;
   private final Settings settings;
   private final Clock clock;
+  private final Predicate<PublicKey> convicted;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "tandem-reciprocity");
     t.setDaemon(true);
@@ -148,6 +150,18 @@ public final class Reciprocity implements AutoCloseable {
    */
   public Reciprocity(PublicKey me, Supplier<? extends Collection<ServerRecord>> servers,
       Function<String, Optional<ServiceRecord>> services, Ledger ledger, Host host, Settings settings, Clock clock) {
+    this(me, servers, services, ledger, host, settings, clock, k -> false);
+  }
+
+  /**
+   * As above, with {@code convicted} telling which servers this node holds convicted (blacklisted after a wrong
+   * answer): their offers count for nothing while it says so, so a liar earns no reciprocity however much it claims
+   * to run.
+   */
+  public Reciprocity(PublicKey me, Supplier<? extends Collection<ServerRecord>> servers,
+      Function<String, Optional<ServiceRecord>> services, Ledger ledger, Host host, Settings settings, Clock clock,
+      Predicate<PublicKey> convicted) {
+    this.convicted = Objects.requireNonNull(convicted);
     this.me = Objects.requireNonNull(me);
     this.servers = Objects.requireNonNull(servers);
     this.services = Objects.requireNonNull(services);
@@ -284,7 +298,7 @@ public final class Reciprocity implements AutoCloseable {
 
   /** What the planner decides from, read fresh from the registry and the node. */
   private PlanInput input(long now) {
-    List<ServerRecord> records = List.copyOf(servers.get());
+    List<ServerRecord> records = servers.get().stream().map(this::credited).toList();
     Set<String> operator = host.operatorOffers();
     Set<String> ids = new TreeSet<>(operator);
     ids.addAll(held.keySet());
@@ -305,6 +319,14 @@ public final class Reciprocity implements AutoCloseable {
     }
     return new PlanInput(me, records, known, host.capacity(), host.rewards(), operator, fetched, host.unrunnable(),
         held, Set.of(), now);
+  }
+
+  /** The record as reciprocity counts it: a convicted server's offers are left out. */
+  private ServerRecord credited(ServerRecord r) {
+    if (r.offers().isEmpty() || r.key().equals(me) || !convicted.test(r.key())) {
+      return r;
+    }
+    return new ServerRecord(r.key(), r.url(), List.of(), r.rewards(), r.capacity(), r.seq(), r.retired(), r.sig());
   }
 
   private void log(Round round) {
@@ -336,7 +358,8 @@ public final class Reciprocity implements AutoCloseable {
       in = input(now);
       states = Map.copyOf(peers);
     }
-    return ReciprocityReport.build(in, states, settings.grace(), ledger, lastRound, lastChange, this::name, detail);
+    return ReciprocityReport.build(in, states, settings.grace(), ledger, lastRound, lastChange, this::name, detail,
+        convicted);
   }
 
   /**

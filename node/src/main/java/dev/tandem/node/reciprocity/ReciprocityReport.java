@@ -13,10 +13,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * What {@code tandem_reciprocity} answers: this node against each peer it has dealings with (who gives and owes
@@ -36,6 +39,7 @@ import java.util.function.Function;
  * @param lastRound the latest planner round, or null
  * @param lastChange the latest round that added, withdrew or moved a service or saw a default, or null
  * @param names service id → name, for every service mentioned
+ * @param convicted the peers listed that this node holds convicted: their offers count for nothing in {@code theyGive}
  */
 public record ReciprocityReport(
     PublicKey me,
@@ -50,7 +54,8 @@ public record ReciprocityReport(
     int quietPeers,
     Reciprocity.Round lastRound,
     Reciprocity.Round lastChange,
-    Map<String, String> names) {
+    Map<String, String> names,
+    Set<PublicKey> convicted) {
 
   /** Version of the JSON shape; bumped on incompatible changes. */
   public static final int VERSION = 1;
@@ -77,7 +82,8 @@ public record ReciprocityReport(
   }
 
   static ReciprocityReport build(PlanInput in, Map<PublicKey, PeerState> states, Duration grace, Ledger ledger,
-      Reciprocity.Round lastRound, Reciprocity.Round lastChange, Function<String, String> name, PublicKey detail) {
+      Reciprocity.Round lastRound, Reciprocity.Round lastChange, Function<String, String> name, PublicKey detail,
+      Predicate<PublicKey> isConvicted) {
     TreeSet<String> mine = new TreeSet<>();
     long memory = 0;
     for (String s : new TreeSet<>(in.operatorOffers())) {
@@ -129,7 +135,7 @@ public record ReciprocityReport(
     mentioned.forEach(s -> names.computeIfAbsent(s, name));
     return new ReciprocityReport(in.me(), in.now(), grace, in.capacity(), mine.size(), memory,
         List.copyOf(new TreeSet<>(in.operatorOffers())), new TreeMap<>(in.held()), rows, quiet, lastRound,
-        lastChange, names);
+        lastChange, names, rows.stream().map(PeerRow::peer).filter(isConvicted).collect(Collectors.toSet()));
   }
 
   private static List<String> servicesOf(Reciprocity.Round r) {
@@ -176,6 +182,7 @@ public record ReciprocityReport(
       o.put("iOwe", r.pair().xOwesY());
       o.put("theyOwe", r.pair().yOwesX());
       o.put("status", r.pair().status().text());
+      o.put("convicted", convicted.contains(r.peer())); // its offers are not counted in theyGive
       ids(o.putArray("iOfferTheyReward"), r.pair().xOffersOfYRewards());
       ids(o.putArray("runningFor"), r.runningFor());
       putLong(o, "arrearsSince", r.arrearsSince());

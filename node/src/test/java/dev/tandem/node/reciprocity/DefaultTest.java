@@ -56,10 +56,35 @@ class DefaultTest {
     open();
   }
 
+  /** The peers this node holds convicted. */
+  final Set<PublicKey> convicted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   void open() throws Exception {
     ledger = Ledger.open(dir.resolve("node.db"), ME, () -> List.copyOf(registry));
     reciprocity = new Reciprocity(ME, () -> List.copyOf(registry), this::service, ledger, host,
-        new Reciprocity.Settings(GRACE, Duration.ofSeconds(60)), clock);
+        new Reciprocity.Settings(GRACE, Duration.ofSeconds(60)), clock, convicted::contains);
+  }
+
+  @Test
+  void aConvictedPeersOffersCountForNothing() throws Exception {
+    reciprocity.round();
+    assertThat(peerRow(Y).path("theyGive").asInt()).isEqualTo(1);
+    assertThat(peerRow(Y).path("convicted").asBoolean()).isFalse();
+    assertThat(host.current()).contains(T);
+
+    // Y still claims to run A, but this node convicted it of a wrong answer: it gives nothing, and falls into arrears.
+    convicted.add(Y);
+    clock.advance(1_000);
+    reciprocity.round();
+    JsonNode row = peerRow(Y);
+    assertThat(row.path("convicted").asBoolean()).isTrue();
+    assertThat(row.path("theyGive").asInt()).isZero();
+    assertThat(row.path("theyOwe").asInt()).isEqualTo(1);
+    assertThat(row.path("arrearsSince").asLong()).isEqualTo(clock.millis());
+    clock.advance(GRACE.toMillis());
+    reciprocity.round();
+    assertThat(host.current()).as("what ran only for the liar is withdrawn").doesNotContain(T).contains(U, O);
+    assertThat(peerRow(Z).path("theyGive").asInt()).isEqualTo(1);
   }
 
   @AfterEach
