@@ -134,12 +134,11 @@ final class CallCommand implements Callable<Integer> {
     if (minRequests != null) {
       b.minRequests(minRequests);
     }
-    b.referee(switch (referee.toLowerCase(java.util.Locale.ROOT)) {
-      case "local" -> dev.tandem.client.RefereeMode.LOCAL;
-      case "home" -> dev.tandem.client.RefereeMode.HOME;
-      case "none" -> dev.tandem.client.RefereeMode.NONE;
-      default -> throw new Errors.UserException("--referee must be local, home or none, got " + referee);
-    });
+    try {
+      b.referee(dev.tandem.client.RefereeMode.parse(referee));
+    } catch (IllegalArgumentException e) {
+      throw new Errors.UserException(e.getMessage());
+    }
     if (audit != null) {
       if (!(audit >= 0 && audit <= 1)) {
         throw new Errors.UserException("--audit must be in [0, 1], got " + audit);

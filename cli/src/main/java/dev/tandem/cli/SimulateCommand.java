@@ -1,5 +1,7 @@
 package dev.tandem.cli;
 
+import dev.tandem.client.RefereeMode;
+import dev.tandem.client.TandemClient;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.sim.SimConfig;
 import dev.tandem.sim.SimSummary;
@@ -66,6 +68,23 @@ final class SimulateCommand implements Callable<Integer> {
           + "(default 1: every call)")
   double spotCheck;
 
+  @Option(names = "--lie-after", defaultValue = "-1", paramLabel = "N",
+      description = "liars answer honestly for their first N answers each, then lie: a reputation-building attacker "
+          + "(default: each liar turns at a random call)")
+  long lieAfter;
+
+  @Option(names = "--audit", paramLabel = "RATE",
+      description = "fraction of accepted answers the clients re-run themselves (default: the client's, "
+          + TandemClient.DEFAULT_AUDIT + ")")
+  Double audit;
+
+  @Option(names = "--referee", defaultValue = "local", paramLabel = "MODE",
+      description = "who settles the clients' conflicts: local (their own re-run, the default), home or none")
+  String referee;
+
+  @Option(names = "--no-home", description = "the services name no home server")
+  boolean noHome;
+
   @Option(names = "--no-faults", description = "lies only: no crashes, slow nodes, partitions or message faults")
   boolean noFaults;
 
@@ -80,7 +99,8 @@ final class SimulateCommand implements Callable<Integer> {
     try {
       config = new SimConfig(s, nodes, SimConfig.liarCount(liars, nodes), calls, clients, collude,
           verifiers(verifier), lieRate == null ? -1 : lieRate, !noFaults, minRequests, spotCheck,
-          Checkout.root().resolve("services/matrix/matrix.wasm"));
+          Checkout.root().resolve("services/matrix/matrix.wasm"), lieAfter,
+          audit == null ? TandemClient.DEFAULT_AUDIT : audit, RefereeMode.parse(referee), noHome);
     } catch (IllegalArgumentException e) {
       throw new Errors.UserException(e.getMessage());
     }
@@ -132,6 +152,18 @@ final class SimulateCommand implements Callable<Integer> {
     }
     if (c.spotCheck() < 1) {
       b.append(" --spot-check ").append(c.spotCheck());
+    }
+    if (c.lieAfter() >= 0) {
+      b.append(" --lie-after ").append(c.lieAfter());
+    }
+    if (c.audit() != TandemClient.DEFAULT_AUDIT) {
+      b.append(" --audit ").append(c.audit());
+    }
+    if (c.referee() != RefereeMode.LOCAL) {
+      b.append(" --referee ").append(c.referee().name().toLowerCase(Locale.ROOT));
+    }
+    if (c.noHome()) {
+      b.append(" --no-home");
     }
     if (!c.faults()) {
       b.append(" --no-faults");

@@ -89,8 +89,14 @@ class CallCommandTest {
         "--verbose", serviceId, "echo", "[\"verbose\"]");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("[\"verbose\"]\n");
-    assertThat(r.err()).contains("verifier builtin:equal").contains("vote").contains("decided by referee")
-        .contains("convicted: " + liar.publicKey()).contains("evidence:");
+    assertThat(r.err()).contains("verifier builtin:equal").contains("vote").contains("decided by referee");
+    if (r.err().contains("convicted: " + liar.publicKey())) {
+      assertThat(r.err()).contains("evidence:");
+    } else {
+      // Convicted at the nodes by an earlier call: this fresh client read it from their evidence feed, re-ran it,
+      // and never asked the liar.
+      assertThat(r.err()).doesNotContain(liar.publicKey().toString().substring(0, 16));
+    }
     assertThat(Files.readString(Path.of(scores))).contains(liar.publicKey().toString());
   }
 

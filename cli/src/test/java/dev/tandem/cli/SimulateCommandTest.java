@@ -28,6 +28,20 @@ class SimulateCommandTest {
   }
 
   @Test
+  void theAttackFlagsShapeTheRunAndTheReplay() {
+    CliTest.Run r = CliTest.run("simulate", "--seed", "4", "--nodes", "10", "--liars", "0.3", "--calls", "300",
+        "--collude", "--lie-rate", "1", "--lie-after", "20", "--audit", "0.1", "--referee", "local", "--no-home");
+    assertThat(r.code()).as(r.out()).isZero();
+    assertThat(r.out()).contains("no home server").contains("after its own first 20 answers")
+        .contains("turns liar after 20 answers").containsPattern("audits +[1-9][0-9]* at rate 0.1")
+        .contains("wrong accepted: 0 of 300 calls").contains("honest servers convicted 0");
+    assertThat(r.err()).contains("--collude --lie-rate 1.0 --lie-after 20 --audit 0.1 --no-home");
+    CliTest.Run bad = CliTest.run("simulate", "--seed", "1", "--referee", "nobody");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--referee must be local, home or none, got nobody");
+  }
+
+  @Test
   void badInputIsOneClearLine() {
     CliTest.Run r = CliTest.run("simulate", "--seed", "1", "--liars", "many");
     assertThat(r.code()).isEqualTo(2);

@@ -22,6 +22,20 @@ public enum RefereeMode {
    */
   NONE;
 
+  /**
+   * The mode a command line names: {@code local}, {@code home} or {@code none}, in any case.
+   *
+   * @throws IllegalArgumentException "--referee must be local, home or none, got …"
+   */
+  public static RefereeMode parse(String name) {
+    for (RefereeMode m : values()) {
+      if (m.name().equalsIgnoreCase(name)) {
+        return m;
+      }
+    }
+    throw new IllegalArgumentException("--referee must be local, home or none, got " + name);
+  }
+
   /** Whether this client runs modules itself at all (audits, evidence feeds). */
   boolean runsLocally() {
     return this != NONE;

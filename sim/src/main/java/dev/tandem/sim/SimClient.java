@@ -2,6 +2,7 @@ package dev.tandem.sim;
 
 import dev.tandem.client.CallReport;
 import dev.tandem.client.ServiceErrorException;
+import dev.tandem.client.RefereeMode;
 import dev.tandem.client.ServiceHandle;
 import dev.tandem.client.TandemClient;
 import dev.tandem.client.TandemException;
@@ -29,6 +30,8 @@ final class SimClient {
   private final HttpClient unusedHttp;
   private final int minRequests;
   private final double spotCheck;
+  private final double audit;
+  private final RefereeMode referee;
   private final FencedStore store = new FencedStore();
   private TandemClient client;
   private List<ServiceHandle> handles;
@@ -36,7 +39,9 @@ final class SimClient {
   private boolean restartDue;
 
   SimClient(World world, String name, SimNode host, List<ServiceRecord> services, SplittableRandom random,
-      HttpClient unusedHttp, int minRequests, double spotCheck) {
+      HttpClient unusedHttp, int minRequests, double spotCheck, double audit, RefereeMode referee) {
+    this.audit = audit;
+    this.referee = referee;
     this.world = world;
     this.name = name;
     this.host = host;
@@ -103,6 +108,7 @@ final class SimClient {
     TandemClient.Builder b = TandemClient.builder().registry(world.registry())
         .transport(world.network().transport(endpoint())).callClock(world.time()).clock(world.time().clock())
         .random(random.split()).httpClient(unusedHttp).minRequests(minRequests).spotCheck(spotCheck)
+        .audit(audit).referee(referee)
         // The referee fetches the module from the simulation and re-runs in its sandbox; audits run inline, so
         // a run stays a function of its seed.
         .moduleSource((cid, nodes) -> world.oracle().wasm()).sandbox(world.oracle().sandbox())

@@ -1,5 +1,7 @@
 package dev.tandem.sim;
 
+import dev.tandem.client.RefereeMode;
+import dev.tandem.client.TandemClient;
 import dev.tandem.core.record.ServiceRecord;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,9 +25,22 @@ import java.util.Locale;
  * @param spotCheck   the clients' adaptive mode: the fraction of calls verified in full once servers are proven
  *                    (1: every call, the default; see {@code TandemClient.Builder#spotCheck})
  * @param module      the service module: {@code services/matrix/matrix.wasm}
+ * @param lieAfter    liars answer honestly for their first {@code lieAfter} answers each, then lie (a reputation
+ *                    built first); negative: each turns at a call of the run instead (see {@link #model()})
+ * @param audit       the clients' audit rate ({@code TandemClient.Builder#audit})
+ * @param referee     who settles the clients' conflicts ({@code TandemClient.Builder#referee})
+ * @param noHome      whether the services name no home server
  */
 public record SimConfig(long seed, int nodes, int liars, long calls, int clients, boolean collude,
-    List<String> verifiers, double lieRate, boolean faults, int minRequests, double spotCheck, Path module) {
+    List<String> verifiers, double lieRate, boolean faults, int minRequests, double spotCheck, Path module,
+    long lieAfter, double audit, RefereeMode referee, boolean noHome) {
+
+  /** A run with the client's default audit rate and referee, liars turning at a call, and a home server. */
+  public SimConfig(long seed, int nodes, int liars, long calls, int clients, boolean collude, List<String> verifiers,
+      double lieRate, boolean faults, int minRequests, double spotCheck, Path module) {
+    this(seed, nodes, liars, calls, clients, collude, verifiers, lieRate, faults, minRequests, spotCheck, module, -1,
+        TandemClient.DEFAULT_AUDIT, RefereeMode.LOCAL, false);
+  }
 
   /** Both built-in verifiers, one service each. */
   public static final List<String> BOTH = List.of(ServiceRecord.BUILTIN_MAJORITY, ServiceRecord.BUILTIN_EQUAL);
@@ -60,6 +75,10 @@ public record SimConfig(long seed, int nodes, int liars, long calls, int clients
     if (!(spotCheck > 0 && spotCheck <= 1)) {
       throw new IllegalArgumentException("spotCheck must be in (0, 1], got " + spotCheck);
     }
+    if (!(audit >= 0 && audit <= 1)) {
+      throw new IllegalArgumentException("audit must be in [0, 1], got " + audit);
+    }
+    java.util.Objects.requireNonNull(referee, "referee");
   }
 
   /** The defaults: 20 nodes, 30% independent liars, 4 clients, both verifiers, faults on. */
@@ -94,6 +113,7 @@ public record SimConfig(long seed, int nodes, int liars, long calls, int clients
         : "lie rates drawn per liar, log-uniform in [0.01, 1]";
     return (collude ? "COLLUDING liars: all sign the same wrong answer (like --unsafe-fault lie) on the same "
         + "requests, from the same call on" : "INDEPENDENT liars: each signs its own wrong answer, from a call "
-        + "of its own") + " in the first 80% of the run; " + rate;
+        + "of its own") + (lieAfter >= 0 ? " after its own first " + lieAfter + " answers (honest until then)"
+        : " in the first 80% of the run") + "; " + rate;
   }
 }

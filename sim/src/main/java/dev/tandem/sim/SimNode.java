@@ -41,10 +41,11 @@ final class SimNode implements SimNetwork.Host {
 
   /**
    * Whether and how a node lies: a liar behaves until call {@code turnAt} (earning a good score, as a patient
-   * cheater would), then lies on a call with probability {@code lieRate}.
+   * cheater would), or until it gave {@code lieAfter} answers when that is not negative, then lies on a call with
+   * probability {@code lieRate}.
    */
-  record Role(boolean liar, int ordinal, double lieRate, long turnAt) {
-    static final Role HONEST = new Role(false, -1, 0, Long.MAX_VALUE);
+  record Role(boolean liar, int ordinal, double lieRate, long turnAt, long lieAfter) {
+    static final Role HONEST = new Role(false, -1, 0, Long.MAX_VALUE, -1);
   }
 
   private final World world;
@@ -58,6 +59,8 @@ final class SimNode implements SimNetwork.Host {
   private final Set<String> evidenceSeen = new HashSet<>();
   /** Signed attestations by content: Ed25519 is deterministic, so signing again would give the same bytes. */
   private final Map<String, String> signed = new HashMap<>();
+  /** Answers signed so far, for a liar that lies only after a number of its own answers. */
+  private long answersGiven;
   private final long workNanos;
   private boolean up = true;
   private int epoch;
@@ -171,7 +174,8 @@ final class SimNode implements SimNetwork.Host {
     Oracle.Answer truth = world.oracle().answer(call);
     byte[] response = truth.response();
     String responseHash = truth.responseHash();
-    if (role.liar() && world.tally().call() >= role.turnAt() && lies(call)) {
+    boolean turned = role.lieAfter() >= 0 ? answersGiven++ >= role.lieAfter() : world.tally().call() >= role.turnAt();
+    if (role.liar() && turned && lies(call)) {
       response = world.lieStyle().twist(response, role.ordinal());
       responseHash = Hashes.sha256Hex(response);
       world.tally().lieSigned(index);

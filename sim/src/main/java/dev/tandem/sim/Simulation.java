@@ -67,7 +67,7 @@ public final class Simulation {
         // every second client runs inside an honest node (not the home server) and shares its scores
         SimNode host = c % 2 == 1 ? honest.get(honest.size() - 1 - (c / 2) % honest.size()) : null;
         SimClient client = new SimClient(world, "c" + c, host, services, clientsRandom.split(), unusedHttp,
-            config.minRequests(), config.spotCheck());
+            config.minRequests(), config.spotCheck(), config.audit(), config.referee());
         if (host == null) {
           world.network().join(client.name(), null);
           parties.add(client.name());
@@ -123,7 +123,8 @@ public final class Simulation {
       if (liar[i]) {
         double rate = config.collude() || config.lieRate() >= 0 ? shared : lieRate(setup);
         long turn = config.collude() ? sharedTurn : turnAt(setup, config.calls());
-        role = new SimNode.Role(true, ordinal++, rate, turn);
+        role = config.lieAfter() >= 0 ? new SimNode.Role(true, ordinal++, rate, 1, config.lieAfter())
+            : new SimNode.Role(true, ordinal++, rate, turn, -1);
       }
       SimNode node = new SimNode(world, i, key, role);
       world.network().join(node.name(), node);
@@ -149,7 +150,8 @@ public final class Simulation {
     List<ServiceRecord> services = new ArrayList<>();
     for (String verifier : config.verifiers()) {
       ServiceRecord s = ServiceRecord.builder().name("matrix-" + verifier.substring("builtin:".length()))
-          .module(module).verifier(verifier).limits(LIMITS).home(nodes.get(0).url())
+          .module(module).verifier(verifier).limits(LIMITS)
+          .home(config.noHome() ? null : nodes.get(0).url())
           .description("services/matrix under simulation").createdAt(VirtualTime.EPOCH.toEpochMilli())
           .sign(owner);
       world.registry().submit(s);

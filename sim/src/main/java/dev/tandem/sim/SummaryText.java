@@ -17,12 +17,13 @@ final class SummaryText {
     List<SimNode> liars = nodes.stream().filter(n -> n.role().liar()).toList();
     long honestNodes = nodes.size() - liars.size();
     line(out, "Tandem simulation, seed %d", config.seed());
-    line(out, "  network    %d nodes (%d %s%s), %d clients%s; home server n00 (honest)", nodes.size(),
-        liars.size(), liars.size() == 1 ? "liar" : "liars", liars.isEmpty() ? "" : ": " + names(liars), clients.size(), embedded(clients));
+    line(out, "  network    %d nodes (%d %s%s), %d clients%s; %s", nodes.size(), liars.size(),
+        liars.size() == 1 ? "liar" : "liars", liars.isEmpty() ? "" : ": " + names(liars), clients.size(),
+        embedded(clients), config.noHome() ? "no home server" : "home server n00 (honest)");
     line(out, "  model      %s", config.model());
-    line(out, "  services   %s; a conflict goes to the home server, then (majority) to more servers",
+    line(out, "  services   %s; %s",
         services.stream().map(s -> s.name() + " (" + s.verifier() + ", asks " + asks(config, s) + ")")
-            .collect(Collectors.joining(", ")));
+            .collect(Collectors.joining(", ")), settlement(config));
     line(out, "  time       %d calls in %s of virtual time; %d sandbox runs (distinct requests), %d events",
         tally.calls, duration(time.nanoTime()), sandboxRuns, time.eventsRun());
     if (!config.faults()) {
@@ -43,6 +44,9 @@ final class SummaryText {
         d.getOrDefault(CallReport.Decision.HOME, 0L), d.getOrDefault(CallReport.Decision.ESCALATION, 0L));
     line(out, "  requests/call   %.3f (client re-runs in %d calls)", tally.calls == 0 ? 0.0
         : (double) tally.requests / tally.calls, tally.reruns);
+    line(out, "  audits          %d at rate %s, %d found a wrong accepted answer; client re-runs/call %.4f (referee "
+        + "and audits)", tally.audits, config.audit(), tally.auditsWrong, tally.calls == 0 ? 0.0
+        : (double) (tally.reruns + tally.audits) / tally.calls);
     if (config.spotCheck() < 1) {
       line(out, "  unchecked       %d (adaptive mode: one proven server alone, spot-check rate %s)",
           d.getOrDefault(CallReport.Decision.UNCHECKED, 0L), config.spotCheck());
@@ -73,12 +77,14 @@ final class SummaryText {
     for (SimNode n : liars) {
       Tally.LiarRecord r = tally.liars().get(n.index());
       long blacklisting = clients.stream().filter(c -> c.blacklists(n)).count();
-      line(out, "  %s  turned liar at call %d, lies on %.1f%% of its calls: signed %d wrong answers, %d reached "
-          + "clients", n.name(), n.role().turnAt(), 100 * n.role().lieRate(), r.liesSigned, r.liesSeen);
+      line(out, "  %s  %s, lies on %.1f%% of its calls: signed %d wrong answers, %d reached clients", n.name(),
+          n.role().lieAfter() >= 0 ? "turns liar after " + n.role().lieAfter() + " answers"
+          : "turned liar at call " + n.role().turnAt(), 100 * n.role().lieRate(), r.liesSigned, r.liesSeen);
       if (r.convictedBy != null) {
-        line(out, "       convicted at call %d by %s: %d calls after turning, %d calls after its first lie reached a "
-                + "client (lies that reached clients by then: %d)", r.convictedAtCall, r.convictedBy,
-            r.convictedAtCall - n.role().turnAt(), r.convictedAtCall - r.firstLieSeen, r.liesSeenBeforeConviction);
+        line(out, "       convicted at call %d by %s: %s%d calls after its first lie reached a client (lies that reached "
+                + "clients by then: %d)", r.convictedAtCall, r.convictedBy, n.role().lieAfter() >= 0 ? ""
+                : (r.convictedAtCall - n.role().turnAt()) + " calls after turning, ",
+            r.convictedAtCall - r.firstLieSeen, r.liesSeenBeforeConviction);
         line(out, "       convicted by clients [%s] and %d/%d honest nodes; blacklisted by %d/%d clients at the end",
             String.join(" ", r.clientsConvicting), r.nodesConvicting.size(), honestNodes, blacklisting,
             clients.size());
@@ -95,6 +101,17 @@ final class SummaryText {
         partial.passed() ? "PASS" : "FAIL", tally.wrong, convicted, lied, honestConvicted);
     return new SimSummary(out.toString(), partial.calls(), partial.answered(), partial.wrong(), lied, convicted,
         honestConvicted, partial.traceDigest());
+  }
+
+  /** How the clients settle a conflict, for the header. */
+  private static String settlement(SimConfig config) {
+    String home = config.noHome() ? "no home server" : "home server n00";
+    return switch (config.referee()) {
+      case LOCAL -> "a conflict goes to the client's own re-run (referee); " + home;
+      case HOME -> "a conflict goes to the home server, then (majority) to more servers; " + home;
+      case NONE -> "no re-runs in the client: a conflict goes to the home server, then (majority) to more servers; "
+          + home;
+    };
   }
 
   private static void line(StringBuilder out, String format, Object... args) {

@@ -53,6 +53,9 @@ final class Tally {
   long requests;
   /** Calls in which the client re-ran the request itself (referee). */
   long reruns;
+  /** Accepted answers the clients audited (re-ran), and those found wrong. */
+  long audits;
+  long auditsWrong;
   long clientConvictions;
   long nodeConvictions;
   long honestConvictedByClients;
@@ -126,6 +129,11 @@ final class Tally {
     answered++;
     requests += report.answers().size();
     reruns += report.reran() ? 1 : 0;
+    CallReport.Audit audit = report.audit().getNow(null); // audits run inline: done by now
+    if (audit != null && audit.status() != CallReport.Audit.Status.NOT_AUDITED) {
+      audits++;
+      auditsWrong += audit.status() == CallReport.Audit.Status.WRONG ? 1 : 0;
+    }
     if (report.error().isPresent()) {
       verifiedErrors++;
     }
