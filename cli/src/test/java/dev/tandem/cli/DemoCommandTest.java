@@ -29,6 +29,10 @@ class DemoCommandTest {
         .containsPattern("verified\\s+40")
         .containsPattern("wrong results\\s+0 ")
         .containsPattern("D convicted at call \\d+")
+        .contains("search and whisper have none")
+        .containsPattern("conflicts\\s+[1-9]\\d* \\(calls whose signed answers disagreed\\), settled by the referee "
+            + "\\(re-run here\\) [1-9]")
+        .contains("(convicted by A: D; their offers count for nothing)")
         .contains("reciprocity")
         .contains("dashboard            http://127.0.0.1:" + base + "/")
         .contains("[ok]     every liar was convicted")

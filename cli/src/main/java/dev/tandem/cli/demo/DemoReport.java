@@ -1,9 +1,11 @@
 package dev.tandem.cli.demo;
 
+import dev.tandem.client.CallReport;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.node.reciprocity.Obligations;
 import dev.tandem.node.reciprocity.Pair;
+import dev.tandem.node.reciprocity.Reciprocity;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,14 +74,15 @@ public final class DemoReport {
     out.println("  (+ marks a service a server runs beyond the picture: added by reciprocity, or by the demo)");
     net.notes().forEach(n -> out.println("  note: " + n));
     out.println();
-    out.printf(Locale.ROOT, "  calls                %d (each asked %d servers in parallel; server A is the home server)%n",
-        result.calls(), minRequests);
+    out.printf(Locale.ROOT, "  calls                %d (each asked %d servers in parallel; server A is matrix's home "
+        + "server, search and whisper have none)%n", result.calls(), minRequests);
     out.printf(Locale.ROOT, "  verified             %d%n", result.verified());
     if (result.failed() > 0) {
       out.printf(Locale.ROOT, "  failed               %d%n", result.failed());
       result.failures().forEach(f -> out.println("                         " + f));
     }
-    out.printf(Locale.ROOT, "  conflicts            %d (calls whose signed answers disagreed)%n", result.conflicts());
+    out.printf(Locale.ROOT, "  conflicts            %d (calls whose signed answers disagreed)%s%n", result.conflicts(),
+        settled(result.settled()));
     out.printf(Locale.ROOT, "  wrong results        %d (every verified answer re-run locally in a sandbox)%n",
         result.wrong());
     if (result.caught().isEmpty()) {
@@ -105,10 +108,28 @@ public final class DemoReport {
     }
   }
 
+  /** How conflicts were settled: ", settled by the referee 3, the home server 0, majority of more servers 0". */
+  private static String settled(Map<CallReport.Decision, Integer> by) {
+    if (by.isEmpty()) {
+      return "";
+    }
+    return String.format(Locale.ROOT, ", settled by the referee (re-run here) %d, home server %d, majority of more "
+        + "servers %d", by.getOrDefault(CallReport.Decision.REFEREE, 0), by.getOrDefault(CallReport.Decision.HOME, 0),
+        by.getOrDefault(CallReport.Decision.ESCALATION, 0));
+  }
+
   /** "if you run my service I will run yours", pair by pair, as server A's registry has it now. */
   private void printReciprocity(PrintStream out, Function<PublicKey, String> letter, Map<String, String> names) {
-    Obligations obligations = Obligations.of(net.members().get(0).node().registry().servers());
+    var a = net.members().get(0).node();
+    List<ServerRecord> records = a.registry().servers();
+    Obligations obligations = Obligations.of(records.stream()
+        .map(r -> Reciprocity.credited(r, k -> !k.equals(a.publicKey()) && a.scores().blacklisted(k))).toList());
     out.println("  reciprocity          X runs for Y = how many of Y's rewarded services X offers");
+    String convicted = records.stream().map(ServerRecord::key).filter(a.scores()::blacklisted).map(letter)
+        .sorted().collect(Collectors.joining(", "));
+    if (!convicted.isEmpty()) {
+      out.println("                       (convicted by A: " + convicted + "; their offers count for nothing)");
+    }
     out.println("    X  Y   X runs for Y   Y runs for X   status");
     List<Pair> pairs = new ArrayList<>(obligations.pairs());
     pairs.sort(Comparator.comparing((Pair p) -> letter.apply(p.x())).thenComparing(p -> letter.apply(p.y())));

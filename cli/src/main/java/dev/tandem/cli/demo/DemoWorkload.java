@@ -35,6 +35,7 @@ public final class DemoWorkload {
    * @param calls     calls made
    * @param verified  calls that returned a verified answer (a result, or the service's own verified error)
    * @param conflicts calls in which signed answers disagreed
+   * @param settled   how those conflicts were decided (referee, home server, more servers), by decision
    * @param wrong     verified answers that differ from the trusted re-run (must be 0)
    * @param failed    calls that ended without a verified answer
    * @param failures  the first few failures, one line each
@@ -42,8 +43,8 @@ public final class DemoWorkload {
    * @param micros    latency of every call that returned, in microseconds
    * @param elapsed   wall time of the whole run
    */
-  public record Result(int calls, int verified, int conflicts, int wrong, int failed, List<String> failures,
-      List<Caught> caught, long[] micros, Duration elapsed) {
+  public record Result(int calls, int verified, int conflicts, Map<CallReport.Decision, Integer> settled, int wrong,
+      int failed, List<String> failures, List<Caught> caught, long[] micros, Duration elapsed) {
 
     /** The {@code q}-quantile (0..1) of latencies, in milliseconds; NaN when no call returned. */
     public double latencyMs(double q) {
@@ -75,6 +76,7 @@ public final class DemoWorkload {
   public Result run(int first, int count, IntConsumer progress) {
     int verified = 0;
     int conflicts = 0;
+    Map<CallReport.Decision, Integer> settled = new java.util.EnumMap<>(CallReport.Decision.class);
     int wrong = 0;
     int failed = 0;
     List<String> failures = new ArrayList<>();
@@ -104,6 +106,7 @@ public final class DemoWorkload {
         micros[timed++] = report.elapsed().toNanos() / 1000;
         if (conflicted(report)) {
           conflicts++;
+          settled.merge(report.decision(), 1, Integer::sum);
         }
         convicted(report, call, caught);
         if (!trusted.matches(handle.id(), call.method(), call.params(), canonical(report.response()))) {
@@ -117,7 +120,7 @@ public final class DemoWorkload {
       }
       progress.accept(i + 1);
     }
-    return new Result(count, verified, conflicts, wrong, failed, failures, List.copyOf(caught.values()),
+    return new Result(count, verified, conflicts, Map.copyOf(settled), wrong, failed, failures, List.copyOf(caught.values()),
         Arrays.copyOf(micros, timed), Duration.ofNanos(System.nanoTime() - start));
   }
 

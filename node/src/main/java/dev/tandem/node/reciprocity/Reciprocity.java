@@ -321,9 +321,13 @@ public final class Reciprocity implements AutoCloseable {
         held, Set.of(), now);
   }
 
-  /** The record as reciprocity counts it: a convicted server's offers are left out. */
   private ServerRecord credited(ServerRecord r) {
-    if (r.offers().isEmpty() || r.key().equals(me) || !convicted.test(r.key())) {
+    return r.key().equals(me) ? r : credited(r, convicted);
+  }
+
+  /** The record as reciprocity counts it: the offers of a server {@code convicted} names are left out. */
+  public static ServerRecord credited(ServerRecord r, Predicate<PublicKey> convicted) {
+    if (r.offers().isEmpty() || !convicted.test(r.key())) {
       return r;
     }
     return new ServerRecord(r.key(), r.url(), List.of(), r.rewards(), r.capacity(), r.seq(), r.retired(), r.sig());
