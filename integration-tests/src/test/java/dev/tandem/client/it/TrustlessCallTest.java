@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.tandem.client.CallReport;
 import dev.tandem.client.RefereeMode;
 import dev.tandem.client.ServerAnswer;
@@ -13,13 +16,22 @@ import dev.tandem.client.score.FileScoreStore;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
+import dev.tandem.core.wire.Evidence;
+import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.Methods;
 import dev.tandem.node.Node;
 import dev.tandem.node.fault.Lies;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,9 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Verification that needs no trusted party, on real nodes over HTTP (docs/protocol.md, "Trust model"): liars,
- * colluders, Sybil identities, a lying home server, a liar that builds a reputation first and a server that spells the right
- * answer in another way. No service here has an honest home server: the client's own re-run (its referee) settles
- * conflicts, and nobody honest is ever convicted.
+ * colluders, Sybil identities, a lying home server, a liar that builds a reputation first, a server that spells the
+ * right answer in another way, and a bootstrap node whose evidence feed lies. No service here has an honest home
+ * server: the client's own re-run (its referee) settles conflicts, and nobody honest is ever convicted.
  */
 class TrustlessCallTest {
   static TrustNet net;
@@ -132,6 +144,58 @@ class TrustlessCallTest {
     assertThat(file.path("servers").path(liar.toString()).path("score").asInt(-1)).isZero();
     assertThat(file.path("evidenceFeed").path(net.first().url().toString().replaceAll("/$", "")).path("cursor")
         .asLong()).isPositive();
+  }
+
+  /**
+   * A bootstrap node's feed is evidence, never a verdict: a lying bootstrap serves a real conflict (an honest answer
+   * and a colluder's lie, both signed) and a forged copy of it; the client re-runs it and convicts the colluder only,
+   * whatever the node claims, and drops the forgery.
+   */
+  @Test
+  void aFeedCannotGetAnHonestServerConvicted() throws Exception {
+    Evidence conflict;
+    try (TandemClient witness = net.client("c2", "h3").minRequests(2).seed(12).build()) {
+      conflict = witness.service(TrustNet.ECHO).callWithReport("echo", params(600)).evidence().orElseThrow();
+    }
+    assertThat(conflict.isConflict()).isTrue();
+    ObjectNode forged = conflict.toJson().deepCopy();
+    ((ObjectNode) forged.get("attestations").get(0)).put("sig",
+        Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[64]));
+    ArrayNode items = Json.nodes().arrayNode().add(forged).add(conflict.toJson());
+    HttpServer liar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    URI upstream = net.first().url();
+    liar.createContext("/", ex -> {
+      try (ex) {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        byte[] answer;
+        JsonNode req = Json.parse(body);
+        if (Methods.EVIDENCE.equals(req.path("method").asText())) {
+          ObjectNode page = Json.object();
+          page.set("evidence", req.path("params").path("cursor").asLong() == 0 ? items : Json.nodes().arrayNode());
+          page.put("next", 2).put("more", false).put("log", "liar");
+          answer = JsonRpc.result(req.get("id"), page).toString().getBytes(StandardCharsets.UTF_8);
+        } else {
+          answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              upstream.resolve(ex.getRequestURI().getPath())).header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray())
+              .body();
+        }
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, answer.length);
+        ex.getResponseBody().write(answer);
+      } catch (Exception e) {
+        ex.sendResponseHeaders(500, -1);
+      }
+    });
+    liar.start();
+    try (TandemClient fresh = TandemClient.builder().bootstrap(URI.create("http://127.0.0.1:"
+        + liar.getAddress().getPort())).moduleDir(net.dir.resolve("modules")).build()) {
+      fresh.service(TrustNet.ECHO);
+      assertThat(fresh.scores().blacklisted(net.key("c2"))).as("the colluder, convicted by the re-run here").isTrue();
+      assertThat(fresh.scores().score(net.key("h3")).everConvicted()).as("the honest signer").isFalse();
+    } finally {
+      liar.stop(0);
+    }
   }
 
   /** Two colluders sign the same wrong answer, one honest server answers, no home: the referee convicts both. */
