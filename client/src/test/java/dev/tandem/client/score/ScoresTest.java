@@ -5,17 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.score.MemoryScoreStore;
 import dev.tandem.core.score.ScoreEvent;
 import dev.tandem.core.score.ScoreStore;
 import dev.tandem.core.score.Scores;
 import dev.tandem.core.score.ServerScore;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,6 +127,28 @@ class ScoresTest {
     }
     try (var files = Files.list(file.getParent())) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("scores.json");
+    }
+  }
+
+  @Test
+  void evidenceFeedPositionsAreKeptWithTheScoresTheirConvictionsWentInto() throws Exception {
+    Path file = dir.resolve("scores.json");
+    URI node = URI.create("http://127.0.0.1:7401");
+    try (Scores s = new Scores(new FileScoreStore(file))) {
+      assertThat(s.feedPositions()).isEmpty();
+      s.convict(b);
+      s.storeFeedPositions(Map.of(node, new LogPosition("0c6f", 17)));
+      s.record(a, ScoreEvent.SUCCESS);
+    }
+    try (Scores again = new Scores(new FileScoreStore(file))) {
+      assertThat(again.feedPositions()).containsExactly(Map.entry(node, new LogPosition("0c6f", 17)));
+      assertThat(again.blacklisted(b)).isTrue();
+      assertThat(again.score(a).score()).isEqualTo(51);
+    }
+    // A file written before feeds were read has none: read from the start.
+    Files.writeString(file, "{\"type\":\"tandem-client-scores-v1\",\"servers\":{}}");
+    try (Scores old = new Scores(new FileScoreStore(file))) {
+      assertThat(old.feedPositions()).isEmpty();
     }
   }
 
