@@ -32,7 +32,8 @@ final class AdminCommands {
     URI node;
 
     @Option(names = {"--token-file", "--admin-token-file"}, paramLabel = "FILE",
-        description = "the node's admin token (default: DIR/admin.token with --data-dir)")
+        description = "the node's admin token (default: DIR/admin.token with --data-dir, else the token of the "
+            + "node started at that address on this machine)")
     Path tokenFile;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -40,11 +41,13 @@ final class AdminCommands {
     Path dataDir;
 
     NodeClient admin() throws IOException {
-      Path file = tokenFile != null ? tokenFile : dataDir != null ? dataDir.resolve("admin.token") : null;
+      Path file = tokenFile != null ? tokenFile : dataDir != null ? dataDir.resolve("admin.token")
+          : LocalNodes.tokenFile(node).orElse(null);
       if (file == null) {
-        throw new Errors.UserException("give --token-file FILE, or --data-dir DIR of a node on this machine");
+        throw new Errors.UserException("give --token-file FILE or --data-dir DIR: no node on this machine was "
+            + "started at " + node);
       }
-      String option = tokenFile != null ? "--token-file" : "--data-dir";
+      String option = tokenFile != null ? "--token-file" : dataDir != null ? "--data-dir" : "the admin token";
       try {
         String token = Files.readString(file).strip();
         if (token.isEmpty()) {

@@ -36,6 +36,18 @@ import picocli.CommandLine.Model.OptionSpec;
         SimulateCommand.class,
         HelpCommand.class})
 public final class Main implements Runnable {
+  /** How log lines look on stderr. */
+  enum LogFormat { text, json }
+
+  /** On every command: how log lines look on stderr. */
+  @picocli.CommandLine.Option(names = "--log-format", paramLabel = "FORMAT", scope = CommandLine.ScopeType.INHERIT,
+      description = "log lines on stderr as text (time, level, thread, logger, message; the default) or json (one "
+          + "object per line)")
+  void logFormat(LogFormat format) {
+    if (format == LogFormat.json) {
+      JsonLogStream.install();
+    }
+  }
 
   @Override
   public void run() {

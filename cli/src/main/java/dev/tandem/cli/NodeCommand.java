@@ -21,9 +21,16 @@ import picocli.CommandLine.Option;
 @Command(name = "node", description = "Run a node: serve offered services, sync the registry, fetch modules.",
     mixinStandardHelpOptions = true)
 final class NodeCommand implements Callable<Integer> {
-  @Option(names = "--data-dir", required = true, paramLabel = "DIR",
-      description = "key, registry, modules and node.json live here")
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "key, registry, modules and node.json live here (required, here or in --config)")
   Path dataDir;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "flags from a file, one a line (listen = 127.0.0.1:7400, peer = URL, …; # comments); "
+          + "flags on the command line win")
+  Path configFile;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "default 127.0.0.1:7400 (or node.json)")
   String listen;
@@ -113,6 +120,20 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (configFile != null) {
+      picocli.CommandLine fromFile = new picocli.CommandLine(new NodeCommand());
+      fromFile.registerConverter(URI.class, Urls::parse);
+      addLimitOptions(fromFile);
+      java.util.Set<String> limitFlags = new java.util.HashSet<>();
+      for (Limit l : Limit.values()) {
+        limitFlags.add("--" + l.flag());
+      }
+      FlagFile.merge("--config", configFile, spec.commandLine(), fromFile, limitFlags);
+      ((NodeCommand) fromFile.getCommand()).limits.forEach(limits::putIfAbsent);
+    }
+    if (dataDir == null) {
+      throw new Errors.UserException("give --data-dir DIR (or data-dir in the --config file)");
+    }
     if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
       throw new Errors.UserException("--data-dir " + dataDir + " is a file, not a directory");
     }
@@ -173,6 +194,8 @@ final class NodeCommand implements Callable<Integer> {
     NodeConfig config = b.build();
     checkPortFree(config); // before the data dir, its key or Jetty exist: a busy port leaves nothing behind
     Node node = Node.start(config);
+    LocalNodes.remember(config.adminTokenFile().orElse(config.dataDir().resolve("admin.token")), node.url(),
+        URI.create("http://127.0.0.1:" + (config.port() == 0 ? node.url().getPort() : config.port())));
     System.out.println("node " + node.publicKey() + " listening at " + node.url());
     System.out.flush();
     CountDownLatch stopped = new CountDownLatch(1);

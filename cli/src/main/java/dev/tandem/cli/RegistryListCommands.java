@@ -16,9 +16,36 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tandem services} and {@code tandem servers}: the registry as a node sees it. */
+/** {@code tandem services} and {@code tandem servers}: the registry as a node, or a chain, holds it. */
 final class RegistryListCommands {
   private RegistryListCommands() {}
+
+  /** Where the records are read from: a node's registry, or the registry contracts on an EVM chain. */
+  static final class Source {
+    @Option(names = "--node", paramLabel = "URL", description = "the node whose registry to list")
+    URI node;
+
+    @Option(names = "--registry", paramLabel = "SPEC",
+        description = "list the registry on an EVM chain instead: evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY")
+    String registry;
+
+    /** Every record the source holds: services, and the current record of each server. */
+    List<SignedRecord> records() throws java.io.IOException {
+      if ((node == null) == (registry == null)) {
+        throw new Errors.UserException("give one of --node URL and --registry evm:…");
+      }
+      if (node != null) {
+        return new NodeClient(node).records();
+      }
+      try (var chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, null)) { // reading needs no key
+        List<SignedRecord> all = new java.util.ArrayList<>(chain.services());
+        all.addAll(chain.servers());
+        return all;
+      } catch (IllegalArgumentException e) {
+        throw new Errors.UserException("--registry: " + e.getMessage());
+      }
+    }
+  }
 
   /** The newest record of each server (a log may still hold superseded ones). */
   static List<ServerRecord> current(List<SignedRecord> records) {
@@ -31,14 +58,15 @@ final class RegistryListCommands {
     return List.copyOf(byKey.values());
   }
 
-  @Command(name = "services", description = "List the services in a node's registry.", mixinStandardHelpOptions = true)
+  @Command(name = "services", description = "List the services in a node's registry (or on a chain with --registry).",
+      mixinStandardHelpOptions = true)
   static final class Services implements Callable<Integer> {
-    @Option(names = "--node", required = true, paramLabel = "URL") URI node;
+    @picocli.CommandLine.Mixin Source source = new Source();
     @Option(names = "--json", description = "one JSON array of records") boolean json;
 
     @Override
     public Integer call() throws Exception {
-      List<SignedRecord> records = new NodeClient(node).records();
+      List<SignedRecord> records = source.records();
       List<ServiceRecord> services = records.stream().filter(r -> r instanceof ServiceRecord)
           .map(r -> (ServiceRecord) r).sorted(Comparator.comparing(ServiceRecord::name)).toList();
       Map<String, Long> offeredBy = current(records).stream().filter(s -> !s.retired())
@@ -61,14 +89,15 @@ final class RegistryListCommands {
     }
   }
 
-  @Command(name = "servers", description = "List the servers in a node's registry.", mixinStandardHelpOptions = true)
+  @Command(name = "servers", description = "List the servers in a node's registry (or on a chain with --registry).",
+      mixinStandardHelpOptions = true)
   static final class Servers implements Callable<Integer> {
-    @Option(names = "--node", required = true, paramLabel = "URL") URI node;
+    @picocli.CommandLine.Mixin Source source = new Source();
     @Option(names = "--json", description = "one JSON array of records") boolean json;
 
     @Override
     public Integer call() throws Exception {
-      List<ServerRecord> servers = current(new NodeClient(node).records()).stream()
+      List<ServerRecord> servers = current(source.records()).stream()
           .sorted(Comparator.comparing(s -> s.url().toString())).toList();
       if (json) {
         ArrayNode out = Json.nodes().arrayNode();

@@ -33,10 +33,20 @@ class RegistryCommandTest {
       assertThat(lines[1]).matches("server-registry  0x[0-9a-fA-F]{40}");
       String spec = lines[2].substring("registry".length()).strip();
       assertThat(spec).isEqualTo("evm:" + chain.rpc() + "@" + lines[0].substring(17) + "," + lines[1].substring(17));
+      dev.tandem.core.record.ServiceRecord echo = dev.tandem.core.record.ServiceRecord.builder().name("echo")
+          .module(dev.tandem.core.cid.Cid.rawSha256(new byte[] {1})).sign(dev.tandem.core.crypto.KeyPair.generate());
       try (EvmRegistry registry = EvmRegistry.connect(spec, key)) {
         assertThat(registry.services()).isEmpty();
         assertThat(registry.address()).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        registry.submit(echo);
       }
+      // what the chain holds, listed without a node and without a key
+      CliTest.Run services = CliTest.run("services", "--registry", spec, "--json");
+      assertThat(services.code()).as(services.err()).isZero();
+      assertThat(services.out()).contains(echo.serviceId());
+      CliTest.Run servers = CliTest.run("servers", "--registry", spec);
+      assertThat(servers.code()).as(servers.err()).isZero();
+      assertThat(servers.out()).startsWith("URL");
     }
   }
 
