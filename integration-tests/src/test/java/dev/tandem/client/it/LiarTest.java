@@ -37,7 +37,8 @@ class LiarTest {
     PublicKey liar = pool.member("liar1").key();
     Set<PublicKey> members = pool.keys("h0", "h1", "h2", "liar1");
     CallReport caught = null;
-    try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url())
+    // Without the nodes' conviction feed: the shared nodes may have convicted this liar in another test already.
+    try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url()).evidenceFeed(false)
         .serverFilter(s -> members.contains(s.key())).seed(7).requestTimeout(Duration.ofSeconds(3)).build()) {
       for (int i = 0; i < 40; i++) {
         JsonNode params = Json.parse("{\"call\":" + i + ",\"text\":\"ünïcødé\"}");
@@ -47,7 +48,7 @@ class LiarTest {
         if (caught == null && liarAsked) {
           caught = report;
           assertThat(report.convicted()).containsExactly(liar);
-          assertThat(report.decision()).isEqualTo(CallReport.Decision.HOME);
+          assertThat(report.decision()).isEqualTo(CallReport.Decision.REFEREE); // re-run here, the default
           assertThat(client.scores().score(liar).score()).isZero();
           assertThat(client.scores().blacklisted(liar)).isTrue();
         } else if (caught != null) {

@@ -82,7 +82,7 @@ class OciServiceTest {
   }
 
   private static TandemClient client(Set<PublicKey> servers, long seed) {
-    return TandemClient.builder().bootstrap(h0.url()).serverFilter(s -> servers.contains(s.key())).seed(seed)
+    return TandemClient.builder().bootstrap(h0.url()).evidenceFeed(false).serverFilter(s -> servers.contains(s.key())).seed(seed)
         .requestTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -154,7 +154,7 @@ class OciServiceTest {
 
   /** A client that asks h1 and the liar only, both every call, and re-runs OCI services with {@code containers}. */
   private static TandemClient h1AndLiar(long seed, String containers) {
-    return TandemClient.builder().bootstrap(h0.url()).minRequests(2).seed(seed).containers(containers)
+    return TandemClient.builder().bootstrap(h0.url()).evidenceFeed(false).minRequests(2).seed(seed).containers(containers)
         .serverFilter(s -> s.key().equals(liar.publicKey()) || s.key().equals(h1.publicKey()))
         .requestTimeout(Duration.ofSeconds(5)).build();
   }

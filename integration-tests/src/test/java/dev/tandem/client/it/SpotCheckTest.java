@@ -76,7 +76,7 @@ class SpotCheckTest {
       }
       int wrong = 0;
       int convictedAt = -1;
-      try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url()).scores(scores)
+      try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url()).scores(scores).evidenceFeed(false)
           .serverFilter(s -> members.contains(s.key())).seed(43).spotCheck(0.3)
           .requestTimeout(Duration.ofSeconds(3)).build()) {
         for (int i = 0; i < 60; i++) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.client.CallReport;
+import dev.tandem.client.RefereeMode;
 import dev.tandem.client.ServerAnswer;
 import dev.tandem.client.TandemClient;
 import dev.tandem.client.UnverifiableException;
@@ -35,8 +36,9 @@ class TwoLiarsTest {
     liar2 = pool.member("liar2").key();
   }
 
+  /** These tests are about the home server as referee, so the client re-runs nothing itself. */
   static TandemClient client(long seed) {
-    return TandemClient.builder().bootstrap(pool.home.url()).serverFilter(s -> members.contains(s.key()))
+    return TandemClient.builder().bootstrap(pool.home.url()).referee(RefereeMode.HOME).serverFilter(s -> members.contains(s.key()))
         .minRequests(3).seed(seed).requestTimeout(Duration.ofSeconds(3)).build();
   }
 
@@ -59,7 +61,7 @@ class TwoLiarsTest {
   void twoLiarsThatDisagreeAreBothConvictedByTheHomeServersAnswer() throws Exception {
     // liar3 and liar4 each sign a wrong answer of their own: the home server's answer matches neither side.
     Set<PublicKey> independent = pool.keys("liar3", "liar4");
-    try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url())
+    try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url()).referee(RefereeMode.HOME)
         .serverFilter(s -> independent.contains(s.key())).seed(5).requestTimeout(Duration.ofSeconds(3)).build()) {
       JsonNode params = Json.parse("{\"independent\":\"liars\"}");
       CallReport report = client.service("echo").callWithReport("echo", params);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.client.CallReport;
 import dev.tandem.client.NoServersException;
+import dev.tandem.client.RefereeMode;
 import dev.tandem.client.ServerAnswer;
 import dev.tandem.client.ServiceErrorException;
 import dev.tandem.client.ServiceNotFoundException;
@@ -120,10 +121,24 @@ class VerifiedCallTest {
   }
 
   @Test
-  void tooFewHonestServersIsNoServers() {
+  void tooFewHonestServersIsNoServersForAClientThatRerunsNothing() {
+    Set<PublicKey> members = pool.keys("h1", "fake-garbage", "fake-dead");
+    try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url()).referee(RefereeMode.NONE)
+        .serverFilter(s -> members.contains(s.key())).seed(4).requestTimeout(Duration.ofMillis(1500))
+        .callTimeout(Duration.ofSeconds(10)).maxRequests(10).build()) {
+      // The home server would stand in for the missing confirmation: this service's home is down.
+      assertThatThrownBy(() -> client.service(pool.serviceId(Variant.EQUAL_DEAD_HOME)).call("ping", null))
+          .isInstanceOf(NoServersException.class).hasMessageContaining("1 valid answer of 2");
+    }
+  }
+
+  @Test
+  void theClientsOwnRerunStandsInForAMissingConfirmation() throws Exception {
     try (TandemClient client = client(pool.keys("h1", "fake-garbage", "fake-dead"), 4)) {
-      assertThatThrownBy(() -> client.service("echo").call("ping", null)).isInstanceOf(NoServersException.class)
-          .hasMessageContaining("1 valid answer of 2");
+      CallReport report = client.service("echo").callWithReport("ping", null);
+      assertThat(report.result()).contains(Json.nodes().textNode("pong"));
+      assertThat(report.reran()).isTrue();
+      assertThat(report.convicted()).isEmpty();
     }
   }
 }
