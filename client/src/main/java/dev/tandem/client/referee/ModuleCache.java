@@ -3,6 +3,7 @@ package dev.tandem.client.referee;
 import dev.tandem.client.NodeClient;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.cid.UnixFs;
+import dev.tandem.core.rpc.GatewayFetch;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,6 +37,21 @@ public final class ModuleCache {
      * @throws IOException when no node has it
      */
     byte[] fetch(Cid cid, List<URI> nodes) throws IOException;
+
+    /**
+     * A data file (a request's input by CID) of at most {@code maxBytes}, checked against {@code cid}; by default
+     * the whole file through {@link #fetch}, accepted when it hashes to {@code cid} as a raw or Kubo CID.
+     *
+     * @throws IOException when no node has it, or the bytes do not match
+     */
+    default byte[] data(Cid cid, List<URI> nodes, long maxBytes) throws IOException {
+      byte[] bytes = fetch(cid, nodes);
+      if (bytes == null || bytes.length > maxBytes || !matches(cid, bytes, maxBytes)) {
+        throw new IOException("the bytes fetched for input " + cid + " do not hash to it or exceed " + maxBytes
+            + " bytes");
+      }
+      return bytes;
+    }
   }
 
   private final Path dir;
@@ -53,18 +69,32 @@ public final class ModuleCache {
 
   /** Fetching over HTTP from the nodes given, each asked in turn with {@code timeout}. */
   public static Source http(HttpClient http, Duration timeout) {
-    return (cid, nodes) -> {
-      List<String> errors = new ArrayList<>();
-      for (URI node : nodes) {
-        try {
-          return new NodeClient(node, null, http, timeout).module(cid, MAX_MODULE_BYTES);
-        } catch (IOException e) {
-          errors.add(e.getMessage());
+    return new Source() {
+      @Override
+      public byte[] fetch(Cid cid, List<URI> nodes) throws IOException {
+        List<String> errors = new ArrayList<>();
+        for (URI node : nodes) {
+          try {
+            return new NodeClient(node, null, http, timeout).module(cid, MAX_MODULE_BYTES);
+          } catch (IOException e) {
+            errors.add(e.getMessage());
+          }
         }
+        throw new IOException("module " + cid + " could not be fetched: "
+            + (errors.isEmpty() ? "no node to fetch it from" : String.join("; ", errors)));
       }
-      throw new IOException("module " + cid + " could not be fetched: "
-          + (errors.isEmpty() ? "no node to fetch it from" : String.join("; ", errors)));
+
+      /** As nodes fetch inputs: a CAR of the file's DAG from each node's trustless gateway, every block checked. */
+      @Override
+      public byte[] data(Cid cid, List<URI> nodes, long maxBytes) throws IOException {
+        return GatewayFetch.fetch(http, nodes, cid, maxBytes, timeout, GatewayFetch.Keep.NOTHING);
+      }
     };
+  }
+
+  /** A request's input by CID, fetched and checked (not cached: inputs are one call's data). */
+  public byte[] data(Cid cid, List<URI> nodes, long maxBytes) throws IOException {
+    return source.data(cid, nodes, maxBytes);
   }
 
   /** The default directory: {@code ~/.tandem/modules}. */
@@ -96,7 +126,11 @@ public final class ModuleCache {
   }
 
   private static boolean matches(Cid cid, byte[] bytes) {
-    if (bytes == null || bytes.length > MAX_MODULE_BYTES) {
+    return matches(cid, bytes, MAX_MODULE_BYTES);
+  }
+
+  private static boolean matches(Cid cid, byte[] bytes, long maxBytes) {
+    if (bytes == null || bytes.length > maxBytes) {
       return false;
     }
     Cid actual = cid.isRaw() ? Cid.rawSha256(bytes) : UnixFs.kuboCid(bytes, cid.version());

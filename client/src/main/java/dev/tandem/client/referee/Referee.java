@@ -1,13 +1,16 @@
 package dev.tandem.client.referee;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.ServiceLimits;
 import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.wire.CallInputs;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.sandbox.Abi;
+import dev.tandem.sandbox.Inputs;
 import dev.tandem.sandbox.Limits;
 import dev.tandem.sandbox.ModuleRejectedException;
 import dev.tandem.sandbox.Outcome;
@@ -17,6 +20,7 @@ import dev.tandem.sandbox.oci.OciRuntime;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +31,7 @@ import java.util.function.Supplier;
 /**
  * The client's own judge: every service is a deterministic module named by its CID, so the client can fetch it
  * ({@link ModuleCache}, hash-checked) and run a disputed request itself, in its own sandbox, with the record's
- * limits. Its result is the truth for this client: it needs no home server and no majority, and every signer of
+ * limits, with the inputs the request names by CID fetched and checked as nodes fetch them. Its result is the truth for this client: it needs no home server and no majority, and every signer of
  * another answer is wrong. Results are cached per request, so re-judging the same dispute (an audit, an evidence
  * feed) costs nothing.
  *
@@ -121,17 +125,19 @@ public final class Referee {
       }
       outcome = runtime.get().call(service, call.canonical(), ociLimits(service.limits()));
     } else {
-      if (call.params() != null && hasLink(call.params())) {
-        // Inputs named by CID are resolved by nodes before a call; a re-run here without them would differ.
-        return new Rerun.Failed("the request names inputs by CID, which the referee does not fetch");
-      }
       ServiceModule module;
       try {
         module = module(service, nodes);
       } catch (IOException | ModuleRejectedException | IllegalArgumentException e) {
         return new Rerun.Failed("cannot run module " + service.module() + " here: " + e.getMessage());
       }
-      outcome = sandbox.get().call(module, call.canonical(), limits(service.limits()));
+      Inputs inputs;
+      try {
+        inputs = inputs(service, call, nodes);
+      } catch (IOException | IllegalArgumentException e) {
+        return new Rerun.Failed("cannot fetch the request's inputs by CID: " + e.getMessage());
+      }
+      outcome = sandbox.get().call(module, call.canonical(), limits(service.limits()), inputs);
     }
     runs.incrementAndGet();
     if (!(outcome instanceof Outcome.Deterministic det)) {
@@ -168,16 +174,25 @@ public final class Referee {
     return m;
   }
 
-  private static boolean hasLink(com.fasterxml.jackson.databind.JsonNode node) {
-    if (node.isObject() && node.size() == 1 && node.has("/")) {
-      return true;
+  /**
+   * The inputs the request names by CID ({@link CallInputs}), fetched from the nodes as nodes fetch them (every block
+   * checked against its CID), all together at most the record's {@code limits.maxInputBytes}: the same bytes every
+   * honest node gave the module.
+   */
+  private Inputs inputs(ServiceRecord service, ServiceCall call, Supplier<List<URI>> nodes) throws IOException {
+    List<Cid> links = CallInputs.links(call.params());
+    if (links.isEmpty()) {
+      return Inputs.NONE;
     }
-    for (com.fasterxml.jackson.databind.JsonNode child : node) {
-      if (hasLink(child)) {
-        return true;
-      }
+    long budget = service.limits().maxInputBytes();
+    List<URI> sources = nodes.get();
+    List<byte[]> inputs = new ArrayList<>();
+    for (Cid cid : links) {
+      byte[] input = modules.data(cid, sources, budget);
+      budget -= input.length;
+      inputs.add(input);
     }
-    return false;
+    return Inputs.of(inputs);
   }
 
   /** Requests actually run here so far (cached answers not counted). */

@@ -10,6 +10,7 @@ import dev.tandem.client.TandemClient;
 import dev.tandem.client.TestFiles;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServiceLimits;
 import dev.tandem.core.record.ServiceRecord;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One search service over data given by CID: {@code docsearch} is registered once, and calls name their corpus by
  * an IPLD link. Each corpus is added to one node only, so the others fetch it from their peers, checked block by
- * block; two corpora give two different answers, each verified by several servers.
+ * block; two corpora give two different answers, each verified by several servers. A node that lies about a search
+ * is convicted by the client's referee, which fetches the corpus by CID and re-runs the request itself.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DataByCidTest {
@@ -51,6 +53,10 @@ class DataByCidTest {
       """;
   @TempDir static Path dir;
   final List<Node> nodes = new ArrayList<>();
+  Node liar;
+  ServiceRecord record;
+  String fruit;
+  String databases;
 
   @BeforeAll
   void start() throws Exception {
@@ -59,11 +65,38 @@ class DataByCidTest {
       nodes.add(Node.start(NodeConfig.builder(dir.resolve("n" + i)).listen("127.0.0.1:0").addPeers(peers)
           .gossipInterval(Duration.ofMillis(150)).build()));
     }
+    liar = Node.start(NodeConfig.builder(dir.resolve("liar")).listen("127.0.0.1:0").addPeers(List.of(nodes.get(0)
+        .url())).gossipInterval(Duration.ofMillis(150)).fault(NodeConfig.Fault.LIE).build());
+    byte[] wasm = TestFiles.read("services/docsearch/docsearch.wasm");
+    Node home = nodes.get(0);
+    record = ServiceRecord.builder().name("docsearch").module(Cid.rawSha256(wasm))
+        .abi("tandem-v1").verifier(ServiceRecord.BUILTIN_EQUAL).home(home.url())
+        .limits(ServiceLimits.defaults().withFuel(200_000_000).withMaxInputBytes(1 << 20)).createdAt(1_000)
+        .sign(KeyPair.generate());
+    new NodeClient(home.url()).submit(record, wasm);
+    for (Node n : all()) {
+      ObjectNode offer = Json.object();
+      offer.put("service", record.serviceId());
+      new NodeClient(n.url(), token(n)).rpc("tandem_offer", offer);
+    }
+    fruit = add(nodes.get(1), FRUIT);        // on n1 only
+    databases = add(nodes.get(2), DATABASES); // on n2 only
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline && !all().stream().allMatch(n -> home.registry().server(n.publicKey())
+        .map(s -> s.offers().contains(record.serviceId())).orElse(false))) {
+      Thread.sleep(100);
+    }
+  }
+
+  List<Node> all() {
+    List<Node> all = new ArrayList<>(nodes);
+    all.add(liar);
+    return all;
   }
 
   @AfterAll
   void stop() {
-    nodes.forEach(Node::close);
+    all().forEach(Node::close);
   }
 
   static String token(Node node) throws Exception {
@@ -89,27 +122,10 @@ class DataByCidTest {
 
   @Test
   void oneServiceSearchesTwoCorporaGivenByCidWithVerifiedDifferentAnswers() throws Exception {
-    byte[] wasm = TestFiles.read("services/docsearch/docsearch.wasm");
     Node home = nodes.get(0);
-    ServiceRecord record = ServiceRecord.builder().name("docsearch").module(Cid.rawSha256(wasm))
-        .abi("tandem-v1").verifier(ServiceRecord.BUILTIN_EQUAL).home(home.url())
-        .limits(ServiceLimits.defaults().withFuel(200_000_000).withMaxInputBytes(1 << 20)).createdAt(1_000)
-        .sign(KeyPair.generate());
-    new NodeClient(home.url()).submit(record, wasm);
-    for (Node n : nodes) {
-      ObjectNode offer = Json.object();
-      offer.put("service", record.serviceId());
-      new NodeClient(n.url(), token(n)).rpc("tandem_offer", offer);
-    }
-    String fruit = add(nodes.get(1), FRUIT);        // on n1 only
-    String databases = add(nodes.get(2), DATABASES); // on n2 only
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && !nodes.stream().allMatch(n -> home.registry().server(n.publicKey())
-        .map(s -> s.offers().contains(record.serviceId())).orElse(false))) {
-      Thread.sleep(100);
-    }
-
-    try (TandemClient client = TandemClient.builder().bootstrap(List.of(home.url())).build()) {
+    List<PublicKey> honest = nodes.stream().map(Node::publicKey).toList();
+    try (TandemClient client = TandemClient.builder().bootstrap(List.of(home.url()))
+        .serverFilter(srv -> honest.contains(srv.key())).build()) {
       var service = client.service(record.serviceId());
       CallReport a = service.callWithReport("query", query(fruit, "red cellar"));
       CallReport b = service.callWithReport("query", query(databases, "red cellar"));
@@ -130,5 +146,21 @@ class DataByCidTest {
         + record.serviceId())).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(Json.parse(res.body()).at("/error/code").asInt()).isEqualTo(-32002);
+  }
+
+  @Test
+  void theClientRefereeFetchesTheInputsByCidAndConvictsALiar() throws Exception {
+    Node honest = nodes.get(1);
+    // Only n1 and the liar are asked: they conflict, and the client re-runs the request here with the corpus it
+    // fetches by CID from the nodes, checked block by block, as they fetched it.
+    try (TandemClient client = TandemClient.builder().bootstrap(List.of(nodes.get(0).url())).minRequests(2)
+        .serverFilter(srv -> srv.key().equals(liar.publicKey()) || srv.key().equals(honest.publicKey()))
+        .build()) {
+      CallReport report = client.service(record.serviceId()).callWithReport("query", query(databases, "memory"));
+      assertThat(report.decision()).as("%s", report).isEqualTo(CallReport.Decision.REFEREE);
+      assertThat(report.convicted()).containsExactly(liar.publicKey());
+      assertThat(report.result().orElseThrow().at("/hits/0/name").asText()).isEqualTo("redis");
+      assertThat(report.answers()).noneMatch(a -> nodes.get(0).publicKey().equals(a.server()));
+    }
   }
 }

@@ -4,7 +4,7 @@ import dev.tandem.core.cid.Cid;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.modules.ModuleFetcher;
-import dev.tandem.node.ipfs.CallInputs;
+import dev.tandem.core.wire.CallInputs;
 import dev.tandem.sandbox.Inputs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.registry.Registry;

@@ -1,4 +1,4 @@
-package dev.tandem.node.ipfs;
+package dev.tandem.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.cid.Cid;

@@ -1,0 +1,104 @@
+package dev.tandem.core.rpc;
+
+import dev.tandem.core.cid.Blocks;
+import dev.tandem.core.cid.Car;
+import dev.tandem.core.cid.Cid;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Fetches a file by CID from IPFS trustless gateways (Tandem nodes and IPFS gateways alike): {@code GET
+ * /ipfs/{cid}?format=car} gives a CAR of the file's DAG, every block is checked against its CID as it arrives, and
+ * the file is rebuilt from the root by following links, so a source can withhold a file but never change it. A
+ * source that answers with plain bytes instead (a node of an older version) is accepted only for a raw CID whose hash
+ * they match. Nodes fetch modules and call inputs with it, a client's referee the inputs of a request it re-runs.
+ */
+public final class GatewayFetch {
+  /** Room for a CAR's header and per-block CIDs on top of the file's bytes. */
+  private static final long CAR_OVERHEAD = 1 << 20;
+
+  private GatewayFetch() {}
+
+  /** Where the checked blocks of a fetched file go (a block store), or nowhere. */
+  @FunctionalInterface
+  public interface Keep {
+    /** Keeps nothing. */
+    Keep NOTHING = (cid, block) -> { };
+
+    void accept(Cid cid, byte[] block) throws IOException;
+  }
+
+  /**
+   * The file's bytes from the first source that gives them, each asked in turn.
+   *
+   * @param keep told of every block the file is made of, checked, once the file is whole (a store keeps them)
+   * @throws IOException listing why each source failed when none gave the file
+   */
+  public static byte[] fetch(HttpClient http, Collection<URI> sources, Cid cid, long maxBytes, Duration timeout,
+      Keep keep) throws IOException {
+    List<String> failures = new ArrayList<>();
+    for (URI source : sources) {
+      try {
+        return fetch(http, source, cid, maxBytes, timeout, keep);
+      } catch (IOException | IllegalArgumentException e) {
+        failures.add(source + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while fetching " + cid);
+      }
+    }
+    throw new IOException(cid + " could not be fetched"
+        + (failures.isEmpty() ? ": no source known" : ": " + String.join("; ", failures)));
+  }
+
+  /** The file's bytes from one source ({@code source} is a gateway's base URL). */
+  public static byte[] fetch(HttpClient http, URI source, Cid cid, long maxBytes, Duration timeout,
+      Keep keep) throws IOException, InterruptedException {
+    String base = source.toString().endsWith("/") ? source.toString() : source + "/";
+    URI url = URI.create(base + "ipfs/" + cid + "?format=car&dag-scope=all");
+    HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(url).timeout(timeout)
+        .header("Accept", Car.MEDIA_TYPE + "; version=1; order=dfs, " + Car.MEDIA_TYPE + "; version=1")
+        .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = res.body()) {
+      if (res.statusCode() != 200) {
+        throw new IOException("HTTP " + res.statusCode());
+      }
+      String type = res.headers().firstValue("Content-Type").orElse("");
+      Map<Cid, byte[]> received = new HashMap<>();
+      if (type.startsWith(Car.MEDIA_TYPE)) {
+        Car.Reader car = new Car.Reader(in, maxBytes + CAR_OVERHEAD);
+        while (car.next((c, block) -> received.put(c.toV1(), block))) {
+          // every block checked by the reader
+        }
+      } else if (cid.isRaw()) {
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        Blocks.verify(cid, bytes);
+        received.put(cid, bytes);
+      } else {
+        throw new IOException("answered " + (type.isEmpty() ? "without a Content-Type" : type) + ", not a CAR");
+      }
+      ByteArrayOutputStream file = new ByteArrayOutputStream();
+      List<Cid> used = new ArrayList<>();
+      Blocks.readFile(cid, c -> {
+        used.add(c);
+        return Optional.ofNullable(received.get(c.toV1()));
+      }, file, maxBytes);
+      for (Cid c : used) {
+        keep.accept(c, received.get(c.toV1()));
+      }
+      return file.toByteArray();
+    }
+  }
+}
