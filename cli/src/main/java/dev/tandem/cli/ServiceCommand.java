@@ -135,7 +135,7 @@ final class ServiceCommand implements Runnable {
         limits = limits.withMemoryPages(pages);
       }
       ServiceRecord record = ServiceRecord.builder().name(name).version(version).abi(abi)
-          .module(wasm == null ? null : Cid.rawSha256(wasm)).oci(oci).verifier(verifier).limits(limits).home(home).description(description)
+          .module(wasm == null ? null : Cid.rawSha256(wasm)).metered(wasm == null ? null : metered(wasm)).oci(oci).verifier(verifier).limits(limits).home(home).description(description)
           .sign(key);
       if (registry != null) {
         try (var chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, ethKey)) {
@@ -172,6 +172,15 @@ final class ServiceCommand implements Runnable {
     }
 
     /** The bytes of a module file that the sandbox accepts under {@code abiName}; else one line naming the option. */
+    /** The metered module's CID, for clients that re-run requests without an instrumenter (browsers). */
+    private static Cid metered(byte[] wasm) {
+      try {
+        return dev.tandem.sandbox.Sandbox.meteredCid(wasm);
+      } catch (dev.tandem.sandbox.meter.InstrumentException e) {
+        throw new Errors.UserException("--module: cannot be metered: " + e.getMessage());
+      }
+    }
+
     private static byte[] checkedModule(String option, Path file, String abiName) {
       byte[] wasm;
       try {

@@ -166,6 +166,20 @@ public final class Sandbox implements AutoCloseable {
     return pool.liveThreads();
   }
 
+  /**
+   * The module as this sandbox compiles and runs it: rewritten with fuel metering, the call-depth limit and NaN
+   * canonicalization (docs/metering.md). Deterministic: every node computes the same bytes, which is what a service
+   * record's {@code metered} CID names.
+   */
+  public static byte[] metered(byte[] wasm) throws InstrumentException {
+    return Instrumenter.instrument(wasm, InstrumentOptions.all()).wasm();
+  }
+
+  /** The raw CID of {@link #metered(byte[])}: what a service record's {@code metered} member holds. */
+  public static dev.tandem.core.cid.Cid meteredCid(byte[] wasm) throws InstrumentException {
+    return dev.tandem.core.cid.Cid.rawSha256(metered(wasm));
+  }
+
   private LoadedModule prepare(String cid, byte[] wasm, Abi abi) throws ModuleRejectedException {
     byte[] sha = sha256(wasm);
     return cache.get(new ModuleCache.Key(cid, abi), sha, () -> compile(cid, wasm.clone(), abi, sha));
@@ -179,8 +193,7 @@ public final class Sandbox implements AutoCloseable {
     }
     byte[] metered;
     try {
-      Instrumented instrumented = Instrumenter.instrument(wasm, InstrumentOptions.all());
-      metered = instrumented.wasm();
+      metered = metered(wasm);
     } catch (InstrumentException e) {
       throw new ModuleRejectedException(report.withProblems(List.of("the module cannot be metered: "
           + e.getMessage())));

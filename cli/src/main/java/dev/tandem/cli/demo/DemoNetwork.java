@@ -135,8 +135,8 @@ public final class DemoNetwork implements AutoCloseable {
       }
       byte[] wasm = Files.readAllBytes(file);
       ServiceRecord record = ServiceRecord.builder().name(name).version("1").abi("tandem-v1")
-          .module(Cid.rawSha256(wasm)).verifier(ServiceRecord.BUILTIN_EQUAL)
-          .home(name.equals(DemoLayout.MATRIX) ? urls.get(0) : null)
+          .module(Cid.rawSha256(wasm)).metered(dev.tandem.sandbox.Sandbox.meteredCid(wasm))
+          .verifier(ServiceRecord.BUILTIN_EQUAL).home(name.equals(DemoLayout.MATRIX) ? urls.get(0) : null)
           .description("the " + name + " service of the picture in the design notes (services/" + name + ")")
           .createdAt(System.currentTimeMillis()).sign(owner);
       services.put(name, new Service(record, wasm));

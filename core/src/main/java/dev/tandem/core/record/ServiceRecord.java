@@ -37,6 +37,7 @@ public record ServiceRecord(
     String description,
     long createdAt,
     OciSpec oci,
+    Cid metered,
     byte[] sig)
     implements SignedRecord {
 
@@ -46,7 +47,7 @@ public record ServiceRecord(
   public static final String BUILTIN_MAJORITY = "builtin:majority";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> FIELDS = Set.of("type", "name", "version", "owner", "abi", "module", "verifier",
-      "limits", "home", "homeKey", "description", "createdAt", "runtime", "image", "container", "sig");
+      "limits", "home", "homeKey", "description", "createdAt", "runtime", "image", "container", "metered", "sig");
 
   public ServiceRecord {
     Objects.requireNonNull(name, "name");
@@ -65,6 +66,9 @@ public record ServiceRecord(
       throw new RecordException("module", "must be absent for runtime \"oci\" (the image digest names the code)");
     } else if (!abi.equals("tandem-v1")) {
       throw new RecordException("abi", "must be \"tandem-v1\" for runtime \"oci\", got \"" + abbreviate(abi) + "\"");
+    }
+    if (metered != null && oci != null) {
+      throw new RecordException("metered", "must be absent for runtime \"oci\" (there is no module to meter)");
     }
     requireField("verifier", verifier);
     if (!verifier.equals(BUILTIN_EQUAL) && !verifier.equals(BUILTIN_MAJORITY)) {
@@ -132,7 +136,7 @@ public record ServiceRecord(
 
   private ServiceRecord withSig(byte[] newSig) {
     return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, homeKey, description,
-        createdAt, oci, newSig);
+        createdAt, oci, metered, newSig);
   }
 
   @Override
@@ -145,6 +149,9 @@ public record ServiceRecord(
     json.put("abi", abi);
     if (oci == null) {
       json.put("module", module.toString());
+      if (metered != null) {
+        json.put("metered", metered.toString());
+      }
     } else {
       json.put("runtime", OciSpec.RUNTIME);
       json.put("image", oci.image());
@@ -185,6 +192,7 @@ public record ServiceRecord(
       throw new RecordException("module", "must be absent for runtime \"oci\" (the image digest names the code)");
     }
     String homeKey = Fields.string(json, "homeKey", 200, false);
+    String metered = Fields.string(json, "metered", 200, false);
     return new ServiceRecord(
         Fields.string(json, "name", 64, true),
         Fields.string(json, "version", 32, true),
@@ -198,6 +206,7 @@ public record ServiceRecord(
         Fields.string(json, "description", 2048, false),
         Fields.integer(json, "createdAt", 0, Fields.MAX_SAFE_INTEGER),
         oci,
+        metered == null ? null : Fields.cid("metered", metered),
         Fields.signature(json));
   }
 
@@ -245,6 +254,7 @@ public record ServiceRecord(
     private String description = "";
     private long createdAt = System.currentTimeMillis();
     private OciSpec oci;
+    private Cid metered;
 
     private Builder() {}
 
@@ -263,11 +273,17 @@ public record ServiceRecord(
     public Builder createdAt(long v) { createdAt = v; return this; }
     /** Makes this an OCI service running {@code v}'s image (and no module). */
     public Builder oci(OciSpec v) { oci = v; return this; }
+    /**
+     * The raw CID of the module as Tandem's metering rewrites it (docs/metering.md): what every node compiles and
+     * runs. Nodes refuse to run a record whose metered module is not what they compute, so a client that re-runs a
+     * request (a browser, which has no instrumenter of its own) can fetch exactly those bytes by this CID.
+     */
+    public Builder metered(Cid v) { metered = v; return this; }
 
     /** The unsigned record. */
     public ServiceRecord build() {
       return new ServiceRecord(name, version, owner, abi, module, verifier, limits, home, homeKey, description,
-          createdAt, oci, null);
+          createdAt, oci, metered, null);
     }
 
     /** The record signed by {@code key}; sets the owner to the key's public key when not set. */

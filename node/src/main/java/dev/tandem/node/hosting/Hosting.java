@@ -172,6 +172,12 @@ public final class Hosting implements AutoCloseable {
       Cid cid = rec.module();
       byte[] wasm = fetcher.fetch(cid, fetchSources(rec));
       ServiceModule module = sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
+      Optional<String> mismatch = keepMetered(rec, wasm);
+      if (mismatch.isPresent()) {
+        states.put(id, new State.Failed(mismatch.get()));
+        LOG.warn("service {} ({}) cannot be offered: {}", rec.name(), id, mismatch.get());
+        return;
+      }
       if (!wanted.contains(id)) {
         return;
       }
@@ -185,6 +191,30 @@ public final class Hosting implements AutoCloseable {
       states.put(id, new State.Waiting("module not fetched: " + e.getMessage()));
       LOG.info("service {} ({}) waiting: {}", rec.name(), id, e.getMessage());
     }
+  }
+
+  /**
+   * Checks the record's {@code metered} CID against this node's own metering of the module and stores the metered
+   * bytes under it, so clients without an instrumenter (browsers) fetch exactly what nodes run. A record that names
+   * other bytes is refused: what a client re-runs must be what every honest node runs. Empty when all is well.
+   */
+  private Optional<String> keepMetered(ServiceRecord rec, byte[] wasm) throws IOException {
+    if (rec.metered() == null) {
+      return Optional.empty();
+    }
+    byte[] metered;
+    try {
+      metered = Sandbox.metered(wasm);
+    } catch (dev.tandem.sandbox.meter.InstrumentException e) {
+      return Optional.of("module rejected: cannot be metered: " + e.getMessage());
+    }
+    Cid computed = Cid.rawSha256(metered);
+    if (!computed.equals(rec.metered())) {
+      return Optional.of("metered: the record names " + rec.metered() + ", but this node's metering ("
+          + dev.tandem.sandbox.meter.MeterAbi.VERSION + ") gives " + computed);
+    }
+    fetcher.keep(computed, metered);
+    return Optional.empty();
   }
 
   /** An OCI service is ready once its image is pulled by digest and its container answers. */

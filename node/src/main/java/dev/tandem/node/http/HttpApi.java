@@ -75,6 +75,15 @@ public final class HttpApi extends Handler.Abstract {
   private void route(Request request, Response response, Callback callback) throws IOException {
     String path = Request.getPathInContext(request);
     String method = request.getMethod();
+    if (Cors.applies(path, method, request.getHeaders().get(HttpHeader.AUTHORIZATION) != null)) {
+      Cors.allow(response);
+      if ("OPTIONS".equals(method)) {
+        Cors.preflight(path, response);
+        response.setStatus(204);
+        callback.succeeded();
+        return;
+      }
+    }
     if (path.startsWith("/services/")) {
       if (!"POST".equals(method)) {
         notAllowed(response, callback, "POST");

@@ -36,6 +36,13 @@ public final class ModuleFetcher {
     return content.fetch(cid, all, maxBytes);
   }
 
+  /** Stores bytes this node computed itself (a metered module) under their CID, so its gateway serves them. */
+  public void keep(Cid cid, byte[] bytes) throws IOException {
+    if (!store.has(cid)) {
+      store.put(cid, bytes);
+    }
+  }
+
   /**
    * Returns the module, from the store or fetched from {@code sources} (node base URLs) and then the gateways.
    *
