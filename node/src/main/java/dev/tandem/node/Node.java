@@ -130,13 +130,14 @@ public final class Node implements AutoCloseable {
         Clock.systemUTC(), scores::blacklisted);
 
     this.evidence = new EvidenceHandler(key, registry, hosting, sandbox, scores, activity, db, this::moduleSources,
-        http, a -> ledger.observed(a.server(), a.service(), a.signedFuel()));
+        http, a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
+        new dev.tandem.node.evidence.EvidenceIntake(Guards.evidenceIntake(config.limits())));
     this.rpc = new NodeRpc(adminToken, config.maxBatch());
     this.registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> status())
         .method("tandem_records", registryRpc::records)
         .method("tandem_submitRecord", this::submitRecord)
-        .method("tandem_submitEvidence", evidence::submit)
+        .methodWithCaller("tandem_submitEvidence", evidence::submit)
         .method(EvidenceFeed.METHOD, new EvidenceFeed(db)::handle)
         .method("tandem_scores", p -> scoresJson())
         .admin("tandem_offer", p -> changeOffers(p, true))
@@ -187,6 +188,8 @@ public final class Node implements AutoCloseable {
         () -> gossip == null ? 0 : gossip.stats().rounds());
     this.evidenceSync = config.evidenceSyncInterval().isZero() ? null : new EvidenceSync(evidence, db,
         this::evidencePeers, http, EvidenceSync.Settings.every(config.evidenceSyncInterval()));
+    metrics.gauge("tandem_evidence_held", "evidence items held in memory until they can be judged",
+        evidence::held);
     metrics.counter("tandem_evidence_pulled", "evidence items pulled from peers",
         () -> evidenceSync == null ? 0 : evidenceSync.stats().pulled());
     registry.onStored(r -> {
@@ -298,6 +301,11 @@ public final class Node implements AutoCloseable {
   }
 
   /** This node's scores of other servers (persisted in {@code node.db}). */
+  /** The evidence intake: what was judged, what is held until it can be. */
+  public EvidenceHandler evidence() {
+    return evidence;
+  }
+
   public Scores scores() {
     return scores;
   }

@@ -26,15 +26,14 @@ import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.ServiceModule;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * request in its own sandbox and convicts every signer whose attested response differs from its own result. New
  * evidence is forwarded once to the nodes this node knows, signed by this node as reporter. Evidence pulled from
  * peers ({@link #receivePulled}, see {@link EvidenceSync}) goes the same way but is not forwarded.
+ *
+ * <p>Strangers' evidence meets the {@link EvidenceIntake} first: a size limit, quotas per caller address and reporter
+ * key charged before the re-run, and for evidence that cannot be judged yet (its service record has not arrived, or
+ * the re-run failed) a bounded queue in memory, retried in the background. Only judged evidence is stored.
  *
  * <p>Wire form: {@link EvidenceReport} in, {@link Judgement} out.
  */
@@ -57,30 +60,50 @@ public final class EvidenceHandler implements AutoCloseable {
   private final Sandbox sandbox;
   private final Scores scores;
   private final Activity activity;
-  private final Connection db;
+  private final EvidenceStore stored;
   private final Supplier<List<URI>> forwardTo;
   private final JsonRpcClient forwarder;
   private final Semaphore reruns = new Semaphore(2);
   private final java.util.function.Consumer<Attestation> upheldWork;
+  private final EvidenceIntake intake;
+  private final ScheduledExecutorService retries;
 
   public EvidenceHandler(KeyPair key, Registry registry, Hosting hosting, Sandbox sandbox, Scores scores,
       Activity activity, NodeDb db, Supplier<List<URI>> forwardTo, HttpClient http,
-      java.util.function.Consumer<Attestation> upheldWork) {
+      java.util.function.Consumer<Attestation> upheldWork, EvidenceIntake intake) {
     this.upheldWork = upheldWork;
+    this.intake = intake;
     this.key = key;
     this.registry = registry;
     this.hosting = hosting;
     this.sandbox = sandbox;
     this.scores = scores;
     this.activity = activity;
-    this.db = db.connection();
+    this.stored = new EvidenceStore(db);
     this.forwardTo = forwardTo;
     this.forwarder = new JsonRpcClient(http, Duration.ofSeconds(10), 1 << 20);
+    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tandem-evidence-queue");
+      t.setDaemon(true);
+      return t;
+    });
+    retries.scheduleWithFixedDelay(this::retryHeld, 1, 1, TimeUnit.SECONDS);
   }
 
-  /** Handles one {@code tandem_submitEvidence} call. */
+  /** Handles one {@code tandem_submitEvidence} call that did not come over the network. */
   public JsonNode submit(JsonNode params) {
+    return submit(params, null);
+  }
+
+  /**
+   * Handles one {@code tandem_submitEvidence} call from {@code callerAddress} (null: not limited per address).
+   *
+   * @throws JsonRpc.Failure -32006 when the item is too large, -32008 when it is invalid or over a quota, -32000 when
+   *     it cannot be judged yet and the queue is full
+   */
+  public JsonNode submit(JsonNode params, String callerAddress) {
     PublicKey reporter = reporter(params);
+    long size = intake.size(params.get("evidence"));
     Evidence evidence;
     String id;
     try {
@@ -99,8 +122,51 @@ public final class EvidenceHandler implements AutoCloseable {
       // Whoever sent this is not the reporter it names: there is nobody to penalize.
       throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: reporterSig does not verify under " + reporter);
     }
-    Receipt receipt = receive(evidence, id, null);
+    Receipt receipt = receiveSubmitted(evidence, id, size, callerAddress, reporter);
     return receipt.verdict().toJson(id, receipt.known());
+  }
+
+  /** Number of evidence items held in memory until they can be judged. */
+  public int held() {
+    return intake.queue().size();
+  }
+
+  private Receipt receiveSubmitted(Evidence evidence, String id, long size, String address, PublicKey reporter) {
+    Optional<Judgement> known = stored.known(id);
+    if (known.isPresent()) {
+      return new Receipt(id, true, known.get());
+    }
+    if (intake.queue().contains(id)) {
+      return new Receipt(id, false, Judgement.pending("held here until it can be judged"));
+    }
+    intake.admit(address, reporter, size); // before the re-run: a refused item costs nothing more
+    Judgement verdict = judge(evidence);
+    if (verdict.status().equals(Judgement.PENDING)) {
+      if (!intake.queue().hold(id, evidence, size)) {
+        throw intake.queueFull();
+      }
+      return new Receipt(id, false, verdict.withDetail("; held here up to " + intake.queueSeconds()
+          + " s and judged once possible"));
+    }
+    stored.store(id, evidence, verdict);
+    forward(evidence, id, verdict);
+    return new Receipt(id, false, verdict);
+  }
+
+  /** Tries the held items whose service record is known now; those judged are stored, forwarded and let go. */
+  private void retryHeld() {
+    try {
+      for (EvidenceQueue.Held h : intake.queue().due(service -> registry.service(service).isPresent())) {
+        Judgement verdict = judge(h.evidence());
+        if (!verdict.status().equals(Judgement.PENDING)) {
+          stored.store(h.id(), h.evidence(), verdict);
+          intake.queue().remove(h.id());
+          forward(h.evidence(), h.id(), verdict);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("held evidence not judged yet: {}", e.toString()); // re-runs busy: tried again later
+    }
   }
 
   /**
@@ -123,23 +189,28 @@ public final class EvidenceHandler implements AutoCloseable {
    * @throws JsonRpc.Failure with {@link RpcErrors#OVERLOADED} when re-runs stay busy: try again later
    */
   public Receipt receivePulled(JsonNode json, URI from) {
+    long size;
+    try {
+      size = intake.size(json);
+    } catch (JsonRpc.Failure tooLarge) {
+      throw new IllegalArgumentException(tooLarge.getMessage());
+    }
     Evidence evidence = Evidence.fromJson(json).check();
-    return receive(evidence, evidence.id(), from);
-  }
-
-  /** Judges evidence this node has not judged yet; submitted evidence ({@code pulledFrom} null) is forwarded. */
-  private Receipt receive(Evidence evidence, String id, URI pulledFrom) {
-    Optional<Judgement> known = known(id);
+    String id = evidence.id();
+    Optional<Judgement> known = stored.known(id);
     if (known.isPresent()) {
       return new Receipt(id, true, known.get());
     }
-    Judgement verdict = judge(evidence);
-    if (pulledFrom != null) {
-      verdict = verdict.withDetail(" (pulled from " + pulledFrom + ")");
+    // Charged to the peer's host once stored: items that stay pending are held by the sync, not here.
+    String host = from.getHost();
+    if (!intake.hasRoom(host, size)) {
+      throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: evidence quota of " + host
+          + " used up this hour (--evidence-kb-per-address-per-hour); pulled again later");
     }
-    store(id, evidence, verdict);
-    if (pulledFrom == null && !verdict.status().equals("pending")) {
-      forward(evidence, id, verdict);
+    Judgement verdict = judge(evidence).withDetail(" (pulled from " + from + ")");
+    if (!verdict.status().equals(Judgement.PENDING)) {
+      stored.store(id, evidence, verdict);
+      intake.charge(host, size);
     }
     return new Receipt(id, false, verdict);
   }
@@ -156,7 +227,7 @@ public final class EvidenceHandler implements AutoCloseable {
     // conflict), so a short wait beats refusing it.
     boolean permitted;
     try {
-      permitted = reruns.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS);
+      permitted = reruns.tryAcquire(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       permitted = false;
@@ -253,75 +324,9 @@ public final class EvidenceHandler implements AutoCloseable {
     }
   }
 
-  private Optional<Judgement> known(String id) {
-    synchronized (db) {
-      try (PreparedStatement s = db.prepareStatement("SELECT verdict, detail FROM evidence WHERE id = ?")) {
-        s.setString(1, id);
-        try (ResultSet r = s.executeQuery()) {
-          if (r.next() && !r.getString(1).equals("pending")) {
-            return Optional.of(new Judgement(r.getString(1), null, List.of(), List.of(), r.getString(2)));
-          }
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException("node.db: " + e.getMessage(), e);
-      }
-    }
-    return Optional.empty();
-  }
-
-  private void store(String id, Evidence evidence, Judgement verdict) {
-    synchronized (db) {
-      try {
-        db.setAutoCommit(false);
-        long seq; // its place in the order tandem_evidence serves: a verdict stored again moves to the end
-        try (PreparedStatement s = db.prepareStatement("SELECT COALESCE(MAX(seq), 0) + 1 FROM evidence");
-            ResultSet r = s.executeQuery()) {
-          seq = r.getLong(1);
-        }
-        try (PreparedStatement s = db.prepareStatement("INSERT OR REPLACE INTO evidence (id, service, request_hash, "
-            + "json, received_at, verdict, detail, seq) VALUES (?,?,?,?,?,?,?,?)")) {
-          s.setString(1, id);
-          s.setString(2, evidence.service());
-          s.setString(3, evidence.request().requestHash());
-          s.setString(4, evidence.toJson().toString());
-          s.setLong(5, System.currentTimeMillis());
-          s.setString(6, verdict.status());
-          s.setString(7, verdict.detail() + (verdict.convicted().isEmpty() ? ""
-              : "; convicted " + verdict.convicted()));
-          s.setLong(8, seq);
-          s.executeUpdate();
-        }
-        try (PreparedStatement s = db.prepareStatement("INSERT OR IGNORE INTO convictions VALUES (?,?,?,?,?)")) {
-          for (PublicKey liar : verdict.convicted()) {
-            s.setString(1, liar.toString());
-            s.setString(2, evidence.service());
-            s.setString(3, evidence.request().requestHash());
-            s.setLong(4, System.currentTimeMillis());
-            s.setString(5, id);
-            s.addBatch();
-          }
-          s.executeBatch();
-        }
-        db.commit();
-      } catch (SQLException e) {
-        try {
-          db.rollback();
-        } catch (SQLException ignored) {
-          // report the first failure
-        }
-        throw new IllegalStateException("node.db: cannot store evidence: " + e.getMessage(), e);
-      } finally {
-        try {
-          db.setAutoCommit(true);
-        } catch (SQLException ignored) {
-          // broken connection shows up on next use
-        }
-      }
-    }
-  }
-
   @Override
   public void close() {
+    retries.shutdownNow();
     forwarder.close();
   }
 }

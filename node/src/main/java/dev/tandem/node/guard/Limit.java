@@ -23,6 +23,18 @@ public enum Limit {
       "new records (services, server updates) one key may add per hour"),
   MAX_SERVERS_PER_HOST("max-servers-per-host", 64, "server records whose URL names the same host"),
   MAX_REGISTRY_MB("max-registry-mb", 256, "megabytes of record JSON the registry keeps"),
+  // Evidence intake
+  MAX_EVIDENCE_BYTES("max-evidence-bytes", 1 << 20, "bytes of one evidence item (its JSON); larger items get -32006"),
+  EVIDENCE_KB_PER_ADDRESS_PER_HOUR("evidence-kb-per-address-per-hour", 16_384,
+      "kilobytes of new evidence one remote address may have judged or held per hour (an item counts its size "
+          + "plus 1 KB); more gets -32008"),
+  EVIDENCE_KB_PER_REPORTER_PER_HOUR("evidence-kb-per-reporter-per-hour", 16_384,
+      "the same per signing reporter key (nodes forwarding evidence)"),
+  EVIDENCE_QUEUE_ITEMS("evidence-queue-items", 256,
+      "evidence items held in memory, never stored, while their service record is unknown or they cannot be re-run "
+          + "yet; past it new ones get -32000"),
+  EVIDENCE_QUEUE_MB("evidence-queue-mb", 32, "megabytes of evidence that queue holds"),
+  EVIDENCE_QUEUE_SECONDS("evidence-queue-seconds", 3600, "how long a held item waits to be judged before it is dropped"),
   // Peers
   MAX_LEARNED_PEERS("max-learned-peers", 128,
       "gossip peers learned from server records; past it the least useful is evicted");

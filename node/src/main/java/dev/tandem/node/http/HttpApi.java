@@ -107,8 +107,9 @@ public final class HttpApi extends Handler.Abstract {
         return;
       }
       String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+      String caller = CallerAddress.of(Request.getRemoteAddr(request));
       withBody(request, response, callback, body -> {
-        NodeRpc.Answer answer = rpc.handle(body, authorization);
+        NodeRpc.Answer answer = rpc.handle(body, authorization, caller);
         sendJson(response, callback, answer.status(), answer.body());
       });
     } else if (path.startsWith("/ipfs/") && isGet(method)) {

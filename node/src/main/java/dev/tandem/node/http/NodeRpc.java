@@ -26,11 +26,20 @@ public final class NodeRpc {
     JsonNode call(JsonNode params) throws Exception;
   }
 
+  /**
+   * A method that also needs the caller's address, for quotas per address ({@link CallerAddress}); the address is
+   * null when the call did not come over the network.
+   */
+  @FunctionalInterface
+  public interface AddressedMethod {
+    JsonNode call(JsonNode params, String callerAddress) throws Exception;
+  }
+
   /** An answer and its HTTP status. */
   public record Answer(int status, byte[] body) {}
 
-  private final Map<String, Method> publicMethods = new TreeMap<>();
-  private final Map<String, Method> adminMethods = new TreeMap<>();
+  private final Map<String, AddressedMethod> publicMethods = new TreeMap<>();
+  private final Map<String, AddressedMethod> adminMethods = new TreeMap<>();
   private final byte[] adminToken;
   private final int maxBatch;
 
@@ -40,12 +49,18 @@ public final class NodeRpc {
   }
 
   public NodeRpc method(String name, Method m) {
+    publicMethods.put(name, (params, caller) -> m.call(params));
+    return this;
+  }
+
+  /** A public method told the caller's address. */
+  public NodeRpc methodWithCaller(String name, AddressedMethod m) {
     publicMethods.put(name, m);
     return this;
   }
 
   public NodeRpc admin(String name, Method m) {
-    adminMethods.put(name, m);
+    adminMethods.put(name, (params, caller) -> m.call(params));
     return this;
   }
 
@@ -56,6 +71,15 @@ public final class NodeRpc {
   }
 
   public Answer handle(byte[] body, String authorization) {
+    return handle(body, authorization, null);
+  }
+
+  /**
+   * Answers one {@code POST /rpc} body.
+   *
+   * @param callerAddress the caller's address as {@link CallerAddress#of} keys it, or null when unknown
+   */
+  public Answer handle(byte[] body, String authorization, String callerAddress) {
     Envelope.Parsed parsed = Envelope.parse(body, maxBatch);
     if (parsed.error() != null) {
       return new Answer(200, parsed.error());
@@ -78,7 +102,7 @@ public final class NodeRpc {
         answers.add(item.error());
         continue;
       }
-      Method m = publicMethods.get(item.method());
+      AddressedMethod m = publicMethods.get(item.method());
       if (m == null && adminMethods.containsKey(item.method())) {
         m = adminMethods.get(item.method());
       }
@@ -86,16 +110,17 @@ public final class NodeRpc {
       if (m == null) {
         answer = Envelope.error(item.id(), RpcErrors.METHOD_NOT_FOUND, "method not found: " + item.method());
       } else {
-        answer = invoke(m, item);
+        answer = invoke(m, item, callerAddress);
       }
       answers.add(item.notification() ? null : answer);
     }
     return new Answer(200, Envelope.join(answers, parsed.batch()));
   }
 
-  private static byte[] invoke(Method m, Envelope.Item item) {
+  private static byte[] invoke(AddressedMethod m, Envelope.Item item, String callerAddress) {
     try {
-      JsonNode result = m.call(item.params() == null ? dev.tandem.core.json.Json.object() : item.params());
+      JsonNode result = m.call(item.params() == null ? dev.tandem.core.json.Json.object() : item.params(),
+          callerAddress);
       return JsonRpc.result(item.id(), result).toString().getBytes(StandardCharsets.UTF_8);
     } catch (JsonRpc.Failure f) {
       return Envelope.error(item.id(), f.code(), f.getMessage());
