@@ -1,13 +1,17 @@
 /*
- * search: full-text search over Debian package descriptions compiled into the module.
+ * search: full-text search over an index given by CID, or over the Debian package descriptions compiled into the
+ * module when the call names none.
  *
- *   query {"q":"...","limit":n}  -> {"hits":[{"id","name","score","snippet"}...],"total":N}
- *   doc   {"id":n}               -> {"description","id","name","summary"}
- *   stats                        -> {"docs","postings","terms","tokens"}
+ *   query {"index"?:{"/":"<cid>"},"q":"...","limit":n} -> {"hits":[{"id","name","score","snippet"}...],"total":N}
+ *   doc   {"index"?:{"/":"<cid>"},"id":n}              -> {"description","id","name","summary"}
+ *   stats {"index"?:{"/":"<cid>"}}                     -> {"docs","postings","terms","tokens"}
  *
- * The inverted index is built at build time (gen-index.py -> search_index.h), so a
- * call only looks up the query terms: every call gets a fresh instance, and
- * rebuilding the index on each one would cost more than the query itself.
+ * The inverted index is built ahead of time by gen-index.py from a corpus (one document per line,
+ * name<TAB>summary<TAB>description), so a call only looks up the query terms: every call gets a fresh instance, and
+ * rebuilding the index on each one would cost more than the query itself. `gen-index.py --index corpus.txt out.idx`
+ * writes the index file a call names by CID (its format is below, at load_index); its bytes depend only on the
+ * corpus, so anyone can rebuild it and check that an index CID matches its corpus. The compiled-in index is the
+ * same one, built from search/corpus.txt into search_index.h.
  *
  * Ranking is BM25 (k1 = 1.2, b = 0.75) computed in integers only, so every node
  * ranks identically: idf uses a fixed-point log2, and the tf part is an exact
@@ -30,15 +34,104 @@ static char tok_lower(unsigned char c) {
     return (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
 }
 
+/* ---- the index ---------------------------------------------------------- */
+
+typedef struct {
+    uint32_t docs, terms, postings;
+    uint64_t total;                 /* weighted tokens, the S of BM25 */
+    const char *corpus, *term_text;
+    const uint32_t *doc_off, *doc_long_len, *term_off, *post_off;
+    const uint16_t *doc_name_len, *doc_short_len, *doc_len, *post_doc, *post_tf;
+} index_t;
+
+_Static_assert(TOTAL_LENGTH < (1ull << 22), "corpus too large for the integer BM25 bounds");
+_Static_assert(DOC_COUNT < (1 << 16), "document ids are 16-bit");
+
+static index_t ix = {
+    DOC_COUNT, TERM_COUNT, POSTING_COUNT, TOTAL_LENGTH, corpus, term_text,
+    doc_off, doc_long_len, term_off, post_off, doc_name_len, doc_short_len, doc_len, post_doc, post_tf,
+};
+
+#define INDEX_MAGIC "TNDMIDX1"
+
+/* Reads a little-endian u32 at p. */
+static uint32_t le32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Takes the next section of n bytes, padded to 4, from the index file; NULL when the file is too short. */
+static const unsigned char *take(const unsigned char *data, size_t len, size_t *at, uint64_t n) {
+    if (n > len - *at) return 0;
+    const unsigned char *p = data + *at;
+    *at += (size_t)((n + 3) & ~3ull);
+    if (*at > len) *at = len;
+    return p;
+}
+
+/*
+ * The index file (input 0 when params name "index"): the 8 bytes "TNDMIDX1", then u32 docs, terms, postings,
+ * total weighted tokens, corpus bytes, term text bytes (little-endian), then these sections, each padded with zeros
+ * to a multiple of 4 bytes: u32 doc_off[docs], u16 doc_name_len[docs], u16 doc_short_len[docs], u32
+ * doc_long_len[docs], u16 doc_len[docs], u32 term_off[terms + 1], u32 post_off[terms + 1], u16 post_doc[postings],
+ * u16 post_tf[postings], the corpus, the term text. Every offset is checked, so a bad file is -32602, never a trap.
+ */
+static int load_index(const jnode *params) {
+    const jnode *link = params && params->type == J_OBJECT ? json_get(params, "index") : 0;
+    if (!link) return 0;
+    if (link->type != J_OBJECT || !json_get(link, "/"))
+        return tandem_fail(TANDEM_INVALID_PARAMS, "index must be a link to an index file: {\"/\": \"<cid>\"}");
+    size_t len;
+    const unsigned char *d = (const unsigned char *)tandem_input(0, &len);
+    if (!d) return tandem_fail(TANDEM_INVALID_PARAMS, "the index was not given as an input");
+    if (len < 32 || memcmp(d, INDEX_MAGIC, 8) != 0)
+        return tandem_fail(TANDEM_INVALID_PARAMS, "the index is not a search index (gen-index.py --index)");
+    index_t x;
+    x.docs = le32(d + 8); x.terms = le32(d + 12); x.postings = le32(d + 16); x.total = le32(d + 20);
+    uint32_t corpus_len = le32(d + 24), text_len = le32(d + 28);
+    if (x.docs == 0 || x.docs >= (1u << 16) || x.total >= (1u << 22) || x.terms >= (1u << 24)
+        || x.postings >= (1u << 26))
+        return tandem_fail(TANDEM_INVALID_PARAMS, "the index is too large for the integer BM25 bounds");
+    size_t at = 32;
+    /* Sections are 4-aligned in the file and t_alloc is 8-aligned, so these casts are aligned. */
+    x.doc_off = (const uint32_t *)take(d, len, &at, 4ull * x.docs);
+    x.doc_name_len = (const uint16_t *)take(d, len, &at, 2ull * x.docs);
+    x.doc_short_len = (const uint16_t *)take(d, len, &at, 2ull * x.docs);
+    x.doc_long_len = (const uint32_t *)take(d, len, &at, 4ull * x.docs);
+    x.doc_len = (const uint16_t *)take(d, len, &at, 2ull * x.docs);
+    x.term_off = (const uint32_t *)take(d, len, &at, 4ull * (x.terms + 1));
+    x.post_off = (const uint32_t *)take(d, len, &at, 4ull * (x.terms + 1));
+    x.post_doc = (const uint16_t *)take(d, len, &at, 2ull * x.postings);
+    x.post_tf = (const uint16_t *)take(d, len, &at, 2ull * x.postings);
+    x.corpus = (const char *)take(d, len, &at, corpus_len);
+    x.term_text = (const char *)take(d, len, &at, text_len);
+    if (!x.doc_off || !x.doc_name_len || !x.doc_short_len || !x.doc_long_len || !x.doc_len || !x.term_off
+        || !x.post_off || !x.post_doc || !x.post_tf || !x.corpus || !x.term_text || at != len)
+        return tandem_fail(TANDEM_INVALID_PARAMS, "the index file's sections do not match its header");
+    for (uint32_t i = 0; i < x.docs; i++) {
+        uint64_t end = (uint64_t)x.doc_off[i] + x.doc_name_len[i] + x.doc_short_len[i] + x.doc_long_len[i] + 2;
+        if (end > corpus_len) return tandem_fail(TANDEM_INVALID_PARAMS, "the index's documents overrun its corpus");
+    }
+    if (x.term_off[0] != 0 || x.post_off[0] != 0 || x.term_off[x.terms] != text_len
+        || x.post_off[x.terms] != x.postings)
+        return tandem_fail(TANDEM_INVALID_PARAMS, "the index's term table is inconsistent");
+    for (uint32_t t = 0; t < x.terms; t++)
+        if (x.term_off[t + 1] < x.term_off[t] || x.post_off[t + 1] < x.post_off[t])
+            return tandem_fail(TANDEM_INVALID_PARAMS, "the index's term table is inconsistent");
+    for (uint32_t p = 0; p < x.postings; p++)
+        if (x.post_doc[p] >= x.docs) return tandem_fail(TANDEM_INVALID_PARAMS, "the index names a missing document");
+    ix = x;
+    return 0;
+}
+
 /* ---- index lookups ------------------------------------------------------- */
 
 /* Binary search over the sorted term list; bytewise order, like Python's sort of bytes. */
 static int find_term(const char *t, size_t n) {
-    int lo = 0, hi = TERM_COUNT - 1;
+    int lo = 0, hi = (int)ix.terms - 1;
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
-        const char *m = term_text + term_off[mid];
-        size_t mn = term_off[mid + 1] - term_off[mid];
+        const char *m = ix.term_text + ix.term_off[mid];
+        size_t mn = ix.term_off[mid + 1] - ix.term_off[mid];
         size_t k = mn < n ? mn : n;
         int c = memcmp(m, t, k);
         if (c == 0) c = (mn > n) - (mn < n);
@@ -63,7 +156,7 @@ static int64_t log2_q16(uint64_t x) {
 
 /* BM25's idf, ln(1 + (N - df + 0.5)/(df + 0.5)) = ln((N + 1)/(df + 0.5)), here in log2 units. */
 static int64_t idf_q16(uint32_t df) {
-    return log2_q16(2ull * DOC_COUNT + 2) - log2_q16(2ull * df + 1);
+    return log2_q16(2ull * ix.docs + 2) - log2_q16(2ull * df + 1);
 }
 
 /*
@@ -72,10 +165,8 @@ static int64_t idf_q16(uint32_t df) {
  * Magnitudes: idf < 2^20 and, with S < 2^22 and tf < 2^16, 22 S tf < 2^43: the
  * product stays below 2^63.
  */
-_Static_assert(TOTAL_LENGTH < (1ull << 22), "corpus too large for the integer BM25 bounds");
-_Static_assert(DOC_COUNT < (1 << 16), "document ids are 16-bit");
 static int64_t term_score(int64_t idf, uint32_t tf, uint32_t dl) {
-    const uint64_t S = TOTAL_LENGTH, N = DOC_COUNT;
+    const uint64_t S = ix.total, N = ix.docs;
     uint64_t num = 22u * S * tf;
     uint64_t den = 10u * S * tf + 3u * S + 9u * (uint64_t)dl * N;
     return (int64_t)(((uint64_t)idf * num) / den);
@@ -83,17 +174,17 @@ static int64_t term_score(int64_t idf, uint32_t tf, uint32_t dl) {
 
 /* ---- documents ----------------------------------------------------------- */
 
-static const char *doc_name(int d) { return corpus + doc_off[d]; }
-static const char *doc_short(int d) { return corpus + doc_off[d] + doc_name_len[d] + 1; }
-static const char *doc_long(int d) { return doc_short(d) + doc_short_len[d] + 1; }
+static const char *doc_name(int d) { return ix.corpus + ix.doc_off[d]; }
+static const char *doc_short(int d) { return ix.corpus + ix.doc_off[d] + ix.doc_name_len[d] + 1; }
+static const char *doc_long(int d) { return doc_short(d) + ix.doc_short_len[d] + 1; }
 
 /* Short and long description joined by one space. */
 static void doc_description(int d, tbuf *b) {
-    tb_init(b, doc_short_len[d] + doc_long_len[d] + 1);
-    tb_put(b, doc_short(d), doc_short_len[d]);
-    if (doc_long_len[d]) {
+    tb_init(b, ix.doc_short_len[d] + ix.doc_long_len[d] + 1);
+    tb_put(b, doc_short(d), ix.doc_short_len[d]);
+    if (ix.doc_long_len[d]) {
         tb_putc(b, ' ');
-        tb_put(b, doc_long(d), doc_long_len[d]);
+        tb_put(b, doc_long(d), ix.doc_long_len[d]);
     }
 }
 
@@ -115,9 +206,9 @@ static void write_snippet(tbuf *out, int d) {
 
 /* ---- methods ------------------------------------------------------------- */
 
-static int64_t scores[DOC_COUNT];
-static uint8_t seen[DOC_COUNT];
-static uint16_t matched[DOC_COUNT];
+static int64_t *scores;
+static uint8_t *seen;
+static uint16_t *matched;
 
 typedef struct { int64_t score; int doc; } hit;
 
@@ -156,15 +247,18 @@ static int do_query(const jnode *params, tbuf *out) {
         if (!dup) terms[nterms++] = t;
     }
 
+    scores = (int64_t *)t_alloc(sizeof *scores * ix.docs);
+    seen = (uint8_t *)t_alloc(ix.docs);
+    matched = (uint16_t *)t_alloc(sizeof *matched * ix.docs);
     int total = 0;
     for (int k = 0; k < nterms; k++) {
         int t = terms[k];
-        uint32_t lo = post_off[t], hi = post_off[t + 1];
+        uint32_t lo = ix.post_off[t], hi = ix.post_off[t + 1];
         int64_t idf = idf_q16(hi - lo);
         for (uint32_t p = lo; p < hi; p++) {
-            int d = post_doc[p];
+            int d = ix.post_doc[p];
             if (!seen[d]) { seen[d] = 1; matched[total++] = (uint16_t)d; }
-            scores[d] += term_score(idf, post_tf[p], doc_len[d]);
+            scores[d] += term_score(idf, ix.post_tf[p], ix.doc_len[d]);
         }
     }
 
@@ -186,7 +280,7 @@ static int do_query(const jnode *params, tbuf *out) {
         tb_puts(out, "{\"id\":");
         tb_int(out, d);
         tb_puts(out, ",\"name\":");
-        tb_str(out, doc_name(d), doc_name_len[d]);
+        tb_str(out, doc_name(d), ix.doc_name_len[d]);
         /* Q16 bits -> thousandths of a bit: readable, still an integer. */
         tb_puts(out, ",\"score\":");
         tb_int(out, (top[i].score * 1000) >> 16);
@@ -198,14 +292,12 @@ static int do_query(const jnode *params, tbuf *out) {
     tb_int(out, total);
     tb_putc(out, '}');
 
-    /* Hosts give every call a fresh instance; clearing anyway keeps a reused one correct. */
-    for (int m = 0; m < total; m++) { scores[matched[m]] = 0; seen[matched[m]] = 0; }
     return 0;
 }
 
 static int do_doc(const jnode *params, tbuf *out) {
     int64_t id;
-    if (!json_int(json_get(params, "id"), &id) || id < 0 || id >= DOC_COUNT)
+    if (!json_int(json_get(params, "id"), &id) || id < 0 || id >= ix.docs)
         return tandem_fail(TANDEM_INVALID_PARAMS, "id must be a document id");
     int d = (int)id;
     tbuf desc;
@@ -215,27 +307,29 @@ static int do_doc(const jnode *params, tbuf *out) {
     tb_puts(out, ",\"id\":");
     tb_int(out, d);
     tb_puts(out, ",\"name\":");
-    tb_str(out, doc_name(d), doc_name_len[d]);
+    tb_str(out, doc_name(d), ix.doc_name_len[d]);
     tb_puts(out, ",\"summary\":");
-    tb_str(out, doc_short(d), doc_short_len[d]);
+    tb_str(out, doc_short(d), ix.doc_short_len[d]);
     tb_putc(out, '}');
     return 0;
 }
 
 static int do_stats(tbuf *out) {
     tb_puts(out, "{\"docs\":");
-    tb_int(out, DOC_COUNT);
+    tb_int(out, ix.docs);
     tb_puts(out, ",\"postings\":");
-    tb_int(out, POSTING_COUNT);
+    tb_int(out, ix.postings);
     tb_puts(out, ",\"terms\":");
-    tb_int(out, TERM_COUNT);
+    tb_int(out, ix.terms);
     tb_puts(out, ",\"tokens\":");
-    tb_int(out, (int64_t)TOTAL_LENGTH);
+    tb_int(out, (int64_t)ix.total);
     tb_putc(out, '}');
     return 0;
 }
 
 static int handle(const jnode *method, const jnode *params, tbuf *out) {
+    int failed = load_index(params);
+    if (failed) return failed;
     if (json_str_eq(method, "query")) {
         if (!params || params->type != J_OBJECT) return tandem_fail(TANDEM_INVALID_PARAMS, "params must be an object");
         return do_query(params, out);

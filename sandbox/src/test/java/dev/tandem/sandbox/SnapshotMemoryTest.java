@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
@@ -24,7 +25,7 @@ class SnapshotMemoryTest {
     assertThat(snapshot).isNotNull();
     MemoryLimits limits = new MemoryLimits(pages, pages + 4);
     Memory applied = new ByteArrayMemory(limits);
-    Instance instance = Instance.builder(module).withInitialize(false).withStart(false).build();
+    Instance instance = instance(module);
     applied.initialize(instance, module.dataSection().dataSegments());
     Memory fromSnapshot = new SnapshotMemory(limits, snapshot);
     fromSnapshot.initialize(instance, module.dataSection().dataSegments());
@@ -38,7 +39,7 @@ class SnapshotMemoryTest {
     int pages = module.memorySection().get().getMemory(0).limits().initialPages();
     MemorySnapshot snapshot = MemorySnapshot.of(module, pages);
     MemoryLimits limits = new MemoryLimits(pages, pages + 2);
-    Instance instance = Instance.builder(module).withInitialize(false).withStart(false).build();
+    Instance instance = instance(module);
     Memory reference = new ByteArrayMemory(limits);
     reference.initialize(instance, module.dataSection().dataSegments());
     Memory mine = new SnapshotMemory(limits, snapshot);
@@ -70,6 +71,12 @@ class SnapshotMemoryTest {
     assertThat(fresh.readBytes(0, pages * Memory.PAGE_SIZE))
         .isEqualTo(freshReference.readBytes(0, pages * Memory.PAGE_SIZE));
     assertThatThrownBy(() -> fresh.readInt(-4)).hasMessageStartingWith("out of bounds memory access");
+  }
+
+  /** An instance that is never run: search imports the input functions, so they are given (with no inputs). */
+  private static Instance instance(WasmModule module) {
+    return Instance.builder(module).withImportValues(ImportValues.builder().withFunctions(Inputs.NONE.functions())
+        .build()).withInitialize(false).withStart(false).build();
   }
 
   /** One access; a trap is returned as its message, so both memories must fail alike. */

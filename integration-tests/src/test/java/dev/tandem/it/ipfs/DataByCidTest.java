@@ -1,11 +1,13 @@
 package dev.tandem.it.ipfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.client.CallReport;
 import dev.tandem.client.NodeClient;
+import dev.tandem.client.ServiceErrorException;
 import dev.tandem.client.TandemClient;
 import dev.tandem.client.TestFiles;
 import dev.tandem.core.cid.Cid;
@@ -104,17 +106,26 @@ class DataByCidTest {
   }
 
   static String add(Node node, String text) throws Exception {
+    return add(node, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String add(Node node, byte[] file) throws Exception {
     HttpResponse<byte[]> res = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/ipfs"))
         .header("Authorization", "Bearer " + token(node))
-        .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build(),
+        .POST(HttpRequest.BodyPublishers.ofByteArray(file)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(res.statusCode()).isEqualTo(200);
     return Json.parse(res.body()).get("v1").asText();
   }
 
   static ObjectNode query(String corpus, String q) {
+    return query("corpus", corpus, q);
+  }
+
+  /** Params naming {@code cid} as member {@code link}: docsearch's corpus, search's index. */
+  static ObjectNode query(String link, String cid, String q) {
     ObjectNode params = Json.object();
-    params.putObject("corpus").put("/", corpus);
+    params.putObject(link).put("/", cid);
     params.put("q", q);
     params.put("limit", 3);
     return params;
@@ -153,7 +164,8 @@ class DataByCidTest {
     Node honest = nodes.get(1);
     // Only n1 and the liar are asked: they conflict, and the client re-runs the request here with the corpus it
     // fetches by CID from the nodes, checked block by block, as they fetched it.
-    try (TandemClient client = TandemClient.builder().bootstrap(List.of(nodes.get(0).url())).minRequests(2)
+    try (TandemClient client = TandemClient.builder().bootstrap(List.of(nodes.get(0).url())).evidenceFeed(false)
+        .minRequests(2)
         .serverFilter(srv -> srv.key().equals(liar.publicKey()) || srv.key().equals(honest.publicKey()))
         .build()) {
       CallReport report = client.service(record.serviceId()).callWithReport("query", query(databases, "memory"));
@@ -161,6 +173,66 @@ class DataByCidTest {
       assertThat(report.convicted()).containsExactly(liar.publicKey());
       assertThat(report.result().orElseThrow().at("/hits/0/name").asText()).isEqualTo("redis");
       assertThat(report.answers()).noneMatch(a -> nodes.get(0).publicKey().equals(a.server()));
+    }
+  }
+
+  /** {@code services/search/gen-index.py --index}: the index file of {@code corpus}. */
+  static byte[] genIndex(String corpus) throws Exception {
+    Path in = Files.createTempFile(dir, "corpus", ".txt");
+    Path out = Files.createTempFile(dir, "index", ".idx");
+    Files.writeString(in, corpus);
+    Process p = new ProcessBuilder("python3", TestFiles.repoRoot().resolve("services/search/gen-index.py").toString(),
+        "--index", in.toString(), out.toString()).inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+    return Files.readAllBytes(out);
+  }
+
+  @Test
+  void searchTakesItsIndexByCidAndTheIndexOfACorpusHasOneCid() throws Exception {
+    byte[] fruitIndex = genIndex(FRUIT);
+    byte[] databaseIndex = genIndex(DATABASES);
+    assertThat(genIndex(FRUIT)).as("gen-index is reproducible").isEqualTo(fruitIndex);
+    String fruitCid = add(nodes.get(1), fruitIndex);
+    String databaseCid = add(nodes.get(2), databaseIndex);
+    assertThat(fruitCid).isEqualTo(dev.tandem.core.cid.UnixFs.kuboCid(fruitIndex, 1, true).toString());
+
+    byte[] wasm = TestFiles.read("services/search/search.wasm");
+    Node home = nodes.get(0);
+    ServiceRecord search = ServiceRecord.builder().name("search").module(Cid.rawSha256(wasm)).abi("tandem-v1")
+        .verifier(ServiceRecord.BUILTIN_EQUAL).home(home.url())
+        .limits(ServiceLimits.defaults().withMaxInputBytes(1 << 20)).createdAt(1_000).sign(KeyPair.generate());
+    new NodeClient(home.url()).submit(search, wasm);
+    for (Node n : nodes) {
+      ObjectNode offer = Json.object();
+      offer.put("service", search.serviceId());
+      new NodeClient(n.url(), token(n)).rpc("tandem_offer", offer);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline && !nodes.stream().allMatch(n -> home.registry().server(n.publicKey())
+        .map(s -> s.offers().contains(search.serviceId())).orElse(false))) {
+      Thread.sleep(100);
+    }
+    List<PublicKey> honest = nodes.stream().map(Node::publicKey).toList();
+    try (TandemClient client = TandemClient.builder().bootstrap(List.of(home.url()))
+        .serverFilter(srv -> honest.contains(srv.key())).minRequests(2).build()) {
+      var service = client.service(search.serviceId());
+      CallReport a = service.callWithReport("query", query("index", fruitCid, "red cellar"));
+      CallReport b = service.callWithReport("query", query("index", databaseCid, "red cellar"));
+      assertThat(a.verified()).as("%s", a).isTrue();
+      assertThat(b.verified()).as("%s", b).isTrue();
+      assertThat(a.votes().size()).isGreaterThanOrEqualTo(2);
+      assertThat(a.result().orElseThrow().at("/hits/0/name").asText()).isIn("apple", "cherry");
+      assertThat(b.result().orElseThrow().at("/hits/0/name").asText()).isEqualTo("postgres");
+      assertThat(a.result()).isNotEqualTo(b.result());
+      ObjectNode stats = Json.object();
+      stats.putObject("index").put("/", databaseCid);
+      assertThat(service.call("stats", stats).get("docs").asInt()).isEqualTo(3);
+      // Without an index the module searches the corpus compiled into it.
+      assertThat(service.call("stats", Json.object()).get("docs").asInt()).isEqualTo(4000);
+      // A file that is not an index is the caller's mistake, verified.
+      ObjectNode notAnIndex = query("index", add(nodes.get(1), FRUIT), "apple");
+      assertThatThrownBy(() -> service.call("query", notAnIndex)).isInstanceOf(ServiceErrorException.class)
+          .hasMessageContaining("not a search index");
     }
   }
 }
