@@ -94,6 +94,8 @@ public final class DemoNetwork implements AutoCloseable {
   private final Map<String, Service> services = new LinkedHashMap<>();
   private final Consumer<String> log;
   private final TrustedRunner trusted = new TrustedRunner();
+  /** The index of services/search/corpus.txt, put on server A: the demo's search calls name it by CID. */
+  private Cid searchIndex;
   private final List<String> notes = new ArrayList<>();
   private volatile boolean closed;
 
@@ -157,6 +159,7 @@ public final class DemoNetwork implements AutoCloseable {
       members.add(new Member(role, Node.start(config)));
     }
 
+    addSearchIndex();
     // Registering is what an owner does with `tandem service register`: record and module, through one node.
     NodeClient a = new NodeClient(members.get(0).url());
     for (Service s : services.values()) {
@@ -217,6 +220,35 @@ public final class DemoNetwork implements AutoCloseable {
       }
     }
     await("every node to offer its services", options.readyTimeout(), this::converged);
+  }
+
+  /**
+   * Puts the search index file (built by services/build.sh from search/corpus.txt) on server A, as {@code tandem
+   * add} does: the other nodes fetch it by CID from A on their first search, checked block by block.
+   */
+  private void addSearchIndex() throws Exception {
+    Path file = options.checkout().resolve("services/search/corpus.idx");
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("the search index " + file + " is missing (run services/build.sh)");
+    }
+    byte[] index = Files.readAllBytes(file);
+    Member a = members.get(0);
+    var res = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            URI.create(a.url() + "/ipfs")).header("Authorization", "Bearer " + adminToken(a))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(index)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    if (res.statusCode() != 200) {
+      throw new IOException("server A did not store the search index: HTTP " + res.statusCode());
+    }
+    searchIndex = Cid.parse(Json.parse(res.body()).get("v1").asText());
+    trusted.addInput(searchIndex, index);
+    log.accept("search index " + searchIndex + " (" + index.length + " bytes, services/search/corpus.idx) added "
+        + "to server A; search calls name it by CID");
+  }
+
+  /** The CID the demo's search calls name their index by. */
+  public Optional<Cid> searchIndex() {
+    return Optional.ofNullable(searchIndex);
   }
 
   private static String adminToken(Member m) throws IOException {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.IntConsumer;
 
 /**
@@ -63,9 +64,11 @@ public final class DemoWorkload {
   private final TrustedRunner trusted;
   private final Map<String, ServiceHandle> handles = new HashMap<>();
   private final long seed;
+  private final Optional<dev.tandem.core.cid.Cid> searchIndex;
 
   public DemoWorkload(TandemClient client, DemoNetwork network, long seed) {
     this.trusted = network.trusted();
+    this.searchIndex = network.searchIndex();
     this.seed = seed;
     for (DemoNetwork.Service s : network.services().values()) {
       handles.put(s.name(), client.service(s.id()));
@@ -86,6 +89,9 @@ public final class DemoWorkload {
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
       DemoCalls.Call call = DemoCalls.call(first + i, seed);
+      if (call.service().equals(DemoLayout.SEARCH)) { // the index by CID, as a dApp names its own data
+        searchIndex.ifPresent(cid -> call.params().putObject("index").put("/", cid.toString()));
+      }
       ServiceHandle handle = Objects.requireNonNull(handles.get(call.service()), call.service());
       CallReport report;
       try {

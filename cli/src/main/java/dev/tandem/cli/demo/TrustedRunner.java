@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.wire.CallInputs;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.sandbox.Abi;
+import dev.tandem.sandbox.Inputs;
 import dev.tandem.sandbox.Limits;
 import dev.tandem.sandbox.ModuleRejectedException;
 import dev.tandem.sandbox.Outcome;
@@ -25,6 +27,7 @@ import java.util.Optional;
 public final class TrustedRunner implements AutoCloseable {
   private final Sandbox sandbox = Sandbox.builder().threads(1).build();
   private final Map<String, Loaded> byServiceId = new HashMap<>();
+  private final Map<Cid, byte[]> inputs = new HashMap<>();
 
   private record Loaded(ServiceModule module, Limits limits) {}
 
@@ -42,6 +45,11 @@ public final class TrustedRunner implements AutoCloseable {
     byServiceId.put(record.serviceId(), new Loaded(module, limits));
   }
 
+  /** Keeps a file calls may name by CID (it was put on a node as {@code cid}), for re-runs that name it. */
+  public void addInput(Cid cid, byte[] file) {
+    inputs.put(cid, file.clone());
+  }
+
   /**
    * The canonical response ({@code {"result":…}} or {@code {"error":…}}) the service gives to this call, or empty
    * when the call does not end deterministically here (then nothing can be said about the network's answer).
@@ -57,7 +65,15 @@ public final class TrustedRunner implements AutoCloseable {
     } catch (JsonFormatException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    Outcome outcome = sandbox.call(loaded.module(), call.canonical(), loaded.limits());
+    java.util.List<byte[]> given = new java.util.ArrayList<>();
+    for (Cid link : CallInputs.links(params)) {
+      byte[] file = inputs.get(link);
+      if (file == null) {
+        return Optional.empty(); // an input the demo never added: nothing to compare with
+      }
+      given.add(file);
+    }
+    Outcome outcome = sandbox.call(loaded.module(), call.canonical(), loaded.limits(), Inputs.of(given));
     return outcome instanceof Outcome.Deterministic d ? Optional.of(d.responseJson()) : Optional.empty();
   }
 
