@@ -109,6 +109,7 @@ freestanding search/search.wasm             search/search.c
 python3 search/gen-index.py --index search/corpus.txt "$WORK/out/search/corpus.idx"
 built search/corpus.idx
 freestanding docsearch/docsearch.wasm       docsearch/docsearch.c
+freestanding match/match.wasm               match/match.c
 freestanding verifiers/equal/equal.wasm       verifiers/verifier.c verifiers/equal/equal.c
 freestanding verifiers/majority/majority.wasm verifiers/verifier.c verifiers/majority/majority.c
 for k in hash sort matmul; do

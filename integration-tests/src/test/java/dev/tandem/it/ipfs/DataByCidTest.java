@@ -195,26 +195,8 @@ class DataByCidTest {
     String fruitCid = add(nodes.get(1), fruitIndex);
     String databaseCid = add(nodes.get(2), databaseIndex);
     assertThat(fruitCid).isEqualTo(dev.tandem.core.cid.UnixFs.kuboCid(fruitIndex, 1, true).toString());
-
-    byte[] wasm = TestFiles.read("services/search/search.wasm");
-    Node home = nodes.get(0);
-    ServiceRecord search = ServiceRecord.builder().name("search").module(Cid.rawSha256(wasm)).abi("tandem-v1")
-        .verifier(ServiceRecord.BUILTIN_EQUAL).home(home.url())
-        .limits(ServiceLimits.defaults().withMaxInputBytes(1 << 20)).createdAt(1_000).sign(KeyPair.generate());
-    new NodeClient(home.url()).submit(search, wasm);
-    for (Node n : nodes) {
-      ObjectNode offer = Json.object();
-      offer.put("service", search.serviceId());
-      new NodeClient(n.url(), token(n)).rpc("tandem_offer", offer);
-    }
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && !nodes.stream().allMatch(n -> home.registry().server(n.publicKey())
-        .map(s -> s.offers().contains(search.serviceId())).orElse(false))) {
-      Thread.sleep(100);
-    }
-    List<PublicKey> honest = nodes.stream().map(Node::publicKey).toList();
-    try (TandemClient client = TandemClient.builder().bootstrap(List.of(home.url()))
-        .serverFilter(srv -> honest.contains(srv.key())).minRequests(2).build()) {
+    ServiceRecord search = registerOnHonestNodes("search");
+    try (TandemClient client = honestClient()) {
       var service = client.service(search.serviceId());
       CallReport a = service.callWithReport("query", query("index", fruitCid, "red cellar"));
       CallReport b = service.callWithReport("query", query("index", databaseCid, "red cellar"));
@@ -233,6 +215,67 @@ class DataByCidTest {
       ObjectNode notAnIndex = query("index", add(nodes.get(1), FRUIT), "apple");
       assertThatThrownBy(() -> service.call("query", notAnIndex)).isInstanceOf(ServiceErrorException.class)
           .hasMessageContaining("not a search index");
+    }
+  }
+
+  /** Registers {@code services/NAME/NAME.wasm} (home n0) and has the three honest nodes offer it. */
+  ServiceRecord registerOnHonestNodes(String name) throws Exception {
+    byte[] wasm = TestFiles.read("services/" + name + "/" + name + ".wasm");
+    Node home = nodes.get(0);
+    ServiceRecord rec = ServiceRecord.builder().name(name).module(Cid.rawSha256(wasm)).abi("tandem-v1")
+        .verifier(ServiceRecord.BUILTIN_EQUAL).home(home.url())
+        .limits(ServiceLimits.defaults().withMaxInputBytes(1 << 20)).createdAt(1_000).sign(KeyPair.generate());
+    new NodeClient(home.url()).submit(rec, wasm);
+    for (Node n : nodes) {
+      ObjectNode offer = Json.object();
+      offer.put("service", rec.serviceId());
+      new NodeClient(n.url(), token(n)).rpc("tandem_offer", offer);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline && !nodes.stream().allMatch(n -> home.registry().server(n.publicKey())
+        .map(s -> s.offers().contains(rec.serviceId())).orElse(false))) {
+      Thread.sleep(100);
+    }
+    return rec;
+  }
+
+  /** A client asking two of the honest nodes on every call. */
+  TandemClient honestClient() {
+    List<PublicKey> honest = nodes.stream().map(Node::publicKey).toList();
+    return TandemClient.builder().bootstrap(List.of(nodes.get(0).url()))
+        .serverFilter(srv -> honest.contains(srv.key())).minRequests(2).build();
+  }
+
+  @Test
+  void matchFillsAnOrderAgainstABookGivenByCidAtPriceTimePriority() throws Exception {
+    String book = add(nodes.get(2), """
+        {"asks":[{"id":"a1","price":105,"qty":5},{"id":"a2","price":101,"qty":3},{"id":"a3","price":101,"qty":4},
+                 {"id":"a4","price":110,"qty":9}],
+         "bids":[{"id":"b1","price":99,"qty":2},{"id":"b2","price":100,"qty":6}]}
+        """);
+    ServiceRecord match = registerOnHonestNodes("match");
+    try (TandemClient client = honestClient()) {
+      var service = client.service(match.serviceId());
+      ObjectNode buy = Json.object();
+      buy.putObject("book").put("/", book);
+      buy.putObject("order").put("side", "buy").put("price", 105).put("qty", 10);
+      CallReport bought = service.callWithReport("fill", buy);
+      assertThat(bought.verified()).as("%s", bought).isTrue();
+      assertThat(bought.votes().size()).isGreaterThanOrEqualTo(2);
+      // Cheapest first, equal prices in time order, each at the resting price; a4 is above the limit.
+      assertThat(bought.result()).contains(Json.parse("""
+          {"fills":[{"id":"a2","price":101,"qty":3},{"id":"a3","price":101,"qty":4},{"id":"a1","price":105,"qty":3}],
+           "filled":10,"remaining":0,"spent":1022}"""));
+      ObjectNode sell = Json.object();
+      sell.putObject("book").put("/", book);
+      sell.putObject("order").put("side", "sell").put("price", 100).put("qty", 8);
+      assertThat(service.call("fill", sell)).isEqualTo(Json.parse(
+          "{\"fills\":[{\"id\":\"b2\",\"price\":100,\"qty\":6}],\"filled\":6,\"remaining\":2,\"spent\":600}"));
+      ObjectNode bad = Json.object();
+      bad.putObject("book").put("/", book);
+      bad.putObject("order").put("side", "hold").put("price", 1).put("qty", 1);
+      assertThatThrownBy(() -> service.call("fill", bad)).isInstanceOf(ServiceErrorException.class)
+          .hasMessageContaining("order must be");
     }
   }
 }
