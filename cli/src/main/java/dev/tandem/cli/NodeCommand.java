@@ -178,7 +178,7 @@ final class NodeCommand implements Callable<Integer> {
     limits.forEach(b::limit);
     if (fault != null) {
       try {
-        b.fault(NodeConfig.Fault.valueOf(fault.toUpperCase(Locale.ROOT)));
+        b.fault(dev.tandem.node.fault.Fault.valueOf(fault.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw new Errors.UserException("--unsafe-fault must be lie, collude, slow, crash or garbage, got '" + fault + "'");
       }

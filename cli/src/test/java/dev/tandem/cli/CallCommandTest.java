@@ -33,9 +33,9 @@ class CallCommandTest {
 
   @BeforeAll
   void start() throws Exception {
-    home = start("n1", List.of(), NodeConfig.Fault.NONE);
-    start("n2", List.of(home.url()), NodeConfig.Fault.NONE);
-    liar = start("liar", List.of(home.url()), NodeConfig.Fault.LIE);
+    home = start("n1", List.of(), dev.tandem.node.fault.Fault.NONE);
+    start("n2", List.of(home.url()), dev.tandem.node.fault.Fault.NONE);
+    liar = start("liar", List.of(home.url()), dev.tandem.node.fault.Fault.LIE);
     byte[] echo = Files.readAllBytes(TestPaths.repoRoot().resolve("services/echo/echo.wasm"));
     ServiceRecord record = ServiceRecord.builder().name("echo").module(Cid.rawSha256(echo)).home(home.url())
         .sign(KeyPair.generate());
@@ -57,7 +57,7 @@ class CallCommandTest {
     }
   }
 
-  private Node start(String name, List<URI> peers, NodeConfig.Fault fault) throws Exception {
+  private Node start(String name, List<URI> peers, dev.tandem.node.fault.Fault fault) throws Exception {
     Node n = Node.start(NodeConfig.builder(tmp.resolve(name)).listen("127.0.0.1:0").addPeers(peers)
         .gossipInterval(Duration.ofMillis(150)).fault(fault).build());
     nodes.add(n);

@@ -10,14 +10,18 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceNames;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
-import dev.tandem.node.NodeConfig.Fault;
+import dev.tandem.node.fault.Fault;
+import dev.tandem.node.hosting.Runner;
+import dev.tandem.node.hosting.SandboxRunner;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.node.hosting.Hosting;
 import dev.tandem.node.reciprocity.Ledger;
 import dev.tandem.node.reciprocity.Reciprocity;
 import java.time.Clock;
 import dev.tandem.node.http.HttpApi;
-import dev.tandem.node.http.NodeRpc;
-import dev.tandem.node.http.ServiceEndpoint;
+import dev.tandem.node.api.NodeRpc;
+import dev.tandem.node.api.ServiceCalls;
+import dev.tandem.node.api.ServiceEndpoint;
 import dev.tandem.node.modules.ModuleFetcher;
 import dev.tandem.node.modules.ModuleStore;
 import dev.tandem.node.ipfs.BlockStore;
@@ -100,7 +104,7 @@ public final class Node implements AutoCloseable {
   private final EvidenceHandler evidence;
   /** Pulls the convicting evidence this node missed; null when turned off. */
   private final EvidenceSync evidenceSync;
-  private final ServiceEndpoint endpoint;
+  private final ServiceCalls endpoint;
 
   private Node(NodeConfig config) throws Exception {
     this.config = config;
@@ -129,9 +133,11 @@ public final class Node implements AutoCloseable {
         new ReciprocityHost(), new Reciprocity.Settings(config.reciprocityGrace(), config.reciprocityInterval()),
         Clock.systemUTC(), scores::blacklisted);
 
-    this.evidence = new EvidenceHandler(key, registry, hosting, sandbox, scores, activity, db, this::moduleSources,
-        http, a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
-        new dev.tandem.node.evidence.EvidenceIntake(Guards.evidenceIntake(config.limits())));
+    Runner runner = new SandboxRunner(hosting, sandbox);
+    this.evidence = new EvidenceHandler(key, registry, runner, scores, activity, db, this::moduleSources,
+        Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
+        new dev.tandem.node.evidence.EvidenceIntake(Guards.evidenceIntake(config.limits())), Clock.systemUTC());
+    evidence.start();
     this.rpc = new NodeRpc(adminToken, config.maxBatch());
     this.registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> status())
@@ -145,8 +151,8 @@ public final class Node implements AutoCloseable {
         .admin("tandem_reward", this::changeRewards)
         .method("tandem_reciprocity", reciprocity::reciprocity);
 
-    this.endpoint = new ServiceEndpoint(hosting, sandbox, key, metrics, activity, ledger::served, config.maxBatch(),
-        config.fault());
+    this.endpoint = config.fault().around(new ServiceEndpoint(config.fault().around(runner, key), key, metrics,
+        activity, ledger::served, config.maxBatch(), Clock.systemUTC()));
     // Platform threads, not virtual ones: measured faster here for short CPU-bound calls (docs/BENCHMARKS.md).
     // The job queue is bounded: under overload, work is refused early instead of piling up.
     QueuedThreadPool threads = new QueuedThreadPool(256, 8, 60_000,
@@ -212,16 +218,8 @@ public final class Node implements AutoCloseable {
     hosting.want(reciprocity.withHeld(config.offers())); // services held for peers come back after a restart
     publish(true); // a fresh record at every start: peers that do not know this node learn it by push
     if (config.fault() != Fault.NONE) {
-      String banner = "UNSAFE FAULT INJECTION ENABLED: this node will " + switch (config.fault()) {
-        case LIE -> "sign WRONG answers";
-        case COLLUDE -> "sign the same WRONG answers as every colluding liar";
-        case SLOW -> "answer slowly";
-        case CRASH -> "drop calls as if it crashed";
-        case GARBAGE -> "answer with garbage";
-        case NONE -> "";
-      } + ". Never run this in production.";
-      LOG.warn("!!!!!!!! {}", banner);
-      System.err.println("!!!!!!!! " + banner + " !!!!!!!!");
+      LOG.warn("!!!!!!!! {}", config.fault().banner());
+      System.err.println("!!!!!!!! " + config.fault().banner() + " !!!!!!!!");
     }
     LOG.info("node {} listening at {} (data {})", key.publicKey(), url, data);
   }
@@ -316,7 +314,7 @@ public final class Node implements AutoCloseable {
   }
 
   /** The {@code POST /services/{id}} handler, for in-process callers (simulation, fuzzing). */
-  public ServiceEndpoint serviceEndpoint() {
+  public ServiceCalls serviceEndpoint() {
     return endpoint;
   }
 

@@ -1,5 +1,6 @@
 package dev.tandem.node;
 
+import dev.tandem.node.fault.Fault;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,14 +55,6 @@ public record NodeConfig(
 
   public static final String FILE = "node.json";
 
-  /**
-   * A fault a node may be told to inject, for tests and the demo only: {@code LIE} signs wrong answers of its own,
-   * {@code COLLUDE} signs the wrong answer every colluding liar signs, {@code SLOW} answers after 2.5 s,
-   * {@code CRASH} drops calls as a dying process would, {@code GARBAGE} answers with garbage or forged signatures.
-   */
-  public enum Fault {
-    NONE, LIE, COLLUDE, SLOW, CRASH, GARBAGE
-  }
 
   public NodeConfig {
     peers = List.copyOf(peers);

@@ -38,8 +38,8 @@ class DashboardTest {
   @BeforeAll
   void start() throws Exception {
     net = new TestNetwork(dir);
-    a = net.start("a", List.of(), NodeConfig.Fault.NONE);
-    b = net.start("b", List.of(a.url()), NodeConfig.Fault.NONE);
+    a = net.start("a", List.of(), dev.tandem.node.fault.Fault.NONE);
+    b = net.start("b", List.of(a.url()), dev.tandem.node.fault.Fault.NONE);
     byte[] wasm = Files.readAllBytes(TestNetwork.repoRoot().resolve("services/search/search.wasm"));
     search = ServiceRecord.builder().name("search").module(Cid.rawSha256(wasm)).sign(KeyPair.generate());
     ObjectNode p = Json.object();

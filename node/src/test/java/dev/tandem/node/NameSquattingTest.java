@@ -35,8 +35,8 @@ class NameSquattingTest {
     KeyPair owner = KeyPair.generate();
     KeyPair squatter = KeyPair.generate();
     try (TestNetwork net = new TestNetwork(dir)) {
-      Node a = net.start("a", List.of(), dev.tandem.node.NodeConfig.Fault.NONE);
-      Node b = net.start("b", List.of(a.url()), dev.tandem.node.NodeConfig.Fault.NONE);
+      Node a = net.start("a", List.of(), dev.tandem.node.fault.Fault.NONE);
+      Node b = net.start("b", List.of(a.url()), dev.tandem.node.fault.Fault.NONE);
       ServiceRecord whisper = ServiceRecord.builder().name("whisper").module(Cid.rawSha256(echo))
           .verifier(ServiceRecord.BUILTIN_EQUAL).home(a.url()).sign(owner);
       new NodeClient(a.url()).submit(whisper, echo, null);

@@ -47,7 +47,7 @@ class SlowlorisTest {
       Node a = Node.start(NodeConfig.builder(dir.resolve("a")).listen("127.0.0.1:0")
           .limit(Limit.MAX_CONNECTIONS_PER_ADDRESS, 1000).gossipInterval(Duration.ofMillis(150)).build());
       net.nodes.add(a);
-      Node b = net.start("b", List.of(a.url()), NodeConfig.Fault.NONE);
+      Node b = net.start("b", List.of(a.url()), dev.tandem.node.fault.Fault.NONE);
       TestNetwork.offerEcho("echo", KeyPair.generate(), a, List.of(a, b));
       Seen seen = attack(a.url(), SLOW_CONNECTIONS, Duration.ofSeconds(6));
       assertThat(seen.held()).as("slow connections held open").isGreaterThanOrEqualTo(SLOW_CONNECTIONS * 9 / 10);

@@ -26,7 +26,7 @@ final class TestNetwork implements AutoCloseable {
     this.dir = dir;
   }
 
-  Node start(String name, List<URI> peers, NodeConfig.Fault fault) throws Exception {
+  Node start(String name, List<URI> peers, dev.tandem.node.fault.Fault fault) throws Exception {
     NodeConfig config = NodeConfig.builder(dir.resolve(name)).listen("127.0.0.1:0").addPeers(peers)
         .gossipInterval(Duration.ofMillis(150)).fault(fault).build();
     Node node = Node.start(config);

@@ -45,9 +45,9 @@ class ThreeNodeTest {
   @BeforeAll
   void startNetwork() throws Exception {
     net = new TestNetwork(dir);
-    n1 = net.start("n1", List.of(), dev.tandem.node.NodeConfig.Fault.NONE);
-    n2 = net.start("n2", List.of(n1.url()), dev.tandem.node.NodeConfig.Fault.NONE);
-    n3 = net.start("n3", List.of(n2.url()), dev.tandem.node.NodeConfig.Fault.NONE);
+    n1 = net.start("n1", List.of(), dev.tandem.node.fault.Fault.NONE);
+    n2 = net.start("n2", List.of(n1.url()), dev.tandem.node.fault.Fault.NONE);
+    n3 = net.start("n3", List.of(n2.url()), dev.tandem.node.fault.Fault.NONE);
     wasm = Files.readAllBytes(TestNetwork.repoRoot().resolve("services/search/search.wasm"));
     search = ServiceRecord.builder().name("search").module(Cid.rawSha256(wasm)).home(n1.url().toString())
         .sign(owner);

@@ -18,8 +18,12 @@ import java.util.Map;
  * 100,000 calls cheap; it changes no answer.
  */
 final class Oracle implements AutoCloseable {
-  /** A deterministic outcome: the canonical response that is hashed and signed, and the fuel it used. */
-  record Answer(byte[] response, String responseHash, long fuel) {}
+  /** A deterministic outcome, and the hash of its canonical response (what is signed). */
+  record Answer(Outcome.Deterministic outcome, String responseHash) {
+    byte[] response() {
+      return outcome.responseJson();
+    }
+  }
 
   private final Sandbox sandbox = Sandbox.builder().threads(1).build();
   private final ServiceModule module;
@@ -46,6 +50,11 @@ final class Oracle implements AutoCloseable {
     return wasm.clone();
   }
 
+  /** The compiled module, which every simulated node hosts. */
+  ServiceModule module() {
+    return module;
+  }
+
   /** The sandbox, shared with the clients' referees: one compiled module serves all. */
   Sandbox sandbox() {
     return sandbox;
@@ -64,7 +73,7 @@ final class Oracle implements AutoCloseable {
           + ") for request " + call.requestHash() + ": the simulation cannot continue reproducibly");
     }
     byte[] response = det.responseJson();
-    Answer a = new Answer(response, Hashes.sha256Hex(response), det.fuel());
+    Answer a = new Answer(det, Hashes.sha256Hex(response));
     answers.put(call.requestHash(), a);
     return a;
   }

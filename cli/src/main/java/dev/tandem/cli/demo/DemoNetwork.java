@@ -154,7 +154,7 @@ public final class DemoNetwork implements AutoCloseable {
           .listen("127.0.0.1:" + ports.get(i)).addPeers(peers)
           .addOffers(ids(role.offers())).addRewards(ids(role.rewards()))
           .gossipInterval(options.gossipInterval())
-          .fault(role.liar() ? NodeConfig.Fault.LIE : NodeConfig.Fault.NONE)
+          .fault(role.liar() ? dev.tandem.node.fault.Fault.LIE : dev.tandem.node.fault.Fault.NONE)
           .build();
       members.add(new Member(role, Node.start(config)));
     }

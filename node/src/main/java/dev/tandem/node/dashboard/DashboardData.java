@@ -44,7 +44,7 @@ public final class DashboardData {
     self.put("short", shortKey(node.publicKey()));
     self.put("url", node.url().toString());
     self.put("version", Node.VERSION);
-    if (node.config().fault() != NodeConfig.Fault.NONE) {
+    if (node.config().fault() != dev.tandem.node.fault.Fault.NONE) {
       self.put("fault", node.config().fault().name().toLowerCase(Locale.ROOT));
     }
 

@@ -7,6 +7,7 @@ import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.rpc.JsonRpcClient;
 import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.score.ScoreEvent;
 import dev.tandem.core.score.Scores;
 import dev.tandem.core.wire.Attestation;
@@ -17,15 +18,12 @@ import dev.tandem.core.wire.Judgement;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.Activity;
-import dev.tandem.node.hosting.Hosting;
+import dev.tandem.node.hosting.Runner;
 import dev.tandem.node.store.NodeDb;
 import dev.tandem.registry.Registry;
-import dev.tandem.sandbox.Limits;
 import dev.tandem.sandbox.Outcome;
-import dev.tandem.sandbox.Sandbox;
-import dev.tandem.sandbox.ServiceModule;
 import java.net.URI;
-import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,38 +55,53 @@ public final class EvidenceHandler implements AutoCloseable {
 
   private final KeyPair key;
   private final Registry registry;
-  private final Hosting hosting;
-  private final Sandbox sandbox;
+  private final Runner runner;
   private final Scores scores;
   private final Activity activity;
   private final EvidenceStore stored;
   private final Supplier<List<URI>> forwardTo;
   private final JsonRpcClient forwarder;
   private final Semaphore reruns = new Semaphore(2);
-  private final java.util.function.Consumer<Attestation> upheldWork;
+  private final Consumer<Attestation> upheldWork;
   private final EvidenceIntake intake;
-  private final ScheduledExecutorService retries;
+  private final Clock clock;
+  private ScheduledExecutorService retries;
 
-  public EvidenceHandler(KeyPair key, Registry registry, Hosting hosting, Sandbox sandbox, Scores scores,
-      Activity activity, NodeDb db, Supplier<List<URI>> forwardTo, HttpClient http,
-      java.util.function.Consumer<Attestation> upheldWork, EvidenceIntake intake) {
+  /**
+   * A handler; evidence that cannot be judged yet is retried once {@link #start} was called.
+   *
+   * @param runner re-runs the requests evidence names
+   * @param forwardTo the nodes new evidence is forwarded to
+   * @param transport how it is forwarded
+   * @param upheldWork told of each attestation a re-run upholds: honest work, for the reciprocity ledger
+   * @param clock the time stored with evidence and activity
+   */
+  public EvidenceHandler(KeyPair key, Registry registry, Runner runner, Scores scores, Activity activity, NodeDb db,
+      Supplier<List<URI>> forwardTo, Transport transport, Consumer<Attestation> upheldWork, EvidenceIntake intake,
+      Clock clock) {
     this.upheldWork = upheldWork;
     this.intake = intake;
+    this.clock = clock;
     this.key = key;
     this.registry = registry;
-    this.hosting = hosting;
-    this.sandbox = sandbox;
+    this.runner = runner;
     this.scores = scores;
     this.activity = activity;
-    this.stored = new EvidenceStore(db);
+    this.stored = new EvidenceStore(db, clock);
     this.forwardTo = forwardTo;
-    this.forwarder = new JsonRpcClient(http, Duration.ofSeconds(10), 1 << 20);
-    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "tandem-evidence-queue");
-      t.setDaemon(true);
-      return t;
-    });
-    retries.scheduleWithFixedDelay(this::retryHeld, 1, 1, TimeUnit.SECONDS);
+    this.forwarder = new JsonRpcClient(transport, Duration.ofSeconds(10));
+  }
+
+  /** Retries the evidence held until it can be judged, every second, on a thread of its own. */
+  public synchronized void start() {
+    if (retries == null) {
+      retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-evidence-queue");
+        t.setDaemon(true);
+        return t;
+      });
+      retries.scheduleWithFixedDelay(this::retryHeld, 1, 1, TimeUnit.SECONDS);
+    }
   }
 
   /** Handles one {@code tandem_submitEvidence} call that did not come over the network. */
@@ -216,7 +230,7 @@ public final class EvidenceHandler implements AutoCloseable {
   }
 
   private Judgement judge(Evidence evidence) {
-    activity.conflict(new Activity.Conflict(System.currentTimeMillis(), evidence.service(),
+    activity.conflict(new Activity.Conflict(clock.millis(), evidence.service(),
         evidence.request().requestHash(), evidence.attestations().stream().map(a -> a.server().toString())
             .distinct().toList(), "evidence"));
     Optional<ServiceRecord> record = registry.service(evidence.service());
@@ -237,18 +251,7 @@ public final class EvidenceHandler implements AutoCloseable {
     }
     Outcome outcome;
     try {
-      if (record.get().isOci()) { // re-run through this node's own container of the image
-        var runtime = hosting.oci().orElseThrow(() -> new java.io.IOException("this node runs no OCI containers"));
-        outcome = runtime.call(record.get(), evidence.request().canonical(), record.get().limits());
-      } else {
-        ServiceModule module = hosting.moduleFor(record.get());
-        var l = record.get().limits();
-        // The same inputs by CID as the judged call: content-addressed, so the re-run sees the very same bytes.
-        var inputs = hosting.inputs(record.get(), evidence.request().params());
-        outcome = sandbox.call(module, evidence.request().canonical(), Limits.builder().fuel(l.fuel())
-            .memoryPages(l.memoryPages()).maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
-            .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), 5_000))).build(), inputs);
-      }
+      outcome = runner.rerun(record.get(), evidence.request());
     } catch (Exception e) {
       return Judgement.pending("cannot re-run: " + e.getMessage());
     } finally {
@@ -270,7 +273,7 @@ public final class EvidenceHandler implements AutoCloseable {
         convicted.add(a.server());
       }
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     for (PublicKey liar : convicted) {
       if (liar.equals(key.publicKey())) {
         LOG.error("evidence shows THIS node signed a wrong answer for {} request {}", evidence.service(),
@@ -325,8 +328,10 @@ public final class EvidenceHandler implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    retries.shutdownNow();
+  public synchronized void close() {
+    if (retries != null) {
+      retries.shutdownNow();
+    }
     forwarder.close();
   }
 }

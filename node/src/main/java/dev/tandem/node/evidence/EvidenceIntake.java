@@ -45,6 +45,11 @@ public final class EvidenceIntake {
     this(settings, System::currentTimeMillis);
   }
 
+  /** An intake whose quotas and queue read the time from {@code clock} (virtual time in a simulation). */
+  public EvidenceIntake(Settings settings, java.time.Clock clock) {
+    this(settings, clock::millis);
+  }
+
   EvidenceIntake(Settings settings, LongSupplier nowMs) {
     this.settings = settings;
     this.perAddress = new HourlyQuota(settings.kbPerAddressPerHour() * 1024, nowMs);

@@ -8,15 +8,18 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
 /** Judged evidence in {@code node.db}: the verdict of each item by id, and the convictions it made. */
 final class EvidenceStore {
   private final Connection db;
+  private final Clock clock;
 
-  EvidenceStore(NodeDb db) {
+  EvidenceStore(NodeDb db, Clock clock) {
     this.db = db.connection();
+    this.clock = clock;
   }
 
   /** The verdict stored for {@code id}, without keys; empty when none (or only a pending one, from older releases). */
@@ -52,7 +55,7 @@ final class EvidenceStore {
           s.setString(2, evidence.service());
           s.setString(3, evidence.request().requestHash());
           s.setString(4, evidence.toJson().toString());
-          s.setLong(5, System.currentTimeMillis());
+          s.setLong(5, clock.millis());
           s.setString(6, verdict.status());
           s.setString(7, verdict.detail() + (verdict.convicted().isEmpty() ? ""
               : "; convicted " + verdict.convicted()));
@@ -64,7 +67,7 @@ final class EvidenceStore {
             s.setString(1, liar.toString());
             s.setString(2, evidence.service());
             s.setString(3, evidence.request().requestHash());
-            s.setLong(4, System.currentTimeMillis());
+            s.setLong(4, clock.millis());
             s.setString(5, id);
             s.addBatch();
           }

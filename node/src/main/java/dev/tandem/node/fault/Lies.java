@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
+import dev.tandem.sandbox.Outcome;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The {@code --unsafe-fault lie} mode: turns a correct canonical response into a plausible wrong one, which the node
@@ -12,6 +15,8 @@ import dev.tandem.core.json.Json;
  * that lies are caught. Deterministic: every liar twists an answer the same way, so liars agree with each other.
  */
 public final class Lies {
+  private static final byte[] RESULT = "{\"result\":".getBytes(StandardCharsets.UTF_8);
+
   private Lies() {}
 
   /**
@@ -36,6 +41,18 @@ public final class Lies {
     } catch (Exception e) {
       return "{\"result\":\"lie\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
+  }
+
+  /**
+   * A twisted response ({@code {"result":…}}, canonical, as {@link #twist} makes it) as the outcome a liar signs: a
+   * result, with the fuel the real call used.
+   */
+  public static Outcome.Result asOutcome(byte[] twisted, long fuel) {
+    int prefix = RESULT.length;
+    if (twisted.length <= prefix || !Arrays.equals(twisted, 0, prefix, RESULT, 0, prefix)) {
+      throw new IllegalArgumentException("not a canonical {\"result\":…} response");
+    }
+    return new Outcome.Result(Arrays.copyOfRange(twisted, prefix, twisted.length - 1), fuel, "");
   }
 
   private static JsonNode twist(JsonNode v, int salt) {

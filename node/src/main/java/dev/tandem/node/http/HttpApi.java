@@ -1,5 +1,9 @@
 package dev.tandem.node.http;
 
+import dev.tandem.node.api.Envelope;
+import dev.tandem.node.api.NodeRpc;
+import dev.tandem.node.api.ServiceCalls;
+import dev.tandem.node.fault.SimulatedCrash;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.modules.ModuleStore;
 import java.io.IOException;
@@ -31,7 +35,7 @@ public final class HttpApi extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final String JSON = "application/json";
 
-  private final ServiceEndpoint services;
+  private final ServiceCalls services;
   private final NodeRpc rpc;
   private final IpfsGateway gateway;
   private final Supplier<String> metrics;
@@ -45,7 +49,7 @@ public final class HttpApi extends Handler.Abstract {
   /** Requests with a body that wait for or hold a worker; past the limit new ones are refused before any work. */
   private final Semaphore admitted;
 
-  public HttpApi(ServiceEndpoint services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
+  public HttpApi(ServiceCalls services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
       Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, int maxBodyBytes,
       HttpLimits limits, Executor workers) {
     this.limits = limits;
@@ -93,7 +97,7 @@ public final class HttpApi extends Handler.Abstract {
         byte[] answer;
         try {
           answer = services.handle(path.substring("/services/".length()), body);
-        } catch (ServiceEndpoint.SimulatedCrash crash) {
+        } catch (SimulatedCrash crash) {
           // The crash fault: the connection dies mid-call, as when a node's process is killed.
           request.getConnectionMetaData().getConnection().getEndPoint().close();
           callback.failed(crash);

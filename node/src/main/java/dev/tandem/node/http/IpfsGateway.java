@@ -1,5 +1,6 @@
 package dev.tandem.node.http;
 
+import dev.tandem.node.api.Envelope;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Blocks;
 import dev.tandem.core.cid.Car;

@@ -33,8 +33,22 @@ public final class NodeDb implements AutoCloseable {
    * @throws IllegalStateException when it cannot be opened or upgraded
    */
   public static NodeDb open(Path file) {
+    byte[] raw = new byte[16];
+    RANDOM.nextBytes(raw);
+    return open("jdbc:sqlite:" + file.toAbsolutePath(), HexFormat.of().formatHex(raw), file.toString());
+  }
+
+  /**
+   * A database that lives as long as this object, in memory, with the evidence log id {@code logId} (32 hex digits):
+   * for a simulated node, whose database outlives its process's crashes and whose run must not depend on a random id.
+   */
+  public static NodeDb inMemory(String logId) {
+    return open("jdbc:sqlite::memory:", logId, ":memory:");
+  }
+
+  private static NodeDb open(String url, String newLogId, String name) {
     try {
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      Connection c = DriverManager.getConnection(url);
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("PRAGMA synchronous=FULL");
@@ -65,9 +79,7 @@ public final class NodeDb implements AutoCloseable {
               id INTEGER PRIMARY KEY CHECK (id = 1), log_id TEXT NOT NULL CHECK (log_id <> ''))""");
         try (PreparedStatement p =
             c.prepareStatement("INSERT OR IGNORE INTO evidence_log (id, log_id) VALUES (1, ?)")) {
-          byte[] raw = new byte[16];
-          RANDOM.nextBytes(raw);
-          p.setString(1, HexFormat.of().formatHex(raw));
+          p.setString(1, newLogId);
           p.executeUpdate();
         }
       }
@@ -77,7 +89,7 @@ public final class NodeDb implements AutoCloseable {
       }
       return new NodeDb(c, logId);
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot open node database " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot open node database " + name + ": " + e.getMessage(), e);
     }
   }
 

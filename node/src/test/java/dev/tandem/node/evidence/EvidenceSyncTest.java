@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Nodes pull the convicting evidence they missed ({@link EvidenceSync}): evidence is forwarded once, to the nodes
  * known when it goes round, so a node that starts later hears of it only by asking.
  *
- * <p>Nodes A (honest) and L (a liar: {@link NodeConfig.Fault#LIE}) offer the matrix service; evidence that L lied is
+ * <p>Nodes A (honest) and L (a liar: {@link dev.tandem.node.fault.Fault#LIE}) offer the matrix service; evidence that L lied is
  * submitted to A before any other node exists. The tests run in order: the first one starts C while the network is
  * just A and L, so what C pulls after its restart can be counted exactly.
  */
@@ -63,8 +63,8 @@ class EvidenceSyncTest {
 
   @BeforeAll
   void start() throws Exception {
-    honest = start("a", List.of(), NodeConfig.Fault.NONE, Duration.ofSeconds(30));
-    liar = start("l", List.of(honest.url()), NodeConfig.Fault.LIE, Duration.ofSeconds(30));
+    honest = start("a", List.of(), dev.tandem.node.fault.Fault.NONE, Duration.ofSeconds(30));
+    liar = start("l", List.of(honest.url()), dev.tandem.node.fault.Fault.LIE, Duration.ofSeconds(30));
     byte[] wasm = Files.readAllBytes(repoRoot().resolve("services/matrix/matrix.wasm"));
     ServiceRecord rec = ServiceRecord.builder().name("matrix").module(Cid.rawSha256(wasm)).sign(KeyPair.generate());
     serviceId = rec.serviceId();
@@ -96,7 +96,7 @@ class EvidenceSyncTest {
   @Order(1)
   void aNodeThatStartsLaterPullsTheEvidenceConvictsTheLiarAndResumesAfterARestart() throws Exception {
     long started = System.nanoTime();
-    Node late = start("c", List.of(honest.url()), NodeConfig.Fault.NONE, SYNC);
+    Node late = start("c", List.of(honest.url()), dev.tandem.node.fault.Fault.NONE, SYNC);
     await("C to convict L", Duration.ofSeconds(30), () -> convicted(late));
     long tookMs = (System.nanoTime() - started) / 1_000_000;
     System.out.println("evidence sync: C convicted L " + tookMs + " ms after it started (sync every "
@@ -120,7 +120,7 @@ class EvidenceSyncTest {
     late.close();
     nodes.remove(late);
 
-    Node again = start("c", List.of(honest.url()), NodeConfig.Fault.NONE, SYNC);
+    Node again = start("c", List.of(honest.url()), dev.tandem.node.fault.Fault.NONE, SYNC);
     assertThat(again.config().dataDir()).isEqualTo(data);
     EvidenceSync resumed = again.evidenceSync().orElseThrow();
     assertThat(resumed.position(honest.url())).as("the cursor survives the restart").isEqualTo(atA);
@@ -136,7 +136,7 @@ class EvidenceSyncTest {
   @Test
   @Order(2)
   void withoutTheSyncALateNodeNeverHearsOfTheConviction() throws Exception {
-    Node late = start("d", List.of(honest.url()), NodeConfig.Fault.NONE, Duration.ZERO);
+    Node late = start("d", List.of(honest.url()), dev.tandem.node.fault.Fault.NONE, Duration.ZERO);
     assertThat(late.evidenceSync()).isEmpty();
     await("D to know the service and L", Duration.ofSeconds(30),
         () -> late.registry().service(serviceId).isPresent() && late.registry().server(liar.publicKey()).isPresent());
@@ -171,7 +171,7 @@ class EvidenceSyncTest {
             + "],\"next\":" + (request.path("params").path("cursor").asLong() + 4) + ",\"more\":false}");
       };
     })) {
-      Node late = start("e", List.of(garbage.url(), honest.url()), NodeConfig.Fault.NONE, SYNC);
+      Node late = start("e", List.of(garbage.url(), honest.url()), dev.tandem.node.fault.Fault.NONE, SYNC);
       EvidenceSync sync = late.evidenceSync().orElseThrow();
       await("E to convict L, and to have gone through every kind of garbage", Duration.ofSeconds(60),
           () -> convicted(late) && served.get() >= 5 && sync.stats().dropped() >= 4);
@@ -207,7 +207,7 @@ class EvidenceSyncTest {
       return ScriptedPeer.Answer.result(id, "{\"evidence\":[],\"next\":" + answer[1] + ",\"more\":false,"
           + "\"log\":\"" + answer[0] + "\"}");
     })) {
-      Node node = start("f", List.of(peer.url()), NodeConfig.Fault.NONE, SYNC);
+      Node node = start("f", List.of(peer.url()), dev.tandem.node.fault.Fault.NONE, SYNC);
       await("five pulls", Duration.ofSeconds(20), () -> cursors.size() >= 5);
       assertThat(cursors.subList(0, 5)).containsExactly(0L, 10L, 0L, 3L, 0L);
       await("the cursor in the new log", Duration.ofSeconds(20), () -> node.evidenceSync().orElseThrow()
@@ -219,7 +219,7 @@ class EvidenceSyncTest {
 
   // --- helpers --------------------------------------------------------------------------------------------------
 
-  Node start(String name, List<URI> peers, NodeConfig.Fault fault, Duration sync) throws Exception {
+  Node start(String name, List<URI> peers, dev.tandem.node.fault.Fault fault, Duration sync) throws Exception {
     Node n = Node.start(NodeConfig.builder(dir.resolve(name)).listen("127.0.0.1:0").addPeers(peers)
         .gossipInterval(Duration.ofMillis(150)).fault(fault).evidenceSyncInterval(sync).build());
     nodes.add(n);

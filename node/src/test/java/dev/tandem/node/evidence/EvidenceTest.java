@@ -51,7 +51,7 @@ class EvidenceTest {
     Node first = null;
     for (int i = 0; i < 4; i++) {
       NodeConfig.Builder b = NodeConfig.builder(dir.resolve("n" + i)).listen("127.0.0.1:0")
-          .gossipInterval(Duration.ofMillis(150)).fault(i == 3 ? NodeConfig.Fault.LIE : NodeConfig.Fault.NONE);
+          .gossipInterval(Duration.ofMillis(150)).fault(i == 3 ? dev.tandem.node.fault.Fault.LIE : dev.tandem.node.fault.Fault.NONE);
       if (first != null) {
         b.addPeers(List.of(first.url()));
       }

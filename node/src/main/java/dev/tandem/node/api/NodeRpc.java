@@ -1,4 +1,4 @@
-package dev.tandem.node.http;
+package dev.tandem.node.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.wire.JsonRpc;
@@ -135,7 +135,7 @@ public final class NodeRpc {
   }
 
   /** Whether an {@code Authorization} header carries the admin bearer token. */
-  boolean authorized(String authorization) {
+  public boolean authorized(String authorization) {
     if (authorization == null || !authorization.startsWith("Bearer ")) {
       return false;
     }

@@ -1,4 +1,4 @@
-package dev.tandem.node.http;
+package dev.tandem.node.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.json.Json;
@@ -14,7 +14,7 @@ import java.util.List;
  * The JSON-RPC 2.0 envelope: parses a body into single or batch requests, checks each, and joins the answers back
  * into one body. What each request means is up to the caller.
  */
-final class Envelope {
+public final class Envelope {
   private Envelope() {}
 
   /** One checked request, or the error that replaces it. */
@@ -73,7 +73,7 @@ final class Envelope {
     return new Item(id, method.asText(), params, null, notification);
   }
 
-  static byte[] error(JsonNode id, int code, String message) {
+  public static byte[] error(JsonNode id, int code, String message) {
     return JsonRpc.error(id, code, message).toString().getBytes(StandardCharsets.UTF_8);
   }
 
