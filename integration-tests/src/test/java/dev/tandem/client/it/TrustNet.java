@@ -13,7 +13,7 @@ import dev.tandem.core.record.ServiceLimits;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.Node;
 import dev.tandem.node.NodeConfig;
-import dev.tandem.node.NodeConfig.Fault;
+import dev.tandem.node.fault.Fault;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
