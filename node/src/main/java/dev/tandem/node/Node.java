@@ -9,7 +9,6 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceNames;
 import dev.tandem.core.record.ServiceRecord;
-import dev.tandem.core.record.SignedRecord;
 import dev.tandem.node.fault.Fault;
 import dev.tandem.node.hosting.Runner;
 import dev.tandem.node.hosting.SandboxRunner;
@@ -24,6 +23,7 @@ import dev.tandem.node.api.ServiceCalls;
 import dev.tandem.node.api.ServiceEndpoint;
 import dev.tandem.node.modules.ModuleFetcher;
 import dev.tandem.node.modules.ModuleStore;
+import dev.tandem.node.modules.RecordIntake;
 import dev.tandem.node.ipfs.BlockStore;
 import dev.tandem.node.ipfs.ContentFetcher;
 import dev.tandem.node.evidence.EvidenceFeed;
@@ -53,11 +53,8 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -111,7 +108,7 @@ public final class Node implements AutoCloseable {
     Path data = config.dataDir();
     Files.createDirectories(data);
     this.key = KeyPair.loadOrCreate(data.resolve("node.key"));
-    String adminToken = adminToken(config);
+    String adminToken = AdminToken.loadOrCreate(config.dataDir(), config.adminTokenFile());
     this.registry = config.registrySpec().isPresent()
         ? EvmRegistry.connect(config.registrySpec().get(), config.ethKeyFile().orElse(null))
         : SqliteRegistry.open(data.resolve("registry.db")).quotas(Guards.registryQuotas(config.limits()));
@@ -142,7 +139,7 @@ public final class Node implements AutoCloseable {
     this.registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> status())
         .method("tandem_records", registryRpc::records)
-        .method("tandem_submitRecord", this::submitRecord)
+        .method("tandem_submitRecord", new RecordIntake(registryRpc, modules)::submit)
         .methodWithCaller("tandem_submitEvidence", evidence::submit)
         .method(EvidenceFeed.METHOD, new EvidenceFeed(db)::handle)
         .method("tandem_scores", p -> scoresJson())
@@ -323,24 +320,6 @@ public final class Node implements AutoCloseable {
     return rpc;
   }
 
-  private static String adminToken(NodeConfig config) throws IOException {
-    Path file = config.adminTokenFile().orElse(config.dataDir().resolve("admin.token"));
-    if (!Files.exists(file)) {
-      if (config.adminTokenFile().isPresent()) {
-        throw new IllegalArgumentException("admin token file " + file + " does not exist");
-      }
-      byte[] raw = new byte[32];
-      new SecureRandom().nextBytes(raw);
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, HexFormat.of().formatHex(raw) + "\n");
-    }
-    String token = Files.readString(file, StandardCharsets.UTF_8).trim();
-    if (token.length() < 16) {
-      throw new IllegalArgumentException("admin token in " + file + " is shorter than 16 characters");
-    }
-    return token;
-  }
-
   /** Peers and every known server the peer policy allows: where a module might be fetched from. */
   private List<URI> moduleSources() {
     Set<URI> out = new LinkedHashSet<>(config.peers());
@@ -386,67 +365,6 @@ public final class Node implements AutoCloseable {
       LOG.info("published server record seq={} offers={} rewards={}", seq, offers.size(), rewards.size());
     }
   }
-
-  /**
-   * {@code tandem_submitRecord}: {@code {"record": R, "module"?: base64, "verifierModule"?: base64}}. Modules are
-   * stored only for a record whose signature verifies, after their bytes are checked against the record's CIDs and
-   * validated for their ABI, so nothing that cannot run is ever stored or served.
-   */
-  private JsonNode submitRecord(JsonNode params) throws Exception {
-    SignedRecord record = SignedRecord.fromJson(params.get("record"));
-    JsonNode module = params.get("module");
-    JsonNode verifierModule = params.get("verifierModule");
-    boolean carriesModules = (module != null && !module.isNull()) || (verifierModule != null
-        && !verifierModule.isNull());
-    if (carriesModules) {
-      if (!(record instanceof dev.tandem.core.record.ServiceRecord service)) {
-        throw new IllegalArgumentException("module: only a service record carries modules");
-      }
-      record.verifySignature(); // a module is only stored for a record that will be accepted
-      if (module != null && !module.isNull()) {
-        if (service.isOci()) {
-          throw new IllegalArgumentException("module: an OCI service's code is its image, pulled by digest");
-        }
-        acceptModule("module", module, service.module(), dev.tandem.sandbox.Abi.parse(service.abi()));
-      }
-      if (verifierModule != null && !verifierModule.isNull()) {
-        if (service.verifier().startsWith("builtin:")) {
-          throw new IllegalArgumentException("verifierModule: the record names " + service.verifier());
-        }
-        acceptModule("verifierModule", verifierModule, dev.tandem.core.cid.Cid.parse(service.verifier()),
-            dev.tandem.sandbox.Abi.VERIFIER);
-      }
-    }
-    ObjectNode recordOnly = Json.object();
-    recordOnly.set("record", params.get("record"));
-    return registryRpc.submitRecord(recordOnly, "rpc");
-  }
-
-  private void acceptModule(String field, JsonNode base64, dev.tandem.core.cid.Cid cid, dev.tandem.sandbox.Abi abi)
-      throws IOException {
-    byte[] bytes;
-    try {
-      bytes = java.util.Base64.getDecoder().decode(base64.asText());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(field + ": not base64");
-    }
-    try {
-      ModuleStore.check(cid, bytes);
-    } catch (ModuleStore.ModuleMismatchException e) {
-      throw new dev.tandem.core.record.RecordException(field, e.getMessage());
-    }
-    dev.tandem.sandbox.ModuleReport report;
-    try {
-      report = dev.tandem.sandbox.ModuleValidator.validate(bytes, abi);
-    } catch (RuntimeException | AssertionError | StackOverflowError e) { // refuse it, whatever the parser did
-      throw new dev.tandem.core.record.RecordException(field, "is not a valid WebAssembly module");
-    }
-    if (!report.acceptable()) {
-      throw new dev.tandem.core.record.RecordException(field, String.join("; ", report.problems()));
-    }
-    modules.put(cid, bytes);
-  }
-
 
   private JsonNode changeOffers(JsonNode params, boolean add) throws IOException {
     String id = serviceParam(params);
