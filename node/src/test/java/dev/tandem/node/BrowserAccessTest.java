@@ -40,7 +40,7 @@ class BrowserAccessTest {
   @BeforeAll
   void start() throws Exception {
     net = new TestNetwork(dir);
-    node = net.start("n", List.of(), NodeConfig.Fault.NONE);
+    node = net.start("n", List.of(), dev.tandem.node.fault.Fault.NONE);
     echo = Files.readAllBytes(TestNetwork.repoRoot().resolve("services/echo/echo.wasm"));
   }
 

@@ -53,7 +53,7 @@ class EvidenceFloodTest {
           .gossipInterval(Duration.ofMillis(150)).limit(Limit.EVIDENCE_KB_PER_ADDRESS_PER_HOUR, QUOTA_KB)
           .limit(Limit.EVIDENCE_QUEUE_ITEMS, QUEUE_ITEMS).build());
       net.nodes.add(victim);
-      Node liar = net.start("liar", List.of(victim.url()), NodeConfig.Fault.LIE);
+      Node liar = net.start("liar", List.of(victim.url()), dev.tandem.node.fault.Fault.LIE);
       ServiceRecord echo = TestNetwork.offerEcho("echo", KeyPair.generate(), victim, List.of(victim, liar));
       Path db = victim.config().dataDir().resolve("node.db");
       long before = checkpointedSize(db);

@@ -68,7 +68,7 @@ class DataByCidTest {
           .gossipInterval(Duration.ofMillis(150)).build()));
     }
     liar = Node.start(NodeConfig.builder(dir.resolve("liar")).listen("127.0.0.1:0").addPeers(List.of(nodes.get(0)
-        .url())).gossipInterval(Duration.ofMillis(150)).fault(NodeConfig.Fault.LIE).build());
+        .url())).gossipInterval(Duration.ofMillis(150)).fault(dev.tandem.node.fault.Fault.LIE).build());
     byte[] wasm = TestFiles.read("services/docsearch/docsearch.wasm");
     Node home = nodes.get(0);
     record = ServiceRecord.builder().name("docsearch").module(Cid.rawSha256(wasm))
