@@ -39,12 +39,15 @@ final class BenchCommand implements Runnable {
 
     @Option(names = "--no-interpreter", description = "do not run Chicory's interpreter") boolean noInterpreter;
 
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
       var root = Checkout.root();
       BenchOptions o = quick ? BenchOptions.quick(root) : BenchOptions.defaults(root);
       o = new BenchOptions(root, o.warmup(), o.runs(), o.scale(), kernels, !noV8, !noNative, !noInterpreter);
-      return SandboxBenchmark.run(System.out, o);
+      BenchOptions options = o;
+      return output.run(out -> SandboxBenchmark.run(out, options));
     }
   }
 
@@ -55,6 +58,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--calls", defaultValue = "2000", paramLabel = "N", description = "calls per measure (default 2000)")
     int calls;
 
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
     @Override
     public Integer call() throws Exception {
       if (calls < 10) {
@@ -63,7 +68,7 @@ final class BenchCommand implements Runnable {
       if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
       }
-      return dev.tandem.cli.bench.OciBenchmark.run(System.out, Checkout.root(), calls);
+      return output.run(out -> dev.tandem.cli.bench.OciBenchmark.run(out, Checkout.root(), calls));
     }
   }
 
@@ -85,6 +90,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--no-wrk", description = "do not also measure with wrk when it is installed")
     boolean noWrk;
 
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
     @Override
     public Integer call() throws Exception {
       if (nodes < 2) {
@@ -97,8 +104,8 @@ final class BenchCommand implements Runnable {
         // Nodes log each step, and complain when a peer stops first; the benchmark's table is what matters here.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
       }
-      return NetworkBenchmark.run(System.out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds, threads,
-          !noWrk));
+      return output.run(out -> NetworkBenchmark.run(out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds,
+          threads, !noWrk)));
     }
   }
 }

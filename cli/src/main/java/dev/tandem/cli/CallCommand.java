@@ -100,6 +100,13 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "show on stderr which servers answered what, the verdict and convictions")
   boolean verbose;
 
+  @Option(names = "--json", description = "print one JSON object: the result and how it was verified (verdict, "
+      + "each server's answer, how a conflict was settled, convictions, evidence); also for a failed call")
+  boolean json;
+
+  /** The evidence deliveries of the last report finished, for --json. */
+  private List<EvidenceDelivery> delivered = List.of();
+
   /** For an OCI service: how its conflicts are settled, shown with --verbose. */
   private String ociNote;
 
@@ -170,10 +177,10 @@ final class CallCommand implements Callable<Integer> {
         }
         report = handle.callWithReport(method, p);
       } catch (ServiceErrorException e) {
-        e.report().ifPresent(r -> finish(r, err));
+        e.report().ifPresent(r -> failed(r, err));
         throw new Errors.UserException(e.getMessage() + " (verified)", Errors.FAILED);
       } catch (TandemException e) {
-        e.report().ifPresent(r -> finish(r, err));
+        e.report().ifPresent(r -> failed(r, err));
         throw new Errors.UserException(e.getMessage(), Errors.FAILED);
       }
       finish(report, err);
@@ -184,12 +191,21 @@ final class CallCommand implements Callable<Integer> {
         err.flush();
       }
       CallReport.Audit checked = report.audit().join(); // before printing: a wrong answer is never printed
+      if (json) {
+        com.fasterxml.jackson.databind.node.ObjectNode out = CallJson.of(report, delivered, checked);
+        if (checked.status() == CallReport.Audit.Status.WRONG) {
+          out.putNull("result");
+        }
+        System.out.println(out.toPrettyString());
+      }
       if (checked.status() == CallReport.Audit.Status.WRONG) {
         err.println("warning: audit: " + checked.detail() + "; convicted " + checked.convicted());
         err.flush();
         return Errors.FAILED;
       }
-      System.out.println(canonical(report.result().orElseThrow()));
+      if (!json) {
+        System.out.println(canonical(report.result().orElseThrow()));
+      }
       return 0;
     }
   }
@@ -210,9 +226,17 @@ final class CallCommand implements Callable<Integer> {
     return p;
   }
 
+  /** A call that failed with a report: the report, and with --json the report as JSON on stdout. */
+  private void failed(CallReport r, PrintWriter err) {
+    finish(r, err);
+    if (json) {
+      System.out.println(CallJson.of(r, delivered, null).toPrettyString());
+    }
+  }
+
   /** Waits (bounded) for the evidence to reach the nodes, so the process does not exit before; prints the report. */
   private void finish(CallReport r, PrintWriter err) {
-    List<EvidenceDelivery> delivered = List.of();
+    delivered = List.of();
     if (r.evidence().isPresent()) {
       try {
         delivered = r.evidenceDeliveries().get(10, TimeUnit.SECONDS);

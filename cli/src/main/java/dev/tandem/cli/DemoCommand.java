@@ -53,6 +53,10 @@ final class DemoCommand implements Callable<Integer> {
       + "the image, push it to a local registry, nodes pull it by digest (needs podman and docker-registry)")
   boolean oci;
 
+  @Option(names = "--json", description = "print the summary as one JSON object (servers, calls, conflicts, "
+      + "convictions, latency, checks); progress only in a terminal")
+  boolean json;
+
   @Option(names = "--exit", description = "stop after the summary; exit code 0 only if every check passed")
   boolean exit;
 
@@ -88,15 +92,21 @@ final class DemoCommand implements Callable<Integer> {
       boolean ociPassed;
       try (TandemClient client = net.client(minRequests, seed)) {
         DemoWorkload workload = new DemoWorkload(client, net, seed);
-        DemoWorkload.Result result = workload.run(1, calls, Progress.onStderr("verified calls", calls));
+        DemoWorkload.Result result = workload.run(1, calls, json ? Progress.inTerminal("verified calls", calls, false)
+            : Progress.onStderr("verified calls", calls));
         // Evidence travels in the background; give the nodes a moment to re-run it before reporting who convicted.
         net.awaitConvictionsSpread(result.caught().stream().map(DemoWorkload.Caught::server).toList(),
             Duration.ofSeconds(10));
-        report = new DemoReport(net, result, minRequests);
-        report.print(System.out);
+        report = new DemoReport(net, result, minRequests, !exit);
+        if (json) {
+          System.out.println(report.toJson().toPrettyString());
+        } else {
+          report.print(System.out);
+        }
         ociPassed = !oci || dev.tandem.cli.demo.DemoOci.run(net, dir.toAbsolutePath(), Checkout.root(),
-            minRequests, seed, Math.min(calls, 30), System.out, line -> System.err.println("demo: " + line));
-        System.out.printf(Locale.ROOT, "%n  finished in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            minRequests, seed, Math.min(calls, 30), json ? System.err : System.out, line -> System.err.println("demo: " + line));
+        (json ? System.err : System.out).printf(Locale.ROOT, "%n  finished in %.1f s%n",
+            (System.nanoTime() - started) / 1e9);
         System.out.flush();
         if (!exit) {
           System.out.println();

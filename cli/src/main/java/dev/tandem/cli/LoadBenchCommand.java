@@ -1,7 +1,6 @@
 package dev.tandem.cli;
 
 import dev.tandem.cli.load.LoadBenchmark;
-import dev.tandem.cli.load.LoadReport;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,6 +39,8 @@ final class LoadBenchCommand implements Callable<Integer> {
       description = "seconds of unreported load first (default 2)")
   int warmup;
 
+  @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
   @Override
   public Integer call() throws Exception {
     if (seconds < 1 || nodes < 1 || maxConcurrentCalls < 1 || timeoutMs < 1 || maxInFlight < 1 || warmup < 0
@@ -50,8 +51,8 @@ final class LoadBenchCommand implements Callable<Integer> {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error"); // node logs would drown the report
     }
-    LoadReport report = LoadBenchmark.run(System.out, new LoadBenchmark.Options(Checkout.root(), nodes, seconds,
-        rate, maxConcurrentCalls, Duration.ofMillis(timeoutMs), maxInFlight, warmup));
-    return LoadBenchmark.onlyOverload(report) ? 0 : 1;
+    return output.run(out -> LoadBenchmark.onlyOverload(LoadBenchmark.run(out, new LoadBenchmark.Options(
+        Checkout.root(), nodes, seconds, rate, maxConcurrentCalls, Duration.ofMillis(timeoutMs), maxInFlight,
+        warmup))) ? 0 : 1);
   }
 }

@@ -85,6 +85,10 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--no-home", description = "the services name no home server")
   boolean noHome;
 
+  @Option(names = "--json", description = "print the outcome as one JSON object (seed, counts, verdict, replay "
+      + "command and the summary text); no progress bar")
+  boolean json;
+
   @Option(names = "--no-faults", description = "lies only: no crashes, slow nodes, partitions or message faults")
   boolean noFaults;
 
@@ -108,9 +112,11 @@ final class SimulateCommand implements Callable<Integer> {
     err.println("tandem simulate: seed " + s + " (replay: " + replay(config) + ")");
     err.flush();
     long started = System.nanoTime();
-    SimSummary summary = Simulation.run(config);
+    java.util.function.IntConsumer bar = dev.tandem.cli.demo.Progress.inTerminal("calls",
+        (int) Math.min(calls, Integer.MAX_VALUE), json);
+    SimSummary summary = Simulation.run(config, done -> bar.accept((int) Math.min(done, Integer.MAX_VALUE)));
     double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.print(summary.text());
+    System.out.print(json ? json(summary, config) : summary.text());
     System.out.flush();
     // Wall-clock time is not part of the summary: the summary of a seed never changes.
     err.printf(Locale.ROOT, "tandem simulate: %d calls in %.1f s of wall-clock time (%.0f calls/s)%n",
@@ -122,6 +128,17 @@ final class SimulateCommand implements Callable<Integer> {
       return 1;
     }
     return 0;
+  }
+
+  /** The outcome for scripts: the summary's counts as fields, and its text as printed without --json. */
+  private static String json(SimSummary s, SimConfig config) {
+    com.fasterxml.jackson.databind.node.ObjectNode out = dev.tandem.core.json.Json.object();
+    out.put("seed", config.seed()).put("nodes", config.nodes()).put("liars", config.liars())
+        .put("calls", s.calls()).put("answered", s.answered()).put("wrong", s.wrong())
+        .put("liarsThatLied", s.liarsThatLied()).put("liarsConvicted", s.liarsConvicted())
+        .put("honestConvicted", s.honestConvicted()).put("traceDigest", s.traceDigest()).put("passed", s.passed())
+        .put("replay", replay(config)).put("summary", s.text());
+    return out.toPrettyString() + "\n";
   }
 
   private static List<String> verifiers(String v) {

@@ -83,6 +83,21 @@ class CallCommandTest {
   }
 
   @Test
+  void jsonPrintsTheResultWithHowItWasVerified() throws Exception {
+    CliTest.Run r = CliTest.run("call", "--node", home.url().toString(), "--scores", scores(), "--min-requests", "3",
+        "--json", "echo", "echo", "[\"json\"]");
+    assertThat(r.code()).as(r.err()).isZero();
+    var out = Json.parse(r.out());
+    assertThat(out.path("result").toString()).isEqualTo("[\"json\"]");
+    assertThat(out.path("verified").asBoolean()).isTrue();
+    assertThat(out.path("service").asText()).isEqualTo(serviceId);
+    assertThat(out.path("decision").asText()).isIn("verifier", "referee", "home", "escalation");
+    assertThat(out.path("answers").size()).isGreaterThanOrEqualTo(2);
+    assertThat(out.path("answers").get(0).path("kind").asText()).isNotEmpty();
+    assertThat(out.has("convicted") && out.has("settled") && out.has("verdict")).isTrue();
+  }
+
+  @Test
   void verboseShowsTheAnswersTheVerdictAndTheConviction() throws Exception {
     String scores = scores();
     CliTest.Run r = CliTest.run("call", "--node", home.url().toString(), "--scores", scores, "--min-requests", "3",

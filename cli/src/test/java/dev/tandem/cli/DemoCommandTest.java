@@ -47,6 +47,21 @@ class DemoCommandTest {
   }
 
   @Test
+  void jsonGivesScriptsTheSummaryAndTheChecks() throws Exception {
+    CliTest.Run r = CliTest.run("demo", "--exit", "--json", "--calls", "10", "--dir", tmp.resolve("json").toString(),
+        "--node-log", "-");
+    var out = dev.tandem.core.json.Json.parse(r.out()); // stdout is the JSON object alone
+    assertThat(r.code()).as(r.err()).isEqualTo(out.path("passed").asBoolean() ? 0 : 1); // 10 calls may miss the liar
+    assertThat(out.path("calls").asInt()).isEqualTo(10);
+    assertThat(out.path("verified").asInt()).isEqualTo(10);
+    assertThat(out.path("wrong").asInt()).isZero();
+    assertThat(out.path("servers").size()).isEqualTo(4);
+    assertThat(out.path("servers").get(3).path("liar").asBoolean()).isTrue();
+    assertThat(out.path("checks").size()).isGreaterThanOrEqualTo(4);
+    assertThat(out.path("dashboardStaysUp").asBoolean()).isFalse();
+  }
+
+  @Test
   void refusesToWipeAFolderItDidNotMake() throws Exception {
     Path precious = tmp.resolve("precious");
     Files.createDirectories(precious);

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 /** {@code tandem simulate}: a replayable summary, exit code 0 on a pass, 1 and the replay command on a failure. */
 class SimulateCommandTest {
   @Test
-  void aSmallRunPassesAndTheSameSeedPrintsTheSameSummary() {
+  void aSmallRunPassesAndTheSameSeedPrintsTheSameSummary() throws Exception {
     String[] args = {"simulate", "--seed", "5", "--nodes", "10", "--liars", "0.3", "--calls", "400"};
     CliTest.Run first = CliTest.run(args);
     assertThat(first.code()).as(first.err()).isZero();
@@ -15,6 +15,16 @@ class SimulateCommandTest {
         .contains("result            PASS");
     assertThat(first.err()).contains("replay: ./tandem simulate --seed 5 --nodes 10 --liars 3 --calls 400");
     assertThat(CliTest.run(args).out()).isEqualTo(first.out());
+    // --json: the same run, its counts as fields and the summary as printed
+    String[] json = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--json"))
+        .toArray(String[]::new);
+    var out = dev.tandem.core.json.Json.parse(CliTest.run(json).out());
+    assertThat(out.path("summary").asText()).isEqualTo(first.out());
+    assertThat(out.path("seed").asLong()).isEqualTo(5);
+    assertThat(out.path("calls").asLong()).isEqualTo(400);
+    assertThat(out.path("wrong").asLong()).isZero();
+    assertThat(out.path("passed").asBoolean()).isTrue();
+    assertThat(out.path("replay").asText()).startsWith("./tandem simulate --seed 5 --nodes 10 --liars 3");
   }
 
   @Test

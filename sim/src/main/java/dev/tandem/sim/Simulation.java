@@ -39,6 +39,14 @@ public final class Simulation {
 
   /** Runs {@code config} to the end. */
   public static SimSummary run(SimConfig config) throws IOException {
+    return run(config, done -> { });
+  }
+
+  /**
+   * Runs {@code config} to the end, telling {@code progress} how many calls were made after each one (for a progress
+   * display; it has no part in the run, which stays a function of the config).
+   */
+  public static SimSummary run(SimConfig config, java.util.function.LongConsumer progress) throws IOException {
     byte[] wasm = Files.readAllBytes(config.module());
     SplittableRandom master = new SplittableRandom(config.seed());
     SplittableRandom setup = master.split();
@@ -90,6 +98,7 @@ public final class Simulation {
         ServiceCall request = requests.next(workload);
         tally.call(i);
         client.call(service, request, oracle.answer(request).responseHash());
+        progress.accept(i);
       }
       schedule.stop();
       time.runUntil(time.nanoTime() + DRAIN.toNanos());

@@ -26,11 +26,14 @@ public final class DemoReport {
   private final DemoNetwork net;
   private final DemoWorkload.Result result;
   private final int minRequests;
+  private final boolean keepsRunning;
 
-  public DemoReport(DemoNetwork net, DemoWorkload.Result result, int minRequests) {
+  /** {@code keepsRunning}: whether the network (and its dashboard) stays up after the summary. */
+  public DemoReport(DemoNetwork net, DemoWorkload.Result result, int minRequests, boolean keepsRunning) {
     this.net = net;
     this.result = result;
     this.minRequests = minRequests;
+    this.keepsRunning = keepsRunning;
   }
 
   /** The checks: every call verified, no wrong answer, every liar convicted, no honest server convicted. */
@@ -101,11 +104,51 @@ public final class DemoReport {
     out.println();
     printReciprocity(out, letter, names);
     out.println();
-    out.println("  dashboard            " + net.dashboard());
+    out.println("  dashboard            " + net.dashboard() + (keepsRunning ? ""
+        : " (stops with the demo: run without --exit to browse it)"));
     out.println();
     for (Check c : checks()) {
       out.println("  " + (c.passed() ? "[ok]     " : "[FAILED] ") + c.what());
     }
+  }
+
+  /** The summary for scripts ({@code tandem demo --json}): the same figures and checks as {@link #print}. */
+  public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+    var out = dev.tandem.core.json.Json.object();
+    Map<String, String> names = net.services().values().stream()
+        .collect(Collectors.toMap(DemoNetwork.Service::id, DemoNetwork.Service::name));
+    var servers = out.putArray("servers");
+    for (DemoNetwork.Member m : net.members()) {
+      ServerRecord rec = m.node().registry().server(m.key()).orElse(null);
+      var n = servers.addObject().put("server", m.letter()).put("url", m.url().toString())
+          .put("key", m.key().toString()).put("liar", m.role().liar());
+      var offers = n.putArray("offers");
+      var rewards = n.putArray("rewards");
+      if (rec != null) {
+        rec.offers().forEach(id -> offers.add(names.getOrDefault(id, id)));
+        rec.rewards().forEach(id -> rewards.add(names.getOrDefault(id, id)));
+      }
+    }
+    out.put("calls", result.calls()).put("minRequests", minRequests).put("verified", result.verified())
+        .put("failed", result.failed()).put("conflicts", result.conflicts()).put("wrong", result.wrong());
+    var settled = out.putObject("settledBy");
+    result.settled().forEach((d, count) -> settled.put(d.name().toLowerCase(Locale.ROOT), count));
+    var convictions = out.putArray("convictions");
+    long honest = net.members().stream().filter(m -> !m.role().liar()).count();
+    for (DemoWorkload.Caught c : result.caught()) {
+      convictions.addObject().put("server", net.member(c.server()).map(DemoNetwork.Member::letter).orElse(null))
+          .put("key", c.server().toString()).put("call", c.call()).put("service", c.service())
+          .put("convictedByHonestNodes", net.convictedBy(c.server()).size()).put("honestNodes", honest);
+    }
+    if (result.micros().length > 0) {
+      out.put("latencyP50Ms", result.latencyMs(0.50)).put("latencyP99Ms", result.latencyMs(0.99));
+    }
+    out.put("callsPerSecond", result.calls() / Math.max(1e-9, result.elapsed().toNanos() / 1e9));
+    out.put("dashboard", net.dashboard().toString()).put("dashboardStaysUp", keepsRunning);
+    var checks = out.putArray("checks");
+    checks().forEach(c -> checks.addObject().put("check", c.what()).put("passed", c.passed()));
+    out.put("passed", passed());
+    return out;
   }
 
   /** How conflicts were settled: ", settled by the referee 3, the home server 0, majority of more servers 0". */

@@ -26,6 +26,14 @@ public final class Progress implements IntConsumer {
     this.terminal = terminal;
   }
 
+  /**
+   * A bar on {@link System#err} when the process runs in a terminal, and nothing otherwise (nor when {@code quiet}):
+   * for a command whose output is read by scripts.
+   */
+  public static IntConsumer inTerminal(String label, int total, boolean quiet) {
+    return quiet || !isTerminal() ? done -> { } : new Progress(System.err, label, total, true);
+  }
+
   /** Progress on {@link System#err}, drawn as a bar only when the process runs in a terminal. */
   public static Progress onStderr(String label, int total) {
     return new Progress(System.err, label, total, isTerminal());
