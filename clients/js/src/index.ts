@@ -6,3 +6,9 @@ export {
   serviceCall, responseHash, parseAttestation, attestationVerifies, signedFuel, evidenceId, evidenceReportMessage,
   evidenceOf, type Attestation, type Evidence, type ServiceCall,
 } from "./wire.js";
+export { TandemClient, type ConnectOptions, type CallOutcome } from "./client.js";
+export { TandemError, ServiceNotFoundError, NoServersError, UnverifiableError, ServiceError } from "./errors.js";
+export { Scores, localStorageStore, type ScoreStore, type ServerScore } from "./scores.js";
+export type { CallReport, ServerAnswer, Decision } from "./report.js";
+export { equalVerifier, majorityVerifier, type Verifier, type Verdict } from "./verifiers.js";
+export { runMetered, CannotRerunError, type RunLimits, type RunResult } from "./wasm.js";

@@ -1,0 +1,380 @@
+import { Directory, operatorOf, rpc } from "./directory.js";
+import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError } from "./errors.js";
+import { canonical, isObject, type Json, type JsonObject } from "./json.js";
+import { matchesCid } from "./cid.js";
+import { Referee } from "./referee.js";
+import type { ServerRecord, ServiceRecord } from "./records.js";
+import type { CallReport, ServerAnswer } from "./report.js";
+import { Scores, type ScoreStore } from "./scores.js";
+import { equalVerifier, majorityVerifier, wasmVerifier, type Verifier } from "./verifiers.js";
+import {
+  attestationVerifies, evidenceId, evidenceOf, parseAttestation, responseHash, serviceCall, type Attestation,
+  type ServiceCall,
+} from "./wire.js";
+
+/** How a client is set up. Only `bootstrap` is required. */
+export interface ConnectOptions {
+  /** Any nodes: every record they hand out is verified here. */
+  bootstrap: string[];
+  /** Where scores and convictions survive restarts: `localStorageStore()` in a browser, `fileScoreStore()` in Node. */
+  scoreStore?: ScoreStore;
+  /** `local` (default): conflicts are settled by re-running the request here; `home`: by the home server only. */
+  referee?: "local" | "home";
+  /** More servers than the verifier needs to ask up front. */
+  minRequests?: number;
+  /** The whole call's deadline (default 30 s). */
+  callTimeoutMs?: number;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+/** A verified answer and how it was reached. */
+export interface CallOutcome {
+  /** The verified result, as the canonical JSON whose hash the servers signed. */
+  result: Json;
+  report: CallReport;
+}
+
+interface Vote {
+  server: string;
+  url: string;
+  attestation: Attestation;
+  response: JsonObject;
+}
+
+/**
+ * Verified calls to Tandem services from a browser or Node, with the trust model of the Java SDK: records checked
+ * locally, servers drawn by score and latency, `minRequests` of distinct operators asked in parallel, every
+ * attestation checked, the record's verifier judging, and conflicts settled by re-running the request here (the
+ * metered module fetched by CID), liars convicted and the evidence sent to the nodes.
+ */
+export class TandemClient {
+  private readonly fetcher: typeof fetch;
+  private readonly referee: Referee;
+  private readonly verifiers = new Map<string, Promise<Verifier>>();
+  private nextId = 1;
+
+  private constructor(private readonly options: ConnectOptions, readonly directory: Directory,
+      readonly scores: Scores) {
+    this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.referee = new Referee(this.fetcher);
+  }
+
+  /** Reads the registry from the bootstrap nodes (at least one must answer) and returns a client. */
+  static async connect(options: ConnectOptions): Promise<TandemClient> {
+    if (!options.bootstrap?.length) throw new NoServersError("connect: give at least one bootstrap node");
+    const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+    const directory = new Directory(fetcher);
+    if (!(await directory.refresh(options.bootstrap))) {
+      throw new NoServersError(`connect: no bootstrap node answered (${options.bootstrap.join(", ")})`);
+    }
+    return new TandemClient(options, directory, new Scores(options.scoreStore));
+  }
+
+  /** Pulls new records from the bootstrap nodes and every known server. */
+  async refresh(): Promise<void> {
+    await this.directory.refresh([...new Set([...this.options.bootstrap, ...this.directory.urls()])]);
+  }
+
+  /**
+   * Calls `method` of a service (by id, NAME or OWNER/NAME) and returns the verified result. Throws
+   * {@link ServiceError} for the service's own verified error, {@link UnverifiableError} when no answer could be
+   * verified (never a wrong one), {@link NoServersError} when nobody offers it.
+   */
+  async call(service: string, method: string, params?: Json): Promise<CallOutcome> {
+    let found;
+    try {
+      found = this.directory.resolve(service);
+    } catch (e) {
+      if (!(e instanceof ServiceNotFoundError)) throw e;
+      await this.refresh();
+      found = this.directory.resolve(service);
+    }
+    return new CallRun(this, found.id, found.record, await this.verifier(found.record),
+      serviceCall(method, params)).run();
+  }
+
+  /** @internal */
+  get context() {
+    return { options: this.options, fetcher: this.fetcher, referee: this.referee, nextId: () => this.nextId++ };
+  }
+
+  private verifier(record: ServiceRecord): Promise<Verifier> {
+    if (record.verifier === "builtin:equal") return Promise.resolve(equalVerifier);
+    if (record.verifier === "builtin:majority") return Promise.resolve(majorityVerifier);
+    let v = this.verifiers.get(record.verifier);
+    if (!v) {
+      v = this.loadVerifier(record.verifier);
+      v.catch(() => this.verifiers.delete(record.verifier));
+      this.verifiers.set(record.verifier, v);
+    }
+    return v;
+  }
+
+  private async loadVerifier(cid: string): Promise<Verifier> {
+    for (const base of [...this.options.bootstrap, ...this.directory.urls()]) {
+      try {
+        const res = await this.fetcher(`${base}/ipfs/${cid}?format=raw`);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (res.ok && matchesCid(cid, bytes)) return wasmVerifier(cid, await WebAssembly.compile(bytes));
+      } catch {
+        // try the next node
+      }
+    }
+    throw new UnverifiableError(`verifier module ${cid} could not be fetched`, []);
+  }
+}
+
+/** One call: ask, check, judge, settle. Single use. */
+class CallRun {
+  private readonly started = Date.now();
+  private readonly votes: Vote[] = [];
+  private readonly answers: ServerAnswer[] = [];
+  private readonly notes: string[] = [];
+  private readonly convicted: string[] = [];
+  private readonly evidence: CallReport["evidence"] = [];
+  private readonly remaining: ServerRecord[];
+  private readonly asked = new Set<string>();
+  private readonly min: number;
+  private readonly scores: Scores;
+  private verdict: string | null = null;
+  private rerun?: CallReport["rerun"];
+
+  constructor(private readonly client: TandemClient, private readonly id: string,
+      private readonly record: ServiceRecord, private readonly verifier: Verifier, private readonly call: ServiceCall) {
+    this.scores = client.scores;
+    this.min = Math.max(verifier.minRequests, client.context.options.minRequests ?? 0);
+    this.remaining = client.directory.offering(id).filter((s) => !this.scores.blacklisted(s.key));
+  }
+
+  async run(): Promise<CallOutcome> {
+    if (this.remaining.length === 0) {
+      const n = this.client.directory.offering(this.id).length;
+      throw new NoServersError(n === 0 ? `no server offers service ${this.label()}`
+        : `no usable server for service ${this.label()}: ${n} offer it, all are blacklisted`, this.report(null, null));
+    }
+    const deadline = this.started + (this.client.context.options.callTimeoutMs ?? 30_000);
+    let needed = this.min;
+    while (true) {
+      const launch = [];
+      while (this.votes.length + launch.length < needed && this.remaining.length > 0) launch.push(this.pick());
+      await Promise.all(launch.map((s) => this.ask(s.url, s.key, false)));
+      if (this.votes.length < needed) {
+        if (this.remaining.length > 0 && Date.now() < deadline) continue;
+        return this.settle(null, `only ${this.votes.length} valid answers of ${needed} needed`);
+      }
+      const v = await this.verifier.judge({ method: this.call.method, params: this.call.params },
+        this.votes.map((x) => ({ server: x.server, response: x.response })));
+      this.verdict = v.verdict;
+      if (v.verdict === "insufficient") {
+        needed = this.votes.length + 1;
+        if (this.remaining.length === 0) return this.settle(null, "the verifier wants more answers than there are servers");
+        continue;
+      }
+      if (v.verdict === "conflict") return this.settle(null, "the verifier found a conflict");
+      const hash = this.votes[v.accepted!].attestation.responseHash;
+      if (new Set(this.votes.map((x) => x.attestation.responseHash)).size > 1) {
+        return this.settle(hash, "a dissenting answer");
+      }
+      const signers = this.votes.filter((x) => x.attestation.responseHash === hash);
+      const operators = new Set(signers.map((x) => operatorOf(x.url)));
+      const established = signers.some((x) => this.scores.established(x.server));
+      const canReferee = this.refereeBlocker() === undefined;
+      if (operators.size >= this.min && (established || !canReferee)) {
+        if (established && operators.size >= 2) signers.forEach((x) => this.scores.confirm(x.server));
+        return this.accept(hash, "verifier");
+      }
+      if (operators.size < this.min && this.remaining.length > 0) {
+        needed = this.votes.length + 1; // another operator adds a confirmation
+        continue;
+      }
+      // Servers on probation, or too few operators: the referee stands in for the missing confirmation.
+      return this.settle(hash, established ? "too few distinct operators" : "every signer is on probation");
+    }
+  }
+
+  private label(): string {
+    return `${this.record.name} (${this.id})`;
+  }
+
+  /** Draws one remaining server by weight, preferring an operator not asked yet. */
+  private pick(): ServerRecord {
+    const fresh = this.remaining.filter((s) => !this.asked.has(operatorOf(s.url)));
+    const pool = fresh.length ? fresh : this.remaining;
+    const weights = pool.map((s) => this.scores.weight(s.key));
+    const total = weights.reduce((a, b) => a + b, 0);
+    let at = (this.client.context.options.random ?? Math.random)() * total;
+    let chosen = pool[pool.length - 1];
+    for (let i = 0; i < pool.length; i++) {
+      at -= weights[i];
+      if (at < 0) {
+        chosen = pool[i];
+        break;
+      }
+    }
+    this.remaining.splice(this.remaining.indexOf(chosen), 1);
+    this.asked.add(operatorOf(chosen.url));
+    return chosen;
+  }
+
+  /** Asks one server and files its answer: a vote only if every check passes (the Java SDK's Exchange). */
+  private async ask(url: string, expected: string | null, home: boolean): Promise<Vote | undefined> {
+    const id = this.client.context.nextId();
+    const body: JsonObject = { jsonrpc: "2.0", id, method: this.call.method };
+    if (this.call.params !== null) body.params = this.call.params;
+    const start = Date.now();
+    const fail = (kind: ServerAnswer["kind"], detail: string, server = expected) => {
+      this.answers.push({ server, url, kind, home, detail, ms: Date.now() - start });
+      if (server) this.scores.record(server, kind === "error" ? "error" : kind === "unreachable" ? "unreachable" : "invalid");
+      return undefined;
+    };
+    let json: any;
+    try {
+      const res = await this.client.context.fetcher(`${url.replace(/\/$/, "")}/services/${this.id}`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.record.limits.timeoutMs + 2000),
+      });
+      const text = await res.text();
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return fail(res.ok ? "invalid" : "error", res.ok ? "answer is not JSON" : `HTTP ${res.status}`);
+      }
+    } catch (e) {
+      return fail("unreachable", (e as Error).name === "TimeoutError" ? "no answer in time" : (e as Error).message);
+    }
+    if (!isObject(json)) return fail("invalid", "answer is not a JSON-RPC response object");
+    const error = json.error;
+    if (json.tandem === undefined) {
+      const code = isObject(error) ? error.code : undefined;
+      return typeof code === "number" && !deterministic(code) ? fail("error", `error ${code}: ${(error as any).message}`)
+        : fail("invalid", "answer has no attestation");
+    }
+    if (json.id !== id) return fail("invalid", `answer is for JSON-RPC id ${JSON.stringify(json.id)}, not ${id}`);
+    if (("result" in json) === ("error" in json)) return fail("invalid", "answer must have exactly one of result and error");
+    if (error !== undefined && (!isObject(error) || !Number.isInteger(error.code) || !deterministic(error.code as number))) {
+      return fail("invalid", "attested an error that is not a deterministic one");
+    }
+    let att: Attestation;
+    try {
+      att = parseAttestation(json.tandem);
+    } catch (e) {
+      return fail("invalid", (e as Error).message);
+    }
+    const signer = expected ?? att.server;
+    if (expected !== null && att.server !== expected) return fail("invalid", `attestation names server ${att.server}, not the one asked`, signer);
+    if (att.service !== this.id) return fail("invalid", `attestation is for service ${att.service}`, signer);
+    if (att.requestHash !== this.call.requestHash) return fail("invalid", `attestation is for request ${att.requestHash}`, signer);
+    const response: JsonObject = "result" in json ? { result: json.result } : { error: error as JsonObject };
+    let hash: string;
+    try {
+      hash = responseHash(response);
+    } catch (e) {
+      return fail("invalid", `response cannot be canonicalized: ${(e as Error).message}`, signer);
+    }
+    if (att.responseHash !== hash) return fail("invalid", "attested response hash is not the hash of the response sent", signer);
+    if (!(await attestationVerifies(att))) return fail("invalid", "attestation signature does not verify", signer);
+    const ms = Date.now() - start;
+    this.scores.record(signer, "success", ms);
+    const vote = { server: signer, url, attestation: att, response };
+    if (!home) this.votes.push(vote);
+    this.answers.push({ server: signer, url, kind: "vote", home, responseHash: hash, fuel: att.fuel, ms,
+      detail: "result" in response ? "result" : `error ${(error as JsonObject).code}`, attestation: json.tandem });
+    return vote;
+  }
+
+  private refereeBlocker(): string | undefined {
+    if (this.client.context.options.referee === "home") return "the client runs with referee: home";
+    return Referee.unavailable(this.record, this.call);
+  }
+
+  /**
+   * Settles by re-running the request here: its response decides, every signer of another one is convicted and the
+   * evidence goes to the nodes. Without a referee the home server decides, and nobody is convicted here.
+   */
+  private async settle(candidate: string | null, why: string): Promise<CallOutcome> {
+    this.notes.push(why);
+    const blocker = this.refereeBlocker();
+    if (blocker === undefined) {
+      const sources = [...new Set([...this.votes.map((v) => v.url), ...this.client.directory.urls(),
+        ...this.client.context.options.bootstrap])];
+      try {
+        const run = await this.client.context.referee.rerun(this.record, this.call, sources);
+        const hash = responseHash(run.response);
+        this.rerun = { responseHash: hash, fuel: run.fuel };
+        const liars = this.votes.filter((v) => v.attestation.responseHash !== hash);
+        for (const v of this.votes) if (v.attestation.responseHash === hash) this.scores.confirm(v.server);
+        if (liars.length) await this.convict(liars);
+        return this.accept(hash, "referee", run.response);
+      } catch (e) {
+        this.notes.push(`the referee could not re-run: ${(e as Error).message}`);
+      }
+    } else {
+      this.notes.push(`no local re-run: ${blocker}`);
+    }
+    return this.askHome(candidate);
+  }
+
+  private async askHome(candidate: string | null): Promise<CallOutcome> {
+    if (typeof this.record.home !== "string") {
+      throw new UnverifiableError(`no verified answer for ${this.label()}`, this.notes, this.report(null, null));
+    }
+    const homeKey = typeof this.record.homeKey === "string" ? this.record.homeKey : null;
+    if (!homeKey) this.notes.push("the record pins no home key: the key answering at its URL is taken");
+    const vote = await this.ask(this.record.home, homeKey, true);
+    if (!vote) throw new UnverifiableError(`the home server gave no valid answer for ${this.label()}`, this.notes, this.report(null, null));
+    const hash = vote.attestation.responseHash;
+    if (candidate !== null && candidate !== hash) this.notes.push("the home server disagrees with the verifier's pick");
+    const others = this.votes.filter((v) => v.attestation.responseHash !== hash);
+    if (others.length) await this.sendEvidence([...this.votes, vote]); // the nodes re-run it and convict
+    return this.accept(hash, "home", vote.response);
+  }
+
+  private async convict(liars: Vote[]): Promise<void> {
+    for (const v of liars) {
+      this.scores.convict(v.server);
+      if (!this.convicted.includes(v.server)) this.convicted.push(v.server);
+    }
+    await this.sendEvidence(this.votes);
+  }
+
+  private async sendEvidence(votes: Vote[]): Promise<void> {
+    const e = evidenceOf(this.id, this.call, votes.map((v) => ({ attestation: v.attestation, response: v.response })));
+    const id = evidenceId(e);
+    const urls = [...new Set([...this.client.context.options.bootstrap, ...this.client.directory.urls()])];
+    const sentTo = await Promise.all(urls.map(async (url) => {
+      try {
+        const r = await rpc(this.client.context.fetcher, url, "tandem_submitEvidence", { evidence: e as unknown as Json });
+        return { url, status: String(r.status) };
+      } catch (err) {
+        return { url, status: `failed: ${(err as Error).message}` };
+      }
+    }));
+    this.evidence.push({ id, sentTo });
+  }
+
+  private accept(hash: string, decision: CallReport["decision"] & string, response?: JsonObject): CallOutcome {
+    const chosen = response ?? this.votes.find((v) => v.attestation.responseHash === hash)!.response;
+    const report = this.report(hash, decision);
+    // The canonical form of what was signed, whatever spelling a server sent.
+    const canonicalResponse = JSON.parse(canonical(chosen)) as JsonObject;
+    if ("error" in canonicalResponse) {
+      const err = canonicalResponse.error as JsonObject;
+      throw new ServiceError(err.code as number, String(err.message), err.data, report);
+    }
+    return { result: canonicalResponse.result, report };
+  }
+
+  private report(accepted: string | null, decision: CallReport["decision"]): CallReport {
+    return {
+      service: this.record.name, serviceId: this.id, method: this.call.method, requestHash: this.call.requestHash,
+      verifier: this.verifier.id, answers: this.answers, verdict: this.verdict, decision, accepted,
+      convicted: this.convicted, evidence: this.evidence, rerun: this.rerun, notes: this.notes, ms: Date.now() - this.started,
+    };
+  }
+}
+
+/** Deterministic outcomes are attested; -32000…-32009 (overloaded, timeout, …), parse and request errors are not. */
+function deterministic(code: number): boolean {
+  return !(code <= -32000 && code > -32010) && code !== -32700 && code !== -32600;
+}

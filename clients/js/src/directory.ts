@@ -1,0 +1,112 @@
+import { verifyRecord, serviceId, type ServerRecord, type ServiceRecord } from "./records.js";
+import { ServiceNotFoundError } from "./errors.js";
+import type { Json } from "./json.js";
+
+/** Posts one JSON-RPC request to a node's `/rpc` and returns its result; throws on any error. */
+export async function rpc(fetcher: typeof fetch, base: string, method: string, params: Json,
+    timeoutMs = 10_000): Promise<any> {
+  const res = await fetcher(base.replace(/\/$/, "") + "/rpc", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }), signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method} at ${base}: ${body.error.code} ${body.error.message}`);
+  return body.result;
+}
+
+/**
+ * The registry as this client knows it: every record pulled from the bootstrap nodes with `tandem_records`, each
+ * signature checked here, so a node can withhold records but never forge one. Server records replace older ones of
+ * the same key only with a higher `seq`.
+ */
+export class Directory {
+  readonly services = new Map<string, ServiceRecord>();
+  readonly servers = new Map<string, ServerRecord>();
+  /** Records that failed their checks, with why (a node that sends them is not believed for them). */
+  readonly rejected: string[] = [];
+  private readonly cursors = new Map<string, { cursor: number; log?: string }>();
+
+  constructor(private readonly fetcher: typeof fetch) {}
+
+  /** Pulls what is new from each node; true when at least one answered. */
+  async refresh(nodes: string[]): Promise<boolean> {
+    const results = await Promise.allSettled(nodes.map((n) => this.pull(n)));
+    return results.some((r) => r.status === "fulfilled");
+  }
+
+  private async pull(node: string): Promise<void> {
+    let at = this.cursors.get(node) ?? { cursor: 0 };
+    for (let page = 0; page < 1000; page++) {
+      const res = await rpc(this.fetcher, node, "tandem_records", { cursor: at.cursor, limit: 1000 });
+      if (at.log !== undefined && res.log !== at.log || res.next < at.cursor) {
+        at = { cursor: 0, log: res.log }; // a new log behind the same URL: start again
+        continue;
+      }
+      for (const raw of res.records ?? []) await this.add(raw);
+      at = { cursor: res.next, log: res.log };
+      this.cursors.set(node, at);
+      if (!res.more) return;
+    }
+  }
+
+  private async add(raw: unknown): Promise<void> {
+    try {
+      const record = await verifyRecord(raw);
+      if (record.type === "service") {
+        this.services.set(serviceId(record), record);
+      } else {
+        const old = this.servers.get(record.key);
+        if (!old || old.seq < record.seq) this.servers.set(record.key, record);
+      }
+    } catch (e) {
+      this.rejected.push((e as Error).message);
+    }
+  }
+
+  /** The non-retired servers offering a service. */
+  offering(id: string): ServerRecord[] {
+    return [...this.servers.values()].filter((s) => s.retired !== true && s.offers.includes(id))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  /** The URLs of every known server, for pulls, module fetches and evidence. */
+  urls(): string[] {
+    return [...this.servers.values()].filter((s) => s.retired !== true).map((s) => s.url);
+  }
+
+  /**
+   * A service by id, by NAME while one owner uses it (that owner's newest), or by OWNER/NAME with OWNER the first
+   * 8 or more base58 characters of the owner's key (docs/protocol.md, "Service names").
+   */
+  resolve(ref: string): { id: string; record: ServiceRecord } {
+    const byId = this.services.get(ref);
+    if (byId) return { id: ref, record: byId };
+    const slash = ref.lastIndexOf("/");
+    const name = slash < 0 ? ref : ref.slice(slash + 1);
+    const owner = slash < 0 ? undefined : ref.slice(0, slash).replace(/^ed25519:/, "");
+    if (owner !== undefined && owner.length < 8) {
+      throw new ServiceNotFoundError(`'${ref}': an owner prefix needs at least 8 characters`);
+    }
+    const named = [...this.services.entries()].filter(([, r]) => r.name === name
+      && (owner === undefined || r.owner.slice("ed25519:".length).startsWith(owner)));
+    const owners = new Set(named.map(([, r]) => r.owner));
+    if (named.length === 0) throw new ServiceNotFoundError(`no service '${ref}' is known to the bootstrap nodes`);
+    if (owners.size > 1) {
+      const names = [...owners].map((o) => `${o.slice(8, 16)}/${name}`).join(", ");
+      throw new ServiceNotFoundError(`the name '${name}' is used by ${owners.size} owners; name one as OWNER/NAME: ${names}`);
+    }
+    const [id, record] = named.reduce((a, b) => (b[1].createdAt > a[1].createdAt ? b : a));
+    return { id, record };
+  }
+}
+
+/**
+ * Who operates a server, as far as a client can tell: its host, with the port on loopback (so local networks of
+ * several processes still count as several operators). Agreement counts only from distinct operators.
+ */
+export function operatorOf(url: string): string {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const loopback = host === "localhost" || host.endsWith(".localhost") || /^127\.[\d.]+$/.test(host) || host === "::1";
+  return loopback ? `${host}:${u.port || (u.protocol === "https:" ? 443 : 80)}` : host;
+}

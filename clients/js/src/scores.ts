@@ -1,0 +1,93 @@
+/** One server's standing at this client (docs/protocol.md, "Scores"). */
+export interface ServerScore {
+  score: number;
+  /** Answers confirmed by a re-run here or by agreement with an established server: 5 end probation. */
+  confirmations: number;
+  latencyMs: number;
+  convictedAt?: number;
+}
+
+/** Where scores and convictions are kept between sessions. */
+export interface ScoreStore {
+  load(): Record<string, ServerScore> | undefined;
+  save(scores: Record<string, ServerScore>): void;
+}
+
+/** Scores in the browser's localStorage under `key`. */
+export function localStorageStore(key = "tandem.scores"): ScoreStore {
+  return {
+    load: () => {
+      const text = globalThis.localStorage?.getItem(key);
+      return text ? JSON.parse(text) : undefined;
+    },
+    save: (scores) => globalThis.localStorage?.setItem(key, JSON.stringify(scores)),
+  };
+}
+
+export const PROBATION = 5;
+const START = 50;
+const BLACKLIST_MS = 24 * 3600 * 1000;
+const RAMP_MS = 7 * 24 * 3600 * 1000;
+/** Score moves of docs/protocol.md: a valid answer +1, slow -1, a non-deterministic error -3, none or invalid -10. */
+export const EVENTS = { success: 1, slow: -1, error: -3, unreachable: -10, invalid: -10 } as const;
+export type ScoreEvent = keyof typeof EVENTS;
+
+/** Scores kept by this client: the same rules as the Java SDK's, persisted through a {@link ScoreStore}. */
+export class Scores {
+  private readonly byKey: Record<string, ServerScore>;
+
+  constructor(private readonly store?: ScoreStore, private readonly now: () => number = Date.now) {
+    this.byKey = store?.load() ?? {};
+  }
+
+  get(key: string): ServerScore {
+    return this.byKey[key] ??= { score: START, confirmations: 0, latencyMs: 0 };
+  }
+
+  record(key: string, event: ScoreEvent, latencyMs?: number): void {
+    const s = this.get(key);
+    s.score = Math.max(0, Math.min(100, s.score + EVENTS[event]));
+    if (latencyMs !== undefined) s.latencyMs = s.latencyMs ? s.latencyMs * 0.8 + latencyMs * 0.2 : latencyMs;
+    this.save();
+  }
+
+  confirm(key: string): void {
+    this.get(key).confirmations++;
+    this.save();
+  }
+
+  convict(key: string): void {
+    const s = this.get(key);
+    s.score = 0;
+    s.confirmations = 0;
+    s.convictedAt = this.now();
+    this.save();
+  }
+
+  blacklisted(key: string): boolean {
+    const at = this.byKey[key]?.convictedAt;
+    return at !== undefined && this.now() - at < BLACKLIST_MS;
+  }
+
+  established(key: string): boolean {
+    return this.get(key).confirmations >= PROBATION && !this.blacklisted(key);
+  }
+
+  /** Selection weight: score, slower servers less, and a ramp back over 7 days after a conviction. */
+  weight(key: string): number {
+    if (this.blacklisted(key)) return 0;
+    const s = this.get(key);
+    const latency = 1 / (1 + s.latencyMs / 200);
+    const since = s.convictedAt === undefined ? Infinity : this.now() - s.convictedAt - BLACKLIST_MS;
+    const ramp = Math.min(1, Math.max(0.01, since / RAMP_MS));
+    return Math.max(1, s.score) * latency * ramp;
+  }
+
+  snapshot(): Record<string, ServerScore> {
+    return structuredClone(this.byKey);
+  }
+
+  private save(): void {
+    this.store?.save(this.byKey);
+  }
+}
