@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
-        LoadBenchCommand.class, BenchCommand.Oci.class})
+        LoadBenchCommand.class, BenchCommand.Oci.class, BenchCommand.Attack.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -69,6 +69,34 @@ final class BenchCommand implements Runnable {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
       }
       return output.run(out -> dev.tandem.cli.bench.OciBenchmark.run(out, Checkout.root(), calls));
+    }
+  }
+
+  @Command(name = "attack", mixinStandardHelpOptions = true,
+      description = "What honest callers see while a stranger on 127.0.0.2 attacks a node: slow bodies, evidence "
+          + "spam, registry spam and a call flood, each set against a quiet run.")
+  static final class Attack implements Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "10", paramLabel = "S", description = "length of each phase (default 10)")
+    int seconds;
+
+    @Option(names = "--slow-connections", defaultValue = "300", paramLabel = "N",
+        description = "connections of the slowloris phase (default 300)")
+    int slowConnections;
+
+    @Option(names = "--threads", defaultValue = "4", paramLabel = "T",
+        description = "attacker threads of the spam phases; the call flood uses 8 times as many (default 4)")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+      if (seconds < 1 || slowConnections < 0 || threads < 1) {
+        throw new Errors.UserException("--seconds and --threads must be at least 1, --slow-connections 0 or more");
+      }
+      if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+      }
+      return dev.tandem.cli.attack.AttackBenchmark.run(System.out, new dev.tandem.cli.attack.AttackBenchmark.Options(
+          Checkout.root(), seconds, slowConnections, threads));
     }
   }
 
