@@ -62,6 +62,11 @@ final class CallRun {
   /** The operator of every server asked, by key. */
   private final Map<dev.tandem.core.crypto.PublicKey, String> operators = new HashMap<>();
   int asked;
+  /**
+   * Servers that offer the service and pass the server filter but were left out as blacklisted here: a call that
+   * runs short of servers says so, since they do offer it.
+   */
+  int blacklisted;
   Verdict verdict;
   boolean reran;
 
@@ -91,8 +96,10 @@ final class CallRun {
       ctx.directory().refreshSoon(); // records of servers that just started offering it may be on their way
       offering = ctx.directory().offering(serviceId);
     }
-    return offering.stream().filter(ctx.settings().serverFilter())
-        .filter(s -> !ctx.scores().blacklisted(s.key())).toList();
+    List<ServerRecord> allowed = offering.stream().filter(ctx.settings().serverFilter()).toList();
+    List<ServerRecord> usable = allowed.stream().filter(s -> !ctx.scores().blacklisted(s.key())).toList();
+    blacklisted = allowed.size() - usable.size();
+    return usable;
   }
 
   CallReport run() {

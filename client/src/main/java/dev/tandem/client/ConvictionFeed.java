@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * is never taken: each item's signatures and hashes are checked, and the client re-runs the disputed request with its
  * referee; every signer of another answer than the re-run's is convicted in the client's own scores (and so
  * persisted with them). Items whose signers are all blacklisted here already cost no re-run; items the referee
- * cannot judge (no service record, no module, inputs by CID, {@code --referee home|none}) convict nobody.
+ * cannot judge (no service record, no module, inputs by CID) convict nobody; {@code --referee none}
+ * reads no feed.
  *
  * <p>How far each feed was read is kept with the scores ({@link Scores#storeFeedPositions}), so a client with a
  * scores file reads only what is new; a fresh client reads every feed from the start. Bounded per pull: at most

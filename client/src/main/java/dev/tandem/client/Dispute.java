@@ -133,7 +133,7 @@ final class Dispute {
     String why = r.votes.size() + " valid answer" + (r.votes.size() == 1 ? "" : "s") + " of " + needed
         + " needed from " + r.asked + " server" + (r.asked == 1 ? "" : "s") + " asked"
         + (r.clock.nanoTime() >= r.deadline ? " before the deadline of " + ctx.settings().callTimeout().toMillis()
-        + " ms" : !r.canLaunch() && r.asked < needed ? ", no other server offers it"
+        + " ms" : !r.canLaunch() && r.asked < needed ? ", no other server offers it" + blacklistedNote()
         : ", no other server can be asked");
     List<String> reasons = new ArrayList<>(r.failures);
     Supplier<TandemException> fail = () -> new NoServersException("not enough servers answered for " + r.label()
@@ -146,6 +146,12 @@ final class Dispute {
     }
     String hash = r.votes.get(0).responseHash();
     return standIn(hash, r.trust(hash), fail);
+  }
+
+  /** Why servers that do offer the service were not asked: they are blacklisted here (convicted, here or in a feed). */
+  private String blacklistedNote() {
+    return r.blacklisted == 0 ? "" : " that is not blacklisted here (" + r.blacklisted + " more offer"
+        + (r.blacklisted == 1 ? "s" : "") + " it: convicted of signing a wrong answer)";
   }
 
   /** Accepts {@code hash}, which every vote signs. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.client.CallReport;
+import dev.tandem.client.NoServersException;
 import dev.tandem.client.RefereeMode;
 import dev.tandem.client.ServerAnswer;
 import dev.tandem.client.TandemClient;
@@ -12,6 +13,8 @@ import dev.tandem.client.UnverifiableException;
 import dev.tandem.client.it.TestPool.Variant;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
+import dev.tandem.core.score.MemoryScoreStore;
+import dev.tandem.core.score.Scores;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,10 +39,18 @@ class TwoLiarsTest {
     liar2 = pool.member("liar2").key();
   }
 
-  /** These tests are about the home server as referee, so the client re-runs nothing itself. */
+  /**
+   * These tests are about the home server as referee, so the client re-runs no conflict itself. Each client must meet
+   * the liars itself: without the conviction feed, which would carry an earlier test's convictions (a HOME client
+   * still re-runs feed items) and so blacklist both liars before the first call.
+   */
   static TandemClient client(long seed) {
-    return TandemClient.builder().bootstrap(pool.home.url()).referee(RefereeMode.HOME).serverFilter(s -> members.contains(s.key()))
-        .minRequests(3).seed(seed).requestTimeout(Duration.ofSeconds(3)).build();
+    return builder(seed).evidenceFeed(false).build();
+  }
+
+  static TandemClient.Builder builder(long seed) {
+    return TandemClient.builder().bootstrap(pool.home.url()).referee(RefereeMode.HOME)
+        .serverFilter(s -> members.contains(s.key())).minRequests(3).seed(seed).requestTimeout(Duration.ofSeconds(3));
   }
 
   @Test
@@ -86,6 +97,20 @@ class TwoLiarsTest {
             assertThat(report.evidence()).as("the conflict is still evidence for the nodes").isPresent();
           });
       assertThat(client.scores().score(liar1).score()).isPositive();
+    }
+  }
+
+  @Test
+  void aCallShortOfServersBecauseTheLiarsAreBlacklistedSaysSo() throws Exception {
+    try (Scores scores = new Scores(new MemoryScoreStore()); TandemClient client = builder(6).scores(scores).build()) {
+      scores.convict(liar1); // as a feed item or an earlier call of this client would
+      scores.convict(liar2);
+      JsonNode params = Json.parse("{\"liars\":\"blacklisted\"}");
+      assertThatThrownBy(() -> client.service(pool.serviceId(Variant.EQUAL_DEAD_HOME)).call("echo", params))
+          .isInstanceOf(NoServersException.class)
+          .hasMessageContaining("1 valid answer of 3 needed from 1 server asked")
+          .hasMessageContaining("no other server offers it that is not blacklisted here (2 more offer it");
+      assertThat(client.serversOffering(pool.serviceId(Variant.EQUAL_DEAD_HOME))).hasSize(3);
     }
   }
 
