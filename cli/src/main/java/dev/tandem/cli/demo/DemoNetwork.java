@@ -261,8 +261,17 @@ public final class DemoNetwork implements AutoCloseable {
 
   /** A client of this network: verified calls asking at least {@code minRequests} servers. */
   public TandemClient client(int minRequests, long seed) {
+    return client(minRequests, seed, true);
+  }
+
+  /**
+   * A client of this network; without the conviction feed it meets the liars itself instead of avoiding the ones the
+   * nodes convicted already, so that a part of the demo can show a liar caught on its own service.
+   */
+  public TandemClient client(int minRequests, long seed, boolean readConvictionFeed) {
     return TandemClient.builder().bootstrap(members.stream().map(Member::url).toList()).minRequests(minRequests)
-        .refreshInterval(Duration.ofSeconds(1)).callTimeout(Duration.ofSeconds(20)).seed(seed).build();
+        .refreshInterval(Duration.ofSeconds(1)).callTimeout(Duration.ofSeconds(20)).seed(seed)
+        .evidenceFeed(readConvictionFeed).build();
   }
 
   public List<Member> members() {
