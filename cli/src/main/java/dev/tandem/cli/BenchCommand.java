@@ -1,8 +1,8 @@
 package dev.tandem.cli;
 
-import dev.tandem.cli.bench.NetworkBenchmark;
-import dev.tandem.sandbox.bench.BenchOptions;
-import dev.tandem.sandbox.bench.SandboxBenchmark;
+import dev.tandem.bench.network.NetworkBenchmark;
+import dev.tandem.bench.sandbox.BenchOptions;
+import dev.tandem.bench.sandbox.SandboxBenchmark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -68,7 +68,7 @@ final class BenchCommand implements Runnable {
       if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
       }
-      return output.run(out -> dev.tandem.cli.bench.OciBenchmark.run(out, Checkout.root(), calls));
+      return output.run(out -> dev.tandem.bench.network.OciBenchmark.run(out, Checkout.root(), calls));
     }
   }
 
@@ -95,7 +95,7 @@ final class BenchCommand implements Runnable {
       if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
       }
-      return dev.tandem.cli.attack.AttackBenchmark.run(System.out, new dev.tandem.cli.attack.AttackBenchmark.Options(
+      return dev.tandem.bench.attack.AttackBenchmark.run(System.out, new dev.tandem.bench.attack.AttackBenchmark.Options(
           Checkout.root(), seconds, slowConnections, threads));
     }
   }

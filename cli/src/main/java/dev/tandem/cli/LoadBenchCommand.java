@@ -1,6 +1,6 @@
 package dev.tandem.cli;
 
-import dev.tandem.cli.load.LoadBenchmark;
+import dev.tandem.bench.load.LoadBenchmark;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -3,10 +3,10 @@ package dev.tandem.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.cli.Main;
-import dev.tandem.cli.load.EchoTarget;
-import dev.tandem.cli.load.LoadBenchmark;
-import dev.tandem.cli.load.LoadReport;
-import dev.tandem.cli.load.OpenLoop;
+import dev.tandem.bench.load.EchoTarget;
+import dev.tandem.bench.load.LoadBenchmark;
+import dev.tandem.bench.load.LoadReport;
+import dev.tandem.bench.load.OpenLoop;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package dev.tandem.cli.reliability;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.cli.load.OpenLoop;
+import dev.tandem.bench.load.OpenLoop;
 import dev.tandem.core.json.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

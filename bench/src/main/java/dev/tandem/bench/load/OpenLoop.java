@@ -1,4 +1,4 @@
-package dev.tandem.cli.load;
+package dev.tandem.bench.load;
 
 import java.io.IOException;
 import java.net.ConnectException;

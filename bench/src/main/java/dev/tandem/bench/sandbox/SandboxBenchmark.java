@@ -1,4 +1,4 @@
-package dev.tandem.sandbox.bench;
+package dev.tandem.bench.sandbox;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;

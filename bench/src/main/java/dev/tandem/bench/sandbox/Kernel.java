@@ -1,4 +1,4 @@
-package dev.tandem.sandbox.bench;
+package dev.tandem.bench.sandbox;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.tandem.cli.bench;
+package dev.tandem.bench.network;
 
 import dev.tandem.client.NodeClient;
 import dev.tandem.core.crypto.KeyPair;

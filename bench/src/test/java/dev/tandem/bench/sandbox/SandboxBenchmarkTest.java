@@ -1,8 +1,9 @@
-package dev.tandem.sandbox.bench;
+package dev.tandem.bench.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tandem.bench.TestCheckout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,14 +16,7 @@ import org.junit.jupiter.api.Test;
 class SandboxBenchmarkTest {
 
   static Path root() {
-    if (System.getProperty("tandem.root") != null) {
-      return Path.of(System.getProperty("tandem.root"));
-    }
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isRegularFile(p.resolve("mvnw"))) {
-      p = p.getParent();
-    }
-    return p == null ? Path.of("..") : p;
+    return TestCheckout.root();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.tandem.sandbox.bench;
+package dev.tandem.bench.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,8 +1,8 @@
-package dev.tandem.cli.bench;
+package dev.tandem.bench.network;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.cli.demo.DemoNetwork;
+import dev.tandem.bench.LocalNet;
 import dev.tandem.client.NodeClient;
 import dev.tandem.client.ServiceHandle;
 import dev.tandem.client.TandemClient;
@@ -74,7 +74,7 @@ public final class NetworkBenchmark {
     Path dir = Files.createTempDirectory("tandem-bench-network");
     List<Node> nodes = new ArrayList<>();
     try {
-      List<Integer> ports = DemoNetwork.ports(o.nodes(), 0);
+      List<Integer> ports = LocalNet.freePorts(o.nodes());
       List<URI> urls = ports.stream().map(p -> URI.create("http://127.0.0.1:" + p)).toList();
       for (int i = 0; i < o.nodes(); i++) {
         List<URI> peers = new ArrayList<>(urls);
@@ -85,7 +85,7 @@ public final class NetworkBenchmark {
       KeyPair owner = KeyPair.generate();
       ServiceRecord echo = register(nodes, owner, o.checkout().resolve("services/echo/echo.wasm"), "echo");
       ServiceRecord search = register(nodes, owner, o.checkout().resolve("services/search/search.wasm"), "search");
-      DemoNetwork.await("every node to offer echo and search", Duration.ofSeconds(90), () -> nodes.stream()
+      LocalNet.await("every node to offer echo and search", Duration.ofSeconds(90), () -> nodes.stream()
           .allMatch(n -> nodes.stream().allMatch(m -> n.registry().server(m.publicKey())
               .map(s -> s.offers().containsAll(List.of(echo.serviceId(), search.serviceId()))).orElse(false))));
 
@@ -199,7 +199,7 @@ public final class NetworkBenchmark {
       ObjectNode p = Json.object();
       p.put("service", record.serviceId());
       String token = Files.readString(n.config().dataDir().resolve("admin.token")).trim();
-      DemoNetwork.await("node " + n.url() + " to learn of " + name, Duration.ofSeconds(30),
+      LocalNet.await("node " + n.url() + " to learn of " + name, Duration.ofSeconds(30),
           () -> n.registry().service(record.serviceId()).isPresent());
       new NodeClient(n.url(), token).rpc("tandem_offer", p);
     }

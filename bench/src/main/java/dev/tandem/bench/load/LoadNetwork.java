@@ -1,4 +1,4 @@
-package dev.tandem.cli.load;
+package dev.tandem.bench.load;
 
 import dev.tandem.client.NodeClient;
 import dev.tandem.core.cid.Cid;

@@ -1,4 +1,4 @@
-package dev.tandem.cli.load;
+package dev.tandem.bench.load;
 
 import dev.tandem.node.Node;
 import java.io.PrintStream;

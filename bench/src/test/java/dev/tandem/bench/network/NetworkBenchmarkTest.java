@@ -1,8 +1,8 @@
-package dev.tandem.cli.bench;
+package dev.tandem.bench.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tandem.cli.Checkout;
+import dev.tandem.bench.TestCheckout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,7 @@ class NetworkBenchmarkTest {
   void shortRunPrintsBothTablesWithoutErrors() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int code = NetworkBenchmark.run(new PrintStream(bytes, true, StandardCharsets.UTF_8),
-        new NetworkBenchmark.Options(Checkout.root(), 2, 1, 2, false));
+        new NetworkBenchmark.Options(TestCheckout.root(), 2, 1, 2, false));
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(code).as(out).isZero();
     assertThat(out).contains("| echo | direct, 1 node | 1 |").contains("| echo | verified, 2 nodes | 2 |")

@@ -1,4 +1,4 @@
-package dev.tandem.cli.load;
+package dev.tandem.bench.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.crypto.PublicKey;

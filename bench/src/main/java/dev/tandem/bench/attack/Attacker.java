@@ -1,4 +1,4 @@
-package dev.tandem.cli.attack;
+package dev.tandem.bench.attack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.tandem.cli.bench;
+package dev.tandem.bench.network;
 
 import java.time.Duration;
 import java.util.ArrayList;
