@@ -36,6 +36,16 @@ public interface Registry extends AutoCloseable {
     return submit(record);
   }
 
+  /**
+   * Throws the {@link RecordException} that {@link #submit(SignedRecord, String)} would throw for this record now,
+   * without storing anything: a node checks a record this way before it stores the modules the record carries, so a
+   * refused record leaves nothing behind. This default checks what needs no stored state (fields, size, signature).
+   */
+  default void check(SignedRecord record, String origin) {
+    SignedRecord.canonicalRoundTrip(record);
+    record.verifySignature();
+  }
+
   /** The service with this id. */
   Optional<ServiceRecord> service(String serviceId);
 

@@ -2,10 +2,18 @@ package dev.tandem.node.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.cid.Cid;
 import dev.tandem.core.json.Json;
+import dev.tandem.core.record.RecordException;
+import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.registry.gossip.RegistryRpc;
-import java.io.IOException;
+import dev.tandem.sandbox.Abi;
+import dev.tandem.sandbox.ModuleReport;
+import dev.tandem.sandbox.ModuleValidator;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 
 /**
  * Record intake: signed records submitted to the node, with the modules a service record may carry. The record goes
@@ -21,33 +29,35 @@ public final class RecordIntake {
   }
 
   /**
-   * {@code tandem_submitRecord}: {@code {"record": R, "module"?: base64, "verifierModule"?: base64}}. Modules are
-   * stored only for a record whose signature verifies, after their bytes are checked against the record's CIDs and
-   * validated for their ABI, so nothing that cannot run is ever stored or served.
+   * {@code tandem_submitRecord}: {@code {"record": R, "module"?: base64, "verifierModule"?: base64}}. Nothing is
+   * stored until everything is checked: the modules' bytes against the record's CIDs and for their ABI, then the
+   * record itself as the registry would judge it (fields, signature, quotas). Only then are the modules stored, then
+   * the record, so a refused record leaves no module behind, and a stored record finds its modules in place.
    */
   public JsonNode submit(JsonNode params) throws Exception {
     SignedRecord record = SignedRecord.fromJson(params.get("record"));
-    JsonNode module = params.get("module");
-    JsonNode verifierModule = params.get("verifierModule");
-    boolean carriesModules = (module != null && !module.isNull()) || (verifierModule != null
-        && !verifierModule.isNull());
-    if (carriesModules) {
-      if (!(record instanceof dev.tandem.core.record.ServiceRecord service)) {
+    JsonNode module = present(params.get("module"));
+    JsonNode verifierModule = present(params.get("verifierModule"));
+    if (module != null || verifierModule != null) {
+      if (!(record instanceof ServiceRecord service)) {
         throw new IllegalArgumentException("module: only a service record carries modules");
       }
-      record.verifySignature(); // a module is only stored for a record that will be accepted
-      if (module != null && !module.isNull()) {
+      List<Checked> checked = new ArrayList<>();
+      if (module != null) {
         if (service.isOci()) {
           throw new IllegalArgumentException("module: an OCI service's code is its image, pulled by digest");
         }
-        acceptModule("module", module, service.module(), dev.tandem.sandbox.Abi.parse(service.abi()));
+        checked.add(checked("module", module, service.module(), Abi.parse(service.abi())));
       }
-      if (verifierModule != null && !verifierModule.isNull()) {
+      if (verifierModule != null) {
         if (service.verifier().startsWith("builtin:")) {
           throw new IllegalArgumentException("verifierModule: the record names " + service.verifier());
         }
-        acceptModule("verifierModule", verifierModule, dev.tandem.core.cid.Cid.parse(service.verifier()),
-            dev.tandem.sandbox.Abi.VERIFIER);
+        checked.add(checked("verifierModule", verifierModule, Cid.parse(service.verifier()), Abi.VERIFIER));
+      }
+      registryRpc.check(record, "rpc");
+      for (Checked c : checked) {
+        modules.put(c.cid(), c.bytes());
       }
     }
     ObjectNode recordOnly = Json.object();
@@ -55,28 +65,34 @@ public final class RecordIntake {
     return registryRpc.submitRecord(recordOnly, "rpc");
   }
 
-  private void acceptModule(String field, JsonNode base64, dev.tandem.core.cid.Cid cid, dev.tandem.sandbox.Abi abi)
-      throws IOException {
+  private static JsonNode present(JsonNode field) {
+    return field == null || field.isNull() ? null : field;
+  }
+
+  /** A module's bytes, matched to its CID and valid for its ABI. */
+  private record Checked(Cid cid, byte[] bytes) {}
+
+  private static Checked checked(String field, JsonNode base64, Cid cid, Abi abi) {
     byte[] bytes;
     try {
-      bytes = java.util.Base64.getDecoder().decode(base64.asText());
+      bytes = Base64.getDecoder().decode(base64.asText());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(field + ": not base64");
     }
     try {
       ModuleStore.check(cid, bytes);
     } catch (ModuleStore.ModuleMismatchException e) {
-      throw new dev.tandem.core.record.RecordException(field, e.getMessage());
+      throw new RecordException(field, e.getMessage());
     }
-    dev.tandem.sandbox.ModuleReport report;
+    ModuleReport report;
     try {
-      report = dev.tandem.sandbox.ModuleValidator.validate(bytes, abi);
+      report = ModuleValidator.validate(bytes, abi);
     } catch (RuntimeException | AssertionError | StackOverflowError e) { // refuse it, whatever the parser did
-      throw new dev.tandem.core.record.RecordException(field, "is not a valid WebAssembly module");
+      throw new RecordException(field, "is not a valid WebAssembly module");
     }
     if (!report.acceptable()) {
-      throw new dev.tandem.core.record.RecordException(field, String.join("; ", report.problems()));
+      throw new RecordException(field, String.join("; ", report.problems()));
     }
-    modules.put(cid, bytes);
+    return new Checked(cid, bytes);
   }
 }

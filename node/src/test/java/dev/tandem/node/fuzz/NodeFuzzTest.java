@@ -11,6 +11,7 @@ import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.Node;
 import dev.tandem.node.NodeConfig;
+import dev.tandem.node.guard.Limit;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,7 +34,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 /**
  * Hostile and malformed input against a real node: random bytes, truncated and mutated requests, deep nesting, huge
  * numbers, invalid UTF-8, forged records and random modules. Every reply must be a JSON-RPC answer (never an
- * exception, a hang or a stack trace), and the node must keep serving correct calls.
+ * exception, a hang or a stack trace), a refused record leaves neither itself nor the modules it carried on the node,
+ * and the node must keep serving correct calls. {@code tandem bench fuzz} runs a million such cases.
  */
 class NodeFuzzTest {
   private static final Set<Integer> KNOWN_CODES = Set.of(RpcErrors.PARSE_ERROR, RpcErrors.INVALID_REQUEST,
@@ -48,7 +50,8 @@ class NodeFuzzTest {
   @BeforeContainer
   static void start() throws Exception {
     dir = Files.createTempDirectory("tandem-fuzz");
-    node = Node.start(NodeConfig.builder(dir).listen("127.0.0.1:0").build());
+    // OWNER may own one service (echo): every further record of theirs is refused by a registry quota.
+    node = Node.start(NodeConfig.builder(dir).listen("127.0.0.1:0").limit(Limit.MAX_SERVICES_PER_KEY, 1).build());
     Path root = Path.of("").toAbsolutePath();
     while (!Files.isDirectory(root.resolve("services"))) {
       root = root.getParent();
@@ -121,13 +124,58 @@ class NodeFuzzTest {
   }
 
   @Property(tries = 5_000, seed = "20261128")
-  void randomAndTruncatedModulesAreRejected(@ForAll("modules") byte[] module) throws Exception {
+  void randomAndTruncatedModulesAreRejectedNeverStored(@ForAll("modules") byte[] module) throws Exception {
     ServiceRecord rec = ServiceRecord.builder().name("fuzz").module(Cid.rawSha256(module)).createdAt(2)
         .sign(OWNER);
+    submitWithModuleAndCheckStorage(rec, module);
+  }
+
+  /**
+   * Valid modules (echo with a custom section of random bytes) carried by records the registry refuses: over the
+   * owner's quota, a home that is not an origin, a signature that does not verify. The modules must not be stored.
+   */
+  @Property(tries = 2_000, seed = "20261129")
+  void validModulesOfRefusedRecordsAreNotStored(@ForAll("validModules") byte[] module,
+      @ForAll("refusals") int refusal) throws Exception {
+    ServiceRecord.Builder b = ServiceRecord.builder().name("refused").module(Cid.rawSha256(module)).createdAt(4);
+    ServiceRecord rec = switch (refusal) {
+      case 0 -> b.sign(OWNER); // OWNER already owns echo, the one service the quota allows
+      case 1 -> b.home("http://127.0.0.1:1/internal/admin").sign(KeyPair.generate());
+      default -> {
+        ObjectNode forged = b.sign(KeyPair.generate()).toJson();
+        forged.put("description", "changed after signing");
+        yield (ServiceRecord) dev.tandem.core.record.SignedRecord.fromJson(forged);
+      }
+    };
+    JsonNode reply = submitWithModuleAndCheckStorage(rec, module);
+    assertThat(reply.has("error")).as("refusal %d: %s", refusal, reply).isTrue();
+  }
+
+  /** Submits a record with its module; when refused, neither the record nor the module may be on the node. */
+  private static JsonNode submitWithModuleAndCheckStorage(ServiceRecord rec, byte[] module) throws Exception {
+    Cid cid = Cid.rawSha256(module);
+    boolean storedBefore = Files.exists(dir.resolve("modules").resolve(cid.toString()));
+    long blocksBefore = count(dir.resolve("blocks"));
     ObjectNode p = Json.object();
     p.set("record", rec.toJson());
     p.put("module", Base64.getEncoder().encodeToString(module));
-    answer(node.rpc().handle(request("tandem_submitRecord", p).getBytes(StandardCharsets.UTF_8), null).body());
+    JsonNode reply = answer(node.rpc().handle(request("tandem_submitRecord", p).getBytes(StandardCharsets.UTF_8),
+        null).body());
+    if (reply.has("error") && !storedBefore) {
+      assertThat(dir.resolve("modules").resolve(cid.toString())).as("module of a refused record").doesNotExist();
+      assertThat(count(dir.resolve("blocks"))).as("blocks after a refused record").isEqualTo(blocksBefore);
+      assertThat(node.registry().service(rec.serviceId())).isEmpty();
+    }
+    return reply;
+  }
+
+  private static long count(Path tree) throws java.io.IOException {
+    if (!Files.isDirectory(tree)) {
+      return 0;
+    }
+    try (var files = Files.walk(tree)) {
+      return files.count();
+    }
   }
 
   @Property(tries = 1)
@@ -206,5 +254,25 @@ class NodeFuzzTest {
         });
     Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(2000);
     return Arbitraries.oneOf(truncated, flipped, random);
+  }
+
+  @Provide
+  Arbitrary<byte[]> validModules() {
+    // A custom section (id 0, a one-byte name "z", then the payload) changes the CID, never the validity.
+    return Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(100).map(payload -> {
+      byte[] out = java.util.Arrays.copyOf(echoWasm, echoWasm.length + 4 + payload.length);
+      int at = echoWasm.length;
+      out[at] = 0;
+      out[at + 1] = (byte) (2 + payload.length);
+      out[at + 2] = 1;
+      out[at + 3] = 'z';
+      System.arraycopy(payload, 0, out, at + 4, payload.length);
+      return out;
+    });
+  }
+
+  @Provide
+  Arbitrary<Integer> refusals() {
+    return Arbitraries.integers().between(0, 2);
   }
 }

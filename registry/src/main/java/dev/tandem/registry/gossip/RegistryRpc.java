@@ -98,6 +98,11 @@ public final class RegistryRpc {
     return result;
   }
 
+  /** Throws what {@link #submitRecord} would throw for {@code record}, storing nothing ({@link Registry#check}). */
+  public void check(SignedRecord record, String origin) {
+    registry.check(record, origin);
+  }
+
   /**
    * {@code tandem_submitRecord}; {@code origin} says where the call came from in the registry's log (a peer's
    * address when the transport knows it).

@@ -186,6 +186,57 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     return submit(record, "local");
   }
 
+  /** Also what needs the stored records: a server record's seq, and the quotas for records from elsewhere. */
+  @Override
+  public void check(SignedRecord record, String origin) {
+    Objects.requireNonNull(record, "record");
+    ensureOpen();
+    byte[] json = SignedRecord.canonicalRoundTrip(record);
+    record.verifySignature();
+    dbLock.lock();
+    try {
+      ensureOpen();
+      admit(record, idOf(record), json, "local".equals(origin), System.currentTimeMillis());
+    } finally {
+      dbLock.unlock();
+    }
+  }
+
+  /**
+   * Judges a record against the stored ones, under the write lock: false when it is already stored, an exception
+   * when it may not be (stale seq, a quota), true when it may be stored.
+   */
+  private boolean admit(SignedRecord record, String id, byte[] json, boolean local, long now) {
+    int replaced = 0;
+    switch (record) {
+      case ServiceRecord s -> {
+        if (services.containsKey(id)) {
+          return false; // the id covers every signed field, so this is the same service
+        }
+      }
+      case ServerRecord s -> {
+        ServerRecord stored = servers.get(s.key());
+        if (stored != null) {
+          if (s.seq() < stored.seq()) {
+            throw new RecordException("seq", s.seq() + " is not newer than the stored " + stored.seq());
+          }
+          if (s.seq() == stored.seq()) {
+            if (s.equals(stored)) {
+              return false;
+            }
+            throw new RecordException("seq", s.seq() + " is already used by a different record for " + s.key()
+                + "; a changed record needs a higher seq");
+          }
+          replaced = sizes.getOrDefault(id, 0);
+        }
+      }
+    }
+    if (!local) {
+      admission.check(record, json.length, replaced, totalBytes, services.values(), servers.values(), now);
+    }
+    return true;
+  }
+
   @Override
   public Submitted submit(SignedRecord record, String origin) {
     Objects.requireNonNull(record, "record");
@@ -205,15 +256,11 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     try {
       ensureOpen();
       long now = System.currentTimeMillis();
-      boolean local = "local".equals(origin);
+      if (!admit(record, id, json, "local".equals(origin), now)) {
+        return Submitted.ALREADY_KNOWN;
+      }
       switch (record) {
         case ServiceRecord s -> {
-          if (services.containsKey(id)) {
-            return Submitted.ALREADY_KNOWN; // the id covers every signed field, so this is the same service
-          }
-          if (!local) {
-            admission.check(record, json.length, 0, totalBytes, services.values(), servers.values(), now);
-          }
           transaction(() -> insert(record.type(), id, null, json));
           synchronized (indexLock) {
             services.put(id, s);
@@ -222,25 +269,9 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
           sized(id, json.length);
         }
         case ServerRecord s -> {
-          ServerRecord stored = servers.get(s.key());
-          if (stored != null) {
-            if (s.seq() < stored.seq()) {
-              throw new RecordException("seq", s.seq() + " is not newer than the stored " + stored.seq());
-            }
-            if (s.seq() == stored.seq()) {
-              if (s.equals(stored)) {
-                return Submitted.ALREADY_KNOWN;
-              }
-              throw new RecordException("seq", s.seq() + " is already used by a different record for " + s.key()
-                  + "; a changed record needs a higher seq");
-            }
-          }
-          if (!local) {
-            admission.check(record, json.length, sizes.getOrDefault(id, 0), totalBytes, services.values(),
-                servers.values(), now);
-          }
+          boolean replaces = servers.containsKey(s.key());
           transaction(() -> {
-            if (stored != null) {
+            if (replaces) {
               try (PreparedStatement del = db.prepareStatement("DELETE FROM records WHERE type = ? AND id = ?")) {
                 del.setString(1, ServerRecord.TYPE);
                 del.setString(2, id);
