@@ -7,6 +7,7 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.EvidenceReport;
 import dev.tandem.core.wire.JsonRpc;
@@ -15,25 +16,30 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A thin JSON-RPC client for one node's {@code /rpc} API: status, registry records, admin methods. Errors come back
- * as {@link NodeException} with the node's JSON-RPC code and message.
+ * A thin JSON-RPC client for one node's {@code /rpc} API: status, registry records, admin methods, and its modules
+ * ({@code GET /ipfs/{cid}}). Errors come back as {@link NodeException} with the node's JSON-RPC code and message.
+ * Every request goes through a {@link Transport}: HTTP for the command line, the client's own transport inside the
+ * SDK (so a simulation carries module fetches too).
  */
 public final class NodeClient {
-  private static final HttpClient SHARED = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-      .version(HttpClient.Version.HTTP_1_1).build();
+  /** The command line's HTTP, made on first use. */
+  private static final class Shared {
+    static final Transport HTTP = Transport.http(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
+        .version(HttpClient.Version.HTTP_1_1).build());
+  }
+
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
   private final URI base;
-  private final HttpClient http;
+  private final Transport transport;
   private final String adminToken;
   private final Duration timeout;
   private final AtomicLong ids = new AtomicLong();
@@ -43,13 +49,18 @@ public final class NodeClient {
   }
 
   public NodeClient(URI base, String adminToken) {
-    this(base, adminToken, SHARED, DEFAULT_TIMEOUT);
+    this(base, adminToken, Shared.HTTP, DEFAULT_TIMEOUT);
   }
 
   /** A client on a given HTTP client, with {@code timeout} for each request. */
   public NodeClient(URI base, String adminToken, HttpClient http, Duration timeout) {
+    this(base, adminToken, Transport.http(http), timeout);
+  }
+
+  /** A client whose requests go through {@code transport}, with {@code timeout} for each. */
+  public NodeClient(URI base, String adminToken, Transport transport, Duration timeout) {
     this.base = normalize(base);
-    this.http = http;
+    this.transport = transport;
     this.adminToken = adminToken;
     this.timeout = timeout;
   }
@@ -67,17 +78,16 @@ public final class NodeClient {
   public JsonNode rpc(String method, JsonNode params) throws IOException {
     byte[] body = JsonRpc.request(ids.incrementAndGet(), method, params).toString()
         .getBytes(StandardCharsets.UTF_8);
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/rpc")).timeout(timeout)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    Transport.Request req = Transport.Request.post(NodeUrls.rpc(base), body, timeout);
     if (adminToken != null) {
-      req.header("Authorization", "Bearer " + adminToken);
+      req = req.header("Authorization", "Bearer " + adminToken);
     }
-    HttpResponse<byte[]> res = send(req.build());
+    Transport.Reply res = send(req);
     JsonNode json;
     try {
       json = Json.parse(res.body());
     } catch (JsonFormatException e) {
-      throw new IOException(base + " answered HTTP " + res.statusCode() + " with a body that is not JSON");
+      throw new IOException(base + " answered HTTP " + res.status() + " with a body that is not JSON");
     }
     if (json.has("error")) {
       throw new NodeException(json.get("error").path("code").asInt(), json.get("error").path("message").asText());
@@ -85,13 +95,17 @@ public final class NodeClient {
     return json.get("result");
   }
 
-  HttpResponse<byte[]> send(HttpRequest req) throws IOException {
+  private Transport.Reply send(Transport.Request req) throws IOException {
     try {
-      return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (ConnectException e) {
-      throw new IOException("cannot reach node at " + base + " (connection refused)");
-    } catch (HttpTimeoutException e) {
-      throw new IOException("node at " + base + " did not answer in time");
+      return transport.send(req).get();
+    } catch (ExecutionException e) {
+      throw switch (e.getCause()) {
+        case ConnectException c -> new IOException("cannot reach node at " + base + " (connection refused)");
+        case HttpTimeoutException t -> new IOException("node at " + base + " did not answer in time");
+        case IOException io -> io;
+        case null -> new IOException(e);
+        default -> new IOException(e.getCause().getMessage(), e.getCause());
+      };
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");
@@ -139,10 +153,10 @@ public final class NodeClient {
    * @throws IOException when the node does not have it, or sends bytes that do not hash to {@code cid}
    */
   public byte[] module(Cid cid, int maxBytes) throws IOException {
-    HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/ipfs/" + cid)).timeout(timeout).GET().build();
-    HttpResponse<byte[]> res = send(req);
-    if (res.statusCode() != 200) {
-      throw new IOException(base + " does not serve module " + cid + " (HTTP " + res.statusCode() + ")");
+    Transport.Reply res = send(Transport.Request.get(URI.create(base + "/ipfs/" + cid), timeout)
+        .limit(maxBytes + 1L));
+    if (res.status() != 200) {
+      throw new IOException(base + " does not serve module " + cid + " (HTTP " + res.status() + ")");
     }
     byte[] bytes = res.body();
     if (bytes.length > maxBytes) {

@@ -102,7 +102,7 @@ public final class TandemClient implements AutoCloseable {
     this.closeTimeout = b.bootstrapTimeout;
     this.containerRuntime = b.containers;
     ModuleCache modules = new ModuleCache(b.moduleDir, b.moduleSource != null ? b.moduleSource
-        : ModuleCache.http(http, b.bootstrapTimeout));
+        : ModuleCache.over(transport, b.bootstrapTimeout));
     this.verifiers = new Verifiers(this::sandbox, modules);
     this.ctx = new Context(directory, scores, new Exchange(transport, b.callClock), new Selector(b.random),
         new EvidenceSender(transport, b.bootstrapTimeout, b.evidenceFanout),
@@ -515,8 +515,9 @@ public final class TandemClient implements AutoCloseable {
     }
 
     /**
-     * Sends service requests, evidence and the bootstrap nodes' record reads through {@code transport} instead of
-     * HTTP (simulations); Wasm verifier modules are still fetched over HTTP ({@code GET /ipfs/{cid}}).
+     * Sends every request through {@code transport} instead of HTTP (simulations, tests): service requests, evidence,
+     * the bootstrap nodes' records and evidence feeds, and the modules and inputs the referee and Wasm verifiers fetch
+     * ({@code GET /ipfs/{cid}}, unless a {@link #moduleSource} is given).
      */
     public Builder transport(Transport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");

@@ -95,6 +95,23 @@ class CallRunTest {
   }
 
   @Test
+  void conflictIsSettledByTheRefereeWithTheModuleFetchedOverTheTransport() {
+    Net net = new Net().server("a", Script.honest(FAST)).server("liar", Script.liar());
+    net.module = TestFiles.read("services/echo/echo.wasm");
+    try (TandemClient client = net.client(1, b -> b.referee(RefereeMode.LOCAL))) {
+      CallReport report = client.service("echo").callWithReport("echo", PARAMS);
+      assertThat(report.decision()).isEqualTo(CallReport.Decision.REFEREE);
+      assertThat(report.reran()).isTrue();
+      assertThat(report.result()).contains(PARAMS);
+      assertThat(report.convicted()).containsExactly(net.key("liar").publicKey());
+      // The module came through the client's transport, from a node that offers the service (any node will do:
+      // only the hash is trusted).
+      assertThat(net.fetched).singleElement().asString().startsWith("GET http://")
+          .endsWith(".test/ipfs/" + Cid.rawSha256(net.module));
+    }
+  }
+
+  @Test
   void conflictWithNothingToReRunIsEscalatedToMoreServers() {
     int escalated = 0;
     for (long seed = 1; seed <= 6; seed++) {
@@ -213,8 +230,11 @@ class CallRunTest {
     /** Nodes evidence was sent to; servers asked, in order. */
     final List<URI> evidence = new CopyOnWriteArrayList<>();
     final List<String> asked = new ArrayList<>();
+    /** Modules fetched ({@code GET} and URL). */
+    final List<String> fetched = new CopyOnWriteArrayList<>();
     String verifier = ServiceRecord.BUILTIN_EQUAL;
     String home;
+    byte[] module = {1};
     private ServiceRecord service;
 
     Net server(String name, Script script) {
@@ -234,7 +254,7 @@ class CallRunTest {
     }
 
     TandemClient client(long seed, UnaryOperator<TandemClient.Builder> settings) {
-      ServiceRecord.Builder b = ServiceRecord.builder().name("echo").module(Cid.rawSha256(new byte[] {1}))
+      ServiceRecord.Builder b = ServiceRecord.builder().name("echo").module(Cid.rawSha256(module))
           .verifier(verifier).createdAt(1);
       if (home != null) {
         b.home(url(home)).homeKey(key(home).publicKey());
@@ -242,6 +262,17 @@ class CallRunTest {
       service = b.sign(owner);
       return settings.apply(TandemClient.builder().bootstrap(List.of(BOOT)).transport(this).callClock(time)
           .clock(time.clock()).seed(seed).evidenceFeed(false).audit(0).minRequests(2)).build();
+    }
+
+    @Override
+    public CompletableFuture<Reply> send(Request request) {
+      if (!request.method().equals("GET")) {
+        return Transport.super.send(request);
+      }
+      fetched.add("GET " + request.url());
+      boolean ours = request.url().getPath().equals("/ipfs/" + Cid.rawSha256(module));
+      return CompletableFuture.completedFuture(ours ? new Reply(200, module, "application/octet-stream")
+          : new Reply(404, new byte[0], ""));
     }
 
     @Override

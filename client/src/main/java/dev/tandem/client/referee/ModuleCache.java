@@ -4,9 +4,9 @@ import dev.tandem.client.NodeClient;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.cid.UnixFs;
 import dev.tandem.core.rpc.GatewayFetch;
+import dev.tandem.core.rpc.Transport;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Modules by CID, as the client's referee and verifiers need them: from memory, from a directory on disk (default
- * {@code ~/.tandem/modules}, one file per CID), or fetched from the nodes the client knows ({@code GET /ipfs/{cid}}).
+ * {@code ~/.tandem/modules}, one file per CID), or fetched from the nodes the client knows ({@code GET /ipfs/{cid}}
+ * over the client's transport).
  * Nothing is trusted but the hash: bytes read from disk or from a node that do not hash to their CID are dropped.
  *
- * <p>A simulation, or a client that has its modules already, gives them through {@link Source} instead of HTTP.
+ * <p>A client that has its modules already (a simulation) gives them through {@link Source} instead.
  */
 public final class ModuleCache {
   /** Largest module fetched. */
@@ -67,15 +68,18 @@ public final class ModuleCache {
     this.source = source;
   }
 
-  /** Fetching over HTTP from the nodes given, each asked in turn with {@code timeout}. */
-  public static Source http(HttpClient http, Duration timeout) {
+  /**
+   * Fetching from the nodes given, each asked in turn with {@code timeout}, over the client's {@code transport}
+   * ({@code GET /ipfs/{cid}}).
+   */
+  public static Source over(Transport transport, Duration timeout) {
     return new Source() {
       @Override
       public byte[] fetch(Cid cid, List<URI> nodes) throws IOException {
         List<String> errors = new ArrayList<>();
         for (URI node : nodes) {
           try {
-            return new NodeClient(node, null, http, timeout).module(cid, MAX_MODULE_BYTES);
+            return new NodeClient(node, null, transport, timeout).module(cid, MAX_MODULE_BYTES);
           } catch (IOException e) {
             errors.add(e.getMessage());
           }
@@ -87,7 +91,7 @@ public final class ModuleCache {
       /** As nodes fetch inputs: a CAR of the file's DAG from each node's trustless gateway, every block checked. */
       @Override
       public byte[] data(Cid cid, List<URI> nodes, long maxBytes) throws IOException {
-        return GatewayFetch.fetch(http, nodes, cid, maxBytes, timeout, GatewayFetch.Keep.NOTHING);
+        return GatewayFetch.fetch(transport, nodes, cid, maxBytes, timeout, GatewayFetch.Keep.NOTHING);
       }
     };
   }

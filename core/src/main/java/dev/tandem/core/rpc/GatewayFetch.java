@@ -3,6 +3,7 @@ package dev.tandem.core.rpc;
 import dev.tandem.core.cid.Blocks;
 import dev.tandem.core.cid.Car;
 import dev.tandem.core.cid.Cid;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Fetches a file by CID from IPFS trustless gateways (Tandem nodes and IPFS gateways alike): {@code GET
@@ -28,6 +30,7 @@ import java.util.Optional;
 public final class GatewayFetch {
   /** Room for a CAR's header and per-block CIDs on top of the file's bytes. */
   private static final long CAR_OVERHEAD = 1 << 20;
+  private static final String ACCEPT = Car.MEDIA_TYPE + "; version=1; order=dfs, " + Car.MEDIA_TYPE + "; version=1";
 
   private GatewayFetch() {}
 
@@ -48,10 +51,26 @@ public final class GatewayFetch {
    */
   public static byte[] fetch(HttpClient http, Collection<URI> sources, Cid cid, long maxBytes, Duration timeout,
       Keep keep) throws IOException {
+    return first(sources, cid, source -> fetch(http, source, cid, maxBytes, timeout, keep));
+  }
+
+  /** As {@link #fetch(HttpClient, Collection, Cid, long, Duration, Keep)}, over a {@link Transport}. */
+  public static byte[] fetch(Transport transport, Collection<URI> sources, Cid cid, long maxBytes, Duration timeout,
+      Keep keep) throws IOException {
+    return first(sources, cid, source -> fetch(transport, source, cid, maxBytes, timeout, keep));
+  }
+
+  /** Fetches from one source. */
+  @FunctionalInterface
+  private interface One {
+    byte[] from(URI source) throws IOException, InterruptedException;
+  }
+
+  private static byte[] first(Collection<URI> sources, Cid cid, One one) throws IOException {
     List<String> failures = new ArrayList<>();
     for (URI source : sources) {
       try {
-        return fetch(http, source, cid, maxBytes, timeout, keep);
+        return one.from(source);
       } catch (IOException | IllegalArgumentException e) {
         failures.add(source + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
       } catch (InterruptedException e) {
@@ -63,42 +82,62 @@ public final class GatewayFetch {
         + (failures.isEmpty() ? ": no source known" : ": " + String.join("; ", failures)));
   }
 
+  private static URI url(URI source, Cid cid) {
+    String base = source.toString().endsWith("/") ? source.toString() : source + "/";
+    return URI.create(base + "ipfs/" + cid + "?format=car&dag-scope=all");
+  }
+
   /** The file's bytes from one source ({@code source} is a gateway's base URL). */
   public static byte[] fetch(HttpClient http, URI source, Cid cid, long maxBytes, Duration timeout,
       Keep keep) throws IOException, InterruptedException {
-    String base = source.toString().endsWith("/") ? source.toString() : source + "/";
-    URI url = URI.create(base + "ipfs/" + cid + "?format=car&dag-scope=all");
-    HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(url).timeout(timeout)
-        .header("Accept", Car.MEDIA_TYPE + "; version=1; order=dfs, " + Car.MEDIA_TYPE + "; version=1")
-        .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(url(source, cid)).timeout(timeout)
+        .header("Accept", ACCEPT).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = res.body()) {
-      if (res.statusCode() != 200) {
-        throw new IOException("HTTP " + res.statusCode());
-      }
-      String type = res.headers().firstValue("Content-Type").orElse("");
-      Map<Cid, byte[]> received = new HashMap<>();
-      if (type.startsWith(Car.MEDIA_TYPE)) {
-        Car.Reader car = new Car.Reader(in, maxBytes + CAR_OVERHEAD);
-        while (car.next((c, block) -> received.put(c.toV1(), block))) {
-          // every block checked by the reader
-        }
-      } else if (cid.isRaw()) {
-        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        Blocks.verify(cid, bytes);
-        received.put(cid, bytes);
-      } else {
-        throw new IOException("answered " + (type.isEmpty() ? "without a Content-Type" : type) + ", not a CAR");
-      }
-      ByteArrayOutputStream file = new ByteArrayOutputStream();
-      List<Cid> used = new ArrayList<>();
-      Blocks.readFile(cid, c -> {
-        used.add(c);
-        return Optional.ofNullable(received.get(c.toV1()));
-      }, file, maxBytes);
-      for (Cid c : used) {
-        keep.accept(c, received.get(c.toV1()));
-      }
-      return file.toByteArray();
+      return read(res.statusCode(), res.headers().firstValue("Content-Type").orElse(""), in, cid, maxBytes, keep);
     }
+  }
+
+  /** The file's bytes from one source, over {@code transport}, reading at most the file and a CAR's overhead. */
+  public static byte[] fetch(Transport transport, URI source, Cid cid, long maxBytes, Duration timeout,
+      Keep keep) throws IOException, InterruptedException {
+    Transport.Reply res;
+    try {
+      res = transport.send(Transport.Request.get(url(source, cid), timeout).header("Accept", ACCEPT)
+          .limit(maxBytes + CAR_OVERHEAD)).get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);
+    }
+    return read(res.status(), res.contentType(), new ByteArrayInputStream(res.body()), cid, maxBytes, keep);
+  }
+
+  private static byte[] read(int status, String type, InputStream in, Cid cid, long maxBytes, Keep keep)
+      throws IOException {
+    if (status != 200) {
+      throw new IOException("HTTP " + status);
+    }
+    Map<Cid, byte[]> received = new HashMap<>();
+    if (type.startsWith(Car.MEDIA_TYPE)) {
+      Car.Reader car = new Car.Reader(in, maxBytes + CAR_OVERHEAD);
+      while (car.next((c, block) -> received.put(c.toV1(), block))) {
+        // every block checked by the reader
+      }
+    } else if (cid.isRaw()) {
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+      Blocks.verify(cid, bytes);
+      received.put(cid, bytes);
+    } else {
+      throw new IOException("answered " + (type.isEmpty() ? "without a Content-Type" : type) + ", not a CAR");
+    }
+    ByteArrayOutputStream file = new ByteArrayOutputStream();
+    List<Cid> used = new ArrayList<>();
+    Blocks.readFile(cid, c -> {
+      used.add(c);
+      return Optional.ofNullable(received.get(c.toV1()));
+    }, file, maxBytes);
+    for (Cid c : used) {
+      keep.accept(c, received.get(c.toV1()));
+    }
+    return file.toByteArray();
   }
 }

@@ -1,10 +1,12 @@
 package dev.tandem.core.rpc;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,8 +27,63 @@ public interface Transport {
    */
   CompletableFuture<Reply> post(URI url, byte[] body, Duration timeout);
 
-  /** What came back: the HTTP status and the body. */
-  record Reply(int status, byte[] body) {}
+  /**
+   * Sends any request: a {@code GET} (a module or a file from a node's gateway) or a {@code POST} with more headers
+   * (an admin token). A transport that carries JSON-RPC only (the simulated network) sends plain JSON posts through
+   * {@link #post} and fails anything else with an {@link IOException} in the future.
+   */
+  default CompletableFuture<Reply> send(Request request) {
+    if (request.method().equals("POST") && request.headers().isEmpty()) {
+      return post(request.url(), request.body(), request.timeout());
+    }
+    return CompletableFuture.failedFuture(new IOException("this transport carries JSON-RPC posts only, not "
+        + request.method() + " " + request.url()));
+  }
+
+  /**
+   * One request.
+   *
+   * @param method           {@code GET} or {@code POST}
+   * @param body             the body of a {@code POST} (JSON), empty for a {@code GET}
+   * @param headers          headers beyond the JSON ones a {@code POST} always has
+   * @param maxResponseBytes the longest answer read; a longer one fails the request (and is hung up on)
+   */
+  record Request(String method, URI url, byte[] body, Map<String, String> headers, Duration timeout,
+      long maxResponseBytes) {
+    public Request {
+      headers = Map.copyOf(headers);
+    }
+
+    /** A JSON {@code POST}. */
+    public static Request post(URI url, byte[] body, Duration timeout) {
+      return new Request("POST", url, body, Map.of(), timeout, Long.MAX_VALUE);
+    }
+
+    /** A {@code GET}. */
+    public static Request get(URI url, Duration timeout) {
+      return new Request("GET", url, new byte[0], Map.of(), timeout, Long.MAX_VALUE);
+    }
+
+    /** This request with one more header. */
+    public Request header(String name, String value) {
+      Map<String, String> more = new LinkedHashMap<>(headers);
+      more.put(name, value);
+      return new Request(method, url, body, more, timeout, maxResponseBytes);
+    }
+
+    /** This request reading at most {@code max} bytes of the answer. */
+    public Request limit(long max) {
+      return new Request(method, url, body, headers, timeout, max);
+    }
+  }
+
+  /** What came back: the HTTP status, the body and its {@code Content-Type} ({@code ""} when none was given). */
+  record Reply(int status, byte[] body, String contentType) {
+    /** A JSON answer. */
+    public Reply(int status, byte[] body) {
+      this(status, body, "application/json");
+    }
+  }
 
   /** The transport of a real client: {@code http}, HTTP/1.1 recommended. */
   static Transport http(HttpClient http) {
@@ -35,11 +92,27 @@ public interface Transport {
 
   /** HTTP that reads at most {@code maxResponseBytes} of an answer, failing (and hanging up) on a longer one. */
   static Transport http(HttpClient http, int maxResponseBytes) {
-    return (url, body, timeout) -> {
-      HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout).header("Content-Type", "application/json")
-          .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-      return http.sendAsync(req, info -> new LimitedBody(info, maxResponseBytes))
-          .thenApply(res -> new Reply(res.statusCode(), res.body()));
+    return new Transport() {
+      @Override
+      public CompletableFuture<Reply> post(URI url, byte[] body, Duration timeout) {
+        return send(Request.post(url, body, timeout));
+      }
+
+      @Override
+      public CompletableFuture<Reply> send(Request r) {
+        HttpRequest.Builder req = HttpRequest.newBuilder(r.url()).timeout(r.timeout());
+        if (r.method().equals("POST")) {
+          req.header("Content-Type", "application/json").header("Accept", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(r.body()));
+        } else {
+          req.method(r.method(), HttpRequest.BodyPublishers.noBody());
+        }
+        r.headers().forEach(req::setHeader);
+        int max = (int) Math.min(maxResponseBytes, Math.min(Integer.MAX_VALUE - 8L, r.maxResponseBytes()));
+        return http.sendAsync(req.build(), info -> new LimitedBody(info, max))
+            .thenApply(res -> new Reply(res.statusCode(), res.body(),
+                res.headers().firstValue("Content-Type").orElse("")));
+      }
     };
   }
 }
