@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
-        LoadBenchCommand.class, BenchCommand.Oci.class, BenchCommand.Attack.class})
+        LoadBenchCommand.class, BenchCommand.Oci.class, BenchCommand.Attack.class,
+        BenchCommand.Fuzz.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -65,9 +66,6 @@ final class BenchCommand implements Runnable {
       if (calls < 10) {
         throw new Errors.UserException("--calls must be at least 10");
       }
-      if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-      }
       return output.run(out -> dev.tandem.bench.network.OciBenchmark.run(out, Checkout.root(), calls));
     }
   }
@@ -87,16 +85,38 @@ final class BenchCommand implements Runnable {
         description = "attacker threads of the spam phases; the call flood uses 8 times as many (default 4)")
     int threads;
 
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
     @Override
     public Integer call() throws Exception {
       if (seconds < 1 || slowConnections < 0 || threads < 1) {
         throw new Errors.UserException("--seconds and --threads must be at least 1, --slow-connections 0 or more");
       }
-      if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+      return output.run(out -> dev.tandem.bench.attack.AttackBenchmark.run(out,
+          new dev.tandem.bench.attack.AttackBenchmark.Options(Checkout.root(), seconds, slowConnections, threads)));
+    }
+  }
+
+  @Command(name = "fuzz", mixinStandardHelpOptions = true,
+      description = "Hostile input against one node's /rpc and /services handlers, case after case from a seed: "
+          + "every reply must be JSON-RPC, and a refused record must leave neither itself nor its module stored.")
+  static final class Fuzz implements Callable<Integer> {
+    @Option(names = "--cases", defaultValue = "1000000", paramLabel = "N", description = "cases to run (default "
+        + "1,000,000)")
+    long cases;
+
+    @Option(names = "--seed", defaultValue = "20261205", paramLabel = "S", description = "seed of the cases")
+    long seed;
+
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
+    @Override
+    public Integer call() throws Exception {
+      if (cases < 1) {
+        throw new Errors.UserException("--cases must be at least 1");
       }
-      return dev.tandem.bench.attack.AttackBenchmark.run(System.out, new dev.tandem.bench.attack.AttackBenchmark.Options(
-          Checkout.root(), seconds, slowConnections, threads));
+      return output.run(out -> dev.tandem.bench.fuzz.FuzzBenchmark.run(out,
+          new dev.tandem.bench.fuzz.FuzzBenchmark.Options(Checkout.root(), cases, seed)));
     }
   }
 
@@ -127,10 +147,6 @@ final class BenchCommand implements Runnable {
       }
       if (seconds < 1 || threads < 1) {
         throw new Errors.UserException("--seconds and --threads must be at least 1");
-      }
-      if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-        // Nodes log each step, and complain when a peer stops first; the benchmark's table is what matters here.
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
       }
       return output.run(out -> NetworkBenchmark.run(out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds,
           threads, !noWrk)));

@@ -26,8 +26,12 @@ final class BenchJson {
     int run(PrintStream out) throws Exception;
   }
 
-  /** Runs {@code report} to stdout, or with {@code --json} converted. */
+  /** Runs {@code report} to stdout, or with {@code --json} converted; node logs below errors are left out. */
   int run(Report report) throws Exception {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      // Nodes log each step, and complain when a peer stops first; the benchmark's report is what matters here.
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    }
     if (!json) {
       return report.run(System.out);
     }

@@ -48,9 +48,6 @@ final class LoadBenchCommand implements Callable<Integer> {
       throw new Errors.UserException("--seconds, --nodes, --max-concurrent-calls, --timeout-ms, --max-in-flight and "
           + "--rate must be positive, --warmup 0 or more");
     }
-    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error"); // node logs would drown the report
-    }
     return output.run(out -> LoadBenchmark.onlyOverload(LoadBenchmark.run(out, new LoadBenchmark.Options(
         Checkout.root(), nodes, seconds, rate, maxConcurrentCalls, Duration.ofMillis(timeoutMs), maxInFlight,
         warmup))) ? 0 : 1);

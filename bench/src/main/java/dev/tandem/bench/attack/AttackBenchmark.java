@@ -233,20 +233,23 @@ public final class AttackBenchmark {
     }
   }
 
+  /** Markdown tables, so that {@code --json} turns them into rows. */
   private static void print(PrintStream out, List<Seen> seen) {
     Seen quiet = seen.getFirst();
-    out.printf("%-14s %10s %8s %8s %8s %9s %11s %8s%n", "phase", "calls/s", "vs quiet", "p50 ms", "p99 ms",
-        "p99 ratio", "health p99", "failed");
+    out.println("| phase | calls/s | vs quiet | p50 ms | p99 ms | p99 ratio | health p99 ms | failed |");
+    out.println("|---|---|---|---|---|---|---|---|");
     for (Seen s : seen) {
       long p99 = Seen.p(s.callMs(), 0.99);
-      out.printf("%-14s %10.1f %7.2fx %8d %8d %8.2fx %8d ms %8d%n", s.phase(), s.perSecond(),
+      out.printf("| %s | %.1f | %.2f× | %d | %d | %.2f× | %d | %d |%n", s.phase(), s.perSecond(),
           s.perSecond() / quiet.perSecond(), Seen.p(s.callMs(), 0.5), p99,
           (double) p99 / Math.max(1, Seen.p(quiet.callMs(), 0.99)), Seen.p(s.healthMs(), 0.99), s.failures());
     }
     out.println();
-    out.println("what the attacker got (answers by kind; -32008 quota refusals, -32000/503 overloaded):");
+    out.println("What the attacker got (answers by kind; -32008 quota refusals, -32000/503 overloaded):");
+    out.println("| phase | attacker's answers |");
+    out.println("|---|---|");
     for (Seen s : seen.subList(1, seen.size())) {
-      out.printf("  %-14s %s%n", s.phase(), s.attacker());
+      out.printf("| %s | %s |%n", s.phase(), s.attacker());
     }
   }
 }
