@@ -3,6 +3,7 @@ import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError }
 import { canonical, isObject, type Json, type JsonObject } from "./json.js";
 import { matchesCid } from "./cid.js";
 import { Referee } from "./referee.js";
+import { EvidenceFeed } from "./feed.js";
 import type { ServerRecord, ServiceRecord } from "./records.js";
 import type { CallReport, ServerAnswer } from "./report.js";
 import { Scores, type ScoreStore } from "./scores.js";
@@ -22,6 +23,11 @@ export interface ConnectOptions {
   referee?: "local" | "home";
   /** More servers than the verifier needs to ask up front. */
   minRequests?: number;
+  /**
+   * Read the evidence feeds (`tandem_evidence`) of the nodes this client knows at connect and on each refresh, and
+   * convict on what its own re-run confirms (default true; never with `referee: "home"`, which re-runs nothing).
+   */
+  evidenceFeed?: boolean;
   /** The whole call's deadline (default 30 s). */
   callTimeoutMs?: number;
   fetch?: typeof fetch;
@@ -51,6 +57,8 @@ interface Vote {
 export class TandemClient {
   private readonly fetcher: typeof fetch;
   private readonly referee: Referee;
+  /** Convictions read from the nodes' evidence feeds, each confirmed by a re-run here. */
+  readonly feed: EvidenceFeed;
   private readonly verifiers = new Map<string, Promise<Verifier>>();
   private nextId = 1;
 
@@ -58,6 +66,7 @@ export class TandemClient {
       readonly scores: Scores) {
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.referee = new Referee(this.fetcher);
+    this.feed = new EvidenceFeed(this.fetcher, directory, scores, this.referee);
   }
 
   /** Reads the registry from the bootstrap nodes (at least one must answer) and returns a client. */
@@ -68,12 +77,23 @@ export class TandemClient {
     if (!(await directory.refresh(options.bootstrap))) {
       throw new NoServersError(`connect: no bootstrap node answered (${options.bootstrap.join(", ")})`);
     }
-    return new TandemClient(options, directory, new Scores(options.scoreStore));
+    const client = new TandemClient(options, directory, new Scores(options.scoreStore));
+    await client.pullFeed();
+    return client;
   }
 
-  /** Pulls new records from the bootstrap nodes and every known server. */
+  /** Pulls new records, then new evidence, from the bootstrap nodes and every known server. */
   async refresh(): Promise<void> {
-    await this.directory.refresh([...new Set([...this.options.bootstrap, ...this.directory.urls()])]);
+    await this.directory.refresh(this.nodes());
+    await this.pullFeed();
+  }
+
+  private nodes(): string[] {
+    return [...new Set([...this.options.bootstrap, ...this.directory.urls()])];
+  }
+
+  private async pullFeed(): Promise<void> {
+    if (this.options.evidenceFeed !== false && this.options.referee !== "home") await this.feed.pull(this.nodes());
   }
 
   /**

@@ -8,7 +8,10 @@ export {
 } from "./wire.js";
 export { TandemClient, type ConnectOptions, type CallOutcome } from "./client.js";
 export { TandemError, ServiceNotFoundError, NoServersError, UnverifiableError, ServiceError } from "./errors.js";
-export { Scores, localStorageStore, type ScoreStore, type ServerScore } from "./scores.js";
+export {
+  Scores, localStorageStore, type ScoreStore, type ServerScore, type StoredScores, type FeedPosition,
+} from "./scores.js";
+export { EvidenceFeed, checkEvidence, type CheckedEvidence, type FeedStats } from "./feed.js";
 export type { CallReport, ServerAnswer, Decision } from "./report.js";
 export { equalVerifier, majorityVerifier, type Verifier, type Verdict } from "./verifiers.js";
 export { runMetered, CannotRerunError, type RunLimits, type RunResult } from "./wasm.js";

@@ -7,10 +7,22 @@ export interface ServerScore {
   convictedAt?: number;
 }
 
+/** Where this client stopped reading one node's evidence feed. */
+export interface FeedPosition {
+  log?: string;
+  cursor: number;
+}
+
+/** What a {@link ScoreStore} keeps: every server's score, and how far each node's evidence feed was read. */
+export interface StoredScores {
+  servers: Record<string, ServerScore>;
+  feeds: Record<string, FeedPosition>;
+}
+
 /** Where scores and convictions are kept between sessions. */
 export interface ScoreStore {
-  load(): Record<string, ServerScore> | undefined;
-  save(scores: Record<string, ServerScore>): void;
+  load(): StoredScores | undefined;
+  save(scores: StoredScores): void;
 }
 
 /** Scores in the browser's localStorage under `key`. */
@@ -35,9 +47,24 @@ export type ScoreEvent = keyof typeof EVENTS;
 /** Scores kept by this client: the same rules as the Java SDK's, persisted through a {@link ScoreStore}. */
 export class Scores {
   private readonly byKey: Record<string, ServerScore>;
+  private readonly feeds: Record<string, FeedPosition>;
 
   constructor(private readonly store?: ScoreStore, private readonly now: () => number = Date.now) {
-    this.byKey = store?.load() ?? {};
+    const stored = store?.load();
+    this.byKey = stored?.servers ?? {};
+    this.feeds = stored?.feeds ?? {};
+  }
+
+  /** How far `node`'s evidence feed was read, kept with the scores so a restarted client reads only what is new. */
+  feedPosition(node: string): FeedPosition | undefined {
+    return this.feeds[node];
+  }
+
+  storeFeedPosition(node: string, at: FeedPosition): void {
+    const old = this.feeds[node];
+    if (old?.cursor === at.cursor && old.log === at.log) return;
+    this.feeds[node] = at;
+    this.save();
   }
 
   get(key: string): ServerScore {
@@ -88,6 +115,6 @@ export class Scores {
   }
 
   private save(): void {
-    this.store?.save(this.byKey);
+    this.store?.save({ servers: this.byKey, feeds: this.feeds });
   }
 }

@@ -1,7 +1,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TandemClient, UnverifiableError } from "../src/index.js";
+import { fileScoreStore } from "../src/node.js";
 import { TestNetwork } from "./support/network.js";
+import { chromium, missing, pageServer } from "./support/browser.js";
 
 /**
  * The client against real nodes (separate JVMs started from the built CLI), one of them a liar
@@ -17,10 +22,14 @@ before(async () => {
 
 after(() => net.stop());
 
+async function keyOf(url: string): Promise<string> {
+  return (await (await fetch(`${url}/rpc`, { method: "POST", body: JSON.stringify(
+    { jsonrpc: "2.0", id: 1, method: "tandem_status", params: {} }) })).json()).result.key as string;
+}
+
 test("only honest results, and the liar is convicted", { timeout: 120_000 }, async () => {
   const client = await TandemClient.connect({ bootstrap: [net.urls[0]] });
-  const liar = (await (await fetch(`${net.urls[2]}/rpc`, { method: "POST", body: JSON.stringify(
-    { jsonrpc: "2.0", id: 1, method: "tandem_status", params: {} }) })).json()).result.key as string;
+  const liar = await keyOf(net.urls[2]);
   const convicted = new Set<string>();
   for (let i = 0; i < 8 && !convicted.has(liar); i++) {
     const { result, report } = await client.call("echo", "echo", { hello: "tandem", n: i });
@@ -55,5 +64,114 @@ test("without a local referee and with a liar's answer, the home server decides 
       } catch (e) {
         assert.ok(e instanceof UnverifiableError, String(e));
       }
+    }
+  });
+
+/**
+ * The evidence feed: a fresh client that never called the liar reads the nodes' `tandem_evidence`, checks each item,
+ * re-runs it and convicts the liar (never an honest signer); the conviction and the feed positions survive in its
+ * scores file, so a second client from that file has the liar blacklisted and reads nothing again. Items a node has
+ * tampered with convict nobody.
+ */
+test("the evidence feed: convictions re-run here, kept in the scores file, forged items refused", { timeout: 120_000 },
+  async () => {
+    const liar = await keyOf(net.urls[2]);
+    const honest = [await keyOf(net.urls[0]), await keyOf(net.urls[1])];
+    const file = join(mkdtempSync(join(tmpdir(), "tandem-scores-")), "scores.json");
+    const client = await TandemClient.connect({ bootstrap: [net.urls[1]], scoreStore: fileScoreStore(file) });
+    assert.ok(client.scores.blacklisted(liar), JSON.stringify(client.feed.stats));
+    assert.equal(client.feed.stats.convictions, 1);
+    assert.ok(client.feed.stats.judged >= 1 && client.feed.stats.invalid === 0, JSON.stringify(client.feed.stats));
+    for (const k of honest) assert.ok(!client.scores.blacklisted(k), "honest " + k);
+    const stored = JSON.parse(readFileSync(file, "utf8"));
+    assert.ok(stored.servers[liar].convictedAt > 0);
+    assert.ok(Object.keys(stored.feeds).length >= 1);
+
+    const again = await TandemClient.connect({ bootstrap: [net.urls[1]], scoreStore: fileScoreStore(file) });
+    assert.ok(again.scores.blacklisted(liar));
+    assert.equal(again.feed.stats.read, 0, "positions kept: nothing read twice");
+
+    // A node that alters the answers in its feed (the liar's response swapped for the honest one): refused.
+    const forging: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(init?.body ?? "").includes('"tandem_evidence"')) return res;
+      const body = await res.json();
+      for (const e of body.result?.evidence ?? []) {
+        const hashes = Object.keys(e.responses);
+        e.responses[hashes[1]] = e.responses[hashes[0]];
+      }
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const fooled = await TandemClient.connect({ bootstrap: [net.urls[0]], fetch: forging });
+    assert.ok(fooled.feed.stats.read >= 1 && fooled.feed.stats.invalid === fooled.feed.stats.read,
+      JSON.stringify(fooled.feed.stats));
+    assert.equal(fooled.feed.stats.convictions, 0);
+    assert.ok(!fooled.scores.blacklisted(liar));
+  });
+
+if (missing) console.log(`# ${missing}`);
+
+/**
+ * The same in headless Chromium: the bundle loaded by a page of another origin, every request to the nodes a real
+ * cross-origin one, the referee's re-run in the browser's own WebAssembly engine, scores kept in localStorage.
+ */
+test("in headless Chromium: only honest results, the liar convicted, its conviction kept in localStorage",
+  { timeout: 180_000, skip: missing }, async () => {
+    const liar = await keyOf(net.urls[2]);
+    const page = await pageServer();
+    const browser = await chromium();
+    try {
+      await browser.get(page.url);
+      // Runs in the page: as many calls as it takes to meet the liar (each call asks two of the three servers).
+      const met = await browser.executeAsyncScript<any>(function (node: string, liar: string, done: (x: unknown) => void) {
+        (async () => {
+          const m = await import("/tandem-client.js" as string);
+          // No evidence feed here: the nodes' feeds already convict the liar, and this client is to meet it itself.
+          const client = await m.TandemClient.connect({ bootstrap: [node], scoreStore: m.localStorageStore(),
+            evidenceFeed: false });
+          const calls = [];
+          for (let i = 0; i < 8 && !client.scores.blacklisted(liar); i++) {
+            const { result, report } = await client.call("echo", "echo", { browser: true, n: i });
+            calls.push({ n: i, result, report });
+          }
+          return { calls, blacklisted: client.scores.blacklisted(liar), stored: localStorage.getItem("tandem.scores") };
+        })().then(done, (e) => done({ error: String(e?.stack ?? e) }));
+      }, net.urls[0], liar);
+      assert.equal(met.error, undefined, met.error);
+      const convicted = new Set<string>();
+      for (const c of met.calls) {
+        assert.deepEqual(c.result, { browser: true, n: c.n }, JSON.stringify(c.report));
+        c.report.convicted.forEach((k: string) => convicted.add(k));
+        if (c.report.rerun) {
+          for (const a of c.report.answers.filter((x: any) => x.responseHash === c.report.rerun.responseHash)) {
+            assert.equal(a.fuel, c.report.rerun.fuel, "Chromium's fuel for " + a.url);
+          }
+        }
+      }
+      assert.deepEqual([...convicted], [liar], JSON.stringify(met.calls.map((c: any) => c.report.answers
+        .map((a: any) => `${a.server === liar ? "liar" : "honest"} ${a.kind} ${a.detail}`).concat(c.report.notes))));
+      assert.ok(met.blacklisted);
+      assert.ok(JSON.parse(met.stored).servers[liar].convictedAt > 0);
+
+      // A fresh client on a reloaded page starts from localStorage: the liar is never asked again.
+      await browser.navigate().refresh();
+      const later = await browser.executeAsyncScript<any>(function (node: string, liar: string, done: (x: unknown) => void) {
+        (async () => {
+          const m = await import("/tandem-client.js" as string);
+          const client = await m.TandemClient.connect({ bootstrap: [node], scoreStore: m.localStorageStore() });
+          const asked = [];
+          for (let i = 0; i < 3; i++) {
+            const { report } = await client.call("echo", "echo", { later: i });
+            asked.push(...report.answers.map((a: any) => a.server));
+          }
+          return { blacklisted: client.scores.blacklisted(liar), asked };
+        })().then(done, (e) => done({ error: String(e?.stack ?? e) }));
+      }, net.urls[1], liar);
+      assert.equal(later.error, undefined, later.error);
+      assert.ok(later.blacklisted);
+      assert.ok(!later.asked.includes(liar), JSON.stringify(later.asked));
+    } finally {
+      await browser.quit();
+      page.close();
     }
   });
