@@ -125,7 +125,7 @@ public final class Node implements AutoCloseable {
         .map(p -> new dev.tandem.sandbox.oci.OciRuntime(p, ociName, config.oci().unsafeImage())));
     this.db = NodeDb.open(data.resolve("node.db"));
     this.scores = new Scores(new SqliteScoreStore(db));
-    this.ledger = Ledger.open(data.resolve("node.db"), key.publicKey(), registry::servers);
+    this.ledger = Ledger.open(db, key.publicKey(), registry::servers);
     this.reciprocity = new Reciprocity(key.publicKey(), registry::servers, registry::service, ledger,
         new ReciprocityHost(), new Reciprocity.Settings(config.reciprocityGrace(), config.reciprocityInterval()),
         Clock.systemUTC(), scores::blacklisted);
@@ -141,7 +141,7 @@ public final class Node implements AutoCloseable {
         .method("tandem_records", registryRpc::records)
         .method("tandem_submitRecord", new RecordIntake(registryRpc, modules)::submit)
         .methodWithCaller("tandem_submitEvidence", evidence::submit)
-        .method(EvidenceFeed.METHOD, new EvidenceFeed(db)::handle)
+        .method(EvidenceFeed.METHOD, new EvidenceFeed(new dev.tandem.node.store.EvidenceTable(db))::handle)
         .method("tandem_scores", p -> scoresJson())
         .admin("tandem_offer", p -> changeOffers(p, true))
         .admin("tandem_withdraw", p -> changeOffers(p, false))
@@ -504,8 +504,8 @@ public final class Node implements AutoCloseable {
     hosting.close();
     sandbox.close();
     scores.close();
+    ledger.close(); // its last counts, before the database it writes them to
     db.close();
-    ledger.close();
     registry.close();
     LOG.info("node {} stopped", key.publicKey());
   }

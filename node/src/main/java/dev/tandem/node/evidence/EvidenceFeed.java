@@ -7,12 +7,9 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcParams;
+import dev.tandem.node.store.EvidenceTable;
 import dev.tandem.node.store.NodeDb;
 import java.math.BigInteger;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -49,13 +46,13 @@ public final class EvidenceFeed {
   private static final long MAX_CURSOR = (1L << 53) - 1; // what a JSON number carries exactly
   private static final Set<String> PARAMS = Set.of("cursor", "limit");
 
-  private final Connection db;
+  private final EvidenceTable table;
   private final String logId;
 
-  /** A feed of the evidence stored in {@code db}. */
-  public EvidenceFeed(NodeDb db) {
-    this.db = db.connection();
-    this.logId = db.evidenceLogId();
+  /** A feed of the evidence stored in {@code table}. */
+  public EvidenceFeed(EvidenceTable table) {
+    this.table = table;
+    this.logId = table.logId();
   }
 
   /**
@@ -101,46 +98,25 @@ public final class EvidenceFeed {
    */
   public Page since(long cursor, int limit) {
     List<JsonNode> items = new ArrayList<>();
-    long next = cursor;
-    boolean more = false;
-    long chars = 0;
-    synchronized (db) {
-      try (PreparedStatement s = db.prepareStatement("SELECT seq, json FROM evidence "
-          + "WHERE seq > ? AND verdict = 'convicted' ORDER BY seq LIMIT ?")) {
-        s.setLong(1, cursor);
-        s.setInt(2, limit + 1); // one more than asked: tells whether more follow
-        try (ResultSet r = s.executeQuery()) {
-          while (r.next()) {
-            if (items.size() == limit || (!items.isEmpty() && chars >= PAGE_CHARS)) {
-              more = true;
-              break;
-            }
-            String json = r.getString(2);
-            next = r.getLong(1);
-            chars += json.length();
-            try {
-              items.add(Json.parse(json));
-            } catch (JsonFormatException e) {
-              // Stored by this node from checked evidence: unreadable only if the file was damaged. Skip it.
-              LOG.warn("evidence #{} in node.db is not valid JSON; not served: {}", next, e.getMessage());
-            }
-          }
-        }
-        if (items.isEmpty() && !more) {
-          next = end();
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException("node.db: cannot read evidence: " + e.getMessage(), e);
+    long[] next = {cursor};
+    boolean[] more = {false};
+    long[] chars = {0};
+    // One more than asked: tells whether more follow.
+    long end = table.convicting(cursor, limit + 1, (seq, json) -> {
+      if (items.size() == limit || (!items.isEmpty() && chars[0] >= PAGE_CHARS)) {
+        more[0] = true;
+        return false;
       }
-    }
-    return new Page(items, next, more);
-  }
-
-  /** The highest {@code seq} stored, convicting or not: where the log ends now. */
-  private long end() throws SQLException {
-    try (PreparedStatement s = db.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM evidence");
-        ResultSet r = s.executeQuery()) {
-      return r.getLong(1);
-    }
+      next[0] = seq;
+      chars[0] += json.length();
+      try {
+        items.add(Json.parse(json));
+      } catch (JsonFormatException e) {
+        // Stored by this node from checked evidence: unreadable only if the file was damaged. Skip it.
+        LOG.warn("evidence #{} in node.db is not valid JSON; not served: {}", seq, e.getMessage());
+      }
+      return true;
+    });
+    return new Page(items, items.isEmpty() && !more[0] ? end : next[0], more[0]);
   }
 }

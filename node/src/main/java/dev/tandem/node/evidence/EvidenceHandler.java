@@ -19,6 +19,7 @@ import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.Activity;
 import dev.tandem.node.hosting.Runner;
+import dev.tandem.node.store.EvidenceTable;
 import dev.tandem.node.store.NodeDb;
 import dev.tandem.registry.Registry;
 import dev.tandem.sandbox.Outcome;
@@ -58,7 +59,7 @@ public final class EvidenceHandler implements AutoCloseable {
   private final Runner runner;
   private final Scores scores;
   private final Activity activity;
-  private final EvidenceStore stored;
+  private final EvidenceTable stored;
   private final Supplier<List<URI>> forwardTo;
   private final JsonRpcClient forwarder;
   private final Semaphore reruns = new Semaphore(2);
@@ -87,7 +88,7 @@ public final class EvidenceHandler implements AutoCloseable {
     this.runner = runner;
     this.scores = scores;
     this.activity = activity;
-    this.stored = new EvidenceStore(db, clock);
+    this.stored = new EvidenceTable(db);
     this.forwardTo = forwardTo;
     this.forwarder = new JsonRpcClient(transport, Duration.ofSeconds(10));
   }
@@ -162,7 +163,7 @@ public final class EvidenceHandler implements AutoCloseable {
       return new Receipt(id, false, verdict.withDetail("; held here up to " + intake.queueSeconds()
           + " s and judged once possible"));
     }
-    stored.store(id, evidence, verdict);
+    stored.store(id, evidence, verdict, clock.millis());
     forward(evidence, id, verdict);
     return new Receipt(id, false, verdict);
   }
@@ -173,7 +174,7 @@ public final class EvidenceHandler implements AutoCloseable {
       for (EvidenceQueue.Held h : intake.queue().due(service -> registry.service(service).isPresent())) {
         Judgement verdict = judge(h.evidence());
         if (!verdict.status().equals(Judgement.PENDING)) {
-          stored.store(h.id(), h.evidence(), verdict);
+          stored.store(h.id(), h.evidence(), verdict, clock.millis());
           intake.queue().remove(h.id());
           forward(h.evidence(), h.id(), verdict);
         }
@@ -223,7 +224,7 @@ public final class EvidenceHandler implements AutoCloseable {
     }
     Judgement verdict = judge(evidence).withDetail(" (pulled from " + from + ")");
     if (!verdict.status().equals(Judgement.PENDING)) {
-      stored.store(id, evidence, verdict);
+      stored.store(id, evidence, verdict, clock.millis());
       intake.charge(host, size);
     }
     return new Receipt(id, false, verdict);

@@ -10,15 +10,12 @@ import dev.tandem.core.wire.JsonRpc;
 import dev.tandem.core.wire.Judgement;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcErrors;
+import dev.tandem.node.store.EvidenceTable;
 import dev.tandem.node.store.NodeDb;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +63,7 @@ public final class EvidenceSync implements AutoCloseable {
   private static final int MAX_ANSWER_BYTES = 32 << 20;
 
   private final EvidenceHandler handler;
-  private final Connection db;
+  private final EvidenceTable cursors;
   private final Supplier<List<URI>> peers;
   private final Settings settings;
   private final JsonRpcClient rpc;
@@ -146,7 +143,7 @@ public final class EvidenceSync implements AutoCloseable {
   public EvidenceSync(EvidenceHandler handler, NodeDb db, Supplier<List<URI>> peers, HttpClient http,
       Settings settings) {
     this.handler = handler;
-    this.db = db.connection();
+    this.cursors = new EvidenceTable(db);
     this.peers = peers;
     this.settings = settings;
     this.rpc = new JsonRpcClient(http, settings.requestTimeout(), MAX_ANSWER_BYTES);
@@ -170,16 +167,7 @@ public final class EvidenceSync implements AutoCloseable {
 
   /** The position stored for {@code peer}. */
   public LogPosition position(URI peer) {
-    synchronized (db) {
-      try (PreparedStatement s = db.prepareStatement("SELECT cursor, log FROM evidence_peers WHERE peer = ?")) {
-        s.setString(1, NodeUrls.base(peer).toString());
-        try (ResultSet r = s.executeQuery()) {
-          return r.next() ? new LogPosition(r.getString(2), r.getLong(1)) : LogPosition.START;
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException("node.db: cannot read an evidence cursor: " + e.getMessage(), e);
-      }
-    }
+    return cursors.cursor(NodeUrls.base(peer).toString());
   }
 
   /** One round over every peer; runs on the task's thread, and may be called directly (rounds never overlap). */
@@ -311,18 +299,7 @@ public final class EvidenceSync implements AutoCloseable {
   }
 
   private void saveCursor(URI peer, LogPosition position) {
-    synchronized (db) {
-      try (PreparedStatement s = db.prepareStatement("INSERT OR REPLACE INTO evidence_peers (peer, cursor, log, "
-          + "updated_at) VALUES (?,?,?,?)")) {
-        s.setString(1, peer.toString());
-        s.setLong(2, position.cursor());
-        s.setString(3, position.log());
-        s.setLong(4, System.currentTimeMillis());
-        s.executeUpdate();
-      } catch (SQLException e) {
-        throw new IllegalStateException("node.db: cannot save an evidence cursor: " + e.getMessage(), e);
-      }
-    }
+    cursors.saveCursor(peer.toString(), position, System.currentTimeMillis());
   }
 
   /** Stops the task; a round in progress is interrupted, and waited for a little, before the database closes. */

@@ -2,13 +2,10 @@ package dev.tandem.node.reciprocity;
 
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.node.store.LedgerTable;
+import dev.tandem.node.store.NodeDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -22,12 +19,11 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
 
 /**
  * The reciprocity ledger: the work this node and its peers did for each other, and the planner's own state, in the
- * node's SQLite file ({@code DATA/node.db}, tables {@code ledger_*}; other parts of the node keep their own tables in
- * the same file).
+ * node's own database ({@code DATA/node.db}, tables {@code ledger_*} through {@link LedgerTable}, on the connection the
+ * rest of the node uses).
  *
  * <ul>
  *   <li><b>Served</b>: calls and fuel this node served for services a peer rewards, per peer and service. One call of a
@@ -37,7 +33,7 @@ import org.sqlite.SQLiteConfig;
  *       times, so a restart neither forgets what it promised nor restarts a grace period.
  * </ul>
  *
- * <p><b>Durability.</b> WAL with {@code synchronous=FULL}. Usage is counted in memory and written by {@link #flush()}
+ * <p><b>Durability.</b> As {@link NodeDb}'s. Usage is counted in memory and written by {@link #flush()}
  * (the driver calls it every round, and {@link #close()} does too), so the call path never waits for a disk sync; a
  * crash loses at most the counts since the last flush. Held services and peer states are written at once.
  *
@@ -45,32 +41,6 @@ import org.sqlite.SQLiteConfig;
  */
 public final class Ledger implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
-
-  private static final List<String> SCHEMA = List.of(
-      """
-      CREATE TABLE IF NOT EXISTS ledger_usage (
-        peer       TEXT    NOT NULL,
-        service    TEXT    NOT NULL,
-        direction  TEXT    NOT NULL CHECK (direction IN ('served', 'observed')),
-        calls      INTEGER NOT NULL CHECK (calls >= 0),
-        fuel       INTEGER NOT NULL CHECK (fuel >= 0),
-        updated_at INTEGER NOT NULL,
-        PRIMARY KEY (peer, service, direction)
-      )""",
-      """
-      CREATE TABLE IF NOT EXISTS ledger_held (
-        service TEXT    PRIMARY KEY,
-        peer    TEXT    NOT NULL,
-        level   INTEGER NOT NULL CHECK (level >= 0),
-        since   INTEGER NOT NULL
-      )""",
-      """
-      CREATE TABLE IF NOT EXISTS ledger_peers (
-        peer            TEXT PRIMARY KEY,
-        arrears_since   INTEGER,
-        defaulted_at    INTEGER,
-        gave_at_default INTEGER
-      )""");
 
   /** Which way the work went. */
   public enum Direction {
@@ -130,7 +100,9 @@ public final class Ledger implements AutoCloseable {
   /** Service id → the peers that reward it, built from one list of records. */
   private record Index(Object source, Map<String, List<String>> rewardedBy) {}
 
-  private final Connection db;
+  private final LedgerTable table;
+  /** The database this ledger opened itself, closed with it; null when it shares the node's. */
+  private final NodeDb owned;
   private final ReentrantLock lock = new ReentrantLock();
   private final PublicKey me;
   private final Supplier<? extends Collection<ServerRecord>> servers;
@@ -138,44 +110,46 @@ public final class Ledger implements AutoCloseable {
   private volatile Index index = new Index(new Object(), Map.of());
   private volatile boolean closed;
 
-  private Ledger(Connection db, PublicKey me, Supplier<? extends Collection<ServerRecord>> servers) {
-    this.db = db;
+  private Ledger(LedgerTable table, NodeDb owned, PublicKey me, Supplier<? extends Collection<ServerRecord>> servers) {
+    this.table = table;
+    this.owned = owned;
     this.me = me;
     this.servers = servers;
   }
 
   /**
-   * Opens (creating if needed) the ledger tables in {@code file}.
+   * The ledger in the node's database {@code db} (its tables created when missing); closing the ledger leaves
+   * {@code db} open.
    *
    * @param me this node's key
    * @param servers the registry's current server records ({@code registry::servers}). Consulted on every call, so it
    *     must be cheap, and it must hand out a new collection when the records change: the ledger keeps its index of
    *     who rewards what for as long as it gets the same collection back (the embedded registry does exactly this)
    */
-  public static Ledger open(Path file, PublicKey me, Supplier<? extends Collection<ServerRecord>> servers)
-      throws SQLException {
+  public static Ledger open(NodeDb db, PublicKey me, Supplier<? extends Collection<ServerRecord>> servers) {
+    return new Ledger(new LedgerTable(db), null, Objects.requireNonNull(me), Objects.requireNonNull(servers));
+  }
+
+  /**
+   * The ledger of the node database in {@code file}, opened for the ledger alone and closed with it: for tools and
+   * tests that read or write a ledger without a running node.
+   *
+   * @throws IllegalStateException when the file cannot be opened
+   */
+  public static Ledger open(Path file, PublicKey me, Supplier<? extends Collection<ServerRecord>> servers) {
     Path abs = file.toAbsolutePath();
     try {
       Files.createDirectories(abs.getParent());
     } catch (java.io.IOException e) {
-      throw new SQLException("cannot create the directory of " + abs + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot create the directory of " + abs + ": " + e.getMessage(), e);
     }
-    SQLiteConfig config = new SQLiteConfig();
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-    // Other parts of the node write to the same file on their own connections: wait for them instead of failing.
-    config.setBusyTimeout(10_000);
-    config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-    Connection db = config.createConnection("jdbc:sqlite:" + abs);
-    try (Statement st = db.createStatement()) {
-      for (String ddl : SCHEMA) {
-        st.execute(ddl);
-      }
-    } catch (SQLException e) {
+    NodeDb db = NodeDb.open(abs);
+    try {
+      return new Ledger(new LedgerTable(db), db, Objects.requireNonNull(me), Objects.requireNonNull(servers));
+    } catch (RuntimeException e) {
       db.close();
       throw e;
     }
-    return new Ledger(db, Objects.requireNonNull(me), Objects.requireNonNull(servers));
   }
 
   /**
@@ -252,26 +226,9 @@ public final class Ledger implements AutoCloseable {
         return;
       }
       try {
-        inTransaction(() -> {
-          try (PreparedStatement ps = db.prepareStatement("""
-              INSERT INTO ledger_usage (peer, service, direction, calls, fuel, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-              ON CONFLICT (peer, service, direction)
-              DO UPDATE SET calls = calls + excluded.calls, fuel = fuel + excluded.fuel,
-                            updated_at = excluded.updated_at""")) {
-            long now = System.currentTimeMillis();
-            for (var e : batch.entrySet()) {
-              ps.setString(1, e.getKey().peer());
-              ps.setString(2, e.getKey().service());
-              ps.setString(3, e.getKey().direction().column());
-              ps.setLong(4, e.getValue()[0]);
-              ps.setLong(5, e.getValue()[1]);
-              ps.setLong(6, now);
-              ps.addBatch();
-            }
-            ps.executeBatch();
-          }
-        });
-      } catch (SQLException e) {
+        table.add(batch.entrySet().stream().map(e -> new LedgerTable.Usage(e.getKey().peer(), e.getKey().service(),
+            e.getKey().direction().column(), e.getValue()[0], e.getValue()[1])).toList(), System.currentTimeMillis());
+      } catch (IllegalStateException e) {
         // Put the counts back: they are written with the next flush.
         batch.forEach((k, v) -> {
           Counter c = pending.computeIfAbsent(k, x -> new Counter());
@@ -289,12 +246,9 @@ public final class Ledger implements AutoCloseable {
   public Map<PublicKey, Totals> totals() {
     flush();
     Map<PublicKey, Totals> out = new TreeMap<>();
-    query("SELECT peer, direction, SUM(calls), SUM(fuel) FROM ledger_usage GROUP BY peer, direction", ps -> { },
-        rs -> {
-          PublicKey peer = PublicKey.parse(rs.getString(1));
-          Direction d = Direction.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT));
-          out.merge(peer, Totals.ZERO.plus(d, rs.getLong(3), rs.getLong(4)), Totals::plus);
-        });
+    for (LedgerTable.Usage u : read(table::totals)) {
+      out.merge(PublicKey.parse(u.peer()), totals(u), Totals::plus);
+    }
     return out;
   }
 
@@ -302,154 +256,75 @@ public final class Ledger implements AutoCloseable {
   public List<Usage> usage(PublicKey peer) {
     flush();
     Map<String, Totals> out = new TreeMap<>();
-    query("SELECT service, direction, calls, fuel FROM ledger_usage WHERE peer = ?",
-        ps -> ps.setString(1, peer.toString()), rs -> {
-          Direction d = Direction.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT));
-          out.merge(rs.getString(1), Totals.ZERO.plus(d, rs.getLong(3), rs.getLong(4)), Totals::plus);
-        });
+    for (LedgerTable.Usage u : read(() -> table.usage(peer.toString()))) {
+      out.merge(u.service(), totals(u), Totals::plus);
+    }
     return out.entrySet().stream().map(e -> new Usage(e.getKey(), e.getValue())).toList();
+  }
+
+  private static Totals totals(LedgerTable.Usage u) {
+    return Totals.ZERO.plus(Direction.valueOf(u.direction().toUpperCase(java.util.Locale.ROOT)), u.calls(), u.fuel());
   }
 
   /** The held services as last saved. */
   public Map<String, Held> held() {
     Map<String, Held> out = new TreeMap<>();
-    query("SELECT service, peer, level, since FROM ledger_held", ps -> { }, rs -> {
+    for (LedgerTable.Held h : read(table::held)) {
       try {
-        out.put(rs.getString(1), new Held(PublicKey.parse(rs.getString(2)), rs.getInt(3), rs.getLong(4)));
+        out.put(h.service(), new Held(PublicKey.parse(h.peer()), h.level(), h.since()));
       } catch (RuntimeException e) {
-        LOG.warn("skipping an unreadable ledger_held row for {}: {}", rs.getString(1), e.getMessage());
+        LOG.warn("skipping an unreadable ledger_held row for {}: {}", h.service(), e.getMessage());
       }
-    });
+    }
     return out;
   }
 
   /** Replaces the held services. */
   public void saveHeld(Map<String, Held> held) {
-    write(() -> {
-      try (Statement st = db.createStatement()) {
-        st.execute("DELETE FROM ledger_held");
-      }
-      try (PreparedStatement ps = db.prepareStatement(
-          "INSERT INTO ledger_held (service, peer, level, since) VALUES (?, ?, ?, ?)")) {
-        for (var e : held.entrySet()) {
-          ps.setString(1, e.getKey());
-          ps.setString(2, e.getValue().peer().toString());
-          ps.setInt(3, e.getValue().level());
-          ps.setLong(4, e.getValue().since());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    });
+    write(() -> table.replaceHeld(held.entrySet().stream().map(e -> new LedgerTable.Held(e.getKey(),
+        e.getValue().peer().toString(), e.getValue().level(), e.getValue().since())).toList()));
   }
 
   /** Per-peer arrears and default times as last saved. */
   public Map<PublicKey, PeerState> peerStates() {
     Map<PublicKey, PeerState> out = new TreeMap<>();
-    query("SELECT peer, arrears_since, defaulted_at, gave_at_default FROM ledger_peers", ps -> { }, rs -> {
+    for (LedgerTable.Peer p : read(table::peers)) {
       try {
-        out.put(PublicKey.parse(rs.getString(1)), new PeerState(longOrNull(rs, 2), longOrNull(rs, 3),
-            rs.getObject(4) == null ? null : rs.getInt(4)));
+        out.put(PublicKey.parse(p.peer()), new PeerState(p.arrearsSince(), p.defaultedAt(), p.gaveAtDefault()));
       } catch (RuntimeException e) {
-        LOG.warn("skipping an unreadable ledger_peers row for {}: {}", rs.getString(1), e.getMessage());
+        LOG.warn("skipping an unreadable ledger_peers row for {}: {}", p.peer(), e.getMessage());
       }
-    });
+    }
     return out;
   }
 
   /** Replaces the per-peer states (empty ones are not stored). */
   public void savePeerStates(Map<PublicKey, PeerState> states) {
-    write(() -> {
-      try (Statement st = db.createStatement()) {
-        st.execute("DELETE FROM ledger_peers");
+    write(() -> table.replacePeers(states.entrySet().stream().filter(e -> !e.getValue().empty())
+        .map(e -> new LedgerTable.Peer(e.getKey().toString(), e.getValue().arrearsSince(),
+            e.getValue().defaultedAt(), e.getValue().gaveAtDefault())).toList()));
+  }
+
+  private <T> T read(Supplier<T> query) {
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("the ledger is closed");
       }
-      try (PreparedStatement ps = db.prepareStatement(
-          "INSERT INTO ledger_peers (peer, arrears_since, defaulted_at, gave_at_default) VALUES (?, ?, ?, ?)")) {
-        for (var e : states.entrySet()) {
-          if (e.getValue().empty()) {
-            continue;
-          }
-          ps.setString(1, e.getKey().toString());
-          ps.setObject(2, e.getValue().arrearsSince());
-          ps.setObject(3, e.getValue().defaultedAt());
-          ps.setObject(4, e.getValue().gaveAtDefault());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+      return query.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void write(Runnable update) {
+    read(() -> {
+      update.run();
+      return null;
     });
   }
 
-  private static Long longOrNull(ResultSet rs, int column) throws SQLException {
-    long v = rs.getLong(column);
-    return rs.wasNull() ? null : v;
-  }
-
-  @FunctionalInterface
-  private interface SqlBlock {
-    void run() throws SQLException;
-  }
-
-  @FunctionalInterface
-  private interface Binder {
-    void bind(PreparedStatement ps) throws SQLException;
-  }
-
-  @FunctionalInterface
-  private interface RowReader {
-    void read(ResultSet rs) throws SQLException;
-  }
-
-  private void write(SqlBlock block) {
-    lock.lock();
-    try {
-      if (closed) {
-        throw new IllegalStateException("the ledger is closed");
-      }
-      inTransaction(block);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot write the reciprocity ledger: " + e.getMessage(), e);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Runs {@code block} in one transaction; the caller holds the lock. */
-  private void inTransaction(SqlBlock block) throws SQLException {
-    db.setAutoCommit(false);
-    try {
-      block.run();
-      db.commit();
-    } catch (SQLException | RuntimeException e) {
-      db.rollback();
-      throw e;
-    } finally {
-      db.setAutoCommit(true);
-    }
-  }
-
-  private void query(String sql, Binder binder, RowReader reader) {
-    lock.lock();
-    try {
-      if (closed) {
-        throw new IllegalStateException("the ledger is closed");
-      }
-      try (PreparedStatement ps = db.prepareStatement(sql)) {
-        binder.bind(ps);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            reader.read(rs);
-          }
-        }
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the reciprocity ledger: " + e.getMessage(), e);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Writes what is pending and closes the connection. */
+  /** Writes what is pending; closes the database when this ledger opened it. */
   @Override
   public void close() {
     flush();
@@ -457,10 +332,10 @@ public final class Ledger implements AutoCloseable {
     try {
       if (!closed) {
         closed = true;
-        db.close();
+        if (owned != null) {
+          owned.close();
+        }
       }
-    } catch (SQLException e) {
-      LOG.warn("closing the reciprocity ledger: {}", e.getMessage());
     } finally {
       lock.unlock();
     }

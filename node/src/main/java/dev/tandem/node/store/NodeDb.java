@@ -13,7 +13,9 @@ import java.util.HexFormat;
 /**
  * The node's own SQLite database ({@code DATA/node.db}): scores, evidence, the evidence cursors of its peers, and the
  * reciprocity ledger. WAL with {@code synchronous=FULL}, so a write is durable once its statement returns and survives
- * {@code kill -9}. One connection, used under its own lock by each store.
+ * {@code kill -9}. One connection, owned here and reached only by the table classes of this package
+ * ({@link SqliteScoreStore}, {@link EvidenceTable}, {@link LedgerTable}) through {@link #read} and {@link #write}, which
+ * hold its lock for each unit of work.
  *
  * <p>Tables are created when missing and columns added in place, so a file written by an older release keeps opening.
  */
@@ -128,9 +130,54 @@ public final class NodeDb implements AutoCloseable {
     return evidenceLogId;
   }
 
-  /** The connection; callers synchronize on it for each unit of work. */
-  public Connection connection() {
-    return connection;
+  /** One unit of work on the connection. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} under the connection's lock.
+   *
+   * @param what what it does, for the error ("read evidence")
+   * @throws IllegalStateException when the database fails
+   */
+  <T> T read(String what, Work<T> work) {
+    synchronized (connection) {
+      try {
+        return work.run(connection);
+      } catch (SQLException e) {
+        throw new IllegalStateException("node.db: cannot " + what + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Runs {@code work} in one transaction under the connection's lock: all of it is written, or (on a failure, which
+   * is thrown as in {@link #read}) none of it.
+   */
+  <T> T write(String what, Work<T> work) {
+    return read(what, c -> {
+      c.setAutoCommit(false);
+      try {
+        T out = work.run(c);
+        c.commit();
+        return out;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException ignored) {
+          // the first failure is the one to report
+        }
+        throw e;
+      } finally {
+        try {
+          c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+          // a broken connection shows up on its next use
+        }
+      }
+    });
   }
 
   @Override

@@ -1,9 +1,8 @@
 package dev.tandem.node.store;
 
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.score.ScoreStore;
 import dev.tandem.core.score.ServerScore;
-import dev.tandem.core.crypto.PublicKey;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,24 +11,25 @@ import java.util.Map;
 
 /** The node's scores of other servers, in {@code node.db}, so they survive restarts and crashes. */
 public final class SqliteScoreStore implements ScoreStore {
-  private final Connection c;
+  private final NodeDb db;
 
   public SqliteScoreStore(NodeDb db) {
-    this.c = db.connection();
-    synchronized (c) {
+    this.db = db;
+    db.read("add the confirmed column to scores", c -> {
       // Confirmed answers (probation) came after the table: a node.db from before gets the column, counting 0.
       try (var s = c.createStatement()) {
         s.execute("ALTER TABLE scores ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0");
       } catch (SQLException alreadyThere) {
         // the column exists
       }
-    }
+      return null;
+    });
   }
 
   @Override
   public Map<PublicKey, ServerScore> loadAll() {
-    Map<PublicKey, ServerScore> out = new HashMap<>();
-    synchronized (c) {
+    return db.read("read scores", c -> {
+      Map<PublicKey, ServerScore> out = new HashMap<>();
       try (PreparedStatement s = c.prepareStatement("SELECT server, score, convicted_at, latency_ms, updated_at, "
           + "successes, failures, confirmed FROM scores"); ResultSet r = s.executeQuery()) {
         while (r.next()) {
@@ -40,22 +40,19 @@ public final class SqliteScoreStore implements ScoreStore {
             // a row this version cannot read is left alone rather than failing the node
           }
         }
-      } catch (SQLException e) {
-        throw new IllegalStateException("node.db: cannot read scores: " + e.getMessage(), e);
       }
-    }
-    return out;
+      return out;
+    });
   }
 
   @Override
   public void storeAll(Map<PublicKey, ServerScore> changed) {
-    synchronized (c) {
+    db.write("store scores", c -> {
       try (PreparedStatement s = c.prepareStatement("INSERT INTO scores (server, score, convicted_at, latency_ms, "
           + "updated_at, successes, failures, confirmed) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(server) "
           + "DO UPDATE SET score=excluded.score, convicted_at=excluded.convicted_at, latency_ms=excluded.latency_ms, "
           + "updated_at=excluded.updated_at, successes=excluded.successes, failures=excluded.failures, "
           + "confirmed=excluded.confirmed")) {
-        c.setAutoCommit(false);
         for (var e : changed.entrySet()) {
           ServerScore v = e.getValue();
           s.setString(1, e.getKey().toString());
@@ -69,21 +66,8 @@ public final class SqliteScoreStore implements ScoreStore {
           s.addBatch();
         }
         s.executeBatch();
-        c.commit();
-      } catch (SQLException e) {
-        try {
-          c.rollback();
-        } catch (SQLException ignored) {
-          // the original failure is what matters
-        }
-        throw new IllegalStateException("node.db: cannot store scores: " + e.getMessage(), e);
-      } finally {
-        try {
-          c.setAutoCommit(true);
-        } catch (SQLException ignored) {
-          // connection is broken; the next use reports it
-        }
       }
-    }
+      return null;
+    });
   }
 }

@@ -7,6 +7,8 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.node.reciprocity.Ledger.PeerState;
 import dev.tandem.node.reciprocity.Ledger.Totals;
 import java.nio.file.Path;
+import dev.tandem.node.store.NodeDb;
+import dev.tandem.node.store.SqliteScoreStore;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -95,7 +97,7 @@ class LedgerTest {
   }
 
   @Test
-  void heldServicesAndPeerStatesRoundTripAndTheFileIsWalWithItsOwnTables() throws Exception {
+  void heldServicesAndPeerStatesRoundTripAndTheLedgerTablesAreInTheNodesWalFile() throws Exception {
     try (Ledger ledger = open()) {
       ledger.saveHeld(Map.of(T, new Held(Y, 2, 123), U, new Held(Z, 1, 456)));
       ledger.savePeerStates(Map.of(Y, new PeerState(1000L, null, null), Z, new PeerState(null, 2000L, 1),
@@ -119,7 +121,20 @@ class LedgerTest {
           tables.add(t.getString(1));
         }
       }
-      assertThat(tables).containsExactly("ledger_held", "ledger_peers", "ledger_usage");
+      assertThat(tables).contains("ledger_held", "ledger_peers", "ledger_usage", "scores", "evidence");
+    }
+  }
+
+  @Test
+  void aLedgerOnTheNodesDatabaseSharesItsConnectionAndLeavesItOpen() throws Exception {
+    try (NodeDb db = NodeDb.open(dir.resolve("node.db"))) {
+      try (Ledger ledger = Ledger.open(db, ME, () -> List.copyOf(registry))) {
+        ledger.saveHeld(Map.of(T, new Held(Y, 2, 123)));
+      }
+      try (Ledger again = Ledger.open(db, ME, () -> List.copyOf(registry))) {
+        assertThat(again.held()).isEqualTo(Map.of(T, new Held(Y, 2, 123)));
+      }
+      assertThat(new SqliteScoreStore(db).loadAll()).isEmpty(); // the database is still open for the rest
     }
   }
 }
