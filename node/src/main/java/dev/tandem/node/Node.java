@@ -135,7 +135,7 @@ public final class Node implements AutoCloseable {
         Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
         new dev.tandem.node.evidence.EvidenceIntake(Guards.evidenceIntake(config.limits())), Clock.systemUTC());
     evidence.start();
-    this.rpc = new NodeRpc(adminToken, config.maxBatch());
+    this.rpc = new NodeRpc(adminToken, config.limits().intValue(Limit.MAX_BATCH));
     this.registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> status())
         .method("tandem_records", registryRpc::records)
@@ -149,7 +149,7 @@ public final class Node implements AutoCloseable {
         .method("tandem_reciprocity", reciprocity::reciprocity);
 
     this.endpoint = config.fault().around(new ServiceEndpoint(config.fault().around(runner, key), key, metrics,
-        activity, ledger::served, config.maxBatch(), Clock.systemUTC()));
+        activity, ledger::served, config.limits().intValue(Limit.MAX_BATCH), Clock.systemUTC()));
     // Platform threads, not virtual ones: measured faster here for short CPU-bound calls (docs/BENCHMARKS.md).
     // The job queue is bounded: under overload, work is refused early instead of piling up.
     QueuedThreadPool threads = new QueuedThreadPool(256, 8, 60_000,
@@ -174,9 +174,10 @@ public final class Node implements AutoCloseable {
     errors.setShowMessageInTitle(false);
     server.setErrorHandler(errors);
     server.setHandler(new HttpApi(endpoint, rpc, modules, metrics::scrape, this::health, this::dashboard,
-        () -> dev.tandem.node.dashboard.DashboardData.bytes(this), config.maxBodyBytes(),
+        () -> dev.tandem.node.dashboard.DashboardData.bytes(this),
         new HttpLimits(limits.get(Limit.BODY_TIMEOUT_MS), limits.get(Limit.MIN_BODY_RATE),
-            limits.intValue(Limit.MAX_QUEUED_REQUESTS)), threads));
+            limits.intValue(Limit.MAX_QUEUED_REQUESTS), limits.intValue(Limit.MAX_BODY_BYTES),
+            (int) Math.min(Integer.MAX_VALUE - 1, limits.get(Limit.MAX_UPLOAD_MB) << 20)), threads));
     server.setStopTimeout(5_000);
     server.start();
     this.url = config.url(connector.getLocalPort());

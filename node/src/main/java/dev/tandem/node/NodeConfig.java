@@ -39,8 +39,6 @@ public record NodeConfig(
     int maxServices,
     int maxMemoryMb,
     int maxConcurrentCallsPerService,
-    int maxBodyBytes,
-    int maxBatch,
     Duration gossipInterval,
     Fault fault,
     Optional<String> registrySpec,
@@ -97,14 +95,14 @@ public record NodeConfig(
 
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
-        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
+        maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
         ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
         oci);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
-        maxMemoryMb, maxConcurrentCallsPerService, maxBodyBytes, maxBatch, gossipInterval, fault, registrySpec,
+        maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
         ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
         oci);
   }
@@ -130,8 +128,6 @@ public record NodeConfig(
     json.put("maxServices", maxServices);
     json.put("maxMemoryMb", maxMemoryMb);
     json.put("maxConcurrentCallsPerService", maxConcurrentCallsPerService);
-    json.put("maxBodyBytes", maxBodyBytes);
-    json.put("maxBatch", maxBatch);
     json.put("gossipIntervalMs", gossipInterval.toMillis());
     json.put("reciprocityGraceMs", reciprocityGrace.toMillis());
     json.put("reciprocityIntervalMs", reciprocityInterval.toMillis());
@@ -156,8 +152,6 @@ public record NodeConfig(
     private int maxServices = 16;
     private int maxMemoryMb = 1024;
     private int maxConcurrent = 64;
-    private int maxBodyBytes = 2 << 20;
-    private int maxBatch = 100;
     private Duration gossipInterval = Duration.ofSeconds(2);
     private Fault fault = Fault.NONE;
     private String registrySpec;
@@ -207,8 +201,6 @@ public record NodeConfig(
       maxServices = json.path("maxServices").asInt(maxServices);
       maxMemoryMb = json.path("maxMemoryMb").asInt(maxMemoryMb);
       maxConcurrent = json.path("maxConcurrentCallsPerService").asInt(maxConcurrent);
-      maxBodyBytes = json.path("maxBodyBytes").asInt(maxBodyBytes);
-      maxBatch = json.path("maxBatch").asInt(maxBatch);
       gossipInterval = Duration.ofMillis(json.path("gossipIntervalMs").asLong(gossipInterval.toMillis()));
       reciprocityGrace = Duration.ofMillis(json.path("reciprocityGraceMs").asLong(reciprocityGrace.toMillis()));
       reciprocityInterval =
@@ -218,6 +210,13 @@ public record NodeConfig(
       peerPolicy = json.path("peerPolicy").asText(peerPolicy);
       try {
         limits = NodeLimits.fromJson(json.path("limits"));
+        // Written at the top level by earlier releases: now limits, whose own entry wins.
+        if (json.has("maxBodyBytes") && !json.path("limits").has(Limit.MAX_BODY_BYTES.flag())) {
+          limits = limits.with(Limit.MAX_BODY_BYTES, json.get("maxBodyBytes").asLong());
+        }
+        if (json.has("maxBatch") && !json.path("limits").has(Limit.MAX_BATCH.flag())) {
+          limits = limits.with(Limit.MAX_BATCH, json.get("maxBatch").asLong());
+        }
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": " + e.getMessage());
       }
@@ -255,8 +254,10 @@ public record NodeConfig(
     public Builder maxServices(int v) { maxServices = v; return this; }
     public Builder maxMemoryMb(int v) { maxMemoryMb = v; return this; }
     public Builder maxConcurrentCallsPerService(int v) { maxConcurrent = v; return this; }
-    public Builder maxBodyBytes(int v) { maxBodyBytes = v; return this; }
-    public Builder maxBatch(int v) { maxBatch = v; return this; }
+    /** Same as {@code limit(Limit.MAX_BODY_BYTES, v)}. */
+    public Builder maxBodyBytes(int v) { return limit(Limit.MAX_BODY_BYTES, v); }
+    /** Same as {@code limit(Limit.MAX_BATCH, v)}. */
+    public Builder maxBatch(int v) { return limit(Limit.MAX_BATCH, v); }
     public Builder gossipInterval(Duration v) { gossipInterval = v; return this; }
     public Builder fault(Fault v) { fault = v; return this; }
     /** {@code evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY} to keep the registry on a chain; null for embedded. */
@@ -280,7 +281,7 @@ public record NodeConfig(
 
     public NodeConfig build() {
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
-          Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent, maxBodyBytes, maxBatch,
+          Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
           reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
         oci);

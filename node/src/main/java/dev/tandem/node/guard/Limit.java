@@ -15,6 +15,12 @@ public enum Limit {
       "bytes per second a body must arrive at: its deadline is 2 s + length / rate, at most --body-timeout-ms"),
   MAX_QUEUED_REQUESTS("max-queued-requests", 512,
       "requests with a body waiting for or holding a worker; more get 503 / -32000 overloaded before any work"),
+  MAX_BODY_BYTES("max-body-bytes", 2 << 20,
+      "bytes of a request body to /rpc or /services; larger ones get 413 / -32006, refused unread when declared"),
+  MAX_BATCH("max-batch", 100, "requests in one JSON-RPC batch; larger batches get -32600 and none of them runs"),
+  MAX_UPLOAD_MB("max-upload-mb", 64,
+      "megabytes of a file stored with POST /ipfs (admin only, token checked before the body is read); larger "
+          + "ones get 413 / -32006"),
   // Registry quotas (embedded registry)
   MAX_RECORD_OFFERS("max-record-offers", 256, "services one server record may offer"),
   MAX_RECORD_REWARDS("max-record-rewards", 256, "services one server record may reward"),

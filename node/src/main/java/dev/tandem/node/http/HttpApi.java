@@ -43,26 +43,24 @@ public final class HttpApi extends Handler.Abstract {
   private final Supplier<byte[]> dashboard;
   private final Supplier<byte[]> dashboardJson;
   private final StaticFiles dashboardFiles = new StaticFiles("dashboard");
-  private final int maxBodyBytes;
   private final HttpLimits limits;
   private final Executor workers;
   /** Requests with a body that wait for or hold a worker; past the limit new ones are refused before any work. */
   private final Semaphore admitted;
 
   public HttpApi(ServiceCalls services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
-      Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, int maxBodyBytes,
-      HttpLimits limits, Executor workers) {
+      Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, HttpLimits limits,
+      Executor workers) {
     this.limits = limits;
     this.workers = workers;
     this.admitted = new Semaphore(limits.maxQueuedRequests());
     this.services = services;
     this.rpc = rpc;
-    this.gateway = new IpfsGateway(modules, rpc::authorized);
+    this.gateway = new IpfsGateway(modules);
     this.metrics = metrics;
     this.health = health;
     this.dashboard = dashboard;
     this.dashboardJson = dashboardJson;
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   @Override
@@ -93,7 +91,7 @@ public final class HttpApi extends Handler.Abstract {
         notAllowed(response, callback, "POST");
         return;
       }
-      withBody(request, response, callback, body -> {
+      withBody(request, response, callback, Body.REQUEST, body -> {
         byte[] answer;
         try {
           answer = services.handle(path.substring("/services/".length()), body);
@@ -112,14 +110,19 @@ public final class HttpApi extends Handler.Abstract {
       }
       String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
       String caller = CallerAddress.of(Request.getRemoteAddr(request));
-      withBody(request, response, callback, body -> {
+      withBody(request, response, callback, Body.REQUEST, body -> {
         NodeRpc.Answer answer = rpc.handle(body, authorization, caller);
         sendJson(response, callback, answer.status(), answer.body());
       });
     } else if (path.startsWith("/ipfs/") && isGet(method)) {
       gateway.get(request, response, callback, path.substring("/ipfs/".length()));
     } else if ((path.equals("/ipfs") || path.equals("/ipfs/")) && "POST".equals(method)) {
-      gateway.add(request, response, callback);
+      if (!rpc.authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION))) { // before a byte of the body
+        send(response, callback, 401, JSON, Envelope.error(null, RpcErrors.UNAUTHORIZED,
+            "unauthorized: adding a file needs the admin bearer token"));
+        return;
+      }
+      withBody(request, response, callback, Body.UPLOAD, body -> gateway.add(body, response, callback));
     } else if (path.equals("/health") && isGet(method)) {
       send(response, callback, 200, JSON, health.get());
     } else if (path.equals("/metrics") && isGet(method)) {
@@ -153,10 +156,12 @@ public final class HttpApi extends Handler.Abstract {
    * connection closed); when {@code maxQueuedRequests} requests already wait for or hold a worker, the answer is 503
    * with -32000 before anything is read or queued.
    */
-  private void withBody(Request request, Response response, Callback callback, Consumer<byte[]> then) {
+  private void withBody(Request request, Response response, Callback callback, Body kind, Consumer<byte[]> then) {
     long declared = request.getLength();
-    if (declared > maxBodyBytes) {
-      tooLarge(response, callback, declared);
+    int maxBytes = kind == Body.UPLOAD ? limits.maxUploadBytes() : limits.maxBodyBytes();
+    if (declared > maxBytes) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close"); // the body is not worth reading
+      tooLarge(response, callback, declared, kind);
       return;
     }
     if (!admitted.tryAcquire()) {
@@ -165,12 +170,12 @@ public final class HttpApi extends Handler.Abstract {
           "overloaded: this node has " + limits.maxQueuedRequests() + " requests in hand; try another node"));
       return;
     }
-    long deadline = limits.bodyDeadlineMs(declared);
-    Content.Source.asByteArrayAsync(request, maxBodyBytes).orTimeout(deadline, TimeUnit.MILLISECONDS)
+    long deadline = kind == Body.UPLOAD ? limits.uploadDeadlineMs(declared) : limits.bodyDeadlineMs(declared);
+    Content.Source.asByteArrayAsync(request, maxBytes).orTimeout(deadline, TimeUnit.MILLISECONDS)
         .whenComplete((body, failure) -> {
           if (failure != null) {
             admitted.release();
-            refuseBody(response, callback, failure, deadline);
+            refuseBody(response, callback, failure, deadline, kind);
             return;
           }
           try {
@@ -192,7 +197,7 @@ public final class HttpApi extends Handler.Abstract {
         });
   }
 
-  private void refuseBody(Response response, Callback callback, Throwable failure, long deadline) {
+  private void refuseBody(Response response, Callback callback, Throwable failure, long deadline, Body kind) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
         : failure;
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -201,15 +206,25 @@ public final class HttpApi extends Handler.Abstract {
           + "received within " + deadline + " ms (bodies must arrive at " + limits.minBodyRate() + " bytes/s or "
           + "faster)"));
     } else if (cause instanceof IllegalArgumentException) {
-      tooLarge(response, callback, -1);
+      tooLarge(response, callback, -1, kind);
     } else {
       callback.failed(cause); // the connection broke: nobody is left to answer
     }
   }
 
-  private void tooLarge(Response response, Callback callback, long declared) {
-    send(response, callback, 413, JSON, Envelope.error(null, RpcErrors.TOO_LARGE, "request body "
-        + (declared > 0 ? "of " + declared + " bytes " : "") + "exceeds the limit of " + maxBodyBytes + " bytes"));
+  /** What a body is: a request to {@code /rpc} or {@code /services}, or a file uploaded to {@code POST /ipfs}. */
+  private enum Body {
+    REQUEST,
+    UPLOAD
+  }
+
+  private void tooLarge(Response response, Callback callback, long declared, Body kind) {
+    String what = kind == Body.UPLOAD ? "file" : "request body";
+    long limit = kind == Body.UPLOAD ? limits.maxUploadBytes() : limits.maxBodyBytes();
+    String flag = kind == Body.UPLOAD ? "--max-upload-mb" : "--max-body-bytes";
+    send(response, callback, 413, JSON, Envelope.error(null, RpcErrors.TOO_LARGE, what + " "
+        + (declared > 0 ? "of " + declared + " bytes " : "") + "exceeds the limit of " + limit + " bytes (" + flag
+        + ")"));
   }
 
   private static void notAllowed(Response response, Callback callback, String allow) {

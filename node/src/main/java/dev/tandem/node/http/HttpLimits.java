@@ -4,13 +4,17 @@ package dev.tandem.node.http;
  * How much a stranger's HTTP request may hold: a body must arrive within its deadline, which is
  * {@code min(bodyTimeoutMs, 2 s + length / minBodyRate)} (bodies are read without holding a thread, so a slow sender
  * costs a connection, never a worker); at most {@code maxQueuedRequests} requests with a body may wait for or hold a
- * worker, more are answered 503 / -32000 overloaded at once, before any work.
+ * worker, more are answered 503 / -32000 overloaded at once, before any work. A body to {@code /rpc} or
+ * {@code /services} holds at most {@code maxBodyBytes}; a file uploaded to {@code POST /ipfs} (by the operator, whose
+ * token is checked first) at most {@code maxUploadBytes}, with time for that many bytes at the minimum rate.
  */
-public record HttpLimits(long bodyTimeoutMs, long minBodyRate, int maxQueuedRequests) {
+public record HttpLimits(long bodyTimeoutMs, long minBodyRate, int maxQueuedRequests, int maxBodyBytes,
+    int maxUploadBytes) {
   public HttpLimits {
-    if (bodyTimeoutMs < 1 || minBodyRate < 1 || maxQueuedRequests < 1) {
-      throw new IllegalArgumentException("HTTP limits must be positive: " + bodyTimeoutMs + ", " + minBodyRate + ", "
-          + maxQueuedRequests);
+    if (bodyTimeoutMs < 1 || minBodyRate < 1 || maxQueuedRequests < 1 || maxBodyBytes < 1 || maxUploadBytes < 1) {
+      throw new IllegalArgumentException("--body-timeout-ms, --min-body-rate, --max-queued-requests, "
+          + "--max-body-bytes and --max-upload-mb must be at least 1; got " + bodyTimeoutMs + ", " + minBodyRate + ", "
+          + maxQueuedRequests + ", " + maxBodyBytes + ", " + maxUploadBytes);
     }
   }
 
@@ -20,5 +24,11 @@ public record HttpLimits(long bodyTimeoutMs, long minBodyRate, int maxQueuedRequ
       return bodyTimeoutMs;
     }
     return Math.min(bodyTimeoutMs, 2_000 + declared * 1000 / minBodyRate);
+  }
+
+  /** The deadline for an upload: the operator's file may take longer than a stranger's request, never forever. */
+  long uploadDeadlineMs(long declared) {
+    long bytes = declared < 0 ? maxUploadBytes : declared;
+    return Math.max(bodyDeadlineMs(declared), 2_000 + bytes * 1000 / minBodyRate);
   }
 }

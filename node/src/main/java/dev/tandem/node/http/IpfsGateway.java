@@ -13,13 +13,11 @@ import dev.tandem.node.ipfs.BlockStore;
 import dev.tandem.node.modules.ModuleStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -37,7 +35,7 @@ import org.eclipse.jetty.util.Fields;
  * {@code POST /ipfs}, for the operator: store a file (module or data) and answer its CIDs.
  */
 final class IpfsGateway {
-  /** Largest file added or served whole. */
+  /** Largest file served whole (uploads have their own limit, {@code --max-upload-mb}). */
   static final int MAX_FILE_BYTES = 64 << 20;
   private static final String JSON = "application/json";
   private static final String RAW = "application/vnd.ipld.raw";
@@ -45,13 +43,10 @@ final class IpfsGateway {
 
   private final BlockStore blocks;
   private final ModuleStore modules;
-  private final Predicate<String> admin;
 
-  /** @param admin whether an {@code Authorization} header carries the admin token */
-  IpfsGateway(ModuleStore modules, Predicate<String> admin) {
+  IpfsGateway(ModuleStore modules) {
     this.blocks = modules.blocks();
     this.modules = modules;
-    this.admin = admin;
   }
 
   /** The blocks served: the block store, and modules stored before blocks were. */
@@ -203,22 +198,17 @@ final class IpfsGateway {
     return true;
   }
 
-  /** {@code POST /ipfs}: stores the body as a file (admin only) and answers its CIDs. */
-  void add(Request request, Response response, Callback callback) throws IOException {
-    if (!admin.test(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-      error(response, callback, 401, RpcErrors.UNAUTHORIZED, "unauthorized: adding a file needs the admin "
-          + "bearer token");
-      return;
+  /**
+   * {@code POST /ipfs}: stores the body as a file and answers its CIDs. The HTTP layer has checked the admin token
+   * and read the body within its size limit and deadline.
+   */
+  void add(byte[] bytes, Response response, Callback callback) {
+    UnixFs.KuboCids cids;
+    try {
+      cids = blocks.putFile(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("storing an added file", e); // the HTTP layer answers 500 and logs it
     }
-    byte[] bytes;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-    }
-    if (bytes.length > MAX_FILE_BYTES) {
-      error(response, callback, 413, RpcErrors.TOO_LARGE, "file exceeds the limit of " + MAX_FILE_BYTES + " bytes");
-      return;
-    }
-    UnixFs.KuboCids cids = blocks.putFile(bytes);
     ObjectNode json = Json.object();
     json.put("size", bytes.length);
     json.put("raw", cids.raw().toString());

@@ -16,6 +16,8 @@ class LimitDocsTest {
       assertThat(text).as(l.flag()).contains("| `--" + l.flag() + "` | " + defaultText + " |");
     }
     assertThat(text).contains("`--peer-policy`");
+    // Limits named where their routes are described, too.
+    assertThat(text).contains("| `POST /ipfs` | admin: store the body (module or data, up to `--max-upload-mb`");
   }
 
   @Test

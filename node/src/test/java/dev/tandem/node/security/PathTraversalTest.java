@@ -44,7 +44,7 @@ class PathTraversalTest {
     secrets.put(Json.parse(Files.readAllBytes(data.resolve("node.key"))).path("seed").asText(), "node.key seed");
     secrets.put(Wire.adminToken(node), "admin.token");
     secrets.put("SQLite format 3", "registry.db");
-    secrets.put("\"maxBodyBytes\"", "node.json");
+    secrets.put("\"maxConcurrentCallsPerService\"", "node.json");
     String planted = "planted-" + UUID.randomUUID();
     Files.writeString(dir.resolve("secret.txt"), planted);
     secrets.put(planted, "secret.txt next to the data dir");
