@@ -20,10 +20,11 @@ sealed interface Answer {
    * A valid vote: the attestation verifies, names the server asked, the service, the client's own request hash and
    * the hash of the response the client recomputed.
    *
-   * @param response {@code {"result":…}} or {@code {"error":…}}, exactly what was signed
+   * @param response  {@code {"result":…}} or {@code {"error":…}}, exactly what was signed
+   * @param canonical its canonical form (RFC 8785), whose hash was checked: kept so it is made only once per answer
    */
-  record Vote(PublicKey server, URI url, Attestation attestation, ObjectNode response, Duration latency)
-      implements Answer {
+  record Vote(PublicKey server, URI url, Attestation attestation, ObjectNode response, byte[] canonical,
+      Duration latency) implements Answer {
     String responseHash() {
       return attestation.responseHash();
     }

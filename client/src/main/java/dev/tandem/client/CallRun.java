@@ -11,6 +11,7 @@ import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.core.wire.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
@@ -53,6 +55,8 @@ final class CallRun {
   final Map<Long, ServerRecord> askedBy = new HashMap<>();
   /** Tickets of requests in flight that were hedged: a replacement was sent because they were slow. */
   final Set<Long> hedged = new HashSet<>();
+  /** The answer of each request in flight, by ticket: cancelled when the call ends without it. */
+  private final Map<Long, CompletableFuture<Answer>> pending = new HashMap<>();
   private long tickets;
   private final List<ServerRecord> remaining;
   final List<Answer.Vote> votes = new ArrayList<>();
@@ -102,7 +106,31 @@ final class CallRun {
     return usable;
   }
 
+  /**
+   * Runs the call. Requests still in flight when it ends are cancelled: their answers, when they come, are not
+   * checked (no hash, no signature check), and each such server's time so far counts as its latency, a lower bound.
+   * The connection is kept: the server's answer is read and dropped, so the next call needs no new handshake. Hedged
+   * requests (slower than the hedge delay) are left to finish: how a slow server answers in the end is scored.
+   */
   CallReport run() {
+    try {
+      return decide();
+    } finally {
+      cancelRest();
+    }
+  }
+
+  private void cancelRest() {
+    long now = clock.nanoTime();
+    pending.forEach((ticket, answer) -> {
+      if (!hedged.contains(ticket) && answer.cancel(false)) {
+        ctx.scores().latency(askedBy.get(ticket).key(), Duration.ofNanos(now - inFlight.get(ticket)));
+      }
+    });
+    pending.clear();
+  }
+
+  private CallReport decide() {
     if (remaining.isEmpty()) {
       long offering = ctx.directory().offering(serviceId).size();
       throw new NoServersException(offering == 0 ? "no server offers service " + label()
@@ -116,11 +144,14 @@ final class CallRun {
       }
     }
     int needed = min;
+    // Hedging: ask this many more servers than needed at once and take the first answers that agree.
+    int spare = ctx.settings().extraRequests();
     while (true) {
-      while (votes.size() + active() < needed && canLaunch()) {
+      while (votes.size() + active() < needed + spare && canLaunch()) {
         launch();
       }
       if (votes.size() >= needed) {
+        spare = 0; // once the verifier has judged, a call asks only for what it lacks
         verdict = verify();
         switch (verdict.kind()) {
           case ACCEPT -> {
@@ -251,16 +282,35 @@ final class CallRun {
 
   /** Asks one more server, drawn by weight, preferring operators not asked yet (their agreement counts). */
   void launch() {
+    launch(draw(askedBy.values()));
+  }
+
+  /**
+   * The first {@code n} servers this call would ask (fewer when fewer are candidates), drawn as {@link #launch}
+   * draws them, without asking them.
+   */
+  List<ServerRecord> draw(int n) {
+    List<ServerRecord> drawn = new ArrayList<>();
+    while (drawn.size() < n && !remaining.isEmpty()) {
+      drawn.add(draw(drawn));
+    }
+    return drawn;
+  }
+
+  /**
+   * One of the remaining candidates, taken out of them: drawn by weight among operators other than those of
+   * {@code taken}, or among all when every remaining one shares an operator with them.
+   */
+  private ServerRecord draw(Collection<ServerRecord> taken) {
     Set<String> have = new HashSet<>();
-    askedBy.values().forEach(s -> have.add(ctx.directory().operator(s)));
+    taken.forEach(s -> have.add(ctx.directory().operator(s)));
     List<ServerRecord> fresh = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s))).toList();
     if (fresh.isEmpty()) {
-      launch(ctx.selector().pick(remaining, ctx.scores()::weight));
-      return;
+      return ctx.selector().pick(remaining, ctx.scores()::weight);
     }
     ServerRecord server = ctx.selector().pick(new ArrayList<>(fresh), ctx.scores()::weight);
     remaining.remove(server);
-    launch(server);
+    return server;
   }
 
   private void launch(ServerRecord server) {
@@ -269,11 +319,13 @@ final class CallRun {
     inFlight.put(ticket, clock.nanoTime());
     askedBy.put(ticket, server);
     operators.put(server.key(), ctx.directory().operator(server));
-    ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(), timeLeft(requestTimeout))
-        .thenAccept(a -> {
-          score(a);
-          arrivals.put(new Arrival(ticket, a));
-        });
+    CompletableFuture<Answer> answer = ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(),
+        timeLeft(requestTimeout));
+    pending.put(ticket, answer);
+    answer.thenAccept(a -> {
+      score(a);
+      arrivals.put(new Arrival(ticket, a));
+    });
   }
 
   private record Arrival(long ticket, Answer answer) {}
@@ -338,6 +390,7 @@ final class CallRun {
       throw new TandemException("interrupted while calling " + label(), e);
     }
     if (a != null) {
+      pending.remove(a.ticket());
       inFlight.remove(a.ticket());
       hedged.remove(a.ticket());
       file(a.answer(), false);
@@ -377,6 +430,10 @@ final class CallRun {
   }
 
   Verdict verify() {
+    Optional<Verdict> byHash = verifier.verifyHashes(votes.stream().map(Answer.Vote::responseHash).toList());
+    if (byHash.isPresent()) {
+      return byHash.get();
+    }
     List<Verifier.Response> responses = votes.stream()
         .map(v -> new Verifier.Response(v.server().toString(), v.response())).toList();
     try {

@@ -258,8 +258,8 @@ final class Dispute {
             shortHash(v.responseHash()), shortHash(hash), how.name().toLowerCase());
       }
     }
-    JsonNode response = canonical(all.stream().filter(v -> v.responseHash().equals(hash)).findFirst()
-        .<JsonNode>map(Answer.Vote::response).orElseGet(() -> rerun.response()));
+    JsonNode response = all.stream().filter(v -> v.responseHash().equals(hash)).findFirst()
+        .map(v -> parse(v.canonical(), v.response())).orElseGet(() -> canonical(rerun.response()));
     boolean conflict = all.stream().map(Answer.Vote::responseHash).distinct().count() > 1;
     List<Evidence> evidence = convicted.isEmpty() && !conflict ? List.of() : evidence(extra, Set.copyOf(convicted));
     CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, convicted);
@@ -281,9 +281,18 @@ final class Dispute {
   /** The canonical form of a signed response: what its hash covers, whatever spelling the server sent. */
   private static JsonNode canonical(JsonNode response) {
     try {
-      return Json.parse(Jcs.canonicalize(response));
+      return parse(Jcs.canonicalize(response), response);
     } catch (JsonFormatException e) {
-      return response; // a vote's response was canonicalized when its hash was checked: this cannot happen
+      return response; // the referee's response was canonicalized when it was hashed: this cannot happen
+    }
+  }
+
+  /** {@code canonical} (a response's canonical bytes) as JSON; {@code response} itself should it not parse. */
+  private static JsonNode parse(byte[] canonical, JsonNode response) {
+    try {
+      return Json.parse(canonical);
+    } catch (JsonFormatException e) {
+      return response; // canonical bytes of a parsed response: this cannot happen
     }
   }
 

@@ -6,6 +6,8 @@ import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.score.ScoreEvent;
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.crypto.Hashes;
+import dev.tandem.core.json.Jcs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.wire.Attestation;
@@ -141,12 +143,13 @@ final class Exchange {
     } else {
       response.set("error", error);
     }
-    String responseHash;
+    byte[] canonical;
     try {
-      responseHash = ServiceCall.responseHash(response);
+      canonical = Jcs.canonicalize(response);
     } catch (JsonFormatException e) {
       return fail(signer, url, ScoreEvent.INVALID, "response cannot be canonicalized: " + e.getMessage(), latency);
     }
+    String responseHash = Hashes.sha256Hex(canonical);
     if (!att.responseHash().equals(responseHash)) {
       return fail(signer, url, ScoreEvent.INVALID, "attested response hash " + att.responseHash()
           + " is not the hash of the response sent (" + responseHash + ")", latency);
@@ -154,7 +157,7 @@ final class Exchange {
     if (!att.verifies()) {
       return fail(signer, url, ScoreEvent.INVALID, "attestation signature does not verify", latency);
     }
-    return new Answer.Vote(signer, url, att, response, latency);
+    return new Answer.Vote(signer, url, att, response, canonical, latency);
   }
 
   private static Answer fail(PublicKey server, URI url, ScoreEvent event, String reason, Duration latency) {

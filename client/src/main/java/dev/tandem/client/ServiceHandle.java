@@ -3,8 +3,10 @@ package dev.tandem.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.client.verify.Verifier;
 import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.ServiceCall;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -61,6 +63,19 @@ public final class ServiceHandle {
     Verifier verifier = client.verifierFor(record, id);
     TandemClient.Settings s = client.context().settings();
     return new CallRun(client.context(), record, id, verifier, call, s.minRequests(), s.maxRequests()).run();
+  }
+
+  /**
+   * The servers a call would ask first, {@code n} of them at most: drawn from the current servers offering the
+   * service (filter applied, blacklisted ones left out) as a call draws them, by weight and distinct operators first,
+   * without asking them. Each call draws anew.
+   */
+  public List<ServerRecord> choose(int n) {
+    client.freshen();
+    TandemClient.Settings s = client.context().settings();
+    // A run that only draws never sends, so it needs no request.
+    return new CallRun(client.context(), record, id, client.verifierFor(record, id), null, s.minRequests(),
+        s.maxRequests()).draw(n);
   }
 
   /** {@link #callWithReport} on a virtual thread. */

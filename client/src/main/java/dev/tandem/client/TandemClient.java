@@ -85,8 +85,8 @@ public final class TandemClient implements AutoCloseable {
    * {@code hedgeAfter} turns hedging off.
    */
   record Settings(int minRequests, int maxRequests, Duration callTimeout, Duration requestTimeout,
-      Duration slowThreshold, Duration hedgeAfter, Predicate<ServerRecord> serverFilter, double spotCheck,
-      RefereeMode referee, double audit) {}
+      Duration slowThreshold, Duration hedgeAfter, int extraRequests, Predicate<ServerRecord> serverFilter,
+      double spotCheck, RefereeMode referee, double audit) {}
 
   private TandemClient(Builder b) {
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -107,7 +107,7 @@ public final class TandemClient implements AutoCloseable {
     this.ctx = new Context(directory, scores, new Exchange(transport, b.callClock), new Selector(b.random),
         new EvidenceSender(transport, b.bootstrapTimeout, b.evidenceFanout),
         new Settings(b.minRequests, b.maxRequests, b.callTimeout, b.requestTimeout, b.slowThreshold, b.hedgeAfter,
-            b.serverFilter, b.spotCheck, b.referee, b.audit),
+            b.extraRequests, b.serverFilter, b.spotCheck, b.referee, b.audit),
         new AtomicLong(), b.callClock, new Referee(this::sandbox, modules, this::containers),
         b.auditExecutor != null ? b.auditExecutor : executor, b.auditListener);
     this.feed = new ConvictionFeed(b.bootstrap, transport, b.bootstrapTimeout, b.refreshInterval, b.clock,
@@ -260,6 +260,7 @@ public final class TandemClient implements AutoCloseable {
     private Duration requestTimeout;
     private Duration slowThreshold = Duration.ofSeconds(2);
     private Duration hedgeAfter = Duration.ofSeconds(1);
+    private int extraRequests;
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration bootstrapTimeout = Duration.ofSeconds(5);
     private Duration refreshInterval = Duration.ofSeconds(30);
@@ -452,6 +453,21 @@ public final class TandemClient implements AutoCloseable {
      */
     public Builder hedgeAfter(Duration d) {
       this.hedgeAfter = d == null ? null : positive("hedgeAfter", d);
+      return this;
+    }
+
+    /**
+     * Hedged calls: ask this many servers more than a call needs, all at once, take the first answers that agree and
+     * cancel the rest (default 0). Where network delay varies more than the servers' own time, the call then waits
+     * for the fastest of them instead of the slowest, which lowers its tail latency for {@code n} more requests'
+     * work on the servers; the cancelled answers cost this client nothing but reading them. Within
+     * {@link #maxRequests}.
+     */
+    public Builder extraRequests(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("extraRequests must be >= 0, got " + n);
+      }
+      this.extraRequests = n;
       return this;
     }
 

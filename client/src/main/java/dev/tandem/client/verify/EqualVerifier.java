@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.Verdict;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code builtin:equal}: at least 2 responses, all identical. Any disagreement is a conflict with no one marked
@@ -28,6 +29,17 @@ public final class EqualVerifier implements Verifier {
   @Override
   public boolean conflictIsFinal() {
     return true;
+  }
+
+  /** Equal canonical texts are equal hashes: the verdict {@link #verify} gives, from the hashes alone. */
+  @Override
+  public Optional<Verdict> verifyHashes(List<String> responseHashes) {
+    if (responseHashes.size() < 2) {
+      return Optional.of(new Verdict(Verdict.Kind.INSUFFICIENT, null, List.of()));
+    }
+    boolean same = responseHashes.stream().allMatch(responseHashes.get(0)::equals);
+    return Optional.of(same ? new Verdict(Verdict.Kind.ACCEPT, 0, List.of())
+        : new Verdict(Verdict.Kind.CONFLICT, null, List.of()));
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.core.wire.Verdict;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Decides which of several servers' responses to one request is right (docs/protocol.md, "Verifiers and verdicts").
@@ -29,6 +30,16 @@ public sealed interface Verifier permits EqualVerifier, MajorityVerifier, WasmVe
    * @throws VerifierFailedException when the input is malformed or the verifier gives no valid verdict
    */
   Verdict verify(JsonNode input);
+
+  /**
+   * The verdict on responses known only by their hashes ({@code ServiceCall.responseHash}, in the order of the
+   * responses {@link #verify} would get), when this verifier can give it from them alone: the same verdict
+   * {@link #verify} gives, without building its input or canonicalizing the responses again. Empty when it needs the
+   * responses themselves.
+   */
+  default Optional<Verdict> verifyHashes(List<String> responseHashes) {
+    return Optional.empty();
+  }
 
   /**
    * Whether a conflict stays a conflict however many more responses come in (true for {@code builtin:equal}, where

@@ -109,6 +109,26 @@ class VerifiedCallTest {
   }
 
   @Test
+  void aHedgedCallAsksOneMoreAtOnceAndTakesTheFirstAnswersThatAgree() throws Exception {
+    Set<PublicKey> members = pool.keys("h1", "h2", "fake-stall");
+    PublicKey stall = pool.member("fake-stall").key();
+    // No hedge delay: only the extra request keeps the stalling server from holding the call up.
+    try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url())
+        .serverFilter(s -> members.contains(s.key())).seed(3).requestTimeout(Duration.ofSeconds(8))
+        .hedgeAfter(null).extraRequests(1).build()) {
+      for (int i = 0; i < 3; i++) {
+        CallReport report = client.service("echo").callWithReport("ping", null);
+        assertThat(report.result()).contains(Json.nodes().textNode("pong"));
+        assertThat(report.answers()).as("all three asked at once").hasSize(3);
+        assertThat(report.votes()).hasSize(2).noneMatch(v -> stall.equals(v.server()));
+        assertThat(report.answers()).anyMatch(a -> stall.equals(a.server())
+            && a.kind() == ServerAnswer.Kind.PENDING);
+        assertThat(report.elapsed()).isLessThan(FakeServers.STALL_DELAY);
+      }
+    }
+  }
+
+  @Test
   void unknownServicesAndEmptyCandidateListsAreTypedErrors() {
     try (TandemClient client = client(Set.of(), 3)) {
       assertThatThrownBy(() -> client.service("no-such-service")).isInstanceOf(ServiceNotFoundException.class)
