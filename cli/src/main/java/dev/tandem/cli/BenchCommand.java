@@ -1,6 +1,8 @@
 package dev.tandem.cli;
 
+import dev.tandem.bench.network.DelayedNetworkBenchmark;
 import dev.tandem.bench.network.NetworkBenchmark;
+import dev.tandem.bench.scale.ScaleBenchmark;
 import dev.tandem.bench.sandbox.BenchOptions;
 import dev.tandem.bench.sandbox.SandboxBenchmark;
 import java.util.ArrayList;
@@ -12,12 +14,13 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tandem bench}: {@code sandbox} compares the metered engine with other engines on the example kernels;
- * {@code network} measures what verification costs on a local network and one node's throughput.
+ * {@code network} measures what verification costs on a local network and one node's throughput; {@code scale} the
+ * registry, the choice of servers and gossip with many records and nodes.
  */
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
         LoadBenchCommand.class, BenchCommand.Oci.class, BenchCommand.Attack.class,
-        BenchCommand.Fuzz.class})
+        BenchCommand.Fuzz.class, BenchCommand.Scale.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -138,6 +141,19 @@ final class BenchCommand implements Runnable {
     @Option(names = "--no-wrk", description = "do not also measure with wrk when it is installed")
     boolean noWrk;
 
+    @Option(names = "--rtt-ms", paramLabel = "R",
+        description = "put an emulated network between the client and the nodes: every request's round trip gains "
+            + "R ms (± --jitter-ms), and the benchmark measures direct, verified and hedged calls over it instead")
+    Integer rttMs;
+
+    @Option(names = "--jitter-ms", defaultValue = "0", paramLabel = "J",
+        description = "with --rtt-ms: each round trip lies uniformly within R ± J ms, as netem draws it (default 0)")
+    int jitterMs;
+
+    @Option(names = "--callers", defaultValue = "2", paramLabel = "C",
+        description = "with --rtt-ms: concurrent callers, each making one call after another (default 2)")
+    int callers;
+
     @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
 
     @Override
@@ -145,11 +161,62 @@ final class BenchCommand implements Runnable {
       if (nodes < 2) {
         throw new Errors.UserException("--nodes must be at least 2 (a verified call asks two nodes)");
       }
-      if (seconds < 1 || threads < 1) {
-        throw new Errors.UserException("--seconds and --threads must be at least 1");
+      if (seconds < 1 || threads < 1 || callers < 1) {
+        throw new Errors.UserException("--seconds, --threads and --callers must be at least 1");
+      }
+      if (rttMs != null && (rttMs < 0 || jitterMs < 0 || jitterMs > rttMs)) {
+        throw new Errors.UserException("--rtt-ms must be 0 or more and --jitter-ms between 0 and --rtt-ms");
+      }
+      if (rttMs == null && jitterMs != 0) {
+        throw new Errors.UserException("--jitter-ms needs --rtt-ms");
+      }
+      if (rttMs != null) {
+        return output.run(out -> DelayedNetworkBenchmark.run(out, new DelayedNetworkBenchmark.Options(Checkout.root(),
+            nodes, seconds, callers, rttMs, jitterMs)));
       }
       return output.run(out -> NetworkBenchmark.run(out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds,
           threads, !noWrk)));
+    }
+  }
+
+  @Command(name = "scale", mixinStandardHelpOptions = true,
+      description = "The registry and a client's choice of servers with many records, and gossip convergence of "
+          + "many in-process nodes.")
+  static final class Scale implements Callable<Integer> {
+    @Option(names = "--servers", defaultValue = "10000", paramLabel = "N",
+        description = "server records (default 10000)")
+    int servers;
+
+    @Option(names = "--services", defaultValue = "1000", paramLabel = "N",
+        description = "service records (default 1000)")
+    int services;
+
+    @Option(names = "--offers", defaultValue = "20", paramLabel = "N",
+        description = "services each server offers, drawn at random (default 20)")
+    int offers;
+
+    @Option(names = "--gossip-nodes", defaultValue = "100", paramLabel = "N",
+        description = "nodes of the gossip convergence measurement; 0 skips it (default 100)")
+    int gossipNodes;
+
+    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S",
+        description = "length of each per-call measurement (default 3)")
+    double seconds;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "seeds the records (default 1)")
+    long seed;
+
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
+    @Override
+    public Integer call() throws Exception {
+      if (servers < 1 || services < 1 || offers < 1 || offers > Math.min(services, 1000) || gossipNodes < 0
+          || gossipNodes == 1 || seconds <= 0) {
+        throw new Errors.UserException("--servers and --services must be at least 1, --offers 1 to --services "
+            + "(at most 1000), --gossip-nodes 0 or at least 2, --seconds above 0");
+      }
+      return output.run(out -> ScaleBenchmark.run(out, new ScaleBenchmark.Options(servers, services, offers,
+          gossipNodes, seconds, seed)));
     }
   }
 }

@@ -13,6 +13,7 @@ import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
+import dev.tandem.registry.store.ServerIndex;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -58,6 +59,8 @@ final class Directory {
   private final Map<URI, Long> cursors = new HashMap<>();
   /** The id of each bootstrap node's record log our cursor belongs to ({@code ""} before the first pull). */
   private final Map<URI, String> logs = new HashMap<>();
+  /** Which servers offer each service, rebuilt by the first reader after a ServerRecord changed. */
+  private ServerIndex index;
   private long lastRefresh;
   private boolean refreshedOnce;
   private boolean everReached;
@@ -175,7 +178,10 @@ final class Directory {
   private void add(SignedRecord r) {
     switch (r) {
       case ServiceRecord s -> services.put(s.serviceId(), s);
-      case ServerRecord s -> servers.merge(s.key(), s, (old, neu) -> neu.seq() > old.seq() ? neu : old);
+      case ServerRecord s -> {
+        servers.merge(s.key(), s, (old, neu) -> neu.seq() > old.seq() ? neu : old);
+        index = null;
+      }
     }
   }
 
@@ -211,15 +217,16 @@ final class Directory {
 
   /** Current, non-retired servers whose record offers {@code serviceId}, sorted by key (a stable order to draw from). */
   List<ServerRecord> offering(String serviceId) {
-    List<ServerRecord> all;
-    if (registry != null) {
-      all = registry.serversOffering(serviceId);
-    } else {
+    if (registry == null) {
       synchronized (this) {
-        all = new ArrayList<>(servers.values());
+        if (index == null) {
+          index = new ServerIndex(servers);
+        }
+        return index.offering(serviceId);
       }
     }
-    return all.stream().filter(s -> !s.retired() && s.offers().contains(serviceId))
+    // Another registry's list need not be in key order, nor (should it be wrong) only of servers that offer it.
+    return registry.serversOffering(serviceId).stream().filter(s -> !s.retired() && s.offers().contains(serviceId))
         .sorted(Comparator.comparing(ServerRecord::key)).toList();
   }
 

@@ -30,10 +30,10 @@ public final class ServiceHandle {
   private final ServiceRecord record;
   private final String id; // a hash of the record: computed once, not on every call
 
-  ServiceHandle(TandemClient client, ServiceRecord record) {
+  ServiceHandle(TandemClient client, ServiceRecord record, String id) {
     this.client = client;
     this.record = record;
-    this.id = record.serviceId();
+    this.id = id;
   }
 
   /** The service id. */

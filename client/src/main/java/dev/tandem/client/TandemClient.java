@@ -138,7 +138,9 @@ public final class TandemClient implements AutoCloseable {
       throw new ServiceNotFoundException(nameOrId, "no service with id or name '" + nameOrId + "' is known to the "
           + "bootstrap nodes");
     }
-    return new ServiceHandle(this, record);
+    // Found by id, the id is the one asked for; else it is hashed from the record, once per handle.
+    return new ServiceHandle(this, record, ctx.directory().service(nameOrId).isPresent() ? nameOrId
+        : record.serviceId());
   }
 
   private ServiceRecord resolve(String nameOrId) {
@@ -148,7 +150,8 @@ public final class TandemClient implements AutoCloseable {
     }
     try {
       // Anyone can register a service under any name: never pick one owner's service over another's silently.
-      return ServiceNames.resolve(nameOrId, ctx.directory().allServices()).orElse(null);
+      // Not an id the directory holds: a name (resolve would hash every record for its id first).
+      return ServiceNames.resolveName(nameOrId, ctx.directory().allServices()).orElse(null);
     } catch (IllegalArgumentException e) {
       throw new ServiceNotFoundException(nameOrId, e.getMessage());
     }

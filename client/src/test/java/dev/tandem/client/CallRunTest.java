@@ -210,6 +210,27 @@ class CallRunTest {
   }
 
   @Test
+  void oneExtraRequestTakesTheFirstTwoThatAgreeAndCancelsTheThird() {
+    Duration second = Duration.ofMillis(30);
+    for (long seed = 1; seed <= 3; seed++) {
+      Net net = new Net().server("a", Script.honest(FAST)).server("b", Script.honest(second))
+          .server("slow", Script.honest(Duration.ofMillis(2500)));
+      try (TandemClient client = net.client(seed, b -> b.hedgeAfter(null).extraRequests(1))) {
+        CallReport report = client.service("echo").callWithReport("echo", PARAMS);
+        assertThat(report.decision()).isEqualTo(CallReport.Decision.VERIFIER);
+        assertThat(net.asked).containsExactlyInAnyOrder("a", "b", "slow");
+        assertThat(report.elapsed()).as("the second answer, not the slowest").isEqualTo(second);
+        assertThat(report.answers()).filteredOn(a -> a.kind() == ServerAnswer.Kind.PENDING).singleElement()
+            .satisfies(a -> assertThat(a.url()).isEqualTo(net.url("slow")));
+        // Cancelled: its time so far is its latency, a lower bound, and it earned no success.
+        var slow = client.scores().score(net.key("slow").publicKey());
+        assertThat(slow.latencyMs()).isEqualTo(30.0);
+        assertThat(slow.successes()).isZero();
+      }
+    }
+  }
+
+  @Test
   void withoutHedgingTheSameCallWaitsForTheSlowServer() {
     Net net = new Net().server("a", Script.honest(FAST)).server("slow", Script.honest(Duration.ofMillis(2500)));
     try (TandemClient client = net.client(1, b -> b.hedgeAfter(null))) {

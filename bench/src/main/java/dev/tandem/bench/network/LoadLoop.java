@@ -33,6 +33,15 @@ final class LoadLoop {
       return ok / Math.max(1e-9, wall.toNanos() / 1e9);
     }
 
+    /** The runs of {@code parts} (same callers) as one: their calls and lengths added. */
+    static Stats merge(List<Stats> parts) {
+      long[] all = parts.stream().flatMapToLong(p -> Arrays.stream(p.nanos())).sorted().toArray();
+      return new Stats(parts.get(0).callers(), parts.stream().mapToLong(Stats::ok).sum(),
+          parts.stream().mapToLong(Stats::errors).sum(), all,
+          parts.stream().map(Stats::wall).reduce(Duration.ZERO, Duration::plus),
+          parts.stream().map(Stats::firstError).filter(e -> e != null).findFirst().orElse(null));
+    }
+
     double ms(double q) {
       if (nanos.length == 0) {
         return Double.NaN;

@@ -74,20 +74,10 @@ public final class NetworkBenchmark {
     Path dir = Files.createTempDirectory("tandem-bench-network");
     List<Node> nodes = new ArrayList<>();
     try {
-      List<Integer> ports = LocalNet.freePorts(o.nodes());
-      List<URI> urls = ports.stream().map(p -> URI.create("http://127.0.0.1:" + p)).toList();
-      for (int i = 0; i < o.nodes(); i++) {
-        List<URI> peers = new ArrayList<>(urls);
-        peers.remove(i);
-        nodes.add(Node.start(NodeConfig.builder(dir.resolve("n" + i)).listen("127.0.0.1:" + ports.get(i))
-            .addPeers(peers).gossipInterval(Duration.ofMillis(250)).maxConcurrentCallsPerService(256).build()));
-      }
-      KeyPair owner = KeyPair.generate();
-      ServiceRecord echo = register(nodes, owner, o.checkout().resolve("services/echo/echo.wasm"), "echo");
-      ServiceRecord search = register(nodes, owner, o.checkout().resolve("services/search/search.wasm"), "search");
-      LocalNet.await("every node to offer echo and search", Duration.ofSeconds(90), () -> nodes.stream()
-          .allMatch(n -> nodes.stream().allMatch(m -> n.registry().server(m.publicKey())
-              .map(s -> s.offers().containsAll(List.of(echo.serviceId(), search.serviceId()))).orElse(false))));
+      List<URI> urls = startNodes(dir, o.nodes(), nodes);
+      ServiceRecord[] both = registerEchoAndSearch(nodes, o.checkout());
+      ServiceRecord echo = both[0];
+      ServiceRecord search = both[1];
 
       out.printf(Locale.ROOT, "Network benchmark: %d nodes on 127.0.0.1, %d s per measurement, %d callers for "
           + "throughput%n", o.nodes(), o.seconds(), o.threads());
@@ -163,6 +153,30 @@ public final class NetworkBenchmark {
     }
   }
 
+  /** Starts {@code n} nodes on 127.0.0.1, each with the others as peers, into {@code nodes}; returns their URLs. */
+  static List<URI> startNodes(Path dir, int n, List<Node> nodes) throws Exception {
+    List<Integer> ports = LocalNet.freePorts(n);
+    List<URI> urls = ports.stream().map(p -> URI.create("http://127.0.0.1:" + p)).toList();
+    for (int i = 0; i < n; i++) {
+      List<URI> peers = new ArrayList<>(urls);
+      peers.remove(i);
+      nodes.add(Node.start(NodeConfig.builder(dir.resolve("n" + i)).listen("127.0.0.1:" + ports.get(i))
+          .addPeers(peers).gossipInterval(Duration.ofMillis(250)).maxConcurrentCallsPerService(256).build()));
+    }
+    return urls;
+  }
+
+  /** Registers echo and search through the first node and has every node offer both; returns their records. */
+  static ServiceRecord[] registerEchoAndSearch(List<Node> nodes, Path checkout) throws Exception {
+    KeyPair owner = KeyPair.generate();
+    ServiceRecord echo = register(nodes, owner, checkout.resolve("services/echo/echo.wasm"), "echo");
+    ServiceRecord search = register(nodes, owner, checkout.resolve("services/search/search.wasm"), "search");
+    LocalNet.await("every node to offer echo and search", Duration.ofSeconds(90), () -> nodes.stream()
+        .allMatch(n -> nodes.stream().allMatch(m -> n.registry().server(m.publicKey())
+            .map(s -> s.offers().containsAll(List.of(echo.serviceId(), search.serviceId()))).orElse(false))));
+    return new ServiceRecord[] {echo, search};
+  }
+
   private static void printComparison(PrintStream out, List<Row> rows) {
     out.println("Direct call to one node (no verification) vs verified call (minRequests 2, both asked in parallel, "
         + "attestations checked) vs adaptive mode (spotCheck " + 1.0 / SPOT_CHECK_EVERY + ": a proven server alone, "
@@ -206,21 +220,21 @@ public final class NetworkBenchmark {
     return record;
   }
 
-  private static ObjectNode echoParams() {
+  static ObjectNode echoParams() {
     ObjectNode p = Json.object();
     p.put("msg", "hello");
     p.put("n", 42);
     return p;
   }
 
-  private static ObjectNode searchParams() {
+  static ObjectNode searchParams() {
     ObjectNode p = Json.object();
     p.put("q", "sqlite database");
     p.put("limit", 3);
     return p;
   }
 
-  private static byte[] rpcBody(String method, JsonNode params) {
+  static byte[] rpcBody(String method, JsonNode params) {
     ObjectNode r = Json.object();
     r.put("jsonrpc", "2.0");
     r.put("id", 1);
@@ -294,7 +308,7 @@ public final class NetworkBenchmark {
     };
   }
 
-  private static void deleteTree(Path dir) {
+  static void deleteTree(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

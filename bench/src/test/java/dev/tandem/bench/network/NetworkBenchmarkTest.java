@@ -23,6 +23,17 @@ class NetworkBenchmarkTest {
   }
 
   @Test
+  void overAnEmulatedNetworkItComparesDirectVerifiedAndHedgedCalls() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code = DelayedNetworkBenchmark.run(new PrintStream(bytes, true, StandardCharsets.UTF_8),
+        new DelayedNetworkBenchmark.Options(TestCheckout.root(), 3, 1, 1, 5, 2));
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(out).isZero();
+    assertThat(out).contains("+5 ± 2 ms").containsPattern("\\| echo \\| direct, 1 node \\| [0-9,]+ \\| .* \\| 1.00× \\| 1.00× \\|")
+        .contains("| echo | verified, 2 nodes |").contains("| search | hedged, 2 of 3 nodes |");
+  }
+
+  @Test
   void readsWrkPercentiles() {
     String out = """
           Latency Distribution

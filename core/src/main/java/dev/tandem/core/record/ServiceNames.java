@@ -63,6 +63,14 @@ public final class ServiceNames {
         return Optional.of(s);
       }
     }
+    return resolveName(ref, all);
+  }
+
+  /**
+   * {@link #resolve} for a caller that has looked {@code ref} up as an id already (in a map by id): by
+   * {@code OWNER/NAME} or {@code NAME} only, without hashing every record for its id.
+   */
+  public static Optional<ServiceRecord> resolveName(String ref, Collection<ServiceRecord> all) {
     int slash = ref.indexOf('/');
     String name = slash < 0 ? ref : ref.substring(slash + 1);
     String owner = slash < 0 ? "" : ref.substring(0, slash);

@@ -8,6 +8,7 @@ import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.rpc.JsonRpcClient;
 import dev.tandem.core.rpc.LogFollower;
 import dev.tandem.core.rpc.NodeUrls;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
 import java.io.IOException;
@@ -116,8 +117,8 @@ public final class Gossip implements AutoCloseable {
         add(base, true);
       }
     }
-    this.client = new JsonRpcClient(positive("connectTimeout", b.connectTimeout),
-        positive("requestTimeout", b.requestTimeout));
+    this.client = b.transport != null ? new JsonRpcClient(b.transport, positive("requestTimeout", b.requestTimeout))
+        : new JsonRpcClient(positive("connectTimeout", b.connectTimeout), positive("requestTimeout", b.requestTimeout));
     this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tandem-gossip")
         .factory());
     this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-gossip-", 0).factory());
@@ -477,6 +478,7 @@ public final class Gossip implements AutoCloseable {
     private boolean learnPeers = true;
     private java.util.function.Predicate<URI> peerPolicy = u -> true;
     private int maxLearnedPeers = 128;
+    private Transport transport;
 
     private Builder() {}
 
@@ -488,6 +490,12 @@ public final class Gossip implements AutoCloseable {
 
     /** The local registry: where pulled records are submitted and whose new records are pushed. */
     public Builder registry(Registry v) { registry = v; return this; }
+
+    /**
+     * How requests reach peers (default: HTTP of its own, with {@link #connectTimeout}); another transport runs the
+     * same gossip over an in-process or simulated network.
+     */
+    public Builder transport(Transport v) { transport = java.util.Objects.requireNonNull(v, "transport"); return this; }
 
     /**
      * Where cursors are kept; by default the registry's own when it keeps them ({@link PeerCursors.Source}, as

@@ -12,11 +12,12 @@ import java.util.Map;
  * The current, non-retired servers in key order, and which of them offer each service: what every call's server
  * selection reads. Immutable; built after a change by the first reader that needs it.
  */
-final class ServerIndex {
-  final List<ServerRecord> active;
-  final Map<String, List<ServerRecord>> offering;
+public final class ServerIndex {
+  private final List<ServerRecord> active;
+  private final Map<String, List<ServerRecord>> offering;
 
-  ServerIndex(Map<PublicKey, ServerRecord> servers) {
+  /** The index of {@code servers}: each key's current record. */
+  public ServerIndex(Map<PublicKey, ServerRecord> servers) {
     List<ServerRecord> list = new ArrayList<>();
     for (ServerRecord s : servers.values()) {
       if (!s.retired()) {
@@ -33,5 +34,15 @@ final class ServerIndex {
     offers.replaceAll((id, l) -> List.copyOf(l));
     this.active = List.copyOf(list);
     this.offering = Map.copyOf(offers);
+  }
+
+  /** The non-retired servers, in key order. */
+  public List<ServerRecord> active() {
+    return active;
+  }
+
+  /** The non-retired servers whose record offers {@code serviceId}, in key order. */
+  public List<ServerRecord> offering(String serviceId) {
+    return serviceId == null ? List.of() : offering.getOrDefault(serviceId, List.of());
   }
 }

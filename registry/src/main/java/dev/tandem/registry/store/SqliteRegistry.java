@@ -374,12 +374,12 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
 
   @Override
   public List<ServerRecord> servers() {
-    return serverIndex().active;
+    return serverIndex().active();
   }
 
   @Override
   public List<ServerRecord> serversOffering(String serviceId) {
-    return serviceId == null ? List.of() : serverIndex().offering.getOrDefault(serviceId, List.of());
+    return serverIndex().offering(serviceId);
   }
 
   @Override
