@@ -175,3 +175,39 @@ test("in headless Chromium: only honest results, the liar convicted, its convict
       page.close();
     }
   });
+
+/**
+ * The node's "try it" page (/try/, the committed bundle): a visitor's ten calls in headless Chromium show the servers
+ * asked with their signed answers, only honest results, and the liar convicted by the page's own re-run.
+ */
+test("the node's try-it page: signed answers, honest results and the liar convicted, in headless Chromium",
+  { timeout: 180_000, skip: missing }, async () => {
+    const liar = await keyOf(net.urls[2]);
+    const browser = await chromium();
+    try {
+      // Without the evidence feeds, so that the page meets the liar itself rather than reading of it.
+      await browser.get(`${net.urls[0]}/try/?feed=off`);
+      await browser.wait(async () => (await browser.executeScript("return document.body.dataset.ready")) !== undefined,
+        30_000);
+      assert.equal(await browser.executeScript("return document.body.dataset.ready"), "true",
+        await browser.executeScript<string>("return document.getElementById('status').textContent"));
+      await browser.findElement({ id: "ten" }).click();
+      await browser.wait(async () => (await browser.executeScript<number>(
+        "return document.querySelectorAll('#calls .call').length")) === 10, 120_000);
+      const calls = await browser.executeScript<any[]>(`return [...document.querySelectorAll('#calls .call')].map(c => ({
+        result: c.dataset.result, error: c.dataset.error, convicted: c.dataset.convicted,
+        signed: [...c.querySelectorAll('tr[data-kind=vote]')].map(r => r.dataset.server) }))`);
+      for (const c of calls) {
+        assert.ok(!c.error, c.error);
+        assert.deepEqual(JSON.parse(c.result), { hello: "tandem" });
+        assert.ok(c.signed.length >= 2, JSON.stringify(c));
+      }
+      assert.ok(calls.some((c) => c.convicted === liar), JSON.stringify(calls));
+      assert.ok(calls.every((c) => c.convicted === "" || c.convicted === liar), JSON.stringify(calls));
+      const listed = await browser.executeScript<string[]>(
+        "return [...document.querySelectorAll('#convicted li')].map(li => li.dataset.key)");
+      assert.deepEqual(listed, [liar]);
+    } finally {
+      await browser.quit();
+    }
+  });

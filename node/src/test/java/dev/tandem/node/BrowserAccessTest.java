@@ -133,4 +133,25 @@ class BrowserAccessTest {
     assertThat(Json.parse(call.body()).path("tandem").path("sig").asText()).isNotEmpty();
     assertThat(new String(call.body(), StandardCharsets.UTF_8)).contains("\"result\"");
   }
+
+  /**
+   * The "try it" page is served beside the dashboard, same-origin only like it, with the TypeScript client's browser
+   * bundle exactly as committed in clients/js/bundle (whose own tests check it is what the sources build).
+   */
+  @Test
+  void theTryItPageAndTheCommittedClientBundleAreServed() throws Exception {
+    for (String path : List.of("/try", "/try/")) {
+      HttpResponse<byte[]> page = send(HttpRequest.newBuilder(node.url().resolve(path)).GET());
+      assertThat(page.statusCode()).as(path).isEqualTo(200);
+      assertThat(page.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+      assertThat(new String(page.body(), StandardCharsets.UTF_8)).contains("/try/try.js");
+      assertThat(allowOrigin(page)).isNull();
+    }
+    HttpResponse<byte[]> bundle = send(HttpRequest.newBuilder(node.url().resolve("/try/tandem-client.js")).GET());
+    assertThat(bundle.statusCode()).isEqualTo(200);
+    assertThat(bundle.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/javascript");
+    assertThat(bundle.body()).isEqualTo(
+        Files.readAllBytes(TestNetwork.repoRoot().resolve("clients/js/bundle/tandem-client.js")));
+    assertThat(send(HttpRequest.newBuilder(node.url().resolve("/try/build.mjs")).GET()).statusCode()).isEqualTo(404);
+  }
 }

@@ -43,6 +43,8 @@ public final class HttpApi extends Handler.Abstract {
   private final Supplier<byte[]> dashboard;
   private final Supplier<byte[]> dashboardJson;
   private final StaticFiles dashboardFiles = new StaticFiles("dashboard");
+  /** The "try it" page and the TypeScript client's browser bundle it loads (clients/js/bundle, copied by Maven). */
+  private final StaticFiles tryFiles = new StaticFiles("try");
   private final HttpLimits limits;
   private final Executor workers;
   /** Requests with a body that wait for or hold a worker; past the limit new ones are refused before any work. */
@@ -134,16 +136,23 @@ public final class HttpApi extends Handler.Abstract {
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
       send(response, callback, 200, JSON, dashboardJson.get());
     } else if (path.startsWith("/dashboard/") && isGet(method)) {
-      Optional<StaticFiles.File> file = dashboardFiles.get(path.substring("/dashboard/".length()));
-      if (file.isEmpty()) {
-        send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.METHOD_NOT_FOUND, "no route " + path));
-        return;
-      }
-      response.getHeaders().put("X-Content-Type-Options", "nosniff");
-      send(response, callback, 200, file.get().type(), file.get().bytes());
+      sendFile(dashboardFiles.get(path.substring("/dashboard/".length())), path, response, callback);
+    } else if ((path.equals("/try") || path.equals("/try/")) && isGet(method)) {
+      sendFile(tryFiles.get("index.html"), path, response, callback);
+    } else if (path.startsWith("/try/") && isGet(method)) {
+      sendFile(tryFiles.get(path.substring("/try/".length())), path, response, callback);
     } else {
       send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.METHOD_NOT_FOUND, "no route " + path));
     }
+  }
+
+  private static void sendFile(Optional<StaticFiles.File> file, String path, Response response, Callback callback) {
+    if (file.isEmpty()) {
+      send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.METHOD_NOT_FOUND, "no route " + path));
+      return;
+    }
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+    send(response, callback, 200, file.get().type(), file.get().bytes());
   }
 
   private static boolean isGet(String method) {
