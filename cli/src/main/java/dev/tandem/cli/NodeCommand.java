@@ -77,6 +77,11 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--eth-key", paramLabel = "FILE", description = "with --registry evm:…: the Ethereum key file")
   Path ethKey;
 
+  @Option(names = "--engine", paramLabel = "ENGINE",
+      description = "the WebAssembly engine services run on: chicory (default: starts fast, steady) or graalwasm "
+          + "(seconds to warm up and ~400 MB, then up to 4x faster on compute); same answers and fuel either way")
+  String engine;
+
   @Option(names = "--peer-policy", paramLabel = "POLICY",
       description = "which addresses learned from records to contact: auto (same reach as --public-url or wider), "
           + "public, private, loopback or any (default auto)")
@@ -174,6 +179,13 @@ final class NodeCommand implements Callable<Integer> {
     }
     if (peerPolicy != null) {
       b.peerPolicy(peerPolicy);
+    }
+    if (engine != null) {
+      if (!dev.tandem.sandbox.Engines.available().contains(engine)) {
+        throw new Errors.UserException("--engine must be one of " + String.join(", ",
+            dev.tandem.sandbox.Engines.available()) + ", got '" + engine + "'");
+      }
+      b.engine(engine);
     }
     limits.forEach(b::limit);
     if (fault != null) {

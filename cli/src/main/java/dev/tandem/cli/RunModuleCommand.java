@@ -67,6 +67,10 @@ final class RunModuleCommand implements Callable<Integer> {
   @Option(names = "--interpret", description = "interpret instead of compiling (same outcome and fuel, slower)")
   boolean interpret;
 
+  @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "chicory",
+      description = "chicory (default) or graalwasm: the same outcome and fuel on both")
+  String engine;
+
   @Option(names = "--json", description = "print one JSON object: outcome, fuel, response, detail, stderr")
   boolean json;
 
@@ -85,7 +89,11 @@ final class RunModuleCommand implements Callable<Integer> {
       throw new Errors.UserException("this is a verifier module; run-module runs tandem-v1 and wasi-command services");
     }
     String cid = Cid.rawSha256(wasm).toString();
-    try (Sandbox sandbox = Sandbox.builder().threads(1).compiled(!interpret).build()) {
+    if (!dev.tandem.sandbox.Engines.available().contains(engine)) {
+      throw new Errors.UserException("--engine must be one of " + String.join(", ",
+          dev.tandem.sandbox.Engines.available()) + ", got '" + engine + "'");
+    }
+    try (Sandbox sandbox = Sandbox.builder().threads(1).compiled(!interpret).engine(engine).build()) {
       ServiceModule module;
       try {
         module = sandbox.load(cid, wasm, chosen);

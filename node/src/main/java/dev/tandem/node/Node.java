@@ -112,7 +112,7 @@ public final class Node implements AutoCloseable {
     this.registry = config.registrySpec().isPresent()
         ? EvmRegistry.connect(config.registrySpec().get(), config.ethKeyFile().orElse(null))
         : SqliteRegistry.open(data.resolve("registry.db")).quotas(Guards.registryQuotas(config.limits()));
-    this.sandbox = Sandbox.builder().build();
+    this.sandbox = Sandbox.builder().engine(config.engine()).build();
     this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks")));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
         .version(HttpClient.Version.HTTP_1_1).build();

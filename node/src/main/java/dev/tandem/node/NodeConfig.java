@@ -48,6 +48,7 @@ public record NodeConfig(
     Duration evidenceSyncInterval,
     List<URI> ipfsGateways,
     String peerPolicy,
+    String engine,
     NodeLimits limits,
     dev.tandem.node.oci.OciOptions oci) {
 
@@ -66,6 +67,7 @@ public record NodeConfig(
       throw new IllegalArgumentException("max-services must be >= 0");
     }
     PeerPolicy.parse(peerPolicy); // fails early, naming the flag
+    engine = engine == null ? dev.tandem.sandbox.Engines.DEFAULT : engine;
     if (publicUrl != null) {
       Origins.require("--public-url", publicUrl);
     }
@@ -96,14 +98,14 @@ public record NodeConfig(
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, engine, limits,
         oci);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, engine, limits,
         oci);
   }
 
@@ -133,6 +135,7 @@ public record NodeConfig(
     json.put("reciprocityIntervalMs", reciprocityInterval.toMillis());
     json.put("evidenceSyncIntervalMs", evidenceSyncInterval.toMillis());
     json.put("peerPolicy", peerPolicy);
+    json.put("engine", engine);
     json.set("limits", limits.toJson());
     Files.createDirectories(dataDir);
     AtomicFiles.write(dataDir.resolve(FILE), (json.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -160,6 +163,7 @@ public record NodeConfig(
     private Duration evidenceSyncInterval = Duration.ofSeconds(30);
     private Path ethKeyFile;
     private String peerPolicy = "auto";
+    private String engine = dev.tandem.sandbox.Engines.DEFAULT;
     private NodeLimits limits = NodeLimits.defaults();
     private dev.tandem.node.oci.OciOptions oci = dev.tandem.node.oci.OciOptions.DEFAULT;
 
@@ -208,6 +212,7 @@ public record NodeConfig(
       evidenceSyncInterval =
           Duration.ofMillis(json.path("evidenceSyncIntervalMs").asLong(evidenceSyncInterval.toMillis()));
       peerPolicy = json.path("peerPolicy").asText(peerPolicy);
+      engine = json.path("engine").asText(engine);
       try {
         limits = NodeLimits.fromJson(json.path("limits"));
         // Written at the top level by earlier releases: now limits, whose own entry wins.
@@ -276,6 +281,8 @@ public record NodeConfig(
     public Builder evidenceSyncInterval(Duration v) { evidenceSyncInterval = v; return this; }
     /** Which addresses learned from records this node contacts: auto, public, private, loopback or any. */
     public Builder peerPolicy(String v) { peerPolicy = v; return this; }
+    /** The WebAssembly engine services run on ({@code chicory} or {@code graalwasm}); same outcomes either way. */
+    public Builder engine(String v) { engine = v; return this; }
     /** Sets one {@link Limit}. */
     public Builder limit(Limit l, long v) { limits = limits.with(l, v); return this; }
 
@@ -283,7 +290,7 @@ public record NodeConfig(
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
-          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, limits,
+          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, engine, limits,
         oci);
     }
   }

@@ -1,17 +1,18 @@
 package dev.tandem.sandbox;
 
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
-import com.dylibso.chicory.runtime.GlobalInstance;
-import com.dylibso.chicory.runtime.ImportValues;
-import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.UnlinkableException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.sandbox.engine.EngineInstance;
 import dev.tandem.sandbox.meter.MeterAbi;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One call of a module in a fresh instance, on the current thread: instantiate with the memory cap, set the fuel
+ * One call of a module in a fresh instance of its engine, on the current thread: instantiate with the memory cap, set the fuel
  * and depth budget, pass the request in the ABI's way, take the output out, and turn whatever stopped it into a
  * deterministic trap where one applies. Used once and thrown away.
  */
@@ -34,8 +35,7 @@ final class Invocation {
   private final CallControl control;
   /** What the {@code tandem.input_*} imports read. */
   private final Inputs inputs;
-  private GuardedMemory memory;
-  private Instance instance;
+  private EngineInstance instance;
   private BoundedOutput stdout;
   private BoundedOutput stderr;
   /** Fuel the start function used (charged against {@link MeterAbi#INITIAL_FUEL}, then against the budget). */
@@ -61,16 +61,16 @@ final class Invocation {
   Raw callWithMemory(String export) {
     return run(() -> {
       int len = request.length;
-      long ptr = Integer.toUnsignedLong((int) instance.export("tandem_alloc").apply(len)[0]);
+      long ptr = Integer.toUnsignedLong((int) instance.call("tandem_alloc", len)[0]);
       if (ptr + len > memoryBytes()) {
         throw new BadOutput("tandem_alloc(" + len + ") returned " + ptr + ", outside the memory of "
             + memoryBytes() + " bytes");
       }
-      if (ptr == 0 && len > 0 && memory.growRefused()) {
+      if (ptr == 0 && len > 0 && instance.growRefused()) {
         throw new BadOutput("tandem_alloc(" + len + ") returned 0");
       }
-      instance.memory().write((int) ptr, request);
-      long packed = instance.export(export).apply(ptr, len)[0];
+      instance.write((int) ptr, request);
+      long packed = instance.call(export, ptr, len)[0];
       long outPtr = packed >>> 32;
       long outLen = packed & 0xffff_ffffL;
       if (outLen > limits.maxResponseBytes()) {
@@ -81,7 +81,7 @@ final class Invocation {
         throw new BadOutput("response at " + outPtr + " (" + outLen + " bytes) is outside the memory of "
             + memoryBytes() + " bytes");
       }
-      return instance.memory().readBytes((int) outPtr, (int) outLen);
+      return instance.read((int) outPtr, (int) outLen);
     });
   }
 
@@ -90,7 +90,7 @@ final class Invocation {
     return run(() -> {
       int exitCode = 0;
       try {
-        instance.export("_start").apply();
+        instance.call("_start");
       } catch (WasiExitException e) {
         exitCode = e.exitCode();
       }
@@ -110,7 +110,7 @@ final class Invocation {
   Raw callValue(String export) {
     long[] value = new long[1];
     Raw raw = run(() -> {
-      value[0] = instance.export(export).apply()[0];
+      value[0] = instance.call(export)[0];
       return new byte[0];
     });
     return raw.completed() ? new Raw(null, raw.output(), value[0], raw.fuel(), raw.stderr()) : raw;
@@ -130,39 +130,27 @@ final class Invocation {
     boolean wasi = module.abi() == Abi.WASI_COMMAND;
     DeterministicWasi wasiHost = null;
     try {
-      ImportValues imports = ImportValues.empty();
+      List<ImportFunction> imports = new ArrayList<>();
       if (wasi) {
         stdout = BoundedOutput.stopping(limits.maxResponseBytes());
         stderr = BoundedOutput.truncating(limits.maxStderrBytes());
         wasiHost = new DeterministicWasi(programName, request, stdout, stderr);
-        imports = wasiHost.imports();
+        imports.addAll(java.util.Arrays.asList(wasiHost.imports().functions()));
       }
       if (module.abi() != Abi.VERIFIER) { // the tandem.input_* functions, whether or not the module imports them
-        java.util.List<com.dylibso.chicory.runtime.ImportFunction> functions =
-            new java.util.ArrayList<>(java.util.Arrays.asList(imports.functions()));
-        functions.addAll(inputs.functions());
-        imports = ImportValues.builder().withFunctions(functions).build();
+        imports.addAll(inputs.functions());
       }
-      Instance.Builder builder = Instance.builder(module.module())
-          .withImportValues(imports)
-          .withMemoryLimits(new MemoryLimits(declared.initialPages(), maxPages))
-          .withMemoryFactory(declaredLimits -> memory = new GuardedMemory(declaredLimits, module.snapshot()))
-          .withStart(false)
-          .withInitialize(false);
-      if (module.machineFactory() != null) {
-        builder.withMachineFactory(module.machineFactory());
-      }
-      instance = builder.build();
-      // Initializing runs the module's start function, metered against the meter's fixed initial budget.
-      instance.initialize(false);
-      startFuel = MeterAbi.fuelUsed(MeterAbi.INITIAL_FUEL, fuelGlobal().getValue(), trapCode());
+      instance = module.code().instantiate(imports, maxPages);
+      // Starting runs the module's start function, metered against the meter's fixed initial budget.
+      instance.start();
+      startFuel = MeterAbi.fuelUsed(MeterAbi.INITIAL_FUEL, instance.global(MeterAbi.FUEL), trapCode());
       if (startFuel >= limits.fuel()) {
         return stopped(TrapKind.OUT_OF_FUEL, "the start function used " + startFuel + " fuel", limits.fuel());
       }
-      fuelGlobal().setValue(limits.fuel() - startFuel);
-      global(MeterAbi.MAX_DEPTH).setValue(limits.maxCallDepth());
-      global(MeterAbi.DEPTH).setValue(0);
-      global(MeterAbi.TRAP).setValue(MeterAbi.TRAP_NONE);
+      instance.global(MeterAbi.FUEL, limits.fuel() - startFuel);
+      instance.global(MeterAbi.MAX_DEPTH, limits.maxCallDepth());
+      instance.global(MeterAbi.DEPTH, 0);
+      instance.global(MeterAbi.TRAP, MeterAbi.TRAP_NONE);
       budgetSet = true;
       byte[] output = body.run();
       return new Raw(null, output, 0, fuelUsed(), stderrText());
@@ -171,6 +159,9 @@ final class Invocation {
     } finally {
       if (wasiHost != null) {
         wasiHost.close();
+      }
+      if (instance != null) {
+        instance.close();
       }
     }
   }
@@ -205,7 +196,7 @@ final class Invocation {
     }
     if (t instanceof BadOutput bad) {
       // A pointer that makes no sense after memory.grow was refused is most likely a failed allocation.
-      return memory != null && memory.growRefused()
+      return instance != null && instance.growRefused()
           ? trap(TrapKind.MEMORY_LIMIT, "memory.grow was refused, then: " + bad.getMessage(), true)
           : trap(TrapKind.INVALID_OUTPUT, bad.getMessage(), true);
     }
@@ -226,8 +217,8 @@ final class Invocation {
           "unexpected " + t.getClass().getName() + ": " + ModuleValidator.describe(t));
     }
     boolean exact = kind == TrapKind.UNREACHABLE;
-    if (memory != null && memory.growRefused()) {
-      return trap(TrapKind.MEMORY_LIMIT, "memory.grow was refused at " + memory.pages() + " pages (limit "
+    if (instance != null && instance.growRefused()) {
+      return trap(TrapKind.MEMORY_LIMIT, "memory.grow was refused at " + instance.pages() + " pages (limit "
           + limits.memoryPages() + "), then: " + ModuleValidator.describe(t), exact);
     }
     return trap(kind, ModuleValidator.describe(t), exact);
@@ -260,7 +251,7 @@ final class Invocation {
 
   /** Fuel used so far: by the start function (against its fixed budget), then by the call (against the rest). */
   private long fuelUsed() {
-    long remaining = fuelGlobal().getValue();
+    long remaining = instance.global(MeterAbi.FUEL);
     if (!budgetSet) {
       return Math.min(limits.fuel(), MeterAbi.fuelUsed(MeterAbi.INITIAL_FUEL, remaining, trapCode()));
     }
@@ -269,28 +260,15 @@ final class Invocation {
   }
 
   private boolean isInitialized() {
-    try {
-      instance.exports().global(MeterAbi.FUEL);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
+    return instance.started();
   }
 
   private int trapCode() {
-    return (int) global(MeterAbi.TRAP).getValue();
-  }
-
-  private GlobalInstance fuelGlobal() {
-    return global(MeterAbi.FUEL);
-  }
-
-  private GlobalInstance global(String name) {
-    return instance.exports().global(name);
+    return (int) instance.global(MeterAbi.TRAP);
   }
 
   private long memoryBytes() {
-    return (long) instance.memory().pages() * 65536L;
+    return (long) instance.pages() * 65536L;
   }
 
   private String stderrText() {

@@ -1,12 +1,11 @@
 package dev.tandem.sandbox;
 
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.sandbox.engine.EngineModule;
+import dev.tandem.sandbox.engine.PreparedModule;
+import dev.tandem.sandbox.engine.WasmEngine;
 import dev.tandem.sandbox.meter.InstrumentException;
 import dev.tandem.sandbox.meter.InstrumentOptions;
 import dev.tandem.sandbox.meter.Instrumented;
@@ -22,8 +21,8 @@ import java.util.function.Function;
  * Runs untrusted WebAssembly service modules so that every node gets byte-identical results.
  *
  * <p>{@link #load} checks a module against its ABI, injects fuel metering, a call-depth limit and NaN
- * canonicalization into it, compiles it to JVM bytecode (or keeps it for the interpreter) and caches the result by
- * CID. {@link #call} runs one request in a fresh instance on a worker thread, with the memory, fuel, depth, size
+ * canonicalization into it, has its engine prepare it (Chicory, built in, compiles it to JVM bytecode or keeps it for
+ * its interpreter; see {@link Engines} for the others) and caches the result by CID. {@link #call} runs one request in a fresh instance on a worker thread, with the memory, fuel, depth, size
  * and time limits of {@link Limits}, and says how it ended as an {@link Outcome}.
  *
  * <p>Thread-safe. Close it to stop its worker threads.
@@ -38,13 +37,16 @@ public final class Sandbox implements AutoCloseable {
 
   private final ModuleCache cache;
   private final CallPool pool;
-  private final boolean compiled;
+  private final WasmEngine engine;
+  /** Runs the load-time instantiation check, the same on every engine: Chicory (the engine itself when it is). */
+  private final ChicoryEngine checker;
   private final int maxModuleBytes;
 
   private Sandbox(Builder b) {
+    this.engine = b.engine != null ? b.engine : Engines.create(b.engineName, b.compiled);
+    this.checker = engine instanceof ChicoryEngine chicory ? chicory : new ChicoryEngine(false);
     this.cache = new ModuleCache(b.cacheMaxBytes);
     this.pool = new CallPool(b.threads, b.maxQueuedCalls);
-    this.compiled = b.compiled;
     this.maxModuleBytes = b.maxModuleBytes;
   }
 
@@ -151,15 +153,24 @@ public final class Sandbox implements AutoCloseable {
     return cache.bytes();
   }
 
-  /** Whether this sandbox compiles modules to JVM bytecode (else it interprets them). */
+  /** Whether this sandbox compiles modules (Chicory to JVM bytecode, GraalWasm with Truffle); else it interprets. */
   public boolean compiled() {
-    return compiled;
+    return !(engine instanceof ChicoryEngine chicory) || chicory.compiled();
   }
 
-  /** Stops the worker threads; calls made afterwards end with {@link Outcome.NonDeterministic.Reason#SHUTDOWN}. */
+  /** The name of the engine calls run on ({@code chicory}, {@code graalwasm}). */
+  public String engine() {
+    return engine.name();
+  }
+
+  /**
+   * Stops the worker threads and the engine; calls made afterwards end with
+   * {@link Outcome.NonDeterministic.Reason#SHUTDOWN}.
+   */
   @Override
   public void close() {
     pool.close();
+    engine.close();
   }
 
   int liveWorkerThreads() {
@@ -199,27 +210,25 @@ public final class Sandbox implements AutoCloseable {
           + e.getMessage())));
     }
     WasmModule module;
-    Function<Instance, Machine> factory = null;
+    MemoryLimits memory;
+    EngineModule code;
+    EngineModule check;
     try {
       module = Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(metered));
-      if (compiled) {
-        factory = MachineFactoryCompiler.builder(module)
-            .withInterpreterFallback(InterpreterFallback.SILENT)
-            .compile();
-      }
+      memory = module.memorySection()
+          .filter(s -> s.memoryCount() > 0)
+          .map(s -> s.getMemory(0).limits())
+          .orElse(new MemoryLimits(0, 0));
+      PreparedModule prepared = new PreparedModule(metered, module, memory);
+      code = engine.prepare(prepared);
+      check = checker == engine ? code : checker.prepare(prepared);
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      // The original passed parsing, so this is a metering or compiler limitation, still the module's to fix.
+      // The original passed parsing, so this is a metering or engine limitation, still the module's to fix.
       throw new ModuleRejectedException(report.withProblems(List.of("the metered module cannot be compiled: "
           + ModuleValidator.describe(e))));
     }
-    MemoryLimits memory = module.memorySection()
-        .filter(s -> s.memoryCount() > 0)
-        .map(s -> s.getMemory(0).limits())
-        .orElse(new MemoryLimits(0, 0));
-    MemorySnapshot snapshot = MemorySnapshot.of(module, memory.initialPages());
-    LoadedModule loaded = new LoadedModule(cid, abi, sha, module, factory, memory, snapshot, report,
-        metered.length);
-    checkInstantiable(loaded);
+    LoadedModule loaded = new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length);
+    checkInstantiable(new LoadedModule(cid, abi, sha, module, check, memory, report, metered.length));
     return loaded;
   }
 
@@ -262,6 +271,8 @@ public final class Sandbox implements AutoCloseable {
     private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int maxQueuedCalls = 1024;
     private boolean compiled = true;
+    private String engineName = ChicoryEngine.NAME;
+    private WasmEngine engine;
     private int maxModuleBytes = ModuleValidator.DEFAULT_MAX_MODULE_BYTES;
 
     private Builder() {}
@@ -296,6 +307,22 @@ public final class Sandbox implements AutoCloseable {
     /** Compile modules to JVM bytecode (default) or interpret them; outcomes and fuel are the same either way. */
     public Builder compiled(boolean compiled) {
       this.compiled = compiled;
+      return this;
+    }
+
+    /**
+     * The engine calls run on, by name: {@code chicory} (default, built in) or another one found by {@link Engines}.
+     * Outcomes, results and fuel are the same on every engine.
+     */
+    public Builder engine(String name) {
+      this.engineName = Objects.requireNonNull(name, "name");
+      this.engine = null;
+      return this;
+    }
+
+    /** The engine calls run on; the sandbox closes it when it is closed. */
+    public Builder engine(WasmEngine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
       return this;
     }
 

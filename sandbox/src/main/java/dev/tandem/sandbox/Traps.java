@@ -9,7 +9,7 @@ import java.util.Map;
  * Recognizes the traps the Wasm specification defines among the runtime's exceptions. Chicory signals them all as
  * {@link ChicoryException}s that differ only by message, in the interpreter and the compiler alike; the messages
  * are matched by prefix here and nowhere else, and a test pins each one. Anything not recognized is not assumed to
- * be deterministic.
+ * be deterministic. Other engines report traps as {@link dev.tandem.sandbox.engine.WasmTrap}s that carry their kind.
  */
 final class Traps {
   private static final Map<String, TrapKind> BY_PREFIX = new LinkedHashMap<>();
@@ -33,6 +33,9 @@ final class Traps {
   /** The trap kind of {@code t}, or {@code null} when it is not a trap the Wasm specification defines. */
   static TrapKind kindOf(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof dev.tandem.sandbox.engine.WasmTrap trap) {
+        return trap.kind();
+      }
       if (!(c instanceof ChicoryException) || c.getMessage() == null) {
         continue;
       }
