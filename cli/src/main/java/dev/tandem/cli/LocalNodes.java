@@ -24,7 +24,7 @@ final class LocalNodes {
       entry(url).ifPresent(e -> {
         try {
           Files.createDirectories(e.getParent());
-          dev.tandem.node.AtomicFiles.write(e, (tokenFile.toAbsolutePath() + "\n").getBytes(
+          dev.tandem.node.store.AtomicFiles.write(e, (tokenFile.toAbsolutePath() + "\n").getBytes(
               java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException ignored) {
           // a read-only home: operator commands then need --token-file or --data-dir

@@ -10,6 +10,7 @@ import dev.tandem.core.net.PeerPolicy;
 import dev.tandem.node.guard.Limit;
 import dev.tandem.node.guard.NodeLimits;
 import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.node.store.AtomicFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

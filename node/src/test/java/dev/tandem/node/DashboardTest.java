@@ -2,6 +2,7 @@ package dev.tandem.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.node.observe.Activity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Cid;

@@ -7,10 +7,12 @@ import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
-import dev.tandem.node.Activity;
-import dev.tandem.node.Node;
-import dev.tandem.node.NodeConfig;
+import dev.tandem.core.score.Scores;
+import dev.tandem.node.fault.Fault;
 import dev.tandem.node.hosting.Hosting;
+import dev.tandem.node.observe.Activity;
+import dev.tandem.node.reciprocity.Reciprocity;
+import dev.tandem.registry.Registry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * What the dashboard draws, as one JSON document ({@code GET /dashboard.json}): the service registry, the server
@@ -33,19 +36,30 @@ public final class DashboardData {
   /** How many recent calls, conflicts and convictions the document carries. */
   static final int RECENT = 25;
 
+  /**
+   * The parts of a node the dashboard reads.
+   *
+   * @param self the node's key
+   * @param url where it listens (known once it does)
+   * @param version its software version
+   * @param fault the fault it was started with, {@link Fault#NONE} for an honest node
+   */
+  public record Parts(PublicKey self, Supplier<URI> url, String version, Fault fault, Registry registry,
+      Hosting hosting, Activity activity, Scores scores, Reciprocity reciprocity) {}
+
   private DashboardData() {}
 
-  /** The current snapshot of {@code node}. */
-  public static JsonNode snapshot(Node node) {
+  /** The current snapshot of a node made of {@code node}. */
+  public static JsonNode snapshot(Parts node) {
     ObjectNode root = Json.object();
     root.put("generatedAt", System.currentTimeMillis());
     ObjectNode self = root.putObject("self");
-    self.put("key", node.publicKey().toString());
-    self.put("short", shortKey(node.publicKey()));
-    self.put("url", node.url().toString());
-    self.put("version", Node.VERSION);
-    if (node.config().fault() != dev.tandem.node.fault.Fault.NONE) {
-      self.put("fault", node.config().fault().name().toLowerCase(Locale.ROOT));
+    self.put("key", node.self().toString());
+    self.put("short", shortKey(node.self()));
+    self.put("url", node.url().get().toString());
+    self.put("version", node.version());
+    if (node.fault() != Fault.NONE) {
+      self.put("fault", node.fault().name().toLowerCase(Locale.ROOT));
     }
 
     ArrayNode services = root.putArray("services");
@@ -75,7 +89,7 @@ public final class DashboardData {
       o.put("short", shortKey(s.key()));
       o.put("label", "Server " + letters(i));
       o.put("url", s.url().toString());
-      o.put("self", s.key().equals(node.publicKey()));
+      o.put("self", s.key().equals(node.self()));
       Integer score = DashboardSources.score(node, s.key());
       boolean isConvicted = convicted.containsKey(s.key()) || DashboardSources.blacklisted(node, s.key());
       if (isConvicted) {
@@ -146,7 +160,7 @@ public final class DashboardData {
   }
 
   /** The snapshot as UTF-8 bytes, for the HTTP route. */
-  public static byte[] bytes(Node node) {
+  public static byte[] bytes(Parts node) {
     return snapshot(node).toString().getBytes(StandardCharsets.UTF_8);
   }
 

@@ -2,7 +2,6 @@ package dev.tandem.node.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,17 +18,17 @@ final class DashboardSources {
    * The server's score (0–100) as this node sees it: a server it has not dealt with yet has the starting score. A
    * node does not score itself: null.
    */
-  static Integer score(Node node, PublicKey server) {
-    return server.equals(node.publicKey()) ? null : node.scores().score(server).score();
+  static Integer score(DashboardData.Parts node, PublicKey server) {
+    return server.equals(node.self()) ? null : node.scores().score(server).score();
   }
 
   /** Whether this node has blacklisted the server after convicting it. */
-  static boolean blacklisted(Node node, PublicKey server) {
+  static boolean blacklisted(DashboardData.Parts node, PublicKey server) {
     return node.scores().blacklisted(server);
   }
 
   /** What {@code tandem_reciprocity} answers, or null when the planner cannot report (the page then says so). */
-  static JsonNode reciprocity(Node node) {
+  static JsonNode reciprocity(DashboardData.Parts node) {
     try {
       return node.reciprocity().report(null).toJson();
     } catch (RuntimeException e) {

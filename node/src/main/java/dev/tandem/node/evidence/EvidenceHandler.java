@@ -17,7 +17,7 @@ import dev.tandem.core.wire.JsonRpc;
 import dev.tandem.core.wire.Judgement;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcErrors;
-import dev.tandem.node.Activity;
+import dev.tandem.node.observe.Activity;
 import dev.tandem.node.hosting.Runner;
 import dev.tandem.node.store.EvidenceTable;
 import dev.tandem.node.store.NodeDb;

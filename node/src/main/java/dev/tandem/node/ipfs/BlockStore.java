@@ -3,7 +3,7 @@ package dev.tandem.node.ipfs;
 import dev.tandem.core.cid.Blocks;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.cid.UnixFs;
-import dev.tandem.node.AtomicFiles;
+import dev.tandem.node.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -1,4 +1,4 @@
-package dev.tandem.node;
+package dev.tandem.node.observe;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.tandem.node;
+package dev.tandem.node.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.tandem.node;
+package dev.tandem.node.observe;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

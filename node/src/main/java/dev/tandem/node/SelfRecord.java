@@ -1,0 +1,103 @@
+package dev.tandem.node;
+
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.net.PeerPolicy;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.node.hosting.Hosting;
+import dev.tandem.registry.Registry;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node as the registry knows it: publishes its signed ServerRecord when what it offers or rewards changes, and
+ * lists the other servers it reaches (where modules are fetched from, where missed evidence is pulled from). Its URL
+ * and peer policy are known once the HTTP server listens ({@link #listening}).
+ */
+final class SelfRecord {
+  private static final Logger LOG = LoggerFactory.getLogger(SelfRecord.class);
+  private final KeyPair key;
+  private final Registry registry;
+  private final Hosting hosting;
+  private final Supplier<NodeConfig> config;
+  private final Object publishLock = new Object();
+  private volatile URI url;
+  /** Which addresses learned from records this node contacts. */
+  private volatile PeerPolicy peerPolicy = PeerPolicy.ANY;
+
+  SelfRecord(KeyPair key, Registry registry, Hosting hosting, Supplier<NodeConfig> config) {
+    this.key = key;
+    this.registry = registry;
+    this.hosting = hosting;
+    this.config = config;
+  }
+
+  /** The node listens at {@code url}: its peer policy is now that of its configuration. */
+  void listening(URI url) {
+    this.url = url;
+    this.peerPolicy = PeerPolicy.of(config.get().peerPolicy(), url);
+  }
+
+  URI url() {
+    return url;
+  }
+
+  /** Whether this node contacts {@code address}, learned from a record. */
+  boolean allows(URI address) {
+    return peerPolicy.allows(address);
+  }
+
+  /** Peers and every known server the peer policy allows: where a module might be fetched from. */
+  List<URI> moduleSources() {
+    Set<URI> out = new LinkedHashSet<>(config.get().peers());
+    registry.servers().forEach(s -> {
+      if (!s.url().equals(url) && peerPolicy.allows(s.url())) {
+        out.add(s.url());
+      }
+    });
+    out.remove(url);
+    return new ArrayList<>(out);
+  }
+
+  /** Where missed evidence is pulled from: the configured peers and every server that has not retired. */
+  List<URI> evidencePeers() {
+    Set<URI> out = new LinkedHashSet<>(config.get().peers());
+    registry.servers().forEach(s -> {
+      if (!s.retired() && peerPolicy.allows(s.url())) {
+        out.add(s.url());
+      }
+    });
+    out.remove(url);
+    return new ArrayList<>(out);
+  }
+
+  /** Publishes this node's ServerRecord when what it offers or rewards changed. */
+  void publish() {
+    publish(false);
+  }
+
+  /** Publishes this node's ServerRecord; {@code always}: even when nothing changed (a fresh record at start). */
+  void publish(boolean always) {
+    synchronized (publishLock) {
+      NodeConfig config = this.config.get();
+      List<String> offers = hosting.readyIds();
+      List<String> rewards = new ArrayList<>(new TreeSet<>(config.rewards()));
+      var current = registry.server(key.publicKey());
+      if (!always && current.isPresent() && current.get().offers().equals(offers)
+          && current.get().rewards().equals(rewards) && current.get().url().equals(url) && !current.get().retired()) {
+        return;
+      }
+      long seq = Math.max(current.map(ServerRecord::seq).orElse(0L) + 1, System.currentTimeMillis());
+      ServerRecord record = new ServerRecord(key.publicKey(), url, offers, rewards,
+          new ServerRecord.Capacity(config.maxServices(), config.maxMemoryMb()), seq, false, null).signedBy(key);
+      registry.submit(record);
+      LOG.info("published server record seq={} offers={} rewards={}", seq, offers.size(), rewards.size());
+    }
+  }
+}
