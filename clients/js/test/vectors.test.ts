@@ -26,6 +26,21 @@ test("keys print as Java prints them and their signatures verify", async () => {
   }
 });
 
+/** RFC 8032 as the nodes check it: a signature whose S is not reduced (S + L, same point equation) is refused. */
+test("a signature with S not below the group order is refused", async () => {
+  const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+  for (const v of vectors.keys) {
+    const sig = Uint8Array.from(atob(v.sig.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+    let S = 0n;
+    for (let i = 63; i >= 32; i--) S = (S << 8n) | BigInt(sig[i]);
+    S += L;
+    if (S >= 1n << 256n) continue;
+    for (let i = 32; i < 64; i++, S >>= 8n) sig[i] = Number(S & 0xffn);
+    const forged = btoa(String.fromCharCode(...sig)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    assert.ok(!(await verifySignature(v.publicKey, v.message, forged)));
+  }
+});
+
 test("raw CIDs", () => {
   for (const v of vectors.cids) assert.equal(rawCid(hex(v.dataHex)), v.cid);
 });

@@ -1,0 +1,93 @@
+// What verification costs a caller: a verified call with the TypeScript client (records checked, two servers of
+// distinct operators asked in parallel, both attestations checked, the verifier judging) against one plain fetch of
+// the same request to one node, on a local network of real nodes, at p50 and p90. Both in Node and, where Debian's
+// Chromium is installed, in headless Chromium (a page of another origin, so every request is a cross-origin one).
+//   npm run bench [-- --calls 300 --nodes 3]
+import { TandemClient } from "../src/index.js";
+import { TestNetwork } from "../test/support/network.js";
+import { chromium, missing, pageServer } from "../test/support/browser.js";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? dflt : Number(process.argv[i + 1]);
+};
+const CALLS = arg("calls", 300);
+const NODES = arg("nodes", 3);
+const WARMUP = 30;
+
+interface Timings { verified: number[]; direct: number[] }
+
+/**
+ * Runs in Node or in the page (it is sent to the browser as source, so it names nothing outside itself):
+ * alternates a direct fetch and a verified call, after a warm-up in which the servers end their probation.
+ */
+async function measure(m: any, node: string, service: string, calls: number, warmup: number): Promise<Timings> {
+  const client = await m.TandemClient.connect({ bootstrap: [node] });
+  const direct = async (n: number) => {
+    const res = await fetch(`${node}/services/${service}`, { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: n, method: "echo", params: { n } }) });
+    const body = await res.json();
+    if (body.result?.n !== n) throw new Error("direct fetch: wrong answer " + JSON.stringify(body));
+  };
+  const verified = async (n: number) => {
+    const { result } = await client.call(service, "echo", { n });
+    if (result.n !== n) throw new Error("verified call: wrong answer");
+  };
+  for (let i = 0; i < warmup; i++) {
+    await direct(i);
+    await verified(i);
+  }
+  const out: Timings = { verified: [], direct: [] };
+  for (let i = 0; i < calls; i++) {
+    let t = performance.now();
+    await direct(1000 + i);
+    out.direct.push(performance.now() - t);
+    t = performance.now();
+    await verified(1000 + i);
+    out.verified.push(performance.now() - t);
+  }
+  return out;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+function row(where: string, t: Timings): string {
+  const f = (x: number) => x.toFixed(2);
+  return `| ${where} | ${f(pct(t.direct, 50))} | ${f(pct(t.verified, 50))} | ${(pct(t.verified, 50) / pct(t.direct, 50)).toFixed(2)}× `
+    + `| ${f(pct(t.direct, 90))} | ${f(pct(t.verified, 90))} | ${(pct(t.verified, 90) / pct(t.direct, 90)).toFixed(2)}× |`;
+}
+
+const net = new TestNetwork();
+try {
+  await net.start(Array(NODES).fill(null));
+  const service = await net.offerEcho();
+  const rows = [row("Node " + process.versions.node, await measure({ TandemClient }, net.urls[0], service, CALLS, WARMUP))];
+  if (missing) {
+    console.log(`# ${missing}`);
+  } else {
+    const page = await pageServer();
+    const browser = await chromium();
+    try {
+      await browser.get(page.url);
+      const version = (await browser.getCapabilities()).get("browserVersion");
+      const t = await browser.executeAsyncScript<Timings | { error: string }>(
+        `const done = arguments[arguments.length - 1];
+         import("/tandem-client.js").then((m) => (${measure.toString()})(m, ...Array.from(arguments).slice(0, 4)))
+           .then(done, (e) => done({ error: String(e) }));`, net.urls[0], service, CALLS, WARMUP);
+      if ("error" in t) throw new Error(t.error);
+      rows.push(row(`headless Chromium ${version}`, t));
+    } finally {
+      await browser.quit();
+      page.close();
+    }
+  }
+  console.log(`echo on ${NODES} local nodes, ${CALLS} calls each way after ${WARMUP} warm-up pairs (ms)\n`);
+  console.log("| caller | direct fetch p50 | verified call p50 | ratio | direct p90 | verified p90 | ratio |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(r);
+} finally {
+  net.stop();
+}
