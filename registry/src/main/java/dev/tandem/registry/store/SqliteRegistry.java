@@ -7,19 +7,9 @@ import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
-import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.gossip.PeerCursors;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +21,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
 
 /**
  * The embedded registry: signed records in one SQLite file, validated before they are stored and served from memory.
@@ -63,11 +52,9 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteRegistry.class);
 
-  private final String name;
-  private final Connection db;
-  private final String logId;
-  private final ReentrantLock dbLock = new ReentrantLock();
-  private final PeerCursors cursors = new DbPeerCursors();
+  private final RecordTable table;
+  /** The table's lock: a record's judgement, its row and the maps change together under it. */
+  private final ReentrantLock dbLock;
   private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
   private final Admission admission = new Admission();
   /** Bytes of JSON of each stored record (services by id, servers by key), and their sum. Under {@link #dbLock}. */
@@ -87,10 +74,9 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   private volatile ServerIndex serverIndex;
   private volatile boolean closed;
 
-  private SqliteRegistry(String name, Connection db, String logId) {
-    this.name = name;
-    this.db = db;
-    this.logId = logId;
+  private SqliteRegistry(RecordTable table) {
+    this.table = table;
+    this.dbLock = table.lock;
   }
 
   /**
@@ -100,85 +86,47 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
    * @throws IllegalStateException when the file was written by a newer release
    */
   public static SqliteRegistry open(Path file) {
-    Path abs = file.toAbsolutePath();
-    try {
-      if (abs.getParent() != null) {
-        Files.createDirectories(abs.getParent());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the directory of " + abs, e);
-    }
-    return connect(abs.toString(), "jdbc:sqlite:" + abs);
+    return loaded(RecordTable.open(file));
   }
 
   /** A registry that lives in memory only: for tests and simulations. */
   public static SqliteRegistry inMemory() {
-    return connect(":memory:", "jdbc:sqlite::memory:");
+    return loaded(RecordTable.inMemory());
   }
 
-  private static SqliteRegistry connect(String name, String url) {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-    config.setBusyTimeout(10_000);
-    // Take the write lock when the transaction starts rather than on its first write: no lock upgrade, so another
-    // connection to the file (an operator's sqlite3 shell) makes us wait instead of failing with SQLITE_BUSY.
-    config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-    Connection db = null;
+  private static SqliteRegistry loaded(RecordTable table) {
     try {
-      db = config.createConnection(url);
-      if (!name.equals(":memory:")) {
-        String mode = pragma(db, "journal_mode");
-        if (!"wal".equalsIgnoreCase(mode)) {
-          LOG.warn("registry database {} is in journal mode {} instead of WAL (file system without shared memory?)",
-              name, mode);
-        }
-      }
-      int from = Schema.migrate(db);
-      if (from != 0 && from != Schema.CURRENT) {
-        LOG.info("registry database {} migrated from schema {} to {}", name, from, Schema.CURRENT);
-      }
-      SqliteRegistry registry = new SqliteRegistry(name, db, Schema.logId(db));
+      SqliteRegistry registry = new SqliteRegistry(table);
       registry.load();
       return registry;
-    } catch (SQLException e) {
-      closeQuietly(db);
-      throw new StorageException("cannot open the registry database " + name + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      closeQuietly(db);
+      table.close();
       throw e;
     }
   }
 
   /** Reads every stored record into memory. A row that no longer parses is skipped with a warning, not fatal. */
-  private void load() throws SQLException {
-    int skipped = 0;
-    try (Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT seq_no, type, id, json FROM records ORDER BY seq_no")) {
-      while (rs.next()) {
-        long seqNo = rs.getLong(1);
-        try {
-          SignedRecord record = SignedRecord.fromJson(Json.parse(rs.getBytes(4)));
-          String id = idOf(record);
-          if (!record.type().equals(rs.getString(2)) || !id.equals(rs.getString(3))) {
-            throw new RecordException("record", "does not match its row (" + rs.getString(2) + " "
-                + rs.getString(3) + ")");
-          }
-          switch (record) {
-            case ServiceRecord s -> services.put(id, s);
-            case ServerRecord s -> servers.put(s.key(), s);
-          }
-          int size = rs.getBytes(4).length;
-          Integer before = sizes.put(id, size);
-          totalBytes += size - (before == null ? 0 : before);
-        } catch (JsonFormatException | RecordException e) {
-          skipped++;
-          LOG.warn("registry database {}: skipping row {}: {}", name, seqNo, e.getMessage());
+  private void load() {
+    int[] skipped = {0};
+    table.forEach(row -> {
+      try {
+        SignedRecord record = SignedRecord.fromJson(Json.parse(row.json()));
+        String id = idOf(record);
+        if (!record.type().equals(row.type()) || !id.equals(row.id())) {
+          throw new RecordException("record", "does not match its row (" + row.type() + " " + row.id() + ")");
         }
+        switch (record) {
+          case ServiceRecord s -> services.put(id, s);
+          case ServerRecord s -> servers.put(s.key(), s);
+        }
+        sized(id, row.json().length);
+      } catch (JsonFormatException | RecordException e) {
+        skipped[0]++;
+        LOG.warn("registry database {}: skipping row {}: {}", table.name(), row.seqNo(), e.getMessage());
       }
-    }
-    LOG.debug("registry database {}: {} services, {} servers{}", name, services.size(), servers.size(),
-        skipped == 0 ? "" : ", " + skipped + " unreadable rows skipped");
+    });
+    LOG.debug("registry database {}: {} services, {} servers{}", table.name(), services.size(), servers.size(),
+        skipped[0] == 0 ? "" : ", " + skipped[0] + " unreadable rows skipped");
   }
 
   @Override
@@ -261,7 +209,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
       }
       switch (record) {
         case ServiceRecord s -> {
-          transaction(() -> insert(record.type(), id, null, json));
+          table.store(record.type(), id, null, json, false);
           synchronized (indexLock) {
             services.put(id, s);
             serviceIndex = null;
@@ -269,17 +217,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
           sized(id, json.length);
         }
         case ServerRecord s -> {
-          boolean replaces = servers.containsKey(s.key());
-          transaction(() -> {
-            if (replaces) {
-              try (PreparedStatement del = db.prepareStatement("DELETE FROM records WHERE type = ? AND id = ?")) {
-                del.setString(1, ServerRecord.TYPE);
-                del.setString(2, id);
-                del.executeUpdate();
-              }
-            }
-            insert(record.type(), id, s.seq(), json);
-          });
+          table.store(record.type(), id, s.seq(), json, servers.containsKey(s.key()));
           synchronized (indexLock) {
             servers.put(s.key(), s);
             serverIndex = null;
@@ -323,22 +261,6 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
       return totalBytes;
     } finally {
       dbLock.unlock();
-    }
-  }
-
-  private void insert(String type, String id, Long serverSeq, byte[] json) throws SQLException {
-    try (PreparedStatement ins = db.prepareStatement(
-        "INSERT INTO records (type, id, server_seq, json, stored_at) VALUES (?, ?, ?, ?, ?)")) {
-      ins.setString(1, type);
-      ins.setString(2, id);
-      if (serverSeq == null) {
-        ins.setNull(3, java.sql.Types.INTEGER);
-      } else {
-        ins.setLong(3, serverSeq);
-      }
-      ins.setBytes(4, json);
-      ins.setLong(5, System.currentTimeMillis());
-      ins.executeUpdate();
     }
   }
 
@@ -437,37 +359,26 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
     dbLock.lock();
     try {
       ensureOpen();
-      try (PreparedStatement q = db.prepareStatement(
-          "SELECT seq_no, type, id, length(json) FROM records WHERE seq_no > ? ORDER BY seq_no LIMIT ?")) {
-        q.setLong(1, cursor);
-        q.setInt(2, max + 1);
-        long bytes = 0;
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            int size = rs.getInt(4);
-            if (records.size() == max || (!records.isEmpty() && bytes + size > MAX_PAGE_BYTES)) {
-              more = true;
-              break;
-            }
-            long seqNo = rs.getLong(1);
-            // The maps hold exactly the records of the table's rows (both change under dbLock, which we hold), so
-            // the row's record comes from memory instead of being parsed again.
-            SignedRecord record = ServerRecord.TYPE.equals(rs.getString(2))
-                ? servers.get(PublicKey.parse(rs.getString(3)))
-                : services.get(rs.getString(3));
-            if (record != null) {
-              records.add(record);
-              bytes += size;
-            } // else: a row that did not load (see load()); skip it but move past it
-            next = seqNo;
-          }
+      long bytes = 0;
+      for (RecordTable.LogRow row : table.after(cursor, max + 1)) {
+        if (records.size() == max || (!records.isEmpty() && bytes + row.size() > MAX_PAGE_BYTES)) {
+          more = true;
+          break;
         }
+        // The maps hold exactly the records of the table's rows (both change under dbLock, which we hold), so
+        // the row's record comes from memory instead of being parsed again.
+        SignedRecord record = ServerRecord.TYPE.equals(row.type())
+            ? servers.get(PublicKey.parse(row.id()))
+            : services.get(row.id());
+        if (record != null) {
+          records.add(record);
+          bytes += row.size();
+        } // else: a row that did not load (see load()); skip it but move past it
+        next = row.seqNo();
       }
       if (records.isEmpty() && !more) {
-        next = Math.min(cursor, endOfLog());
+        next = Math.min(cursor, table.endOfLog());
       }
-    } catch (SQLException e) {
-      throw new StorageException("registry database " + name + ": reading the log failed: " + e.getMessage(), e);
     } finally {
       dbLock.unlock();
     }
@@ -477,15 +388,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   /** {@inheritDoc} Drawn at random (16 bytes, hex) when the database was created, and stored in it. */
   @Override
   public String logId() {
-    return logId;
-  }
-
-  /** The highest seq_no ever handed out (AUTOINCREMENT keeps it in sqlite_sequence), 0 for an empty log. */
-  private long endOfLog() throws SQLException {
-    try (Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT seq FROM sqlite_sequence WHERE name = 'records'")) {
-      return rs.next() ? rs.getLong(1) : 0;
-    }
+    return table.logId();
   }
 
   @Override
@@ -496,139 +399,30 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   /** Gossip positions (log id and cursor) per peer, kept in this database (table {@code peer_cursors}). */
   @Override
   public PeerCursors peerCursors() {
-    return cursors;
+    return table.cursors();
   }
 
   /** Where the database is: its file, or {@code :memory:}. */
   public String location() {
-    return name;
+    return table.name();
   }
 
   @Override
   public void close() {
-    dbLock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      db.close();
-    } catch (SQLException e) {
-      throw new StorageException("closing the registry database " + name + " failed: " + e.getMessage(), e);
-    } finally {
-      dbLock.unlock();
-    }
+    table.close();
   }
 
   @Override
   public String toString() {
-    return "SqliteRegistry[" + name + "]";
+    return "SqliteRegistry[" + table.name() + "]";
   }
 
   private void ensureOpen() {
-    if (closed) {
-      throw new IllegalStateException("the registry " + name + " is closed");
-    }
-  }
-
-  @FunctionalInterface
-  private interface SqlWork {
-    void run() throws SQLException;
-  }
-
-  /** Runs {@code work} in one transaction (the caller holds dbLock): all of it is committed, or none. */
-  private void transaction(SqlWork work) {
-    try {
-      db.setAutoCommit(false);
-      try {
-        work.run();
-        db.commit();
-      } catch (SQLException | RuntimeException e) {
-        try {
-          db.rollback();
-        } catch (SQLException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      } finally {
-        db.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new StorageException("registry database " + name + ": writing failed: " + e.getMessage(), e);
-    }
+    table.ensureOpen();
   }
 
   /** A PRAGMA's value on this registry's own connection (settings like {@code synchronous} are per connection). */
   String pragma(String pragmaName) {
-    dbLock.lock();
-    try {
-      ensureOpen();
-      return pragma(db, pragmaName);
-    } catch (SQLException e) {
-      throw new StorageException("registry database " + name + ": " + e.getMessage(), e);
-    } finally {
-      dbLock.unlock();
-    }
-  }
-
-  private static String pragma(Connection db, String name) throws SQLException {
-    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
-      return rs.next() ? rs.getString(1) : null;
-    }
-  }
-
-  private static void closeQuietly(Connection db) {
-    if (db != null) {
-      try {
-        db.close();
-      } catch (SQLException ignored) {
-        // already failing; the first error is the one to report
-      }
-    }
-  }
-
-  /** Peer positions in the {@code peer_cursors} table, written through the same connection and lock. */
-  private final class DbPeerCursors implements PeerCursors {
-    @Override
-    public LogPosition position(URI peer) {
-      dbLock.lock();
-      try {
-        ensureOpen();
-        try (PreparedStatement q = db.prepareStatement("SELECT log, cursor FROM peer_cursors WHERE peer = ?")) {
-          q.setString(1, peer.toString());
-          try (ResultSet rs = q.executeQuery()) {
-            return rs.next() ? new LogPosition(rs.getString(1), rs.getLong(2)) : LogPosition.START;
-          }
-        }
-      } catch (SQLException e) {
-        throw new StorageException("registry database " + name + ": reading a peer cursor failed: "
-            + e.getMessage(), e);
-      } finally {
-        dbLock.unlock();
-      }
-    }
-
-    @Override
-    public void save(URI peer, LogPosition position) {
-      Objects.requireNonNull(position, "position");
-      dbLock.lock();
-      try {
-        ensureOpen();
-        transaction(() -> {
-          try (PreparedStatement up = db.prepareStatement("""
-              INSERT INTO peer_cursors (peer, log, cursor, updated_at) VALUES (?, ?, ?, ?)
-              ON CONFLICT (peer) DO UPDATE
-                SET log = excluded.log, cursor = excluded.cursor, updated_at = excluded.updated_at""")) {
-            up.setString(1, peer.toString());
-            up.setString(2, position.log());
-            up.setLong(3, position.cursor());
-            up.setLong(4, System.currentTimeMillis());
-            up.executeUpdate();
-          }
-        });
-      } finally {
-        dbLock.unlock();
-      }
-    }
+    return table.pragma(pragmaName);
   }
 }
