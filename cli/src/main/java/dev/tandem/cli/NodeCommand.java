@@ -69,6 +69,11 @@ final class NodeCommand implements Callable<Integer> {
       description = "how often convicting evidence missed while away is pulled from peers (default 30000; 0: never)")
   Long evidenceSyncMs;
 
+  @Option(names = "--probe-interval-ms", paramLabel = "MS",
+      description = "how often one delivery probe checks that a server offering a service this node rewards runs it "
+          + "right, for reciprocity credit (default 60000; 0: never)")
+  Long probeMs;
+
   @Option(names = "--registry", paramLabel = "SPEC",
       description = "keep the registry on an EVM chain: evm:RPC_URL@SERVICE_REGISTRY,SERVER_REGISTRY "
           + "(default: the embedded registry, spread by gossip)")
@@ -170,6 +175,12 @@ final class NodeCommand implements Callable<Integer> {
             + evidenceSyncMs);
       }
       b.evidenceSyncInterval(Duration.ofMillis(evidenceSyncMs));
+    }
+    if (probeMs != null) {
+      if (probeMs < 0) {
+        throw new Errors.UserException("--probe-interval-ms must be 0 (off) or positive, got " + probeMs);
+      }
+      b.probeInterval(Duration.ofMillis(probeMs));
     }
     if (registry != null) {
       b.registry(registry);

@@ -68,14 +68,16 @@ final class ReciprocityCommand implements Callable<Integer> {
     if (peers.isEmpty()) {
       out.println("no peer gives this node anything or gets anything from it");
     } else {
-      out.printf(Locale.ROOT, "%-52s %-26s %9s %6s %6s %8s  %-26s %-17s %-17s %s%n", "PEER", "URL", "THEY GIVE",
-          "I GIVE", "I OWE", "THEY OWE", "STATUS", "SERVED calls/fuel", "OBSERVED calls/fuel", "RUNNING FOR IT");
+      out.printf(Locale.ROOT, "%-52s %-26s %9s %-18s %6s %6s %8s  %-26s %-17s %-17s %s%n", "PEER", "URL",
+          "THEY GIVE", "DELIVERED/DECLARED", "I GIVE", "I OWE", "THEY OWE", "STATUS", "SERVED calls/fuel",
+          "OBSERVED calls/fuel", "RUNNING FOR IT");
       for (JsonNode p : peers) {
         JsonNode ledger = p.path("ledger");
         List<String> running = new ArrayList<>();
         p.path("runningFor").forEach(id -> running.add(service(names, id.asText())));
-        out.printf(Locale.ROOT, "%-52s %-26s %9d %6d %6d %8d  %-26s %-17s %-17s %s%n", p.path("peer").asText(),
-            p.path("url").asText(), p.path("theyGive").asInt(), p.path("iGive").asInt(), p.path("iOwe").asInt(),
+        out.printf(Locale.ROOT, "%-52s %-26s %9d %-18s %6d %6d %8d  %-26s %-17s %-17s %s%n",
+            p.path("peer").asText(), p.path("url").asText(), p.path("theyGive").asInt(), delivery(p),
+            p.path("iGive").asInt(), p.path("iOwe").asInt(),
             p.path("theyOwe").asInt(), status(p, r.path("at").asLong()), work(ledger.path("served")),
             work(ledger.path("observed")), running.isEmpty() ? "-" : String.join(", ", running));
       }
@@ -83,6 +85,15 @@ final class ReciprocityCommand implements Callable<Integer> {
     int quiet = r.path("quietPeers").asInt();
     if (quiet > 0) {
       out.println("(" + quiet + " other server" + (quiet == 1 ? " has" : "s have") + " no dealings with this node)");
+    }
+    for (JsonNode p : peers) {
+      for (JsonNode probe : p.path("probes")) {
+        if (!probe.path("result").asText().equals("delivered")) {
+          out.println("probe of " + p.path("peer").asText() + " for " + service(names, probe.path("service").asText())
+              + " at " + time(probe.path("at").asLong()) + ": " + probe.path("result").asText() + " ("
+              + probe.path("detail").asText() + "); that offer is not counted");
+        }
+      }
     }
     for (JsonNode p : peers) {
       JsonNode perService = p.path("ledger").path("services");
@@ -109,6 +120,16 @@ final class ReciprocityCommand implements Callable<Integer> {
       out.println();
       round(out, "last change", change, names);
     }
+  }
+
+  /**
+   * {@code delivered/declared}: of the services this node rewards that the peer's record offers, how many passed
+   * their latest delivery probe; {@code , N failed} when some failed theirs (those are not counted in THEY GIVE).
+   */
+  private static String delivery(JsonNode p) {
+    String s = p.path("delivered").asInt() + "/" + p.path("declared").asInt();
+    int failed = p.path("undelivered").asInt();
+    return failed == 0 ? s : s + ", " + failed + " failed";
   }
 
   private static void round(PrintStream out, String title, JsonNode round, JsonNode names) {

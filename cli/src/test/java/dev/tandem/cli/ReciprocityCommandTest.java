@@ -75,7 +75,7 @@ class ReciprocityCommandTest {
       assertThat(text).contains("node " + me + "   grace 10m   capacity 1/1 services, 16/64 MiB");
       assertThat(text).contains("offers by the operator: whisper (bafkrei");
       assertThat(text).contains("offers for peers:       -");
-      assertThat(text).containsPattern("(?m)^" + a + " +http://127.0.0.1:7401 +1 +0 +1 +0  owed +0 / 0 +1 / 2.5M +-$");
+      assertThat(text).containsPattern("(?m)^" + a + " +http://127.0.0.1:7401 +1 +0/1 +0 +1 +0  owed +0 / 0 +1 / 2.5M +-$");
       assertThat(text).contains("ledger with " + a + ":").containsPattern("(?m)^  matrix \\(bafkrei.*1 / 2.5M$");
       assertThat(text).contains("last round 2026-01-02T03:04:05Z:");
       assertThat(text).contains("  cannot honour  " + a + ": 1 of 1 owed cannot be added: no capacity");

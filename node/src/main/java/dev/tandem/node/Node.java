@@ -31,6 +31,7 @@ import dev.tandem.node.modules.ModuleStore;
 import dev.tandem.node.modules.RecordIntake;
 import dev.tandem.node.observe.Activity;
 import dev.tandem.node.observe.NodeMetrics;
+import dev.tandem.node.reciprocity.DeliveryProbes;
 import dev.tandem.node.reciprocity.Ledger;
 import dev.tandem.node.reciprocity.Reciprocity;
 import dev.tandem.node.store.EvidenceTable;
@@ -76,6 +77,8 @@ public final class Node implements AutoCloseable {
   private final Scores scores;
   private final Ledger ledger;
   private final Reciprocity reciprocity;
+  /** Checks that servers deliver the services this node rewards, for reciprocity credit. */
+  private final DeliveryProbes probes;
   private final NodeMetrics metrics = new NodeMetrics();
   private final Activity activity = new Activity();
   private final SelfRecord self;
@@ -111,12 +114,15 @@ public final class Node implements AutoCloseable {
     this.db = NodeDb.open(data.resolve("node.db"));
     this.scores = new Scores(new SqliteScoreStore(db));
     this.ledger = Ledger.open(db, key.publicKey(), registry::servers);
+    this.probes = new DeliveryProbes(key.publicKey(), registry::servers, () -> config.get().rewards(),
+        scores::blacklisted, Transport.http(http, 1 << 20), this::judgeProbed,
+        new DeliveryProbes.Settings(initial.probeInterval(), Duration.ofSeconds(10)), Clock.systemUTC());
     this.reciprocity = new Reciprocity(key.publicKey(), registry::servers, registry::service, ledger,
         new PlannerHost(config::get, modules, hosting),
         new Reciprocity.Settings(initial.reciprocityGrace(), initial.reciprocityInterval()), Clock.systemUTC(),
-        scores::blacklisted);
+        scores::blacklisted, probes);
 
-    Runner runner = new SandboxRunner(hosting, sandbox);
+    Runner runner = probes.sampling(new SandboxRunner(hosting, sandbox));
     this.evidence = new EvidenceHandler(key, registry, runner, scores, activity, db, self::moduleSources,
         Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
         new EvidenceIntake(Guards.evidenceIntake(initial.limits())), Clock.systemUTC());
@@ -164,6 +170,7 @@ public final class Node implements AutoCloseable {
       gossip.start();
     } // before the first publish, so peers receive this node's record by push
     reciprocity.start();
+    probes.start();
     if (evidenceSync != null) {
       evidenceSync.start();
     }
@@ -224,6 +231,18 @@ public final class Node implements AutoCloseable {
     return reciprocity;
   }
 
+  /** The delivery probes: which servers that offer what this node rewards really run it. */
+  public DeliveryProbes probes() {
+    return probes;
+  }
+
+  /** A probed server's wrong signed answer: judged (re-run here) and, when it convicts, forwarded as evidence. */
+  private void judgeProbed(dev.tandem.core.wire.Evidence e) {
+    com.fasterxml.jackson.databind.node.ObjectNode params = dev.tandem.core.json.Json.object();
+    params.set("evidence", e.toJson());
+    evidence.submit(params);
+  }
+
   public NodeConfig config() {
     return config.get();
   }
@@ -264,6 +283,7 @@ public final class Node implements AutoCloseable {
     if (gossip != null) {
       gossip.close();
     }
+    probes.close();
     reciprocity.close();
     if (evidenceSync != null) {
       evidenceSync.close(); // before the handler, the sandbox and node.db it uses

@@ -47,6 +47,7 @@ public record NodeConfig(
     Duration reciprocityGrace,
     Duration reciprocityInterval,
     Duration evidenceSyncInterval,
+    Duration probeInterval,
     List<URI> ipfsGateways,
     String peerPolicy,
     String engine,
@@ -77,6 +78,10 @@ public record NodeConfig(
       throw new IllegalArgumentException("evidenceSyncInterval must be positive, or zero to turn the sync off; got "
           + evidenceSyncInterval);
     }
+    if (probeInterval == null || probeInterval.isNegative()) {
+      throw new IllegalArgumentException("probeInterval must be positive, or zero to turn delivery probes off; got "
+          + probeInterval);
+    }
   }
 
   public static Builder builder(Path dataDir) {
@@ -99,14 +104,16 @@ public record NodeConfig(
   public NodeConfig withOffers(Set<String> newOffers) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, engine, limits,
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
+        limits,
         oci);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
-        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, engine, limits,
+        ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
+        limits,
         oci);
   }
 
@@ -135,6 +142,7 @@ public record NodeConfig(
     json.put("reciprocityGraceMs", reciprocityGrace.toMillis());
     json.put("reciprocityIntervalMs", reciprocityInterval.toMillis());
     json.put("evidenceSyncIntervalMs", evidenceSyncInterval.toMillis());
+    json.put("probeIntervalMs", probeInterval.toMillis());
     json.put("peerPolicy", peerPolicy);
     json.put("engine", engine);
     json.set("limits", limits.toJson());
@@ -162,6 +170,7 @@ public record NodeConfig(
     private Duration reciprocityGrace = Duration.ofMinutes(10);
     private Duration reciprocityInterval = Duration.ofSeconds(10);
     private Duration evidenceSyncInterval = Duration.ofSeconds(30);
+    private Duration probeInterval = Duration.ofMinutes(1);
     private Path ethKeyFile;
     private String peerPolicy = "auto";
     private String engine = dev.tandem.sandbox.Engines.DEFAULT;
@@ -212,6 +221,7 @@ public record NodeConfig(
           Duration.ofMillis(json.path("reciprocityIntervalMs").asLong(reciprocityInterval.toMillis()));
       evidenceSyncInterval =
           Duration.ofMillis(json.path("evidenceSyncIntervalMs").asLong(evidenceSyncInterval.toMillis()));
+      probeInterval = Duration.ofMillis(json.path("probeIntervalMs").asLong(probeInterval.toMillis()));
       peerPolicy = json.path("peerPolicy").asText(peerPolicy);
       engine = json.path("engine").asText(engine);
       try {
@@ -280,6 +290,11 @@ public record NodeConfig(
      * 30 s); {@link Duration#ZERO} turns the pull off.
      */
     public Builder evidenceSyncInterval(Duration v) { evidenceSyncInterval = v; return this; }
+    /**
+     * How often the node makes one delivery probe: a real call of a service it rewards to a server that offers it,
+     * checked against its own run (default 1 min); {@link Duration#ZERO} turns probes off.
+     */
+    public Builder probeInterval(Duration v) { probeInterval = v; return this; }
     /** Which addresses learned from records this node contacts: auto, public, private, loopback or any. */
     public Builder peerPolicy(String v) { peerPolicy = v; return this; }
     /** The WebAssembly engine services run on ({@code chicory} or {@code graalwasm}); same outcomes either way. */
@@ -291,7 +306,8 @@ public record NodeConfig(
       return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, rewards,
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
-          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, ipfsGateways, peerPolicy, engine, limits,
+          reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
+        limits,
         oci);
     }
   }

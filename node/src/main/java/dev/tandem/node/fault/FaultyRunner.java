@@ -1,38 +1,26 @@
 package dev.tandem.node.fault;
 
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.ServiceCall;
+import dev.tandem.node.hosting.ForwardingRunner;
 import dev.tandem.node.hosting.HostedService;
 import dev.tandem.node.hosting.Runner;
 import dev.tandem.sandbox.Outcome;
 import java.util.Arrays;
-import java.util.Optional;
 
 /**
  * The faults that change how a call runs: a liar twists deterministic outcomes before the endpoint signs them, a slow
  * node waits first, a crashing one dies mid-call. Re-runs of evidence are left honest: a liar lies to clients, and
  * judges like any node.
  */
-final class FaultyRunner implements Runner {
-  private final Runner inner;
+final class FaultyRunner extends ForwardingRunner {
   private final Fault fault;
   private final int liarSalt;
 
   FaultyRunner(Runner inner, Fault fault, PublicKey key) {
-    this.inner = inner;
+    super(inner);
     this.fault = fault;
     this.liarSalt = 1 + Math.floorMod(Arrays.hashCode(key.bytes()), 1_000_000);
-  }
-
-  @Override
-  public Optional<HostedService> ready(String serviceId) {
-    return inner.ready(serviceId);
-  }
-
-  @Override
-  public boolean wants(String serviceId) {
-    return inner.wants(serviceId);
   }
 
   @Override
@@ -50,11 +38,6 @@ final class FaultyRunner implements Runner {
       return Lies.asOutcome(wrong, det.fuel());
     }
     return outcome;
-  }
-
-  @Override
-  public Outcome rerun(ServiceRecord record, ServiceCall request) throws Exception {
-    return inner.rerun(record, request);
   }
 
   private static void sleepQuietly(long millis) {

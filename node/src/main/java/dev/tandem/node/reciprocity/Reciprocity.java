@@ -125,6 +125,7 @@ public final class Reciprocity implements AutoCloseable {
   private final Settings settings;
   private final Clock clock;
   private final Predicate<PublicKey> convicted;
+  private final DeliveryProbes probes;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "tandem-reciprocity");
     t.setDaemon(true);
@@ -161,6 +162,17 @@ public final class Reciprocity implements AutoCloseable {
   public Reciprocity(PublicKey me, Supplier<? extends Collection<ServerRecord>> servers,
       Function<String, Optional<ServiceRecord>> services, Ledger ledger, Host host, Settings settings, Clock clock,
       Predicate<PublicKey> convicted) {
+    this(me, servers, services, ledger, host, settings, clock, convicted, null);
+  }
+
+  /**
+   * As above, with {@code probes} telling which offers failed their latest delivery probe: those count for nothing
+   * either, until a probe of them succeeds ({@link DeliveryProbes}); null: every declared offer counts.
+   */
+  public Reciprocity(PublicKey me, Supplier<? extends Collection<ServerRecord>> servers,
+      Function<String, Optional<ServiceRecord>> services, Ledger ledger, Host host, Settings settings, Clock clock,
+      Predicate<PublicKey> convicted, DeliveryProbes probes) {
+    this.probes = probes;
     this.convicted = Objects.requireNonNull(convicted);
     this.me = Objects.requireNonNull(me);
     this.servers = Objects.requireNonNull(servers);
@@ -322,7 +334,16 @@ public final class Reciprocity implements AutoCloseable {
   }
 
   private ServerRecord credited(ServerRecord r) {
-    return r.key().equals(me) ? r : credited(r, convicted);
+    if (r.key().equals(me)) {
+      return r;
+    }
+    ServerRecord c = credited(r, convicted);
+    if (probes == null || c.offers().isEmpty()) {
+      return c;
+    }
+    List<String> delivered = c.offers().stream().filter(s -> !probes.undelivered(r.key(), s)).toList();
+    return delivered.size() == c.offers().size() ? c
+        : new ServerRecord(r.key(), r.url(), delivered, r.rewards(), r.capacity(), r.seq(), r.retired(), r.sig());
   }
 
   /** The record as reciprocity counts it: the offers of a server {@code convicted} names are left out. */
@@ -363,7 +384,19 @@ public final class Reciprocity implements AutoCloseable {
       states = Map.copyOf(peers);
     }
     return ReciprocityReport.build(in, states, settings.grace(), ledger, lastRound, lastChange, this::name, detail,
-        convicted);
+        convicted, declared(), probes);
+  }
+
+  /** Each other server's declared offers of the services this node rewards, by key (before any credit is taken). */
+  private Map<PublicKey, List<String>> declared() {
+    Set<String> mine = host.rewards();
+    Map<PublicKey, List<String>> out = new TreeMap<>();
+    for (ServerRecord r : servers.get()) {
+      if (!r.key().equals(me)) {
+        out.put(r.key(), r.offers().stream().filter(mine::contains).sorted().toList());
+      }
+    }
+    return out;
   }
 
   /**

@@ -72,18 +72,35 @@ public record ReciprocityReport(
    * @param defaultedAt when it last defaulted (shown for one grace period), or null
    * @param totals the ledger between the two
    * @param services the ledger per service, only for the peer asked about
+   * @param declared the services this node rewards that the peer's record offers, convicted or not, delivered or not
+   * @param probes the latest delivery probe of each service the peer was probed for, by service id
    */
   public record PeerRow(PublicKey peer, URI url, Pair pair, List<String> runningFor, Long arrearsSince,
-      Long defaultAt, Long defaultedAt, Totals totals, List<Ledger.Usage> services) {
+      Long defaultAt, Long defaultedAt, Totals totals, List<Ledger.Usage> services, List<String> declared,
+      Map<String, DeliveryProbes.Probe> probes) {
     public PeerRow {
       runningFor = List.copyOf(runningFor);
       services = services == null ? null : List.copyOf(services);
+      declared = List.copyOf(declared);
+      probes = Map.copyOf(probes);
+    }
+
+    /** How many declared offers passed their latest probe. */
+    public long delivered() {
+      return declared.stream().filter(s -> probes.containsKey(s)
+          && probes.get(s).result() == DeliveryProbes.Result.DELIVERED).count();
+    }
+
+    /** How many declared offers failed their latest probe (they earn no credit). */
+    public long undelivered() {
+      return declared.stream().filter(s -> probes.containsKey(s)
+          && probes.get(s).result() != DeliveryProbes.Result.DELIVERED).count();
     }
   }
 
   static ReciprocityReport build(PlanInput in, Map<PublicKey, PeerState> states, Duration grace, Ledger ledger,
       Reciprocity.Round lastRound, Reciprocity.Round lastChange, Function<String, String> name, PublicKey detail,
-      Predicate<PublicKey> isConvicted) {
+      Predicate<PublicKey> isConvicted, Map<PublicKey, List<String>> declared, DeliveryProbes probes) {
     TreeSet<String> mine = new TreeSet<>();
     long memory = 0;
     for (String s : new TreeSet<>(in.operatorOffers())) {
@@ -111,8 +128,9 @@ public record ReciprocityReport(
           .map(Map.Entry::getKey).sorted().toList();
       PeerState st = states.getOrDefault(y, PeerState.NONE);
       Totals t = totals.getOrDefault(y, Totals.ZERO);
+      List<String> theyDeclare = declared.getOrDefault(y, List.of());
       boolean dealings = pair.giveXToY() > 0 || pair.giveYToX() > 0 || !runningFor.isEmpty() || !st.empty()
-          || !t.equals(Totals.ZERO) || y.equals(detail);
+          || !t.equals(Totals.ZERO) || y.equals(detail) || !theyDeclare.isEmpty();
       if (!dealings) {
         quiet++;
         continue;
@@ -120,12 +138,14 @@ public record ReciprocityReport(
       Long defaultAt = st.arrearsSince() == null ? null : st.arrearsSince() + grace.toMillis();
       boolean inDefault = st.defaultedAt() != null || (defaultAt != null && in.now() >= defaultAt);
       rows.add(new PeerRow(y, records.get(y).url(), inDefault ? pair.inDefault() : pair, runningFor,
-          st.arrearsSince(), defaultAt, st.defaultedAt(), t, y.equals(detail) ? ledger.usage(y) : null));
+          st.arrearsSince(), defaultAt, st.defaultedAt(), t, y.equals(detail) ? ledger.usage(y) : null, theyDeclare,
+          probes == null ? Map.of() : probes.of(y)));
     }
     Map<String, String> names = new TreeMap<>();
     List<String> mentioned = new ArrayList<>(in.operatorOffers());
     mentioned.addAll(in.held().keySet());
     rows.forEach(r -> mentioned.addAll(r.pair().xOffersOfYRewards()));
+    rows.forEach(r -> mentioned.addAll(r.declared()));
     rows.stream().filter(r -> r.services() != null).forEach(r -> r.services().forEach(u -> mentioned.add(u.service())));
     for (Reciprocity.Round r : new Reciprocity.Round[] {lastRound, lastChange}) {
       if (r != null) {
@@ -183,6 +203,14 @@ public record ReciprocityReport(
       o.put("theyOwe", r.pair().yOwesX());
       o.put("status", r.pair().status().text());
       o.put("convicted", convicted.contains(r.peer())); // its offers are not counted in theyGive
+      // Declared: what its record offers of this node's rewards; delivered / undelivered: what passed / failed its
+      // latest probe. Undelivered offers are not counted in theyGive either.
+      o.put("declared", r.declared().size());
+      o.put("delivered", r.delivered());
+      o.put("undelivered", r.undelivered());
+      ArrayNode probed = o.putArray("probes");
+      r.probes().values().stream().sorted(java.util.Comparator.comparing(DeliveryProbes.Probe::service))
+          .forEach(p -> probed.add(p.toJson().put("name", names.get(p.service()))));
       ids(o.putArray("iOfferTheyReward"), r.pair().xOffersOfYRewards());
       ids(o.putArray("runningFor"), r.runningFor());
       putLong(o, "arrearsSince", r.arrearsSince());
