@@ -32,8 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Reads</b> come from memory and touch no disk: {@link #service} and {@link #server} are concurrent map
  * lookups, and the lists ({@link #services}, {@link #servers}, {@link #serversOffering}) come from immutable indexes
- * that the first reader after a change rebuilds, one for services and one for servers, so a burst of new services
- * (a gossip catch-up) leaves the servers' index alone. The in-memory copy assumes this object is the only writer of
+ * that the first reader after a change rebuilds ({@link LiveIndexes}). The in-memory copy assumes this object is the only writer of
  * the file: open one {@code SqliteRegistry} per file.
  *
  * <p><b>Order.</b> Each stored record gets the next {@code seq_no} (the gossip cursor, see {@link #since}). A
@@ -64,15 +63,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   /** The current records, as in the database: services by id, servers by key. Written under {@link #dbLock}. */
   private final Map<String, ServiceRecord> services = new ConcurrentHashMap<>();
   private final Map<PublicKey, ServerRecord> servers = new ConcurrentHashMap<>();
-  /**
-   * Orders a map change and the dropping of its index against a reader rebuilding that index: without it, a reader
-   * could publish an index built just before the change, and it would stay stale until the next one.
-   */
-  private final Object indexLock = new Object();
-  /** Null after a change until the next reader that needs it rebuilds it. */
-  private volatile ServiceIndex serviceIndex;
-  private volatile ServerIndex serverIndex;
-  private volatile boolean closed;
+  private final LiveIndexes indexes = new LiveIndexes(services, servers);
 
   private SqliteRegistry(RecordTable table) {
     this.table = table;
@@ -210,18 +201,12 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
       switch (record) {
         case ServiceRecord s -> {
           table.store(record.type(), id, null, json, false);
-          synchronized (indexLock) {
-            services.put(id, s);
-            serviceIndex = null;
-          }
+          indexes.put(id, s);
           sized(id, json.length);
         }
         case ServerRecord s -> {
           table.store(record.type(), id, s.seq(), json, servers.containsKey(s.key()));
-          synchronized (indexLock) {
-            servers.put(s.key(), s);
-            serverIndex = null;
-          }
+          indexes.put(s);
           sized(id, json.length);
         }
       }
@@ -286,7 +271,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
 
   @Override
   public List<ServiceRecord> services() {
-    return serviceIndex().byNameThenId;
+    return indexes.services().byNameThenId;
   }
 
   @Override
@@ -296,12 +281,12 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
 
   @Override
   public List<ServerRecord> servers() {
-    return serverIndex().active();
+    return indexes.servers().active();
   }
 
   @Override
   public List<ServerRecord> serversOffering(String serviceId) {
-    return serverIndex().offering(serviceId);
+    return indexes.servers().offering(serviceId);
   }
 
   @Override
@@ -310,33 +295,7 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
       return List.of();
     }
     ServiceRecord byId = services.get(nameOrId);
-    return byId != null ? List.of(byId) : serviceIndex().byName.getOrDefault(nameOrId, List.of());
-  }
-
-  private ServiceIndex serviceIndex() {
-    ServiceIndex index = serviceIndex;
-    if (index == null) {
-      synchronized (indexLock) {
-        index = serviceIndex;
-        if (index == null) {
-          serviceIndex = index = new ServiceIndex(services);
-        }
-      }
-    }
-    return index;
-  }
-
-  private ServerIndex serverIndex() {
-    ServerIndex index = serverIndex;
-    if (index == null) {
-      synchronized (indexLock) {
-        index = serverIndex;
-        if (index == null) {
-          serverIndex = index = new ServerIndex(servers);
-        }
-      }
-    }
-    return index;
+    return byId != null ? List.of(byId) : indexes.services().byName.getOrDefault(nameOrId, List.of());
   }
 
   /**
