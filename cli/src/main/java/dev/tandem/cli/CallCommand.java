@@ -73,6 +73,11 @@ final class CallCommand implements Callable<Integer> {
       description = "where this client keeps its scores of servers (default ~/.tandem/client-scores.json)")
   Path scores;
 
+  @Option(names = "--peer-policy", paramLabel = "POLICY", defaultValue = "auto",
+      description = "which server addresses learned from records to contact: auto (the reach of --node: a public "
+          + "node's client contacts only public addresses), public, private, loopback or any")
+  String peerPolicy;
+
   @Option(names = "--spot-check", paramLabel = "RATE",
       description = "adaptive mode: verify only this fraction of calls in full and take the signed answer of one "
           + "proven server alone otherwise (default 1: verify every call)")
@@ -131,6 +136,11 @@ final class CallCommand implements Callable<Integer> {
     }
     TandemClient.Builder b = TandemClient.builder().scoreStore(new FileScoreStore(scoresFile))
         .maxRequests(maxRequests).callTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)));
+    try {
+      b.peerPolicy(peerPolicy);
+    } catch (IllegalArgumentException e) {
+      throw new Errors.UserException(e.getMessage());
+    }
     dev.tandem.registry.Registry chain = null;
     if (registry != null) {
       chain = dev.tandem.registry.evm.EvmRegistry.connect(registry, ethKey); // calls only read the chain

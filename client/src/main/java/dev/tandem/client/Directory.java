@@ -2,6 +2,7 @@ package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.net.PeerPolicy;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
@@ -61,12 +62,15 @@ final class Directory {
   private final Map<URI, String> logs = new HashMap<>();
   /** Which servers offer each service, rebuilt by the first reader after a ServerRecord changed. */
   private ServerIndex index;
+  /** Which addresses learned from records are contacted (bootstrap nodes, named by the caller, always are). */
+  private final PeerPolicy policy;
   private long lastRefresh;
   private boolean refreshedOnce;
   private boolean everReached;
 
   Directory(List<URI> bootstrap, Registry registry, Transport transport, Duration timeout, Duration refreshInterval,
-      ExecutorService executor, Clock clock) {
+      ExecutorService executor, Clock clock, PeerPolicy policy) {
+    this.policy = policy;
     this.bootstrap = List.copyOf(bootstrap);
     this.registry = registry;
     this.transport = transport;
@@ -217,17 +221,22 @@ final class Directory {
 
   /** Current, non-retired servers whose record offers {@code serviceId}, sorted by key (a stable order to draw from). */
   List<ServerRecord> offering(String serviceId) {
+    List<ServerRecord> offering;
     if (registry == null) {
       synchronized (this) {
         if (index == null) {
           index = new ServerIndex(servers);
         }
-        return index.offering(serviceId);
+        offering = index.offering(serviceId);
       }
+    } else {
+      // Another registry's list need not be in key order, nor (should it be wrong) only of servers that offer it.
+      offering = registry.serversOffering(serviceId).stream()
+          .filter(s -> !s.retired() && s.offers().contains(serviceId))
+          .sorted(Comparator.comparing(ServerRecord::key)).toList();
     }
-    // Another registry's list need not be in key order, nor (should it be wrong) only of servers that offer it.
-    return registry.serversOffering(serviceId).stream().filter(s -> !s.retired() && s.offers().contains(serviceId))
-        .sorted(Comparator.comparing(ServerRecord::key)).toList();
+    return policy.equals(PeerPolicy.ANY) ? offering
+        : offering.stream().filter(s -> policy.allows(s.url())).toList();
   }
 
   /** The current record of the server with this key. */
@@ -245,6 +254,16 @@ final class Directory {
     return Operators.of(server, registry == null ? java.util.Optional.empty() : registry.operator(server.key()));
   }
 
+  /** Whether this client contacts {@code url}, learned from a record (its peer policy). */
+  boolean allows(URI url) {
+    return policy.allows(url);
+  }
+
+  /** The peer policy, for messages. */
+  String policyName() {
+    return policy.name();
+  }
+
   /** The non-retired server registered at {@code url}, if exactly one is. */
   Optional<ServerRecord> serverAt(URI url) {
     URI want = NodeUrls.base(url);
@@ -259,7 +278,7 @@ final class Directory {
    */
   List<URI> moduleSources(ServiceRecord service, String serviceId) {
     Set<URI> out = new LinkedHashSet<>();
-    if (service.home() != null) {
+    if (service.home() != null && policy.allows(service.home())) {
       out.add(NodeUrls.base(service.home()));
     }
     offering(serviceId).forEach(s -> out.add(NodeUrls.base(s.url())));
@@ -271,7 +290,8 @@ final class Directory {
   List<URI> knownNodes() {
     Set<URI> out = new LinkedHashSet<>();
     bootstrap.forEach(u -> out.add(NodeUrls.base(u)));
-    allServers().stream().filter(s -> !s.retired()).sorted(Comparator.comparing(ServerRecord::key))
+    allServers().stream().filter(s -> !s.retired() && policy.allows(s.url()))
+        .sorted(Comparator.comparing(ServerRecord::key))
         .forEach(s -> out.add(NodeUrls.base(s.url())));
     return new ArrayList<>(out);
   }

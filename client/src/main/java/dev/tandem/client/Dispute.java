@@ -190,6 +190,11 @@ final class Dispute {
       return Optional.empty();
     }
     URI home = NodeUrls.base(r.service.home());
+    if (!ctx.directory().allows(home)) {
+      reasons.add("the home server " + home + " is not contacted: the client's peer policy ("
+          + ctx.directory().policyName() + ") refuses its address");
+      return Optional.empty();
+    }
     PublicKey pinned = r.service.homeKey();
     if (pinned == null) {
       note("home server " + home + " is unpinned: its record names no key");

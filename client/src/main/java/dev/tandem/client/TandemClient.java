@@ -2,6 +2,8 @@ package dev.tandem.client;
 
 import dev.tandem.client.referee.ModuleCache;
 import dev.tandem.client.referee.Referee;
+import dev.tandem.core.net.PeerPolicy;
+import dev.tandem.core.net.Reach;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.score.MemoryScoreStore;
 import dev.tandem.core.score.ScoreStore;
@@ -95,7 +97,7 @@ public final class TandemClient implements AutoCloseable {
         .connectTimeout(b.connectTimeout).build();
     Transport transport = b.transport != null ? b.transport : Transport.http(http);
     Directory directory = new Directory(b.bootstrap, b.registry, transport, b.bootstrapTimeout, b.refreshInterval,
-        executor, b.clock);
+        executor, b.clock, b.policy());
     this.ownScores = b.scores == null;
     Scores scores = b.scores != null ? b.scores : new Scores(b.scoreStore, b.clock);
     this.givenSandbox = b.sandbox;
@@ -274,6 +276,7 @@ public final class TandemClient implements AutoCloseable {
     private int evidenceFanout = 16;
     private Clock clock = Clock.systemUTC();
     private Transport transport;
+    private String peerPolicy = "auto";
     private CallClock callClock = CallClock.SYSTEM;
     private double spotCheck = 1.0;
     private RefereeMode referee = RefereeMode.LOCAL;
@@ -370,6 +373,33 @@ public final class TandemClient implements AutoCloseable {
 
     public Builder bootstrap(URI... nodes) {
       return bootstrap(List.of(nodes));
+    }
+
+    /**
+     * Which addresses learned from records (servers' URLs, services' homes) the client contacts: {@code auto} (the
+     * default), {@code public}, {@code private}, {@code loopback} or {@code any}, as a node's {@code --peer-policy}.
+     * Under {@code auto} a client over HTTP takes the reach of its most local bootstrap node: bootstrapped from a
+     * public node it contacts only public addresses, so a record cannot aim it at this machine or its network; from
+     * a node on loopback it contacts loopback, private and public ones. A client with no bootstrap node or with its
+     * own {@link #transport} (where URLs need not be network addresses) contacts every server unless told otherwise.
+     * Bootstrap nodes, named by the caller, are always contacted.
+     */
+    public Builder peerPolicy(String policy) {
+      this.peerPolicy = PeerPolicy.parse(policy);
+      return this;
+    }
+
+    /** The policy {@link #peerPolicy} names, with {@code auto} resolved. */
+    PeerPolicy policy() {
+      if (!peerPolicy.equals("auto")) {
+        return PeerPolicy.of(peerPolicy, null);
+      }
+      if (bootstrap.isEmpty() || transport != null) {
+        return PeerPolicy.ANY;
+      }
+      URI mostLocal = bootstrap.stream().filter(u -> u.getHost() != null)
+          .min(java.util.Comparator.comparing(u -> Reach.ofHost(u.getHost()))).orElse(bootstrap.getFirst());
+      return PeerPolicy.of("auto", mostLocal);
     }
 
     /** Reads records from a local registry instead of bootstrap nodes (a node calling services itself). */

@@ -77,7 +77,7 @@ class DirectoryTest {
   Directory directory() {
     URI node = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     return new Directory(List.of(node), null, Transport.http(http), Duration.ofSeconds(5), Duration.ofSeconds(30), executor,
-        Clock.systemUTC());
+        Clock.systemUTC(), dev.tandem.core.net.PeerPolicy.ANY);
   }
 
   static List<ServerRecord> servers(String prefix, int n) {

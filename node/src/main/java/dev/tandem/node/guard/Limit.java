@@ -1,5 +1,7 @@
 package dev.tandem.node.guard;
 
+import dev.tandem.registry.store.RecordRules;
+
 /**
  * Every limit that protects a node from strangers, with its flag ({@code --NAME VALUE} on {@code tandem node}), its
  * key in {@code node.json} (under {@code "limits"}) and its default. docs/operating-a-node.md lists them all.
@@ -22,8 +24,8 @@ public enum Limit {
       "megabytes of a file stored with POST /ipfs (admin only, token checked before the body is read); larger "
           + "ones get 413 / -32006"),
   // Registry quotas (embedded registry)
-  MAX_RECORD_OFFERS("max-record-offers", 256, "services one server record may offer"),
-  MAX_RECORD_REWARDS("max-record-rewards", 256, "services one server record may reward"),
+  MAX_RECORD_OFFERS("max-record-offers", RecordRules.DEFAULT_MAX_OFFERS, "services one server record may offer"),
+  MAX_RECORD_REWARDS("max-record-rewards", RecordRules.DEFAULT_MAX_REWARDS, "services one server record may reward"),
   MAX_SERVICES_PER_KEY("max-services-per-key", 256, "service records one owner key may have"),
   RECORDS_PER_KEY_PER_HOUR("records-per-key-per-hour", 600,
       "new records (services, server updates) one key may add per hour"),

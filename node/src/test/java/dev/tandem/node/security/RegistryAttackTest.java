@@ -1,6 +1,7 @@
 package dev.tandem.node.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +9,10 @@ import com.sun.net.httpserver.HttpServer;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.json.Json;
+import dev.tandem.client.NoServersException;
+import dev.tandem.client.TandemClient;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.Node;
 import dev.tandem.node.NodeConfig;
@@ -42,6 +46,19 @@ class RegistryAttackTest {
       ids.add(Cid.rawSha256(("offer " + i + " " + System.nanoTime()).getBytes()).toString());
     }
     return ids;
+  }
+
+  /** A server on this machine that notes every request it gets and answers 404. */
+  static HttpServer sink(List<String> hits) throws java.io.IOException {
+    HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    sink.createContext("/", exchange -> {
+      try (exchange) {
+        hits.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+        exchange.sendResponseHeaders(404, -1);
+      }
+    });
+    sink.start();
+    return sink;
   }
 
   @Test
@@ -98,14 +115,7 @@ class RegistryAttackTest {
   @Test
   void aRecordPointingAtASinkGetsNoRequestFromAPublicReachNode() throws Exception {
     List<String> hits = new CopyOnWriteArrayList<>();
-    HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    sink.createContext("/", exchange -> {
-      try (exchange) {
-        hits.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
-        exchange.sendResponseHeaders(404, -1);
-      }
-    });
-    sink.start();
+    HttpServer sink = sink(hits);
     try {
       URI sinkUrl = URI.create("http://127.0.0.1:" + sink.getAddress().getPort());
       ServerRecord aimed = server(KeyPair.generate(), sinkUrl.toString(), List.of(), 1);
@@ -126,6 +136,39 @@ class RegistryAttackTest {
         }
         assertThat(hits).as("a loopback node (policy auto) does contact a loopback server").isNotEmpty();
       }
+    } finally {
+      sink.stop(0);
+    }
+  }
+
+  /**
+   * Clients apply the same rule to the servers and homes they learn from records: one whose setup is public-reach
+   * never contacts a sink on this machine that a record offers a service at; one on loopback (policy auto) does.
+   */
+  @Test
+  void aClientOnAPublicReachSetupDoesNotContactASinkThatARecordOffers() throws Exception {
+    List<String> hits = new CopyOnWriteArrayList<>();
+    HttpServer sink = sink(hits);
+    // The node itself behaves as one on a public address, so every request the sink gets comes from a client.
+    try (Node node = Node.start(NodeConfig.builder(dir.resolve("n")).listen("127.0.0.1:0").peerPolicy("public")
+        .build())) {
+      String sinkUrl = "http://127.0.0.1:" + sink.getAddress().getPort();
+      ServiceRecord service = ServiceRecord.builder().name("lure").module(Cid.rawSha256(new byte[] {42}))
+          .home(sinkUrl).sign(KeyPair.generate());
+      assertThat(ReplayTest.submit(node, service).has("result")).isTrue();
+      assertThat(ReplayTest.submit(node, server(KeyPair.generate(), sinkUrl, List.of(service.serviceId()), 1))
+          .has("result")).isTrue();
+      try (TandemClient exposed = TandemClient.builder().bootstrap(List.of(node.url())).peerPolicy("public")
+          .requestTimeout(Duration.ofSeconds(2)).build()) {
+        assertThatThrownBy(() -> exposed.service(service.serviceId()).call("m", Json.object()))
+            .isInstanceOf(NoServersException.class);
+      }
+      assertThat(hits).as("requests the sink got from a public-reach client").isEmpty();
+      try (TandemClient local = TandemClient.builder().bootstrap(List.of(node.url()))
+          .requestTimeout(Duration.ofSeconds(2)).build()) {
+        assertThatThrownBy(() -> local.service(service.serviceId()).call("m", Json.object()));
+      }
+      assertThat(hits).as("a loopback client (policy auto) does contact a loopback server").isNotEmpty();
     } finally {
       sink.stop(0);
     }

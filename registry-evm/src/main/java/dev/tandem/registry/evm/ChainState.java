@@ -8,6 +8,7 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.registry.Registry.Page;
+import dev.tandem.registry.store.RecordRules;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -148,6 +149,7 @@ final class ChainState {
       throw new RecordException("record", "is not JSON: " + problem.getMessage());
     }
     record.verifySignature();
+    rules(record);
     switch (record) {
       case ServiceRecord s -> {
         if (!e.kind().service) {
@@ -186,6 +188,15 @@ final class ChainState {
       }
     }
     return record;
+  }
+
+  /**
+   * The embedded registry's rules for one record, which every reader of the chain applies alike (so the per-record
+   * quotas are the fixed defaults, not a node's flags): URLs and homes are origins, and a server record offers and
+   * rewards at most {@value RecordRules#DEFAULT_MAX_OFFERS} services each.
+   */
+  static void rules(SignedRecord record) {
+    RecordRules.check(record, RecordRules.DEFAULT_MAX_OFFERS, RecordRules.DEFAULT_MAX_REWARDS, false);
   }
 
   /** The current records and their indexes. */

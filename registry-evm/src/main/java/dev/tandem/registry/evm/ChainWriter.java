@@ -40,6 +40,7 @@ final class ChainWriter {
   Optional<EthRpc.Receipt> store(SignedRecord record) {
     byte[] json = SignedRecord.canonicalRoundTrip(record);
     record.verifySignature();
+    ChainState.rules(record); // readers would ignore it: refuse it before paying for the transaction
     return Optional.ofNullable(switch (record) {
       case ServiceRecord s -> storeService(s, json);
       case ServerRecord s -> storeServer(s, json);

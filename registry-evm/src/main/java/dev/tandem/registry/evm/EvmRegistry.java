@@ -258,6 +258,13 @@ public final class EvmRegistry implements Registry {
     return submit(record, "local");
   }
 
+  /** Also the rules every reader of the chain applies ({@link ChainState#rules}), before any transaction. */
+  @Override
+  public void check(SignedRecord record, String origin) {
+    Registry.super.check(record, origin);
+    ChainState.rules(record);
+  }
+
   @Override
   public Submitted submit(SignedRecord record, String origin) {
     Objects.requireNonNull(record, "record");

@@ -142,6 +142,42 @@ class EvmRegistryTest {
     assertThat(stored).containsExactlyInAnyOrder(newer, original);
   }
 
+  /**
+   * The embedded registry's rules hold on a chain too: a server URL with a path and a record offering more than the
+   * per-record quota are refused before any transaction, and when put on chain directly every reader skips them with
+   * a log line and reads on.
+   */
+  @Test
+  void recordsBreakingTheEmbeddedRegistrysRulesAreRefusedAndSkippedByReaders() throws Exception {
+    EvmDeployment d = TestChain.deploy(chain, BigInteger.ZERO);
+    EvmRegistry writer = open(d, 0);
+    EvmRegistry reader = open(d, -1);
+    List<IgnoredRecord> ignored = new CopyOnWriteArrayList<>();
+    reader.onIgnored(ignored::add);
+    ServerRecord aimed = server(key(7), "http://127.0.0.1:7610/internal/admin", 1, List.of());
+    List<String> many = new ArrayList<>();
+    for (int i = 0; i < 257; i++) {
+      many.add(service(OWNER, "s" + i).serviceId());
+    }
+    ServerRecord spam = server(key(8), "http://10.0.0.8:1", 1, many);
+    assertThatThrownBy(() -> writer.submit(aimed)).hasMessageContaining("url");
+    assertThatThrownBy(() -> writer.submit(spam)).hasMessageContaining("quota: offers 257 services, the limit is 256");
+    assertThatThrownBy(() -> writer.check(spam, "rpc")).hasMessageContaining("offers");
+
+    Transactor raw = writer.transactor();
+    raw.send(d.serverRegistry(), BigInteger.ZERO,
+        RegistryAbi.registerServer(aimed.key().toString(), 1, canonical(aimed.toJson())), "server", "test");
+    raw.send(d.serverRegistry(), BigInteger.ZERO,
+        RegistryAbi.registerServer(spam.key().toString(), 1, canonical(spam.toJson())), "server", "test");
+    ServerRecord honest = server(NODE, URL, 1, List.of());
+    assertThat(writer.submit(honest)).isEqualTo(Submitted.STORED);
+    reader.sync();
+    assertThat(reader.servers()).containsExactly(honest);
+    assertThat(ignored).extracting(IgnoredRecord::entry, IgnoredRecord::field).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(aimed.key().toString(), "url"),
+        org.assertj.core.groups.Tuple.tuple(spam.key().toString(), "offers"));
+  }
+
   @Test
   void anAddressThatDoesNotOwnAnEntryCannotChangeIt() {
     EvmDeployment d = TestChain.deploy(chain, BigInteger.ZERO);

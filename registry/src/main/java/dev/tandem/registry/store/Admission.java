@@ -1,12 +1,10 @@
 package dev.tandem.registry.store;
 
 import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.net.Origins;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
-import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
@@ -42,21 +40,10 @@ final class Admission {
    */
   void check(SignedRecord record, int bytes, int replacedBytes, long totalBytes, Collection<ServiceRecord> services,
       Collection<ServerRecord> servers, long now) {
-    switch (record) {
-      case ServerRecord s -> origin("url", s.url());
-      case ServiceRecord s -> {
-        if (s.home() != null) {
-          origin("home", s.home());
-        }
-      }
-    }
     RegistryQuotas q = quotas;
+    RecordRules.check(record, q.maxOffers(), q.maxRewards(), true);
     switch (record) {
       case ServerRecord s -> {
-        over(q.maxOffers(), s.offers().size(), "offers", "offers " + s.offers().size() + " services",
-            "max-record-offers");
-        over(q.maxRewards(), s.rewards().size(), "rewards", "rewards " + s.rewards().size() + " services",
-            "max-record-rewards");
         if (q.maxServersPerHost() > 0 && !s.retired()) {
           String host = s.url().getHost().toLowerCase(Locale.ROOT);
           long same = servers.stream().filter(o -> !o.key().equals(s.key()) && !o.retired()
@@ -112,15 +99,7 @@ final class Admission {
     }
   }
 
-  private static void origin(String field, URI url) {
-    Origins.problem(url).ifPresent(p -> {
-      throw new RecordException(field, p);
-    });
-  }
-
   private static void over(int limit, int value, String field, String what, String flag) {
-    if (limit > 0 && value > limit) {
-      throw new RecordException(field, "quota: " + what + ", the limit is " + limit + " (--" + flag + ")");
-    }
+    RecordRules.over(limit, value, field, what, "--" + flag);
   }
 }
