@@ -3,7 +3,6 @@ package dev.tandem.client;
 import dev.tandem.client.referee.ModuleCache;
 import dev.tandem.client.referee.Referee;
 import dev.tandem.core.net.PeerPolicy;
-import dev.tandem.core.net.Reach;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.score.MemoryScoreStore;
 import dev.tandem.core.score.ScoreStore;
@@ -376,30 +375,18 @@ public final class TandemClient implements AutoCloseable {
     }
 
     /**
-     * Which addresses learned from records (servers' URLs, services' homes) the client contacts: {@code auto} (the
-     * default), {@code public}, {@code private}, {@code loopback} or {@code any}, as a node's {@code --peer-policy}.
-     * Under {@code auto} a client over HTTP takes the reach of its most local bootstrap node: bootstrapped from a
-     * public node it contacts only public addresses, so a record cannot aim it at this machine or its network; from
-     * a node on loopback it contacts loopback, private and public ones. A client with no bootstrap node or with its
-     * own {@link #transport} (where URLs need not be network addresses) contacts every server unless told otherwise.
-     * Bootstrap nodes, named by the caller, are always contacted.
+     * Which addresses learned from records the client contacts, as a node's {@code --peer-policy}; {@code auto} (the
+     * default) is {@link PeerPolicy#nearest} of the bootstrap nodes, or {@code any} with its own {@link #transport}
+     * (where URLs need not be network addresses). Bootstrap nodes are always contacted.
      */
     public Builder peerPolicy(String policy) {
       this.peerPolicy = PeerPolicy.parse(policy);
       return this;
     }
 
-    /** The policy {@link #peerPolicy} names, with {@code auto} resolved. */
     PeerPolicy policy() {
-      if (!peerPolicy.equals("auto")) {
-        return PeerPolicy.of(peerPolicy, null);
-      }
-      if (bootstrap.isEmpty() || transport != null) {
-        return PeerPolicy.ANY;
-      }
-      URI mostLocal = bootstrap.stream().filter(u -> u.getHost() != null)
-          .min(java.util.Comparator.comparing(u -> Reach.ofHost(u.getHost()))).orElse(bootstrap.getFirst());
-      return PeerPolicy.of("auto", mostLocal);
+      return transport != null && peerPolicy.equals("auto") ? PeerPolicy.ANY
+          : PeerPolicy.nearest(peerPolicy, bootstrap);
     }
 
     /** Reads records from a local registry instead of bootstrap nodes (a node calling services itself). */

@@ -61,6 +61,20 @@ public record PeerPolicy(String name, Set<Reach> allowed) {
     };
   }
 
+  /**
+   * The policy named {@code name} for a client that reaches the network through {@code nodes}: {@code auto} takes
+   * the reach of the most local of them, so a client bootstrapped from a public node contacts only public addresses
+   * (a record cannot aim it at this machine or its network) and one bootstrapped from a node on loopback contacts
+   * loopback, private and public ones; with no node to judge by, {@code auto} is {@link #ANY}.
+   */
+  public static PeerPolicy nearest(String name, java.util.List<URI> nodes) {
+    if (!parse(name).equals("auto")) {
+      return of(name, null);
+    }
+    return nodes.stream().filter(u -> u.getHost() != null)
+        .min(java.util.Comparator.comparing(u -> Reach.ofHost(u.getHost()))).map(u -> of("auto", u)).orElse(ANY);
+  }
+
   /** Whether this node contacts {@code url}. */
   public boolean allows(URI url) {
     if (url == null || url.getHost() == null) {
