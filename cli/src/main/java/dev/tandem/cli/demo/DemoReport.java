@@ -182,7 +182,10 @@ public final class DemoReport {
       if (x.compareTo(y) > 0) {
         continue; // each pair once
       }
-      String status = p.xOwesY() > 0 ? x + " owes " + y + " " + p.xOwesY()
+      // A convicted server's offers count for nothing, so its pairs are not "balanced": they are out of the game.
+      String status = a.scores().blacklisted(p.x()) || a.scores().blacklisted(p.y())
+          ? (a.scores().blacklisted(p.x()) ? x : y) + " convicted: not counted"
+          : p.xOwesY() > 0 ? x + " owes " + y + " " + p.xOwesY()
           : p.yOwesX() > 0 ? y + " owes " + x + " " + p.yOwesX() : "balanced";
       Pair back = obligations.pair(p.y(), p.x());
       out.printf(Locale.ROOT, "    %-2s %-3s %-14s %-14s %s%n", x, y, p.giveXToY() + " " + list(p.xOffersOfYRewards(),

@@ -89,6 +89,7 @@ public final class EvidenceHandler implements AutoCloseable {
     this.scores = scores;
     this.activity = activity;
     this.stored = new EvidenceTable(db);
+    StoredActivity.restore(stored, activity, Activity.KEEP);
     this.forwardTo = forwardTo;
     this.forwarder = new JsonRpcClient(transport, Duration.ofSeconds(10));
   }

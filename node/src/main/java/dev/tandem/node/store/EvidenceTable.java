@@ -6,6 +6,7 @@ import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.Judgement;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -131,6 +132,49 @@ public final class EvidenceTable {
         s.setLong(4, atMillis);
         return s.executeUpdate();
       }
+    });
+  }
+
+  /** A judged item as stored: when it came and its JSON. */
+  public record StoredItem(long atMillis, String json) {}
+
+  /** A stored conviction, with the JSON of the evidence that made it (null when that row is gone). */
+  public record StoredConviction(String server, String service, String requestHash, long atMillis,
+      String evidenceJson) {}
+
+  /** The last {@code limit} judged items, oldest first. */
+  public List<StoredItem> recent(int limit) {
+    return db.read("read evidence", c -> {
+      List<StoredItem> out = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement("SELECT received_at, json FROM (SELECT received_at, json, seq "
+          + "FROM evidence WHERE verdict <> 'pending' ORDER BY seq DESC LIMIT ?) ORDER BY seq")) {
+        s.setInt(1, limit);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            out.add(new StoredItem(r.getLong(1), r.getString(2)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The last {@code limit} convictions, oldest first. */
+  public List<StoredConviction> recentConvictions(int limit) {
+    return db.read("read convictions", c -> {
+      List<StoredConviction> out = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement("SELECT server, service, request_hash, at, json FROM (SELECT "
+          + "c.server, c.service, c.request_hash, c.at, e.json FROM convictions c LEFT JOIN evidence e "
+          + "ON e.id = c.evidence ORDER BY c.at DESC LIMIT ?) ORDER BY at")) {
+        s.setInt(1, limit);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            out.add(new StoredConviction(r.getString(1), r.getString(2), r.getString(3), r.getLong(4),
+                r.getString(5)));
+          }
+        }
+      }
+      return out;
     });
   }
 }

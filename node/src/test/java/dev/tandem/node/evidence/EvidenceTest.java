@@ -137,6 +137,28 @@ class EvidenceTest {
     assertThat(again.path("status").asText()).isEqualTo("known");
     JsonNode scores = new NodeClient(nodes.get(2).url()).rpc("tandem_scores", Json.object());
     assertThat(scores.toString()).contains(liar.publicKey().toString()).contains("\"blacklisted\":true");
+
+    // The judge restarts: its dashboard still shows why the liar is blacklisted, each case once.
+    Node judge = nodes.get(1);
+    judge.close();
+    Node restarted = Node.start(judge.config());
+    nodes.set(1, restarted);
+    String request = evidence.request().requestHash();
+    assertThat(restarted.scores().blacklisted(liar.publicKey())).isTrue();
+    assertThat(restarted.activity().convictions()).filteredOn(c -> c.requestHash().equals(request))
+        .singleElement().satisfies(c -> {
+          assertThat(c.server()).isEqualTo(liar.publicKey().toString());
+          assertThat(c.service()).isEqualTo(serviceId);
+          assertThat(c.reason()).contains(shortHash(evidence, liar)).contains("re-run gives");
+        });
+    assertThat(restarted.activity().conflicts()).filteredOn(c -> c.requestHash().equals(request))
+        .singleElement().satisfies(c -> assertThat(c.servers())
+            .containsExactlyInAnyOrder(liar.publicKey().toString(), nodes.get(0).publicKey().toString()));
+  }
+
+  private static String shortHash(Evidence evidence, Node server) {
+    return evidence.attestations().stream().filter(a -> a.server().equals(server.publicKey())).findFirst()
+        .orElseThrow().responseHash().substring(0, 12);
   }
 
   @Test
