@@ -1,10 +1,16 @@
-// The node dashboard: draws the picture of the design notes live from /dashboard.json.
+// The node dashboard: draws the picture of the design notes live.
+//
+// Two views, one click apart (the links in the header): the network (#network, the default), from /network.json,
+// where this node joins what every server publishes about itself: the calls each served, the conflicts and
+// convictions each learned of; and this node alone (#node), from /dashboard.json. Scores and the "convicted" mark are
+// always this node's own judgement.
 //
 // Left, the ServiceRegistry (each service: name, ABI, short module CID); middle, the ServerRegistry (each server:
 // URL and score as this node sees it), with green "offers" edges from a server to the services it runs and orange
 // "rewards" edges from a service to the servers that want it run; right, the cloud: every server with the services
-// it runs. Everything is placed by cytoscape's grid layout by row and column; the graph is laid out again only when
-// its elements change, so a refresh that only changes scores or counters does not move anything.
+// it runs. Servers keep their letter order (so a server's row lines up with its row in the cloud); services are
+// ordered so that the edges of the first servers do not cross. The graph is laid out again only when its elements
+// change, so a refresh that only changes scores or counters does not move anything.
 'use strict';
 
 (function () {
@@ -35,24 +41,24 @@
     style: [
       { selector: 'node', style: {
         'font-family': 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif',
-        'font-size': 12, color: COLORS.ink, label: 'data(label)', 'text-wrap': 'wrap',
+        'font-size': 15, color: COLORS.ink, label: 'data(label)', 'text-wrap': 'wrap',
         'text-valign': 'center', 'text-halign': 'center', shape: 'round-rectangle',
         'background-color': '#ffffff', 'border-width': 1, 'border-color': '#8c959f',
         width: 'label', height: 'label', padding: 10 } },
       { selector: ':parent', style: {
         'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -4, 'font-weight': 600,
-        'font-size': 13, padding: 14, 'background-color': '#ddf4ff', 'background-opacity': 1,
+        'font-size': 16, padding: 14, 'background-color': '#ddf4ff', 'background-opacity': 1,
         'border-color': '#9cd1f5', 'border-width': 1, shape: 'round-rectangle' } },
-      { selector: 'node.cluster', style: { 'font-size': 15, color: '#0a3069', padding: 18 } },
+      { selector: 'node.cluster', style: { 'font-size': 18, color: '#0a3069', padding: 18 } },
       { selector: 'node.cluster.cloud', style: { 'background-color': '#eef1f4', 'border-color': '#c8d1da' } },
-      { selector: 'node.service', style: { 'text-max-width': 220 } },
-      { selector: 'node.server', style: { 'text-max-width': 240, 'text-justification': 'left' } },
+      { selector: 'node.service', style: { 'text-max-width': 240 } },
+      { selector: 'node.server', style: { 'text-max-width': 260, 'text-justification': 'left' } },
       { selector: 'node.host', style: {
-        'background-color': '#ffffff', 'border-color': '#8c959f', 'font-size': 12, padding: 8,
+        'background-color': '#ffffff', 'border-color': '#8c959f', 'font-size': 15, padding: 8,
         'text-valign': 'top', 'text-margin-y': -3 } },
       { selector: 'node.host:childless', style: { 'text-valign': 'center', 'text-margin-y': 0, padding: 10 } },
       { selector: 'node.instance', style: {
-        'background-color': '#f6f8fa', 'border-color': '#afb8c1', 'font-size': 11, padding: 6 } },
+        'background-color': '#f6f8fa', 'border-color': '#afb8c1', 'font-size': 14, padding: 6 } },
       { selector: 'node.instance.pending', style: { 'border-style': 'dashed', color: COLORS.muted } },
       { selector: 'node.instance.active', style: {
         'background-color': '#dafbe1', 'border-color': COLORS.offer, 'border-width': 2 } },
@@ -72,9 +78,21 @@
     ],
   });
   window.cy = cy; // for tests and for poking at the model from the browser console
+  window.tandemDashboard = { serviceOrder: (d) => serviceOrder(d) };
 
   let shape = '';
-  let lastFit = 0;
+  let urls = new Map(); // server key -> URL, for opening a server's own view
+
+  /** 'network' or 'node', from the address's fragment. */
+  function view() {
+    return location.hash === '#node' ? 'node' : 'network';
+  }
+
+  // A click on a server opens that node's own dashboard (its view of itself).
+  cy.on('tap', 'node.server, node.host', (e) => {
+    const url = urls.get(e.target.id().replace(/^(srv|host):/, ''));
+    if (url) location.href = url + '/#node';
+  });
 
   function serviceLabel(s) {
     return s.name + '\n' + s.abi + ' · ' + s.moduleShort;
@@ -85,16 +103,77 @@
     return server.score == null ? 'score —' : 'score ' + server.score;
   }
 
-  function serverLabel(server) {
+  function serverLabel(server, served) {
     const name = (server.convicted ? '✗ ' : '') + server.label;
-    return name + '\n' + server.url + '\n' + (server.self ? 'this node' : scoreText(server));
+    return name + '\n' + server.url + '\n' + (server.self ? 'this node' : scoreText(server))
+      + (served == null ? '' : ' · ' + served.toLocaleString() + ' calls');
+  }
+
+  /**
+   * The services in the order that draws the fewest crossings among the edges of the first servers: crossings among
+   * servers A and B count before those that C adds, and so on, so the picture of the first servers stays clean and
+   * a server that offers everything crosses only what it must. Every order is tried up to 7 services; past that,
+   * services sit at the mean row of the servers they are linked to.
+   */
+  function serviceOrder(d) {
+    const ids = d.services.map((s) => s.id);
+    const edges = [];
+    d.servers.forEach((srv, row) => {
+      srv.offers.concat(srv.rewards).forEach((id) => { if (ids.includes(id)) edges.push([row, id]); });
+    });
+    const byName = (a, b) => ids.indexOf(a) - ids.indexOf(b);
+    if (ids.length > 7) {
+      const mean = (id) => {
+        const rows = edges.filter((e) => e[1] === id).map((e) => e[0]);
+        return rows.length ? rows.reduce((x, y) => x + y, 0) / rows.length : Infinity;
+      };
+      return [...ids].sort((a, b) => mean(a) - mean(b) || byName(a, b));
+    }
+    const cost = (order) => {
+      const at = new Map(order.map((id, i) => [id, i]));
+      const levels = new Array(d.servers.length).fill(0);
+      for (let i = 0; i < edges.length; i++) {
+        for (let j = i + 1; j < edges.length; j++) {
+          const [r1, s1] = edges[i];
+          const [r2, s2] = edges[j];
+          if ((r1 - r2) * (at.get(s1) - at.get(s2)) < 0) levels[Math.max(r1, r2)]++;
+        }
+      }
+      return levels;
+    };
+    const better = (a, b) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+      return false;
+    };
+    let best = ids;
+    let bestCost = cost(ids);
+    const permute = (prefix, rest) => {
+      if (rest.length === 0) {
+        const c = cost(prefix);
+        if (better(c, bestCost)) {
+          best = prefix;
+          bestCost = c;
+        }
+        return;
+      }
+      rest.forEach((id, i) => permute(prefix.concat([id]), rest.slice(0, i).concat(rest.slice(i + 1))));
+    };
+    permute([], ids);
+    return best;
   }
 
   /** Elements for one snapshot; ids are stable so that a refresh can tell what changed. */
   function elements(d) {
     const now = d.generatedAt;
+    const network = d.view === 'network';
     const services = new Map(d.services.map((s) => [s.id, s]));
-    const recentlyServed = new Set(d.calls.filter((c) => now - c.at < ACTIVE_MS).map((c) => c.service));
+    // server key -> the services it served a call of in the last moments (this node alone: only itself)
+    const selfKey = d.self.key;
+    const recentlyServed = (key, id) => d.calls.some((c) => (c.server || selfKey) === key && c.service === id
+      && now - c.at < ACTIVE_MS);
+    const callCounts = (key) => (network ? (d.recentCallsByServer || {})[key]
+      : key === selfKey ? d.recentCallsByService : null) || null;
+    const served = new Map((d.nodes || []).map((n) => [n.key, n.totalCalls]));
     const labels = new Map(d.servers.map((s) => [s.key, s.label]));
     const held = (d.reciprocity && d.reciprocity.offers && d.reciprocity.offers.reciprocity) || [];
     const heldFor = new Map(held.map((h) => [h.service, h.for]));
@@ -102,14 +181,15 @@
     els.push({ group: 'nodes', data: { id: 'services', label: 'ServiceRegistry' }, classes: 'cluster' });
     els.push({ group: 'nodes', data: { id: 'servers', label: 'ServerRegistry' }, classes: 'cluster' });
     els.push({ group: 'nodes', data: { id: 'cloud', label: 'cloud' }, classes: 'cluster cloud' });
-    d.services.forEach((s, i) => {
+    serviceOrder(d).forEach((id, i) => {
+      const s = services.get(id);
       els.push({ group: 'nodes', data: { id: 'svc:' + s.id, parent: 'services', label: serviceLabel(s),
         row: i, col: 0 }, classes: 'service' });
     });
     d.servers.forEach((srv, i) => {
       const cls = (srv.self ? ' self' : '') + (srv.convicted ? ' convicted' : '');
-      els.push({ group: 'nodes', data: { id: 'srv:' + srv.key, parent: 'servers', label: serverLabel(srv),
-        row: i, col: 0 }, classes: 'server' + cls });
+      els.push({ group: 'nodes', data: { id: 'srv:' + srv.key, parent: 'servers',
+        label: serverLabel(srv, network ? served.get(srv.key) : null), row: i, col: 0 }, classes: 'server' + cls });
       const host = { group: 'nodes', data: { id: 'host:' + srv.key, parent: 'cloud',
         label: (srv.convicted ? '✗ ' : '') + srv.label }, classes: 'host' + cls };
       els.push(host);
@@ -128,15 +208,17 @@
         if (r.pending) {
           label += '\n(' + d.hosting[r.id].split(':')[0] + ')';
           cls += ' pending';
-        } else if (srv.self) {
-          // This node knows more about what it runs: for whom (reciprocity) and how often it was called.
+        } else {
+          // How often each ran it lately (in the network view, as each server reports it); for this node also for
+          // whom it runs it (reciprocity).
           const notes = [];
-          const forPeer = heldFor.get(r.id);
+          const forPeer = srv.self ? heldFor.get(r.id) : null;
           if (forPeer) notes.push('for ' + (labels.get(forPeer) || 'a peer').replace('Server ', ''));
-          const n = d.recentCallsByService[r.id] || 0;
+          const counts = callCounts(srv.key);
+          const n = (counts && counts[r.id]) || 0;
           if (n > 0) notes.push(n + ' call' + (n === 1 ? '' : 's'));
           if (notes.length) label += '\n' + notes.join(' · ');
-          if (recentlyServed.has(r.id)) cls += ' active';
+          if (recentlyServed(srv.key, r.id)) cls += ' active';
         }
         els.push({ group: 'nodes', data: { id: 'run:' + srv.key + ':' + r.id, parent: 'host:' + srv.key,
           label, row: i, col: j }, classes: cls });
@@ -159,48 +241,45 @@
   }
 
   /**
-   * Three grid layouts side by side, one per cluster, sharing one row height so that a server's row in the
-   * ServerRegistry lines up with its row in the cloud; the services are spread over the same height. Each grid is
-   * only as wide as its own nodes need (one grid for all would make every cell as wide as the widest label).
+   * Places every node itself, in three columns: services spread evenly over the height, servers one to a row, and
+   * in the cloud each server's services stacked in its row (so the cloud column stays narrow and a server's row lines
+   * up with its row in the ServerRegistry). The gaps between the columns widen with the panel, so the picture fills
+   * it at any width instead of shrinking its text.
    */
   function layout(d) {
-    const rows = Math.max(1, d.services.length, d.servers.length);
-    const cells = (sel) => {
+    const rows = Math.max(1, d.servers.length);
+    const size = (sel) => {
       const nodes = cy.nodes(sel);
-      return {
-        nodes,
-        w: Math.max(40, ...nodes.map((n) => n.outerWidth())),
-        h: Math.max(30, ...nodes.map((n) => n.outerHeight())),
-        cols: Math.max(1, ...nodes.map((n) => n.data('col') + 1)),
-      };
+      return { nodes, w: Math.max(40, ...nodes.map((n) => n.outerWidth())),
+        h: Math.max(30, ...nodes.map((n) => n.outerHeight())) };
     };
-    const services = cells('.service');
-    const servers = cells('.server');
-    const cloud = cells('.instance, .host:childless');
-    const columns = [
-      { c: services, rows: Math.max(1, d.services.length), w: services.w + 20, gapAfter: 170 },
-      { c: servers, rows, w: servers.w + 20, gapAfter: 90 },
-      { c: cloud, rows, w: cloud.cols * (cloud.w + 30), gapAfter: 0 },
-    ];
-    // Rows at least tall enough for their nodes; taller when the panel is, so the picture fills it.
-    const width = columns.reduce((sum, col) => sum + col.w + col.gapAfter, 0);
-    const minRow = Math.max(services.h, servers.h, cloud.h + 34) + 26;
-    const rowHeight = Math.min(2 * minRow, Math.max(minRow, 0.9 * width * cy.height() / cy.width() / rows));
+    const services = size('.service');
+    const servers = size('.server');
+    const instances = size('.instance, .host:childless');
+    const stack = Math.max(1, ...d.servers.map((srv) => cy.nodes('.instance').filter((n) => n.parent().id()
+      === 'host:' + srv.key).length));
+    const instanceStep = instances.h + 10;
+    const rowHeight = Math.max(servers.h + 40, stack * instanceStep + 56, services.h * d.services.length / rows + 30);
     const height = rows * rowHeight;
-    let x = 0;
-    columns.forEach((col) => {
-      col.c.nodes.layout({
-        name: 'grid',
-        fit: false,
-        condense: false,
-        avoidOverlap: false,
-        rows: col.rows,
-        cols: col.c.cols,
-        boundingBox: { x1: x, y1: 0, w: col.w, h: height },
-        position: (n) => ({ row: n.data('row'), col: n.data('col') }),
-        animate: false,
-      }).run();
-      x += col.w + col.gapAfter;
+    // Widen the gaps until the picture has the panel's shape (within reason).
+    const fixed = services.w + servers.w + instances.w + 120;
+    const spare = Math.max(0, height * cy.width() / Math.max(1, cy.height()) - fixed);
+    const gap1 = Math.min(420, Math.max(150, 0.65 * spare));
+    const gap2 = Math.min(260, Math.max(80, 0.35 * spare));
+    const x0 = services.w / 2;
+    const x1 = services.w + gap1 + servers.w / 2;
+    const x2 = services.w + gap1 + servers.w + gap2 + instances.w / 2;
+    const order = services.nodes.sort((a, b) => a.data('row') - b.data('row'));
+    cy.batch(() => {
+      order.forEach((n, i) => n.position({ x: x0, y: (i + 0.5) * height / Math.max(1, order.length) }));
+      servers.nodes.forEach((n) => n.position({ x: x1, y: (n.data('row') + 0.5) * rowHeight }));
+      d.servers.forEach((srv, i) => {
+        const host = cy.getElementById('host:' + srv.key);
+        const kids = host.children().sort((a, b) => a.data('col') - b.data('col'));
+        const y = (i + 0.5) * rowHeight + 8; // below the host's own label
+        if (kids.length === 0) host.position({ x: x2, y: (i + 0.5) * rowHeight });
+        kids.forEach((k, j) => k.position({ x: x2, y: y + (j - (kids.length - 1) / 2) * instanceStep }));
+      });
     });
   }
 
@@ -215,7 +294,6 @@
       });
       layout(d);
       cy.fit(undefined, 24);
-      lastFit = Date.now();
     } else {
       cy.batch(() => {
         els.forEach((e) => {
@@ -255,27 +333,72 @@
     document.getElementById(listId + '-empty').hidden = items.length > 0;
   }
 
+  function row(cells) {
+    const tr = document.createElement('tr');
+    tr.append(...cells);
+    return tr;
+  }
+
   function panel(d) {
     const n = names(d);
+    const network = d.view === 'network';
     const self = d.servers.find((s) => s.self);
-    document.getElementById('self').textContent = (self ? self.label + ' · ' : '') + d.self.url + ' · '
-      + d.self.key + (d.self.fault ? ' · FAULT: ' + d.self.fault : '');
+    document.getElementById('self-label').textContent = self ? self.label : '';
+    document.getElementById('self').textContent = d.self.url + ' · ' + d.self.key;
+    const fault = document.getElementById('fault');
+    fault.hidden = !d.self.fault;
+    fault.textContent = d.self.fault ? 'FAULT: ' + d.self.fault : '';
+    document.getElementById('view-network').classList.toggle('current', network);
+    document.getElementById('view-node').classList.toggle('current', !network);
+
+    document.getElementById('nodes-section').hidden = !network;
+    if (network) {
+      const rows = (d.nodes || []).map((node) => {
+        const link = text('a', node.label + (node.self ? ' (here)' : ''));
+        link.href = node.url + '/#node';
+        const name = document.createElement('td');
+        name.append(link);
+        let state = text('td', node.fault ? 'FAULT: ' + node.fault : 'up', node.fault ? 'warn' : '');
+        if (node.unreachable) {
+          state = text('td', 'no answer', 'warn');
+          state.title = node.unreachable;
+        } else if (node.stale) {
+          state.textContent += ' (' + node.stale + ')';
+          state.title = 'its last answer, ' + node.stale;
+        }
+        return row([name, text('td', node.unreachable ? '—' : node.totalCalls.toLocaleString(), 'num'),
+          text('td', node.unreachable ? '—' : String(node.convictions), 'num'), state]);
+      });
+      document.querySelector('#nodes tbody').replaceChildren(...rows);
+    }
+
+    document.getElementById('calls-title').textContent = network ? 'Calls served, all nodes'
+      : 'Calls served by this node';
     document.getElementById('total-calls').textContent = d.totalCalls;
+    // Narrow panels hide the fuel and µs columns (style.css); the rest always fits.
+    const head = network ? ['time', 'server', 'service', 'method', 'outcome', 'µs']
+      : ['time', 'service', 'method', 'outcome', 'fuel', 'µs'];
+    const extra = (h) => (h === 'fuel' || h === 'µs' ? 'num extra' : '');
+    document.querySelector('#calls thead').replaceChildren(row(head.map((h) => text('th', h, extra(h)))));
     const rows = d.calls.slice(0, 14).map((c) => {
-      const tr = document.createElement('tr');
-      tr.append(text('td', time(c.at)), text('td', n.service(c.service)), text('td', c.method),
-        text('td', c.outcome, c.outcome === 'result' ? '' : 'warn'),
-        text('td', c.fuel.toLocaleString(), 'num'), text('td', c.micros.toLocaleString(), 'num'));
-      return tr;
+      const cells = [text('td', time(c.at))];
+      if (network) cells.push(text('td', n.server(c.server).replace('Server ', '')));
+      cells.push(text('td', n.service(c.service)), text('td', c.method),
+        text('td', c.outcome, c.outcome === 'result' ? '' : 'warn'));
+      if (!network) cells.push(text('td', c.fuel.toLocaleString(), extra('fuel')));
+      cells.push(text('td', c.micros.toLocaleString(), extra('µs')));
+      return row(cells);
     });
     document.querySelector('#calls tbody').replaceChildren(...rows);
     document.getElementById('calls-empty').hidden = rows.length > 0;
 
+    const by = (keys) => (keys && keys.length ? ' · by ' + keys.map((k) => n.server(k).replace('Server ', ''))
+      .join(', ') : '');
     document.getElementById('conviction-count').textContent = d.convictions.length || '';
     fill('convictions', d.convictions, (c) => {
       const li = document.createElement('li');
       li.append(text('strong', '✗ ' + n.server(c.server), 'bad'),
-        text('span', ' convicted on ' + n.service(c.service) + ' at ' + time(c.at)),
+        text('span', ' convicted on ' + n.service(c.service) + ' at ' + time(c.at) + by(c.by)),
         text('div', c.reason, 'detail'));
       return li;
     });
@@ -284,7 +407,7 @@
       const li = document.createElement('li');
       li.append(text('strong', n.service(c.service)),
         text('span', ' ' + time(c.at) + ' · ' + c.servers.map(n.server).join(' vs ')),
-        text('div', 'request ' + c.requestHash.slice(0, 16) + '… · ' + c.source, 'detail'));
+        text('div', 'request ' + c.requestHash.slice(0, 16) + '… · ' + c.source + by(c.seenBy), 'detail'));
       return li;
     });
     reciprocity(d.reciprocity, n);
@@ -315,8 +438,10 @@
       if (p.iOwe > 0) status = 'I owe ' + p.iOwe;
       if (p.theyOwe > 0) status = 'they owe ' + p.theyOwe;
       if (p.status === 'in default') status = 'in default';
+      // A convicted peer's offers count for nothing: it is out of the exchange, not "balanced".
+      if (p.convicted) status = 'convicted: not counted';
       tr.append(text('td', n.server(p.peer)), text('td', mine), text('td', String(p.theyGive)),
-        text('td', status, p.status === 'balanced' ? '' : 'warn'));
+        text('td', status, status === 'balanced' ? '' : 'warn'));
       table.append(tr);
     });
     const parts = [table];
@@ -340,27 +465,45 @@
 
   const status = document.getElementById('status');
 
+  let timer = null;
+
   async function refresh() {
+    clearTimeout(timer);
+    const wanted = view();
     try {
-      const res = await fetch('/dashboard.json', { cache: 'no-store' });
+      const res = await fetch(wanted === 'network' ? '/network.json' : '/dashboard.json', { cache: 'no-store' });
       if (!res.ok) throw new Error('HTTP ' + res.status);
       const d = await res.json();
+      if (d.error) throw new Error(d.error);
+      if (view() !== wanted) return; // the view changed while this was on its way
+      d.view = wanted;
+      urls = new Map(d.servers.map((s) => [s.key, s.url.replace(/\/$/, '')]));
       draw(d);
       panel(d);
+      window.dashboard = d; // for tests
       status.textContent = 'live · ' + d.services.length + ' services · ' + d.servers.length + ' servers';
       status.className = 'status live';
+      document.body.dataset.view = wanted;
       document.body.dataset.ready = 'true';
     } catch (e) {
       status.textContent = 'node unreachable (' + e.message + ')';
       status.className = 'status down';
     } finally {
-      setTimeout(refresh, POLL_MS);
+      if (view() === wanted) timer = setTimeout(refresh, POLL_MS);
     }
   }
 
+  window.addEventListener('hashchange', () => {
+    document.body.dataset.ready = 'false';
+    shape = ''; // the other view draws other labels: lay it out afresh
+    refresh();
+  });
+
+  // The gaps between the columns follow the panel's shape: lay out again for the new size.
   window.addEventListener('resize', () => {
     cy.resize();
-    if (Date.now() - lastFit > 200) cy.fit(undefined, 24);
+    if (window.dashboard) layout(window.dashboard);
+    cy.fit(undefined, 24);
   });
   refresh();
 })();

@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.cli.demo.Ticker;
 import dev.tandem.core.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,7 +34,9 @@ final class BenchJson {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     }
     if (!json) {
-      return report.run(System.out);
+      try (Ticker ticker = Ticker.onStderr("bench", false)) {
+        return report.run(ticker.wrap(System.out));
+      }
     }
     ByteArrayOutputStream text = new ByteArrayOutputStream();
     int code;

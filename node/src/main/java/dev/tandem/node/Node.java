@@ -11,6 +11,7 @@ import dev.tandem.node.api.NodeRpc;
 import dev.tandem.node.api.ServiceCalls;
 import dev.tandem.node.api.ServiceEndpoint;
 import dev.tandem.node.dashboard.DashboardData;
+import dev.tandem.node.dashboard.NetworkView;
 import dev.tandem.node.evidence.EvidenceFeed;
 import dev.tandem.node.evidence.EvidenceHandler;
 import dev.tandem.node.evidence.EvidenceIntake;
@@ -147,7 +148,8 @@ public final class Node implements AutoCloseable {
     var dashboard = new DashboardData.Parts(key.publicKey(), self::url, VERSION, initial.fault(), registry, hosting,
         activity, scores, reciprocity);
     int port = server.start(new HttpApi(endpoint, rpc, modules, metrics::scrape, views::health, views::dashboard,
-        () -> DashboardData.bytes(dashboard), HttpServer.limits(limits), server.threads()));
+        () -> DashboardData.bytes(dashboard), new NetworkView(() -> DashboardData.snapshot(dashboard), http)::bytes,
+        HttpServer.limits(limits), server.threads()));
     self.listening(initial.url(port));
 
     // On a chain the chain itself spreads records; the embedded registry spreads them by gossip.

@@ -124,6 +124,25 @@ class DashboardTest {
   }
 
   @Test
+  void networkViewJoinsWhatEveryNodePublishes() throws Exception {
+    String call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"query\",\"params\":{\"q\":\"wasm\",\"limit\":1}}";
+    TestNetwork.post(URI.create(a.url() + "/services/" + search.serviceId()), call, null);
+    JsonNode fromB = Json.parse(TestNetwork.get(URI.create(b.url() + "/network.json")).body());
+    assertThat(fromB.path("self").path("key").asText()).isEqualTo(b.publicKey().toString());
+    List<String> reachable = new ArrayList<>();
+    fromB.path("nodes").forEach(n -> {
+      if (!n.has("unreachable")) {
+        reachable.add(n.path("key").asText());
+      }
+    });
+    assertThat(reachable).containsExactlyInAnyOrder(a.publicKey().toString(), b.publicKey().toString());
+    // B served nothing; the calls A served show on B's network view, attributed to A.
+    assertThat(fromB.path("totalCalls").asLong()).isGreaterThanOrEqualTo(1);
+    assertThat(fromB.path("calls").findValuesAsText("server")).isNotEmpty()
+        .allMatch(k -> k.equals(a.publicKey().toString()));
+  }
+
+  @Test
   void serverLettersRunPastZ() {
     assertThat(dev.tandem.node.dashboard.DashboardData.letters(0)).isEqualTo("A");
     assertThat(dev.tandem.node.dashboard.DashboardData.letters(25)).isEqualTo("Z");

@@ -4,7 +4,7 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.Evidence;
-import dev.tandem.node.Activity;
+import dev.tandem.node.observe.Activity;
 import dev.tandem.node.store.EvidenceTable;
 import java.util.ArrayList;
 import java.util.List;

@@ -42,6 +42,7 @@ public final class HttpApi extends Handler.Abstract {
   private final Supplier<byte[]> health;
   private final Supplier<byte[]> dashboard;
   private final Supplier<byte[]> dashboardJson;
+  private final Supplier<byte[]> networkJson;
   private final StaticFiles dashboardFiles = new StaticFiles("dashboard");
   /** The "try it" page and the TypeScript client's browser bundle it loads (clients/js/bundle, copied by Maven). */
   private final StaticFiles tryFiles = new StaticFiles("try");
@@ -51,8 +52,8 @@ public final class HttpApi extends Handler.Abstract {
   private final Semaphore admitted;
 
   public HttpApi(ServiceCalls services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
-      Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson, HttpLimits limits,
-      Executor workers) {
+      Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson,
+      Supplier<byte[]> networkJson, HttpLimits limits, Executor workers) {
     this.limits = limits;
     this.workers = workers;
     this.admitted = new Semaphore(limits.maxQueuedRequests());
@@ -63,6 +64,7 @@ public final class HttpApi extends Handler.Abstract {
     this.health = health;
     this.dashboard = dashboard;
     this.dashboardJson = dashboardJson;
+    this.networkJson = networkJson;
   }
 
   @Override
@@ -135,6 +137,9 @@ public final class HttpApi extends Handler.Abstract {
     } else if (path.equals("/dashboard.json") && isGet(method)) {
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
       send(response, callback, 200, JSON, dashboardJson.get());
+    } else if (path.equals("/network.json") && isGet(method)) {
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      send(response, callback, 200, JSON, networkJson.get());
     } else if (path.startsWith("/dashboard/") && isGet(method)) {
       sendFile(dashboardFiles.get(path.substring("/dashboard/".length())), path, response, callback);
     } else if ((path.equals("/try") || path.equals("/try/")) && isGet(method)) {

@@ -1,4 +1,4 @@
-package dev.tandem.node;
+package dev.tandem.node.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
