@@ -244,7 +244,7 @@ final class CallRun {
       return false;
     }
     ServerRecord server = ctx.selector().pick(new ArrayList<>(pool), ctx.scores()::weight);
-    remaining.remove(server);
+    take(server);
     launch(server);
     return true;
   }
@@ -262,7 +262,7 @@ final class CallRun {
       return Optional.empty();
     }
     ServerRecord server = ctx.selector().pick(proven, ctx.scores()::weight);
-    remaining.remove(server);
+    take(server);
     launch(server);
     // A service error is never taken unchecked: ServiceErrorException always carries a verified error.
     if (next(true) == Progress.ANSWER && votes.size() == 1 && !votes.get(0).response().has("error")) {
@@ -298,6 +298,19 @@ final class CallRun {
   }
 
   /**
+   * Takes {@code server}, drawn from a copy, out of the candidates: by identity, since comparing records means
+   * comparing their signed contents, which would cost a JSON tree per candidate passed.
+   */
+  private void take(ServerRecord server) {
+    for (int i = 0; i < remaining.size(); i++) {
+      if (remaining.get(i) == server) {
+        remaining.remove(i);
+        return;
+      }
+    }
+  }
+
+  /**
    * One of the remaining candidates, taken out of them: drawn by weight among operators other than those of
    * {@code taken}, or among all when every remaining one shares an operator with them.
    */
@@ -309,7 +322,7 @@ final class CallRun {
       return ctx.selector().pick(remaining, ctx.scores()::weight);
     }
     ServerRecord server = ctx.selector().pick(new ArrayList<>(fresh), ctx.scores()::weight);
-    remaining.remove(server);
+    take(server);
     return server;
   }
 

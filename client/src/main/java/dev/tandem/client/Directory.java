@@ -230,10 +230,7 @@ final class Directory {
         offering = index.offering(serviceId);
       }
     } else {
-      // Another registry's list need not be in key order, nor (should it be wrong) only of servers that offer it.
-      offering = registry.serversOffering(serviceId).stream()
-          .filter(s -> !s.retired() && s.offers().contains(serviceId))
-          .sorted(Comparator.comparing(ServerRecord::key)).toList();
+      offering = registry.serversOffering(serviceId); // indexed, in key order
     }
     return policy.equals(PeerPolicy.ANY) ? offering
         : offering.stream().filter(s -> policy.allows(s.url())).toList();

@@ -67,7 +67,10 @@ public interface Registry extends AutoCloseable {
   /** The current record of every server that is not retired, ordered by key. */
   List<ServerRecord> servers();
 
-  /** The current, non-retired servers whose record offers {@code serviceId}. */
+  /**
+   * The current, non-retired servers whose record offers {@code serviceId}, ordered by key. Every call's choice of
+   * servers reads this: implementations keep it indexed.
+   */
   default List<ServerRecord> serversOffering(String serviceId) {
     return servers().stream().filter(s -> s.offers().contains(serviceId)).toList();
   }
