@@ -33,6 +33,8 @@ class DemoCommandTest {
         .containsPattern("conflicts\\s+[1-9]\\d* \\(calls whose signed answers disagreed\\), settled by the referee "
             + "\\(re-run here\\) [1-9]")
         .contains("(convicted by A: D; their offers count for nothing)")
+        .containsPattern("\\n    [A-C]  D .*D convicted: not counted\\n")
+        .doesNotContainPattern("\\n    [A-C]  D .*balanced\\n")
         .contains("reciprocity")
         .contains("dashboard            http://127.0.0.1:" + base + "/")
         .contains("[ok]     every liar was convicted")
