@@ -315,6 +315,9 @@ final class CallRun {
    * {@code taken}, or among all when every remaining one shares an operator with them.
    */
   private ServerRecord draw(Collection<ServerRecord> taken) {
+    if (taken.isEmpty()) { // every candidate is of a new operator: no need to work out whose each one is
+      return ctx.selector().pick(remaining, ctx.scores()::weight);
+    }
     Set<String> have = new HashSet<>();
     taken.forEach(s -> have.add(ctx.directory().operator(s)));
     List<ServerRecord> fresh = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s))).toList();
