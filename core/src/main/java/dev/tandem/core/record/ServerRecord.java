@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -167,14 +168,21 @@ public record ServerRecord(
         Fields.signature(json));
   }
 
+  /**
+   * Equal when every signed field (as {@link #unsignedJson} writes it: the URL as text) and the signature are. Field
+   * by field rather than by building the JSON: gossip compares every copy of a record that arrives with the stored
+   * one.
+   */
   @Override
   public boolean equals(Object o) {
-    return o instanceof ServerRecord r && unsignedJson().equals(r.unsignedJson()) && Arrays.equals(sig, r.sig);
+    return o instanceof ServerRecord r && seq == r.seq && retired == r.retired && key.equals(r.key)
+        && url.toString().equals(r.url.toString()) && offers.equals(r.offers) && rewards.equals(r.rewards)
+        && capacity.equals(r.capacity) && Arrays.equals(sig, r.sig);
   }
 
   @Override
   public int hashCode() {
-    return unsignedJson().hashCode() * 31 + Arrays.hashCode(sig);
+    return Objects.hash(key, url.toString(), offers, rewards, capacity, seq, retired) * 31 + Arrays.hashCode(sig);
   }
 
   @Override
