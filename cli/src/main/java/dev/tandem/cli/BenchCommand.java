@@ -28,7 +28,8 @@ final class BenchCommand implements Runnable {
   }
 
   @Command(name = "sandbox", mixinStandardHelpOptions = true,
-      description = "The example kernels on Tandem's metered engine, Chicory, V8 and native code.")
+      description = "The example kernels on Tandem's metered engines (Chicory, GraalWasm), Chicory, V8 and native "
+          + "code; --json: {\"kernels\":{KERNEL:{ENGINE:{\"cpuMs\":…,\"vsV8\":…}}}} and the tables.")
   static final class Sandbox implements Callable<Integer> {
     @Option(names = "--quick", description = "small inputs and few runs: a smoke test of every engine")
     boolean quick;
@@ -43,15 +44,20 @@ final class BenchCommand implements Runnable {
 
     @Option(names = "--no-interpreter", description = "do not run Chicory's interpreter") boolean noInterpreter;
 
+    @Option(names = "--no-graalwasm", description = "do not run GraalWasm (it warms up for 15 s per kernel)")
+    boolean noGraalwasm;
+
     @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
 
     @Override
     public Integer call() throws Exception {
       var root = Checkout.root();
       BenchOptions o = quick ? BenchOptions.quick(root) : BenchOptions.defaults(root);
-      o = new BenchOptions(root, o.warmup(), o.runs(), o.scale(), kernels, !noV8, !noNative, !noInterpreter);
+      o = new BenchOptions(root, o.warmup(), o.runs(), o.scale(), kernels, !noV8, !noNative, !noInterpreter,
+          !noGraalwasm);
       BenchOptions options = o;
-      return output.run(out -> SandboxBenchmark.run(out, options));
+      var summary = dev.tandem.core.json.Json.object();
+      return output.run(out -> SandboxBenchmark.run(out, options, summary), json -> json.set("kernels", summary));
     }
   }
 

@@ -29,6 +29,11 @@ final class BenchJson {
 
   /** Runs {@code report} to stdout, or with {@code --json} converted; node logs below errors are left out. */
   int run(Report report) throws Exception {
+    return run(report, json -> { });
+  }
+
+  /** As {@link #run(Report)}; with {@code --json}, {@code extra} adds its members to the object first. */
+  int run(Report report, java.util.function.Consumer<ObjectNode> extra) throws Exception {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       // Nodes log each step, and complain when a peer stops first; the benchmark's report is what matters here.
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
@@ -44,6 +49,7 @@ final class BenchJson {
       code = report.run(buffer);
     }
     ObjectNode out = of(text.toString(StandardCharsets.UTF_8), System.err);
+    extra.accept(out);
     out.put("exitCode", code);
     System.out.println(out.toPrettyString());
     return code;

@@ -14,9 +14,16 @@ import java.util.List;
  * @param v8 also run on V8 ({@code node} must be on the PATH)
  * @param nativeCode also run the kernels compiled natively (gcc -O2)
  * @param interpreter also run Chicory's interpreter (at a reduced n, scaled up by fuel)
+ * @param graalwasm also run the metered module on GraalWasm (first call, then steady state after a timed warm-up)
  */
 public record BenchOptions(Path root, int warmup, int runs, double scale, List<String> kernels, boolean v8,
-    boolean nativeCode, boolean interpreter) {
+    boolean nativeCode, boolean interpreter, boolean graalwasm) {
+
+  /** Without GraalWasm. */
+  public BenchOptions(Path root, int warmup, int runs, double scale, List<String> kernels, boolean v8,
+      boolean nativeCode, boolean interpreter) {
+    this(root, warmup, runs, scale, kernels, v8, nativeCode, interpreter, false);
+  }
 
   public BenchOptions {
     if (warmup < 0 || runs < 1 || !(scale > 0)) {
@@ -27,12 +34,20 @@ public record BenchOptions(Path root, int warmup, int runs, double scale, List<S
 
   /** Every kernel and engine, 5 warm-up and 7 timed runs at full size. */
   public static BenchOptions defaults(Path root) {
-    return new BenchOptions(root, 5, 7, 1.0, List.of(), true, true, true);
+    return new BenchOptions(root, 5, 7, 1.0, List.of(), true, true, true, true);
   }
 
   /** A fast smoke run (small n, few runs) that still exercises every engine. */
   public static BenchOptions quick(Path root) {
-    return new BenchOptions(root, 1, 3, 0.05, List.of(), true, true, true);
+    return new BenchOptions(root, 1, 3, 0.05, List.of(), true, true, true, true);
+  }
+
+  /**
+   * How long GraalWasm runs a kernel before timing it: steady state comes 10-16 s after start here (the Graal
+   * compiler warms up too), a tenth of that for a quick run.
+   */
+  public java.time.Duration graalWarmup() {
+    return java.time.Duration.ofMillis(scale < 0.5 ? 1_500 : 15_000);
   }
 
   public boolean wants(String kernel) {

@@ -46,16 +46,20 @@ public final class SandboxBenchmark {
   private static final long V8_BUDGET = 1L << 50;
 
   enum Engine {
-    TANDEM("Tandem (metered)"),
-    CHICORY("Chicory compiled"),
-    INTERPRETER("Chicory interp.*"),
-    V8("V8 (Node)"),
-    NATIVE("native gcc -O2");
+    TANDEM("Tandem (metered)", "tandem-chicory"),
+    GRAALWASM("Tandem on GraalWasm†", "tandem-graalwasm"),
+    CHICORY("Chicory compiled", "chicory"),
+    INTERPRETER("Chicory interp.*", "chicory-interpreter"),
+    V8("V8 (Node)", "v8"),
+    NATIVE("native gcc -O2", "native");
 
     final String title;
+    /** The engine's name in {@code --json}. */
+    final String id;
 
-    Engine(String title) {
+    Engine(String title, String id) {
       this.title = title;
+      this.id = id;
     }
   }
 
@@ -76,7 +80,7 @@ public final class SandboxBenchmark {
     List<String> kernels = flags.stream().filter(a -> a.startsWith("--kernels="))
         .flatMap(a -> Arrays.stream(a.substring(10).split(","))).toList();
     o = new BenchOptions(root, o.warmup(), o.runs(), o.scale(), kernels, !flags.contains("--no-v8"),
-        !flags.contains("--no-native"), !flags.contains("--no-interpreter"));
+        !flags.contains("--no-native"), !flags.contains("--no-interpreter"), !flags.contains("--no-graalwasm"));
     System.exit(run(System.out, o));
   }
 
@@ -86,6 +90,14 @@ public final class SandboxBenchmark {
    * @return 0 on success, 1 if engines disagreed on an output, 2 if no kernel module was found
    */
   public static int run(PrintStream out, BenchOptions opts) {
+    return run(out, opts, null);
+  }
+
+  /**
+   * Runs the benchmark, prints it, and puts each kernel's CPU medians into {@code kernels} (when not null) as
+   * {@code {KERNEL: {ENGINE: {"cpuMs": …, "vsV8": …}}}}, engines by {@link Engine#id}.
+   */
+  public static int run(PrintStream out, BenchOptions opts, com.fasterxml.jackson.databind.node.ObjectNode kernels) {
     Path root = opts.root().toAbsolutePath().normalize();
     ExternalEngines external = new ExternalEngines(root);
     List<String> notes = new ArrayList<>();
@@ -123,7 +135,30 @@ public final class SandboxBenchmark {
       return 2;
     }
     printTable(out, rows, notes);
+    if (kernels != null) {
+      rows.forEach(row -> summarize(row, kernels.putObject(row.kernel.name())));
+    }
     return mismatch ? 1 : 0;
+  }
+
+  private static void summarize(Row row, com.fasterxml.jackson.databind.node.ObjectNode kernel) {
+    double v8 = row.get(row.cpu, Engine.V8);
+    for (Engine e : Engine.values()) {
+      double cpuMs = row.get(row.cpu, e);
+      if (!Double.isNaN(cpuMs)) {
+        var cell = kernel.putObject(e.id);
+        cell.put("cpuMs", Math.round(cpuMs * 1000) / 1000.0);
+        if (Double.isNaN(v8)) {
+          cell.putNull("vsV8");
+        } else {
+          cell.put("vsV8", Math.round(cpuMs / v8 * 1000) / 1000.0);
+        }
+        if (e == Engine.GRAALWASM) {
+          cell.put("firstCallMs", Math.round(row.graalColdMs * 10) / 10.0);
+          cell.put("optimizing", row.graalOptimizing);
+        }
+      }
+    }
   }
 
   /** Medians per engine for one kernel, in milliseconds (NaN = not run). */
@@ -143,6 +178,10 @@ public final class SandboxBenchmark {
     int inputBytes;
     int outputBytes;
     boolean mismatch;
+    /** GraalWasm: the first call on a fresh engine (wall clock), the calls of its warm-up, JVMCI on or not. */
+    double graalColdMs = Double.NaN;
+    int graalWarmupRuns;
+    boolean graalOptimizing;
 
     void put(Engine e, double[] wall, double[] cpuTime) {
       ms.put(e, median(wall));
@@ -194,6 +233,19 @@ public final class SandboxBenchmark {
     row.fuel = tandem.fuel();
     String expected = tandem.output();
     row.mismatch |= check(notes, k, Engine.CHICORY, expected, chicory.output());
+
+    if (opts.graalwasm()) {
+      GraalWasmRuns.Result g = GraalWasmRuns.time(inst.wasm(), request, opts.graalWarmup(), runs);
+      row.put(Engine.GRAALWASM, g.ms(), g.cpuMs());
+      row.graalColdMs = g.coldMs();
+      row.graalWarmupRuns = g.warmupRuns();
+      row.graalOptimizing = g.optimizing();
+      row.mismatch |= check(notes, k, Engine.GRAALWASM, expected, g.output());
+      if (g.fuel() != row.fuel) {
+        notes.add(k.name() + ": fuel on GraalWasm " + g.fuel() + " differs from Chicory's " + row.fuel);
+        row.mismatch = true;
+      }
+    }
 
     if (opts.interpreter()) {
       long small = n == 0 ? 0 : Math.max(1, n / k.interpreterDivisor());
@@ -380,6 +432,13 @@ public final class SandboxBenchmark {
           row.outputBytes, row.instrumentMs);
     }
     out.println("* interpreter measured at a reduced n and scaled by the fuel ratio (instructions executed).");
+    for (Row row : rows) {
+      if (!Double.isNaN(row.graalColdMs)) {
+        out.printf(Locale.ROOT, "† GraalWasm %s: first call %.0f ms (fresh engine, module prepared in it), then %d "
+            + "calls of warm-up before timing; %s%n", row.kernel.name(), row.graalColdMs, row.graalWarmupRuns,
+            row.graalOptimizing ? "compiled by Graal through JVMCI" : "INTERPRETED ONLY (JVMCI is off)");
+      }
+    }
     notes.forEach(n -> out.println("note: " + n));
   }
 
