@@ -126,6 +126,7 @@ public final class Reciprocity implements AutoCloseable {
   private final Clock clock;
   private final Predicate<PublicKey> convicted;
   private final DeliveryProbes probes;
+  private final Credit credit;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "tandem-reciprocity");
     t.setDaemon(true);
@@ -175,6 +176,7 @@ public final class Reciprocity implements AutoCloseable {
     this.probes = probes;
     this.convicted = Objects.requireNonNull(convicted);
     this.me = Objects.requireNonNull(me);
+    this.credit = new Credit(me, this.convicted, probes);
     this.servers = Objects.requireNonNull(servers);
     this.services = Objects.requireNonNull(services);
     this.ledger = Objects.requireNonNull(ledger);
@@ -283,7 +285,7 @@ public final class Reciprocity implements AutoCloseable {
 
     Plan plan = Planner.plan(base.withDefaulted(defaulted));
     Round round = new Round(now, plan, defaults);
-    log(round);
+    RoundLog.log(round, settings.grace(), this::name);
     if (!plan.held().equals(held)) {
       ledger.saveHeld(plan.held());
       held = new TreeMap<>(plan.held());
@@ -310,7 +312,7 @@ public final class Reciprocity implements AutoCloseable {
 
   /** What the planner decides from, read fresh from the registry and the node. */
   private PlanInput input(long now) {
-    List<ServerRecord> records = servers.get().stream().map(this::credited).toList();
+    List<ServerRecord> records = servers.get().stream().map(credit::of).toList();
     Set<String> operator = host.operatorOffers();
     Set<String> ids = new TreeSet<>(operator);
     ids.addAll(held.keySet());
@@ -333,41 +335,12 @@ public final class Reciprocity implements AutoCloseable {
         held, Set.of(), now);
   }
 
-  private ServerRecord credited(ServerRecord r) {
-    if (r.key().equals(me)) {
-      return r;
-    }
-    ServerRecord c = credited(r, convicted);
-    if (probes == null || c.offers().isEmpty()) {
-      return c;
-    }
-    List<String> delivered = c.offers().stream().filter(s -> !probes.undelivered(r.key(), s)).toList();
-    return delivered.size() == c.offers().size() ? c
-        : new ServerRecord(r.key(), r.url(), delivered, r.rewards(), r.capacity(), r.seq(), r.retired(), r.sig());
-  }
-
   /** The record as reciprocity counts it: the offers of a server {@code convicted} names are left out. */
   public static ServerRecord credited(ServerRecord r, Predicate<PublicKey> convicted) {
     if (r.offers().isEmpty() || !convicted.test(r.key())) {
       return r;
     }
     return new ServerRecord(r.key(), r.url(), List.of(), r.rewards(), r.capacity(), r.seq(), r.retired(), r.sig());
-  }
-
-  private void log(Round round) {
-    for (Default d : round.defaults()) {
-      Arrears a = d.arrears();
-      LOG.info("peer {} is in default: in arrears since {} (grace {}), it runs {} of the services this node rewards, "
-          + "down from {}, while this node runs {} it rewards; withdrawing what runs only for it: {}", d.peer(),
-          Instant.ofEpochMilli(d.since()), settings.grace(), a.theyGive(), a.promised(), a.iGive(), a.runningFor());
-    }
-    Plan p = round.plan();
-    p.added().forEach(c -> LOG.info("offering {} ({}) for peer {}: {}", name(c.service()), c.service(), c.peer(),
-        c.detail()));
-    p.reassigned().forEach(c -> LOG.info("keeping {} ({}), now for peer {}: {}", name(c.service()), c.service(),
-        c.peer(), c.detail()));
-    p.withdrawn().forEach(c -> LOG.info("withdrawing {} ({}) run for peer {}: {}: {}", name(c.service()),
-        c.service(), c.peer(), c.reason().text(), c.detail()));
   }
 
   String name(String serviceId) {
@@ -384,19 +357,7 @@ public final class Reciprocity implements AutoCloseable {
       states = Map.copyOf(peers);
     }
     return ReciprocityReport.build(in, states, settings.grace(), ledger, lastRound, lastChange, this::name, detail,
-        convicted, declared(), probes);
-  }
-
-  /** Each other server's declared offers of the services this node rewards, by key (before any credit is taken). */
-  private Map<PublicKey, List<String>> declared() {
-    Set<String> mine = host.rewards();
-    Map<PublicKey, List<String>> out = new TreeMap<>();
-    for (ServerRecord r : servers.get()) {
-      if (!r.key().equals(me)) {
-        out.put(r.key(), r.offers().stream().filter(mine::contains).sorted().toList());
-      }
-    }
-    return out;
+        convicted, credit.declared(servers.get(), host.rewards()), probes);
   }
 
   /**
