@@ -52,7 +52,10 @@ class LoadBenchTest {
       // Every scheduled request was sent and answered, none later than the client's bound.
       assertThat(r.sent()).isEqualTo(r.scheduled());
       assertThat(r.okNanos().length + r.errorNanos().length).isEqualTo(r.scheduled());
-      assertThat(LoadReport.maxMs(r.errorNanos())).isLessThan(timeout.toMillis());
+      // maxMs is NaN when a list is empty (no errors at a rate the nodes keep up with): nothing to bound then.
+      if (r.errorNanos().length > 0) {
+        assertThat(LoadReport.maxMs(r.errorNanos())).isLessThan(timeout.toMillis());
+      }
       assertThat(LoadReport.maxMs(r.okNanos())).isLessThan(timeout.toMillis());
       overloaded = r.kinds().getOrDefault("rpc -32000", 0L) > 0;
     }
