@@ -1,8 +1,8 @@
 import { Directory, operatorOf, rpc } from "./directory.js";
 import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError } from "./errors.js";
 import { canonical, isObject, type Json, type JsonObject } from "./json.js";
-import { matchesCid } from "./cid.js";
 import { Referee } from "./referee.js";
+import { defaultModuleCache, ModuleStore, type ModuleCache } from "./modules.js";
 import { EvidenceFeed } from "./feed.js";
 import type { ServerRecord, ServiceRecord } from "./records.js";
 import type { CallReport, ServerAnswer } from "./report.js";
@@ -28,6 +28,13 @@ export interface ConnectOptions {
    * convict on what its own re-run confirms (default true; never with `referee: "home"`, which re-runs nothing).
    */
   evidenceFeed?: boolean;
+  /**
+   * Where modules fetched by CID are kept, so a later conflict (or a later session) does not fetch them again:
+   * `fileModuleCache(dir)` from `@tandem/client/node`, `cacheStorageModuleCache()`, `memoryModuleCache()` or your own.
+   * Default: in Node the directory `~/.tandem/modules` (the Java client's), in a browser Cache Storage (memory where
+   * there is none).
+   */
+  moduleCache?: ModuleCache;
   /** The whole call's deadline (default 30 s). */
   callTimeoutMs?: number;
   fetch?: typeof fetch;
@@ -57,6 +64,7 @@ interface Vote {
 export class TandemClient {
   private readonly fetcher: typeof fetch;
   private readonly referee: Referee;
+  private readonly modules: ModuleStore;
   /** Convictions read from the nodes' evidence feeds, each confirmed by a re-run here. */
   readonly feed: EvidenceFeed;
   private readonly verifiers = new Map<string, Promise<Verifier>>();
@@ -65,7 +73,9 @@ export class TandemClient {
   private constructor(private readonly options: ConnectOptions, readonly directory: Directory,
       readonly scores: Scores) {
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.referee = new Referee(this.fetcher);
+    this.modules = new ModuleStore(this.fetcher, options.moduleCache ? Promise.resolve(options.moduleCache)
+      : defaultModuleCache());
+    this.referee = new Referee(this.modules);
     this.feed = new EvidenceFeed(this.fetcher, directory, scores, this.referee);
   }
 
@@ -132,16 +142,11 @@ export class TandemClient {
   }
 
   private async loadVerifier(cid: string): Promise<Verifier> {
-    for (const base of [...this.options.bootstrap, ...this.directory.urls()]) {
-      try {
-        const res = await this.fetcher(`${base}/ipfs/${cid}?format=raw`);
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        if (res.ok && matchesCid(cid, bytes)) return wasmVerifier(cid, await WebAssembly.compile(bytes));
-      } catch {
-        // try the next node
-      }
+    try {
+      return await wasmVerifier(cid, await this.modules.module(cid, this.nodes()));
+    } catch (e) {
+      throw new UnverifiableError(`verifier module ${cid} could not be fetched`, [(e as Error).message]);
     }
-    throw new UnverifiableError(`verifier module ${cid} could not be fetched`, []);
   }
 }
 

@@ -15,3 +15,4 @@ export { EvidenceFeed, checkEvidence, type CheckedEvidence, type FeedStats } fro
 export type { CallReport, ServerAnswer, Decision } from "./report.js";
 export { equalVerifier, majorityVerifier, type Verifier, type Verdict } from "./verifiers.js";
 export { runMetered, CannotRerunError, type RunLimits, type RunResult } from "./wasm.js";
+export { memoryModuleCache, cacheStorageModuleCache, type ModuleCache } from "./modules.js";

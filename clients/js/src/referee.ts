@@ -1,4 +1,4 @@
-import { matchesCid } from "./cid.js";
+import type { ModuleStore } from "./modules.js";
 import { runMetered, type RunResult } from "./wasm.js";
 import type { ServiceRecord } from "./records.js";
 import type { ServiceCall } from "./wire.js";
@@ -7,12 +7,11 @@ import { isObject, type Json } from "./json.js";
 /**
  * The client as referee (docs/protocol.md, "Trust model"): it fetches the service's metered module by the CID the
  * owner signed into the record (`metered`, checked by every honest node against its own metering), checks the bytes
- * against it, and re-runs the request itself. Compiled modules are kept for the client's lifetime.
+ * against it, and re-runs the request itself. Modules come from the client's {@link ModuleStore}: fetched once, then
+ * kept (a directory in Node, Cache Storage in a browser) and compiled once per client.
  */
 export class Referee {
-  private readonly modules = new Map<string, Promise<WebAssembly.Module>>();
-
-  constructor(private readonly fetcher: typeof fetch) {}
+  constructor(private readonly modules: ModuleStore) {}
 
   /** Why this call cannot be re-run here, or undefined when it can. */
   static unavailable(record: ServiceRecord, call: ServiceCall): string | undefined {
@@ -25,35 +24,8 @@ export class Referee {
 
   /** Re-runs `call` with the record's limits; `sources` are node URLs to fetch the module from. */
   async rerun(record: ServiceRecord, call: ServiceCall, sources: string[]): Promise<RunResult> {
-    const module = await this.module(record.metered as string, sources);
+    const module = await this.modules.module(record.metered as string, sources);
     return runMetered(module, call.canonical, record.limits);
-  }
-
-  private module(cid: string, sources: string[]): Promise<WebAssembly.Module> {
-    let m = this.modules.get(cid);
-    if (!m) {
-      m = this.fetchModule(cid, sources);
-      m.catch(() => this.modules.delete(cid));
-      this.modules.set(cid, m);
-    }
-    return m;
-  }
-
-  private async fetchModule(cid: string, sources: string[]): Promise<WebAssembly.Module> {
-    const failures: string[] = [];
-    for (const base of sources) {
-      try {
-        const res = await this.fetcher(`${base.replace(/\/$/, "")}/ipfs/${cid}?format=raw`,
-          { signal: AbortSignal.timeout(30_000) });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        if (!matchesCid(cid, bytes)) throw new Error("bytes do not match the CID");
-        return await WebAssembly.compile(bytes);
-      } catch (e) {
-        failures.push(`${base}: ${(e as Error).message}`);
-      }
-    }
-    throw new Error(`module ${cid} not fetched: ${failures.join("; ") || "no source"}`);
   }
 }
 

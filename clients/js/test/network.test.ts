@@ -1,10 +1,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TandemClient, UnverifiableError } from "../src/index.js";
-import { fileScoreStore } from "../src/node.js";
+import { fileModuleCache, fileScoreStore } from "../src/node.js";
 import { TestNetwork } from "./support/network.js";
 import { chromium, missing, pageServer } from "./support/browser.js";
 
@@ -109,6 +109,38 @@ test("the evidence feed: convictions re-run here, kept in the scores file, forge
     assert.ok(!fooled.scores.blacklisted(liar));
   });
 
+/**
+ * The module cache: the referee's first re-run fetches the metered module by CID and keeps it in the directory; a
+ * second client (a restart) re-runs with the kept file and fetches nothing; a damaged file is fetched again.
+ */
+test("the referee's module is fetched once and kept in the module directory", { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tandem-modules-"));
+  const fetched: string[] = [];
+  const counting: typeof fetch = (input, init) => {
+    if (String(input).includes("/ipfs/")) fetched.push(String(input));
+    return fetch(input, init);
+  };
+  // Fresh scores: every signer is on probation, so each client's first call is settled by its own re-run.
+  const rerun = async (n: number) => {
+    fetched.length = 0;
+    const client = await TandemClient.connect({ bootstrap: [net.urls[0]], moduleCache: fileModuleCache(dir),
+      fetch: counting, evidenceFeed: false });
+    const { result, report } = await client.call("echo", "echo", { cached: n });
+    assert.deepEqual(result, { cached: n });
+    assert.equal(report.decision, "referee", JSON.stringify(report));
+    return [...fetched];
+  };
+  const metered = (await TandemClient.connect({ bootstrap: [net.urls[0]], evidenceFeed: false })).directory
+    .resolve("echo").record.metered as string;
+  const first = await rerun(1);
+  assert.ok(first.length >= 1 && first.every((u) => u.includes(`/ipfs/${metered}`)), JSON.stringify(first));
+  assert.ok(existsSync(join(dir, `${metered}.wasm`)));
+  assert.deepEqual(await rerun(2), [], "the second referee run fetches no module");
+  writeFileSync(join(dir, `${metered}.wasm`), "damaged");
+  assert.equal((await rerun(3)).length, 1, "a file that does not match its CID is fetched again");
+  assert.deepEqual(await rerun(4), []);
+});
+
 if (missing) console.log(`# ${missing}`);
 
 /**
@@ -170,6 +202,28 @@ test("in headless Chromium: only honest results, the liar convicted, its convict
       assert.equal(later.error, undefined, later.error);
       assert.ok(later.blacklisted);
       assert.ok(!later.asked.includes(liar), JSON.stringify(later.asked));
+
+      // The page's referee kept the module in Cache Storage: a new client on a reloaded page (fresh scores, so its
+      // first call is settled by a re-run) fetches no module.
+      await browser.navigate().refresh();
+      const cached = await browser.executeAsyncScript<any>(function (node: string, done: (x: unknown) => void) {
+        (async () => {
+          const m = await import("/tandem-client.js" as string);
+          const fetched: string[] = [];
+          const counting = (input: RequestInfo, init?: RequestInit) => {
+            if (String(input).includes("/ipfs/")) fetched.push(String(input));
+            return fetch(input, init);
+          };
+          const client = await m.TandemClient.connect({ bootstrap: [node], evidenceFeed: false, fetch: counting });
+          const { report } = await client.call("echo", "echo", { cached: true });
+          const kept = await (await caches.open("tandem-modules")).keys();
+          return { decision: report.decision, fetched, kept: kept.length };
+        })().then(done, (e) => done({ error: String(e?.stack ?? e) }));
+      }, net.urls[1]);
+      assert.equal(cached.error, undefined, cached.error);
+      assert.equal(cached.decision, "referee");
+      assert.ok(cached.kept >= 1);
+      assert.deepEqual(cached.fetched, [], "the second page's referee run fetches no module");
     } finally {
       await browser.quit();
       page.close();
