@@ -52,8 +52,11 @@ public final class Inputs {
     return SIGNATURES;
   }
 
-  /** The host functions for one call. */
-  List<ImportFunction> functions() {
+  /**
+   * The host functions for one call of a metered module (they charge its {@code tandem_fuel}); a node passes them to
+   * every service call, whether or not the module imports them.
+   */
+  public List<ImportFunction> functions() {
     return List.of(
         new HostFunction(MODULE, "input_size", SIGNATURES.get("input_size"), (instance, args) -> {
           charge(instance, 0);

@@ -12,7 +12,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The metered kernels on GraalWasm as a node runs them: one engine, a fresh instance per call. GraalWasm is slow
@@ -66,7 +65,7 @@ final class GraalWasmRuns {
 
   /** One call in a fresh instance; its fuel goes to {@code fuel[0]}. */
   private static String call(EngineModule module, byte[] in, long[] fuel) {
-    EngineInstance i = module.instantiate(List.of(), MAX_PAGES);
+    EngineInstance i = module.instantiate(NoInputs.metered(), MAX_PAGES);
     try {
       i.start();
       i.global(MeterAbi.FUEL, BUDGET);

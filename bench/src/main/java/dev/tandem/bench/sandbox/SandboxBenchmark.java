@@ -5,23 +5,18 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.bench.sandbox.ChicoryRuns.Timed;
+import dev.tandem.bench.sandbox.ChicoryRuns.Variant;
 import dev.tandem.sandbox.meter.InstrumentOptions;
 import dev.tandem.sandbox.meter.Instrumented;
 import dev.tandem.sandbox.meter.Instrumenter;
-import dev.tandem.sandbox.meter.MeterAbi;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -39,9 +34,6 @@ import java.util.function.Function;
 public final class SandboxBenchmark {
   private SandboxBenchmark() {}
 
-  /** Fuel budget for metered runs: large enough never to run out. */
-  private static final long BUDGET = Long.MAX_VALUE / 2;
-  private static final int MAX_PAGES = 4096;
   /** V8 receives the budget as a decimal string; any value above every kernel's use will do. */
   private static final long V8_BUDGET = 1L << 50;
 
@@ -107,7 +99,7 @@ public final class SandboxBenchmark {
         opts.warmup(), opts.runs(), opts.scale());
     out.printf(Locale.ROOT, "JVM %s on %d cores; %s%n", Runtime.version(), Runtime.getRuntime().availableProcessors(),
         opts.v8() ? external.nodeVersion() : "V8 not run");
-    out.println(loadAverage());
+    out.println(SandboxTable.loadAverage());
     if (opts.warmup() < 3) {
       out.println("note: fewer than 3 warm-up runs: the JIT has not settled, so times are not steady-state");
     }
@@ -134,74 +126,13 @@ public final class SandboxBenchmark {
       notes.forEach(n -> out.println("note: " + n));
       return 2;
     }
-    printTable(out, rows, notes);
+    SandboxTable.print(out, rows, notes);
     if (kernels != null) {
-      rows.forEach(row -> summarize(row, kernels.putObject(row.kernel.name())));
+      rows.forEach(row -> SandboxTable.summarize(row, kernels.putObject(row.kernel.name())));
     }
     return mismatch ? 1 : 0;
   }
 
-  private static void summarize(Row row, com.fasterxml.jackson.databind.node.ObjectNode kernel) {
-    double v8 = row.get(row.cpu, Engine.V8);
-    for (Engine e : Engine.values()) {
-      double cpuMs = row.get(row.cpu, e);
-      if (!Double.isNaN(cpuMs)) {
-        var cell = kernel.putObject(e.id);
-        cell.put("cpuMs", Math.round(cpuMs * 1000) / 1000.0);
-        if (Double.isNaN(v8)) {
-          cell.putNull("vsV8");
-        } else {
-          cell.put("vsV8", Math.round(cpuMs / v8 * 1000) / 1000.0);
-        }
-        if (e == Engine.GRAALWASM) {
-          cell.put("firstCallMs", Math.round(row.graalColdMs * 10) / 10.0);
-          cell.put("optimizing", row.graalOptimizing);
-        }
-      }
-    }
-  }
-
-  /** Medians per engine for one kernel, in milliseconds (NaN = not run). */
-  static final class Row {
-    final Kernel kernel;
-    final long n;
-    /** Wall-clock medians. */
-    final Map<Engine, Double> ms = new EnumMap<>(Engine.class);
-    /** CPU-time medians: the calling thread's on the JVM, the process's for V8 and native code. */
-    final Map<Engine, Double> cpu = new EnumMap<>(Engine.class);
-    long fuel;
-    /** Fuel the instrumented module counted on V8, or -1 if not run. */
-    long v8Fuel = -1;
-    /** Metered / unmetered, from the medians of this thread's CPU time. */
-    double cpuOverhead;
-    double instrumentMs;
-    int inputBytes;
-    int outputBytes;
-    boolean mismatch;
-    /** GraalWasm: the first call on a fresh engine (wall clock), the calls of its warm-up, JVMCI on or not. */
-    double graalColdMs = Double.NaN;
-    int graalWarmupRuns;
-    boolean graalOptimizing;
-
-    void put(Engine e, double[] wall, double[] cpuTime) {
-      ms.put(e, median(wall));
-      cpu.put(e, median(cpuTime));
-    }
-
-    void put(Engine e, double[] wall, double[] cpuTime, double factor) {
-      ms.put(e, median(wall) * factor);
-      cpu.put(e, median(cpuTime) * factor);
-    }
-
-    Row(Kernel kernel, long n) {
-      this.kernel = kernel;
-      this.n = n;
-    }
-
-    double get(Map<Engine, Double> which, Engine e) {
-      return which.getOrDefault(e, Double.NaN);
-    }
-  }
 
   private static Row measure(Kernel k, Path path, BenchOptions opts, ExternalEngines external, List<String> notes)
       throws Exception {
@@ -223,7 +154,7 @@ public final class SandboxBenchmark {
     Function<Instance, Machine> meteredCompiled = MachineFactoryCompiler.compile(metered);
 
     // Metered and unmetered runs alternate, so that load from elsewhere on the machine hits both alike.
-    Timed[] pair = timeChicory(List.of(new Variant(metered, meteredCompiled, true),
+    Timed[] pair = ChicoryRuns.time(List.of(new Variant(metered, meteredCompiled, true),
         new Variant(plain, plainCompiled, false)), request, warmup, runs);
     Timed tandem = pair[0];
     Timed chicory = pair[1];
@@ -253,10 +184,11 @@ public final class SandboxBenchmark {
         small = Math.max(1, Math.round(n / Math.cbrt(k.interpreterDivisor())));
       }
       String smallRequest = k.request(small);
-      Timed smallFuel = timeChicory(List.of(new Variant(metered, meteredCompiled, true)), smallRequest, 0, 1)[0];
+      Timed smallFuel =
+          ChicoryRuns.time(List.of(new Variant(metered, meteredCompiled, true)), smallRequest, 0, 1)[0];
       int interpRuns = Math.max(3, runs / 2);
-      Timed interp = timeChicory(List.of(new Variant(plain, null, false)), smallRequest, Math.min(warmup, 2),
-          interpRuns)[0];
+      Timed interp = ChicoryRuns.time(List.of(new Variant(plain, null, false)), smallRequest,
+          Math.min(warmup, 2), interpRuns)[0];
       double factor = (double) tandem.fuel() / smallFuel.fuel();
       row.put(Engine.INTERPRETER, interp.ms(), interp.cpuMs(), factor);
       if (small != n) {
@@ -317,64 +249,6 @@ public final class SandboxBenchmark {
     return i < 0 ? null : output.substring(i + 12, i + 28);
   }
 
-  /** One module on one Chicory engine; {@code factory == null} means the interpreter. */
-  record Variant(WasmModule module, Function<Instance, Machine> factory, boolean metered) {}
-
-  /**
-   * Times of one engine on one request (wall clock and this thread's CPU time), the last output, and (metered)
-   * the fuel it used.
-   */
-  record Timed(double[] ms, double[] cpuMs, String output, long fuel) {}
-
-  /** Runs {@code request} on fresh instances of each variant in turn, {@code warmup + runs} rounds. */
-  private static Timed[] timeChicory(List<Variant> variants, String request, int warmup, int runs) {
-    byte[] in = request.getBytes(StandardCharsets.UTF_8);
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    int count = variants.size();
-    double[][] ms = new double[count][runs];
-    double[][] cpu = new double[count][runs];
-    String[] output = new String[count];
-    long[] fuel = new long[count];
-    Arrays.fill(fuel, -1);
-    for (int r = -warmup; r < runs; r++) {
-      for (int step = 0; step < count; step++) {
-        // Alternate the order every round (ABBA…) so neither variant always runs right after the other.
-        int v = (r & 1) == 0 ? step : count - 1 - step;
-        Variant variant = variants.get(v);
-        WasmModule module = variant.module();
-        long cpuStart = threads.getCurrentThreadCpuTime();
-        long start = System.nanoTime();
-        Instance.Builder b = Instance.builder(module).withMemoryLimits(new MemoryLimits(
-            module.memorySection().get().getMemory(0).limits().initialPages(), MAX_PAGES));
-        if (variant.factory() != null) {
-          b.withMachineFactory(variant.factory());
-        }
-        Instance i = b.build();
-        if (variant.metered()) {
-          i.exports().global(MeterAbi.FUEL).setValue(BUDGET);
-        }
-        int ptr = (int) i.export("tandem_alloc").apply(in.length)[0];
-        i.memory().write(ptr, in);
-        long res = i.export("tandem_call").apply(ptr, in.length)[0];
-        output[v] = i.memory().readString((int) (res >>> 32), (int) res);
-        long elapsed = System.nanoTime() - start;
-        long cpuElapsed = threads.getCurrentThreadCpuTime() - cpuStart;
-        if (variant.metered()) {
-          fuel[v] = BUDGET - i.exports().global(MeterAbi.FUEL).getValue();
-        }
-        if (r >= 0) {
-          ms[v][r] = elapsed / 1e6;
-          cpu[v][r] = cpuElapsed / 1e6;
-        }
-      }
-    }
-    Timed[] result = new Timed[count];
-    for (int v = 0; v < count; v++) {
-      result[v] = new Timed(ms[v], cpu[v], output[v], fuel[v]);
-    }
-    return result;
-  }
-
   static double median(double[] values) {
     double[] v = values.clone();
     Arrays.sort(v);
@@ -394,116 +268,4 @@ public final class SandboxBenchmark {
     return count == 0 ? Double.NaN : Math.exp(sum / count);
   }
 
-  private static void printTable(PrintStream out, List<Row> rows, List<String> notes) {
-    out.println();
-    out.println("CPU milliseconds per call (median); in brackets the ratio to V8.");
-    out.println();
-    printTable(out, rows, true);
-    out.println();
-    out.println("Wall-clock milliseconds per call (median), for reference: on a loaded machine they include time the");
-    out.println("OS gave to other processes.");
-    out.println();
-    printTable(out, rows, false);
-    out.println();
-    List<Double> overheads = new ArrayList<>();
-    for (Row row : rows) {
-      overheads.add(row.cpuOverhead);
-    }
-    StringBuilder per = new StringBuilder();
-    for (int i = 0; i < rows.size(); i++) {
-      per.append(String.format(Locale.ROOT, "%s%s %+.1f%%", i == 0 ? "" : ", ", rows.get(i).kernel.name(),
-          (overheads.get(i) - 1) * 100));
-    }
-    out.printf(Locale.ROOT, "Metering overhead (Tandem metered / Chicory compiled, CPU time of alternating runs, "
-        + "geo-mean): %+.1f%% (%s)%n",
-        (geoMean(overheads) - 1) * 100, per);
-    StringBuilder fuelCheck = new StringBuilder();
-    for (Row row : rows) {
-      if (row.v8Fuel >= 0) {
-        fuelCheck.append(fuelCheck.isEmpty() ? "" : ", ").append(row.kernel.name())
-            .append(row.v8Fuel == row.fuel ? " identical" : " DIFFERENT");
-      }
-    }
-    if (!fuelCheck.isEmpty()) {
-      out.println("Fuel of the instrumented module on V8 vs Chicory: " + fuelCheck);
-    }
-    for (Row row : rows) {
-      out.printf(Locale.ROOT, "Instrumenting %s: %,d → %,d bytes in %.1f ms%n", row.kernel.name(), row.inputBytes,
-          row.outputBytes, row.instrumentMs);
-    }
-    out.println("* interpreter measured at a reduced n and scaled by the fuel ratio (instructions executed).");
-    for (Row row : rows) {
-      if (!Double.isNaN(row.graalColdMs)) {
-        out.printf(Locale.ROOT, "† GraalWasm %s: first call %.0f ms (fresh engine, module prepared in it), then %d "
-            + "calls of warm-up before timing; %s%n", row.kernel.name(), row.graalColdMs, row.graalWarmupRuns,
-            row.graalOptimizing ? "compiled by Graal through JVMCI" : "INTERPRETED ONLY (JVMCI is off)");
-      }
-    }
-    notes.forEach(n -> out.println("note: " + n));
-  }
-
-  /** The machine's load when the run started: on a shared machine it says how far to trust the numbers. */
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return "load average at start: " + f[0] + " " + f[1] + " " + f[2];
-    } catch (Exception e) {
-      return "load average: unknown";
-    }
-  }
-
-  private static void printTable(PrintStream out, List<Row> rows, boolean cpuTime) {
-    Engine[] engines = Engine.values();
-    StringBuilder head = new StringBuilder("| kernel | n |");
-    StringBuilder rule = new StringBuilder("|---|---:|");
-    for (Engine e : engines) {
-      head.append(' ').append(e.title).append(" |");
-      rule.append("---:|");
-    }
-    if (cpuTime) {
-      head.append(" fuel |");
-      rule.append("---:|");
-    }
-    out.println(head);
-    out.println(rule);
-    Map<Engine, List<Double>> ratios = new EnumMap<>(Engine.class);
-    for (Row row : rows) {
-      Map<Engine, Double> times = cpuTime ? row.cpu : row.ms;
-      StringBuilder line = new StringBuilder("| " + row.kernel.name() + " | "
-          + (row.n == 0 ? "1 query" : String.format(Locale.ROOT, "%,d", row.n)) + " |");
-      double v8 = row.get(times, Engine.V8);
-      for (Engine e : engines) {
-        double ms = row.get(times, e);
-        if (Double.isNaN(ms)) {
-          line.append(" – |");
-          continue;
-        }
-        line.append(' ').append(formatMs(ms));
-        if (!Double.isNaN(v8)) {
-          double ratio = ms / v8;
-          ratios.computeIfAbsent(e, x -> new ArrayList<>()).add(ratio);
-          line.append(String.format(Locale.ROOT, " (%.2f×)", ratio));
-        }
-        line.append(" |");
-      }
-      if (cpuTime) {
-        line.append(String.format(Locale.ROOT, " %,d |", row.fuel));
-      }
-      out.println(line);
-    }
-    StringBuilder geo = new StringBuilder("| **geo-mean vs V8** | |");
-    for (Engine e : engines) {
-      double g = geoMean(ratios.getOrDefault(e, List.of()));
-      geo.append(Double.isNaN(g) ? " – |" : String.format(Locale.ROOT, " **%.2f×** |", g));
-    }
-    if (cpuTime) {
-      geo.append(" |");
-    }
-    out.println(geo);
-  }
-
-  private static String formatMs(double ms) {
-    return ms >= 100 ? String.format(Locale.ROOT, "%.0f", ms)
-        : ms >= 10 ? String.format(Locale.ROOT, "%.1f", ms) : String.format(Locale.ROOT, "%.2f", ms);
-  }
 }

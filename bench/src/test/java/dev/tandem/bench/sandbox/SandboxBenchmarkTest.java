@@ -50,4 +50,23 @@ class SandboxBenchmarkTest {
     assertThat(rc).as(out).isZero();
     assertThat(out).contains("| hash |", "Metering overhead");
   }
+
+  /**
+   * search imports the tandem.input_* host functions (it reads an index given by CID when a call names one): every
+   * engine links them, so the kernel runs and agrees everywhere, V8 included where Node is installed.
+   */
+  @Test
+  void searchRunsOnEveryEngine() {
+    Path root = root();
+    Assumptions.assumeTrue(Files.isRegularFile(root.resolve("services/search/search.wasm")), "search.wasm not built");
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int rc = SandboxBenchmark.run(new PrintStream(buf, true, StandardCharsets.UTF_8),
+        new BenchOptions(root, 0, 1, 0.0001, List.of("search"), true, false, true, true));
+    String out = buf.toString(StandardCharsets.UTF_8);
+    assertThat(rc).as(out).isZero();
+    assertThat(out).contains("| search |").doesNotContain("failed", "unknown import", "differs");
+    String[] cells = out.lines().filter(l -> l.startsWith("| search |")).findFirst().orElseThrow().split("\\|");
+    // Columns after kernel and n: Tandem (metered), Tandem on GraalWasm, Chicory compiled, Chicory's interpreter.
+    assertThat(List.of(cells[3], cells[4], cells[5], cells[6])).as(out).noneMatch(c -> c.isBlank() || c.contains("–"));
+  }
 }
