@@ -1,5 +1,5 @@
 /*
- * Shared part of the verifier modules (DESIGN section 7).
+ * Shared part of the verifier modules (docs/writing-services.md, "A verifier").
  *
  * Input  {"requests":[...],"responses":[{"response":{...},"server":"ed25519:..."}...]}
  * Output {"accepted":index|null,"faulty":[index...],"verdict":"accept"|"conflict"|"insufficient"}

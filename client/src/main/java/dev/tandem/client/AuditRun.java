@@ -19,7 +19,7 @@ final class AuditRun {
   private static final Logger LOG = LoggerFactory.getLogger(AuditRun.class);
 
   private final Dispute dispute;
-  private final TandemClient.Context ctx;
+  private final CallContext ctx;
   private final String hash;
   private final List<Answer.Vote> votes;
 

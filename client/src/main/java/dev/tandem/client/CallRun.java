@@ -11,7 +11,6 @@ import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.core.wire.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -24,8 +23,9 @@ import java.util.stream.Collectors;
 
 /**
  * One call of a service (docs/protocol.md, "A verified call"): ask {@code minRequests} servers of distinct operators
- * in parallel, replace each one whose answer is not a valid vote, let the verifier judge, and accept only an answer that servers of {@code minRequests}
- * distinct operators signed, one of them established (off probation) whenever trust can be had. Anything less, and
+ * in parallel (drawn by {@link Candidates}), replace each one whose answer is not a valid vote, let the verifier
+ * judge, and accept only an answer that servers of {@code minRequests} distinct operators signed, one of them
+ * established (off probation) whenever trust can be had ({@link Trust}). Anything less, and
  * every conflict, goes to {@link Dispute}: the client's own re-run (referee), the home server, or more servers. In
  * adaptive mode ({@link TandemClient.Builder#spotCheck}) a call the spot-check skips goes to one proven server alone.
  * Single use.
@@ -37,7 +37,7 @@ final class CallRun {
   /** The score at which a server counts as proven for adaptive mode: about ten more good answers than bad. */
   static final int PROVEN_SCORE = 60;
 
-  final TandemClient.Context ctx;
+  final CallContext ctx;
   final ServiceRecord service;
   final String serviceId;
   final Verifier verifier;
@@ -58,23 +58,16 @@ final class CallRun {
   /** The answer of each request in flight, by ticket: cancelled when the call ends without it. */
   private final Map<Long, CompletableFuture<Answer>> pending = new HashMap<>();
   private long tickets;
-  private final List<ServerRecord> remaining;
+  private final Candidates candidates;
   final List<Answer.Vote> votes = new ArrayList<>();
   final List<ServerAnswer> answers = new ArrayList<>();
   final List<String> failures = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
-  /** The operator of every server asked, by key. */
-  private final Map<dev.tandem.core.crypto.PublicKey, String> operators = new HashMap<>();
   int asked;
-  /**
-   * Servers that offer the service and pass the server filter but were left out as blacklisted here: a call that
-   * runs short of servers says so, since they do offer it.
-   */
-  int blacklisted;
   Verdict verdict;
   boolean reran;
 
-  CallRun(TandemClient.Context ctx, ServiceRecord service, String serviceId, Verifier verifier, ServiceCall call,
+  CallRun(CallContext ctx, ServiceRecord service, String serviceId, Verifier verifier, ServiceCall call,
       int minRequests, int maxRequests) {
     this.ctx = ctx;
     this.service = service;
@@ -91,19 +84,7 @@ final class CallRun {
     Duration perRequest = ctx.settings().requestTimeout() != null ? ctx.settings().requestTimeout()
         : Duration.ofMillis(service.limits().timeoutMs() + 2_000L);
     this.requestTimeout = perRequest.compareTo(total) < 0 ? perRequest : total;
-    this.remaining = new ArrayList<>(candidates());
-  }
-
-  private List<ServerRecord> candidates() {
-    List<ServerRecord> offering = ctx.directory().offering(serviceId);
-    if (offering.size() < min) {
-      ctx.directory().refreshSoon(); // records of servers that just started offering it may be on their way
-      offering = ctx.directory().offering(serviceId);
-    }
-    List<ServerRecord> allowed = offering.stream().filter(ctx.settings().serverFilter()).toList();
-    List<ServerRecord> usable = allowed.stream().filter(s -> !ctx.scores().blacklisted(s.key())).toList();
-    blacklisted = allowed.size() - usable.size();
-    return usable;
+    this.candidates = new Candidates(ctx, serviceId, min);
   }
 
   /**
@@ -131,7 +112,7 @@ final class CallRun {
   }
 
   private CallReport decide() {
-    if (remaining.isEmpty()) {
+    if (candidates.isEmpty()) {
       long offering = ctx.directory().offering(serviceId).size();
       throw new NoServersException(offering == 0 ? "no server offers service " + label()
           : "no usable server for service " + label() + ": " + offering + " offer it, all are blacklisted or "
@@ -184,25 +165,7 @@ final class CallRun {
     }
   }
 
-  /**
-   * How far the signers of {@code hash} can be trusted.
-   *
-   * @param operators   distinct operators among its signers
-   * @param established whether one of them is established (off probation)
-   * @param required    whether an established confirmation is required: one is available (an established server
-   *                    offers the service, or the client can re-run the request itself)
-   */
-  record Trust(int operators, boolean established, boolean required, int min) {
-    boolean enough() {
-      return operators >= min && (established || !required);
-    }
-
-    /** Whether agreeing with these signers confirms a probationary signer: an established one vouched for it. */
-    boolean confirmsOthers() {
-      return established && operators >= 2;
-    }
-  }
-
+  /** How far the signers of {@code hash} can be trusted (see {@link Trust}). */
   Trust trust(String hash) {
     Set<String> ops = new LinkedHashSet<>();
     boolean established = false;
@@ -213,14 +176,13 @@ final class CallRun {
       }
     }
     boolean available = ctx.settings().referee() == RefereeMode.LOCAL || service.home() != null
-        || remaining.stream().anyMatch(s -> ctx.scores().established(s.key()))
+        || candidates.anyEstablished()
         || votes.stream().anyMatch(v -> ctx.scores().established(v.server()));
     return new Trust(ops.size(), established, available, min);
   }
 
   String operator(Answer.Vote v) {
-    return operators.computeIfAbsent(v.server(), k -> ctx.directory().server(k).map(ctx.directory()::operator)
-        .orElse(Operators.host(v.url())));
+    return candidates.operator(v);
   }
 
   /**
@@ -233,20 +195,9 @@ final class CallRun {
     }
     Set<String> have = votes.stream().map(this::operator).collect(Collectors.toSet());
     askedBy.values().forEach(s -> have.add(ctx.directory().operator(s)));
-    List<ServerRecord> others = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s)))
-        .toList();
-    List<ServerRecord> pool = trust.established() ? others
-        : others.stream().filter(s -> ctx.scores().established(s.key())).toList();
-    if (pool.isEmpty() && trust.operators() < min) {
-      pool = others; // any new operator still adds a confirmation; the referee may add the established one
-    }
-    if (pool.isEmpty()) {
-      return false;
-    }
-    ServerRecord server = ctx.selector().pick(new ArrayList<>(pool), ctx.scores()::weight);
-    take(server);
-    launch(server);
-    return true;
+    Optional<ServerRecord> server = candidates.confirmer(trust, have);
+    server.ifPresent(this::launch);
+    return server.isPresent();
   }
 
   /**
@@ -255,15 +206,11 @@ final class CallRun {
    * and a late answer of the server asked here still counts as a vote.
    */
   private Optional<CallReport> askOneProvenServer() {
-    List<ServerRecord> proven = new ArrayList<>(remaining.stream()
-        .filter(s -> ctx.scores().score(s.key()).score() >= PROVEN_SCORE && ctx.scores().established(s.key()))
-        .toList());
-    if (proven.isEmpty()) {
+    Optional<ServerRecord> server = candidates.proven(PROVEN_SCORE);
+    if (server.isEmpty()) {
       return Optional.empty();
     }
-    ServerRecord server = ctx.selector().pick(proven, ctx.scores()::weight);
-    take(server);
-    launch(server);
+    launch(server.get());
     // A service error is never taken unchecked: ServiceErrorException always carries a verified error.
     if (next(true) == Progress.ANSWER && votes.size() == 1 && !votes.get(0).response().has("error")) {
       return Optional.of(new Dispute(this).accept(votes.get(0).responseHash(), CallReport.Decision.UNCHECKED,
@@ -277,12 +224,12 @@ final class CallRun {
   }
 
   boolean canLaunch() {
-    return asked < max && !remaining.isEmpty() && clock.nanoTime() < deadline;
+    return asked < max && !candidates.isEmpty() && clock.nanoTime() < deadline;
   }
 
   /** Asks one more server, drawn by weight, preferring operators not asked yet (their agreement counts). */
   void launch() {
-    launch(draw(askedBy.values()));
+    launch(candidates.draw(askedBy.values()));
   }
 
   /**
@@ -290,43 +237,12 @@ final class CallRun {
    * draws them, without asking them.
    */
   List<ServerRecord> draw(int n) {
-    List<ServerRecord> drawn = new ArrayList<>();
-    while (drawn.size() < n && !remaining.isEmpty()) {
-      drawn.add(draw(drawn));
-    }
-    return drawn;
+    return candidates.draw(n);
   }
 
-  /**
-   * Takes {@code server}, drawn from a copy, out of the candidates: by identity, since comparing records means
-   * comparing their signed contents, which would cost a JSON tree per candidate passed.
-   */
-  private void take(ServerRecord server) {
-    for (int i = 0; i < remaining.size(); i++) {
-      if (remaining.get(i) == server) {
-        remaining.remove(i);
-        return;
-      }
-    }
-  }
-
-  /**
-   * One of the remaining candidates, taken out of them: drawn by weight among operators other than those of
-   * {@code taken}, or among all when every remaining one shares an operator with them.
-   */
-  private ServerRecord draw(Collection<ServerRecord> taken) {
-    if (taken.isEmpty()) { // every candidate is of a new operator: no need to work out whose each one is
-      return ctx.selector().pick(remaining, ctx.scores()::weight);
-    }
-    Set<String> have = new HashSet<>();
-    taken.forEach(s -> have.add(ctx.directory().operator(s)));
-    List<ServerRecord> fresh = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s))).toList();
-    if (fresh.isEmpty()) {
-      return ctx.selector().pick(remaining, ctx.scores()::weight);
-    }
-    ServerRecord server = ctx.selector().pick(new ArrayList<>(fresh), ctx.scores()::weight);
-    take(server);
-    return server;
+  /** Servers that offer the service but are blacklisted here (see {@link Candidates#blacklisted}). */
+  int blacklisted() {
+    return candidates.blacklisted;
   }
 
   private void launch(ServerRecord server) {
@@ -334,7 +250,7 @@ final class CallRun {
     long ticket = ++tickets;
     inFlight.put(ticket, clock.nanoTime());
     askedBy.put(ticket, server);
-    operators.put(server.key(), ctx.directory().operator(server));
+    candidates.asked(server);
     CompletableFuture<Answer> answer = ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(),
         timeLeft(requestTimeout));
     pending.put(ticket, answer);

@@ -40,7 +40,7 @@ final class Dispute {
   private static final Duration HOME_MARGIN = Duration.ofSeconds(1);
 
   private final CallRun r;
-  private final TandemClient.Context ctx;
+  private final CallContext ctx;
 
   Dispute(CallRun run) {
     this.r = run;
@@ -75,7 +75,7 @@ final class Dispute {
       r.verdict = r.verify();
       if (r.verdict.kind() == Verdict.Kind.ACCEPT) {
         String hash = r.votes.get(r.verdict.accepted()).responseHash();
-        CallRun.Trust trust = r.trust(hash);
+        Trust trust = r.trust(hash);
         boolean establishedDissent = r.votes.stream().anyMatch(v -> !v.responseHash().equals(hash)
             && ctx.scores().established(v.server()));
         if (trust.operators() >= r.min && (trust.established() || !establishedDissent)) {
@@ -98,13 +98,13 @@ final class Dispute {
    * Every vote signs {@code hash} but too few trustworthy servers do: the referee's re-run stands in for the missing
    * confirmations (then the home server); without either, distinct operators' agreement is taken as it is.
    */
-  CallReport standIn(String hash, CallRun.Trust trust) {
+  CallReport standIn(String hash, Trust trust) {
     return standIn(hash, trust, () -> new UnverifiableException("cannot verify the answer of " + r.label(),
         List.of("only " + trust.operators() + " operator(s) of " + r.min + " needed sign it, and neither a re-run "
             + "here nor the home server could confirm it"), report(null)));
   }
 
-  private CallReport standIn(String hash, CallRun.Trust trust, Supplier<TandemException> otherwise) {
+  private CallReport standIn(String hash, Trust trust, Supplier<TandemException> otherwise) {
     String why = trust.operators() < r.min ? trust.operators() + " operator(s) of " + r.min + " needed sign it"
         : "its signers are all on probation";
     List<String> reasons = new ArrayList<>();
@@ -150,8 +150,8 @@ final class Dispute {
 
   /** Why servers that do offer the service were not asked: they are blacklisted here (convicted, here or in a feed). */
   private String blacklistedNote() {
-    return r.blacklisted == 0 ? "" : " that is not blacklisted here (" + r.blacklisted + " more offer"
-        + (r.blacklisted == 1 ? "s" : "") + " it: convicted of signing a wrong answer)";
+    return r.blacklisted() == 0 ? "" : " that is not blacklisted here (" + r.blacklisted() + " more offer"
+        + (r.blacklisted() == 1 ? "s" : "") + " it: convicted of signing a wrong answer)";
   }
 
   /** Accepts {@code hash}, which every vote signs. */

@@ -1,8 +1,8 @@
 package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.client.referee.ModuleFetch;
 import dev.tandem.core.cid.Cid;
-import dev.tandem.core.cid.UnixFs;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.SignedRecord;
@@ -153,22 +153,7 @@ public final class NodeClient {
    * @throws IOException when the node does not have it, or sends bytes that do not hash to {@code cid}
    */
   public byte[] module(Cid cid, int maxBytes) throws IOException {
-    Transport.Reply res = send(Transport.Request.get(URI.create(base + "/ipfs/" + cid), timeout)
-        .limit(maxBytes + 1L));
-    if (res.status() != 200) {
-      throw new IOException(base + " does not serve module " + cid + " (HTTP " + res.status() + ")");
-    }
-    byte[] bytes = res.body();
-    if (bytes.length > maxBytes) {
-      throw new IOException(base + " sent " + bytes.length + " bytes for module " + cid + ", the limit is "
-          + maxBytes);
-    }
-    // A dag-pb CID may be any of the DAGs Kubo makes (CIDv1 means raw leaves unless told otherwise).
-    Cid actual = cid.isRaw() ? Cid.rawSha256(bytes) : UnixFs.kuboCid(bytes, cid.version(), cid.version() == 1);
-    if (!actual.equals(cid) && (cid.isRaw() || !UnixFs.kuboCids(new java.io.ByteArrayInputStream(bytes)).contains(cid))) {
-      throw new IOException(base + " sent bytes for module " + cid + " that hash to " + actual);
-    }
-    return bytes;
+    return ModuleFetch.get(transport, base, cid, maxBytes, timeout);
   }
 
   /** Submits a record, with the module bytes for a service record when given. */

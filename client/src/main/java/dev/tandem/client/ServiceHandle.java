@@ -61,7 +61,7 @@ public final class ServiceHandle {
     ServiceCall call = request(method, params);
     client.freshen();
     Verifier verifier = client.verifierFor(record, id);
-    TandemClient.Settings s = client.context().settings();
+    CallSettings s = client.context().settings();
     return new CallRun(client.context(), record, id, verifier, call, s.minRequests(), s.maxRequests()).run();
   }
 
@@ -72,7 +72,7 @@ public final class ServiceHandle {
    */
   public List<ServerRecord> choose(int n) {
     client.freshen();
-    TandemClient.Settings s = client.context().settings();
+    CallSettings s = client.context().settings();
     // A run that only draws never sends, so it needs no request.
     return new CallRun(client.context(), record, id, client.verifierFor(record, id), null, s.minRequests(),
         s.maxRequests()).draw(n);

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** How a client's {@code auto} peer policy follows the reach of its bootstrap nodes. */
 class PeerPolicyTest {
   private static PeerPolicy of(String... bootstrap) {
-    return TandemClient.builder().bootstrap(List.of(bootstrap).stream().map(URI::create).toList()).policy();
+    return TandemClient.builder().bootstrap(List.of(bootstrap).stream().map(URI::create).toList()).options()
+        .policy();
   }
 
   @Test
@@ -31,10 +32,10 @@ class PeerPolicyTest {
 
   @Test
   void anExplicitPolicyWinsAndAClientWithItsOwnTransportContactsEveryServer() {
-    assertThat(TandemClient.builder().bootstrap(URI.create("http://127.0.0.1:1")).peerPolicy("public").policy()
-        .name()).isEqualTo("public");
+    assertThat(TandemClient.builder().bootstrap(URI.create("http://127.0.0.1:1")).peerPolicy("public").options()
+        .policy().name()).isEqualTo("public");
     Transport own = Transport.http(java.net.http.HttpClient.newHttpClient());
-    assertThat(TandemClient.builder().bootstrap(URI.create("http://8.8.8.8:1")).transport(own).policy())
+    assertThat(TandemClient.builder().bootstrap(URI.create("http://8.8.8.8:1")).transport(own).options().policy())
         .isEqualTo(PeerPolicy.ANY);
     assertThatThrownBy(() -> TandemClient.builder().peerPolicy("nearby")).hasMessageContaining("--peer-policy");
   }

@@ -1,6 +1,5 @@
 package dev.tandem.client.referee;
 
-import dev.tandem.client.NodeClient;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.cid.UnixFs;
 import dev.tandem.core.rpc.GatewayFetch;
@@ -79,7 +78,7 @@ public final class ModuleCache {
         List<String> errors = new ArrayList<>();
         for (URI node : nodes) {
           try {
-            return new NodeClient(node, null, transport, timeout).module(cid, MAX_MODULE_BYTES);
+            return ModuleFetch.get(transport, node, cid, MAX_MODULE_BYTES, timeout);
           } catch (IOException e) {
             errors.add(e.getMessage());
           }

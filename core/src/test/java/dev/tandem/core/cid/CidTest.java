@@ -17,7 +17,10 @@ import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 
 class CidTest {
-    /** The 8-byte file {@code \0asm\1\0\0\0} of DESIGN.md section 3: the smallest valid WebAssembly module. */
+    /**
+     * The 8-byte file {@code \0asm\1\0\0\0}, the smallest valid WebAssembly module, and its CIDs: the vectors of
+     * docs/protocol.md, "Identifiers".
+     */
     static final byte[] WASM_HEADER = {0, 'a', 's', 'm', 1, 0, 0, 0};
     static final String WASM_RAW = "bafkreieturf3xfwhkeqy4taa2r46jqkdlajcuoe2zsqwebnr4tinyx4uoy";
     static final String WASM_KUBO_V0 = "QmbG6yVwujNGjWsvPEvmW6jJRBKxBEEm3tqKSSXUc6fvVJ";
