@@ -11,6 +11,7 @@ import dev.tandem.core.json.Json;
 import dev.tandem.sandbox.engine.EngineInstance;
 import dev.tandem.sandbox.engine.EngineModule;
 import dev.tandem.sandbox.engine.PreparedModule;
+import dev.tandem.sandbox.engine.TrapKind;
 import dev.tandem.sandbox.engine.WasmEngine;
 import dev.tandem.sandbox.graalwasm.GraalWasmEngine;
 import dev.tandem.sandbox.meter.MeterAbi;

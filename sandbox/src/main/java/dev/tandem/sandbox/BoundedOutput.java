@@ -1,5 +1,6 @@
 package dev.tandem.sandbox;
 
+import dev.tandem.sandbox.engine.TrapKind;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.sandbox.engine.TrapKind;
 
 /**
  * A module's linear memory that remembers whether {@code memory.grow} was refused. Wasm reports a refused grow only

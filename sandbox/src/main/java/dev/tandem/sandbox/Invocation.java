@@ -7,6 +7,7 @@ import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.UnlinkableException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.tandem.sandbox.engine.EngineInstance;
+import dev.tandem.sandbox.engine.TrapKind;
 import dev.tandem.sandbox.meter.MeterAbi;
 import java.util.ArrayList;
 import java.util.List;

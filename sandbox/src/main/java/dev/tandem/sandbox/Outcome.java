@@ -1,6 +1,7 @@
 package dev.tandem.sandbox;
 
 import dev.tandem.core.wire.RpcErrors;
+import dev.tandem.sandbox.engine.TrapKind;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;

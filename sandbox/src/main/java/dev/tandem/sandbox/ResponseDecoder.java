@@ -3,6 +3,7 @@ package dev.tandem.sandbox;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
+import dev.tandem.sandbox.engine.TrapKind;
 import java.util.Iterator;
 import java.util.Set;
 

@@ -5,6 +5,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.tandem.sandbox.engine.EngineModule;
 import dev.tandem.sandbox.engine.PreparedModule;
+import dev.tandem.sandbox.engine.TrapKind;
 import dev.tandem.sandbox.engine.WasmEngine;
 import dev.tandem.sandbox.meter.InstrumentException;
 import dev.tandem.sandbox.meter.InstrumentOptions;

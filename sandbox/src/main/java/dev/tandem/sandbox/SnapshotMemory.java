@@ -1,8 +1,6 @@
 package dev.tandem.sandbox;
 
 import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Memory;
-import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
@@ -21,7 +19,7 @@ import java.util.Arrays;
  * the same "out of bounds memory access" message, an access across a page boundary is done byte by byte, and an
  * active data segment is dropped after instantiation.
  */
-final class SnapshotMemory implements Memory {
+final class SnapshotMemory extends UnsharedMemory {
   private static final int SHIFT = 16;
   private static final int MASK = PAGE_SIZE - 1;
   private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -62,25 +60,6 @@ final class SnapshotMemory implements Memory {
     return count * PAGE_SIZE;
   }
 
-  private static void checkBounds(int addr, int size, int limit) {
-    if (addr < 0 || size < 0 || addr > limit || (size > 0 && addr + size > limit)) {
-      throw outOfBounds(addr, limit, size);
-    }
-  }
-
-  private static WasmRuntimeException outOfBounds(int addr, int limit, int size) {
-    return new WasmRuntimeException("out of bounds memory access: attempted to access address: " + addr
-        + " but limit is: " + limit + " and size: " + size);
-  }
-
-  private RuntimeException outOfBounds(RuntimeException e, int addr, int size) {
-    if (e instanceof IndexOutOfBoundsException || e instanceof IllegalArgumentException
-        || e instanceof NullPointerException || e instanceof NegativeArraySizeException) {
-      return outOfBounds(addr, sizeInBytes(), size);
-    }
-    return e;
-  }
-
   @Override
   public int pages() {
     return count;
@@ -112,32 +91,6 @@ final class SnapshotMemory implements Memory {
     return Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
   }
 
-  @Override
-  public boolean shared() {
-    return false;
-  }
-
-  @Override
-  @Deprecated
-  public Object lock(int address) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public int waitOn(int address, int expected, long timeout) {
-    throw new UnsupportedOperationException("memory is not shared");
-  }
-
-  @Override
-  public int waitOn(int address, long expected, long timeout) {
-    throw new UnsupportedOperationException("memory is not shared");
-  }
-
-  @Override
-  public int notify(int address, int maxThreads) {
-    return 0;
-  }
-
   /**
    * Instantiation (which zeroes the memory first) applies the active segments: here that is going back to the
    * snapshot's pages, which hold exactly that. The segments are kept for {@code memory.init}.
@@ -160,8 +113,8 @@ final class SnapshotMemory implements Memory {
 
   @Override
   public void write(int addr, byte[] data, int offset, int size) {
-    checkBounds(offset, size, data.length);
-    checkBounds(addr, size, sizeInBytes());
+    MemoryBounds.check(offset, size, data.length);
+    MemoryBounds.check(addr, size, sizeInBytes());
     while (size > 0) {
       int at = addr & MASK;
       int chunk = Math.min(size, PAGE_SIZE - at);
@@ -177,13 +130,13 @@ final class SnapshotMemory implements Memory {
     try {
       return pages[addr >>> SHIFT][addr & MASK];
     } catch (RuntimeException e) {
-      throw outOfBounds(e, addr, 1);
+      throw MemoryBounds.outOfBounds(e, addr, 1, sizeInBytes());
     }
   }
 
   @Override
   public byte[] readBytes(int addr, int len) {
-    checkBounds(addr, len, sizeInBytes());
+    MemoryBounds.check(addr, len, sizeInBytes());
     byte[] out = new byte[len];
     for (int done = 0; done < len; ) {
       int a = addr + done;
@@ -199,7 +152,7 @@ final class SnapshotMemory implements Memory {
     try {
       writable(addr >>> SHIFT)[addr & MASK] = data;
     } catch (RuntimeException e) {
-      throw outOfBounds(e, addr, 1);
+      throw MemoryBounds.outOfBounds(e, addr, 1, sizeInBytes());
     }
   }
 
@@ -210,7 +163,7 @@ final class SnapshotMemory implements Memory {
       try {
         SHORT.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 2);
+        throw MemoryBounds.outOfBounds(e, addr, 2, sizeInBytes());
       }
     } else {
       writeBytewise(addr, data, 2);
@@ -224,7 +177,7 @@ final class SnapshotMemory implements Memory {
       try {
         INT.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 4);
+        throw MemoryBounds.outOfBounds(e, addr, 4, sizeInBytes());
       }
     } else {
       writeBytewise(addr, data, 4);
@@ -238,7 +191,7 @@ final class SnapshotMemory implements Memory {
       try {
         LONG.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 8);
+        throw MemoryBounds.outOfBounds(e, addr, 8, sizeInBytes());
       }
     } else {
       writeBytewise(addr, data, 8);
@@ -252,7 +205,7 @@ final class SnapshotMemory implements Memory {
       try {
         FLOAT.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 4);
+        throw MemoryBounds.outOfBounds(e, addr, 4, sizeInBytes());
       }
     } else {
       writeI32(addr, Float.floatToRawIntBits(data));
@@ -266,7 +219,7 @@ final class SnapshotMemory implements Memory {
       try {
         DOUBLE.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 8);
+        throw MemoryBounds.outOfBounds(e, addr, 8, sizeInBytes());
       }
     } else {
       writeLong(addr, Double.doubleToRawLongBits(data));
@@ -275,7 +228,7 @@ final class SnapshotMemory implements Memory {
 
   /** A write across a page boundary: checked as a whole first, then byte by byte (little-endian). */
   private void writeBytewise(int addr, long data, int size) {
-    checkBounds(addr, size, sizeInBytes());
+    MemoryBounds.check(addr, size, sizeInBytes());
     for (int i = 0; i < size; i++) {
       writeByte(addr + i, (byte) (data >>> (8 * i)));
     }
@@ -297,7 +250,7 @@ final class SnapshotMemory implements Memory {
       try {
         return (short) SHORT.get(pages[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 2);
+        throw MemoryBounds.outOfBounds(e, addr, 2, sizeInBytes());
       }
     }
     return (short) readBytewise(addr, 2);
@@ -315,7 +268,7 @@ final class SnapshotMemory implements Memory {
       try {
         return (int) INT.get(pages[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 4);
+        throw MemoryBounds.outOfBounds(e, addr, 4, sizeInBytes());
       }
     }
     return (int) readBytewise(addr, 4);
@@ -328,7 +281,7 @@ final class SnapshotMemory implements Memory {
       try {
         return (long) LONG.get(pages[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 8);
+        throw MemoryBounds.outOfBounds(e, addr, 8, sizeInBytes());
       }
     }
     return readBytewise(addr, 8);
@@ -346,7 +299,7 @@ final class SnapshotMemory implements Memory {
       try {
         return (float) FLOAT.get(pages[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 4);
+        throw MemoryBounds.outOfBounds(e, addr, 4, sizeInBytes());
       }
     }
     return Float.intBitsToFloat(readInt(addr));
@@ -359,7 +312,7 @@ final class SnapshotMemory implements Memory {
       try {
         return (double) DOUBLE.get(pages[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
-        throw outOfBounds(e, addr, 8);
+        throw MemoryBounds.outOfBounds(e, addr, 8, sizeInBytes());
       }
     }
     return Double.longBitsToDouble(readLong(addr));
@@ -379,7 +332,7 @@ final class SnapshotMemory implements Memory {
   public void fill(byte value, int fromIndex, int toIndex) {
     int addr = fromIndex;
     int remaining = toIndex - fromIndex;
-    checkBounds(addr, remaining, sizeInBytes());
+    MemoryBounds.check(addr, remaining, sizeInBytes());
     while (remaining > 0) {
       int at = addr & MASK;
       int chunk = Math.min(remaining, PAGE_SIZE - at);
@@ -392,8 +345,8 @@ final class SnapshotMemory implements Memory {
   @Override
   public void copy(int dest, int src, int size) {
     int limit = sizeInBytes();
-    checkBounds(dest, size, limit);
-    checkBounds(src, size, limit);
+    MemoryBounds.check(dest, size, limit);
+    MemoryBounds.check(src, size, limit);
     // memmove semantics: read first, so an overlapping copy sees the original bytes.
     if (size > 0) {
       write(dest, readBytes(src, size), 0, size);

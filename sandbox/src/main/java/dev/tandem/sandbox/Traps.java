@@ -2,6 +2,7 @@ package dev.tandem.sandbox;
 
 import com.dylibso.chicory.runtime.TrapException;
 import com.dylibso.chicory.wasm.ChicoryException;
+import dev.tandem.sandbox.engine.TrapKind;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -5,6 +5,7 @@ import static dev.tandem.sandbox.TestSupport.request;
 import static dev.tandem.sandbox.TestSupport.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.sandbox.engine.TrapKind;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package dev.tandem.sandbox.graalwasm;
 
-import dev.tandem.sandbox.TrapKind;
+import dev.tandem.sandbox.engine.TrapKind;
 import dev.tandem.sandbox.engine.WasmTrap;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,6 +1,5 @@
 package dev.tandem.sandbox.engine;
 
-import dev.tandem.sandbox.TrapKind;
 
 /** A trap the Wasm specification defines, as an engine other than Chicory reports it. */
 public final class WasmTrap extends RuntimeException {

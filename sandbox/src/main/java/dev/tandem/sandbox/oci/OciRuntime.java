@@ -6,7 +6,7 @@ import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.sandbox.Outcome;
 import dev.tandem.sandbox.Outcome.NonDeterministic.Reason;
 import dev.tandem.sandbox.ResponseDecoder;
-import dev.tandem.sandbox.TrapKind;
+import dev.tandem.sandbox.engine.TrapKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;

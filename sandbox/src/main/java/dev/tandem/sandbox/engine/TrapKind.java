@@ -1,4 +1,4 @@
-package dev.tandem.sandbox;
+package dev.tandem.sandbox.engine;
 
 import dev.tandem.core.wire.RpcErrors;
 
