@@ -75,7 +75,7 @@ export class TandemClient {
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.modules = new ModuleStore(this.fetcher, options.moduleCache ? Promise.resolve(options.moduleCache)
       : defaultModuleCache());
-    this.referee = new Referee(this.modules);
+    this.referee = new Referee(this.modules, this.fetcher);
     this.feed = new EvidenceFeed(this.fetcher, directory, scores, this.referee);
   }
 

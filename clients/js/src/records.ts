@@ -10,7 +10,11 @@ export interface ServiceRecord extends JsonObject {
   owner: string;
   abi: string;
   verifier: string;
-  limits: { fuel: number; memoryPages: number; maxRequestBytes: number; maxResponseBytes: number; timeoutMs: number };
+  limits: {
+    fuel: number; memoryPages: number; maxRequestBytes: number; maxResponseBytes: number; timeoutMs: number;
+    /** All inputs of one call by CID together; absent means 16 MiB. */
+    maxInputBytes?: number;
+  };
   description: string;
   createdAt: number;
   sig: string;

@@ -37,6 +37,8 @@ type Trap = keyof typeof TRAPS;
 /** The meter's contract (docs/metering.md): globals the metered module exports, and the node's defaults. */
 const INITIAL_FUEL = 10_000_000n;
 const MAX_CALL_DEPTH = 1000;
+/** A host read costs 1 fuel plus 1 per 2^6 bytes it copies (the nodes' WASI and input functions). */
+const HOST_BYTES_SHIFT = 6;
 const PAGE = 65536;
 const RESERVED_MIN = -32099;
 const RESERVED_MAX = -32000;
@@ -64,18 +66,43 @@ function trapOf(e: unknown): Trap {
  * (the bytes the record's `metered` CID names, which every node checks against its own metering), the record's fuel
  * budget after the start function's, the call-depth limit, the request through `tandem_alloc`/`tandem_call`, the
  * output decoded strictly and canonically, traps as their fixed responses. V8 counts the same fuel because the
- * counting is code inside the module. What cannot be judged the same way here (a memory growth past the record's
- * limit, an engine stack overflow, inputs given by CID) throws {@link CannotRerunError}.
+ * counting is code inside the module. `inputs` are the bytes of the inputs the request names by CID, in link order,
+ * read through `tandem.input_size`/`tandem.input_read` at the nodes' price (1 fuel a read, plus 1 per 64 bytes
+ * copied). What cannot be judged the same way here (a memory growth past the record's limit, an engine stack
+ * overflow) throws {@link CannotRerunError}.
  */
-export async function runMetered(module: WebAssembly.Module, request: string, limits: RunLimits): Promise<RunResult> {
+export async function runMetered(module: WebAssembly.Module, request: string, limits: RunLimits,
+    inputs: readonly Uint8Array[] = []): Promise<RunResult> {
   const requestBytes = new TextEncoder().encode(request);
   if (requestBytes.length > limits.maxRequestBytes) return trap("requestTooLarge", 0);
   let exports: WebAssembly.Exports | undefined;
   const fuelGlobal = () => exports!.tandem_fuel as WebAssembly.Global;
-  const charge = () => { fuelGlobal().value = (fuelGlobal().value as bigint) - 1n; };
+  const charge = (bytes: number) => {
+    fuelGlobal().value = (fuelGlobal().value as bigint) - 1n - BigInt(bytes >>> HOST_BYTES_SHIFT);
+  };
   const imports: WebAssembly.Imports = {
-    // No inputs by CID (calls with links are not re-run here): every index is "no such input".
-    tandem: { input_size: () => { charge(); return -1n; }, input_read: () => { charge(); return -1; } },
+    tandem: {
+      input_size: (index: number) => {
+        charge(0);
+        return index >= 0 && index < inputs.length ? BigInt(inputs[index].length) : -1n;
+      },
+      input_read: (index: number, offset: bigint, ptr: number, len: number) => {
+        const memory = exports!.memory as WebAssembly.Memory;
+        const p = ptr >>> 0;
+        const n = len >>> 0;
+        const input = inputs[index];
+        if (index < 0 || input === undefined || offset < 0n || offset > BigInt(input.length)
+            || p + n > memory.buffer.byteLength) {
+          charge(0);
+          return -1;
+        }
+        const from = Number(offset);
+        const copied = Math.min(n, input.length - from);
+        new Uint8Array(memory.buffer, p, copied).set(input.subarray(from, from + copied));
+        charge(copied);
+        return copied;
+      },
+    },
   };
   const budget = BigInt(limits.fuel);
   let startFuel = 0n;
@@ -125,7 +152,10 @@ export async function runMetered(module: WebAssembly.Module, request: string, li
     const flag = g("tandem_trap").value;
     if (flag === 1) return trap("outOfFuel", limits.fuel);
     if (flag === 2) return trap("callDepth", used());
-    return trap(trapOf(e), used());
+    // As nodes do: the meter's count is exact after an unreachable, and only as recent as its last write-back after
+    // other traps, so those are charged the whole budget.
+    const kind = trapOf(e);
+    return trap(kind, kind === "unreachable" ? used() : limits.fuel);
   }
   return { response: decode(output) ?? TRAPS_INVALID, fuel: used() };
 }

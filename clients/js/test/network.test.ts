@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TandemClient, UnverifiableError } from "../src/index.js";
+import { TandemClient, UnverifiableError, type CallReport } from "../src/index.js";
 import { fileModuleCache, fileScoreStore } from "../src/node.js";
 import { TestNetwork } from "./support/network.js";
+import { fetchInput, inputLinks } from "../src/inputs.js";
 import { chromium, missing, pageServer } from "./support/browser.js";
 
 /**
@@ -141,6 +142,70 @@ test("the referee's module is fetched once and kept in the module directory", { 
   assert.deepEqual(await rerun(4), []);
 });
 
+/** services/docsearch with a corpus given by CID, stored on the second node only (registered once, on first use). */
+const DATABASES = "sqlite\tAn embedded SQL database\tA small, fast, self-contained SQL database engine in one file.\n"
+  + "postgres\tA relational database server\tAn object-relational SQL database with a cellar of extensions.\n"
+  + "redis\tAn in-memory data store\tKeys and values in memory, with persistence to disk.\n";
+/** Over 256 KiB, so its file is several chunks under a dag-pb root; "memory" is only in redis's line. */
+const LARGE = DATABASES + Array.from({ length: 4000 }, (_, i) => `filler${i}\tA filler document\tNothing to see here but `
+  + `words about tables, rows, columns and queries, number ${i}.\n`).join("");
+let docsearchSetUp: Promise<{ id: string; corpus: string; forms: string[] }> | undefined;
+const docsearch = () => docsearchSetUp ??= (async () => {
+  const id = await net.offer("docsearch", "services/docsearch/docsearch.wasm");
+  const small = net.add(1, DATABASES);
+  const large = net.add(1, LARGE);
+  return { id, corpus: small.v1, forms: [small.v1, small.raw, small.v0, small.v1DagPbLeaves, large.v1] };
+})();
+
+/**
+ * Inputs by CID: a search whose corpus the request names by CID. The client's referee fetches the corpus as nodes do
+ * (a CAR from a node's gateway, every block checked, the UnixFS file rebuilt), re-runs the search with it, counts the
+ * very fuel the honest nodes signed (input reads included), and convicts the liar. Every form of CID a file has is
+ * read: one raw block, dag-pb with its data inline (CIDv0 and v1), and several chunks under a dag-pb root.
+ */
+test("inputs by CID: the referee fetches the corpus, re-runs the search as nodes do and convicts the liar",
+  { timeout: 180_000 }, async () => {
+    const { id, corpus, forms } = await docsearch();
+    const liar = await keyOf(net.urls[2]);
+    const checkRerun = (report: CallReport) => {
+      const honest = report.answers.filter((a) => a.kind === "vote" && a.responseHash === report.rerun!.responseHash);
+      assert.ok(honest.length > 0, JSON.stringify(report));
+      for (const a of honest) assert.equal(a.fuel, report.rerun!.fuel, "fuel of " + a.url);
+    };
+    // A fresh client's first call is re-run here whoever answers (every signer is on probation).
+    for (const cid of forms) {
+      const client = await TandemClient.connect({ bootstrap: [net.urls[0]], evidenceFeed: false });
+      const { result, report } = await client.call(id, "query", { corpus: { "/": cid }, q: "memory", limit: 3 });
+      assert.equal(report.decision, "referee", JSON.stringify(report));
+      assert.equal((result as any).hits[0].name, "redis", JSON.stringify(report));
+      assert.equal((result as any).docs, cid === forms[4] ? 4003 : 3);
+      checkRerun(report);
+    }
+    const client = await TandemClient.connect({ bootstrap: [net.urls[0]], evidenceFeed: false });
+    const convicted = new Set<string>();
+    for (let i = 0; i < 8 && !convicted.has(liar); i++) {
+      const { result, report } = await client.call(id, "query", { corpus: { "/": corpus }, q: "memory", limit: 3 + i });
+      assert.equal((result as any).hits[0].name, "redis", JSON.stringify(report));
+      report.convicted.forEach((k) => convicted.add(k));
+      if (report.rerun) checkRerun(report);
+    }
+    assert.deepEqual([...convicted], [liar]);
+
+    // A node that changes one byte of a block in its CAR is refused: the input comes from the next source, or not at all.
+    const tampering: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(input).includes("format=car")) return res;
+      const body = new Uint8Array(await res.arrayBuffer());
+      body[body.length - 1] ^= 1;
+      return new Response(body, { status: res.status, headers: res.headers });
+    };
+    const large = inputLinks({ x: { "/": forms[4] } })[0];
+    await assert.rejects(fetchInput(tampering, [net.urls[1]], large, 1 << 20), /does not hash to/);
+    assert.equal((await fetchInput(fetch, [net.urls[0], net.urls[1]], large, 1 << 20)).length,
+      new TextEncoder().encode(LARGE).length);
+    await assert.rejects(fetchInput(fetch, [net.urls[1]], large, 1000), /larger than the limit of 1000 bytes/);
+  });
+
 if (missing) console.log(`# ${missing}`);
 
 /**
@@ -224,6 +289,32 @@ test("in headless Chromium: only honest results, the liar convicted, its convict
       assert.equal(cached.decision, "referee");
       assert.ok(cached.kept >= 1);
       assert.deepEqual(cached.fetched, [], "the second page's referee run fetches no module");
+
+      // Inputs by CID in the browser: the corpus fetched as a CAR across origins, checked, and the search re-run.
+      const { id, corpus } = await docsearch();
+      const searched = await browser.executeAsyncScript<any>(function (node: string, id: string, corpus: string,
+          liar: string, done: (x: unknown) => void) {
+        (async () => {
+          const m = await import("/tandem-client.js" as string);
+          const client = await m.TandemClient.connect({ bootstrap: [node], evidenceFeed: false });
+          const calls = [];
+          for (let i = 0; i < 8 && !client.scores.blacklisted(liar); i++) {
+            const { result, report } = await client.call(id, "query", { corpus: { "/": corpus }, q: "memory", limit: 3 + i });
+            calls.push({ first: result.hits[0].name, report });
+          }
+          return { calls, blacklisted: client.scores.blacklisted(liar) };
+        })().then(done, (e) => done({ error: String(e?.stack ?? e) }));
+      }, net.urls[0], id, corpus, liar);
+      assert.equal(searched.error, undefined, searched.error);
+      for (const c of searched.calls) {
+        assert.equal(c.first, "redis", JSON.stringify(c.report));
+        if (c.report.rerun) {
+          for (const a of c.report.answers.filter((x: any) => x.responseHash === c.report.rerun.responseHash)) {
+            assert.equal(a.fuel, c.report.rerun.fuel, "Chromium's fuel for " + a.url);
+          }
+        }
+      }
+      assert.ok(searched.blacklisted, JSON.stringify(searched.calls.map((c: any) => c.report.notes)));
     } finally {
       await browser.quit();
       page.close();

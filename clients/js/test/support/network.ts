@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -61,17 +61,35 @@ export class TestNetwork {
 
   /** Registers services/echo through the first node and has every node offer it; waits until all do. */
   async offerEcho(): Promise<string> {
-    tandem("keygen", "--out", join(this.dir, "owner.key"));
-    this.serviceId = tandem("service", "register", "--node", this.urls[0], "--key", join(this.dir, "owner.key"),
-      "--name", "echo", "--module", join(ROOT, "services/echo/echo.wasm"), "--home", this.urls[0]);
-    this.urls.forEach((u, i) => tandem("offer", this.serviceId, "--node", u, "--data-dir", join(this.dir, `n${i}`)));
-    await until("every node to offer echo", async () => {
+    this.serviceId = await this.offer("echo", "services/echo/echo.wasm");
+    return this.serviceId;
+  }
+
+  /** Registers the module at `path` (from the repository root) as `name` and has every node offer it. */
+  async offer(name: string, path: string): Promise<string> {
+    const key = join(this.dir, "owner.key");
+    if (!existsSync(key)) tandem("keygen", "--out", key);
+    const id = tandem("service", "register", "--node", this.urls[0], "--key", key, "--name", name,
+      "--module", join(ROOT, path), "--home", this.urls[0]);
+    this.urls.forEach((u, i) => tandem("offer", id, "--node", u, "--data-dir", join(this.dir, `n${i}`)));
+    await until(`every node to offer ${name}`, async () => {
       const res = await (await fetch(`${this.urls[0]}/rpc`, { method: "POST", body: JSON.stringify(
         { jsonrpc: "2.0", id: 1, method: "tandem_records", params: { limit: 1000 } }) })).json();
-      const offering = res.result.records.filter((r: any) => r.type === "server" && r.offers.includes(this.serviceId));
+      const offering = res.result.records.filter((r: any) => r.type === "server" && r.offers.includes(id));
       return offering.length === this.urls.length;
     });
-    return this.serviceId;
+    return id;
+  }
+
+  /**
+   * Stores `text` on node `i` only (`tandem add`) as a UnixFS file; returns its CIDs: `raw` (one block), `v0` and
+   * `v1DagPbLeaves` (dag-pb), `v1` (Kubo's default: raw leaves under a dag-pb root once there is more than one chunk).
+   */
+  add(i: number, text: string): { raw: string; v0: string; v1: string; v1DagPbLeaves: string } {
+    const file = join(this.dir, `data-${i}-${Date.now()}.txt`);
+    writeFileSync(file, text);
+    return JSON.parse(tandem("add", file, "--json", "--node", this.urls[i], "--admin-token-file",
+      join(this.dir, `n${i}`, "admin.token")));
   }
 
   stop(): void {
