@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A local Tandem network for the demo, its tests and the network benchmark: real nodes in this process, each with
@@ -37,9 +35,6 @@ import java.util.stream.Stream;
  * <p>Start with {@link #start}; {@link #close()} stops every node and frees every port.
  */
 public final class DemoNetwork implements AutoCloseable {
-  /** A file that marks a folder as made by the demo: only such a folder (or an empty one) is ever wiped. */
-  static final String MARKER = ".tandem-demo";
-
   /**
    * Settings.
    *
@@ -123,26 +118,15 @@ public final class DemoNetwork implements AutoCloseable {
 
   private void boot() throws Exception {
     DemoLayout layout = options.layout();
-    prepareFolder(options.dir());
+    DemoFolder.prepare(options.dir());
     List<Integer> ports = ports(layout.servers().size(), options.basePort());
     List<URI> urls = ports.stream().map(p -> URI.create("http://127.0.0.1:" + p)).toList();
 
-    // The services' owner signs the records. Server A is matrix's home server; search and whisper have none: their
-    // conflicts are settled by the client re-running the request itself (its referee), which needs no trusted party.
+    // The services' owner signs the records; server A is matrix's home server.
     KeyPair owner = KeyPair.loadOrCreate(options.dir().resolve("owner.key"));
-    for (String name : DemoLayout.SERVICES) {
-      Path file = options.checkout().resolve("services").resolve(name).resolve(name + ".wasm");
-      if (!Files.isRegularFile(file)) {
-        throw new IOException("example module " + file + " is missing (run services/build.sh)");
-      }
-      byte[] wasm = Files.readAllBytes(file);
-      ServiceRecord record = ServiceRecord.builder().name(name).version("1").abi("tandem-v1")
-          .module(Cid.rawSha256(wasm)).metered(dev.tandem.sandbox.Sandbox.meteredCid(wasm))
-          .verifier(ServiceRecord.BUILTIN_EQUAL).home(name.equals(DemoLayout.MATRIX) ? urls.get(0) : null)
-          .description("the " + name + " service of the picture in the design notes (services/" + name + ")")
-          .createdAt(System.currentTimeMillis()).sign(owner);
-      services.put(name, new Service(record, wasm));
-      trusted.add(record, wasm);
+    for (Service service : DemoServices.sign(options.checkout(), owner, urls.get(0))) {
+      services.put(service.name(), service);
+      trusted.add(service.record(), service.wasm());
     }
 
     log.accept("starting " + layout.servers().size() + " nodes in " + options.dir() + " ...");
@@ -159,11 +143,17 @@ public final class DemoNetwork implements AutoCloseable {
       members.add(new Member(role, Node.start(config)));
     }
 
-    addSearchIndex();
+    // The index goes on server A, as `tandem add` puts it: the others fetch it by CID on their first search.
+    Member a = members.get(0);
+    byte[] index = DemoServices.searchIndex(options.checkout());
+    searchIndex = DemoServices.put(a.url(), adminToken(a), index);
+    trusted.addInput(searchIndex, index);
+    log.accept("search index " + searchIndex + " (" + index.length + " bytes, services/search/corpus.idx) added "
+        + "to server A; search calls name it by CID");
     // Registering is what an owner does with `tandem service register`: record and module, through one node.
-    NodeClient a = new NodeClient(members.get(0).url());
+    NodeClient throughA = new NodeClient(a.url());
     for (Service s : services.values()) {
-      a.submit(s.record(), s.wasm());
+      throughA.submit(s.record(), s.wasm());
     }
     log.accept("registered " + String.join(", ", services.keySet()) + " through server A; waiting for every "
         + "node to fetch and offer its services ...");
@@ -220,30 +210,6 @@ public final class DemoNetwork implements AutoCloseable {
       }
     }
     await("every node to offer its services", options.readyTimeout(), this::converged);
-  }
-
-  /**
-   * Puts the search index file (built by services/build.sh from search/corpus.txt) on server A, as {@code tandem
-   * add} does: the other nodes fetch it by CID from A on their first search, checked block by block.
-   */
-  private void addSearchIndex() throws Exception {
-    Path file = options.checkout().resolve("services/search/corpus.idx");
-    if (!Files.isRegularFile(file)) {
-      throw new IOException("the search index " + file + " is missing (run services/build.sh)");
-    }
-    byte[] index = Files.readAllBytes(file);
-    Member a = members.get(0);
-    var res = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-            URI.create(a.url() + "/ipfs")).header("Authorization", "Bearer " + adminToken(a))
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(index)).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-    if (res.statusCode() != 200) {
-      throw new IOException("server A did not store the search index: HTTP " + res.statusCode());
-    }
-    searchIndex = Cid.parse(Json.parse(res.body()).get("v1").asText());
-    trusted.addInput(searchIndex, index);
-    log.accept("search index " + searchIndex + " (" + index.length + " bytes, services/search/corpus.idx) added "
-        + "to server A; search calls name it by CID");
   }
 
   /** The CID the demo's search calls name their index by. */
@@ -352,32 +318,6 @@ public final class DemoNetwork implements AutoCloseable {
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------------------
-
-  /** Empties {@code dir} when it is new, empty or an earlier demo's folder; refuses any other folder. */
-  public static void prepareFolder(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException(dir + " exists and is not a folder");
-      }
-      boolean empty;
-      try (Stream<Path> s = Files.list(dir)) {
-        empty = s.findAny().isEmpty();
-      }
-      if (!empty && !Files.exists(dir.resolve(MARKER))) {
-        throw new IllegalArgumentException(dir + " is not empty and was not made by the demo; "
-            + "refusing to wipe it (choose another --dir)");
-      }
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          if (!p.equals(dir)) {
-            Files.delete(p);
-          }
-        }
-      }
-    }
-    Files.createDirectories(dir);
-    Files.writeString(dir.resolve(MARKER), "made by `tandem demo`; wiped and reused by the next run\n");
-  }
 
   /** {@code n} ports in increasing order: basePort, basePort + 1, … or, for basePort 0, free ones. */
   public static List<Integer> ports(int n, int basePort) throws IOException {

@@ -12,17 +12,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +26,10 @@ import org.web3j.crypto.Credentials;
  * records and order them; this class reads them back, checks them, and writes through transactions.
  *
  * <p><b>Reading.</b> The contracts' events are followed from their deployment block ({@code eth_getLogs}, polled every
- * {@link Options#pollInterval()}, 500 ms by default) into an in-memory view that every read is served from. Each
- * record is parsed and its Ed25519 signature verified; one that fails, or that disagrees with what the contract stored
- * beside it, is ignored by every reader and logged as a WARN line naming the entry and the field
- * (see {@link #onIgnored}). {@link #since} follows chain order: a cursor is {@code block << 20 | logIndex}.
+ * {@link Options#pollInterval()}, 500 ms by default, by a {@link ChainFollower}) into an in-memory view that every
+ * read is served from. Each record is parsed and its Ed25519 signature verified; one that fails, or that disagrees
+ * with what the contract stored beside it, is ignored by every reader and logged as a WARN line naming the entry and
+ * the field (see {@link #onIgnored}). {@link #since} follows chain order: a cursor is {@code block << 20 | logIndex}.
  *
  * <p><b>Writing.</b> {@link #submit} applies the same rules as the embedded registry before anything is sent (fields,
  * signature, a server's seq higher than the stored one), then sends a transaction signed with the Ethereum key and
@@ -52,8 +45,6 @@ public final class EvmRegistry implements Registry {
   public static final int MAX_PAGE = 1000;
   /** A page stops growing at about this many bytes of record JSON (always at least one record). */
   static final int MAX_PAGE_BYTES = 4 << 20;
-  /** Largest block range asked of {@code eth_getLogs} at once: public nodes refuse much larger ones. */
-  static final long MAX_LOG_RANGE = 2_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(EvmRegistry.class);
 
@@ -83,35 +74,20 @@ public final class EvmRegistry implements Registry {
   private final EvmDeployment deployment;
   private final EthRpc rpc;
   private final ChainWriter writer; // null: read-only
-  private final Options options;
   private final BigInteger minDeposit;
   private final String logId;
   private final ChainState state = new ChainState();
-  private final ReentrantLock syncLock = new ReentrantLock();
-  private final List<Consumer<SignedRecord>> listeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<IgnoredRecord>> ignoredListeners = new CopyOnWriteArrayList<>();
-  private final ScheduledExecutorService poller;
-  /** The last block whose events are applied. */
-  private volatile long synced;
-  private volatile Thread pollerThread;
-  private volatile boolean failing;
+  private final ChainFollower follower;
   private volatile boolean closed;
 
-  private EvmRegistry(EvmDeployment deployment, EthRpc rpc, ChainWriter writer, Options options,
-      BigInteger minDeposit, long fromBlock, String logId) {
+  private EvmRegistry(EvmDeployment deployment, EthRpc rpc, ChainWriter writer, BigInteger minDeposit,
+      long fromBlock, String logId) {
     this.deployment = deployment;
     this.rpc = rpc;
     this.writer = writer;
-    this.options = options;
     this.minDeposit = minDeposit;
-    this.synced = fromBlock - 1;
     this.logId = logId;
-    this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "evm-registry-" + deployment.serverRegistry().substring(0, 10));
-      t.setDaemon(true);
-      pollerThread = t;
-      return t;
-    });
+    this.follower = new ChainFollower(deployment, rpc, state, fromBlock);
   }
 
   /**
@@ -139,12 +115,13 @@ public final class EvmRegistry implements Registry {
       BigInteger deposit = options.serverDeposit() == null ? minDeposit : options.serverDeposit().max(minDeposit);
       ChainWriter writer = credentials == null ? null : new ChainWriter(
           new Transactor(rpc, credentials, info.chainId(), options.receiptTimeout()), deployment, deposit);
-      EvmRegistry registry = new EvmRegistry(deployment, rpc, writer, options, minDeposit, info.deployedAt(),
+      EvmRegistry registry = new EvmRegistry(deployment, rpc, writer, minDeposit, info.deployedAt(),
           logId(info.chainId(), deployment, info.deployedAt()));
-      registry.syncTo(rpc.blockNumber());
-      registry.start();
+      registry.follower.syncTo(rpc.blockNumber());
+      registry.follower.start(options.pollInterval());
       LOG.info("registry on chain {} at {}: {} services, {} servers, up to block {}{}", info.chainId(), deployment,
-          registry.state.view().services.size(), registry.state.view().activeServers.size(), registry.synced,
+          registry.state.view().services.size(), registry.state.view().activeServers.size(),
+          registry.follower.synced(),
           writer == null ? " (read-only)" : ", writing as " + writer.transactor().address());
       return registry;
     } catch (RuntimeException e) {
@@ -162,95 +139,10 @@ public final class EvmRegistry implements Registry {
     return Contracts.deploy(rpcUrl, deployer, minDeposit, defaults.rpcTimeout(), defaults.receiptTimeout());
   }
 
-  private void start() {
-    long every = options.pollInterval().toMillis();
-    poller.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
-  }
-
-  private void poll() {
-    if (closed) {
-      return;
-    }
-    try {
-      long head = rpc.blockNumber();
-      if (head > synced) {
-        syncTo(head);
-      }
-      if (failing) {
-        failing = false;
-        LOG.info("the Ethereum node at {} answers again; registry synced to block {}", deployment.rpc(), synced);
-      }
-    } catch (RuntimeException e) {
-      if (closed) {
-        return;
-      }
-      if (!failing) {
-        failing = true; // one WARN per outage, not one every poll
-        LOG.warn("following the registry at {} failed; serving what was read up to block {} and retrying: {}",
-            deployment, synced, e.getMessage());
-      } else {
-        LOG.debug("still failing: {}", e.getMessage());
-      }
-    }
-  }
-
-  /**
-   * Applies the events of every block up to {@code target}. Listeners are called on this thread, in chain order,
-   * after the view includes the records they are given.
-   */
-  private void syncTo(long target) {
-    syncLock.lock();
-    try {
-      List<String> addresses = List.of(deployment.serviceRegistry(), deployment.serverRegistry());
-      while (synced < target) {
-        long from = synced + 1;
-        long to = Math.min(target, from + MAX_LOG_RANGE - 1);
-        List<EthRpc.Log> logs = new ArrayList<>(rpc.logs(from, to, addresses));
-        logs.sort(Comparator.comparingLong(EthRpc.Log::blockNumber).thenComparingInt(EthRpc.Log::logIndex));
-        List<ChainState.Outcome> outcomes = new ArrayList<>();
-        for (EthRpc.Log log : logs) {
-          if (log.removed()) {
-            continue;
-          }
-          boolean fromServiceRegistry = log.address().equalsIgnoreCase(deployment.serviceRegistry());
-          Optional<ChainEvent> event;
-          try {
-            event = ChainEvent.decode(log, fromServiceRegistry);
-          } catch (RuntimeException e) {
-            LOG.warn("skipping an undecodable log of {} (block {}, log {}, tx {}): {}", log.address(),
-                log.blockNumber(), log.logIndex(), log.txHash(), e.toString());
-            continue;
-          }
-          event.ifPresent(e -> outcomes.add(state.apply(e)));
-        }
-        synced = to;
-        for (ChainState.Outcome outcome : outcomes) {
-          switch (outcome) {
-            case ChainState.Stored s -> notify(listeners, s.record());
-            case ChainState.Ignored i -> notify(ignoredListeners, i.why());
-            case ChainState.Other o -> { }
-          }
-        }
-      }
-    } finally {
-      syncLock.unlock();
-    }
-  }
-
-  private static <T> void notify(List<Consumer<T>> to, T what) {
-    for (Consumer<T> listener : to) {
-      try {
-        listener.accept(what);
-      } catch (RuntimeException e) {
-        LOG.warn("a registry listener failed on {}: {}", what, e.toString(), e);
-      }
-    }
-  }
-
   /** Reads the chain up to its current block now, instead of at the next poll. */
   public void sync() {
     ensureOpen();
-    syncTo(rpc.blockNumber());
+    follower.syncTo(rpc.blockNumber());
   }
 
   @Override
@@ -274,7 +166,7 @@ public final class EvmRegistry implements Registry {
       sync(); // someone else stored it: make sure our reads show it when we return
       return Submitted.ALREADY_KNOWN;
     }
-    syncTo(receipt.get().blockNumber());
+    follower.syncTo(receipt.get().blockNumber());
     LOG.debug("{} from {} is on chain: tx {} in block {}", record, origin, receipt.get().txHash(),
         receipt.get().blockNumber());
     return Submitted.STORED;
@@ -290,21 +182,21 @@ public final class EvmRegistry implements Registry {
   public void retireService(String serviceId) {
     ensureOpen();
     EthRpc.Receipt receipt = writer().retireService(serviceId);
-    syncTo(receipt.blockNumber());
+    follower.syncTo(receipt.blockNumber());
   }
 
   /** Hands a service's entry to another Ethereum address (e.g. the owner's new key). */
   public void transferService(String serviceId, String toAddress) {
     ensureOpen();
     EthRpc.Receipt receipt = writer().transferService(serviceId, toAddress);
-    syncTo(receipt.blockNumber());
+    follower.syncTo(receipt.blockNumber());
   }
 
   /** Hands a server's entry, and its deposit, to another Ethereum address (e.g. the node's new key). */
   public void transferServer(PublicKey server, String toAddress) {
     ensureOpen();
     EthRpc.Receipt receipt = writer().transferServer(server, toAddress);
-    syncTo(receipt.blockNumber());
+    follower.syncTo(receipt.blockNumber());
   }
 
   private ChainWriter writer() {
@@ -391,12 +283,12 @@ public final class EvmRegistry implements Registry {
   /** Called after each record newly read from the chain, whoever sent it, on the thread that read it. */
   @Override
   public void onStored(Consumer<SignedRecord> listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    follower.onStored(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Called for each entry on the chain that readers ignore (also logged as a WARN line), with the reason. */
   public void onIgnored(Consumer<IgnoredRecord> listener) {
-    ignoredListeners.add(Objects.requireNonNull(listener, "listener"));
+    follower.onIgnored(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Where this registry lives. */
@@ -416,7 +308,7 @@ public final class EvmRegistry implements Registry {
 
   /** The last block whose events this registry has read. */
   public long syncedBlock() {
-    return synced;
+    return follower.synced();
   }
 
   /** For tests of the contracts themselves: the transaction sender, bypassing every local check. */
@@ -434,15 +326,8 @@ public final class EvmRegistry implements Registry {
       return;
     }
     closed = true;
-    poller.shutdownNow();
-    try {
-      // A listener may close the registry from the poller's own thread, which must not wait for itself.
-      if (Thread.currentThread() != pollerThread && !poller.awaitTermination(5, TimeUnit.SECONDS)) {
-        LOG.warn("the registry's poller for {} did not stop within 5 s", deployment);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // A listener may close the registry from the poller's own thread, which must not wait for itself.
+    follower.close();
     rpc.close();
   }
 
