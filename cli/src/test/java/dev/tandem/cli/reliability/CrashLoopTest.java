@@ -54,8 +54,10 @@ class CrashLoopTest {
     return p;
   }
 
+  // A guard against a hang, not a speed target: 50 restarts take about 2 minutes on an idle 2-core box and over 6
+  // when the box is shared with other builds.
   @Test
-  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  @Timeout(value = 15, unit = TimeUnit.MINUTES)
   void everyAcknowledgedWriteSurvivesRepeatedKillNine() throws Exception {
     long seed = Long.getLong("tandem.crash.seed", new Random().nextLong());
     int kills = Integer.getInteger("tandem.crash.kills", DEFAULT_KILLS);
