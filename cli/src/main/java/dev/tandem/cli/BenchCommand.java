@@ -15,12 +15,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code tandem bench}: {@code sandbox} compares the metered engine with other engines on the example kernels;
  * {@code network} measures what verification costs on a local network and one node's throughput; {@code scale} the
- * registry, the choice of servers and gossip with many records and nodes.
+ * registry, the choice of servers and gossip with many records and nodes; {@code cold} a node's first answer from a
+ * module it never saw.
  */
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
         LoadBenchCommand.class, BenchCommand.Oci.class, BenchCommand.Attack.class,
-        BenchCommand.Fuzz.class, BenchCommand.Scale.class})
+        BenchCommand.Fuzz.class, BenchCommand.Scale.class, BenchCommand.Cold.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -58,6 +59,37 @@ final class BenchCommand implements Runnable {
       BenchOptions options = o;
       var summary = dev.tandem.core.json.Json.object();
       return output.run(out -> SandboxBenchmark.run(out, options, summary), json -> json.set("kernels", summary));
+    }
+  }
+
+  @Command(name = "cold", mixinStandardHelpOptions = true,
+      description = "A node that never saw the search module is told to offer it: the time to its first signed answer "
+          + "(fetch by CID, validate, meter, compile, call), on fresh nodes one after another.")
+  static final class Cold implements Callable<Integer> {
+    @Option(names = "--engine", defaultValue = "chicory", paramLabel = "ENGINE",
+        description = "the WebAssembly engine of the nodes: chicory (default) or graalwasm")
+    String engine;
+
+    @Option(names = "--rounds", defaultValue = "5", paramLabel = "N", description = "fresh nodes (default 5)")
+    int rounds;
+
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
+    @Override
+    public Integer call() throws Exception {
+      checkEngine(engine);
+      if (rounds < 1) {
+        throw new Errors.UserException("--rounds must be at least 1");
+      }
+      return output.run(out -> dev.tandem.bench.network.ColdCallBenchmark.run(out,
+          new dev.tandem.bench.network.ColdCallBenchmark.Options(Checkout.root(), engine, rounds)));
+    }
+  }
+
+  static void checkEngine(String engine) {
+    if (!dev.tandem.sandbox.Engines.available().contains(engine)) {
+      throw new Errors.UserException("--engine must be one of " + String.join(", ",
+          dev.tandem.sandbox.Engines.available()) + ", got '" + engine + "'");
     }
   }
 
@@ -156,6 +188,10 @@ final class BenchCommand implements Runnable {
         description = "with --rtt-ms: each round trip lies uniformly within R ± J ms, as netem draws it (default 0)")
     int jitterMs;
 
+    @Option(names = "--engine", defaultValue = "chicory", paramLabel = "ENGINE",
+        description = "the WebAssembly engine the nodes run services on: chicory (default) or graalwasm")
+    String engine;
+
     @Option(names = "--callers", defaultValue = "2", paramLabel = "C",
         description = "with --rtt-ms: concurrent callers, each making one call after another (default 2)")
     int callers;
@@ -173,6 +209,10 @@ final class BenchCommand implements Runnable {
       if (rttMs != null && (rttMs < 0 || jitterMs < 0 || jitterMs > rttMs)) {
         throw new Errors.UserException("--rtt-ms must be 0 or more and --jitter-ms between 0 and --rtt-ms");
       }
+      checkEngine(engine);
+      if (rttMs != null && !engine.equals(dev.tandem.sandbox.Engines.DEFAULT)) {
+        throw new Errors.UserException("--engine applies to the local-network measurement, not with --rtt-ms");
+      }
       if (rttMs == null && jitterMs != 0) {
         throw new Errors.UserException("--jitter-ms needs --rtt-ms");
       }
@@ -181,7 +221,7 @@ final class BenchCommand implements Runnable {
             nodes, seconds, callers, rttMs, jitterMs)));
       }
       return output.run(out -> NetworkBenchmark.run(out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds,
-          threads, !noWrk)));
+          threads, !noWrk, engine)));
     }
   }
 

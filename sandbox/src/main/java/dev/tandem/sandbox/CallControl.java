@@ -8,6 +8,8 @@ package dev.tandem.sandbox;
  */
 final class CallControl {
   private Thread runner;
+  /** The call's engine instance once made, to stop guest code that does not see thread interrupts (GraalWasm). */
+  private dev.tandem.sandbox.engine.EngineInstance instance;
   private boolean expired;
   private boolean finished;
 
@@ -29,6 +31,7 @@ final class CallControl {
     boolean late;
     synchronized (this) {
       runner = null;
+      instance = null;
       finished = true;
       late = expired;
     }
@@ -36,14 +39,37 @@ final class CallControl {
     return late;
   }
 
-  /** Called by the caller at the deadline: marks the call expired and interrupts it if it is running. */
-  synchronized void expire() {
-    if (finished) {
-      return;
+  /**
+   * Called by the worker once it made the call's engine instance; if the deadline already passed, the instance is
+   * interrupted at once.
+   */
+  void running(dev.tandem.sandbox.engine.EngineInstance made) {
+    boolean late;
+    synchronized (this) {
+      instance = made;
+      late = expired && !finished;
     }
-    expired = true;
-    if (runner != null) {
-      runner.interrupt();
+    if (late) {
+      made.interrupt();
+    }
+  }
+
+  /** Called by the caller at the deadline: marks the call expired and interrupts it if it is running. */
+  void expire() {
+    dev.tandem.sandbox.engine.EngineInstance running;
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
+      expired = true;
+      if (runner != null) {
+        runner.interrupt();
+      }
+      running = instance;
+    }
+    // Outside the lock: an engine may wait for its guest code to stop, and the worker asks expired() on its way out.
+    if (running != null) {
+      running.interrupt();
     }
   }
 

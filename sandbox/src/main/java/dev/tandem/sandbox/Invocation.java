@@ -142,6 +142,7 @@ final class Invocation {
         imports.addAll(inputs.functions());
       }
       instance = module.code().instantiate(imports, maxPages);
+      control.running(instance);
       // Starting runs the module's start function, metered against the meter's fixed initial budget.
       instance.start();
       startFuel = MeterAbi.fuelUsed(MeterAbi.INITIAL_FUEL, instance.global(MeterAbi.FUEL), trapCode());

@@ -55,8 +55,14 @@ public final class NetworkBenchmark {
    * @param seconds  length of each measurement
    * @param threads  callers of the throughput measurements
    * @param wrk      also measure with {@code wrk} when it is on the PATH
+   * @param engine   the WebAssembly engine every node runs services on ({@code chicory}, {@code graalwasm})
    */
-  public record Options(Path checkout, int nodes, int seconds, int threads, boolean wrk) {}
+  public record Options(Path checkout, int nodes, int seconds, int threads, boolean wrk, String engine) {
+    /** On the default engine. */
+    public Options(Path checkout, int nodes, int seconds, int threads, boolean wrk) {
+      this(checkout, nodes, seconds, threads, wrk, dev.tandem.sandbox.Engines.DEFAULT);
+    }
+  }
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -74,13 +80,13 @@ public final class NetworkBenchmark {
     Path dir = Files.createTempDirectory("tandem-bench-network");
     List<Node> nodes = new ArrayList<>();
     try {
-      List<URI> urls = startNodes(dir, o.nodes(), nodes);
+      List<URI> urls = startNodes(dir, o.nodes(), nodes, o.engine());
       ServiceRecord[] both = registerEchoAndSearch(nodes, o.checkout());
       ServiceRecord echo = both[0];
       ServiceRecord search = both[1];
 
-      out.printf(Locale.ROOT, "Network benchmark: %d nodes on 127.0.0.1, %d s per measurement, %d callers for "
-          + "throughput%n", o.nodes(), o.seconds(), o.threads());
+      out.printf(Locale.ROOT, "Network benchmark: %d nodes on 127.0.0.1 (engine %s), %d s per measurement, %d "
+          + "callers for throughput%n", o.nodes(), o.engine(), o.seconds(), o.threads());
       out.printf(Locale.ROOT, "JVM %s on %d cores (nodes, client and load generator share them)%n%n",
           Runtime.version(), Runtime.getRuntime().availableProcessors());
 
@@ -155,13 +161,19 @@ public final class NetworkBenchmark {
 
   /** Starts {@code n} nodes on 127.0.0.1, each with the others as peers, into {@code nodes}; returns their URLs. */
   static List<URI> startNodes(Path dir, int n, List<Node> nodes) throws Exception {
+    return startNodes(dir, n, nodes, dev.tandem.sandbox.Engines.DEFAULT);
+  }
+
+  /** The same, with services run on {@code engine}. */
+  static List<URI> startNodes(Path dir, int n, List<Node> nodes, String engine) throws Exception {
     List<Integer> ports = LocalNet.freePorts(n);
     List<URI> urls = ports.stream().map(p -> URI.create("http://127.0.0.1:" + p)).toList();
     for (int i = 0; i < n; i++) {
       List<URI> peers = new ArrayList<>(urls);
       peers.remove(i);
       nodes.add(Node.start(NodeConfig.builder(dir.resolve("n" + i)).listen("127.0.0.1:" + ports.get(i))
-          .addPeers(peers).gossipInterval(Duration.ofMillis(250)).maxConcurrentCallsPerService(256).build()));
+          .addPeers(peers).gossipInterval(Duration.ofMillis(250)).maxConcurrentCallsPerService(256).engine(engine)
+          .build()));
     }
     return urls;
   }

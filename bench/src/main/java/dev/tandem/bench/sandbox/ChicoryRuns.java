@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.sandbox.engine.EngineModule;
 import dev.tandem.sandbox.meter.MeterAbi;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -21,8 +22,16 @@ final class ChicoryRuns {
 
   private ChicoryRuns() {}
 
-  /** One module on one Chicory engine; {@code factory == null} means the interpreter. */
-  record Variant(WasmModule module, Function<Instance, Machine> factory, boolean metered) {}
+  /**
+   * One module on one Chicory engine; {@code factory == null} means the interpreter. With {@code asNode} the module
+   * runs through the sandbox's Chicory engine as a node runs it (each instance starting from the module's prepared
+   * memory snapshot, the input functions linked), else as a bare Chicory instance.
+   */
+  record Variant(WasmModule module, Function<Instance, Machine> factory, boolean metered, EngineModule asNode) {
+    Variant(WasmModule module, Function<Instance, Machine> factory, boolean metered) {
+      this(module, factory, metered, null);
+    }
+  }
 
   /**
    * Times of one engine on one request (wall clock and this thread's CPU time), the last output, and (metered)
@@ -48,6 +57,16 @@ final class ChicoryRuns {
         WasmModule module = variant.module();
         long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
+        if (variant.asNode() != null) {
+          long[] used = new long[1];
+          output[v] = GraalWasmRuns.call(variant.asNode(), in, used);
+          fuel[v] = used[0];
+          if (r >= 0) {
+            ms[v][r] = (System.nanoTime() - start) / 1e6;
+            cpu[v][r] = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6;
+          }
+          continue;
+        }
         Instance.Builder b = Instance.builder(module).withMemoryLimits(new MemoryLimits(
             module.memorySection().get().getMemory(0).limits().initialPages(), MAX_PAGES))
             .withImportValues(ImportValues.builder()

@@ -63,8 +63,8 @@ final class GraalWasmRuns {
     }
   }
 
-  /** One call in a fresh instance; its fuel goes to {@code fuel[0]}. */
-  private static String call(EngineModule module, byte[] in, long[] fuel) {
+  /** One call in a fresh instance of a prepared module, on any engine; its fuel goes to {@code fuel[0]}. */
+  static String call(EngineModule module, byte[] in, long[] fuel) {
     EngineInstance i = module.instantiate(NoInputs.metered(), MAX_PAGES);
     try {
       i.start();

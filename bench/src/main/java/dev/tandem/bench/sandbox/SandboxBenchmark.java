@@ -7,6 +7,9 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.tandem.bench.sandbox.ChicoryRuns.Timed;
 import dev.tandem.bench.sandbox.ChicoryRuns.Variant;
+import dev.tandem.sandbox.Engines;
+import dev.tandem.sandbox.engine.EngineModule;
+import dev.tandem.sandbox.engine.PreparedModule;
 import dev.tandem.sandbox.meter.InstrumentOptions;
 import dev.tandem.sandbox.meter.Instrumented;
 import dev.tandem.sandbox.meter.Instrumenter;
@@ -22,9 +25,10 @@ import java.util.function.Function;
 /**
  * {@code tandem bench sandbox}: the same kernels on Tandem's metered engine and on the engines it is compared to.
  *
- * <p>Engines: Tandem (instrumented module, Chicory compiled), Chicory compiled without metering, Chicory's
- * interpreter (at a reduced n; its time is scaled up by the ratio of fuel at full and reduced n, which is the
- * ratio of instructions executed), V8 through Node, and the kernel's C compiled natively with gcc -O2. Every
+ * <p>Engines: Tandem (instrumented module, Chicory compiled, run through the sandbox's engine as a node runs it:
+ * each instance starts from the module's memory snapshot), Chicory compiled without metering (a bare instance),
+ * Chicory's interpreter (at a reduced n; its time is scaled up by the ratio of fuel at full and reduced n, which is
+ * the ratio of instructions executed), V8 through Node, and the kernel's C compiled natively with gcc -O2. Every
  * Wasm run is a fresh instance, as in production; compilation happens once, before the warm-up. Each cell is the
  * median of the timed runs, in CPU time (the calling thread's on the JVM, the whole process's for V8 and native
  * code), because on a shared machine wall-clock time also counts whatever else runs; wall-clock medians are
@@ -154,7 +158,10 @@ public final class SandboxBenchmark {
     Function<Instance, Machine> meteredCompiled = MachineFactoryCompiler.compile(metered);
 
     // Metered and unmetered runs alternate, so that load from elsewhere on the machine hits both alike.
-    Timed[] pair = ChicoryRuns.time(List.of(new Variant(metered, meteredCompiled, true),
+    // Tandem's column runs as a node does: through the sandbox's Chicory engine, from the memory snapshot.
+    EngineModule asNode = Engines.create(Engines.DEFAULT, true).prepare(new PreparedModule(inst.wasm(), metered,
+        metered.memorySection().get().getMemory(0).limits()));
+    Timed[] pair = ChicoryRuns.time(List.of(new Variant(metered, meteredCompiled, true, asNode),
         new Variant(plain, plainCompiled, false)), request, warmup, runs);
     Timed tandem = pair[0];
     Timed chicory = pair[1];

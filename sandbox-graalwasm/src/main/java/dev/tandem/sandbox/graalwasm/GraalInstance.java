@@ -28,7 +28,9 @@ final class GraalInstance implements EngineInstance {
   private final List<ImportFunction> imports;
   private final int maxPages;
   private final Map<String, Value> globals = new HashMap<>();
-  private Context context;
+  /** Set by {@link #interrupt()}, possibly from another thread, and possibly before the context exists. */
+  private volatile boolean interrupted;
+  private volatile Context context;
   private Value exports;
   private Value memory;
   private HostView host;
@@ -44,6 +46,9 @@ final class GraalInstance implements EngineInstance {
   @Override
   public void start() {
     context = Context.newBuilder("wasm").engine(engine).build();
+    if (interrupted) { // the deadline passed before the context existed: interrupt() saw none to cancel
+      context.close(true);
+    }
     try {
       Value instance = context.eval(source).newInstance(importObject());
       exports = instance.getMember("exports");
@@ -121,10 +126,30 @@ final class GraalInstance implements EngineInstance {
     return memory != null && pages() >= maxPages;
   }
 
+  /**
+   * GraalWasm's compiled and interpreted guest code does not stop at {@link Thread#interrupt()}: cancelling the
+   * call's context does (Truffle stops guest code at its next safepoint, in every loop and call), and the call then
+   * ends with a cancelled {@link PolyglotException}, which {@link GraalTraps} reports as an interruption. Each call
+   * has its own context, so no other call is touched.
+   */
+  @Override
+  public void interrupt() {
+    interrupted = true;
+    Context c = context;
+    if (c != null) {
+      try {
+        c.close(true);
+      } catch (IllegalStateException | PolyglotException e) {
+        // The call ended and closed its context meanwhile: nothing is left to stop.
+      }
+    }
+  }
+
   @Override
   public void close() {
-    if (context != null) {
-      context.close(true);
+    Context c = context;
+    if (c != null) {
+      c.close(true);
     }
   }
 

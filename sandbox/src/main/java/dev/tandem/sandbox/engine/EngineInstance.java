@@ -32,6 +32,14 @@ public interface EngineInstance {
   /** Whether any {@code memory.grow} of this instance returned -1. */
   boolean growRefused();
 
+  /**
+   * Stops a running call from another thread, when its deadline passed; the call then throws as interrupted. The
+   * sandbox also interrupts the worker thread, which is all an engine that checks {@link Thread#isInterrupted()}
+   * (Chicory) needs; an engine whose guest code does not see thread interrupts must stop it here. May be called
+   * before {@link #start()}, during it, or after the call ended; must not block for long.
+   */
+  default void interrupt() {}
+
   /** Releases what the instance holds; called once when its call is done. */
   default void close() {}
 }
