@@ -1,5 +1,6 @@
 package dev.tandem.node;
 
+import dev.tandem.node.evidence.EvidenceSync;
 import dev.tandem.node.fault.Fault;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -169,7 +170,7 @@ public record NodeConfig(
     private String registrySpec;
     private Duration reciprocityGrace = Duration.ofMinutes(10);
     private Duration reciprocityInterval = Duration.ofSeconds(10);
-    private Duration evidenceSyncInterval = Duration.ofSeconds(30);
+    private Duration evidenceSyncInterval = EvidenceSync.Settings.DEFAULT_INTERVAL;
     private Duration probeInterval = Duration.ofMinutes(1);
     private Path ethKeyFile;
     private String peerPolicy = "auto";

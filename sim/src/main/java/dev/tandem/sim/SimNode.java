@@ -15,9 +15,12 @@ import dev.tandem.node.api.Envelope;
 import dev.tandem.node.api.NodeRpc;
 import dev.tandem.node.api.ServiceCalls;
 import dev.tandem.node.api.ServiceEndpoint;
+import dev.tandem.node.evidence.EvidenceFeed;
 import dev.tandem.node.evidence.EvidenceHandler;
 import dev.tandem.node.evidence.EvidenceIntake;
+import dev.tandem.node.evidence.EvidenceSync;
 import dev.tandem.node.hosting.Runner;
+import dev.tandem.node.store.EvidenceTable;
 import dev.tandem.node.store.NodeDb;
 import java.net.URI;
 import java.util.HexFormat;
@@ -28,9 +31,13 @@ import java.util.List;
  * {@code POST /services/{id}} go to the node's {@link ServiceEndpoint} (parsing, permits, the Ed25519 attestation, the
  * answer's bytes), {@code POST /rpc} to the node's {@link NodeRpc} with {@code tandem_submitEvidence} answered by the
  * node's {@link EvidenceHandler} (checks, the re-run, convictions, stored verdicts in an SQLite {@link NodeDb},
- * forwarding once signed as reporter, over the simulated {@link dev.tandem.core.rpc.Transport}). What is simulated:
- * the outcome of running the module ({@link SimRunner}: the real sandbox, memoized), the process (crashes) and how
- * long work takes. A liar signs wrong answers ({@link SimRunner#lying}) and ignores evidence.
+ * forwarding once signed as reporter, over the simulated {@link dev.tandem.core.rpc.Transport}) and
+ * {@code tandem_evidence} by the node's {@link EvidenceFeed}. Like a real node, an honest one also pulls the
+ * convicting evidence it missed from every other server: the node's own {@link EvidenceSync}, its rounds run as
+ * events on the simulation's clock, its calls over the simulated network, its cursors in the node's database. What
+ * is simulated: the outcome of running the module ({@link SimRunner}: the real sandbox, memoized), the process
+ * (crashes) and how long work takes. A liar signs wrong answers ({@link SimRunner#lying}), ignores evidence and pulls
+ * none (its feed, from a database it never stores evidence in, is empty).
  *
  * <p>It crashes and restarts: a crash loses what the process held in memory (scores not yet stored, answers being
  * computed, its activity), while its database (stored scores, evidence judged) survives.
@@ -69,8 +76,11 @@ final class SimNode implements SimNetwork.Host {
   /** The current process. */
   private Process process;
 
-  /** What one incarnation of the node holds in memory: its parts, wired as {@code Node} wires them. */
-  private record Process(Scores scores, ServiceCalls endpoint, NodeRpc rpc) {}
+  /**
+   * What one incarnation of the node holds in memory: its parts, wired as {@code Node} wires them ({@code sync} is
+   * null in a liar).
+   */
+  private record Process(Scores scores, ServiceCalls endpoint, NodeRpc rpc, EvidenceSync sync) {}
 
   SimNode(World world, int index, KeyPair key, Role role) {
     this.world = world;
@@ -97,7 +107,16 @@ final class SimNode implements SimNetwork.Host {
         new EvidenceIntake(EvidenceIntake.Settings.defaults(), world.time().clock()), world.time().clock());
     NodeRpc rpc = new NodeRpc("", MAX_BATCH);
     rpc.method(Methods.SUBMIT_EVIDENCE, role.liar() ? params -> ignored() : params -> judged(evidence.submit(params)));
-    return new Process(scores, endpoint, rpc);
+    rpc.method(EvidenceFeed.METHOD, new EvidenceFeed(new EvidenceTable(db))::handle);
+    EvidenceSync sync = null;
+    if (!role.liar()) {
+      // The node's default interval; the first round one interval after the process starts, as on a node.
+      sync = new EvidenceSync((item, from) -> pulled(evidence.receivePulled(item, from)), db, this::forwardTo,
+          world.network().transport(name), EvidenceSync.Settings.every(EvidenceSync.Settings.DEFAULT_INTERVAL),
+          world.time().clock(), (delay, task) -> world.time().after(delay.toNanos(), task));
+      sync.start();
+    }
+    return new Process(scores, endpoint, rpc, sync);
   }
 
   int index() {
@@ -145,6 +164,9 @@ final class SimNode implements SimNetwork.Host {
     up = false;
     epoch++;
     store.fence();
+    if (process.sync() != null) {
+      process.sync().close(); // its rounds die with the process; the cursors stay in the database
+    }
   }
 
   /** The process starts again from its database. */
@@ -187,6 +209,30 @@ final class SimNode implements SimNetwork.Host {
       }
     }
     return verdict;
+  }
+
+  /** Counts the convictions of evidence this node pulled and judged for the first time. */
+  private EvidenceHandler.Receipt pulled(EvidenceHandler.Receipt receipt) {
+    if (!receipt.known()) {
+      for (PublicKey convicted : receipt.verdict().convicted()) {
+        if (!convicted.equals(key.publicKey())) {
+          world.tally().nodeConvicted(index, convicted, true);
+        }
+      }
+    }
+    return receipt;
+  }
+
+  /** Stops the evidence sync at the end of a run. */
+  void close() {
+    if (process.sync() != null) {
+      process.sync().close();
+    }
+  }
+
+  /** This node's evidence sync, null in a liar. */
+  EvidenceSync evidenceSync() {
+    return process.sync();
   }
 
   /** A liar keeps quiet about lies. */

@@ -104,6 +104,7 @@ public final class Simulation {
       time.runUntil(time.nanoTime() + DRAIN.toNanos());
       SimSummary summary = SummaryText.of(config, tally, nodes, clients, services, time, oracle.executions());
       clients.forEach(SimClient::close);
+      nodes.forEach(SimNode::close);
       return summary;
     } finally {
       unusedHttp.shutdownNow();

@@ -60,8 +60,9 @@ final class SummaryText {
     }
     line(out, "  failed cleanly  %d", tally.failed());
     tally.failures().forEach((kind, n) -> line(out, "    %7d  %s", n, kind));
-    line(out, "convictions       by clients %d, by nodes re-running evidence %d; honest servers convicted %d",
-        tally.clientConvictions, tally.nodeConvictions, tally.honestConvictedByClients + tally.honestConvictedByNodes);
+    line(out, "convictions       by clients %d, by nodes re-running evidence %d (%d on evidence pulled from a peer); "
+        + "honest servers convicted %d", tally.clientConvictions, tally.nodeConvictions, tally.pulledConvictions,
+        tally.honestConvictedByClients + tally.honestConvictedByNodes);
     int lied = 0;
     int convicted = 0;
     for (SimNode n : liars) {

@@ -58,6 +58,8 @@ final class Tally {
   long auditsWrong;
   long clientConvictions;
   long nodeConvictions;
+  /** Of {@link #nodeConvictions}, those reached on evidence a node pulled from a peer (its evidence sync). */
+  long pulledConvictions;
   long honestConvictedByClients;
   long honestConvictedByNodes;
 
@@ -104,7 +106,15 @@ final class Tally {
   }
 
   void nodeConvicted(int node, PublicKey server) {
+    nodeConvicted(node, server, false);
+  }
+
+  /** A node convicted {@code server} re-running evidence it was sent, or {@code pulled} from a peer's feed. */
+  void nodeConvicted(int node, PublicKey server, boolean pulled) {
     nodeConvictions++;
+    if (pulled) {
+      pulledConvictions++;
+    }
     SimNode convicted = byKey.get(server);
     if (convicted == null || !convicted.role().liar()) {
       honestConvictedByNodes++;

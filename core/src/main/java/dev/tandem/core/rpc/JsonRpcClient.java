@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -109,6 +110,22 @@ public final class JsonRpcClient implements AutoCloseable {
       throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause);
     }
     return result(endpoint, id, response);
+  }
+
+  /**
+   * Calls {@code method} at {@code endpoint} without waiting: the future gets the {@code result}, or fails with an
+   * {@link RpcError} (the peer refused the call) or an {@link IOException} (unreachable, not JSON-RPC). The deadline
+   * is the transport's for this request; a caller that must also bound a slow body sets its own on the future.
+   */
+  public CompletableFuture<JsonNode> callAsync(URI endpoint, String method, JsonNode params) {
+    long id = ids.incrementAndGet();
+    return transport.post(endpoint, body(method, params, id), requestTimeout).thenApply(reply -> {
+      try {
+        return result(endpoint, id, reply);
+      } catch (IOException | RpcError e) {
+        throw new CompletionException(e);
+      }
+    });
   }
 
   private static byte[] body(String method, JsonNode params, long id) {

@@ -2,6 +2,10 @@ package dev.tandem.core.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -59,6 +63,12 @@ public final class LogFollower {
    */
   public record Result(LogPosition position, boolean stopped) {}
 
+  /** Reads the page that starts at {@code cursor} without waiting: the peer's answer to the log's method. */
+  @FunctionalInterface
+  public interface AsyncPages {
+    CompletableFuture<JsonNode> read(long cursor);
+  }
+
   /**
    * Reads pages from {@code from} until the log has no more, {@code maxPages} were read, {@code goOn} says no or an
    * item stops it.
@@ -68,10 +78,88 @@ public final class LogFollower {
    */
   public <X extends Exception> Result follow(LogPosition from, Pages pages, Items<X> items, Progress progress,
       BooleanSupplier goOn) throws IOException, JsonRpcClient.RpcError, InterruptedException, X {
-    String log = from.log();
-    long cursor = from.cursor();
+    Reading reading = new Reading(from);
     for (int n = 0; n < maxPages && goOn.getAsBoolean(); n++) {
-      JsonNode answer = pages.read(cursor);
+      Step step = reading.page(pages.read(reading.cursor), items, progress);
+      if (step != Step.NEXT) {
+        return reading.result(step == Step.STOPPED);
+      }
+    }
+    return reading.result(false);
+  }
+
+  /**
+   * {@link #follow} without blocking a thread while a page is on its way: each answer is taken on {@code executor}
+   * (a node's task thread, the simulation's event loop), and the pages are read one after another. The future fails
+   * with what {@link #follow} would throw (an {@link IOException}, a {@link JsonRpcClient.RpcError}, what an item
+   * throws), unwrapped.
+   */
+  public CompletableFuture<Result> followAsync(LogPosition from, AsyncPages pages, Items<?> items, Progress progress,
+      BooleanSupplier goOn, Executor executor) {
+    CompletableFuture<Result> done = new CompletableFuture<>();
+    nextPage(new Reading(from), 0, pages, items, progress, goOn, executor, done);
+    return done;
+  }
+
+  private void nextPage(Reading reading, int n, AsyncPages pages, Items<?> items, Progress progress,
+      BooleanSupplier goOn, Executor executor, CompletableFuture<Result> done) {
+    if (n >= maxPages || !goOn.getAsBoolean()) {
+      done.complete(reading.result(false));
+      return;
+    }
+    CompletableFuture<JsonNode> page;
+    try {
+      page = pages.read(reading.cursor);
+    } catch (RuntimeException e) {
+      done.completeExceptionally(e);
+      return;
+    }
+    page.whenCompleteAsync((answer, failure) -> {
+      if (failure != null) {
+        done.completeExceptionally(unwrap(failure));
+        return;
+      }
+      try {
+        Step step = reading.page(answer, items, progress);
+        if (step == Step.NEXT) {
+          nextPage(reading, n + 1, pages, items, progress, goOn, executor, done);
+        } else {
+          done.complete(reading.result(step == Step.STOPPED));
+        }
+      } catch (Exception e) {
+        done.completeExceptionally(e);
+      }
+    }, executor);
+  }
+
+  /** The failure itself, out of the {@link CompletionException} a dependent stage wraps it in. */
+  public static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** What a page says to do next. */
+  private enum Step { NEXT, STOPPED, END }
+
+  /** Where one read of the log stands: the loop both {@link #follow} and {@link #followAsync} run. */
+  private final class Reading {
+    String log;
+    long cursor;
+
+    Reading(LogPosition from) {
+      this.log = from.log();
+      this.cursor = from.cursor();
+    }
+
+    Result result(boolean stopped) {
+      return new Result(new LogPosition(log, cursor), stopped);
+    }
+
+    /** Takes one page's answer: its items, and where the read goes on from. */
+    <X extends Exception> Step page(JsonNode answer, Items<X> items, Progress progress) throws IOException, X {
       JsonNode list = answer.path(itemsField);
       JsonNode next = answer.path("next");
       JsonNode more = answer.path("more");
@@ -88,7 +176,7 @@ public final class LogFollower {
           // Our cursor is a position in the peer's old log: whatever the new one's length, read it from the start.
           cursor = 0;
           progress.moved(new LogPosition(log, cursor), "a new log (id " + before + " → " + theirs + ")");
-          continue;
+          return Step.NEXT;
         }
         progress.moved(new LogPosition(log, cursor), null);
       }
@@ -96,22 +184,19 @@ public final class LogFollower {
         String why = "a new log (our cursor " + cursor + " is past its end " + next.asLong() + ")";
         cursor = 0;
         progress.moved(new LogPosition(log, cursor), why);
-        continue;
+        return Step.NEXT;
       }
       for (JsonNode item : list) {
         if (!items.take(item)) {
-          return new Result(new LogPosition(log, cursor), true);
+          return Step.STOPPED;
         }
       }
       if (next.asLong() != cursor) {
         cursor = next.asLong();
         progress.moved(new LogPosition(log, cursor), null);
       }
-      if (!more.asBoolean() || list.isEmpty()) {
-        break;
-      }
+      return !more.asBoolean() || list.isEmpty() ? Step.END : Step.NEXT;
     }
-    return new Result(new LogPosition(log, cursor), false);
   }
 
   /**

@@ -1,21 +1,18 @@
 package dev.tandem.node.evidence;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.rpc.JsonRpcClient;
 import dev.tandem.core.rpc.LogFollower;
 import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.rpc.NodeUrls;
-import dev.tandem.core.wire.JsonRpc;
-import dev.tandem.core.wire.Judgement;
+import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.Methods;
-import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.store.EvidenceTable;
 import dev.tandem.node.store.NodeDb;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +20,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Bounded.</b> At most {@code pagesPerPeer} pages from one peer and {@code itemsPerRound} items in a round,
- *       taken one after another on this task's single thread (re-runs cost CPU, and the handler bounds them too).
+ *       taken one after another by the sync's tasks (re-runs cost CPU, and the handler bounds them too).
  *       The peer a round starts with rotates, so a long backlog at one peer does not starve the others.
  *   <li><b>Cursors</b> are saved after each page, with the id of the peer's log they belong to, so a restart resumes
  *       where it stopped. A peer with a new log (its {@code node.db} was replaced) is read again from 0: it names
@@ -53,6 +53,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Failures.</b> Any failure with a peer (unreachable, an error, an answer of the wrong shape) is logged at
  *       DEBUG and the peer skipped for a number of rounds that doubles with each consecutive failure, up to
  *       {@code maxBackoff}; it never stops the round for the other peers.
+ *   <li><b>Never blocking.</b> A round is a chain of tasks on a {@link Scheduler}: a page is asked for, and its
+ *       answer taken, in a task of its own, so no thread waits for a peer. A node runs them on one thread of the
+ *       sync's own; the simulation ({@code tandem simulate}) on its event loop, with its clock and network, so the
+ *       same rounds run there.
  * </ul>
  */
 public final class EvidenceSync implements AutoCloseable {
@@ -62,23 +66,23 @@ public final class EvidenceSync implements AutoCloseable {
   /** The largest {@code tandem_evidence} answer read: a page stops at about 4 MiB plus its last item. */
   private static final int MAX_ANSWER_BYTES = 32 << 20;
 
-  private final EvidenceHandler handler;
   private final EvidenceTable cursors;
   private final Supplier<List<URI>> peers;
   private final Settings settings;
   private final JsonRpcClient rpc;
   private final LogFollower follower;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  /** Where a page's answer is taken: as a task of the scheduler, dropped once the sync is closed. */
+  private final Executor tasks;
+  /** The thread of a sync that made its own ({@code null} when the host drives it). */
   private final ScheduledExecutorService timer;
-  /** Guarded by {@code this}: only rounds touch it, and rounds never overlap. */
-  private final Map<URI, PeerState> states = new HashMap<>();
+  /** Only the scheduler's tasks touch it, one at a time; rounds never overlap. */
+  private final Map<URI, PulledItems.PeerState> states = new HashMap<>();
   private volatile boolean closed;
 
+  private final PulledItems items;
   private final AtomicLong rounds = new AtomicLong();
-  private final AtomicLong pulled = new AtomicLong();
-  private final AtomicLong convicted = new AtomicLong();
-  private final AtomicLong known = new AtomicLong();
-  private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong held = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
 
   /**
@@ -105,6 +109,9 @@ public final class EvidenceSync implements AutoCloseable {
             + " and " + itemsPerRound);
       }
     }
+
+    /** A node's interval between rounds when none is configured. */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
     /** The defaults for a round every {@code interval}: pages of 50, 4 pages a peer, 100 items a round, 3 min. */
     public static Settings every(Duration interval) {
@@ -133,7 +140,22 @@ public final class EvidenceSync implements AutoCloseable {
       long failures) {}
 
   /**
-   * A sync that has not started yet.
+   * Runs tasks one at a time, each {@code delay} from now ({@code Duration.ZERO}: as soon as possible, after those
+   * already due). A task must not be run after the sync was closed; one the scheduler refuses then is dropped.
+   */
+  @FunctionalInterface
+  public interface Scheduler {
+    void after(Duration delay, Runnable task);
+  }
+
+  /** Judges one pulled item: {@link EvidenceHandler#receivePulled} on a node. */
+  @FunctionalInterface
+  public interface Judge {
+    EvidenceHandler.Receipt receivePulled(JsonNode item, URI from);
+  }
+
+  /**
+   * A sync that has not started yet, on a thread of its own, over HTTP and the wall clock.
    *
    * @param handler where pulled evidence is judged
    * @param db where the cursors are kept (table {@code evidence_peers})
@@ -142,27 +164,52 @@ public final class EvidenceSync implements AutoCloseable {
    */
   public EvidenceSync(EvidenceHandler handler, NodeDb db, Supplier<List<URI>> peers, HttpClient http,
       Settings settings) {
-    this.handler = handler;
+    this(handler::receivePulled, db, peers, Transport.http(http, MAX_ANSWER_BYTES), settings, Clock.systemUTC(),
+        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tandem-evidence-sync")
+            .factory()));
+  }
+
+  private EvidenceSync(Judge judge, NodeDb db, Supplier<List<URI>> peers, Transport transport, Settings settings,
+      Clock clock, ScheduledExecutorService timer) {
+    this(judge, db, peers, transport, settings, clock, (delay, task) -> timer.schedule(task, delay.toNanos(),
+        TimeUnit.NANOSECONDS), timer);
+  }
+
+  /**
+   * A sync driven by its host (the simulation): its rounds run as tasks of {@code scheduler}, its calls go through
+   * {@code transport}, and {@code clock} times its cursors and held items.
+   *
+   * @param judge where pulled evidence is judged
+   */
+  public EvidenceSync(Judge judge, NodeDb db, Supplier<List<URI>> peers, Transport transport, Settings settings,
+      Clock clock, Scheduler scheduler) {
+    this(judge, db, peers, transport, settings, clock, scheduler, null);
+  }
+
+  private EvidenceSync(Judge judge, NodeDb db, Supplier<List<URI>> peers, Transport transport, Settings settings,
+      Clock clock, Scheduler scheduler, ScheduledExecutorService timer) {
+    this.items = new PulledItems(judge, clock, Math.max(MIN_HOLD.toMillis(), 5 * settings.interval().toMillis()));
     this.cursors = new EvidenceTable(db);
     this.peers = peers;
     this.settings = settings;
-    this.rpc = new JsonRpcClient(http, settings.requestTimeout(), MAX_ANSWER_BYTES);
+    this.rpc = new JsonRpcClient(transport, settings.requestTimeout());
     this.follower = new LogFollower(Methods.EVIDENCE, "evidence", settings.pagesPerPeer());
-    this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-        .name("tandem-evidence-sync").factory());
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.timer = timer;
+    this.tasks = task -> schedule(Duration.ZERO, task);
   }
 
   /** Runs a round every interval, the first one interval from now (after gossip has brought the registry in). */
   public void start() {
-    long every = settings.interval().toMillis();
-    timer.scheduleWithFixedDelay(this::round, every, every, TimeUnit.MILLISECONDS);
-    LOG.info("evidence sync every {} ms", every);
+    schedule(settings.interval(), this::round);
+    LOG.info("evidence sync every {} ms", settings.interval().toMillis());
   }
 
   /** The counters since start. */
   public Stats stats() {
-    return new Stats(rounds.get(), pulled.get(), convicted.get(), known.get(), dropped.get(), held.get(),
-        failures.get());
+    return new Stats(rounds.get(), items.pulled.get(), items.convicted.get(), items.known.get(),
+        items.dropped.get(), items.held.get(), failures.get());
   }
 
   /** The position stored for {@code peer}. */
@@ -170,46 +217,74 @@ public final class EvidenceSync implements AutoCloseable {
     return cursors.cursor(NodeUrls.base(peer).toString());
   }
 
-  /** One round over every peer; runs on the task's thread, and may be called directly (rounds never overlap). */
-  synchronized void round() {
+  private void schedule(Duration delay, Runnable task) {
     if (closed) {
       return;
     }
     try {
-      long round = rounds.getAndIncrement();
-      List<URI> targets = targets();
-      states.keySet().retainAll(targets);
-      int budget = settings.itemsPerRound();
-      for (int i = 0; i < targets.size() && budget > 0 && !closed; i++) {
-        URI peer = targets.get((int) ((round + i) % targets.size()));
-        PeerState state = states.computeIfAbsent(peer, p -> new PeerState());
+      scheduler.after(delay, task);
+    } catch (RejectedExecutionException e) {
+      if (!closed) {
+        throw e;
+      }
+    }
+  }
+
+  /** One round over every peer, its peers taken one after another; the next round is due one interval after. */
+  private void round() {
+    if (closed) {
+      return;
+    }
+    Round round;
+    try {
+      round = new Round(rounds.getAndIncrement(), targets(), settings.itemsPerRound());
+      states.keySet().retainAll(round.targets);
+    } catch (RuntimeException e) {
+      LOG.warn("evidence sync round failed: {}", e.toString(), e);
+      schedule(settings.interval(), this::round);
+      return;
+    }
+    peer(round, 0);
+  }
+
+  /** Pulls from the {@code i}-th peer of the round that is not being left alone, or ends the round. */
+  private void peer(Round round, int i) {
+    try {
+      for (int at = i; at < round.targets.size() && round.budget > 0 && !closed; at++) {
+        URI peer = round.targets.get((int) ((round.number + at) % round.targets.size()));
+        PulledItems.PeerState state = states.computeIfAbsent(peer, p -> new PulledItems.PeerState());
         if (state.skip > 0) {
           state.skip--;
           continue;
         }
-        try {
-          budget -= pull(peer, state, budget);
-          state.failures = 0;
-        } catch (Busy e) {
-          LOG.debug("evidence re-runs are busy; the evidence sync resumes next round");
-          return;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        } catch (Exception e) {
-          if (closed) {
-            return;
-          }
-          failures.incrementAndGet();
-          state.failed(maxSkip());
-          LOG.debug("pulling evidence from {} failed ({} in a row; next try in {} rounds): {}", peer,
-              state.failures, state.skip + 1, e.toString());
-        }
+        int next = at + 1;
+        pull(peer, state, round.budget).whenCompleteAsync((taken, failure) -> pulled(round, next, peer, state,
+            taken, failure), tasks);
+        return;
       }
     } catch (RuntimeException e) {
-      // An exception would cancel the periodic task: log it and keep going next round.
+      // Whatever failed, the rounds go on: a lost round would stop the sync for good.
       LOG.warn("evidence sync round failed: {}", e.toString(), e);
     }
+    schedule(settings.interval(), this::round);
+  }
+
+  private void pulled(Round round, int next, URI peer, PulledItems.PeerState state, Integer taken, Throwable failure) {
+    Throwable e = failure == null ? null : LogFollower.unwrap(failure);
+    if (e == null) {
+      round.budget -= taken;
+      state.failures = 0;
+    } else if (e instanceof PulledItems.Busy) {
+      LOG.debug("evidence re-runs are busy; the evidence sync resumes next round");
+      schedule(settings.interval(), this::round);
+      return;
+    } else if (!closed) {
+      failures.incrementAndGet();
+      state.failed(maxSkip());
+      LOG.debug("pulling evidence from {} failed ({} in a row; next try in {} rounds): {}", peer,
+          state.failures, state.skip + 1, e.toString());
+    }
+    peer(round, next);
   }
 
   /** The peers of this round, as base URLs without a trailing slash, each once. */
@@ -226,18 +301,16 @@ public final class EvidenceSync implements AutoCloseable {
     return (int) Math.max(0, settings.maxBackoff().toMillis() / settings.interval().toMillis() - 1);
   }
 
-  /** Pulls pages from one peer; returns how many items it took. */
-  private int pull(URI peer, PeerState state, int budget)
-      throws IOException, JsonRpcClient.RpcError, InterruptedException, Busy {
+  /** Pulls pages from one peer; completes with how many items it took. */
+  private CompletableFuture<Integer> pull(URI peer, PulledItems.PeerState state, int budget) {
     int[] taken = {0};
     URI endpoint = NodeUrls.rpc(peer);
-    LogFollower.Result end = follower.follow(position(peer),
-        cursor -> rpc.call(endpoint, Methods.EVIDENCE,
-            Methods.page(cursor, Math.min(settings.pageSize(), budget - taken[0]))),
+    return follower.followAsync(position(peer),
+        cursor -> deadline(rpc.callAsync(endpoint, Methods.EVIDENCE,
+            Methods.page(cursor, Math.min(settings.pageSize(), budget - taken[0])))),
         item -> {
           taken[0]++;
-          pulled.incrementAndGet();
-          return take(peer, state, item); // false: held, the cursor stays before this page, read again next round
+          return items.take(peer, state, item); // false: held, the cursor stays before this page, read again next round
         },
         (to, restart) -> {
           if (restart != null) {
@@ -245,67 +318,37 @@ public final class EvidenceSync implements AutoCloseable {
           }
           saveCursor(peer, to);
         },
-        () -> taken[0] < budget && !closed);
-    if (!end.stopped()) {
-      state.held = null; // every page read is judged: nothing holds the cursor any more
-    }
-    return taken[0];
+        () -> taken[0] < budget && !closed, tasks)
+        .thenApply(end -> {
+          if (!end.stopped()) {
+            state.held = null; // every page read is judged: nothing holds the cursor any more
+          }
+          return taken[0];
+        });
   }
 
-  /** Judges one item; returns false when it must be tried again later (the peer's cursor must not pass it). */
-  private boolean take(URI peer, PeerState state, JsonNode item) throws Busy {
-    String key = Hashes.sha256Hex(item.toString().getBytes(StandardCharsets.UTF_8));
-    try {
-      EvidenceHandler.Receipt receipt = handler.receivePulled(item, peer);
-      if (receipt.known()) {
-        known.incrementAndGet();
-      } else if (receipt.verdict().status().equals(Judgement.PENDING)) {
-        return hold(peer, state, key, receipt.verdict().detail());
-      } else if (receipt.verdict().status().equals(Judgement.CONVICTED)) {
-        convicted.incrementAndGet();
-      }
-      return true;
-    } catch (JsonRpc.Failure f) {
-      if (f.code() == RpcErrors.OVERLOADED) {
-        throw new Busy();
-      }
-      return hold(peer, state, key, f.getMessage());
-    } catch (IllegalArgumentException e) {
-      dropped.incrementAndGet();
-      LOG.debug("dropped invalid evidence pulled from {}: {}", peer, e.getMessage());
-      return true;
-    } catch (RuntimeException e) {
-      // A local failure (node.db) or one this item causes: retried like an item that cannot be judged yet.
-      return hold(peer, state, key, e.toString());
-    }
-  }
-
-  private boolean hold(URI peer, PeerState state, String key, String why) {
-    held.incrementAndGet();
-    long now = System.nanoTime();
-    if (state.held == null || !state.held.key().equals(key)) {
-      state.held = new Held(key, now, 0);
-    }
-    state.held = new Held(key, state.held.since(), state.held.rounds() + 1);
-    long limit = Math.max(MIN_HOLD.toNanos(), 5 * settings.interval().toNanos());
-    if (state.held.rounds() >= 5 && now - state.held.since() >= limit) {
-      LOG.info("evidence {} from {} still cannot be judged ({}); moving past it", key.substring(0, 12), peer, why);
-      state.held = null;
-      return true;
-    }
-    LOG.debug("evidence {} from {} cannot be judged yet ({}); trying again next round", key.substring(0, 12), peer,
-        why);
-    return false;
+  /** Fails {@code pending} when no whole answer came within the request timeout (a peer may trickle its body). */
+  private <T> CompletableFuture<T> deadline(CompletableFuture<T> pending) {
+    long ms = settings.requestTimeout().toMillis();
+    schedule(settings.requestTimeout(), () -> pending.completeExceptionally(
+        new IOException("no complete answer within " + ms + " ms")));
+    return pending;
   }
 
   private void saveCursor(URI peer, LogPosition position) {
-    cursors.saveCursor(peer.toString(), position, System.currentTimeMillis());
+    cursors.saveCursor(peer.toString(), position, clock.millis());
   }
 
-  /** Stops the task; a round in progress is interrupted, and waited for a little, before the database closes. */
+  /**
+   * Stops the rounds: no task of this sync runs after this returns (a round in progress on its own thread is
+   * interrupted, and waited for a little, before the database closes).
+   */
   @Override
   public void close() {
     closed = true;
+    if (timer == null) {
+      return;
+    }
     timer.shutdownNow();
     try {
       if (!timer.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -316,25 +359,16 @@ public final class EvidenceSync implements AutoCloseable {
     }
   }
 
-  /** An item holding a peer's cursor: since when, for how many rounds. */
-  private record Held(String key, long since, int rounds) {}
+  /** A round in progress: which one, its peers, and how many more items it may take. */
+  private static final class Round {
+    final long number;
+    final List<URI> targets;
+    int budget;
 
-  /** What a round remembers of a peer. */
-  private static final class PeerState {
-    int failures;
-    int skip;
-    Held held;
-
-    void failed(int maxSkip) {
-      failures++;
-      skip = (int) Math.min((1L << Math.min(failures - 1, 30)) - 1, maxSkip);
-    }
-  }
-
-  /** Re-runs stayed busy: end the round. */
-  private static final class Busy extends Exception {
-    Busy() {
-      super(null, null, false, false);
+    Round(long number, List<URI> targets, int budget) {
+      this.number = number;
+      this.targets = targets;
+      this.budget = budget;
     }
   }
 }
