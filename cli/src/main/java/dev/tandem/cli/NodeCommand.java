@@ -87,6 +87,12 @@ final class NodeCommand implements Callable<Integer> {
           + "(seconds to warm up and ~400 MB, then up to 4x faster on compute); same answers and fuel either way")
   String engine;
 
+  @Option(names = "--cross-check-rate", paramLabel = "R",
+      description = "run this share of answered calls (0 to 1, default 0) again on the other engine and raise a "
+          + "divergence alarm (metric tandem_engine_divergences, an error log line, a conflict on the dashboard) when "
+          + "the two disagree; checked after answering, never delaying an answer")
+  Double crossCheckRate;
+
   @Option(names = "--peer-policy", paramLabel = "POLICY",
       description = "which addresses learned from records to contact: auto (same reach as --public-url or wider), "
           + "public, private, loopback or any (default auto)")
@@ -197,6 +203,12 @@ final class NodeCommand implements Callable<Integer> {
             dev.tandem.sandbox.Engines.available()) + ", got '" + engine + "'");
       }
       b.engine(engine);
+    }
+    if (crossCheckRate != null) {
+      if (!(crossCheckRate >= 0 && crossCheckRate <= 1)) {
+        throw new Errors.UserException("--cross-check-rate must be between 0 and 1, got " + crossCheckRate);
+      }
+      b.crossCheckRate(crossCheckRate);
     }
     limits.forEach(b::limit);
     if (fault != null) {

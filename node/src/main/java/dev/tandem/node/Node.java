@@ -21,7 +21,9 @@ import dev.tandem.node.guard.Guards;
 import dev.tandem.node.guard.Limit;
 import dev.tandem.node.guard.NodeLimits;
 import dev.tandem.node.hosting.Hosting;
+import dev.tandem.node.hosting.CrossCheck;
 import dev.tandem.node.hosting.Runner;
+import dev.tandem.node.hosting.SecondEngine;
 import dev.tandem.node.hosting.SandboxRunner;
 import dev.tandem.node.http.HttpApi;
 import dev.tandem.node.http.HttpServer;
@@ -80,6 +82,8 @@ public final class Node implements AutoCloseable {
   private final Reciprocity reciprocity;
   /** Checks that servers deliver the services this node rewards, for reciprocity credit. */
   private final DeliveryProbes probes;
+  /** Runs a sample of answers again on the other engine; null when --cross-check-rate is 0. */
+  private final CrossCheck crossCheck;
   private final NodeMetrics metrics = new NodeMetrics();
   private final Activity activity = new Activity();
   private final SelfRecord self;
@@ -123,7 +127,8 @@ public final class Node implements AutoCloseable {
         new Reciprocity.Settings(initial.reciprocityGrace(), initial.reciprocityInterval()), Clock.systemUTC(),
         scores::blacklisted, probes);
 
-    Runner runner = probes.sampling(new SandboxRunner(hosting, sandbox));
+    this.crossCheck = crossCheck(new SandboxRunner(hosting, sandbox), initial);
+    Runner runner = probes.sampling(crossCheck == null ? new SandboxRunner(hosting, sandbox) : crossCheck);
     this.evidence = new EvidenceHandler(key, registry, runner, scores, activity, db, self::moduleSources,
         Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
         new EvidenceIntake(Guards.evidenceIntake(initial.limits())), Clock.systemUTC());
@@ -278,6 +283,33 @@ public final class Node implements AutoCloseable {
     return rpc;
   }
 
+  /**
+   * The cross-check of answers on the other engine, wrapping the node's runner, with its metrics; null when the rate
+   * is 0.
+   */
+  private CrossCheck crossCheck(SandboxRunner runner, NodeConfig c) {
+    if (c.crossCheckRate() == 0) {
+      return null;
+    }
+    String other = dev.tandem.sandbox.Engines.available().stream().filter(e -> !e.equals(c.engine())).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("--cross-check-rate needs a second engine, and only "
+            + c.engine() + " is here"));
+    CrossCheck check = new CrossCheck(runner, c.engine(), other, new SecondEngine(hosting, other),
+        c.crossCheckRate(), new java.util.SplittableRandom(), d -> activity.conflict(new Activity.Conflict(
+            System.currentTimeMillis(), d.service(), d.requestHash(), java.util.List.of(key.publicKey().toString()),
+            "engine divergence: " + d.describe())));
+    metrics.counter("tandem_cross_checks", "answers run again on the other engine, deterministic on both",
+        check::checked);
+    metrics.counter("tandem_engine_divergences", "answers the other engine disagreed with (an engine bug)",
+        check::diverged);
+    metrics.counter("tandem_cross_checks_inconclusive", "samples the other engine timed out or failed on",
+        check::inconclusive);
+    metrics.counter("tandem_cross_checks_dropped", "samples dropped while the checking worker was busy",
+        check::dropped);
+    LOG.info("cross-checking {} of answers on {}", c.crossCheckRate(), other);
+    return check;
+  }
+
   /** Stops accepting calls, lets running calls finish (up to 5 s), then closes everything. */
   @Override
   public void close() {
@@ -291,6 +323,9 @@ public final class Node implements AutoCloseable {
       evidenceSync.close(); // before the handler, the sandbox and node.db it uses
     }
     evidence.close();
+    if (crossCheck != null) {
+      crossCheck.close();
+    }
     hosting.close();
     sandbox.close();
     scores.close();

@@ -52,6 +52,7 @@ public record NodeConfig(
     List<URI> ipfsGateways,
     String peerPolicy,
     String engine,
+    double crossCheckRate,
     NodeLimits limits,
     dev.tandem.node.oci.OciOptions oci) {
 
@@ -71,6 +72,9 @@ public record NodeConfig(
     }
     PeerPolicy.parse(peerPolicy); // fails early, naming the flag
     engine = engine == null ? dev.tandem.sandbox.Engines.DEFAULT : engine;
+    if (!(crossCheckRate >= 0 && crossCheckRate <= 1)) {
+      throw new IllegalArgumentException("--cross-check-rate must be between 0 and 1, got " + crossCheckRate);
+    }
     if (publicUrl != null) {
       Origins.require("--public-url", publicUrl);
     }
@@ -106,7 +110,7 @@ public record NodeConfig(
     return new NodeConfig(dataDir, host, port, publicUrl, peers, newOffers, rewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
         ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
-        limits,
+        crossCheckRate, limits,
         oci);
   }
 
@@ -114,7 +118,7 @@ public record NodeConfig(
     return new NodeConfig(dataDir, host, port, publicUrl, peers, offers, newRewards, adminTokenFile, maxServices,
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
         ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
-        limits,
+        crossCheckRate, limits,
         oci);
   }
 
@@ -146,6 +150,7 @@ public record NodeConfig(
     json.put("probeIntervalMs", probeInterval.toMillis());
     json.put("peerPolicy", peerPolicy);
     json.put("engine", engine);
+    json.put("crossCheckRate", crossCheckRate);
     json.set("limits", limits.toJson());
     Files.createDirectories(dataDir);
     AtomicFiles.write(dataDir.resolve(FILE), (json.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -175,6 +180,7 @@ public record NodeConfig(
     private Path ethKeyFile;
     private String peerPolicy = "auto";
     private String engine = dev.tandem.sandbox.Engines.DEFAULT;
+    private double crossCheckRate;
     private NodeLimits limits = NodeLimits.defaults();
     private dev.tandem.node.oci.OciOptions oci = dev.tandem.node.oci.OciOptions.DEFAULT;
 
@@ -225,6 +231,7 @@ public record NodeConfig(
       probeInterval = Duration.ofMillis(json.path("probeIntervalMs").asLong(probeInterval.toMillis()));
       peerPolicy = json.path("peerPolicy").asText(peerPolicy);
       engine = json.path("engine").asText(engine);
+      crossCheckRate = json.path("crossCheckRate").asDouble(crossCheckRate);
       try {
         limits = NodeLimits.fromJson(json.path("limits"));
         // Written at the top level by earlier releases: now limits, whose own entry wins.
@@ -300,6 +307,11 @@ public record NodeConfig(
     public Builder peerPolicy(String v) { peerPolicy = v; return this; }
     /** The WebAssembly engine services run on ({@code chicory} or {@code graalwasm}); same outcomes either way. */
     public Builder engine(String v) { engine = v; return this; }
+    /**
+     * The share of answered calls (0 to 1, default 0) the node runs again on its other engine, raising a divergence
+     * alarm (metric, log, dashboard) when the two disagree.
+     */
+    public Builder crossCheckRate(double v) { crossCheckRate = v; return this; }
     /** Sets one {@link Limit}. */
     public Builder limit(Limit l, long v) { limits = limits.with(l, v); return this; }
 
@@ -308,7 +320,7 @@ public record NodeConfig(
           Optional.ofNullable(adminTokenFile), maxServices, maxMemoryMb, maxConcurrent,
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
           reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
-        limits,
+        crossCheckRate, limits,
         oci);
     }
   }

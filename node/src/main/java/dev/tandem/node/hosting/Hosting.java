@@ -243,9 +243,14 @@ public final class Hosting implements AutoCloseable {
    * or fetched, hash-checked and validated. The sandbox caches compiled modules by CID.
    */
   public ServiceModule moduleFor(ServiceRecord rec) throws IOException, ModuleRejectedException {
+    return moduleFor(rec, sandbox);
+  }
+
+  /** The same, compiled by another sandbox (a second engine checking this node's answers). */
+  public ServiceModule moduleFor(ServiceRecord rec, Sandbox on) throws IOException, ModuleRejectedException {
     Cid cid = rec.module();
     byte[] wasm = fetcher.fetch(cid, fetchSources(rec));
-    return sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
+    return on.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
   }
 
   /**
