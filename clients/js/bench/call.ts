@@ -1,8 +1,11 @@
 // What verification costs a caller: a verified call with the TypeScript client (records checked, two servers of
 // distinct operators asked in parallel, both attestations checked, the verifier judging) against one plain fetch of
-// the same request to one node, on a local network of real nodes, at p50 and p90. Both in Node and, where Debian's
-// Chromium is installed, in headless Chromium (a page of another origin, so every request is a cross-origin one).
+// the same request to one node, on a local network of real nodes, at p50 and p90; and, to show what is left to the
+// client, two plain fetches sent together to two nodes (the waiting a verified call cannot avoid). Both in Node and,
+// where Debian's Chromium is installed, in headless Chromium (a page of another origin, so every request is a
+// cross-origin one).
 //   npm run bench [-- --calls 300 --nodes 3]
+import { loadavg } from "node:os";
 import { TandemClient } from "../src/index.js";
 import { TestNetwork } from "../test/support/network.js";
 import { chromium, missing, pageServer } from "../test/support/browser.js";
@@ -15,16 +18,18 @@ const CALLS = arg("calls", 300);
 const NODES = arg("nodes", 3);
 const WARMUP = 30;
 
-interface Timings { verified: number[]; direct: number[] }
+interface Timings { verified: number[]; direct: number[]; pair: number[] }
 
 /**
  * Runs in Node or in the page (it is sent to the browser as source, so it names nothing outside itself):
  * alternates a direct fetch and a verified call, after a warm-up in which the servers end their probation.
  */
-async function measure(m: any, node: string, service: string, calls: number, warmup: number): Promise<Timings> {
+async function measure(m: any, nodes: string[], service: string, calls: number, warmup: number): Promise<Timings> {
+  const node = nodes[0];
   const client = await m.TandemClient.connect({ bootstrap: [node] });
-  const direct = async (n: number) => {
-    const res = await fetch(`${node}/services/${service}`, { method: "POST", headers: { "Content-Type": "application/json" },
+  const direct = async (n: number, to = node) => {
+    // The request exactly as the client sends it (text/plain: a simple request, no preflight in a browser).
+    const res = await fetch(`${to}/services/${service}`, { method: "POST", headers: { "Content-Type": "text/plain;charset=UTF-8" },
       body: JSON.stringify({ jsonrpc: "2.0", id: n, method: "echo", params: { n } }) });
     const body = await res.json();
     if (body.result?.n !== n) throw new Error("direct fetch: wrong answer " + JSON.stringify(body));
@@ -37,11 +42,14 @@ async function measure(m: any, node: string, service: string, calls: number, war
     await direct(i);
     await verified(i);
   }
-  const out: Timings = { verified: [], direct: [] };
+  const out: Timings = { verified: [], direct: [], pair: [] };
   for (let i = 0; i < calls; i++) {
     let t = performance.now();
     await direct(1000 + i);
     out.direct.push(performance.now() - t);
+    t = performance.now();
+    await Promise.all([direct(1000 + i, nodes[i % nodes.length]), direct(1000 + i, nodes[(i + 1) % nodes.length])]);
+    out.pair.push(performance.now() - t);
     t = performance.now();
     await verified(1000 + i);
     out.verified.push(performance.now() - t);
@@ -56,15 +64,17 @@ function pct(xs: number[], p: number): number {
 
 function row(where: string, t: Timings): string {
   const f = (x: number) => x.toFixed(2);
-  return `| ${where} | ${f(pct(t.direct, 50))} | ${f(pct(t.verified, 50))} | ${(pct(t.verified, 50) / pct(t.direct, 50)).toFixed(2)}× `
-    + `| ${f(pct(t.direct, 90))} | ${f(pct(t.verified, 90))} | ${(pct(t.verified, 90) / pct(t.direct, 90)).toFixed(2)}× |`;
+  const x = (a: number[], b: number[], p: number) => `${(pct(a, p) / pct(b, p)).toFixed(2)}×`;
+  return `| ${where} | ${f(pct(t.direct, 50))} | ${f(pct(t.pair, 50))} | ${f(pct(t.verified, 50))} | `
+    + `${x(t.verified, t.direct, 50)} | ${x(t.pair, t.direct, 50)} | ${f(pct(t.direct, 90))} | ${f(pct(t.verified, 90))} | `
+    + `${x(t.verified, t.direct, 90)} |`;
 }
 
 const net = new TestNetwork();
 try {
   await net.start(Array(NODES).fill(null));
   const service = await net.offerEcho();
-  const rows = [row("Node " + process.versions.node, await measure({ TandemClient }, net.urls[0], service, CALLS, WARMUP))];
+  const rows = [row("Node " + process.versions.node, await measure({ TandemClient }, net.urls, service, CALLS, WARMUP))];
   if (missing) {
     console.log(`# ${missing}`);
   } else {
@@ -76,7 +86,7 @@ try {
       const t = await browser.executeAsyncScript<Timings | { error: string }>(
         `const done = arguments[arguments.length - 1];
          import("/tandem-client.js").then((m) => (${measure.toString()})(m, ...Array.from(arguments).slice(0, 4)))
-           .then(done, (e) => done({ error: String(e) }));`, net.urls[0], service, CALLS, WARMUP);
+           .then(done, (e) => done({ error: String(e) }));`, net.urls, service, CALLS, WARMUP);
       if ("error" in t) throw new Error(t.error);
       rows.push(row(`headless Chromium ${version}`, t));
     } finally {
@@ -85,8 +95,10 @@ try {
     }
   }
   console.log(`echo on ${NODES} local nodes, ${CALLS} calls each way after ${WARMUP} warm-up pairs (ms)\n`);
-  console.log("| caller | direct fetch p50 | verified call p50 | ratio | direct p90 | verified p90 | ratio |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
+  console.log(`# load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log("| caller | direct fetch p50 | two fetches at once p50 | verified call p50 | verified ÷ direct p50 "
+    + "| two ÷ direct p50 | direct p90 | verified p90 | verified ÷ direct p90 |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(r);
 } finally {
   net.stop();

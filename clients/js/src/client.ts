@@ -1,6 +1,6 @@
-import { Directory, operatorOf, rpc } from "./directory.js";
+import { Directory, operatorOf, rpc, SIMPLE } from "./directory.js";
 import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError } from "./errors.js";
-import { canonical, isObject, type Json, type JsonObject } from "./json.js";
+import { canonical, isObject, sha256Hex, type Json, type JsonObject } from "./json.js";
 import { Referee } from "./referee.js";
 import { defaultModuleCache, ModuleStore, type ModuleCache } from "./modules.js";
 import { EvidenceFeed } from "./feed.js";
@@ -53,6 +53,8 @@ interface Vote {
   url: string;
   attestation: Attestation;
   response: JsonObject;
+  /** The response's canonical text, whose hash the attestation signs. */
+  canonical: string;
 }
 
 /**
@@ -183,13 +185,15 @@ class CallRun {
     while (true) {
       const launch = [];
       while (this.votes.length + launch.length < needed && this.remaining.length > 0) launch.push(this.pick());
-      await Promise.all(launch.map((s) => this.ask(s.url, s.key, false)));
+      // One deadline for the requests sent together (a timer per request showed in profiles).
+      const signal = AbortSignal.timeout(this.record.limits.timeoutMs + 2000);
+      await Promise.all(launch.map((s) => this.ask(s.url, s.key, false, signal)));
       if (this.votes.length < needed) {
         if (this.remaining.length > 0 && Date.now() < deadline) continue;
         return this.settle(null, `only ${this.votes.length} valid answers of ${needed} needed`);
       }
       const v = await this.verifier.judge({ method: this.call.method, params: this.call.params },
-        this.votes.map((x) => ({ server: x.server, response: x.response })));
+        this.votes.map((x) => ({ server: x.server, response: x.response, hash: x.attestation.responseHash })));
       this.verdict = v.verdict;
       if (v.verdict === "insufficient") {
         needed = this.votes.length + 1;
@@ -243,7 +247,8 @@ class CallRun {
   }
 
   /** Asks one server and files its answer: a vote only if every check passes (the Java SDK's Exchange). */
-  private async ask(url: string, expected: string | null, home: boolean): Promise<Vote | undefined> {
+  private async ask(url: string, expected: string | null, home: boolean,
+      signal = AbortSignal.timeout(this.record.limits.timeoutMs + 2000)): Promise<Vote | undefined> {
     const id = this.client.context.nextId();
     const body: JsonObject = { jsonrpc: "2.0", id, method: this.call.method };
     if (this.call.params !== null) body.params = this.call.params;
@@ -256,8 +261,7 @@ class CallRun {
     let json: any;
     try {
       const res = await this.client.context.fetcher(`${url.replace(/\/$/, "")}/services/${this.id}`, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.record.limits.timeoutMs + 2000),
+        method: "POST", headers: SIMPLE, body: JSON.stringify(body), signal,
       });
       const text = await res.text();
       try {
@@ -292,8 +296,10 @@ class CallRun {
     if (att.requestHash !== this.call.requestHash) return fail("invalid", `attestation is for request ${att.requestHash}`, signer);
     const response: JsonObject = "result" in json ? { result: json.result } : { error: error as JsonObject };
     let hash: string;
+    let text: string;
     try {
-      hash = responseHash(response);
+      text = canonical(response);
+      hash = sha256Hex(text);
     } catch (e) {
       return fail("invalid", `response cannot be canonicalized: ${(e as Error).message}`, signer);
     }
@@ -301,7 +307,7 @@ class CallRun {
     if (!(await attestationVerifies(att))) return fail("invalid", "attestation signature does not verify", signer);
     const ms = Date.now() - start;
     this.scores.record(signer, "success", ms);
-    const vote = { server: signer, url, attestation: att, response };
+    const vote = { server: signer, url, attestation: att, response, canonical: text };
     if (!home) this.votes.push(vote);
     this.answers.push({ server: signer, url, kind: "vote", home, responseHash: hash, fuel: att.fuel, ms,
       detail: "result" in response ? "result" : `error ${(error as JsonObject).code}`, attestation: json.tandem });
@@ -379,10 +385,10 @@ class CallRun {
   }
 
   private accept(hash: string, decision: CallReport["decision"] & string, response?: JsonObject): CallOutcome {
-    const chosen = response ?? this.votes.find((v) => v.attestation.responseHash === hash)!.response;
+    const text = response ? canonical(response) : this.votes.find((v) => v.attestation.responseHash === hash)!.canonical;
     const report = this.report(hash, decision);
     // The canonical form of what was signed, whatever spelling a server sent.
-    const canonicalResponse = JSON.parse(canonical(chosen)) as JsonObject;
+    const canonicalResponse = JSON.parse(text) as JsonObject;
     if ("error" in canonicalResponse) {
       const err = canonicalResponse.error as JsonObject;
       throw new ServiceError(err.code as number, String(err.message), err.data, report);

@@ -2,12 +2,18 @@ import { verifyRecord, serviceId, type ServerRecord, type ServiceRecord } from "
 import { ServiceNotFoundError } from "./errors.js";
 import type { Json } from "./json.js";
 
+/**
+ * The Content-Type of the client's JSON-RPC posts: `text/plain` makes them "simple" requests, which a browser sends
+ * cross-origin without a CORS preflight; nodes read the body as JSON whatever its type (docs/operating-a-node.md).
+ */
+export const SIMPLE = { "Content-Type": "text/plain;charset=UTF-8" } as const;
+
 /** Posts one JSON-RPC request to a node's `/rpc` and returns its result; throws on any error. */
 export async function rpc(fetcher: typeof fetch, base: string, method: string, params: Json,
     timeoutMs = 10_000): Promise<any> {
   const res = await fetcher(base.replace(/\/$/, "") + "/rpc", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }), signal: AbortSignal.timeout(timeoutMs),
+    method: "POST", headers: SIMPLE, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const body = await res.json();
   if (body.error) throw new Error(`${method} at ${base}: ${body.error.code} ${body.error.message}`);
@@ -105,6 +111,19 @@ export class Directory {
  * several processes still count as several operators). Agreement counts only from distinct operators.
  */
 export function operatorOf(url: string): string {
+  let op = operators.get(url);
+  if (op === undefined) {
+    if (operators.size >= 4096) operators.clear();
+    op = parseOperator(url);
+    operators.set(url, op);
+  }
+  return op;
+}
+
+/** Operators by server URL: a call asks for each of its candidates, and parsing a URL each time showed in profiles. */
+const operators = new Map<string, string>();
+
+function parseOperator(url: string): string {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const loopback = host === "localhost" || host.endsWith(".localhost") || /^127\.[\d.]+$/.test(host) || host === "::1";

@@ -14,14 +14,19 @@ export interface Verifier {
   minRequests: number;
   /** True for builtin:equal: one disagreement is final, asking more servers cannot help. */
   conflictIsFinal: boolean;
-  judge(request: { method: string; params: Json }, responses: { server: string; response: JsonObject }[]): Promise<Verdict>;
+  /**
+   * `hash` is the response's hash when the caller has it (the attested one, checked against the response): the
+   * built-ins then compare hashes instead of canonicalizing every response again.
+   */
+  judge(request: { method: string; params: Json },
+    responses: { server: string; response: JsonObject; hash?: string }[]): Promise<Verdict>;
 }
 
 /** builtin:equal: at least 2 responses, all identical; any disagreement is a conflict. */
 export const equalVerifier: Verifier = {
   id: "builtin:equal", minRequests: 2, conflictIsFinal: true,
   async judge(_request, responses) {
-    const r = responses.map((x) => canonical(x.response));
+    const r = responses.map((x) => x.hash ?? canonical(x.response));
     if (r.length < 2) return { verdict: "insufficient", accepted: null, faulty: [] };
     return r.every((t) => t === r[0]) ? { verdict: "accept", accepted: 0, faulty: [] }
       : { verdict: "conflict", accepted: null, faulty: [] };
@@ -32,7 +37,7 @@ export const equalVerifier: Verifier = {
 export const majorityVerifier: Verifier = {
   id: "builtin:majority", minRequests: 3, conflictIsFinal: false,
   async judge(_request, responses) {
-    const r = responses.map((x) => canonical(x.response));
+    const r = responses.map((x) => x.hash ?? canonical(x.response));
     const n = r.length;
     if (n < 3) return { verdict: "insufficient", accepted: null, faulty: [] };
     const quorum = Math.floor(n / 2) + 1;
@@ -56,7 +61,8 @@ export async function wasmVerifier(id: string, module: WebAssembly.Module): Prom
   return {
     id, minRequests, conflictIsFinal: false,
     async judge(request, responses) {
-      const out = await runVerifier(module, { requests: responses.map(() => request), responses });
+      const out = await runVerifier(module, { requests: responses.map(() => request),
+        responses: responses.map(({ server, response }) => ({ server, response })) });
       const v = out as unknown as Verdict;
       if (!v || !["accept", "conflict", "insufficient"].includes(v.verdict)
           || (v.verdict === "accept") !== Number.isInteger(v.accepted)) {
