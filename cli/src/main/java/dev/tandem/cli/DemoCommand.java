@@ -65,19 +65,23 @@ final class DemoCommand implements Callable<Integer> {
     if (calls < 1) {
       throw new Errors.UserException("--calls must be at least 1");
     }
+    long started = System.nanoTime();
+    DemoNetwork.Options options;
+    try {
+      options = DemoNetwork.Options.of(dir.toAbsolutePath(), Checkout.root(), nodes, liars).withBasePort(basePort);
+      if (basePort != 0) {
+        // A busy --base-port is bad input: said here, in one line, before the demo folder is wiped or logged to.
+        DemoNetwork.ports(options.layout().servers().size(), basePort);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new Errors.UserException(e.getMessage());
+    }
     Path logFile = dir.toAbsolutePath().resolve("nodes.log");
     if (nodeLog != null) {
       logFile = nodeLog.equals("-") ? null : Path.of(nodeLog).toAbsolutePath();
     }
     if (logFile != null) {
       logToFile(logFile);
-    }
-    long started = System.nanoTime();
-    DemoNetwork.Options options;
-    try {
-      options = DemoNetwork.Options.of(dir.toAbsolutePath(), Checkout.root(), nodes, liars).withBasePort(basePort);
-    } catch (IllegalArgumentException e) {
-      throw new Errors.UserException(e.getMessage());
     }
     DemoNetwork net = DemoNetwork.start(options, line -> System.err.println("demo: " + line));
     Thread stopper = new Thread(net::close, "tandem-demo-shutdown");

@@ -34,6 +34,9 @@ class BadInputTest {
       args -> args.equals("call"),
       args -> args.startsWith("keygen --out /nonexistent"),
       args -> args.equals("node --data-dir " + W + "afile"),
+      // a port in use: no Jetty lines, no stack trace, nothing created (statics are read when the test runs)
+      args -> args.equals("node --data-dir " + W + "n1 --listen 127.0.0.1:" + BadInputTest.busy.getLocalPort()),
+      args -> args.equals("demo --base-port " + BadInputTest.busy.getLocalPort() + " --dir " + W + "demo-net"),
       args -> args.startsWith("call --node") && args.endsWith("digest {}"), // the SDK's logs stay off stderr
       args -> args.startsWith("service register") && args.endsWith("--module " + W + "notwasm.wasm"));
   /** Nothing listens here: a node (or chain) that is down. */
@@ -76,6 +79,8 @@ class BadInputTest {
         new Case(2, "not-a-url", cat(reg, "--module", whisper, "--home", "not-a-url")),
         new Case(2, "--data-dir", "node", "--data-dir", W + "afile"),
         new Case(2, "--listen", "node", "--data-dir", W + "n1", "--listen", "127.0.0.1:" + busy.getLocalPort()),
+        new Case(2, "port " + busy.getLocalPort() + " (server A) is in use", "demo", "--base-port",
+            String.valueOf(busy.getLocalPort()), "--dir", W + "demo-net"),
         new Case(2, "--reward", "node", "--data-dir", W + "n1", "--listen", "127.0.0.1:0", "--reward", "alsobogus"),
         new Case(2, "--offer", "node", "--data-dir", W + "n1", "--listen", "127.0.0.1:0", "--offer", "bogus"),
         new Case(2, "PARAMS_JSON", "call", "--node", down, "whisper", "digest", "[1,2"),
@@ -106,6 +111,8 @@ class BadInputTest {
         new Case(2, "--cid-version", "cid", "--kubo", "--cid-version", "2", W + "afile"),
         new Case(2, "missing.wasm", "run-module", W + "missing.wasm", "--method", "m"),
         new Case(2, "--calls", "demo", "--calls", "0", "--dir", W + "demo-net"),
+        new Case(2, "--base-port", "demo", "--base-port", "-1", "--dir", W + "demo-net"),
+        new Case(2, "leaves no room", "demo", "--base-port", "65534", "--dir", W + "demo-net"),
         new Case(2, "--nodes", "bench", "network", "--nodes", "1"),
         new Case(2, "--node", "scores", "--node", "not-a-url"),
         new Case(2, "SERVICE", "offer", "not a name!", "--node", down, "--token-file", W + "admin.token"),

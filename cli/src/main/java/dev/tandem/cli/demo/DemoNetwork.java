@@ -140,7 +140,14 @@ public final class DemoNetwork implements AutoCloseable {
           .gossipInterval(options.gossipInterval())
           .fault(role.liar() ? dev.tandem.node.fault.Fault.LIE : dev.tandem.node.fault.Fault.NONE)
           .build();
-      members.add(new Member(role, Node.start(config)));
+      try {
+        members.add(new Member(role, Node.start(config)));
+      } catch (IOException e) {
+        // The port was free when the ports were chosen; another process took it since.
+        throw e.getCause() instanceof java.net.BindException || e instanceof java.net.BindException
+            ? new IOException("server " + role.letter() + " cannot listen on 127.0.0.1:" + ports.get(i)
+                + ": the port is in use", e) : e;
+      }
     }
 
     // The index goes on server A, as `tandem add` puts it: the others fetch it by CID on their first search.
@@ -319,15 +326,31 @@ public final class DemoNetwork implements AutoCloseable {
 
   // ---- helpers ----------------------------------------------------------------------------------------------------
 
-  /** {@code n} ports in increasing order: basePort, basePort + 1, … or, for basePort 0, free ones. */
+  /**
+   * {@code n} ports in increasing order: basePort, basePort + 1, … or, for basePort 0, free ones.
+   *
+   * @throws IllegalArgumentException naming {@code --base-port} when a port of the range is out of range or in use
+   *     now, so that a busy port is reported before the demo folder is wiped or any node started
+   */
   public static List<Integer> ports(int n, int basePort) throws IOException {
     List<Integer> out = new ArrayList<>();
+    if (basePort < 0) {
+      throw new IllegalArgumentException("--base-port must be a port number, or 0 for free ports; got " + basePort);
+    }
     if (basePort > 0) {
       if (basePort + n - 1 > 65535) {
         throw new IllegalArgumentException("--base-port " + basePort + " leaves no room for " + n + " nodes");
       }
       for (int i = 0; i < n; i++) {
-        out.add(basePort + i);
+        int port = basePort + i;
+        try (ServerSocket probe = new ServerSocket()) {
+          probe.setReuseAddress(true); // as the node's HTTP server binds: a port in TIME_WAIT is free to it
+          probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+          throw new IllegalArgumentException("--base-port " + basePort + ": port " + port + " (server "
+              + (char) ('A' + i) + ") is in use; choose another --base-port, or leave it out for free ports");
+        }
+        out.add(port);
       }
       return out;
     }
