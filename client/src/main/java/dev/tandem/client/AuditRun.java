@@ -69,7 +69,8 @@ final class AuditRun {
       LOG.warn("audit: {} signed a wrong answer for {} that was accepted ({} instead of {})", liar, r.label(),
           Dispute.shortHash(hash), Dispute.shortHash(done.responseHash()));
     }
-    dispute.send(dispute.evidence(List.of(), Set.copyOf(signers)), signers);
+    CallEvidence evidence = new CallEvidence(r);
+    evidence.send(evidence.of(List.of(), Set.copyOf(signers)), signers);
     return new CallReport.Audit(CallReport.Audit.Status.WRONG, done.responseHash(), signers,
         "the accepted answer " + Dispute.shortHash(hash) + " was wrong: the re-run here gives "
             + Dispute.shortHash(done.responseHash()));

@@ -47,7 +47,8 @@ public record CallReport(String service, String method, String requestHash, Stri
     VERIFIER,
     /**
      * The client re-ran the request itself (its referee): the answers conflicted, or too few trustworthy servers
-     * answered, and the client's own result decided. Every signer of another answer was convicted.
+     * answered, or, in adaptive mode, the one proven server asked answered with a service error, and the client's
+     * own result decided. Every signer of another answer was convicted.
      */
     REFEREE,
     /** The votes conflicted and the home server's signed answer decided (whether or not it matched a side). */

@@ -201,9 +201,10 @@ final class CallRun {
   }
 
   /**
-   * Adaptive mode, for a call the spot-check did not pick: the signed answer of one proven server, taken as is. Empty
-   * when no proven server is a candidate, or the one asked failed or was slow: then the call is verified in full,
-   * and a late answer of the server asked here still counts as a vote.
+   * Adaptive mode, for a call the spot-check did not pick: the signed answer of one proven server, taken as is, or
+   * when it is a service error, as the client's own re-run decides. Empty when no proven server is a candidate, the
+   * one asked failed or was slow, or its error could not be re-run here: then the call is verified in full, and a
+   * late answer of the server asked here still counts as a vote.
    */
   private Optional<CallReport> askOneProvenServer() {
     Optional<ServerRecord> server = candidates.proven(PROVEN_SCORE);
@@ -211,12 +212,16 @@ final class CallRun {
       return Optional.empty();
     }
     launch(server.get());
-    // A service error is never taken unchecked: ServiceErrorException always carries a verified error.
-    if (next(true) == Progress.ANSWER && votes.size() == 1 && !votes.get(0).response().has("error")) {
-      return Optional.of(new Dispute(this).accept(votes.get(0).responseHash(), CallReport.Decision.UNCHECKED,
-          false));
+    if (next(true) != Progress.ANSWER || votes.size() != 1) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    String hash = votes.get(0).responseHash();
+    if (votes.get(0).response().has("error")) {
+      // A service error is never taken unchecked (ServiceErrorException always carries a verified error): the
+      // client's own re-run confirms it without another request, else the call is verified in full.
+      return new Dispute(this).confirmByRerun(hash);
+    }
+    return Optional.of(new Dispute(this).accept(hash, CallReport.Decision.UNCHECKED, false));
   }
 
   String label() {

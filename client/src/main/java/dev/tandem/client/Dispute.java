@@ -9,14 +9,12 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.rpc.NodeUrls;
-import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.Verdict;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,10 +39,12 @@ final class Dispute {
 
   private final CallRun r;
   private final CallContext ctx;
+  private final CallEvidence evidence;
 
   Dispute(CallRun run) {
     this.r = run;
     this.ctx = run.ctx;
+    this.evidence = new CallEvidence(run);
   }
 
   /** The sample's answers differ: {@code verifierPick} is the verifier's choice among them, or null on a conflict. */
@@ -88,8 +88,8 @@ final class Dispute {
           + r.verdict.kind().id() + ": " + groups());
     }
     // Undecided, but servers signed different answers to one request: nodes can settle it by re-running it.
-    List<Evidence> evidence = evidence(home.stream().toList(), Set.of());
-    CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, List.of());
+    List<Evidence> evidence = this.evidence.of(home.stream().toList(), Set.of());
+    CompletableFuture<List<EvidenceDelivery>> sent = this.evidence.send(evidence, List.of());
     throw new UnverifiableException("cannot verify the answer of " + r.label(), reasons,
         report(new Decision(CallReport.Decision.NONE, null, null, List.of(), first(evidence), sent, null)));
   }
@@ -126,6 +126,26 @@ final class Dispute {
       return decide(hash, CallReport.Decision.VERIFIER, List.of(), null, false);
     }
     throw otherwise.get();
+  }
+
+  /**
+   * Adaptive mode: the one proven server asked signed a service error ({@code hash}), which is never taken
+   * unchecked. The client's own re-run decides instead of more servers: the same error is accepted as verified;
+   * anything else is the answer, and the server is convicted. Empty when the referee cannot run here: the caller
+   * then verifies in full.
+   */
+  Optional<CallReport> confirmByRerun(String hash) {
+    if (ctx.settings().referee() != RefereeMode.LOCAL) {
+      return Optional.empty();
+    }
+    Optional<Referee.Rerun.Done> rerun = rerun(new ArrayList<>());
+    if (rerun.isEmpty()) {
+      return Optional.empty();
+    }
+    String decided = rerun.get().responseHash();
+    note(decided.equals(hash) ? "the proven server's error " + shortHash(hash) + " is confirmed by the re-run here"
+        : "the proven server's error " + shortHash(hash) + " is wrong: the re-run here gives " + shortHash(decided));
+    return Optional.of(decide(decided, CallReport.Decision.REFEREE, List.of(), rerun.get(), true));
   }
 
   /** The call ran out of servers or time before it had {@code needed} answers. */
@@ -266,8 +286,9 @@ final class Dispute {
     JsonNode response = all.stream().filter(v -> v.responseHash().equals(hash)).findFirst()
         .map(v -> parse(v.canonical(), v.response())).orElseGet(() -> canonical(rerun.response()));
     boolean conflict = all.stream().map(Answer.Vote::responseHash).distinct().count() > 1;
-    List<Evidence> evidence = convicted.isEmpty() && !conflict ? List.of() : evidence(extra, Set.copyOf(convicted));
-    CompletableFuture<List<EvidenceDelivery>> sent = send(evidence, convicted);
+    List<Evidence> evidence = convicted.isEmpty() && !conflict ? List.of()
+        : this.evidence.of(extra, Set.copyOf(convicted));
+    CompletableFuture<List<EvidenceDelivery>> sent = this.evidence.send(evidence, convicted);
     boolean audited = rerun != null || how == CallReport.Decision.REFEREE;
     CompletableFuture<CallReport.Audit> audit = audited ? CompletableFuture.completedFuture(CallReport.Audit.NONE)
         : new AuditRun(this, hash, all).schedule();
@@ -299,53 +320,6 @@ final class Dispute {
     } catch (JsonFormatException e) {
       return response; // canonical bytes of a parsed response: this cannot happen
     }
-  }
-
-  /**
-   * Evidence for the nodes: one piece of the conflict form when the answers (the home server's included) differ,
-   * else one single attestation per convicted signer, which a node checks by re-running it.
-   */
-  List<Evidence> evidence(List<Answer.Vote> extra, Set<PublicKey> convicted) {
-    Map<Attestation, JsonNode> signed = new LinkedHashMap<>();
-    Set<PublicKey> seen = new LinkedHashSet<>();
-    List<Answer.Vote> all = new ArrayList<>(r.votes);
-    all.addAll(extra);
-    for (Answer.Vote v : all) {
-      if (seen.add(v.server())) {
-        signed.put(v.attestation(), v.response());
-      }
-    }
-    List<Evidence> out = new ArrayList<>();
-    try {
-      if (signed.keySet().stream().map(Attestation::responseHash).distinct().count() > 1) {
-        out.add(Evidence.of(r.serviceId, r.call, signed).check());
-      } else {
-        for (Map.Entry<Attestation, JsonNode> e : signed.entrySet()) {
-          if (convicted.contains(e.getKey().server())) {
-            out.add(Evidence.of(r.serviceId, r.call, Map.of(e.getKey(), e.getValue())).check());
-          }
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      LOG.warn("evidence for {} not sent: {}", r.label(), e.getMessage());
-    }
-    return out;
-  }
-
-  CompletableFuture<List<EvidenceDelivery>> send(List<Evidence> evidence, List<PublicKey> convicted) {
-    if (evidence.isEmpty()) {
-      return CompletableFuture.completedFuture(List.of());
-    }
-    Set<URI> skip = new LinkedHashSet<>();
-    for (PublicKey key : convicted) {
-      ctx.directory().server(key).ifPresent(s -> skip.add(NodeUrls.base(s.url())));
-    }
-    List<URI> nodes = new ArrayList<>(ctx.directory().knownNodes());
-    nodes.removeAll(skip); // a liar is told nothing: it would only learn what gave it away
-    List<CompletableFuture<List<EvidenceDelivery>>> sends = evidence.stream()
-        .map(e -> ctx.evidence().send(e, nodes)).toList();
-    return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-        .thenApply(v -> sends.stream().flatMap(f -> f.join().stream()).toList());
   }
 
   private static Evidence first(List<Evidence> evidence) {

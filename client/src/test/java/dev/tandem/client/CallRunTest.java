@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.json.JsonFormatException;
 import dev.tandem.core.record.ServerRecord;
@@ -15,6 +16,7 @@ import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.JsonRpc;
 import dev.tandem.core.wire.Methods;
+import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.core.wire.ServiceCall;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
@@ -46,18 +48,26 @@ class CallRunTest {
   static final JsonNode PARAMS = parse("{\"hello\":\"tandem\"}");
   static final JsonNode LIE = parse("{\"hello\":\"lie\"}");
 
-  /** How a scripted server answers: after {@code delay} (null: never), with the true result or a lie. */
-  record Script(Duration delay, boolean lies) {
+  /**
+   * How a scripted server answers: after {@code delay} (null: never), with the true result or a lie; with
+   * {@code liesOnErrors}, every answer that should be the service's error is another error.
+   */
+  record Script(Duration delay, boolean lies, boolean liesOnErrors) {
     static Script honest(Duration delay) {
-      return new Script(delay, false);
+      return new Script(delay, false, false);
     }
 
     static Script liar() {
-      return new Script(FAST, true);
+      return new Script(FAST, true, false);
     }
 
     static Script silent() {
-      return new Script(null, false);
+      return new Script(null, false, false);
+    }
+
+    /** Honest with results, so it earns its way to proven, but a liar about errors. */
+    static Script errorLiar() {
+      return new Script(FAST, false, true);
     }
   }
 
@@ -109,6 +119,84 @@ class CallRunTest {
       assertThat(net.fetched).singleElement().asString().startsWith("GET http://")
           .endsWith(".test/ipfs/" + Cid.rawSha256(net.module));
     }
+  }
+
+  @Test
+  void adaptiveModeConfirmsAProvenServersErrorWithItsOwnReRunInsteadOfMoreServers() {
+    Net net = new Net().server("a", Script.honest(FAST)).server("b", Script.honest(FAST))
+        .server("c", Script.honest(FAST));
+    net.module = TestFiles.read("services/echo/echo.wasm");
+    try (TandemClient client = net.client(1, b -> b.referee(RefereeMode.LOCAL).spotCheck(0.1))) {
+      ServiceHandle echo = client.service("echo");
+      warmUp(echo);
+      int confirmed = 0;
+      for (int i = 0; i < 10; i++) {
+        int asked = net.asked.size();
+        CallReport report = errorOf(echo);
+        assertThat(report.decision()).isNotEqualTo(CallReport.Decision.UNCHECKED); // an error is always verified
+        assertThat(report.error().map(JsonNode::toString)).contains(net.error("nosuch").get("error").toString());
+        if (report.decision() == CallReport.Decision.REFEREE) {
+          confirmed++;
+          assertThat(report.reran()).isTrue();
+          assertThat(net.asked.size() - asked).as("requests of a confirmed error").isEqualTo(1);
+          assertThat(report.convicted()).isEmpty();
+        }
+      }
+      assertThat(confirmed).as("errors of one proven server, confirmed here").isPositive();
+    }
+  }
+
+  @Test
+  void aProvenServerThatLiesWithAnErrorIsConvictedByTheReRun() {
+    Net net = new Net().server("a", Script.honest(FAST)).server("b", Script.honest(FAST))
+        .server("liar", Script.errorLiar());
+    net.module = TestFiles.read("services/echo/echo.wasm");
+    PublicKey liar = net.key("liar").publicKey();
+    // Every call verified in full first, so every server, the liar too, earns its way to proven.
+    try (TandemClient full = net.client(1, b -> b.referee(RefereeMode.LOCAL))) {
+      for (int i = 0; i < 100 && full.scores().score(liar).score() < CallRun.PROVEN_SCORE; i++) {
+        full.service("echo").callWithReport("echo", PARAMS);
+      }
+      assertThat(full.scores().established(liar)).isTrue();
+      try (TandemClient client = net.client(2, b -> b.referee(RefereeMode.LOCAL).spotCheck(0.1)
+          .scores(full.scores()))) {
+        ServiceHandle echo = client.service("echo");
+        CallReport convicting = null;
+        for (int i = 0; i < 30 && convicting == null; i++) {
+          CallReport report = errorOf(echo);
+          assertThat(report.error().map(JsonNode::toString)).as("the true error, whoever lied")
+              .contains(net.error("nosuch").get("error").toString());
+          convicting = report.convicted().isEmpty() ? null : report;
+        }
+        assertThat(convicting).isNotNull();
+        // Asked alone, as a proven server, and convicted by the re-run here: no other server was needed.
+        assertThat(convicting.decision()).isEqualTo(CallReport.Decision.REFEREE);
+        assertThat(convicting.answers()).singleElement().satisfies(a -> assertThat(a.server()).isEqualTo(liar));
+        assertThat(convicting.convicted()).containsExactly(liar);
+        assertThat(client.scores().blacklisted(liar)).isTrue();
+        assertThat(client.scores().blacklisted(net.key("a").publicKey())).isFalse();
+        assertThat(client.scores().blacklisted(net.key("b").publicKey())).isFalse();
+      }
+    }
+  }
+
+  /** Calls until the servers are proven here: adaptive mode then takes one proven server's answer unchecked. */
+  private static void warmUp(ServiceHandle echo) {
+    boolean unchecked = false;
+    for (int i = 0; i < 200 && !unchecked; i++) {
+      unchecked = echo.callWithReport("echo", PARAMS).decision() == CallReport.Decision.UNCHECKED;
+    }
+    assertThat(unchecked).as("a proven server answered alone").isTrue();
+  }
+
+  /** The report of a call whose verified answer is the service's error (the echo module has no method nosuch). */
+  private static CallReport errorOf(ServiceHandle echo) {
+    try {
+      echo.callWithReport("nosuch", PARAMS);
+    } catch (ServiceErrorException e) {
+      return e.report().orElseThrow();
+    }
+    throw new AssertionError("the call of a missing method returned a result");
   }
 
   @Test
@@ -309,7 +397,7 @@ class CallRunTest {
       if (script.delay() == null || script.delay().compareTo(timeout) > 0) {
         time.after(timeout, () -> reply.completeExceptionally(new HttpTimeoutException("request timed out")));
       } else {
-        Reply answer = answer(name, request, script.lies());
+        Reply answer = answer(name, request, script);
         time.after(script.delay(), () -> reply.complete(answer));
       }
       return reply;
@@ -340,19 +428,36 @@ class CallRunTest {
       return new Reply(200, JsonRpc.result(request.get("id"), result).toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private Reply answer(String name, JsonNode request, boolean lies) {
+    /** The echo module's answer to {@code method}, which it does not have: its error, as a re-run gives it. */
+    ObjectNode error(String method) {
+      ObjectNode response = Json.object();
+      ObjectNode error = response.putObject("error");
+      error.put("code", RpcErrors.METHOD_NOT_FOUND).put("message", "method not found");
+      return response;
+    }
+
+    private Reply answer(String name, JsonNode request, Script script) {
       ServiceCall call;
       String responseHash;
-      JsonNode result = lies ? LIE : request.get("params");
+      String method = request.path("method").asText();
       ObjectNode response = Json.object();
-      response.set("result", result);
+      if (method.equals("echo")) {
+        response.set("result", script.lies() ? LIE : request.get("params"));
+      } else {
+        response = error(method);
+        if (script.liesOnErrors()) {
+          ((ObjectNode) response.get("error")).put("code", RpcErrors.INVALID_PARAMS).put("message", "a lie");
+        }
+      }
       try {
-        call = ServiceCall.of(request.path("method").asText(), request.get("params"));
+        call = ServiceCall.of(method, request.get("params"));
         responseHash = ServiceCall.responseHash(response);
       } catch (JsonFormatException e) {
         throw new IllegalStateException(e);
       }
-      ObjectNode body = JsonRpc.result(request.get("id"), result);
+      ObjectNode body = Json.object();
+      body.put("jsonrpc", "2.0").set("id", request.get("id"));
+      body.setAll(response);
       body.set("tandem", Attestation.sign(key(name), service.serviceId(), call.requestHash(), responseHash, 1)
           .toJson());
       return new Reply(200, body.toString().getBytes(StandardCharsets.UTF_8));

@@ -58,6 +58,7 @@ public final class Simulation {
 
     VirtualTime time = new VirtualTime();
     Tally tally = new Tally();
+    tally.steadyFrom(config.calls() / 2 + 1); // the second half: the clients' warm-up is over
     FaultRates rates = config.faults() ? FaultRates.defaults() : FaultRates.none();
     Cid cid = Cid.rawSha256(wasm);
     HttpClient unusedHttp = HttpClient.newHttpClient(); // clients must be given one; the transport replaces it

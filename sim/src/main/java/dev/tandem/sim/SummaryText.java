@@ -42,8 +42,9 @@ final class SummaryText {
     line(out, "  decided by      verifier %d, referee (re-run here) %d, home server %d, escalation to more servers %d",
         d.getOrDefault(CallReport.Decision.VERIFIER, 0L), d.getOrDefault(CallReport.Decision.REFEREE, 0L),
         d.getOrDefault(CallReport.Decision.HOME, 0L), d.getOrDefault(CallReport.Decision.ESCALATION, 0L));
-    line(out, "  requests/call   %.3f (client re-runs in %d calls)", tally.calls == 0 ? 0.0
-        : (double) tally.requests / tally.calls, tally.reruns);
+    line(out, "  requests/call   %.3f (second half of the calls %.3f; client re-runs in %d calls)", tally.calls == 0
+        ? 0.0 : (double) tally.requests / tally.calls, tally.steadyCalls == 0 ? 0.0
+        : (double) tally.steadyRequests / tally.steadyCalls, tally.reruns);
     line(out, "  audits          %d at rate %s, %d found a wrong accepted answer; client re-runs/call %.4f (referee "
         + "and audits)", tally.audits, config.audit(), tally.auditsWrong, tally.calls == 0 ? 0.0
         : (double) (tally.reruns + tally.audits) / tally.calls);

@@ -51,6 +51,13 @@ final class Tally {
   long wrongUnchecked;
   /** Requests sent to servers (the home server's included), over all calls. */
   long requests;
+  /**
+   * Calls from {@link #steadyFrom} on, and their requests: the steady state, after the clients' warm-up (servers
+   * earning their way off probation and, in adaptive mode, to proven).
+   */
+  long steadyCalls;
+  long steadyRequests;
+  private long steadyFrom = Long.MAX_VALUE;
   /** Calls in which the client re-ran the request itself (referee). */
   long reruns;
   /** Accepted answers the clients audited (re-ran), and those found wrong. */
@@ -85,6 +92,19 @@ final class Tally {
   /** The call being made now (1-based), for what happens during it. */
   void call(long index) {
     this.call = index;
+  }
+
+  /** Counts the calls from the one with this index on as the steady state too. */
+  void steadyFrom(long index) {
+    this.steadyFrom = index;
+  }
+
+  private void requests(int n) {
+    requests += n;
+    if (call >= steadyFrom) {
+      steadyCalls++;
+      steadyRequests += n;
+    }
   }
 
   long call() {
@@ -137,7 +157,7 @@ final class Tally {
   void answered(SimClient client, String service, ServiceCall request, CallReport report, String truth) {
     calls++;
     answered++;
-    requests += report.answers().size();
+    requests(report.answers().size());
     reruns += report.reran() ? 1 : 0;
     CallReport.Audit audit = report.audit().getNow(null); // audits run inline: done by now
     if (audit != null && audit.status() != CallReport.Audit.Status.NOT_AUDITED) {
@@ -173,7 +193,7 @@ final class Tally {
   /** A call that ended in an exception: it failed cleanly, without an answer. */
   void failed(SimClient client, String service, ServiceCall request, TandemException e, String truth) {
     calls++;
-    e.report().ifPresent(r -> requests += r.answers().size());
+    requests(e.report().map(r -> r.answers().size()).orElse(0));
     String kind = kind(e);
     failures.merge(kind, 1L, Long::sum);
     CallReport report = e.report().orElse(null);
