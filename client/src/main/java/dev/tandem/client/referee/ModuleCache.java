@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Modules by CID, as the client's referee and verifiers need them: from memory, from a directory on disk (default
@@ -72,13 +73,21 @@ public final class ModuleCache {
    * ({@code GET /ipfs/{cid}}).
    */
   public static Source over(Transport transport, Duration timeout) {
+    return over(transport, timeout, null);
+  }
+
+  /**
+   * As {@link #over(Transport, Duration)}, with progress lines of a long download ({@code FetchProgress}: quiet for
+   * the first seconds, then bytes of the total) going to {@code progress}; the {@code tandem} command prints them.
+   */
+  public static Source over(Transport transport, Duration timeout, Consumer<String> progress) {
     return new Source() {
       @Override
       public byte[] fetch(Cid cid, List<URI> nodes) throws IOException {
         List<String> errors = new ArrayList<>();
         for (URI node : nodes) {
           try {
-            return ModuleFetch.get(transport, node, cid, MAX_MODULE_BYTES, timeout);
+            return ModuleFetch.get(transport, node, cid, MAX_MODULE_BYTES, timeout, progress);
           } catch (IOException e) {
             errors.add(e.getMessage());
           }
@@ -90,7 +99,7 @@ public final class ModuleCache {
       /** As nodes fetch inputs: a CAR of the file's DAG from each node's trustless gateway, every block checked. */
       @Override
       public byte[] data(Cid cid, List<URI> nodes, long maxBytes) throws IOException {
-        return GatewayFetch.fetch(transport, nodes, cid, maxBytes, timeout, GatewayFetch.Keep.NOTHING);
+        return GatewayFetch.fetch(transport, nodes, cid, maxBytes, timeout, GatewayFetch.Keep.NOTHING, progress);
       }
     };
   }

@@ -2,6 +2,7 @@ package dev.tandem.client.referee;
 
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.cid.UnixFs;
+import dev.tandem.core.rpc.FetchProgress;
 import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.rpc.Transport;
 import java.io.ByteArrayInputStream;
@@ -11,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 
 /**
  * One module fetched whole from one node ({@code GET /ipfs/{cid}}) and checked against its CID: the node is not
@@ -28,9 +30,19 @@ public final class ModuleFetch {
    */
   public static byte[] get(Transport transport, URI nodeUrl, Cid cid, int maxBytes, Duration timeout)
       throws IOException {
+    return get(transport, nodeUrl, cid, maxBytes, timeout, null);
+  }
+
+  /**
+   * As {@link #get(Transport, URI, Cid, int, Duration)}, with progress lines of a long download
+   * ({@link FetchProgress}) going to {@code progress} (null: none).
+   */
+  public static byte[] get(Transport transport, URI nodeUrl, Cid cid, int maxBytes, Duration timeout,
+      Consumer<String> progress) throws IOException {
     URI node = NodeUrls.base(nodeUrl);
+    Transport.Progress told = FetchProgress.of("fetching module " + cid + " from " + node, progress);
     Transport.Reply res = send(transport, node, Transport.Request.get(URI.create(node + "/ipfs/" + cid), timeout)
-        .limit(maxBytes + 1L));
+        .limit(maxBytes + 1L).progress(told));
     if (res.status() != 200) {
       throw new IOException(node + " does not serve module " + cid + " (HTTP " + res.status() + ")");
     }
@@ -44,6 +56,7 @@ public final class ModuleFetch {
     if (!actual.equals(cid) && (cid.isRaw() || !UnixFs.kuboCids(new ByteArrayInputStream(bytes)).contains(cid))) {
       throw new IOException(node + " sent bytes for module " + cid + " that hash to " + actual);
     }
+    FetchProgress.done(told, bytes.length);
     return bytes;
   }
 

@@ -5,6 +5,7 @@ import dev.tandem.core.cid.Car;
 import dev.tandem.core.cid.Cid;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 
 /**
  * Fetches a file by CID from IPFS trustless gateways (Tandem nodes and IPFS gateways alike): {@code GET
@@ -51,13 +53,38 @@ public final class GatewayFetch {
    */
   public static byte[] fetch(HttpClient http, Collection<URI> sources, Cid cid, long maxBytes, Duration timeout,
       Keep keep) throws IOException {
-    return first(sources, cid, source -> fetch(http, source, cid, maxBytes, timeout, keep));
+    return fetch(http, sources, cid, maxBytes, timeout, keep, null);
+  }
+
+  /**
+   * As {@link #fetch(HttpClient, Collection, Cid, long, Duration, Keep)}, with progress lines of a long download
+   * ({@link FetchProgress}) going to {@code progress} (null: none).
+   */
+  public static byte[] fetch(HttpClient http, Collection<URI> sources, Cid cid, long maxBytes, Duration timeout,
+      Keep keep, Consumer<String> progress) throws IOException {
+    return first(sources, cid, source -> {
+      Transport.Progress p = FetchProgress.of("fetching " + cid + " from " + source, progress);
+      byte[] file = fetch(http, source, cid, maxBytes, timeout, keep, p);
+      FetchProgress.done(p, file.length);
+      return file;
+    });
   }
 
   /** As {@link #fetch(HttpClient, Collection, Cid, long, Duration, Keep)}, over a {@link Transport}. */
   public static byte[] fetch(Transport transport, Collection<URI> sources, Cid cid, long maxBytes, Duration timeout,
       Keep keep) throws IOException {
-    return first(sources, cid, source -> fetch(transport, source, cid, maxBytes, timeout, keep));
+    return fetch(transport, sources, cid, maxBytes, timeout, keep, null);
+  }
+
+  /** As {@link #fetch(HttpClient, Collection, Cid, long, Duration, Keep, Consumer)}, over a {@link Transport}. */
+  public static byte[] fetch(Transport transport, Collection<URI> sources, Cid cid, long maxBytes, Duration timeout,
+      Keep keep, Consumer<String> progress) throws IOException {
+    return first(sources, cid, source -> {
+      Transport.Progress p = FetchProgress.of("fetching " + cid + " from " + source, progress);
+      byte[] file = fetch(transport, source, cid, maxBytes, timeout, keep, p);
+      FetchProgress.done(p, file.length);
+      return file;
+    });
   }
 
   /** Fetches from one source. */
@@ -90,9 +117,15 @@ public final class GatewayFetch {
   /** The file's bytes from one source ({@code source} is a gateway's base URL). */
   public static byte[] fetch(HttpClient http, URI source, Cid cid, long maxBytes, Duration timeout,
       Keep keep) throws IOException, InterruptedException {
+    return fetch(http, source, cid, maxBytes, timeout, keep, Transport.Progress.NONE);
+  }
+
+  private static byte[] fetch(HttpClient http, URI source, Cid cid, long maxBytes, Duration timeout, Keep keep,
+      Transport.Progress progress) throws IOException, InterruptedException {
     HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(url(source, cid)).timeout(timeout)
         .header("Accept", ACCEPT).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream in = res.body()) {
+    long total = res.headers().firstValueAsLong("Content-Length").orElse(-1);
+    try (InputStream in = new Counting(res.body(), progress, total)) {
       return read(res.statusCode(), res.headers().firstValue("Content-Type").orElse(""), in, cid, maxBytes, keep);
     }
   }
@@ -100,15 +133,52 @@ public final class GatewayFetch {
   /** The file's bytes from one source, over {@code transport}, reading at most the file and a CAR's overhead. */
   public static byte[] fetch(Transport transport, URI source, Cid cid, long maxBytes, Duration timeout,
       Keep keep) throws IOException, InterruptedException {
+    return fetch(transport, source, cid, maxBytes, timeout, keep, Transport.Progress.NONE);
+  }
+
+  private static byte[] fetch(Transport transport, URI source, Cid cid, long maxBytes, Duration timeout, Keep keep,
+      Transport.Progress progress) throws IOException, InterruptedException {
     Transport.Reply res;
     try {
       res = transport.send(Transport.Request.get(url(source, cid), timeout).header("Accept", ACCEPT)
-          .limit(maxBytes + CAR_OVERHEAD)).get();
+          .limit(maxBytes + CAR_OVERHEAD).progress(progress)).get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);
     }
     return read(res.status(), res.contentType(), new ByteArrayInputStream(res.body()), cid, maxBytes, keep);
+  }
+
+  /** A body read as a stream, telling its progress as it is read. */
+  private static final class Counting extends FilterInputStream {
+    private final Transport.Progress progress;
+    private final long total;
+    private long count;
+
+    Counting(InputStream in, Transport.Progress progress, long total) {
+      super(in);
+      this.progress = progress;
+      this.total = total;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++; // single bytes are the CAR's varints: told with the next block
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      if (n > 0) {
+        count += n;
+        progress.received(count, total);
+      }
+      return n;
+    }
   }
 
   private static byte[] read(int status, String type, InputStream in, Cid cid, long maxBytes, Keep keep)

@@ -9,16 +9,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
-/** Collects a body of at most {@code max} bytes, failing (and cancelling the download) beyond. */
+/**
+ * Collects a body of at most {@code max} bytes, failing (and cancelling the download) beyond, and tells a
+ * {@link Transport.Progress} as it grows.
+ */
 final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
   private final CompletableFuture<byte[]> body = new CompletableFuture<>();
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final int max;
+  private final Transport.Progress progress;
+  private final long declared;
   private Flow.Subscription subscription;
 
-  LimitedBody(HttpResponse.ResponseInfo info, int max) {
+  LimitedBody(HttpResponse.ResponseInfo info, int max, Transport.Progress progress) {
     this.max = max;
-    long declared = info.headers().firstValueAsLong("content-length").orElse(-1);
+    this.progress = progress;
+    this.declared = info.headers().firstValueAsLong("content-length").orElse(-1);
     if (declared > max) {
       body.completeExceptionally(tooLarge());
     }
@@ -58,6 +64,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
       b.get(chunk);
       out.write(chunk, 0, chunk.length);
     }
+    progress.received(out.size(), declared);
   }
 
   @Override

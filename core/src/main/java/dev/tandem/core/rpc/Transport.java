@@ -47,34 +47,49 @@ public interface Transport {
    * @param body             the body of a {@code POST} (JSON), empty for a {@code GET}
    * @param headers          headers beyond the JSON ones a {@code POST} always has
    * @param maxResponseBytes the longest answer read; a longer one fails the request (and is hung up on)
+   * @param progress         told as the answer's body arrives (a transport that has the body at once may not tell)
    */
   record Request(String method, URI url, byte[] body, Map<String, String> headers, Duration timeout,
-      long maxResponseBytes) {
+      long maxResponseBytes, Progress progress) {
     public Request {
       headers = Map.copyOf(headers);
     }
 
     /** A JSON {@code POST}. */
     public static Request post(URI url, byte[] body, Duration timeout) {
-      return new Request("POST", url, body, Map.of(), timeout, Long.MAX_VALUE);
+      return new Request("POST", url, body, Map.of(), timeout, Long.MAX_VALUE, Progress.NONE);
     }
 
     /** A {@code GET}. */
     public static Request get(URI url, Duration timeout) {
-      return new Request("GET", url, new byte[0], Map.of(), timeout, Long.MAX_VALUE);
+      return new Request("GET", url, new byte[0], Map.of(), timeout, Long.MAX_VALUE, Progress.NONE);
     }
 
     /** This request with one more header. */
     public Request header(String name, String value) {
       Map<String, String> more = new LinkedHashMap<>(headers);
       more.put(name, value);
-      return new Request(method, url, body, more, timeout, maxResponseBytes);
+      return new Request(method, url, body, more, timeout, maxResponseBytes, progress);
     }
 
     /** This request reading at most {@code max} bytes of the answer. */
     public Request limit(long max) {
-      return new Request(method, url, body, headers, timeout, max);
+      return new Request(method, url, body, headers, timeout, max, progress);
     }
+
+    /** This request telling {@code p} as its answer arrives (a long download's progress). */
+    public Request progress(Progress p) {
+      return new Request(method, url, body, headers, timeout, maxResponseBytes, p);
+    }
+  }
+
+  /** Told as an answer's body arrives: the bytes so far, and the length the server declared (-1 when it did not). */
+  @FunctionalInterface
+  interface Progress {
+    /** Tells nothing. */
+    Progress NONE = (bytes, total) -> { };
+
+    void received(long bytes, long total);
   }
 
   /** What came back: the HTTP status, the body and its {@code Content-Type} ({@code ""} when none was given). */
@@ -109,7 +124,7 @@ public interface Transport {
         }
         r.headers().forEach(req::setHeader);
         int max = (int) Math.min(maxResponseBytes, Math.min(Integer.MAX_VALUE - 8L, r.maxResponseBytes()));
-        return http.sendAsync(req.build(), info -> new LimitedBody(info, max))
+        return http.sendAsync(req.build(), info -> new LimitedBody(info, max, r.progress()))
             .thenApply(res -> new Reply(res.statusCode(), res.body(),
                 res.headers().firstValue("Content-Type").orElse("")));
       }

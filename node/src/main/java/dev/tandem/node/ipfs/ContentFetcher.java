@@ -45,7 +45,8 @@ public final class ContentFetcher {
     } catch (Blocks.MissingBlockException e) {
       // not (all) here: fetch it
     }
-    byte[] bytes = GatewayFetch.fetch(http, sources, cid, maxBytes, TIMEOUT, blocks::put);
+    // A module of megabytes from a slow source takes a while: the operator sees it move in the log.
+    byte[] bytes = GatewayFetch.fetch(http, sources, cid, maxBytes, TIMEOUT, blocks::put, LOG::info);
     LOG.info("fetched {} ({} bytes)", cid, bytes.length);
     return bytes;
   }
