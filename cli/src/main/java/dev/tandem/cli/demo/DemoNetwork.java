@@ -347,8 +347,10 @@ public final class DemoNetwork implements AutoCloseable {
           probe.setReuseAddress(true); // as the node's HTTP server binds: a port in TIME_WAIT is free to it
           probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
         } catch (IOException e) {
+          String why = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
           throw new IllegalArgumentException("--base-port " + basePort + ": port " + port + " (server "
-              + (char) ('A' + i) + ") is in use; choose another --base-port, or leave it out for free ports");
+              + (char) ('A' + i) + ") " + (why.contains("in use") ? "is in use" : "cannot be used: " + why)
+              + "; choose another --base-port, or leave it out for free ports");
         }
         out.add(port);
       }
