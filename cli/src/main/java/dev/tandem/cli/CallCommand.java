@@ -168,11 +168,16 @@ final class CallCommand implements Callable<Integer> {
     b.containers(oci);
     b.moduleDir(modules != null ? modules : dev.tandem.client.referee.ModuleCache.defaultDir());
     // The referee's fetches of a module or input by CID (5 s to answer, the client's default) say how far they
-    // are on stderr once they take a while.
+    // are on stderr once they take a while: for a person at a terminal, not for scripts (--json, or redirected).
+    boolean showProgress = !json && dev.tandem.cli.demo.Progress.isTerminal();
     java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
         .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     b.httpClient(http).moduleSource(dev.tandem.client.referee.ModuleCache.over(
-        dev.tandem.core.rpc.Transport.http(http), Duration.ofSeconds(5), line -> System.err.println("call: " + line)));
+        dev.tandem.core.rpc.Transport.http(http), Duration.ofSeconds(5), line -> {
+          if (showProgress) {
+            System.err.println("call: " + line);
+          }
+        }));
     if (spotCheck != null) {
       if (!(spotCheck > 0 && spotCheck <= 1)) {
         throw new Errors.UserException("--spot-check must be in (0, 1], got " + spotCheck);

@@ -68,7 +68,7 @@ public final class Progress implements IntConsumer {
    * Whether stdin and stdout are a terminal, the best a JVM can tell about stderr. On JDK 22 and later a console
    * object exists even when output is redirected, so its {@code isTerminal()} is asked when there is one.
    */
-  static boolean isTerminal() {
+  public static boolean isTerminal() {
     Console c = System.console();
     if (c == null) {
       return false;
