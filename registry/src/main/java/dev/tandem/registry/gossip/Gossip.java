@@ -1,28 +1,17 @@
 package dev.tandem.registry.gossip;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.rpc.JsonRpcClient;
-import dev.tandem.core.rpc.LogFollower;
 import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.rpc.Transport;
-import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,70 +47,45 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gossip implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gossip.class);
-  /** Pages pulled from one peer in one round at most, so one huge backlog does not hold a worker for long. */
-  static final int MAX_PAGES_PER_ROUND = 64;
-  /** The peer a record is being pulled from, set on the pulling thread so the push skips it. */
-  private static final ThreadLocal<URI> PULLING_FROM = new ThreadLocal<>();
 
   private final Registry registry;
-  private final PeerCursors cursors;
   private final Duration interval;
-  private final Duration maxBackoff;
-  private final int pageSize;
-  private final int queueCapacity;
   private final boolean learnPeers;
-  private final java.util.function.Predicate<URI> peerPolicy;
-  private final int maxLearnedPeers;
-  private final URI self;
-  private final JsonRpcClient client;
-  private final LogFollower follower = new LogFollower(Methods.RECORDS, "records", MAX_PAGES_PER_ROUND);
-  private final Map<URI, Peer> peers = new ConcurrentHashMap<>();
-  /** Server key → the URL its current record announces, for learned peers. Guarded by itself. */
-  private final Map<PublicKey, URI> learned = new HashMap<>();
+  /** The peers, configured and learned, with the cap on learned ones. */
+  private final PeerTable table;
+  /** The pulls, pushes and backoff per peer, with the counters. */
+  private final PeerWorkers work;
 
   private final ScheduledExecutorService timer;
-  private final ExecutorService workers;
   private volatile boolean started;
   private volatile boolean closed;
 
   private final AtomicLong rounds = new AtomicLong();
-  private final AtomicLong pulled = new AtomicLong();
-  private final AtomicLong stored = new AtomicLong();
-  private final AtomicLong pushed = new AtomicLong();
-  private final AtomicLong rejected = new AtomicLong();
-  private final AtomicLong stale = new AtomicLong();
-  private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong failures = new AtomicLong();
 
   private Gossip(Builder b) {
     this.registry = Objects.requireNonNull(b.registry, "registry");
-    this.cursors = b.cursors != null ? b.cursors
+    PeerCursors cursors = b.cursors != null ? b.cursors
         : registry instanceof PeerCursors.Source source ? source.peerCursors() : PeerCursors.inMemory();
     this.interval = positive("interval", b.interval);
-    this.maxBackoff = positive("maxBackoff", b.maxBackoff);
+    Duration maxBackoff = positive("maxBackoff", b.maxBackoff);
     if (b.pageSize < 1 || b.pageSize > RegistryRpc.MAX_LIMIT) {
       throw new IllegalArgumentException("pageSize must be 1 to " + RegistryRpc.MAX_LIMIT + ", got " + b.pageSize);
     }
-    this.pageSize = b.pageSize;
     if (b.queueCapacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be 1 or more, got " + b.queueCapacity);
     }
-    this.queueCapacity = b.queueCapacity;
     this.learnPeers = b.learnPeers;
-    this.peerPolicy = b.peerPolicy;
-    this.maxLearnedPeers = b.maxLearnedPeers;
-    this.self = b.self == null ? null : NodeUrls.peer(b.self);
+    this.table = new PeerTable(b.self == null ? null : NodeUrls.peer(b.self), b.queueCapacity, b.peerPolicy,
+        b.maxLearnedPeers);
     for (URI p : b.peers) {
-      URI base = NodeUrls.peer(p);
-      if (!base.equals(self)) {
-        add(base, true);
-      }
+      table.addConfigured(p);
     }
-    this.client = b.transport != null ? new JsonRpcClient(b.transport, positive("requestTimeout", b.requestTimeout))
+    JsonRpcClient client = b.transport != null
+        ? new JsonRpcClient(b.transport, positive("requestTimeout", b.requestTimeout))
         : new JsonRpcClient(positive("connectTimeout", b.connectTimeout), positive("requestTimeout", b.requestTimeout));
+    this.work = new PeerWorkers(registry, cursors, interval, maxBackoff, b.pageSize, client, () -> closed);
     this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tandem-gossip")
         .factory());
-    this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-gossip-", 0).factory());
   }
 
   private static Duration positive(String name, Duration d) {
@@ -146,10 +110,10 @@ public final class Gossip implements AutoCloseable {
     started = true;
     registry.onStored(this::onStored);
     if (learnPeers) {
-      registry.servers().forEach(this::learn);
+      registry.servers().forEach(table::learn);
     }
     timer.scheduleWithFixedDelay(this::round, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    LOG.info("gossip started with {} peers, every {} ms", peers.size(), interval.toMillis());
+    LOG.info("gossip started with {} peers, every {} ms", table.size(), interval.toMillis());
   }
 
   /**
@@ -159,39 +123,22 @@ public final class Gossip implements AutoCloseable {
    * @throws IllegalArgumentException when {@code url} is not an http(s) URL
    */
   public boolean addPeer(URI url) {
-    URI base = NodeUrls.peer(url);
-    if (base.equals(self)) {
-      return false;
-    }
-    Peer existing = peers.get(base);
-    if (existing != null) {
-      existing.configured = true; // now named explicitly: no longer goes away with the ServerRecord
-      return false;
-    }
-    return add(base, true);
+    return table.addConfigured(url);
   }
 
   /** Stops gossiping with a peer; returns whether it was one. */
   public boolean removePeer(URI url) {
-    Peer peer = peers.remove(NodeUrls.peer(url));
-    if (peer == null) {
-      return false;
-    }
-    peer.removed = true;
-    peer.clearQueue();
-    LOG.info("gossip peer {} removed", peer);
-    return true;
+    return table.remove(url);
   }
 
   /** The peers gossiped with now, configured and learned, in no particular order. */
   public List<URI> peers() {
-    return List.copyOf(peers.keySet());
+    return table.urls();
   }
 
   /** The counters since start. */
   public GossipStats stats() {
-    return new GossipStats(rounds.get(), pulled.get(), stored.get(), pushed.get(), rejected.get(), stale.get(),
-        dropped.get(), failures.get(), peers.size());
+    return work.stats(rounds.get(), table.size());
   }
 
   /** Stops the timer and the workers; requests in flight are abandoned (pulls resume from the saved cursors). */
@@ -204,262 +151,39 @@ public final class Gossip implements AutoCloseable {
       closed = true;
     }
     timer.shutdownNow();
-    workers.shutdownNow();
-    client.close();
-    try {
-      workers.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    work.close();
   }
 
-  private boolean add(URI base, boolean configured) {
-    Peer fresh = new Peer(base, configured, queueCapacity);
-    if (peers.putIfAbsent(base, fresh) != null) {
-      return false;
-    }
-    LOG.info("gossip peer {} added{}", base, configured ? "" : " (learned from its server record)");
-    return true;
-  }
-
-  // --- learning peers from ServerRecords ------------------------------------------------------------------------
-
-  private void learn(ServerRecord server) {
-    URI url;
-    try {
-      url = NodeUrls.peer(server.url());
-    } catch (IllegalArgumentException e) {
-      return; // records only carry http(s) URLs, but a URL we cannot use is no reason to fail the store
-    }
-    URI gone;
-    synchronized (learned) {
-      URI before = server.retired() ? learned.remove(server.key()) : learned.put(server.key(), url);
-      gone = before != null && (server.retired() || !before.equals(url)) ? before : null;
-      if (gone != null && learned.containsValue(gone)) {
-        gone = null; // another server still announces that URL
-      }
-    }
-    if (gone != null) {
-      Peer old = peers.get(gone);
-      if (old != null && !old.configured) {
-        removePeer(gone);
-      }
-    }
-    if (!server.retired() && !url.equals(self) && !peers.containsKey(url)) {
-      if (!peerPolicy.test(url)) {
-        LOG.debug("not gossiping with {}: the peer policy refuses its address", url);
-        return;
-      }
-      if (makeRoomForLearned()) {
-        add(url, false);
-      }
-    }
-  }
-
-  /**
-   * Whether a newly learned peer may be added: yes below {@code maxLearnedPeers}; at the cap, only by evicting the
-   * least useful learned peer, one that is failing (most consecutive failures). Healthy peers are never evicted for
-   * a newcomer, so a flood of records cannot push out the peers that work.
-   */
-  private synchronized boolean makeRoomForLearned() {
-    List<Peer> learnedPeers = peers.values().stream().filter(p -> !p.configured).toList();
-    if (learnedPeers.size() < maxLearnedPeers) {
-      return true;
-    }
-    Peer worst = learnedPeers.stream().max(java.util.Comparator.comparingInt(Peer::failures)).orElse(null);
-    if (worst == null || worst.failures() == 0) {
-      LOG.debug("not adding a learned peer: {} learned peers, all working", learnedPeers.size());
-      return false;
-    }
-    LOG.info("gossip peer {} evicted ({} failures in a row) to make room for a newly learned one", worst,
-        worst.failures());
-    removePeer(worst.base);
-    return true;
-  }
-
-  // --- push -----------------------------------------------------------------------------------------------------
-
+  /** Learns a peer from a newly stored ServerRecord, and pushes every newly stored record. */
   private void onStored(SignedRecord record) {
     if (closed) {
       return;
     }
     if (learnPeers && record instanceof ServerRecord server) {
-      learn(server);
+      table.learn(server);
     }
-    URI source = PULLING_FROM.get();
-    for (Peer peer : peers.values()) {
-      if (peer.base.equals(source)) {
-        continue;
-      }
-      if (peer.enqueue(record)) {
-        dropped.incrementAndGet();
-      }
-      if (peer.ready(System.nanoTime())) {
-        drainLater(peer);
-      }
-    }
+    work.push(record, table.all());
   }
-
-  private void drainLater(Peer peer) {
-    if (closed || !peer.pushing.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      workers.execute(() -> drain(peer));
-    } catch (RejectedExecutionException e) {
-      peer.pushing.set(false); // closing
-    }
-  }
-
-  private void drain(Peer peer) {
-    try {
-      while (!closed && !peer.removed && peer.ready(System.nanoTime())) {
-        SignedRecord record = peer.poll();
-        if (record == null) {
-          break;
-        }
-        try {
-          client.call(peer.rpc, Methods.SUBMIT_RECORD, Methods.submitRecord(record.toJson(), null, null));
-          pushed.incrementAndGet();
-          succeeded(peer);
-        } catch (JsonRpcClient.RpcError e) {
-          // Reached, and refused: typically it already holds a newer record for that server. Its pulls sort it out.
-          pushed.incrementAndGet();
-          succeeded(peer);
-          LOG.debug("peer {} refused {}: {}", peer, record, e.getMessage());
-        } catch (IOException e) {
-          peer.pushBack(record);
-          failed(peer, "push", e);
-          break;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      LOG.warn("pushing to {} failed: {}", peer, e.toString(), e);
-    } finally {
-      peer.pushing.set(false);
-    }
-    // A record queued after the loop found the queue empty, and before pushing was cleared, would wait for the next
-    // round: look once more.
-    if (!closed && !peer.removed && peer.hasQueued() && peer.ready(System.nanoTime())) {
-      drainLater(peer);
-    }
-  }
-
-  // --- pull -----------------------------------------------------------------------------------------------------
 
   /** One round: a pull from every peer out of backoff that is not already being pulled, and any pending pushes. */
   private void round() {
     try {
       rounds.incrementAndGet();
       long now = System.nanoTime();
-      for (Peer peer : peers.values()) {
+      for (Peer peer : table.all()) {
         if (!peer.ready(now)) {
           continue;
         }
-        if (peer.pulling.compareAndSet(false, true)) {
-          try {
-            workers.execute(() -> pull(peer));
-          } catch (RejectedExecutionException e) {
-            peer.pulling.set(false);
-            return; // closing
-          }
+        if (!work.pullLater(peer)) {
+          return; // closing
         }
         if (peer.hasQueued()) {
-          drainLater(peer);
+          work.drainLater(peer);
         }
       }
     } catch (RuntimeException e) {
       // An exception would cancel the periodic task: log it and keep gossiping.
       LOG.warn("gossip round failed: {}", e.toString(), e);
-    }
-  }
-
-  private void pull(Peer peer) {
-    try {
-      follower.follow(cursors.position(peer.base),
-          cursor -> client.call(peer.rpc, Methods.RECORDS, Methods.page(cursor, pageSize)),
-          json -> {
-            accept(peer, json);
-            return true;
-          },
-          (to, restart) -> {
-            if (restart != null) {
-              LOG.info("peer {} has {}; pulling its records from the start", peer, restart);
-            }
-            cursors.save(peer.base, to);
-          },
-          () -> !closed && !peer.removed);
-      succeeded(peer);
-    } catch (JsonRpcClient.RpcError e) {
-      failed(peer, "pull", new IOException("it answered tandem_records with an error: " + e.getMessage()));
-    } catch (IOException e) {
-      failed(peer, "pull", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      // The local store failed (disk, closed): keep the cursor where it is and try again next round.
-      if (!closed) {
-        LOG.warn("pulling from {} stopped: {}", peer, e.toString(), e);
-      }
-    } finally {
-      peer.pulling.set(false);
-    }
-  }
-
-  /** Validates and stores one pulled record; an invalid one is counted and logged, never stored. */
-  private void accept(Peer peer, JsonNode json) {
-    pulled.incrementAndGet();
-    SignedRecord record;
-    try {
-      record = SignedRecord.fromJson(json);
-    } catch (RecordException e) {
-      rejected.incrementAndGet();
-      LOG.warn("rejected a record from {}: {}", peer, e.getMessage());
-      return;
-    }
-    PULLING_FROM.set(peer.base);
-    try {
-      if (registry.submit(record, peer.base.toString()) == Registry.Submitted.STORED) {
-        stored.incrementAndGet();
-      }
-    } catch (RecordException e) {
-      if (supersededLocally(record)) {
-        stale.incrementAndGet();
-        LOG.debug("{} from {} is older than the stored one", record, peer);
-      } else {
-        rejected.incrementAndGet();
-        LOG.warn("rejected {} from {}: {}", record, peer, e.getMessage());
-      }
-    } finally {
-      PULLING_FROM.remove();
-    }
-  }
-
-  /** A valid ServerRecord that lost a race to a newer one: normal in gossip, not the peer's fault. */
-  private boolean supersededLocally(SignedRecord record) {
-    return record instanceof ServerRecord s
-        && registry.server(s.key()).map(current -> current.seq() > s.seq()).orElse(false);
-  }
-
-  // --- backoff --------------------------------------------------------------------------------------------------
-
-  private void succeeded(Peer peer) {
-    if (peer.succeeded()) {
-      LOG.info("peer {} is reachable again", peer);
-    }
-  }
-
-  private void failed(Peer peer, String what, IOException e) {
-    failures.incrementAndGet();
-    Duration backoff = peer.failed(interval, maxBackoff);
-    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (peer.failures() == 1) {
-      LOG.warn("gossip {} with {} failed: {}; retrying in {} ms", what, peer, reason, backoff.toMillis());
-    } else {
-      LOG.debug("gossip {} with {} failed again ({} times): {}; retrying in {} ms", what, peer, peer.failures(),
-          reason, backoff.toMillis());
     }
   }
 
