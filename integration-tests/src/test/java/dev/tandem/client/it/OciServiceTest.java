@@ -179,7 +179,7 @@ class OciServiceTest {
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sum\",\"params\":{\"numbers\":[40,2]}}")).build(),
         HttpResponse.BodyHandlers.ofString());
     JsonNode json = Json.parse(answer.body());
-    assertThat(json.path("result")).isEqualTo(Json.parse("{\"count\":2,\"sum\":42}"));
+    assertThat(json.path("result")).as(answer.body()).isEqualTo(Json.parse("{\"count\":2,\"sum\":42}"));
     assertThat(json.path("tandem").path("server").asText()).isEqualTo(h1.publicKey().toString());
     assertThat(runtime.container(tally.serviceId()).orElseThrow().name()).isEqualTo(name);
   }

@@ -115,7 +115,7 @@ public final class OciRuntime implements AutoCloseable {
     if (first != null) {
       return first;
     }
-    if (alive(c)) {
+    if (stillAlive(c)) {
       return new Outcome.NonDeterministic(Reason.INTERNAL, "container " + c.name() + " did not answer", 0, "");
     }
     LOG.warn("service {} container {} is not running; restarting it", rec.serviceId(), c.name());
@@ -202,6 +202,26 @@ public final class OciRuntime implements AutoCloseable {
     if (!(" " + seen + " ").contains(digest + " ") && !seen.contains("@" + digest)) {
       throw new IOException("image " + image + " does not have digest " + digest + " (podman reports " + seen + ")");
     }
+  }
+
+  /**
+   * Whether a container that just refused a connection is still running. A container that was killed a moment ago
+   * can still read as running while podman tears it down, so it is asked again for a short while before the call is
+   * given up as "did not answer" instead of restarting the container.
+   */
+  private boolean stillAlive(Container c) {
+    for (int i = 0; i < 5; i++) {
+      if (!alive(c)) {
+        return false;
+      }
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return true;
+      }
+    }
+    return alive(c);
   }
 
   private boolean alive(Container c) {
