@@ -31,8 +31,12 @@ final class SnapshotMemory extends UnsharedMemory {
 
   private final MemoryLimits limits;
   private final MemorySnapshot snapshot;
-  /** The pages; {@code pages[i] == snapshot.page(i)} while page i is still shared. */
+  /**
+   * The pages; page i is shared (the snapshot's, or {@link MemorySnapshot#ZERO_PAGE}) until its first write, when it
+   * becomes this memory's own copy ({@code owned[i]}).
+   */
   private byte[][] pages;
+  private boolean[] owned;
   private int count;
   private DataSegment[] segments;
 
@@ -41,6 +45,7 @@ final class SnapshotMemory extends UnsharedMemory {
     this.snapshot = snapshot;
     this.count = snapshot.pageCount();
     this.pages = new byte[count][];
+    this.owned = new boolean[count];
     for (int i = 0; i < count; i++) {
       pages[i] = snapshot.page(i);
     }
@@ -49,9 +54,10 @@ final class SnapshotMemory extends UnsharedMemory {
   /** Page {@code i} for writing: copied from the snapshot on the first write. */
   private byte[] writable(int i) {
     byte[] p = pages[i];
-    if (i < snapshot.pageCount() && p == snapshot.page(i)) {
+    if (!owned[i]) {
       p = p == MemorySnapshot.ZERO_PAGE ? new byte[PAGE_SIZE] : p.clone();
       pages[i] = p;
+      owned[i] = true;
     }
     return p;
   }
@@ -73,10 +79,13 @@ final class SnapshotMemory extends UnsharedMemory {
       return -1;
     }
     byte[][] grown = Arrays.copyOf(pages, next);
+    boolean[] grownOwned = Arrays.copyOf(owned, next);
     for (int i = previous; i < next; i++) {
       grown[i] = new byte[PAGE_SIZE];
+      grownOwned[i] = true;
     }
     pages = grown;
+    owned = grownOwned;
     count = next;
     return previous;
   }
@@ -99,9 +108,11 @@ final class SnapshotMemory extends UnsharedMemory {
   public void initialize(Instance instance, DataSegment[] dataSegments) {
     for (int i = 0; i < Math.min(count, snapshot.pageCount()); i++) {
       pages[i] = snapshot.page(i);
+      owned[i] = false;
     }
     for (int i = snapshot.pageCount(); i < count; i++) {
-      pages[i] = new byte[PAGE_SIZE];
+      pages[i] = MemorySnapshot.ZERO_PAGE;
+      owned[i] = false;
     }
     segments = dataSegments == null ? null : dataSegments.clone();
   }
@@ -325,7 +336,10 @@ final class SnapshotMemory extends UnsharedMemory {
 
   @Override
   public void zero() {
-    fill((byte) 0, 0, sizeInBytes());
+    // Instantiation zeroes the memory before it applies the data segments (initialize above): pointing every page at
+    // the shared zero page costs nothing, where filling them copied every snapshot page only to overwrite it.
+    Arrays.fill(pages, 0, count, MemorySnapshot.ZERO_PAGE);
+    Arrays.fill(owned, 0, count, false);
   }
 
   @Override
