@@ -13,15 +13,12 @@ import dev.tandem.core.wire.EvidenceReport;
 import dev.tandem.core.wire.JsonRpc;
 import dev.tandem.core.wire.Methods;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -96,20 +93,7 @@ public final class NodeClient {
   }
 
   private Transport.Reply send(Transport.Request req) throws IOException {
-    try {
-      return transport.send(req).get();
-    } catch (ExecutionException e) {
-      throw switch (e.getCause()) {
-        case ConnectException c -> new IOException("cannot reach node at " + base + " (connection refused)");
-        case HttpTimeoutException t -> new IOException("node at " + base + " did not answer in time");
-        case IOException io -> io;
-        case null -> new IOException(e);
-        default -> new IOException(e.getCause().getMessage(), e.getCause());
-      };
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
-    }
+    return ModuleFetch.send(transport, base, req);
   }
 
   public JsonNode status() throws IOException {

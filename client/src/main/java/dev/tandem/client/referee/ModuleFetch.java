@@ -60,8 +60,11 @@ public final class ModuleFetch {
     return bytes;
   }
 
-  /** Sends {@code req}, turning the transport's failures into messages that name the node. */
-  private static Transport.Reply send(Transport transport, URI node, Transport.Request req) throws IOException {
+  /**
+   * Sends {@code req} to {@code node} and waits for the reply, turning the transport's failures into messages that
+   * name the node (every request of the client to one node goes through here).
+   */
+  public static Transport.Reply send(Transport transport, URI node, Transport.Request req) throws IOException {
     try {
       return transport.send(req).get();
     } catch (ExecutionException e) {
