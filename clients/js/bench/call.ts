@@ -1,12 +1,13 @@
 // What verification costs a caller: a verified call with the TypeScript client (records checked, two servers of
-// distinct operators asked in parallel, both attestations checked, the verifier judging) against one plain fetch of
-// the same request to one node, on a local network of real nodes, at p50 and p90; and, to show what is left to the
-// client, two plain fetches sent together to two nodes (the waiting a verified call cannot avoid). Both in Node and,
-// where Debian's Chromium is installed, in headless Chromium (a page of another origin, so every request is a
-// cross-origin one).
+// distinct operators asked in parallel, both attestations checked, the verifier judging) and a call in spot-check
+// mode (`spotCheck: 0.1`: one call in ten verified in full, the others answered by one proven server alone, audits at
+// the default 0.02) against one plain fetch of the same request to one node, on a local network of real nodes, at
+// p50 and p90; and, to show what is left to the client, two plain fetches sent together to two nodes (the waiting a
+// verified call cannot avoid). Both in Node and, where Debian's Chromium is installed, in headless Chromium (a page
+// of another origin, so every request is a cross-origin one).
 //   npm run bench [-- --calls 300 --nodes 3]
 import { loadavg } from "node:os";
-import { TandemClient } from "../src/index.js";
+import { TandemClient, type ConnectOptions } from "../src/index.js";
 import { TestNetwork } from "../test/support/network.js";
 import { chromium, missing, pageServer } from "../test/support/browser.js";
 
@@ -17,16 +18,19 @@ const arg = (name: string, dflt: number) => {
 const CALLS = arg("calls", 300);
 const NODES = arg("nodes", 3);
 const WARMUP = 30;
+const loadBefore = loadavg();
 
-interface Timings { verified: number[]; direct: number[]; pair: number[] }
+interface Timings { verified: number[]; spot: number[]; direct: number[]; pair: number[]; unchecked: number }
 
 /**
  * Runs in Node or in the page (it is sent to the browser as source, so it names nothing outside itself):
- * alternates a direct fetch and a verified call, after a warm-up in which the servers end their probation.
+ * alternates a direct fetch, two at once, a verified call and a spot-check mode call, after a warm-up in which the
+ * servers end their probation (and, for spot-check mode, become proven).
  */
 async function measure(m: any, nodes: string[], service: string, calls: number, warmup: number): Promise<Timings> {
   const node = nodes[0];
   const client = await m.TandemClient.connect({ bootstrap: [node] });
+  const spotClient = await m.TandemClient.connect({ bootstrap: [node], spotCheck: 0.1 });
   const direct = async (n: number, to = node) => {
     // The request exactly as the client sends it (text/plain: a simple request, no preflight in a browser).
     const res = await fetch(`${to}/services/${service}`, { method: "POST", headers: { "Content-Type": "text/plain;charset=UTF-8" },
@@ -38,11 +42,19 @@ async function measure(m: any, nodes: string[], service: string, calls: number, 
     const { result } = await client.call(service, "echo", { n });
     if (result.n !== n) throw new Error("verified call: wrong answer");
   };
+  let unchecked = 0;
+  const spot = async (n: number) => {
+    const { result, report } = await spotClient.call(service, "echo", { n });
+    if (result.n !== n) throw new Error("spot-check mode call: wrong answer");
+    if (report.decision === "unchecked") unchecked++;
+  };
   for (let i = 0; i < warmup; i++) {
     await direct(i);
     await verified(i);
+    await spot(i);
   }
-  const out: Timings = { verified: [], direct: [], pair: [] };
+  const out: Timings = { verified: [], spot: [], direct: [], pair: [], unchecked: 0 };
+  unchecked = 0;
   for (let i = 0; i < calls; i++) {
     let t = performance.now();
     await direct(1000 + i);
@@ -53,7 +65,12 @@ async function measure(m: any, nodes: string[], service: string, calls: number, 
     t = performance.now();
     await verified(1000 + i);
     out.verified.push(performance.now() - t);
+    t = performance.now();
+    await spot(1000 + i);
+    out.spot.push(performance.now() - t);
   }
+  await spotClient.close();
+  out.unchecked = unchecked;
   return out;
 }
 
@@ -65,16 +82,19 @@ function pct(xs: number[], p: number): number {
 function row(where: string, t: Timings): string {
   const f = (x: number) => x.toFixed(2);
   const x = (a: number[], b: number[], p: number) => `${(pct(a, p) / pct(b, p)).toFixed(2)}×`;
-  return `| ${where} | ${f(pct(t.direct, 50))} | ${f(pct(t.pair, 50))} | ${f(pct(t.verified, 50))} | `
-    + `${x(t.verified, t.direct, 50)} | ${x(t.pair, t.direct, 50)} | ${f(pct(t.direct, 90))} | ${f(pct(t.verified, 90))} | `
-    + `${x(t.verified, t.direct, 90)} |`;
+  return `| ${where} | ${f(pct(t.direct, 50))} | ${f(pct(t.pair, 50))} | ${f(pct(t.verified, 50))} | ${f(pct(t.spot, 50))} | `
+    + `${x(t.verified, t.direct, 50)} | ${x(t.spot, t.direct, 50)} | ${x(t.pair, t.direct, 50)} | ${f(pct(t.direct, 90))} | `
+    + `${f(pct(t.verified, 90))} | ${f(pct(t.spot, 90))} | ${x(t.verified, t.direct, 90)} | ${x(t.spot, t.direct, 90)} | `
+    + `${t.unchecked}/${t.spot.length} |`;
 }
 
 const net = new TestNetwork();
 try {
   await net.start(Array(NODES).fill(null));
   const service = await net.offerEcho();
-  const rows = [row("Node " + process.versions.node, await measure({ TandemClient }, net.urls, service, CALLS, WARMUP))];
+  // In Node the clients keep fetched modules in this run's temporary directory, not in ~/.tandem/modules.
+  const inNode = { TandemClient: { connect: (o: ConnectOptions) => TandemClient.connect({ moduleCache: net.modules, ...o }) } };
+  const rows = [row("Node " + process.versions.node, await measure(inNode, net.urls, service, CALLS, WARMUP))];
   if (missing) {
     console.log(`# ${missing}`);
   } else {
@@ -94,11 +114,13 @@ try {
       page.close();
     }
   }
-  console.log(`echo on ${NODES} local nodes, ${CALLS} calls each way after ${WARMUP} warm-up pairs (ms)\n`);
-  console.log(`# load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  console.log("| caller | direct fetch p50 | two fetches at once p50 | verified call p50 | verified ÷ direct p50 "
-    + "| two ÷ direct p50 | direct p90 | verified p90 | verified ÷ direct p90 |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log(`echo on ${NODES} local nodes, ${CALLS} calls each way after ${WARMUP} warm-up rounds (ms)\n`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  console.log(`# load average before ${load(loadBefore)}, after ${load(loadavg())}`);
+  console.log("| caller | direct fetch p50 | two fetches at once p50 | verified call p50 | spot-checked 1 in 10 p50 "
+    + "| verified ÷ direct p50 | spot-checked ÷ direct p50 | two ÷ direct p50 | direct p90 | verified p90 "
+    + "| spot-checked p90 | verified ÷ direct p90 | spot-checked ÷ direct p90 | spot-check calls unchecked |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(r);
 } finally {
   net.stop();

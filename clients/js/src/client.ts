@@ -5,7 +5,7 @@ import { Referee } from "./referee.js";
 import { defaultModuleCache, ModuleStore, type ModuleCache } from "./modules.js";
 import { EvidenceFeed } from "./feed.js";
 import type { ServerRecord, ServiceRecord } from "./records.js";
-import type { CallReport, ServerAnswer } from "./report.js";
+import type { Audit, CallReport, Check, ServerAnswer } from "./report.js";
 import { Scores, type ScoreStore } from "./scores.js";
 import { equalVerifier, majorityVerifier, wasmVerifier, type Verifier } from "./verifiers.js";
 import {
@@ -37,9 +37,35 @@ export interface ConnectOptions {
   moduleCache?: ModuleCache;
   /** The whole call's deadline (default 30 s). */
   callTimeoutMs?: number;
+  /**
+   * Spot-check mode, the Java SDK's `spotCheck(rate)`: only a random fraction `rate` of calls, in (0, 1], is
+   * verified in full; every other call goes to one proven server alone (established here, with a score of 60 or
+   * more: about ten more good answers than bad) and its signed answer is taken unverified (`report.decision`
+   * `unchecked`). New and probationary servers are never asked alone; where no proven server offers the service, or
+   * the one asked fails or takes over a second, the call is verified in full. A service error is never taken
+   * unverified: the client's own re-run decides it. The trade: a call costs about one request, against wrong answers
+   * from a proven server that turns liar until a verified call or an audit catches it (about `(1 - rate) / rate` of
+   * its calls on average); it is then convicted and never asked again. Default 1: every call is verified.
+   */
+  spotCheck?: number;
+  /**
+   * The fraction of accepted answers, in [0, 1], re-run here off the caller's path (spot-check mode's unchecked
+   * ones included), as the Java SDK's `audit(rate)`: a wrong one convicts every signer and sends the evidence
+   * (`report.audit`, `onWrongAnswer`). Default 0.02; 0 turns audits off. Never with `referee: "home"`.
+   */
+  audit?: number;
+  /** Told of every accepted answer an audit found wrong (the report returned for it, and the audit). */
+  onWrongAnswer?: (report: CallReport, audit: Audit) => void;
   fetch?: typeof fetch;
   random?: () => number;
 }
+
+/** The default audit rate, the Java SDK's: one accepted answer in fifty is re-run here. */
+export const DEFAULT_AUDIT = 0.02;
+/** How long spot-check mode waits for the one proven server before it verifies the call in full (the SDK's hedge delay). */
+const PROVEN_WAIT_MS = 1000;
+const notAudited = (): Promise<Audit> =>
+  Promise.resolve({ status: "not audited", convicted: [], evidence: [], detail: "not audited" });
 
 /** A verified answer and how it was reached. */
 export interface CallOutcome {
@@ -70,6 +96,8 @@ export class TandemClient {
   /** Convictions read from the nodes' evidence feeds, each confirmed by a re-run here. */
   readonly feed: EvidenceFeed;
   private readonly verifiers = new Map<string, Promise<Verifier>>();
+  /** Audits still running. */
+  private readonly audits = new Set<Promise<Audit>>();
   private nextId = 1;
 
   private constructor(private readonly options: ConnectOptions, readonly directory: Directory,
@@ -84,6 +112,10 @@ export class TandemClient {
   /** Reads the registry from the bootstrap nodes (at least one must answer) and returns a client. */
   static async connect(options: ConnectOptions): Promise<TandemClient> {
     if (!options.bootstrap?.length) throw new NoServersError("connect: give at least one bootstrap node");
+    const spot = options.spotCheck ?? 1;
+    if (!(spot > 0 && spot <= 1)) throw new RangeError(`spotCheck rate must be in (0, 1], got ${options.spotCheck}`);
+    const audit = options.audit ?? DEFAULT_AUDIT;
+    if (!(audit >= 0 && audit <= 1)) throw new RangeError(`audit rate must be in [0, 1], got ${options.audit}`);
     const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     const directory = new Directory(fetcher);
     if (!(await directory.refresh(options.bootstrap))) {
@@ -106,6 +138,13 @@ export class TandemClient {
 
   private async pullFeed(): Promise<void> {
     if (this.options.evidenceFeed !== false && this.options.referee !== "home") await this.feed.pull(this.nodes());
+    this.scores.flush(); // what was read is written at once: a restart then reads only what is new
+  }
+
+  /** Waits for the audits still running, then writes the scores. The client can still be used afterwards. */
+  async close(): Promise<void> {
+    while (this.audits.size) await Promise.allSettled([...this.audits]);
+    this.scores.flush();
   }
 
   /**
@@ -128,7 +167,8 @@ export class TandemClient {
 
   /** @internal */
   get context() {
-    return { options: this.options, fetcher: this.fetcher, referee: this.referee, nextId: () => this.nextId++ };
+    return { options: this.options, fetcher: this.fetcher, referee: this.referee, nextId: () => this.nextId++,
+      audits: this.audits, random: this.options.random ?? Math.random };
   }
 
   private verifier(record: ServiceRecord): Promise<Verifier> {
@@ -166,12 +206,16 @@ class CallRun {
   private readonly scores: Scores;
   private verdict: string | null = null;
   private rerun?: CallReport["rerun"];
+  private check: Check;
+  /** Servers whose answer comes too late to count as a vote (spot-check mode's proven server, when slow). */
+  private readonly late = new Set<string>();
 
   constructor(private readonly client: TandemClient, private readonly id: string,
       private readonly record: ServiceRecord, private readonly verifier: Verifier, private readonly call: ServiceCall) {
     this.scores = client.scores;
     this.min = Math.max(verifier.minRequests, client.context.options.minRequests ?? 0);
     this.remaining = client.directory.offering(id).filter((s) => !this.scores.blacklisted(s.key));
+    this.check = (client.context.options.spotCheck ?? 1) < 1 ? "spot-check" : "full";
   }
 
   async run(): Promise<CallOutcome> {
@@ -179,6 +223,12 @@ class CallRun {
       const n = this.client.directory.offering(this.id).length;
       throw new NoServersError(n === 0 ? `no server offers service ${this.label()}`
         : `no usable server for service ${this.label()}: ${n} offer it, all are blacklisted`, this.report(null, null));
+    }
+    const rate = this.client.context.options.spotCheck ?? 1;
+    if (rate < 1 && !(this.client.context.random() < rate)) {
+      const unchecked = await this.askOneProvenServer();
+      if (unchecked) return unchecked;
+      this.check = "full";
     }
     const deadline = this.started + (this.client.context.options.callTimeoutMs ?? 30_000);
     let needed = this.min;
@@ -222,17 +272,76 @@ class CallRun {
     }
   }
 
+  /**
+   * Spot-check mode, for a call the draw did not pick: the signed answer of one proven server, taken as is, or when
+   * it is a service error, as the client's own re-run decides. Undefined when no proven server is a candidate, the
+   * one asked failed or was slow, or its error could not be re-run here: then the call is verified in full (with the
+   * proven server's answer as one of its votes, unless it came too late).
+   */
+  private async askOneProvenServer(): Promise<CallOutcome | undefined> {
+    const proven = this.remaining.filter((s) => this.scores.proven(s.key));
+    if (proven.length === 0) {
+      this.notes.push("spot-check mode: no proven server offers the service, so the call is verified in full");
+      return undefined;
+    }
+    this.check = "unchecked";
+    const server = this.pick(proven);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slow = new Promise<"slow">((ok) => timer = setTimeout(() => ok("slow"), PROVEN_WAIT_MS));
+    const vote = await Promise.race([this.ask(server.url, server.key, false), slow]);
+    clearTimeout(timer);
+    if (vote === "slow") {
+      this.late.add(server.url); // still scored when it answers, but the full verification does not wait for it
+      this.notes.push(`spot-check mode: the proven server ${server.url} took over ${PROVEN_WAIT_MS} ms, so the call is verified in full`);
+      return undefined;
+    }
+    if (!vote) {
+      this.notes.push(`spot-check mode: the proven server ${server.url} gave no valid answer, so the call is verified in full`);
+      return undefined;
+    }
+    const hash = vote.attestation.responseHash;
+    if (!("error" in vote.response)) return this.accept(hash, "unchecked");
+    // A service error is never taken unchecked (ServiceError always carries a verified error): a re-run here decides.
+    const blocker = this.refereeBlocker();
+    if (blocker !== undefined) {
+      this.notes.push(`spot-check mode: the proven server's error is not re-run here (${blocker}), so the call is verified in full`);
+      return undefined;
+    }
+    try {
+      const run = await this.client.context.referee.rerun(this.record, this.call, this.sources());
+      const decided = responseHash(run.response);
+      this.rerun = { responseHash: decided, fuel: run.fuel };
+      this.notes.push(decided === hash ? `the proven server's error ${short(hash)} is confirmed by the re-run here`
+        : `the proven server's error ${short(hash)} is wrong: the re-run here gives ${short(decided)}`);
+      if (decided === hash) this.scores.confirm(vote.server);
+      else await this.convict([vote]);
+      return this.accept(decided, "referee", run.response);
+    } catch (e) {
+      this.notes.push(`the referee could not re-run the proven server's error (${(e as Error).message}), so the call is verified in full`);
+      return undefined;
+    }
+  }
+
+  /** Where modules and inputs are fetched from: the servers that answered, then every node known. */
+  private sources(): string[] {
+    return [...new Set([...this.votes.map((v) => v.url), ...this.client.directory.urls(),
+      ...this.client.context.options.bootstrap])];
+  }
+
   private label(): string {
     return `${this.record.name} (${this.id})`;
   }
 
-  /** Draws one remaining server by weight, preferring an operator not asked yet. */
-  private pick(): ServerRecord {
-    const fresh = this.remaining.filter((s) => !this.asked.has(operatorOf(s.url)));
-    const pool = fresh.length ? fresh : this.remaining;
+  /**
+   * Draws one remaining server by weight (of `among`, a subset of the remaining ones, when given), preferring an
+   * operator not asked yet.
+   */
+  private pick(among = this.remaining): ServerRecord {
+    const fresh = among.filter((s) => !this.asked.has(operatorOf(s.url)));
+    const pool = fresh.length ? fresh : among;
     const weights = pool.map((s) => this.scores.weight(s.key));
     const total = weights.reduce((a, b) => a + b, 0);
-    let at = (this.client.context.options.random ?? Math.random)() * total;
+    let at = this.client.context.random() * total;
     let chosen = pool[pool.length - 1];
     for (let i = 0; i < pool.length; i++) {
       at -= weights[i];
@@ -308,7 +417,7 @@ class CallRun {
     const ms = Date.now() - start;
     this.scores.record(signer, "success", ms);
     const vote = { server: signer, url, attestation: att, response, canonical: text };
-    if (!home) this.votes.push(vote);
+    if (!home && !this.late.has(url)) this.votes.push(vote);
     this.answers.push({ server: signer, url, kind: "vote", home, responseHash: hash, fuel: att.fuel, ms,
       detail: "result" in response ? "result" : `error ${(error as JsonObject).code}`, attestation: json.tandem });
     return vote;
@@ -327,10 +436,8 @@ class CallRun {
     this.notes.push(why);
     const blocker = this.refereeBlocker();
     if (blocker === undefined) {
-      const sources = [...new Set([...this.votes.map((v) => v.url), ...this.client.directory.urls(),
-        ...this.client.context.options.bootstrap])];
       try {
-        const run = await this.client.context.referee.rerun(this.record, this.call, sources);
+        const run = await this.client.context.referee.rerun(this.record, this.call, this.sources());
         const hash = responseHash(run.response);
         this.rerun = { responseHash: hash, fuel: run.fuel };
         const liars = this.votes.filter((v) => v.attestation.responseHash !== hash);
@@ -358,7 +465,7 @@ class CallRun {
     if (candidate !== null && candidate !== hash) this.notes.push("the home server disagrees with the verifier's pick");
     const others = this.votes.filter((v) => v.attestation.responseHash !== hash);
     if (others.length) await this.sendEvidence([...this.votes, vote]); // the nodes re-run it and convict
-    return this.accept(hash, "home", vote.response);
+    return this.accept(hash, "home", vote.response, [vote]);
   }
 
   private async convict(liars: Vote[]): Promise<void> {
@@ -370,6 +477,11 @@ class CallRun {
   }
 
   private async sendEvidence(votes: Vote[]): Promise<void> {
+    this.evidence.push(await this.deliver(votes));
+  }
+
+  /** Sends evidence of `votes` to every node known; returns its id and what each node answered. */
+  private async deliver(votes: Vote[]): Promise<CallReport["evidence"][number]> {
     const e = evidenceOf(this.id, this.call, votes.map((v) => ({ attestation: v.attestation, response: v.response })));
     const id = evidenceId(e);
     const urls = [...new Set([...this.client.context.options.bootstrap, ...this.client.directory.urls()])];
@@ -381,12 +493,31 @@ class CallRun {
         return { url, status: `failed: ${(err as Error).message}` };
       }
     }));
-    this.evidence.push({ id, sentTo });
+    return { id, sentTo };
   }
 
-  private accept(hash: string, decision: CallReport["decision"] & string, response?: JsonObject): CallOutcome {
+  /**
+   * Accepts `hash` and returns the result (or throws the verified service error). Every accepted answer but the
+   * referee's own may be drawn for an audit; `extra` are signed answers outside the votes (the home server's).
+   */
+  private accept(hash: string, decision: CallReport["decision"] & string, response?: JsonObject,
+      extra: Vote[] = []): CallOutcome {
     const text = response ? canonical(response) : this.votes.find((v) => v.attestation.responseHash === hash)!.canonical;
-    const report = this.report(hash, decision);
+    const ctx = this.client.context;
+    const rate = ctx.options.audit ?? DEFAULT_AUDIT;
+    const drawn = decision !== "referee" && rate > 0 && this.refereeBlocker() === undefined && ctx.random() < rate;
+    const report = this.report(hash, decision, drawn ? null : notAudited());
+    if (drawn) {
+      const signers = [...this.votes, ...extra].filter((v) => v.attestation.responseHash === hash);
+      const audit = this.audit(hash, signers).catch((e): Audit => ({ status: "failed", convicted: [], evidence: [],
+        detail: String((e as Error)?.message ?? e) }));
+      ctx.audits.add(audit);
+      void audit.then((a) => {
+        ctx.audits.delete(audit);
+        if (a.status === "wrong") ctx.options.onWrongAnswer?.(report, a);
+      });
+      Object.defineProperty(report, "audit", { value: audit, enumerable: false });
+    }
     // The canonical form of what was signed, whatever spelling a server sent.
     const canonicalResponse = JSON.parse(text) as JsonObject;
     if ("error" in canonicalResponse) {
@@ -396,13 +527,47 @@ class CallRun {
     return { result: canonicalResponse.result, report };
   }
 
-  private report(accepted: string | null, decision: CallReport["decision"]): CallReport {
-    return {
-      service: this.record.name, serviceId: this.id, method: this.call.method, requestHash: this.call.requestHash,
-      verifier: this.verifier.id, answers: this.answers, verdict: this.verdict, decision, accepted,
-      convicted: this.convicted, evidence: this.evidence, rerun: this.rerun, notes: this.notes, ms: Date.now() - this.started,
-    };
+  /**
+   * The audit of an accepted answer, off the caller's path: the request re-run here; another answer convicts every
+   * signer of the accepted one and sends the evidence (one item per signer: the nodes re-run it), the same answer
+   * confirms them.
+   */
+  private async audit(hash: string, signers: Vote[]): Promise<Audit> {
+    let run;
+    try {
+      run = await this.client.context.referee.rerun(this.record, this.call, this.sources());
+    } catch (e) {
+      return { status: "failed", convicted: [], evidence: [], detail: `the re-run could not be made: ${(e as Error).message}` };
+    }
+    const decided = responseHash(run.response);
+    const keys = [...new Set(signers.map((v) => v.server))];
+    if (decided === hash) {
+      keys.forEach((k) => this.scores.confirm(k));
+      return { status: "confirmed", responseHash: decided, convicted: [], evidence: [], detail: "the re-run here agrees" };
+    }
+    keys.forEach((k) => this.scores.convict(k));
+    const evidence = await Promise.all(keys.map((k) => this.deliver([signers.find((v) => v.server === k)!])));
+    return { status: "wrong", responseHash: decided, convicted: keys, evidence,
+      detail: `the accepted answer ${short(hash)} was wrong: the re-run here gives ${short(decided)}` };
   }
+
+  private report(accepted: string | null, decision: CallReport["decision"],
+      audit: Promise<Audit> | null = notAudited()): CallReport {
+    const report = {
+      service: this.record.name, serviceId: this.id, method: this.call.method, requestHash: this.call.requestHash,
+      // Copies: an answer that comes after the call ended (a slow proven server's) must not change a report given out.
+      verifier: this.verifier.id, answers: [...this.answers], verdict: this.verdict, decision, check: this.check,
+      verified: decision !== null && decision !== "unchecked", audited: audit === null, accepted,
+      convicted: [...this.convicted], evidence: [...this.evidence], rerun: this.rerun, notes: [...this.notes],
+      ms: Date.now() - this.started,
+    } as Omit<CallReport, "audit"> as CallReport;
+    if (audit) Object.defineProperty(report, "audit", { value: audit, enumerable: false, configurable: true });
+    return report;
+  }
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 12);
 }
 
 /** Deterministic outcomes are attested; -32000…-32009 (overloaded, timeout, …), parse and request errors are not. */

@@ -6,13 +6,13 @@ export {
   serviceCall, responseHash, parseAttestation, attestationVerifies, signedFuel, evidenceId, evidenceReportMessage,
   evidenceOf, type Attestation, type Evidence, type ServiceCall,
 } from "./wire.js";
-export { TandemClient, type ConnectOptions, type CallOutcome } from "./client.js";
+export { TandemClient, DEFAULT_AUDIT, type ConnectOptions, type CallOutcome } from "./client.js";
 export { TandemError, ServiceNotFoundError, NoServersError, UnverifiableError, ServiceError } from "./errors.js";
 export {
-  Scores, localStorageStore, type ScoreStore, type ServerScore, type StoredScores, type FeedPosition,
+  Scores, localStorageStore, PROBATION, PROVEN_SCORE, FLUSH_MS, type ScoreStore, type ServerScore, type StoredScores, type FeedPosition,
 } from "./scores.js";
 export { EvidenceFeed, checkEvidence, type CheckedEvidence, type FeedStats } from "./feed.js";
-export type { CallReport, ServerAnswer, Decision } from "./report.js";
+export type { CallReport, ServerAnswer, Decision, Check, Audit } from "./report.js";
 export { equalVerifier, majorityVerifier, type Verifier, type Verdict } from "./verifiers.js";
 export { runMetered, CannotRerunError, type RunLimits, type RunResult } from "./wasm.js";
 export { memoryModuleCache, cacheStorageModuleCache, type ModuleCache } from "./modules.js";

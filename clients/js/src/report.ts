@@ -16,8 +16,37 @@ export interface ServerAnswer {
   attestation?: Json;
 }
 
-/** How the accepted answer was decided. */
-export type Decision = "verifier" | "referee" | "home";
+/**
+ * How the accepted answer was decided: `verifier` (the verifier accepted answers of enough trustworthy servers),
+ * `referee` (the client's own re-run), `home` (the home server's signed answer), or `unchecked` (spot-check mode: one
+ * proven server's signed answer, taken without verification).
+ */
+export type Decision = "verifier" | "referee" | "home" | "unchecked";
+
+/**
+ * How much of a call was checked: `full` (verified in full: every call, unless `spotCheck` is set; in spot-check
+ * mode also a call the draw skipped when no proven server could answer it alone, the notes say why), `spot-check`
+ * (spot-check mode, and the draw picked this call for full verification), `unchecked` (spot-check mode: one proven
+ * server asked alone; a service error it signs is still decided by a re-run here, see `decision`).
+ */
+export type Check = "full" | "spot-check" | "unchecked";
+
+/** An audit: the client re-ran an accepted answer's request itself, off the caller's path. */
+export interface Audit {
+  /**
+   * `not audited` (the call was not drawn for an audit, nothing was accepted, or no re-run is possible here),
+   * `confirmed` (the re-run gives the accepted answer), `wrong` (it gives another: the accepted answer's signers are
+   * convicted), `failed` (the re-run could not be made).
+   */
+  status: "not audited" | "confirmed" | "wrong" | "failed";
+  /** The response hash the re-run gave. */
+  responseHash?: string;
+  /** Keys of the servers convicted by the audit: the signers of a wrong accepted answer. */
+  convicted: string[];
+  /** The evidence sent for them (one item per signer) and what each node answered. */
+  evidence: { id: string; sentTo: { url: string; status: string }[] }[];
+  detail: string;
+}
 
 /** What a call did: who answered what, the verdict, how a conflict was settled, who was convicted. */
 export interface CallReport {
@@ -29,6 +58,17 @@ export interface CallReport {
   answers: ServerAnswer[];
   verdict: string | null;
   decision: Decision | null;
+  /** How much of the call was checked (spot-check mode, see {@link Check}). */
+  check: Check;
+  /** Whether the accepted answer was verified: false when unchecked (spot-check mode) or when nothing was accepted. */
+  verified: boolean;
+  /** Whether the accepted answer was drawn for an audit (`audit` option): its outcome is {@link audit}. */
+  audited: boolean;
+  /**
+   * The audit of the accepted answer, settled off the caller's path (`not audited` at once when {@link audited} is
+   * false). Not enumerable, so a report stays plain data for `JSON.stringify` and structured clones.
+   */
+  readonly audit: Promise<Audit>;
   /** The response hash accepted, when one was. */
   accepted: string | null;
   /** Keys of servers convicted by this call (a local re-run showed their signed answer wrong). */

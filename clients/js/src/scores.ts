@@ -37,6 +37,10 @@ export function localStorageStore(key = "tandem.scores"): ScoreStore {
 }
 
 export const PROBATION = 5;
+/** The score at which an established server counts as proven for spot-check mode: about ten more good answers than bad. */
+export const PROVEN_SCORE = 60;
+/** How long a change to the scores may wait before it is written (see {@link Scores}). */
+export const FLUSH_MS = 1000;
 const START = 50;
 const BLACKLIST_MS = 24 * 3600 * 1000;
 const RAMP_MS = 7 * 24 * 3600 * 1000;
@@ -44,15 +48,27 @@ const RAMP_MS = 7 * 24 * 3600 * 1000;
 export const EVENTS = { success: 1, slow: -1, error: -3, unreachable: -10, invalid: -10 } as const;
 export type ScoreEvent = keyof typeof EVENTS;
 
-/** Scores kept by this client: the same rules as the Java SDK's, persisted through a {@link ScoreStore}. */
+/**
+ * Scores kept by this client: the same rules as the Java SDK's, persisted through a {@link ScoreStore}.
+ *
+ * Writes are batched: a change marks the scores dirty and they are written {@link FLUSH_MS} later, with every other
+ * change made meanwhile (a file store rewrote its whole file twice per call otherwise). A conviction is written at
+ * once, and {@link flush} (called by `TandemClient.close()` and after each evidence-feed read) writes what is
+ * pending, so a crash loses at most the last second's score moves, never a conviction.
+ */
 export class Scores {
   private readonly byKey: Record<string, ServerScore>;
   private readonly feeds: Record<string, FeedPosition>;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private dirty = false;
 
-  constructor(private readonly store?: ScoreStore, private readonly now: () => number = Date.now) {
+  constructor(private readonly store?: ScoreStore, private readonly now: () => number = Date.now,
+      private readonly flushMs = FLUSH_MS) {
     const stored = store?.load();
     this.byKey = stored?.servers ?? {};
     this.feeds = stored?.feeds ?? {};
+    // A page being left writes what is pending (a timer would not fire any more).
+    if (store) globalThis.addEventListener?.("pagehide", () => this.flush());
   }
 
   /** How far `node`'s evidence feed was read, kept with the scores so a restarted client reads only what is new. */
@@ -88,7 +104,8 @@ export class Scores {
     s.score = 0;
     s.confirmations = 0;
     s.convictedAt = this.now();
-    this.save();
+    this.dirty = true;
+    this.flush();
   }
 
   blacklisted(key: string): boolean {
@@ -98,6 +115,11 @@ export class Scores {
 
   established(key: string): boolean {
     return this.get(key).confirmations >= PROBATION && !this.blacklisted(key);
+  }
+
+  /** Whether spot-check mode may take this server's answer alone: established, with a score of {@link PROVEN_SCORE}. */
+  proven(key: string): boolean {
+    return this.established(key) && this.get(key).score >= PROVEN_SCORE;
   }
 
   /** Selection weight: score, slower servers less, and a ramp back over 7 days after a conviction. */
@@ -114,7 +136,20 @@ export class Scores {
     return structuredClone(this.byKey);
   }
 
-  private save(): void {
+  /** Writes pending changes to the store now. */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.dirty) return;
+    this.dirty = false;
     this.store?.save({ servers: this.byKey, feeds: this.feeds });
+  }
+
+  private save(): void {
+    this.dirty = true;
+    if (!this.store || this.timer !== undefined) return;
+    this.timer = setTimeout(() => this.flush(), this.flushMs);
+    // In Node a pending write must not keep the process alive (close() flushes it).
+    (this.timer as { unref?: () => void }).unref?.();
   }
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TandemClient, UnverifiableError, type CallReport } from "../src/index.js";
+import { TandemClient, UnverifiableError, type CallReport, type ConnectOptions } from "../src/index.js";
 import { fileModuleCache, fileScoreStore } from "../src/node.js";
 import { TestNetwork } from "./support/network.js";
 import { fetchInput, inputLinks } from "../src/inputs.js";
@@ -16,6 +16,9 @@ import { chromium, missing, pageServer } from "./support/browser.js";
  */
 const net = new TestNetwork();
 
+/** A client whose fetched modules go to this run's temporary directory (never `~/.tandem/modules`). */
+const connect = (options: ConnectOptions) => TandemClient.connect({ moduleCache: net.modules, ...options });
+
 before(async () => {
   await net.start([null, null, "lie"]);
   await net.offerEcho();
@@ -23,13 +26,21 @@ before(async () => {
 
 after(() => net.stop());
 
-async function keyOf(url: string): Promise<string> {
-  return (await (await fetch(`${url}/rpc`, { method: "POST", body: JSON.stringify(
-    { jsonrpc: "2.0", id: 1, method: "tandem_status", params: {} }) })).json()).result.key as string;
+/** Each node's key, asked once (a key never changes, and every request to a loaded node is one more to fail). */
+const keys = new Map<string, Promise<string>>();
+function keyOf(url: string): Promise<string> {
+  let key = keys.get(url);
+  if (!key) {
+    key = (async () => (await (await fetch(`${url}/rpc`, { method: "POST", body: JSON.stringify(
+      { jsonrpc: "2.0", id: 1, method: "tandem_status", params: {} }) })).json()).result.key as string)();
+    key.catch(() => keys.delete(url));
+    keys.set(url, key);
+  }
+  return key;
 }
 
 test("only honest results, and the liar is convicted", { timeout: 120_000 }, async () => {
-  const client = await TandemClient.connect({ bootstrap: [net.urls[0]] });
+  const client = await connect({ bootstrap: [net.urls[0]] });
   const liar = await keyOf(net.urls[2]);
   const convicted = new Set<string>();
   for (let i = 0; i < 8 && !convicted.has(liar); i++) {
@@ -57,7 +68,7 @@ test("only honest results, and the liar is convicted", { timeout: 120_000 }, asy
 
 test("without a local referee and with a liar's answer, the home server decides (never the liar)", { timeout: 60_000 },
   async () => {
-    const client = await TandemClient.connect({ bootstrap: [net.urls[1]], referee: "home" });
+    const client = await connect({ bootstrap: [net.urls[1]], referee: "home" });
     for (let i = 0; i < 4; i++) {
       try {
         const { result } = await client.call("echo", "echo", { home: i });
@@ -79,7 +90,7 @@ test("the evidence feed: convictions re-run here, kept in the scores file, forge
     const liar = await keyOf(net.urls[2]);
     const honest = [await keyOf(net.urls[0]), await keyOf(net.urls[1])];
     const file = join(mkdtempSync(join(tmpdir(), "tandem-scores-")), "scores.json");
-    const client = await TandemClient.connect({ bootstrap: [net.urls[1]], scoreStore: fileScoreStore(file) });
+    const client = await connect({ bootstrap: [net.urls[1]], scoreStore: fileScoreStore(file) });
     assert.ok(client.scores.blacklisted(liar), JSON.stringify(client.feed.stats));
     assert.equal(client.feed.stats.convictions, 1);
     assert.ok(client.feed.stats.judged >= 1 && client.feed.stats.invalid === 0, JSON.stringify(client.feed.stats));
@@ -88,7 +99,7 @@ test("the evidence feed: convictions re-run here, kept in the scores file, forge
     assert.ok(stored.servers[liar].convictedAt > 0);
     assert.ok(Object.keys(stored.feeds).length >= 1);
 
-    const again = await TandemClient.connect({ bootstrap: [net.urls[1]], scoreStore: fileScoreStore(file) });
+    const again = await connect({ bootstrap: [net.urls[1]], scoreStore: fileScoreStore(file) });
     assert.ok(again.scores.blacklisted(liar));
     assert.equal(again.feed.stats.read, 0, "positions kept: nothing read twice");
 
@@ -103,7 +114,7 @@ test("the evidence feed: convictions re-run here, kept in the scores file, forge
       }
       return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
     };
-    const fooled = await TandemClient.connect({ bootstrap: [net.urls[0]], fetch: forging });
+    const fooled = await connect({ bootstrap: [net.urls[0]], fetch: forging });
     assert.ok(fooled.feed.stats.read >= 1 && fooled.feed.stats.invalid === fooled.feed.stats.read,
       JSON.stringify(fooled.feed.stats));
     assert.equal(fooled.feed.stats.convictions, 0);
@@ -124,14 +135,14 @@ test("the referee's module is fetched once and kept in the module directory", { 
   // Fresh scores: every signer is on probation, so each client's first call is settled by its own re-run.
   const rerun = async (n: number) => {
     fetched.length = 0;
-    const client = await TandemClient.connect({ bootstrap: [net.urls[0]], moduleCache: fileModuleCache(dir),
+    const client = await connect({ bootstrap: [net.urls[0]], moduleCache: fileModuleCache(dir),
       fetch: counting, evidenceFeed: false });
     const { result, report } = await client.call("echo", "echo", { cached: n });
     assert.deepEqual(result, { cached: n });
     assert.equal(report.decision, "referee", JSON.stringify(report));
     return [...fetched];
   };
-  const metered = (await TandemClient.connect({ bootstrap: [net.urls[0]], evidenceFeed: false })).directory
+  const metered = (await connect({ bootstrap: [net.urls[0]], evidenceFeed: false })).directory
     .resolve("echo").record.metered as string;
   const first = await rerun(1);
   assert.ok(first.length >= 1 && first.every((u) => u.includes(`/ipfs/${metered}`)), JSON.stringify(first));
@@ -174,14 +185,14 @@ test("inputs by CID: the referee fetches the corpus, re-runs the search as nodes
     };
     // A fresh client's first call is re-run here whoever answers (every signer is on probation).
     for (const cid of forms) {
-      const client = await TandemClient.connect({ bootstrap: [net.urls[0]], evidenceFeed: false });
+      const client = await connect({ bootstrap: [net.urls[0]], evidenceFeed: false });
       const { result, report } = await client.call(id, "query", { corpus: { "/": cid }, q: "memory", limit: 3 });
       assert.equal(report.decision, "referee", JSON.stringify(report));
       assert.equal((result as any).hits[0].name, "redis", JSON.stringify(report));
       assert.equal((result as any).docs, cid === forms[4] ? 4003 : 3);
       checkRerun(report);
     }
-    const client = await TandemClient.connect({ bootstrap: [net.urls[0]], evidenceFeed: false });
+    const client = await connect({ bootstrap: [net.urls[0]], evidenceFeed: false });
     const convicted = new Set<string>();
     for (let i = 0; i < 8 && !convicted.has(liar); i++) {
       const { result, report } = await client.call(id, "query", { corpus: { "/": corpus }, q: "memory", limit: 3 + i });
@@ -355,4 +366,126 @@ test("the node's try-it page: signed answers, honest results and the liar convic
     } finally {
       await browser.quit();
     }
+  });
+
+/**
+ * Spot-check mode with a liar from the start: the liar is never proven (a lie is never confirmed), so it meets only
+ * verified calls and is convicted by the first one that asks it; every result is honest, and once the honest servers
+ * are proven most calls ask one of them alone. With `audit: 1` every accepted answer is re-run off the caller's path,
+ * and each re-run confirms it.
+ */
+test("spot-check mode: a liar from the start meets only verified calls; honest results only, one server asked alone",
+  { timeout: 120_000 }, async () => {
+    const liar = await keyOf(net.urls[2]);
+    const honest = [await keyOf(net.urls[0]), await keyOf(net.urls[1])];
+    const client = await connect({ bootstrap: [net.urls[0]], spotCheck: 0.1, audit: 1, evidenceFeed: false });
+    const convicted = new Set<string>();
+    let unchecked = 0;
+    let firstUnchecked = -1;
+    for (let i = 0; i < 40; i++) {
+      const { result, report } = await client.call("echo", "echo", { spot: i });
+      assert.deepEqual(result, { spot: i }, JSON.stringify(report));
+      report.convicted.forEach((k) => convicted.add(k));
+      if (report.decision === "unchecked") {
+        unchecked++;
+        if (firstUnchecked < 0) firstUnchecked = i;
+        assert.equal(report.check, "unchecked");
+        assert.equal(report.verified, false);
+        assert.equal(report.answers.length, 1, JSON.stringify(report));
+        assert.ok(honest.includes(report.answers[0].server!), JSON.stringify(report));
+        assert.ok(client.scores.proven(report.answers[0].server!));
+      } else {
+        assert.equal(report.verified, true);
+        assert.ok(report.answers.filter((a) => a.kind === "vote").length >= 2, JSON.stringify(report));
+        assert.ok(report.check === "full" || report.check === "spot-check");
+      }
+      assert.equal(report.audited, report.decision !== "referee");
+      const audit = await report.audit;
+      assert.equal(audit.status, report.audited ? "confirmed" : "not audited", JSON.stringify(audit));
+    }
+    // Scores start at 50 and a valid answer adds 1: nobody is proven before about ten calls.
+    assert.ok(firstUnchecked >= 8, `first unchecked call: ${firstUnchecked}`);
+    assert.ok(unchecked >= 15, `unchecked calls of 40: ${unchecked}`);
+    assert.deepEqual([...convicted], [liar]);
+    for (const k of honest) assert.ok(!client.scores.blacklisted(k), "honest " + k);
+    await client.close();
+  });
+
+/** A seeded generator (mulberry32), so a test's draws are the same on every run. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A proven server that turns liar (its earlier good record preset in the scores), with spot-check mode: a wrong
+ * answer gets through only in an unchecked call, from the liar alone, until a spot check (a verified call that asks
+ * it) or an audit of one of its unchecked answers convicts it; it is never asked again, and no honest server is
+ * convicted. Returns what caught it and how many wrong answers got through.
+ */
+async function turncoat(options: Partial<ConnectOptions>): Promise<{ caughtBy: string; wrong: number }> {
+  const liar = await keyOf(net.urls[2]);
+  const honest = [await keyOf(net.urls[0]), await keyOf(net.urls[1])];
+  const proven = { score: 70, confirmations: 5, latencyMs: 0 };
+  const servers = Object.fromEntries([liar, ...honest].map((k) => [k, { ...proven }]));
+  const wrongAudits: string[] = [];
+  const client = await connect({ bootstrap: [net.urls[0]], evidenceFeed: false, ...options,
+    scoreStore: { load: () => ({ servers, feeds: {} }), save: () => undefined },
+    onWrongAnswer: (_report, audit) => wrongAudits.push(...audit.convicted) });
+  let convictedAt = -1;
+  let caughtBy = "";
+  let wrong = 0;
+  for (let i = 0; i < 100 && (convictedAt < 0 || i < convictedAt + 10); i++) {
+    const { result, report } = await client.call("echo", "echo", { turncoat: i });
+    const askedLiar = report.answers.some((a) => a.server === liar);
+    if (convictedAt >= 0) assert.ok(!askedLiar, `call ${i} asked the convicted liar`);
+    if (JSON.stringify(result) !== JSON.stringify({ turncoat: i })) {
+      wrong++;
+      assert.equal(report.decision, "unchecked", "a wrong answer only ever comes unchecked: " + JSON.stringify(report));
+      assert.equal(report.check, "unchecked");
+      assert.deepEqual(report.answers.map((a) => a.server), [liar]);
+      assert.ok(convictedAt < 0, "no wrong answer after the conviction");
+    }
+    if (report.convicted.length) {
+      assert.deepEqual(report.convicted, [liar], JSON.stringify(report));
+      assert.equal(report.verified, true);
+      assert.equal(report.decision, "referee");
+      if (convictedAt < 0) [convictedAt, caughtBy] = [i, "a spot check"];
+    }
+    const audit = await report.audit;
+    if (audit.status === "wrong") {
+      assert.deepEqual(audit.convicted, [liar], JSON.stringify(audit));
+      assert.equal(report.decision, "unchecked");
+      assert.ok(audit.evidence.length === 1 && audit.evidence[0].sentTo.some((s) => s.status === "convicted"
+        || s.status === "known"), JSON.stringify(audit.evidence));
+      if (convictedAt < 0) [convictedAt, caughtBy] = [i, "an audit"];
+    } else {
+      assert.ok(audit.status === "confirmed" || audit.status === "not audited", JSON.stringify(audit));
+    }
+  }
+  assert.ok(convictedAt >= 0, "the liar was convicted by a spot check or an audit");
+  assert.ok(wrong <= convictedAt + 1);
+  assert.ok(client.scores.blacklisted(liar));
+  for (const k of honest) assert.ok(!client.scores.blacklisted(k), "honest " + k);
+  assert.ok(wrongAudits.every((k) => k === liar));
+  await client.close();
+  console.log(`# the turncoat was caught by ${caughtBy} at call ${convictedAt}, after ${wrong} wrong unchecked answers`);
+  return { caughtBy, wrong };
+}
+
+test("spot-check mode: a proven server that turns liar is caught by a spot check (audits off) and convicted",
+  { timeout: 180_000 }, async () => {
+    assert.equal((await turncoat({ spotCheck: 0.3, audit: 0 })).caughtBy, "a spot check");
+  });
+
+test("spot-check mode: a proven server that turns liar is caught by an audit of its first wrong answer",
+  { timeout: 180_000 }, async () => {
+    // Seeded draws: spot checks at 1 in 100 leave the audit (every answer) to find the first wrong unchecked one.
+    const { caughtBy, wrong } = await turncoat({ spotCheck: 0.01, audit: 1, random: seeded(7) });
+    assert.equal(caughtBy, "an audit");
+    assert.equal(wrong, 1, "the first wrong answer is the last");
   });

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fileModuleCache } from "../../src/node.js";
 
 /** The repository root (clients/js/dist/test/support → four levels up). */
 export const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../..");
@@ -39,6 +40,8 @@ async function freePort(): Promise<number> {
 /** Real nodes on loopback (one process each), the echo service registered with its metered CID and offered by all. */
 export class TestNetwork {
   readonly dir = mkdtempSync(join(tmpdir(), "tandem-js-"));
+  /** Where this run's clients keep the modules they fetch: a test never writes to `~/.tandem`. */
+  readonly modules = fileModuleCache(join(this.dir, "modules"));
   readonly urls: string[] = [];
   readonly processes: ChildProcess[] = [];
   serviceId = "";
