@@ -307,19 +307,20 @@ class CallRun {
       this.notes.push(`spot-check mode: the proven server's error is not re-run here (${blocker}), so the call is verified in full`);
       return undefined;
     }
+    let run;
     try {
-      const run = await this.client.context.referee.rerun(this.record, this.call, this.sources());
-      const decided = responseHash(run.response);
-      this.rerun = { responseHash: decided, fuel: run.fuel };
-      this.notes.push(decided === hash ? `the proven server's error ${short(hash)} is confirmed by the re-run here`
-        : `the proven server's error ${short(hash)} is wrong: the re-run here gives ${short(decided)}`);
-      if (decided === hash) this.scores.confirm(vote.server);
-      else await this.convict([vote]);
-      return this.accept(decided, "referee", run.response);
+      run = await this.client.context.referee.rerun(this.record, this.call, this.sources());
     } catch (e) {
       this.notes.push(`the referee could not re-run the proven server's error (${(e as Error).message}), so the call is verified in full`);
       return undefined;
     }
+    const decided = responseHash(run.response);
+    this.rerun = { responseHash: decided, fuel: run.fuel };
+    this.notes.push(decided === hash ? `the proven server's error ${short(hash)} is confirmed by the re-run here`
+      : `the proven server's error ${short(hash)} is wrong: the re-run here gives ${short(decided)}`);
+    if (decided === hash) this.scores.confirm(vote.server);
+    else await this.convict([vote]);
+    return this.accept(decided, "referee", run.response); // throws the verified error, or returns a result
   }
 
   /** Where modules and inputs are fetched from: the servers that answered, then every node known. */

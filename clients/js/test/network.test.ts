@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TandemClient, UnverifiableError, type CallReport, type ConnectOptions } from "../src/index.js";
+import { ServiceError, TandemClient, UnverifiableError, type CallReport, type ConnectOptions } from "../src/index.js";
 import { fileModuleCache, fileScoreStore } from "../src/node.js";
 import { TestNetwork } from "./support/network.js";
 import { fetchInput, inputLinks } from "../src/inputs.js";
@@ -408,6 +408,24 @@ test("spot-check mode: a liar from the start meets only verified calls; honest r
     assert.ok(unchecked >= 15, `unchecked calls of 40: ${unchecked}`);
     assert.deepEqual([...convicted], [liar]);
     for (const k of honest) assert.ok(!client.scores.blacklisted(k), "honest " + k);
+
+    // A service error is never taken unchecked: the one proven server's signed error is decided by a re-run here.
+    let reranErrors = 0;
+    let last: CallReport | undefined;
+    for (let i = 0; i < 6; i++) {
+      const e = await client.call("echo", "nosuch", { spot: i }).then(() => undefined, (x) => x);
+      assert.ok(e instanceof ServiceError && e.code === -32601, String(e));
+      const report = last = e.report!;
+      assert.equal(report.verified, true);
+      if (report.check === "unchecked") {
+        reranErrors++;
+        assert.equal(report.decision, "referee", JSON.stringify(report));
+        assert.equal(report.answers.length, 1);
+        assert.equal(report.rerun!.responseHash, report.accepted);
+        assert.equal(report.answers[0].responseHash, report.accepted);
+      }
+    }
+    assert.ok(reranErrors >= 1, "at least one of six errors came from one proven server alone: " + JSON.stringify(last));
     await client.close();
   });
 
@@ -488,4 +506,57 @@ test("spot-check mode: a proven server that turns liar is caught by an audit of 
     const { caughtBy, wrong } = await turncoat({ spotCheck: 0.01, audit: 1, random: seeded(7) });
     assert.equal(caughtBy, "an audit");
     assert.equal(wrong, 1, "the first wrong answer is the last");
+  });
+
+/**
+ * Spot-check mode in headless Chromium (the bundle in a page of another origin): a proven server that turns liar gets
+ * wrong answers through only unchecked and alone, until a spot check or an audit (every answer audited, spot checks
+ * at 1 in 100) convicts it in the page; it is never asked again and no honest server is convicted.
+ */
+test("in headless Chromium: spot-check mode, a proven server turned liar is caught and convicted in the page",
+  { timeout: 180_000, skip: missing }, async () => {
+    const liar = await keyOf(net.urls[2]);
+    const honest = [await keyOf(net.urls[0]), await keyOf(net.urls[1])];
+    const page = await pageServer();
+    const browser = await chromium();
+    try {
+      await browser.get(page.url);
+      const run = await browser.executeAsyncScript<any>(function (node: string, keys: string[], done: (x: unknown) => void) {
+        (async () => {
+          const m = await import("/tandem-client.js" as string);
+          const servers = Object.fromEntries(keys.map((k) => [k, { score: 70, confirmations: 5, latencyMs: 0 }]));
+          const client = await m.TandemClient.connect({ bootstrap: [node], spotCheck: 0.01, audit: 1, evidenceFeed: false,
+            scoreStore: { load: () => ({ servers, feeds: {} }), save: () => undefined } });
+          const calls = [];
+          let after = -1;
+          for (let i = 0; i < 60 && after < 5; i++) {
+            const { result, report } = await client.call("echo", "echo", { page: i });
+            const audit = await report.audit;
+            calls.push({ ok: result?.page === i, decision: report.decision, check: report.check,
+              servers: report.answers.map((a: any) => a.server), convicted: report.convicted, audit });
+            if (after >= 0 || report.convicted.length || audit.status === "wrong") after++;
+          }
+          await client.close();
+          return { calls, blacklisted: keys.filter((k) => client.scores.blacklisted(k)) };
+        })().then(done, (e) => done({ error: String(e?.stack ?? e) }));
+      }, net.urls[0], [liar, ...honest]);
+      assert.equal(run.error, undefined, run.error);
+      const summary = JSON.stringify(run.calls.map((c: any) => [c.ok, c.decision, c.check, c.audit.status]));
+      const caught = run.calls.findIndex((c: any) => c.convicted.includes(liar) || c.audit.status === "wrong");
+      assert.ok(caught >= 0, "the liar was convicted by a spot check or an audit: " + summary);
+      run.calls.forEach((c: any, i: number) => {
+        if (!c.ok) {
+          assert.equal(c.decision, "unchecked", summary);
+          assert.deepEqual(c.servers, [liar]);
+          assert.ok(i <= caught, "no wrong answer after the conviction");
+        }
+        if (i > caught) assert.ok(!c.servers.includes(liar), `call ${i} asked the convicted liar`);
+        if (c.audit.status === "wrong") assert.deepEqual(c.audit.convicted, [liar]);
+        assert.ok(c.convicted.every((k: string) => k === liar));
+      });
+      assert.deepEqual(run.blacklisted, [liar]);
+    } finally {
+      await browser.quit();
+      page.close();
+    }
   });
