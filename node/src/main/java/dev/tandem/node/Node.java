@@ -104,7 +104,8 @@ public final class Node implements AutoCloseable {
     this.registry = initial.registrySpec().isPresent()
         ? EvmRegistry.connect(initial.registrySpec().get(), initial.ethKeyFile().orElse(null))
         : SqliteRegistry.open(data.resolve("registry.db")).quotas(Guards.registryQuotas(initial.limits()));
-    this.sandbox = Sandbox.builder().engine(initial.engine()).build();
+    // Tiered: a module answers on the interpreter while it compiles, so a new service answers sooner (same outcomes).
+    this.sandbox = Sandbox.builder().engine(initial.engine()).tiered(true).build();
     this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks")));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
         .version(HttpClient.Version.HTTP_1_1).build();

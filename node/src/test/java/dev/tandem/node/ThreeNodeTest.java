@@ -91,9 +91,10 @@ class ThreeNodeTest {
     offer(n3, id);
     TestNetwork.await("node 3 to offer the service", Duration.ofSeconds(30),
         () -> n3.hosting().ready(id).isPresent());
-    assertThat(Files.exists(n3.config().dataDir().resolve("modules").resolve(search.module().toString()))).isTrue();
     TestNetwork.await("node 3's server record to reach node 1", Duration.ofSeconds(10),
         () -> n1.registry().server(n3.publicKey()).map(s -> s.offers().contains(id)).orElse(false));
+    // Stored after it answers, before it is advertised: whoever learns that node 3 offers it can fetch it there.
+    assertThat(Files.exists(n3.config().dataDir().resolve("modules").resolve(search.module().toString()))).isTrue();
 
     ObjectNode params = Json.object();
     params.put("q", "library");

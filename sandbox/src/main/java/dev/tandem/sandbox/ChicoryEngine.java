@@ -18,15 +18,52 @@ import java.util.function.Function;
 /**
  * Chicory, the built-in engine: compiles modules to JVM bytecode (or interprets them) and instantiates them from a
  * prepared snapshot of their initial memory ({@link MemorySnapshot}).
+ *
+ * <p>Tiered, a module is ready as soon as it is parsed: its first calls run on Chicory's interpreter while a
+ * background thread compiles it, and every instance made after that runs the compiled code. Both tiers run the same
+ * metered module, whose fuel, call-depth and NaN rules are in its own code, so outcomes, results and fuel do not
+ * depend on the tier a call ran on (the sandbox tests compare the two on every example service, trap and hostile
+ * module). A call never changes tier: each call is a fresh instance.
  */
 final class ChicoryEngine implements WasmEngine {
   /** The engine's name. */
   static final String NAME = "chicory";
+  /** {@link EngineModule#tier()} of a module calls interpret. */
+  static final String INTERPRETER = "interpreter";
+  /** {@link EngineModule#tier()} of a module calls run compiled. */
+  static final String COMPILED = "compiled";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChicoryEngine.class);
 
   private final boolean compiled;
+  /** Where tiered modules are compiled; null: compile before a module is ready (or never, interpreting). */
+  private final java.util.concurrent.Executor background;
+  private final java.util.concurrent.ExecutorService owned;
 
   ChicoryEngine(boolean compiled) {
     this.compiled = compiled;
+    this.background = null;
+    this.owned = null;
+  }
+
+  /** A tiered engine compiling on a thread of its own, stopped by {@link #close()}. */
+  static ChicoryEngine tiered() {
+    java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "tandem-compile");
+      t.setDaemon(true);
+      return t;
+    });
+    return new ChicoryEngine(thread, thread);
+  }
+
+  /** A tiered engine compiling on {@code background} (tests hold the compilation back with it). */
+  static ChicoryEngine tiered(java.util.concurrent.Executor background) {
+    return new ChicoryEngine(background, null);
+  }
+
+  private ChicoryEngine(java.util.concurrent.Executor background, java.util.concurrent.ExecutorService owned) {
+    this.compiled = true;
+    this.background = background;
+    this.owned = owned;
   }
 
   @Override
@@ -41,36 +78,98 @@ final class ChicoryEngine implements WasmEngine {
   @Override
   public EngineModule prepare(PreparedModule prepared) {
     WasmModule module = prepared.parsed();
-    Function<Instance, Machine> factory = compiled
-        ? MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.SILENT).compile()
-        : null;
-    return new Module(module, factory, prepared.memory(),
-        MemorySnapshot.of(module, prepared.memory().initialPages()));
+    MemorySnapshot snapshot = MemorySnapshot.of(module, prepared.memory().initialPages());
+    if (!compiled || background == null) {
+      Module once = new Module(module, compiled ? compile(module) : null, prepared.memory(), snapshot);
+      once.settled.complete(null);
+      return once;
+    }
+    Module tiered = new Module(module, null, prepared.memory(), snapshot);
+    try {
+      background.execute(() -> {
+        try {
+          tiered.factory = compile(module);
+        } catch (RuntimeException | Error e) { // the interpreter runs it as well: slower, with the same outcomes
+          LOG.warn("a module stays on the interpreter: compiling it failed: {}", e.toString());
+        } finally {
+          tiered.settled.complete(null);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      tiered.settled.complete(null);
+    }
+    return tiered;
+  }
+
+  private static Function<Instance, Machine> compile(WasmModule module) {
+    return MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.SILENT).compile();
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    if (owned != null) {
+      owned.shutdownNow();
+    }
+  }
 
-  /** A parsed module, its compiled code (null to interpret) and its initial memory (null: apply the segments). */
-  private record Module(WasmModule module, Function<Instance, Machine> factory, MemoryLimits memory,
-                        MemorySnapshot snapshot) implements EngineModule {
+  /** A parsed module, its compiled code (null to interpret) and its initial memory snapshot. */
+  private static final class Module implements EngineModule {
+    private final WasmModule module;
+    private final MemoryLimits memory;
+    private final MemorySnapshot snapshot;
+    /** Set once by the background compilation of a tiered module; read once per instance. */
+    private volatile Function<Instance, Machine> factory;
+    private final java.util.concurrent.CompletableFuture<Void> settled = new java.util.concurrent.CompletableFuture<>();
+
+    Module(WasmModule module, Function<Instance, Machine> factory, MemoryLimits memory, MemorySnapshot snapshot) {
+      this.module = module;
+      this.factory = factory;
+      this.memory = memory;
+      this.snapshot = snapshot;
+    }
+
+    WasmModule module() {
+      return module;
+    }
+
+    MemoryLimits memory() {
+      return memory;
+    }
+
+    MemorySnapshot snapshot() {
+      return snapshot;
+    }
+
     @Override
     public EngineInstance instantiate(List<ImportFunction> imports, int maxPages) {
-      return new ChicoryInstance(this, imports, maxPages);
+      return new ChicoryInstance(this, factory, imports, maxPages);
+    }
+
+    @Override
+    public String tier() {
+      return factory == null ? INTERPRETER : COMPILED;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> settled() {
+      return settled.copy();
     }
   }
 
   /** One Chicory instance; built on {@link #start()}, whose build and start function may throw. */
   private static final class ChicoryInstance implements EngineInstance {
     private final Module module;
+    /** The compiled code this instance runs, null to interpret: fixed when it is made, so a call keeps its tier. */
+    private final Function<Instance, Machine> factory;
     private final List<ImportFunction> imports;
     private final int maxPages;
     private GuardedMemory memory;
     private Instance instance;
     private boolean started;
 
-    ChicoryInstance(Module module, List<ImportFunction> imports, int maxPages) {
+    ChicoryInstance(Module module, Function<Instance, Machine> factory, List<ImportFunction> imports, int maxPages) {
       this.module = module;
+      this.factory = factory;
       this.imports = imports;
       this.maxPages = maxPages;
     }
@@ -83,8 +182,8 @@ final class ChicoryEngine implements WasmEngine {
           .withMemoryFactory(declared -> memory = new GuardedMemory(declared, module.snapshot()))
           .withStart(false)
           .withInitialize(false);
-      if (module.factory() != null) {
-        builder.withMachineFactory(module.factory());
+      if (factory != null) {
+        builder.withMachineFactory(factory);
       }
       instance = builder.build();
       // Initializing runs the module's start function: globals exist from here, so its fuel can be read if it traps.

@@ -31,8 +31,20 @@ public final class Engines {
    * @throws IllegalArgumentException when no such engine is on the class path
    */
   public static WasmEngine create(String name, boolean compiled) {
+    return create(name, compiled, false);
+  }
+
+  /**
+   * Makes the engine named {@code name}.
+   *
+   * @param compiled for Chicory: compile to JVM bytecode (else interpret); other engines ignore it
+   * @param tiered   for Chicory when compiled: a module is ready once parsed, its first calls interpreted while it is
+   *                 compiled in the background; other engines ignore it
+   * @throws IllegalArgumentException when no such engine is on the class path
+   */
+  public static WasmEngine create(String name, boolean compiled, boolean tiered) {
     if (DEFAULT.equals(name)) {
-      return new ChicoryEngine(compiled);
+      return compiled && tiered ? ChicoryEngine.tiered() : new ChicoryEngine(compiled);
     }
     for (WasmEngine.Provider p : ServiceLoader.load(WasmEngine.Provider.class)) {
       if (p.name().equals(name)) {

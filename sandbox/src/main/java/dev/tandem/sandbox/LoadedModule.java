@@ -16,6 +16,7 @@ import dev.tandem.sandbox.engine.EngineModule;
  * @param memory         the memory limits the module declares
  * @param report         what the load-time checks found (imports, exports)
  * @param weight         bytes charged against the cache (metered module size)
+ * @param times          where loading it took its time
  */
 record LoadedModule(
     String cid,
@@ -25,4 +26,5 @@ record LoadedModule(
     EngineModule code,
     MemoryLimits memory,
     ModuleReport report,
-    long weight) {}
+    long weight,
+    LoadTimes times) {}

@@ -29,6 +29,7 @@ import java.util.function.Function;
  * <p>Thread-safe. Close it to stop its worker threads.
  */
 public final class Sandbox implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sandbox.class);
   /**
    * Limits of what runs at load time (a start function, a verifier's {@code minRequests()}): little fuel and a
    * deadline far beyond what that fuel takes, so whether a module loads never depends on how busy the node is.
@@ -44,7 +45,7 @@ public final class Sandbox implements AutoCloseable {
   private final int maxModuleBytes;
 
   private Sandbox(Builder b) {
-    this.engine = b.engine != null ? b.engine : Engines.create(b.engineName, b.compiled);
+    this.engine = b.engine != null ? b.engine : Engines.create(b.engineName, b.compiled, b.tiered);
     this.checker = engine instanceof ChicoryEngine chicory ? chicory : new ChicoryEngine(false);
     this.cache = new ModuleCache(b.cacheMaxBytes);
     this.pool = new CallPool(b.threads, b.maxQueuedCalls);
@@ -198,11 +199,13 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private LoadedModule compile(String cid, byte[] wasm, Abi abi, byte[] sha) throws ModuleRejectedException {
+    long t0 = System.nanoTime();
     ModuleValidator.Checked checked = ModuleValidator.check(wasm, abi, maxModuleBytes);
     ModuleReport report = checked.report();
     if (!report.acceptable()) {
       throw new ModuleRejectedException(report);
     }
+    long validated = System.nanoTime();
     byte[] metered;
     try {
       metered = metered(wasm);
@@ -210,10 +213,13 @@ public final class Sandbox implements AutoCloseable {
       throw new ModuleRejectedException(report.withProblems(List.of("the module cannot be metered: "
           + e.getMessage())));
     }
+    long t1 = System.nanoTime();
     WasmModule module;
     MemoryLimits memory;
     EngineModule code;
     EngineModule check;
+    long t2;
+    long t3;
     try {
       module = Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(metered));
       memory = module.memorySection()
@@ -221,16 +227,19 @@ public final class Sandbox implements AutoCloseable {
           .map(s -> s.getMemory(0).limits())
           .orElse(new MemoryLimits(0, 0));
       PreparedModule prepared = new PreparedModule(metered, module, memory);
+      t2 = System.nanoTime();
       code = engine.prepare(prepared);
       check = checker == engine ? code : checker.prepare(prepared);
+      t3 = System.nanoTime();
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
       // The original passed parsing, so this is a metering or engine limitation, still the module's to fix.
       throw new ModuleRejectedException(report.withProblems(List.of("the metered module cannot be compiled: "
           + ModuleValidator.describe(e))));
     }
-    LoadedModule loaded = new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length);
-    checkInstantiable(new LoadedModule(cid, abi, sha, module, check, memory, report, metered.length));
-    return loaded;
+    checkInstantiable(new LoadedModule(cid, abi, sha, module, check, memory, report, metered.length, null));
+    LoadTimes times = new LoadTimes(validated - t0, t1 - validated, t2 - t1, t3 - t2, System.nanoTime() - t3);
+    LOG.debug("loaded {} ({} bytes, metered {}): {}", cid, wasm.length, metered.length, times);
+    return new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times);
   }
 
   /**
@@ -272,6 +281,7 @@ public final class Sandbox implements AutoCloseable {
     private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int maxQueuedCalls = 1024;
     private boolean compiled = true;
+    private boolean tiered;
     private String engineName = ChicoryEngine.NAME;
     private WasmEngine engine;
     private int maxModuleBytes = ModuleValidator.DEFAULT_MAX_MODULE_BYTES;
@@ -308,6 +318,16 @@ public final class Sandbox implements AutoCloseable {
     /** Compile modules to JVM bytecode (default) or interpret them; outcomes and fuel are the same either way. */
     public Builder compiled(boolean compiled) {
       this.compiled = compiled;
+      return this;
+    }
+
+    /**
+     * On Chicory, compiled: answer a new module's first calls with the interpreter while it is compiled in the
+     * background, instead of compiling it before {@link #load} returns (hundreds of milliseconds for a large module).
+     * Outcomes, results and fuel are the same either way. Default off; other engines ignore it.
+     */
+    public Builder tiered(boolean tiered) {
+      this.tiered = tiered;
       return this;
     }
 

@@ -57,6 +57,25 @@ public final class ServiceModule {
     return loaded.report().sizeBytes();
   }
 
+  /** Where loading it took its time (the load that made it, when it came from the cache). */
+  public LoadTimes loadTimes() {
+    return loaded.times();
+  }
+
+  /**
+   * How calls made now run it: on Chicory {@code interpreter} or {@code compiled} (a tiered sandbox answers a new
+   * module's first calls with the interpreter while it compiles it); {@code engine} on engines with tiers of their
+   * own. Outcomes, results and fuel are the same on every tier.
+   */
+  public String tier() {
+    return loaded.code().tier();
+  }
+
+  /** Completes once the module runs on the tier it stays on (at once unless it is being compiled in the background). */
+  public java.util.concurrent.CompletionStage<Void> settled() {
+    return loaded.code().settled();
+  }
+
   @Override
   public String toString() {
     return "ServiceModule[" + cid() + ", " + abi().id() + ", " + name + "]";

@@ -10,6 +10,10 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.Node;
 import dev.tandem.node.NodeConfig;
+import dev.tandem.node.hosting.Preparation;
+import dev.tandem.sandbox.LoadTimes;
+import dev.tandem.sandbox.Sandbox;
+import dev.tandem.sandbox.ServiceModule;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,8 +79,9 @@ public final class ColdCallBenchmark {
           .availableProcessors(), loadAverage());
       byte[] query = NetworkBenchmark.rpcBody("query", NetworkBenchmark.searchParams());
       double[] ms = new double[o.rounds()];
-      out.println("| round | offer → first signed answer, ms | second call, ms |");
-      out.println("|---:|---:|---:|");
+      out.println("| round | offer → first signed answer, ms | offer → picked up | fetch | validate | meter | parse "
+          + "| prepare | check | ready → answer | second call | stored, after ready | compiled, after ready |");
+      out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (int r = 0; r < o.rounds(); r++) {
         int port = ports.get(1 + r);
         try (Node fresh = Node.start(NodeConfig.builder(dir.resolve("cold" + r)).listen("127.0.0.1:" + port)
@@ -94,10 +99,20 @@ public final class ColdCallBenchmark {
             }
             Thread.sleep(2);
           }
-          ms[r] = (System.nanoTime() - t0) / 1e6;
+          long answered = System.nanoTime();
+          ms[r] = (answered - t0) / 1e6;
           long t1 = System.nanoTime();
           answers(at, query);
-          out.printf(Locale.ROOT, "| %d | %.0f | %.1f |%n", r + 1, ms[r], (System.nanoTime() - t1) / 1e6);
+          double second = (System.nanoTime() - t1) / 1e6;
+          LocalNet.await("the fresh node to store the module", Duration.ofSeconds(60),
+              () -> fresh.hosting().preparation(search.serviceId()).map(p -> p.stored() != 0).orElse(false));
+          Preparation p = fresh.hosting().preparation(search.serviceId()).orElseThrow();
+          LoadTimes l = p.load();
+          out.printf(Locale.ROOT, "| %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s |%n",
+              r + 1, ms[r], ms(t0, p.started()), ms(p.started(), p.fetched()), l.validateNanos() / 1e6,
+              l.meterNanos() / 1e6, l.parseNanos() / 1e6, l.prepareNanos() / 1e6, l.checkNanos() / 1e6,
+              ms(p.ready(), answered), second, ms(p.ready(), p.stored()),
+              p.compiled() == 0 ? "not yet" : String.format(Locale.ROOT, "%.1f", ms(p.ready(), p.compiled())));
         }
       }
       breakdown(out, o);
@@ -114,10 +129,13 @@ public final class ColdCallBenchmark {
     }
   }
 
+  private static double ms(long from, long to) {
+    return (to - from) / 1e6;
+  }
+
   /**
-   * Where a cold call's time goes, in this (warm) JVM with a fresh sandbox on the engine: validation, metering, the
-   * rest of loading (the engine's compilation or preparation, and the load-time instantiation check), the first
-   * call and a second one. Fetching is what remains of the node's figure.
+   * The sandbox's part alone, in this (warm) JVM with fresh sandboxes on the engine: loading the module compiled
+   * before it is ready (as a sandbox does by default) and tiered (as a node does), and the calls after each.
    */
   private static void breakdown(PrintStream out, Options o) throws Exception {
     byte[] wasm = Files.readAllBytes(o.checkout().resolve("services/search/search.wasm"));
@@ -125,24 +143,28 @@ public final class ColdCallBenchmark {
     call.put("method", "query");
     call.set("params", NetworkBenchmark.searchParams());
     byte[] request = dev.tandem.core.json.Jcs.canonicalize(call);
-    long t0 = System.nanoTime();
-    dev.tandem.sandbox.ModuleValidator.validate(wasm, dev.tandem.sandbox.Abi.TANDEM_V1);
-    long t1 = System.nanoTime();
-    dev.tandem.sandbox.Sandbox.metered(wasm);
-    long t2 = System.nanoTime();
-    try (dev.tandem.sandbox.Sandbox sandbox = dev.tandem.sandbox.Sandbox.builder().engine(o.engine()).build()) {
-      long t3 = System.nanoTime();
-      var module = sandbox.load("search", wasm, dev.tandem.sandbox.Abi.TANDEM_V1);
-      long t4 = System.nanoTime();
-      var limits = dev.tandem.sandbox.Limits.defaults().withTimeout(Duration.ofSeconds(120));
-      String first = sandbox.call(module, request, limits).label();
-      long t5 = System.nanoTime();
-      sandbox.call(module, request, limits);
-      long t6 = System.nanoTime();
-      out.println();
-      out.printf(Locale.ROOT, "Where it goes (this JVM, a fresh %s sandbox, ms): validate %.0f, meter %.0f, load in "
-          + "all %.0f (validate + meter + compile + instantiation check), first call %.0f (%s), second call %.1f%n",
-          o.engine(), (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t4 - t3) / 1e6, (t5 - t4) / 1e6, first, (t6 - t5) / 1e6);
+    var limits = dev.tandem.sandbox.Limits.defaults().withTimeout(Duration.ofSeconds(120));
+    out.println();
+    out.printf(Locale.ROOT, "The sandbox alone (this JVM, fresh %s sandboxes, ms):%n%n", o.engine());
+    out.println("| load | load in all | of which | first call | second call | compiled after the load |");
+    out.println("|---|---:|---|---:|---:|---:|");
+    for (boolean tiered : new boolean[] {false, true}) {
+      try (Sandbox sandbox = Sandbox.builder().engine(o.engine()).tiered(tiered).build()) {
+        long t0 = System.nanoTime();
+        ServiceModule module = sandbox.load("search", wasm, dev.tandem.sandbox.Abi.TANDEM_V1);
+        long t1 = System.nanoTime();
+        String tier = module.tier();
+        String first = sandbox.call(module, request, limits).label();
+        long t2 = System.nanoTime();
+        String secondTier = module.tier();
+        sandbox.call(module, request, limits);
+        long t3 = System.nanoTime();
+        module.settled().toCompletableFuture().get(120, java.util.concurrent.TimeUnit.SECONDS);
+        long t4 = System.nanoTime();
+        out.printf(Locale.ROOT, "| %s | %.1f | %s | %.1f (%s, %s) | %.1f (%s) | %s |%n",
+            tiered ? "tiered (a node)" : "compiled first", ms(t0, t1), module.loadTimes(), ms(t1, t2), tier, first,
+            ms(t2, t3), secondTier, tiered ? String.format(Locale.ROOT, "%.1f", ms(t1, t4)) : "-");
+      }
     }
   }
 

@@ -52,6 +52,7 @@ public final class Hosting implements AutoCloseable {
   private final int maxConcurrent;
   private final Map<String, State> states = new ConcurrentHashMap<>();
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private final Map<String, Preparation> preparations = new ConcurrentHashMap<>();
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "tandem-hosting");
     t.setDaemon(true);
@@ -123,9 +124,10 @@ public final class Hosting implements AutoCloseable {
   public void retry() {
     for (String id : wanted) {
       if (!(states.get(id) instanceof State.Ready) && inFlight.add(id)) {
+        long queued = System.nanoTime();
         worker.execute(() -> {
           try {
-            prepare(id);
+            prepare(id, queued);
           } finally {
             inFlight.remove(id);
           }
@@ -154,7 +156,13 @@ public final class Hosting implements AutoCloseable {
     return new TreeMap<>(states);
   }
 
-  private void prepare(String id) {
+  /** How preparing the service went the last time it became ready here. */
+  public Optional<Preparation> preparation(String serviceId) {
+    return Optional.ofNullable(preparations.get(serviceId));
+  }
+
+  private void prepare(String id, long queued) {
+    long started = System.nanoTime();
     if (!wanted.contains(id)) {
       return;
     }
@@ -170,19 +178,37 @@ public final class Hosting implements AutoCloseable {
     }
     try {
       Cid cid = rec.module();
-      byte[] wasm = fetcher.fetch(cid, fetchSources(rec));
+      ModuleFetcher.Fetched fetched = fetcher.fetchUnstored(cid, fetchSources(rec));
+      byte[] wasm = fetched.bytes();
+      long fetchedAt = System.nanoTime();
       ServiceModule module = sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
-      Optional<String> mismatch = keepMetered(rec, wasm);
-      if (mismatch.isPresent()) {
-        states.put(id, new State.Failed(mismatch.get()));
-        LOG.warn("service {} ({}) cannot be offered: {}", rec.name(), id, mismatch.get());
+      long loaded = System.nanoTime();
+      Metered metered = checkMetered(rec, wasm);
+      if (metered.mismatch() != null) {
+        states.put(id, new State.Failed(metered.mismatch()));
+        LOG.warn("service {} ({}) cannot be offered: {}", rec.name(), id, metered.mismatch());
         return;
+      }
+      if (metered.bytes() != null) { // served by the time the service is: browsers fetch it to check answers
+        fetcher.keep(metered.cid(), metered.bytes());
       }
       if (!wanted.contains(id)) {
         return;
       }
       states.put(id, new State.Ready(HostedService.of(id, rec, module, maxConcurrent)));
+      preparations.put(id, new Preparation(queued, started, fetchedAt, loaded, System.nanoTime(), 0, 0,
+          fetched.overNetwork(), wasm.length, module.loadTimes()));
       LOG.info("service {} ({}) ready: module {} ({} bytes)", rec.name(), id, cid, wasm.length);
+      module.settled().thenRun(() -> preparations.computeIfPresent(id, (k, p) -> p.withCompiled(System.nanoTime())));
+      // Stored once it answers here (a dozen synced files are not on the way to its first answer), and before it is
+      // advertised, so the nodes that learn of it can fetch the module from it.
+      try {
+        fetcher.store(fetched);
+      } catch (IOException e) {
+        LOG.warn("service {} ({}) runs, but its module could not be stored: {}", rec.name(), id, e.toString());
+      }
+      Preparation p = preparations.computeIfPresent(id, (k, v) -> v.withStored(System.nanoTime()));
+      LOG.debug("service {} ({}) prepared: {}", rec.name(), id, p);
       onChange.run();
     } catch (ModuleRejectedException e) {
       states.put(id, new State.Failed("module rejected: " + e.getMessage()));
@@ -193,28 +219,30 @@ public final class Hosting implements AutoCloseable {
     }
   }
 
+  /** What {@link #checkMetered} found: a mismatch, or the metered bytes to keep (null for neither). */
+  private record Metered(String mismatch, Cid cid, byte[] bytes) {}
+
   /**
-   * Checks the record's {@code metered} CID against this node's own metering of the module and stores the metered
-   * bytes under it, so clients without an instrumenter (browsers) fetch exactly what nodes run. A record that names
-   * other bytes is refused: what a client re-runs must be what every honest node runs. Empty when all is well.
+   * Checks the record's {@code metered} CID against this node's own metering of the module; the metered bytes are
+   * then stored under it, so clients without an instrumenter (browsers) fetch exactly what nodes run. A record that
+   * names other bytes is refused: what a client re-runs must be what every honest node runs.
    */
-  private Optional<String> keepMetered(ServiceRecord rec, byte[] wasm) throws IOException {
+  private static Metered checkMetered(ServiceRecord rec, byte[] wasm) {
     if (rec.metered() == null) {
-      return Optional.empty();
+      return new Metered(null, null, null);
     }
     byte[] metered;
     try {
       metered = Sandbox.metered(wasm);
     } catch (dev.tandem.sandbox.meter.InstrumentException e) {
-      return Optional.of("module rejected: cannot be metered: " + e.getMessage());
+      return new Metered("module rejected: cannot be metered: " + e.getMessage(), null, null);
     }
     Cid computed = Cid.rawSha256(metered);
     if (!computed.equals(rec.metered())) {
-      return Optional.of("metered: the record names " + rec.metered() + ", but this node's metering ("
-          + dev.tandem.sandbox.meter.MeterAbi.VERSION + ") gives " + computed);
+      return new Metered("metered: the record names " + rec.metered() + ", but this node's metering ("
+          + dev.tandem.sandbox.meter.MeterAbi.VERSION + ") gives " + computed, null, null);
     }
-    fetcher.keep(computed, metered);
-    return Optional.empty();
+    return new Metered(null, computed, metered);
   }
 
   /** An OCI service is ready once its image is pulled by digest and its container answers. */

@@ -40,13 +40,21 @@ public final class ContentFetcher {
    * @throws IOException listing why each source failed when none gave the file
    */
   public byte[] fetch(Cid cid, Collection<URI> sources, long maxBytes) throws IOException {
+    return fetch(cid, sources, maxBytes, blocks::put);
+  }
+
+  /**
+   * As {@link #fetch(Cid, Collection, long)}, handing the checked blocks of a fetched file to {@code keep} instead of
+   * the store (nothing when the store has the file), for a caller that stores them later.
+   */
+  public byte[] fetch(Cid cid, Collection<URI> sources, long maxBytes, GatewayFetch.Keep keep) throws IOException {
     try {
       return blocks.readFile(cid, maxBytes);
     } catch (Blocks.MissingBlockException e) {
       // not (all) here: fetch it
     }
     // A module of megabytes from a slow source takes a while: the operator sees it move in the log.
-    byte[] bytes = GatewayFetch.fetch(http, sources, cid, maxBytes, TIMEOUT, blocks::put, LOG::info);
+    byte[] bytes = GatewayFetch.fetch(http, sources, cid, maxBytes, TIMEOUT, keep, LOG::info);
     LOG.info("fetched {} ({} bytes)", cid, bytes.length);
     return bytes;
   }

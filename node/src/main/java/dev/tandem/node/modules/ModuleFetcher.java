@@ -5,7 +5,9 @@ import dev.tandem.node.ipfs.ContentFetcher;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -49,14 +51,49 @@ public final class ModuleFetcher {
    * @throws IOException listing why each source failed when none gave the right bytes
    */
   public byte[] fetch(Cid cid, Collection<URI> sources) throws IOException {
+    Fetched fetched = fetchUnstored(cid, sources);
+    store(fetched);
+    return fetched.bytes();
+  }
+
+  /**
+   * As {@link #fetch(Cid, Collection)}, without storing what was fetched: the caller runs the (checked) module first
+   * and {@link #store}s it afterwards, so that writing the module and its DAGs to disk (a dozen synced files) is not
+   * on the way to its first answer.
+   */
+  public Fetched fetchUnstored(Cid cid, Collection<URI> sources) throws IOException {
     var local = store.get(cid);
     if (local.isPresent()) {
-      return local.get();
+      return new Fetched(local.get(), List.of(), true);
     }
     java.util.LinkedHashSet<URI> all = new java.util.LinkedHashSet<>(sources);
     all.addAll(gateways.get());
-    byte[] bytes = content.fetch(cid, all, ModuleStore.MAX_MODULE_BYTES);
-    store.put(Cid.rawSha256(bytes), bytes); // its DAG's blocks are stored already, whatever its layout
-    return bytes;
+    List<Map.Entry<Cid, byte[]>> blocks = new ArrayList<>();
+    byte[] bytes = content.fetch(cid, all, ModuleStore.MAX_MODULE_BYTES, (c, b) -> blocks.add(Map.entry(c, b)));
+    return new Fetched(bytes, List.copyOf(blocks), false);
+  }
+
+  /** Stores a module {@link #fetchUnstored} fetched: the blocks of its DAG as fetched, and the file. */
+  public void store(Fetched fetched) throws IOException {
+    if (fetched.stored()) {
+      return;
+    }
+    for (Map.Entry<Cid, byte[]> b : fetched.blocks()) {
+      content.blocks().put(b.getKey(), b.getValue());
+    }
+    store.put(Cid.rawSha256(fetched.bytes()), fetched.bytes()); // its DAG's blocks are stored, whatever its layout
+  }
+
+  /**
+   * A module's bytes, checked against its CID, and the checked blocks it came in when it was fetched over the
+   * network (none when it was read from this node's blocks).
+   *
+   * @param stored whether it was read from the module store, so there is nothing to store
+   */
+  public record Fetched(byte[] bytes, List<Map.Entry<Cid, byte[]>> blocks, boolean stored) {
+    /** Whether it came over the network. */
+    public boolean overNetwork() {
+      return !blocks.isEmpty();
+    }
   }
 }

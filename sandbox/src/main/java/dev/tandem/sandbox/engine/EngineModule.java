@@ -13,4 +13,20 @@ public interface EngineModule {
    * @param maxPages the most pages {@code memory.grow} may reach; beyond, it returns -1
    */
   EngineInstance instantiate(List<ImportFunction> imports, int maxPages);
+
+  /**
+   * How instances made now run the module: for Chicory {@code interpreter} or {@code compiled}; other engines, which
+   * manage their own tiers, say {@code engine}. Outcomes, results and fuel are the same on every tier.
+   */
+  default String tier() {
+    return "engine";
+  }
+
+  /**
+   * Completes once the module has reached the tier it stays on: at once, unless a tiered engine is still compiling
+   * it in the background.
+   */
+  default java.util.concurrent.CompletionStage<Void> settled() {
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
 }

@@ -1,0 +1,39 @@
+package dev.tandem.node.hosting;
+
+import dev.tandem.sandbox.LoadTimes;
+import java.util.Locale;
+
+/**
+ * How preparing a WebAssembly service went, step by step, as {@link System#nanoTime()} values: when it was queued
+ * (told to offer it, or a retry), when the hosting thread picked it up, when the module was fetched (hash checked) and
+ * loaded (validated, metered, compiled or tiered), when the service became ready to answer, when the fetched module
+ * was stored (after it was ready: storing is not on a call's path) and when its compilation finished (tiered: after
+ * it was ready; 0 until then). Written to the log at debug level and read by the cold-call benchmark.
+ *
+ * @param fetchedNow whether the module came over the network (false: from this node's store)
+ * @param load       where the sandbox's load took its time
+ */
+public record Preparation(long queued, long started, long fetched, long loaded, long ready, long stored,
+                          long compiled, boolean fetchedNow, int bytes, LoadTimes load) {
+
+  Preparation withStored(long at) {
+    return new Preparation(queued, started, fetched, loaded, ready, at, compiled, fetchedNow, bytes, load);
+  }
+
+  Preparation withCompiled(long at) {
+    return new Preparation(queued, started, fetched, loaded, ready, stored, at, fetchedNow, bytes, load);
+  }
+
+  private static double ms(long from, long to) {
+    return (to - from) / 1e6;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "picked up after %.1f ms, %s in %.1f ms (%,d bytes), loaded in %.1f ms (%s), "
+        + "ready after %.1f ms in all; stored %s; compiled %s", ms(queued, started),
+        fetchedNow ? "fetched" : "read from the store", ms(started, fetched), bytes, ms(fetched, loaded), load,
+        ms(queued, ready), stored == 0 ? "not yet" : String.format(Locale.ROOT, "%.1f ms after ready", ms(ready, stored)),
+        compiled == 0 ? "not yet" : String.format(Locale.ROOT, "%.1f ms after ready", ms(ready, compiled)));
+  }
+}
