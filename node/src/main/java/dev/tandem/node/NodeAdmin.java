@@ -59,10 +59,19 @@ final class NodeAdmin {
     } else {
       offers.remove(id);
     }
+    NodeConfig before = config;
     config = config.withOffers(offers);
-    config.save();
     this.config.set(config);
-    reciprocity.round(); // the operator's offers plus what the planner holds for peers
+    // The operator's offers plus what the planner holds for peers. Before saving: a new service starts being prepared
+    // at once instead of after a synced write, which can take a long while on a busy disk.
+    reciprocity.round();
+    try {
+      config.save();
+    } catch (IOException e) { // not saved: not changed
+      this.config.set(before);
+      reciprocity.round();
+      throw e;
+    }
     return status.get();
   }
 
