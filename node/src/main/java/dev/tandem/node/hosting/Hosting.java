@@ -196,10 +196,13 @@ public final class Hosting implements AutoCloseable {
         return;
       }
       states.put(id, new State.Ready(HostedService.of(id, rec, module, maxConcurrent)));
+      String tier = module.tier();
       preparations.put(id, new Preparation(queued, started, fetchedAt, loaded, System.nanoTime(), 0, 0,
-          fetched.overNetwork(), wasm.length, module.loadTimes()));
+          fetched.overNetwork(), wasm.length, module.loadTimes(), tier));
       LOG.info("service {} ({}) ready: module {} ({} bytes)", rec.name(), id, cid, wasm.length);
-      module.settled().thenRun(() -> preparations.computeIfPresent(id, (k, p) -> p.withCompiled(System.nanoTime())));
+      if ("interpreter".equals(tier)) {
+        module.settled().thenRun(() -> preparations.computeIfPresent(id, (k, p) -> p.withCompiled(System.nanoTime())));
+      }
       // Stored once it answers here (a dozen synced files are not on the way to its first answer), and before it is
       // advertised, so the nodes that learn of it can fetch the module from it.
       try {

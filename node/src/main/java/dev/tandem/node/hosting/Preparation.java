@@ -12,16 +12,18 @@ import java.util.Locale;
  *
  * @param fetchedNow whether the module came over the network (false: from this node's store)
  * @param load       where the sandbox's load took its time
+ * @param tier       how its first calls run ({@link dev.tandem.sandbox.ServiceModule#tier()}); {@code compiled} stays
+ *                   0 unless that is Chicory's {@code interpreter}
  */
 public record Preparation(long queued, long started, long fetched, long loaded, long ready, long stored,
-                          long compiled, boolean fetchedNow, int bytes, LoadTimes load) {
+                          long compiled, boolean fetchedNow, int bytes, LoadTimes load, String tier) {
 
   Preparation withStored(long at) {
-    return new Preparation(queued, started, fetched, loaded, ready, at, compiled, fetchedNow, bytes, load);
+    return new Preparation(queued, started, fetched, loaded, ready, at, compiled, fetchedNow, bytes, load, tier);
   }
 
   Preparation withCompiled(long at) {
-    return new Preparation(queued, started, fetched, loaded, ready, stored, at, fetchedNow, bytes, load);
+    return new Preparation(queued, started, fetched, loaded, ready, stored, at, fetchedNow, bytes, load, tier);
   }
 
   private static double ms(long from, long to) {
@@ -31,9 +33,9 @@ public record Preparation(long queued, long started, long fetched, long loaded, 
   @Override
   public String toString() {
     return String.format(Locale.ROOT, "picked up after %.1f ms, %s in %.1f ms (%,d bytes), loaded in %.1f ms (%s), "
-        + "ready after %.1f ms in all; stored %s; compiled %s", ms(queued, started),
+        + "ready after %.1f ms in all, first calls on %s; stored %s; compiled %s", ms(queued, started),
         fetchedNow ? "fetched" : "read from the store", ms(started, fetched), bytes, ms(fetched, loaded), load,
-        ms(queued, ready), stored == 0 ? "not yet" : String.format(Locale.ROOT, "%.1f ms after ready", ms(ready, stored)),
-        compiled == 0 ? "not yet" : String.format(Locale.ROOT, "%.1f ms after ready", ms(ready, compiled)));
+        ms(queued, ready), tier, stored == 0 ? "not yet" : String.format(Locale.ROOT, "%.1f ms after ready", ms(ready, stored)),
+        !"interpreter".equals(tier) ? "-" : compiled == 0 ? "not yet" : String.format(Locale.ROOT, "%.1f ms after ready", ms(ready, compiled)));
   }
 }
