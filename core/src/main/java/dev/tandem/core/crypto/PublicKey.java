@@ -19,11 +19,14 @@ public final class PublicKey implements Comparable<PublicKey> {
   private static final Map<PublicKey, Ed25519PublicKeyParameters> DECODED = new ConcurrentHashMap<>();
   private static final int MAX_DECODED = 4096;
   private final byte[] bytes;
-  private final String text;
+  /** Hashed once: keys are looked up in maps on every call's choice of servers and every gossiped record. */
+  private final int hash;
+  /** Encoded when first asked for (Base58 costs more than the rest of a key), then kept. A benign race. */
+  private String text;
 
   private PublicKey(byte[] bytes) {
     this.bytes = bytes;
-    this.text = PREFIX + Base58.encode(bytes);
+    this.hash = Arrays.hashCode(bytes);
   }
 
   /** Wraps 32 raw key bytes. */
@@ -81,7 +84,11 @@ public final class PublicKey implements Comparable<PublicKey> {
 
   @Override
   public String toString() {
-    return text;
+    String t = text;
+    if (t == null) {
+      text = t = PREFIX + Base58.encode(bytes);
+    }
+    return t;
   }
 
   @Override
@@ -91,7 +98,7 @@ public final class PublicKey implements Comparable<PublicKey> {
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(bytes);
+    return hash;
   }
 
   @Override
