@@ -140,6 +140,8 @@ public final class Node implements AutoCloseable {
     RegistryRpc registryRpc = new RegistryRpc(registry);
     rpc.method("tandem_status", p -> views.status())
         .method("tandem_records", registryRpc::records)
+        .method(RegistryRpc.RECORD_INDEX, registryRpc::recordIndex)
+        .method(RegistryRpc.GET_RECORDS, registryRpc::getRecords)
         .method("tandem_submitRecord", new RecordIntake(registryRpc, modules)::submit)
         .methodWithCaller("tandem_submitEvidence", evidence::submit)
         .method(EvidenceFeed.METHOD, new EvidenceFeed(new EvidenceTable(db))::handle)

@@ -6,6 +6,8 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.rpc.LogPosition;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -100,6 +102,52 @@ public interface Registry extends AutoCloseable {
   Page since(long cursor, int limit);
 
   /**
+   * {@link #since} without the records: for each record after {@code cursor}, its type, id and (for a server) seq, in
+   * the same order and with the same {@code next} and {@code more}. Gossip reads this first and then fetches, with
+   * {@link #records(Collection)}, only the records it does not hold. This default reads {@link #since}.
+   */
+  default IndexPage indexSince(long cursor, int limit) {
+    Page page = since(cursor, limit);
+    return new IndexPage(page.records().stream().map(Entry::of).toList(), page.next(), page.more());
+  }
+
+  /**
+   * The current records with these ids (service ids, server keys), in the order asked; ids of records this registry
+   * does not hold are left out.
+   */
+  default List<SignedRecord> records(Collection<String> ids) {
+    List<SignedRecord> found = new ArrayList<>();
+    for (String id : ids) {
+      Optional<? extends SignedRecord> r = service(id);
+      if (r.isEmpty() && id.startsWith(PublicKey.PREFIX)) {
+        try {
+          r = server(PublicKey.parse(id));
+        } catch (IllegalArgumentException e) {
+          // not a key: nothing to find
+        }
+      }
+      r.ifPresent(found::add);
+    }
+    return found;
+  }
+
+  /**
+   * Whether this registry holds the record an index {@code entry} names, or a newer one (a server's record with at
+   * least its seq). An id that names no record that could exist (a malformed key) counts as held: there is nothing
+   * to fetch for it.
+   */
+  default boolean holds(Entry entry) {
+    if (ServiceRecord.TYPE.equals(entry.type())) {
+      return service(entry.id()).isPresent();
+    }
+    try {
+      return server(PublicKey.parse(entry.id())).map(s -> s.seq() >= entry.seq()).orElse(false);
+    } catch (IllegalArgumentException e) {
+      return true;
+    }
+  }
+
+  /**
    * The identity of the log {@link #since} reads: cursors are meaningful only within the same log. A registry whose
    * log starts over (a new database behind the same address) has a new id, so a reader holding a cursor from the old
    * log knows to read the new one from 0 even when it has grown past that cursor. Registries that read one shared log
@@ -127,6 +175,23 @@ public interface Registry extends AutoCloseable {
 
   /** A page of records and the cursor after them. */
   record Page(List<SignedRecord> records, long next, boolean more) {}
+
+  /**
+   * What identifies one record of the log: {@code type} ({@code "service"} or {@code "server"}), {@code id} (the
+   * service id, or the server's key) and, for a server, its {@code seq} (0 for a service).
+   */
+  record Entry(String type, String id, long seq) {
+    /** The entry of {@code record}; a service's id is hashed from it. */
+    public static Entry of(SignedRecord record) {
+      return switch (record) {
+        case ServiceRecord s -> new Entry(ServiceRecord.TYPE, s.serviceId(), 0);
+        case ServerRecord s -> new Entry(ServerRecord.TYPE, s.key().toString(), s.seq());
+      };
+    }
+  }
+
+  /** A page of the log's index ({@link #indexSince}) and the cursor after it. */
+  record IndexPage(List<Entry> entries, long next, boolean more) {}
 
   @Override
   void close();

@@ -43,6 +43,18 @@ final class GossipConvergence {
 
   private GossipConvergence() {}
 
+  /** How many of the records {@code r} holds, looked up one by one. */
+  private static int holds(SqliteRegistry r, List<ServerRecord> servers, List<String> serviceIds) {
+    int has = 0;
+    for (ServerRecord s : servers) {
+      has += r.server(s.key()).isPresent() ? 1 : 0;
+    }
+    for (String id : serviceIds) {
+      has += r.service(id).isPresent() ? 1 : 0;
+    }
+    return has;
+  }
+
   static Result run(PrintStream out, int n, long seed) throws Exception {
     ScaleBenchmark.Records records = ScaleBenchmark.Records.make(n, SERVICES, 2, seed);
     List<ServerRecord> servers = records.servers();
@@ -79,19 +91,44 @@ final class GossipConvergence {
       }
       long giveUp = t0 + GIVE_UP.toNanos();
       boolean converged = false;
+      long nextReport = t0 + 1_000_000_000L;
+      // Checked by key and id (map lookups): asking for the lists would rebuild each registry's indexes after every
+      // change, CPU that the nodes' gossip would be charged with.
+      boolean[] complete = new boolean[n];
+      List<String> serviceIds = records.services().stream().map(ServiceRecord::serviceId).toList();
       while (System.nanoTime() < giveUp) {
-        if (registries.stream().allMatch(r -> r.servers().size() == n && r.services().size() == SERVICES)) {
+        int done = 0;
+        long held = 0;
+        for (int i = 0; i < n; i++) {
+          if (!complete[i]) {
+            int has = holds(registries.get(i), servers, serviceIds);
+            complete[i] = has == n + SERVICES;
+            held += has;
+          } else {
+            held += n + SERVICES;
+          }
+          done += complete[i] ? 1 : 0;
+        }
+        if (done == n) {
           converged = true;
           break;
         }
-        Thread.sleep(10);
+        if (System.nanoTime() >= nextReport) {
+          out.printf(Locale.ROOT, "  %.1f s: %d of %d nodes hold every record, %.1f%% of all copies are there%n",
+              (System.nanoTime() - t0) / 1e9, done, n, 100.0 * held / n / (n + SERVICES));
+          nextReport += 1_000_000_000L;
+        }
+        Thread.sleep(50);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       double cpuSeconds = (cpuNanos() - cpu0) / 1e9;
       long pulls = gossips.stream().mapToLong(g -> g.stats().pulled()).sum();
       long pushes = gossips.stream().mapToLong(g -> g.stats().pushed()).sum();
-      out.printf(Locale.ROOT, "records pulled %,d, pushed %,d in all; %.1f s of CPU for all %d nodes (%.2f s each)%n",
-          pulls, pushes, cpuSeconds, n, cpuSeconds / n);
+      long listed = gossips.stream().mapToLong(g -> g.stats().listed()).sum();
+      long failures = gossips.stream().mapToLong(g -> g.stats().failures()).sum();
+      out.printf(Locale.ROOT, "records pulled %,d (of %,d index entries read), pushed %,d, failed requests %,d in "
+          + "all; %.1f s of CPU for all %d nodes (%.2f s each)%n", pulls, listed, pushes, failures, cpuSeconds, n,
+          cpuSeconds / n);
       return new Result(n, n + SERVICES, PEERS_EACH, INTERVAL, seconds, cpuSeconds, converged);
     } finally {
       gossips.forEach(Gossip::close);

@@ -13,6 +13,13 @@ public final class Methods {
   public static final String STATUS = "tandem_status";
   /** A page of the registry's record log: {@link #page}. */
   public static final String RECORDS = "tandem_records";
+  /**
+   * A page of the registry's log index: what {@link #RECORDS} would answer, each record named by type, id and (for a
+   * server) seq instead of sent: {@link #page}. Older nodes do not know it.
+   */
+  public static final String RECORD_INDEX = "tandem_recordIndex";
+  /** The current records with the given ids: {@code {"ids": [serviceId or server key…]}}. Older nodes do not know it. */
+  public static final String GET_RECORDS = "tandem_getRecords";
   /** Stores a signed record: {@code {"record": {…}, "module"?: b64, "verifierModule"?: b64}}. */
   public static final String SUBMIT_RECORD = "tandem_submitRecord";
   /** Submits evidence of a conflict: {@link EvidenceReport}. */
@@ -37,6 +44,14 @@ public final class Methods {
     ObjectNode p = Json.object();
     p.put("cursor", cursor);
     p.put("limit", limit);
+    return p;
+  }
+
+  /** The params of {@link #GET_RECORDS}: {@code {"ids": [id…]}}. */
+  public static ObjectNode getRecords(java.util.Collection<String> ids) {
+    ObjectNode p = Json.object();
+    var array = p.putArray("ids");
+    ids.forEach(array::add);
     return p;
   }
 

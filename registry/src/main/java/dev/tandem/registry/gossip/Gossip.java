@@ -9,10 +9,12 @@ import dev.tandem.registry.Registry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -23,15 +25,19 @@ import org.slf4j.LoggerFactory;
  * record submitted anywhere reaches every node that is connected, however indirectly.
  *
  * <ul>
- *   <li><b>Pull.</b> Every {@code interval}, for each peer: {@code tandem_records} from the cursor stored for that
- *       peer, each record submitted locally (so validated: an invalid one is logged at WARN, counted and skipped,
- *       never stored), then the cursor saved with the id of the peer's log. Pulls repair whatever pushes lost.
+ *   <li><b>Pull.</b> Every {@code interval}, from every configured peer and from {@code pullFanout} learned peers
+ *       drawn at random: {@code tandem_recordIndex} from the cursor stored for that peer (each record named by type,
+ *       id and seq, not sent), then {@code tandem_getRecords} for only those this registry does not hold, each
+ *       submitted locally (so validated: an invalid one is logged at WARN, counted and skipped, never stored), then
+ *       the cursor saved with the id of the peer's log. A peer that has no index (an older node) is pulled whole with
+ *       {@code tandem_records}. Pulls repair whatever pushes lost.
  *   <li><b>New logs.</b> A peer whose log is not the one our cursor came from (a new database behind the same URL)
  *       is read again from the start: it answers with another log id, or (when it gives none) with a {@code next}
  *       lower than our cursor.
  *   <li><b>Push.</b> Each record newly stored locally, whoever stored it, is sent at once with
- *       {@code tandem_submitRecord} to every peer (but the one it was pulled from), through a bounded queue per peer
- *       that drops its oldest record when full.
+ *       {@code tandem_submitRecord} to {@code pushFanout} peers drawn at random (never the one it was pulled from),
+ *       through a bounded queue per peer that drops its oldest record when full: a rumor that every node storing it
+ *       passes on, so it reaches most nodes in a few hops, and pulls bring it to the rest.
  *   <li><b>Peers</b> are those configured, those added by {@link #addPeer}, and the {@code url} of every stored,
  *       non-retired ServerRecord except this node's own ({@code self}); a learned peer goes away when its server
  *       retires or moves.
@@ -51,6 +57,8 @@ public final class Gossip implements AutoCloseable {
   private final Registry registry;
   private final Duration interval;
   private final boolean learnPeers;
+  private final int pushFanout;
+  private final int pullFanout;
   /** The peers, configured and learned, with the cap on learned ones. */
   private final PeerTable table;
   /** The pulls, pushes and backoff per peer, with the counters. */
@@ -74,6 +82,12 @@ public final class Gossip implements AutoCloseable {
     if (b.queueCapacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be 1 or more, got " + b.queueCapacity);
     }
+    if (b.pushFanout < 1 || b.pullFanout < 1) {
+      throw new IllegalArgumentException("pushFanout and pullFanout must be 1 or more, got " + b.pushFanout + " and "
+          + b.pullFanout);
+    }
+    this.pushFanout = b.pushFanout;
+    this.pullFanout = b.pullFanout;
     this.learnPeers = b.learnPeers;
     this.table = new PeerTable(b.self == null ? null : NodeUrls.peer(b.self), b.queueCapacity, b.peerPolicy,
         b.maxLearnedPeers);
@@ -162,23 +176,37 @@ public final class Gossip implements AutoCloseable {
     if (learnPeers && record instanceof ServerRecord server) {
       table.learn(server);
     }
-    work.push(record, table.all());
+    work.push(record, table.all(), pushFanout);
   }
 
-  /** One round: a pull from every peer out of backoff that is not already being pulled, and any pending pushes. */
+  /**
+   * One round: a pull from every configured peer and from {@code pullFanout} learned peers drawn at random (those out
+   * of backoff and not already being pulled), and any pending pushes.
+   */
   private void round() {
     try {
       rounds.incrementAndGet();
       long now = System.nanoTime();
+      List<Peer> learned = new ArrayList<>();
       for (Peer peer : table.all()) {
         if (!peer.ready(now)) {
           continue;
         }
-        if (!work.pullLater(peer)) {
-          return; // closing
+        if (peer.configured) {
+          if (!work.pullLater(peer)) {
+            return; // closing
+          }
+        } else {
+          learned.add(peer);
         }
         if (peer.hasQueued()) {
           work.drainLater(peer);
+        }
+      }
+      Collections.shuffle(learned, ThreadLocalRandom.current());
+      for (Peer peer : learned.subList(0, Math.min(pullFanout, learned.size()))) {
+        if (!work.pullLater(peer)) {
+          return; // closing
         }
       }
     } catch (RuntimeException e) {
@@ -200,6 +228,8 @@ public final class Gossip implements AutoCloseable {
     private int pageSize = RegistryRpc.DEFAULT_LIMIT;
     private int queueCapacity = 1024;
     private boolean learnPeers = true;
+    private int pushFanout = 4;
+    private int pullFanout = 3;
     private java.util.function.Predicate<URI> peerPolicy = u -> true;
     private int maxLearnedPeers = 128;
     private Transport transport;
@@ -250,6 +280,12 @@ public final class Gossip implements AutoCloseable {
 
     /** Records waiting to be pushed to one peer before the oldest is dropped (default 1024). */
     public Builder queueCapacity(int v) { queueCapacity = v; return this; }
+
+    /** Peers, drawn at random, each newly stored record is pushed to (default 4). */
+    public Builder pushFanout(int v) { pushFanout = v; return this; }
+
+    /** Learned peers, drawn at random, pulled each round besides every configured one (default 3). */
+    public Builder pullFanout(int v) { pullFanout = v; return this; }
 
     /** Whether ServerRecords' URLs become peers (default true). */
     public Builder learnPeers(boolean v) { learnPeers = v; return this; }

@@ -12,6 +12,8 @@ package dev.tandem.registry.gossip;
  * @param dropped records dropped from a full push queue (pulls repair them)
  * @param failures requests to peers that failed (unreachable, timed out, or an unusable answer)
  * @param peers the peers gossiped with now
+ * @param listed entries read from peers' log indexes ({@code tandem_recordIndex}): each names a record, which is
+ *     fetched (and counted in {@code pulled}) only when this registry does not hold it
  */
 public record GossipStats(
     long rounds,
@@ -22,4 +24,5 @@ public record GossipStats(
     long stale,
     long dropped,
     long failures,
-    int peers) {}
+    int peers,
+    long listed) {}

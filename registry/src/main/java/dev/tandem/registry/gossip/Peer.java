@@ -25,6 +25,8 @@ final class Peer {
 
   private final int queueCapacity;
   private final Deque<SignedRecord> queue = new ArrayDeque<>();
+  /** nanoTime until which the peer is pulled with tandem_records, having no index; 0 while it has one. */
+  private volatile long noIndexUntil;
   private int failures;
   private long retryAt; // System.nanoTime() before which the peer is left alone
 
@@ -33,6 +35,17 @@ final class Peer {
     this.rpc = NodeUrls.rpc(base);
     this.configured = configured;
     this.queueCapacity = queueCapacity;
+  }
+
+  /** Whether the peer is pulled by its index at {@code now}: unless it lately did not answer one. */
+  boolean readsIndex(long now) {
+    long until = noIndexUntil;
+    return until == 0 || now - until >= 0;
+  }
+
+  /** Notes that the peer answered no index: it is pulled whole until {@code until} (nanoTime). */
+  void noIndex(long until) {
+    noIndexUntil = until == 0 ? 1 : until;
   }
 
   /** Whether the peer is out of backoff at {@code now} (nanoTime). */

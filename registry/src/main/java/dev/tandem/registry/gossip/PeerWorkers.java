@@ -8,12 +8,20 @@ import dev.tandem.core.rpc.JsonRpcClient;
 import dev.tandem.core.rpc.LogFollower;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
+import dev.tandem.core.wire.RpcErrors;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -40,10 +48,14 @@ final class PeerWorkers implements AutoCloseable {
   private final JsonRpcClient client;
   private final BooleanSupplier closed;
   private final LogFollower follower = new LogFollower(Methods.RECORDS, "records", MAX_PAGES_PER_ROUND);
+  private final LogFollower indexFollower = new LogFollower(Methods.RECORD_INDEX, "entries", MAX_PAGES_PER_ROUND);
+  /** How long a peer without an index is pulled whole before it is asked for its index again (it may upgrade). */
+  static final Duration NO_INDEX_RECHECK = Duration.ofMinutes(10);
   private final ExecutorService workers =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-gossip-", 0).factory());
 
   private final AtomicLong pulled = new AtomicLong();
+  private final AtomicLong listed = new AtomicLong();
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong pushed = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
@@ -71,7 +83,7 @@ final class PeerWorkers implements AutoCloseable {
   /** The counters, with the rounds and peers counted by the caller. */
   GossipStats stats(long rounds, int peers) {
     return new GossipStats(rounds, pulled.get(), stored.get(), pushed.get(), rejected.get(), stale.get(),
-        dropped.get(), failures.get(), peers);
+        dropped.get(), failures.get(), peers, listed.get());
   }
 
   /** Stops the workers and the client; requests in flight are abandoned. */
@@ -88,13 +100,24 @@ final class PeerWorkers implements AutoCloseable {
 
   // --- push -----------------------------------------------------------------------------------------------------
 
-  /** Queues a newly stored record for every peer but the one it is being pulled from, and pushes where it can. */
-  void push(SignedRecord record, Iterable<Peer> peers) {
+  /**
+   * Queues a newly stored record for {@code fanout} peers drawn at random, never the one it is being pulled from,
+   * and pushes where it can. Each node that stores it new does the same, so it spreads as a rumor, in a few hops and
+   * with a few copies per node; a node the rumor missed gets it by its next pull.
+   */
+  void push(SignedRecord record, Iterable<Peer> peers, int fanout) {
     URI source = PULLING_FROM.get();
+    List<Peer> targets = new ArrayList<>();
     for (Peer peer : peers) {
-      if (peer.base.equals(source)) {
-        continue;
+      if (!peer.base.equals(source)) {
+        targets.add(peer);
       }
+    }
+    if (targets.size() > fanout) {
+      Collections.shuffle(targets, ThreadLocalRandom.current());
+      targets = targets.subList(0, fanout);
+    }
+    for (Peer peer : targets) {
       if (peer.enqueue(record)) {
         dropped.incrementAndGet();
       }
@@ -173,7 +196,117 @@ final class PeerWorkers implements AutoCloseable {
 
   private void pull(Peer peer) {
     try {
-      follower.follow(cursors.position(peer.base),
+      if (peer.readsIndex(System.nanoTime())) {
+        try {
+          pullIndex(peer);
+          succeeded(peer);
+          return;
+        } catch (IndexEntries.NoIndex e) {
+          peer.noIndex(System.nanoTime() + NO_INDEX_RECHECK.toNanos());
+          LOG.info("peer {} does not answer {} ({}): pulling its whole records with {} for {} min", peer,
+              Methods.RECORD_INDEX, e.getMessage(), Methods.RECORDS, NO_INDEX_RECHECK.toMinutes());
+        }
+      }
+      pullRecords(peer);
+      succeeded(peer);
+    } catch (JsonRpcClient.RpcError e) {
+      failed(peer, "pull", new IOException("it answered a pull with an error: " + e.getMessage()));
+    } catch (IOException e) {
+      failed(peer, "pull", e);
+    } catch (UncheckedIOException e) {
+      failed(peer, "pull", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      // The local store failed (disk, closed): keep the cursor where it is and try again next round.
+      if (!closed.getAsBoolean()) {
+        LOG.warn("pulling from {} stopped: {}", peer, e.toString(), e);
+      }
+    } finally {
+      peer.pulling.set(false);
+    }
+  }
+
+  /**
+   * Reads the peer's log index from our cursor and fetches, page by page, only the records we do not hold, before
+   * the cursor moves past them. Every fetched record is validated as any pulled one.
+   *
+   * @throws NoIndex when the peer does not answer {@code tandem_recordIndex} (an older node)
+   */
+  private void pullIndex(Peer peer) throws IOException, JsonRpcClient.RpcError, InterruptedException {
+    Map<String, Registry.Entry> wanted = new LinkedHashMap<>();
+    indexFollower.follow(cursors.position(peer.base),
+        cursor -> {
+          JsonNode answer;
+          try {
+            answer = client.call(peer.rpc, Methods.RECORD_INDEX, Methods.page(cursor, pageSize));
+          } catch (JsonRpcClient.RpcError e) {
+            if (e.code() == RpcErrors.METHOD_NOT_FOUND) {
+              throw new IndexEntries.NoIndex("method not found");
+            }
+            throw e;
+          }
+          if (!answer.path("entries").isArray()) {
+            throw new IndexEntries.NoIndex("its answer has no entries");
+          }
+          return answer;
+        },
+        json -> {
+          listed.incrementAndGet();
+          Registry.Entry entry = IndexEntries.entry(json);
+          if (entry != null && !registry.holds(entry)) {
+            wanted.putIfAbsent(entry.id(), entry);
+          }
+          return true;
+        },
+        (to, restart) -> {
+          if (restart != null) {
+            LOG.info("peer {} has {}; reading its index from the start", peer, restart);
+          }
+          // The records a page names are fetched before the cursor moves past them.
+          fetch(peer, wanted);
+          cursors.save(peer.base, to);
+        },
+        () -> !closed.getAsBoolean() && !peer.removed);
+    fetch(peer, wanted); // named by a page whose next did not move
+  }
+
+  /** Fetches the wanted records from the peer with {@code tandem_getRecords}, in pages, and stores each. */
+  private void fetch(Peer peer, Map<String, Registry.Entry> wanted) {
+    if (wanted.isEmpty()) {
+      return;
+    }
+    // Asked again now: a push, or a pull from another peer, may have brought some meanwhile.
+    List<String> ids = wanted.values().stream().filter(e -> !registry.holds(e)).map(Registry.Entry::id).toList();
+    wanted.clear();
+    int chunk = Math.min(pageSize, RegistryRpc.MAX_IDS);
+    try {
+      for (int from = 0; from < ids.size() && !closed.getAsBoolean() && !peer.removed; from += chunk) {
+        List<String> asked = ids.subList(from, Math.min(ids.size(), from + chunk));
+        JsonNode records = client.call(peer.rpc, Methods.GET_RECORDS, Methods.getRecords(asked)).path("records");
+        if (!records.isArray()) {
+          throw new IOException("its " + Methods.GET_RECORDS + " answer is not {records: [...]}");
+        }
+        // At most what was asked: a peer cannot make us check more records than we want. One it leaves out is
+        // withheld, which it could do anyway; other peers have it.
+        for (int i = 0; i < Math.min(records.size(), asked.size()); i++) {
+          accept(peer, records.get(i));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (JsonRpcClient.RpcError e) {
+      throw new UncheckedIOException(new IOException("it answered " + Methods.GET_RECORDS + " with an error: "
+          + e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted"));
+    }
+  }
+
+  /** The whole records after our cursor, with {@code tandem_records}: for a peer that has no index. */
+  private void pullRecords(Peer peer) throws IOException, JsonRpcClient.RpcError, InterruptedException {
+    follower.follow(cursors.position(peer.base),
           cursor -> client.call(peer.rpc, Methods.RECORDS, Methods.page(cursor, pageSize)),
           json -> {
             accept(peer, json);
@@ -186,21 +319,6 @@ final class PeerWorkers implements AutoCloseable {
             cursors.save(peer.base, to);
           },
           () -> !closed.getAsBoolean() && !peer.removed);
-      succeeded(peer);
-    } catch (JsonRpcClient.RpcError e) {
-      failed(peer, "pull", new IOException("it answered tandem_records with an error: " + e.getMessage()));
-    } catch (IOException e) {
-      failed(peer, "pull", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      // The local store failed (disk, closed): keep the cursor where it is and try again next round.
-      if (!closed.getAsBoolean()) {
-        LOG.warn("pulling from {} stopped: {}", peer, e.toString(), e);
-      }
-    } finally {
-      peer.pulling.set(false);
-    }
   }
 
   /** Validates and stores one pulled record; an invalid one is counted and logged, never stored. */

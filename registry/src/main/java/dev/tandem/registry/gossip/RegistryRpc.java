@@ -12,6 +12,8 @@ import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcParams;
 import dev.tandem.registry.Registry;
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -27,6 +29,12 @@ import java.util.Set;
  *       none: a cursor is meaningful only in the log that handed it out, so a caller that finds another id than the
  *       one its cursor came from starts again from 0. A {@code next} lower than the cursor sent means the same:
  *       the cursor belongs to an older life of this node's log.
+ *   <li>{@code tandem_recordIndex} takes what {@code tandem_records} takes and answers alike, but with
+ *       {@code "entries": [{"type": "service", "id": serviceId} | {"type": "server", "id": key, "seq": n}…]} in
+ *       place of the records: a reader learns what is new without being sent what it holds already.
+ *   <li>{@code tandem_getRecords} {@code {"ids": [id…]}} (at most {@value #MAX_IDS} service ids or server keys) →
+ *       {@code {"records": [record…]}}: the current record of each id held, in the order asked, up to about 4 MiB;
+ *       unknown ids are left out.
  *   <li>{@code tandem_submitRecord} {@code {"record": {…}}} → {@code {"status": "stored" | "already_known",
  *       "type": "service" | "server", "id": serviceId or server key}}.
  * </ul>
@@ -38,11 +46,17 @@ import java.util.Set;
 public final class RegistryRpc {
   public static final String RECORDS = Methods.RECORDS;
   public static final String SUBMIT_RECORD = Methods.SUBMIT_RECORD;
+  public static final String RECORD_INDEX = Methods.RECORD_INDEX;
+  public static final String GET_RECORDS = Methods.GET_RECORDS;
+  /** Most ids one {@code tandem_getRecords} may ask for. */
+  public static final int MAX_IDS = 1000;
+  /** Longest id accepted (a server key's text is 50-odd characters, a service id 59). */
+  private static final int MAX_ID_LENGTH = 200;
   public static final int DEFAULT_LIMIT = 256;
   public static final int MAX_LIMIT = 1000;
 
   private static final long MAX_CURSOR = (1L << 53) - 1; // what a JSON number carries exactly
-  private static final Set<String> METHODS = Set.of(RECORDS, SUBMIT_RECORD);
+  private static final Set<String> METHODS = Set.of(RECORDS, SUBMIT_RECORD, RECORD_INDEX, GET_RECORDS);
 
   private final Registry registry;
 
@@ -72,25 +86,77 @@ public final class RegistryRpc {
     return switch (method == null ? "" : method) {
       case RECORDS -> records(params);
       case SUBMIT_RECORD -> submitRecord(params, "rpc");
+      case RECORD_INDEX -> recordIndex(params);
+      case GET_RECORDS -> getRecords(params);
       default -> throw new IllegalArgumentException("method " + method + " is not a registry method");
     };
   }
 
   /** {@code tandem_records}. */
   public ObjectNode records(JsonNode params) {
-    JsonNode p = RpcParams.object(params, RECORDS, Set.of("cursor", "limit"));
+    long[] at = cursorAndLimit(params, RECORDS);
+    Registry.Page page = registry.since(at[0], (int) at[1]);
+    ObjectNode result = Json.object();
+    ArrayNode records = result.putArray("records");
+    page.records().forEach(r -> records.add(r.toJson()));
+    return paged(result, page.next(), page.more());
+  }
+
+  /** {@code tandem_recordIndex}: the page {@code tandem_records} would answer, each record named, not sent. */
+  public ObjectNode recordIndex(JsonNode params) {
+    long[] at = cursorAndLimit(params, RECORD_INDEX);
+    Registry.IndexPage page = registry.indexSince(at[0], (int) at[1]);
+    ObjectNode result = Json.object();
+    ArrayNode entries = result.putArray("entries");
+    for (Registry.Entry e : page.entries()) {
+      ObjectNode entry = entries.addObject().put("type", e.type()).put("id", e.id());
+      if (ServerRecord.TYPE.equals(e.type())) {
+        entry.put("seq", e.seq());
+      }
+    }
+    return paged(result, page.next(), page.more());
+  }
+
+  /** {@code tandem_getRecords}. */
+  public ObjectNode getRecords(JsonNode params) {
+    JsonNode p = RpcParams.object(params, GET_RECORDS, Set.of("ids"));
+    JsonNode ids = p.path("ids");
+    if (!ids.isArray()) {
+      throw new IllegalArgumentException("params.ids must be an array of service ids and server keys");
+    }
+    if (ids.size() > MAX_IDS) {
+      throw new IllegalArgumentException("params.ids holds " + ids.size() + " ids, at most " + MAX_IDS + " are taken");
+    }
+    List<String> wanted = new ArrayList<>(ids.size());
+    for (JsonNode id : ids) {
+      if (!id.isTextual() || id.asText().length() > MAX_ID_LENGTH) {
+        throw new IllegalArgumentException("params.ids must hold strings of at most " + MAX_ID_LENGTH
+            + " characters (service ids and server keys)");
+      }
+      wanted.add(id.asText());
+    }
+    ObjectNode result = Json.object();
+    ArrayNode records = result.putArray("records");
+    registry.records(wanted).forEach(r -> records.add(r.toJson()));
+    return result;
+  }
+
+  /** The {@code cursor} and {@code limit} of a log read, checked; an over-large limit is lowered. */
+  private static long[] cursorAndLimit(JsonNode params, String method) {
+    JsonNode p = RpcParams.object(params, method, Set.of("cursor", "limit"));
     BigInteger cursor = RpcParams.integer(p, "cursor", 0, 0);
     if (cursor.compareTo(BigInteger.valueOf(MAX_CURSOR)) > 0) {
       throw new IllegalArgumentException("params.cursor must be at most " + MAX_CURSOR + ", got " + cursor);
     }
     // An over-large limit is lowered rather than refused: the caller pages on with next/more either way.
     int limit = RpcParams.integer(p, "limit", DEFAULT_LIMIT, 1).min(BigInteger.valueOf(MAX_LIMIT)).intValueExact();
-    Registry.Page page = registry.since(cursor.longValueExact(), limit);
-    ObjectNode result = Json.object();
-    ArrayNode records = result.putArray("records");
-    page.records().forEach(r -> records.add(r.toJson()));
-    result.put("next", page.next());
-    result.put("more", page.more());
+    return new long[] {cursor.longValueExact(), limit};
+  }
+
+  /** Adds {@code next}, {@code more} and the log's id to a page. */
+  private ObjectNode paged(ObjectNode result, long next, boolean more) {
+    result.put("next", next);
+    result.put("more", more);
     String log = registry.logId();
     if (log != null && !log.isEmpty()) {
       result.put("log", log);

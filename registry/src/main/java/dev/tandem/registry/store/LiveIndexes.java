@@ -4,6 +4,7 @@ import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The registry's lists, as immutable indexes over its current records that the first reader after a change rebuilds:
@@ -13,6 +14,11 @@ import java.util.Map;
 final class LiveIndexes {
   private final Map<String, ServiceRecord> services;
   private final Map<PublicKey, ServerRecord> servers;
+  /**
+   * The same records as {@code servers}, by the key's text (the log's row id): reading the log or answering an index
+   * entry then needs no key decoded.
+   */
+  private final Map<String, ServerRecord> serversByText = new ConcurrentHashMap<>();
   /**
    * Orders a map change and the dropping of its index against a reader rebuilding that index: without it, a reader
    * could publish an index built just before the change, and it would stay stale until the next one.
@@ -38,8 +44,14 @@ final class LiveIndexes {
   void put(ServerRecord s) {
     synchronized (lock) {
       servers.put(s.key(), s);
+      serversByText.put(s.key().toString(), s);
       serverIndex = null;
     }
+  }
+
+  /** The current record of the server whose key's text is {@code key}, or null. */
+  ServerRecord server(String key) {
+    return serversByText.get(key);
   }
 
   ServiceIndex services() {

@@ -10,7 +10,6 @@ import dev.tandem.core.record.SignedRecord;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.gossip.PeerCursors;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -64,10 +63,13 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
   private final Map<String, ServiceRecord> services = new ConcurrentHashMap<>();
   private final Map<PublicKey, ServerRecord> servers = new ConcurrentHashMap<>();
   private final LiveIndexes indexes = new LiveIndexes(services, servers);
+  /** Reads of the log and of records by id, for gossip. */
+  private final LogView log;
 
   private SqliteRegistry(RecordTable table) {
     this.table = table;
     this.dbLock = table.lock;
+    this.log = new LogView(table, services, indexes, sizes);
   }
 
   /**
@@ -107,8 +109,8 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
           throw new RecordException("record", "does not match its row (" + row.type() + " " + row.id() + ")");
         }
         switch (record) {
-          case ServiceRecord s -> services.put(id, s);
-          case ServerRecord s -> servers.put(s.key(), s);
+          case ServiceRecord s -> indexes.put(id, s);
+          case ServerRecord s -> indexes.put(s);
         }
         sized(id, row.json().length);
       } catch (JsonFormatException | RecordException e) {
@@ -305,43 +307,24 @@ public final class SqliteRegistry implements Registry, PeerCursors.Source {
    */
   @Override
   public Page since(long cursor, int limit) {
-    if (cursor < 0) {
-      throw new IllegalArgumentException("cursor must be 0 or more, got " + cursor);
-    }
-    if (limit < 1) {
-      throw new IllegalArgumentException("limit must be 1 or more, got " + limit);
-    }
-    int max = Math.min(limit, MAX_PAGE);
-    List<SignedRecord> records = new ArrayList<>();
-    long next = cursor;
-    boolean more = false;
-    dbLock.lock();
-    try {
-      ensureOpen();
-      long bytes = 0;
-      for (RecordTable.LogRow row : table.after(cursor, max + 1)) {
-        if (records.size() == max || (!records.isEmpty() && bytes + row.size() > MAX_PAGE_BYTES)) {
-          more = true;
-          break;
-        }
-        // The maps hold exactly the records of the table's rows (both change under dbLock, which we hold), so
-        // the row's record comes from memory instead of being parsed again.
-        SignedRecord record = ServerRecord.TYPE.equals(row.type())
-            ? servers.get(PublicKey.parse(row.id()))
-            : services.get(row.id());
-        if (record != null) {
-          records.add(record);
-          bytes += row.size();
-        } // else: a row that did not load (see load()); skip it but move past it
-        next = row.seqNo();
-      }
-      if (records.isEmpty() && !more) {
-        next = Math.min(cursor, table.endOfLog());
-      }
-    } finally {
-      dbLock.unlock();
-    }
-    return new Page(List.copyOf(records), next, more);
+    return log.since(cursor, limit);
+  }
+
+  /** {@inheritDoc} Read from memory, as {@link #since}: no record is written as JSON or hashed. */
+  @Override
+  public IndexPage indexSince(long cursor, int limit) {
+    return log.indexSince(cursor, limit);
+  }
+
+  /** {@inheritDoc} At most about 4 MiB of records' JSON (always at least one record found). */
+  @Override
+  public List<SignedRecord> records(java.util.Collection<String> ids) {
+    return log.records(ids);
+  }
+
+  @Override
+  public boolean holds(Entry entry) {
+    return log.holds(entry);
   }
 
   /** {@inheritDoc} Drawn at random (16 bytes, hex) when the database was created, and stored in it. */

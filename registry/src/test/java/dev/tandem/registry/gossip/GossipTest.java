@@ -365,11 +365,11 @@ class GossipTest {
     assertThat(local.registry.peerCursors().position(peer.url())).isEqualTo(new LogPosition("", 1));
   }
 
-  /** A peer of an older release: its tandem_records answers carry no log id. */
+  /** A peer of an older release: its log pages (tandem_records, and here its index too) carry no log id. */
   private static RpcHttpServer.Handler withoutLog(RpcHttpServer.Handler handler) {
     return (method, params) -> {
       JsonNode result = handler.handle(method, params);
-      if (method.equals(RegistryRpc.RECORDS)) {
+      if (method.equals(RegistryRpc.RECORDS) || method.equals(RegistryRpc.RECORD_INDEX)) {
         ((ObjectNode) result).remove("log");
       }
       return result;
@@ -397,6 +397,155 @@ class GossipTest {
   }
 
   @Test
+  void pullsFetchOnlyTheRecordsTheIndexNamesThatAreMissing() throws Exception {
+    Node peer = new Node();
+    Node local = new Node();
+    List<ServiceRecord> both = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ServiceRecord s = service(OWNER, "both" + i);
+      peer.registry.submit(s);
+      local.registry.submit(s); // held already: named by the index, never sent
+      both.add(s);
+    }
+    ServiceRecord only = service(OWNER, "only-at-the-peer");
+    peer.registry.submit(only);
+    local.gossip(b -> b.learnPeers(false), peer.url());
+
+    await(WITHIN, "the missing record", () -> local.registry.service(only.serviceId()).isPresent());
+    long end = peer.registry.since(0, 1000).next();
+    await(WITHIN, "the cursor at the peer's end", () -> local.registry.peerCursors().cursor(peer.url()) == end);
+    assertThat(local.gossip.stats().listed()).isEqualTo(6);
+    assertThat(local.gossip.stats().pulled()).isEqualTo(1);
+    assertThat(local.registry.services()).hasSize(6);
+  }
+
+  @Test
+  void aPeerThatWithholdsRecordsAndLiesAboutItsCursorCannotBlockConvergence() throws Exception {
+    Node honest = new Node();
+    List<ServiceRecord> early = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ServiceRecord s = service(OWNER, "early" + i);
+      honest.registry.submit(s); // before any gossip: only pulls carry these
+      early.add(s);
+    }
+    // Names every honest record in its index, at a cursor far beyond any real log, and then sends none of them.
+    RpcHttpServer liar = RpcHttpServer.start((method, params) -> {
+      ObjectNode result = Json.object();
+      switch (method) {
+        case RegistryRpc.RECORD_INDEX -> {
+          var entries = result.putArray("entries");
+          early.forEach(s -> entries.addObject().put("type", "service").put("id", s.serviceId()));
+          result.put("next", 1L << 50);
+          result.put("more", false);
+        }
+        case RegistryRpc.GET_RECORDS -> result.putArray("records");
+        default -> throw new UnsupportedOperationException("not answered");
+      }
+      return result;
+    });
+    open.add(liar);
+    Node local = new Node();
+    local.gossip(b -> b.learnPeers(false), liar.url(), honest.url());
+
+    await(WITHIN, "every record from the honest peer", () -> local.registry.services().size() == early.size());
+    assertThat(local.registry.services()).containsExactlyInAnyOrderElementsOf(early);
+    assertThat(local.gossip.stats().rejected()).isZero();
+  }
+
+  @Test
+  void aFloodingPeerCostsBoundedWorkAndItsRecordsAreStillChecked() throws Exception {
+    Node honest = new Node();
+    ServiceRecord good = service(OWNER, "good");
+    honest.registry.submit(good);
+    ObjectNode tampered = service(OWNER, "bad").toJson();
+    tampered.put("description", "changed after signing"); // the signature no longer matches
+    java.util.concurrent.atomic.AtomicLong fetched = new java.util.concurrent.atomic.AtomicLong();
+    // An index without end: every page full of ids nobody holds, always "more"; every fetch answered with a forged
+    // record for each id asked, and more besides.
+    RpcHttpServer flood = RpcHttpServer.start((method, params) -> {
+      ObjectNode result = Json.object();
+      switch (method) {
+        case RegistryRpc.RECORD_INDEX -> {
+          long cursor = params.path("cursor").asLong();
+          int limit = params.path("limit").asInt();
+          var entries = result.putArray("entries");
+          for (int i = 0; i < limit; i++) {
+            entries.addObject().put("type", "service").put("id", "bafkreifake" + (cursor + i));
+          }
+          result.put("next", cursor + limit);
+          result.put("more", true);
+        }
+        case RegistryRpc.GET_RECORDS -> {
+          var records = result.putArray("records");
+          for (int i = 0; i < 2 * params.path("ids").size(); i++) {
+            records.add(tampered);
+          }
+          fetched.addAndGet(params.path("ids").size());
+        }
+        default -> throw new UnsupportedOperationException("not answered");
+      }
+      return result;
+    });
+    open.add(flood);
+    Node local = new Node();
+    int pageSize = 8;
+    local.gossip(b -> b.learnPeers(false).pageSize(pageSize), flood.url(), honest.url());
+
+    await(WITHIN, "the honest record", () -> local.registry.service(good.serviceId()).isPresent());
+    Thread.sleep(3 * INTERVAL.toMillis());
+    GossipStats stats = local.gossip.stats();
+    assertThat(local.registry.services()).containsExactly(good); // nothing forged is stored
+    assertThat(stats.rejected()).isPositive();
+    // Per pull at most MAX_PAGES_PER_ROUND pages of the index, and records checked at most as many as were asked.
+    long bound = (stats.rounds() + 1) * PeerWorkers.MAX_PAGES_PER_ROUND * pageSize;
+    assertThat(stats.listed()).isLessThanOrEqualTo(bound + pageSize); // + the honest peer's entry
+    assertThat(stats.rejected()).isLessThanOrEqualTo(fetched.get());
+  }
+
+  @Test
+  void aPeerWithoutAnIndexIsPulledWholeWithTandemRecords() throws Exception {
+    Node old = new Node();
+    List<ServiceRecord> early = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ServiceRecord s = service(OWNER, "early" + i);
+      old.registry.submit(s);
+      early.add(s);
+    }
+    RegistryRpc full = new RegistryRpc(old.registry);
+    // A node of an older release: it knows tandem_records and tandem_submitRecord only.
+    old.http.handler((method, params) -> {
+      if (method.equals(RegistryRpc.RECORD_INDEX) || method.equals(RegistryRpc.GET_RECORDS)) {
+        throw new UnsupportedOperationException("the method " + method + " does not exist");
+      }
+      return full.handle(method, params);
+    });
+    Node local = new Node();
+    local.gossip(b -> b.learnPeers(false), old.url());
+
+    await(WITHIN, "every record of the older node", () -> local.registry.services().size() == early.size());
+    assertThat(local.gossip.stats().failures()).isZero();
+    assertThat(local.gossip.stats().listed()).isZero();
+    assertThat(local.gossip.stats().pulled()).isEqualTo(early.size());
+  }
+
+  @Test
+  void withASmallPushFanoutARecordStillReachesEveryPeer() throws Exception {
+    Node hub = new Node();
+    List<Node> leaves = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Node leaf = new Node();
+      leaf.gossip(b -> b.learnPeers(false), hub.url());
+      leaves.add(leaf);
+    }
+    hub.gossip(b -> b.learnPeers(false).pushFanout(1), leaves.stream().map(Node::url).toArray(URI[]::new));
+    ServiceRecord s = service(OWNER, "rumor");
+    hub.registry.submit(s); // pushed to one leaf, pulled by the others from the hub
+    for (Node leaf : leaves) {
+      await(WITHIN, "the record on every leaf", () -> leaf.registry.service(s.serviceId()).isPresent());
+    }
+  }
+
+  @Test
   void badConfigurationIsRefused() {
     SqliteRegistry r = SqliteRegistry.inMemory();
     open.add(r);
@@ -404,6 +553,8 @@ class GossipTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http");
     assertThatThrownBy(() -> Gossip.builder().registry(r).interval(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("interval");
+    assertThatThrownBy(() -> Gossip.builder().registry(r).pushFanout(0).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pushFanout");
     assertThatThrownBy(() -> Gossip.builder().build()).isInstanceOf(NullPointerException.class);
     Gossip g = Gossip.builder().registry(r).self(URI.create("http://127.0.0.1:7001/")).build();
     open.add(g);

@@ -73,6 +73,49 @@ class RegistryRpcTest {
   }
 
   @Test
+  void recordIndexNamesWhatRecordsWouldSendAndGetRecordsSendsIt() throws Exception {
+    ServiceRecord search = service(OWNER, "search");
+    registry.submit(search);
+    ServerRecord first = server(NODE, "http://127.0.0.1:7001", 1, List.of(search.serviceId()));
+    registry.submit(first);
+    ServerRecord second = server(NODE, "http://127.0.0.1:7001", 2, List.of(search.serviceId()));
+    registry.submit(second); // supersedes the first: one entry for the key, with the newer seq
+
+    JsonNode index = rpc.handle(RegistryRpc.RECORD_INDEX, json("{\"cursor\":0}"));
+    JsonNode records = rpc.handle(RegistryRpc.RECORDS, json("{\"cursor\":0}"));
+    assertThat(index.get("next")).isEqualTo(records.get("next"));
+    assertThat(index.get("more")).isEqualTo(records.get("more"));
+    assertThat(index.get("log")).isEqualTo(records.get("log"));
+    assertThat(index.get("entries").toString()).isEqualTo("[{\"type\":\"service\",\"id\":\"" + search.serviceId()
+        + "\"},{\"type\":\"server\",\"id\":\"" + NODE.publicKey() + "\",\"seq\":2}]");
+    assertThat(rpc.handle(RegistryRpc.RECORD_INDEX, json("{\"cursor\":0,\"limit\":1}")).get("more").booleanValue())
+        .isTrue();
+
+    JsonNode got = rpc.handle(RegistryRpc.GET_RECORDS, json("{\"ids\":[\"" + NODE.publicKey() + "\",\"nope\",\""
+        + search.serviceId() + "\"]}"));
+    assertThat(got.get("records")).containsExactly(second.toJson(), search.toJson()); // in the order asked
+    assertThat(registry.holds(Registry.Entry.of(second))).isTrue();
+    assertThat(registry.holds(new Registry.Entry("server", NODE.publicKey().toString(), 3))).isFalse();
+    assertThat(registry.holds(new Registry.Entry("service", "bafkreiunknown", 0))).isFalse();
+  }
+
+  @Test
+  void getRecordsRefusesBadIds() throws Exception {
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.GET_RECORDS, json("{\"ids\":\"x\"}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("params.ids");
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.GET_RECORDS, json("{\"ids\":[1]}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("strings");
+    StringBuilder many = new StringBuilder("{\"ids\":[");
+    for (int i = 0; i <= RegistryRpc.MAX_IDS; i++) {
+      many.append(i == 0 ? "" : ",").append("\"a\"");
+    }
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.GET_RECORDS, json(many + "]}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most " + RegistryRpc.MAX_IDS);
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.GET_RECORDS, json("{\"ids\":[],\"more\":1}")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void recordsNamesTheLogItsCursorsBelongTo() throws Exception {
     registry.submit(service(OWNER, "search"));
     JsonNode answer = rpc.handle(RegistryRpc.RECORDS, json("{}"));
@@ -162,7 +205,8 @@ class RegistryRpcTest {
     assertThatThrownBy(() -> rpc.handle("tandem_status", null))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a registry method");
     assertThat(RegistryRpc.handles("tandem_status")).isFalse();
-    assertThat(RegistryRpc.methods()).containsExactlyInAnyOrder("tandem_records", "tandem_submitRecord");
+    assertThat(RegistryRpc.methods()).containsExactlyInAnyOrder("tandem_records", "tandem_submitRecord",
+        "tandem_recordIndex", "tandem_getRecords");
   }
 
   @Test

@@ -75,6 +75,8 @@ final class RpcHttpServer implements AutoCloseable {
       String method = request.path("method").asText();
       try {
         response.set("result", handler.handle(method, request.get("params")));
+      } catch (UnsupportedOperationException e) {
+        error(response, -32601, e.getMessage()); // a method this (older) node does not know
       } catch (IllegalArgumentException e) {
         int code = RegistryRpc.handles(method) ? -32602 : -32601;
         error(response, code, e.getMessage());
