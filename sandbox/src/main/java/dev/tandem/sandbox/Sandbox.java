@@ -43,10 +43,16 @@ public final class Sandbox implements AutoCloseable {
   /** Runs the load-time instantiation check, the same on every engine: Chicory (the engine itself when it is). */
   private final ChicoryEngine checker;
   private final int maxModuleBytes;
+  /** Tiered on another engine: where a module's first instance on it is made, before calls are handed over. */
+  private final java.util.concurrent.Executor warmUp;
+  private final java.util.concurrent.ExecutorService ownWarmUp;
 
   private Sandbox(Builder b) {
     this.engine = b.engine != null ? b.engine : Engines.create(b.engineName, b.compiled, b.tiered);
     this.checker = engine instanceof ChicoryEngine chicory ? chicory : new ChicoryEngine(false);
+    boolean handover = b.tiered && b.compiled && checker != engine;
+    this.ownWarmUp = handover && b.warmUp == null ? Handover.thread() : null;
+    this.warmUp = handover ? (b.warmUp != null ? b.warmUp : ownWarmUp) : null;
     this.cache = new ModuleCache(b.cacheMaxBytes);
     this.pool = new CallPool(b.threads, b.maxQueuedCalls);
     this.maxModuleBytes = b.maxModuleBytes;
@@ -171,6 +177,9 @@ public final class Sandbox implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (ownWarmUp != null) {
+      ownWarmUp.shutdownNow();
+    }
     pool.close();
     engine.close();
   }
@@ -239,6 +248,12 @@ public final class Sandbox implements AutoCloseable {
     checkInstantiable(new LoadedModule(cid, abi, sha, module, check, memory, report, metered.length, null));
     LoadTimes times = new LoadTimes(validated - t0, t1 - validated, t2 - t1, t3 - t2, System.nanoTime() - t3);
     LOG.debug("loaded {} ({} bytes, metered {}): {}", cid, wasm.length, metered.length, times);
+    if (warmUp != null) {
+      LoadedModule target = new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times);
+      Handover handover = Handover.begin(check, code, warmUp, () -> run(target, new byte[0], cid, LOAD_LIMITS,
+          Invocation::instantiateOnly));
+      return new LoadedModule(cid, abi, sha, module, handover, memory, report, metered.length, times);
+    }
     return new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times);
   }
 
@@ -282,6 +297,7 @@ public final class Sandbox implements AutoCloseable {
     private int maxQueuedCalls = 1024;
     private boolean compiled = true;
     private boolean tiered;
+    private java.util.concurrent.Executor warmUp;
     private String engineName = ChicoryEngine.NAME;
     private WasmEngine engine;
     private int maxModuleBytes = ModuleValidator.DEFAULT_MAX_MODULE_BYTES;
@@ -322,12 +338,20 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * On Chicory, compiled: answer a new module's first calls with the interpreter while it is compiled in the
-     * background, instead of compiling it before {@link #load} returns (hundreds of milliseconds for a large module).
-     * Outcomes, results and fuel are the same either way. Default off; other engines ignore it.
+     * Answer a new module's first calls with Chicory's interpreter: on Chicory (compiled) while the module is
+     * compiled in the background, instead of compiling it before {@link #load} returns (hundreds of milliseconds for
+     * a large module); on another engine (GraalWasm) until that engine has made its first instance of the module in
+     * the background, whose polyglot context and parse make its first call slow. Outcomes, results and fuel are the
+     * same either way. Default off.
      */
     public Builder tiered(boolean tiered) {
       this.tiered = tiered;
+      return this;
+    }
+
+    /** Where a tiered sandbox on another engine makes a module's first instance (tests hold it back). */
+    Builder warmUp(java.util.concurrent.Executor executor) {
+      this.warmUp = executor;
       return this;
     }
 

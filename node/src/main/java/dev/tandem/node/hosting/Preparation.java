@@ -7,8 +7,9 @@ import java.util.Locale;
  * How preparing a WebAssembly service went, step by step, as {@link System#nanoTime()} values: when it was queued
  * (told to offer it, or a retry), when the hosting thread picked it up, when the module was fetched (hash checked) and
  * loaded (validated, metered, compiled or tiered), when the service became ready to answer, when the fetched module
- * was stored (after it was ready: storing is not on a call's path) and when its compilation finished (tiered: after
- * it was ready; 0 until then). Written to the log at debug level and read by the cold-call benchmark.
+ * was stored (after it was ready: storing is not on a call's path) and when it reached its last tier (tiered: after
+ * it was ready, when Chicory's compilation ended or GraalWasm took calls over from Chicory's interpreter; 0 until
+ * then). Written to the log at debug level and read by the cold-call benchmark.
  *
  * @param fetchedNow whether the module came over the network (false: from this node's store)
  * @param load       where the sandbox's load took its time
