@@ -47,11 +47,7 @@ final class ChicoryEngine implements WasmEngine {
 
   /** A tiered engine compiling on a thread of its own, stopped by {@link #close()}. */
   static ChicoryEngine tiered() {
-    java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "tandem-compile");
-      t.setDaemon(true);
-      return t;
-    });
+    java.util.concurrent.ExecutorService thread = Handover.background("tandem-compile");
     return new ChicoryEngine(thread, thread);
   }
 

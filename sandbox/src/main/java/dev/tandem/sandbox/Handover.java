@@ -28,11 +28,19 @@ final class Handover implements EngineModule {
 
   /** The thread a sandbox makes first instances on. */
   static java.util.concurrent.ExecutorService thread() {
-    return java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "tandem-warm-up");
-      t.setDaemon(true);
-      return t;
-    });
+    return background("tandem-warm-up");
+  }
+
+  /** One daemon thread, there only while it has work: a node that loads nothing new holds no idle thread for it. */
+  static java.util.concurrent.ExecutorService background(String name) {
+    var pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 10, java.util.concurrent.TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /**
