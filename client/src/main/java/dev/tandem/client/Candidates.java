@@ -3,6 +3,7 @@ package dev.tandem.client;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -10,23 +11,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 
 /**
  * The peer choice of one {@link CallRun}: the servers it may still ask (those offering the service that pass the
  * server filter and are not blacklisted here), and how it draws the next one: at random by weight, among operators
  * it has not asked yet first, since agreement counts only between distinct operators. Each server drawn is taken out.
  * Also knows the operator of every server the call asked.
+ *
+ * <p>Each candidate's weight is read from the scores once, when the call starts, and its operator when first needed:
+ * every draw weighs all the candidates left and the second and third look at their operators, so re-reading them per
+ * draw was most of a choice's time (two hundred candidates, three draws). The servers whose scores a call changes are
+ * the ones it asked, which are no longer candidates by then.
  */
 final class Candidates {
   private final CallContext ctx;
-  private final List<ServerRecord> remaining;
+  /** The candidates, in the stable order the directory gives (by key); taken ones are marked in {@link #out}. */
+  private final ServerRecord[] servers;
+  private final double[] weights;
+  /** Each candidate's operator, worked out when first needed. */
+  private final String[] operators;
+  private final boolean[] out;
+  private int left;
   /**
    * Servers that offer the service and pass the server filter but were left out as blacklisted here: a call that
    * runs short of servers says so, since they do offer it.
    */
   final int blacklisted;
   /** The operator of every server asked, by key. */
-  private final Map<PublicKey, String> operators = new HashMap<>();
+  private final Map<PublicKey, String> askedOperators = new HashMap<>();
 
   /** The candidates for {@code serviceId}; when fewer than {@code min} offer it, the records are pulled again first. */
   Candidates(CallContext ctx, String serviceId, int min) {
@@ -36,28 +50,54 @@ final class Candidates {
       ctx.directory().refreshSoon(); // records of servers that just started offering it may be on their way
       offering = ctx.directory().offering(serviceId);
     }
-    List<ServerRecord> allowed = offering.stream().filter(ctx.settings().serverFilter()).toList();
-    this.remaining = new ArrayList<>(allowed.stream().filter(s -> !ctx.scores().blacklisted(s.key())).toList());
-    this.blacklisted = allowed.size() - remaining.size();
+    Predicate<ServerRecord> filter = ctx.settings().serverFilter();
+    ServerRecord[] kept = new ServerRecord[offering.size()];
+    double[] w = new double[offering.size()];
+    int allowed = 0;
+    int n = 0;
+    for (ServerRecord s : offering) {
+      if (!filter.test(s)) {
+        continue;
+      }
+      allowed++;
+      double weight = ctx.scores().weight(s.key());
+      // A blacklisted server weighs 0 (Scores.weight): only then is the blacklist asked.
+      if (weight <= 0 && ctx.scores().blacklisted(s.key())) {
+        continue;
+      }
+      kept[n] = s;
+      w[n++] = weight;
+    }
+    this.servers = Arrays.copyOf(kept, n);
+    this.weights = Arrays.copyOf(w, n);
+    this.operators = new String[n];
+    this.out = new boolean[n];
+    this.left = n;
+    this.blacklisted = allowed - n;
   }
 
   boolean isEmpty() {
-    return remaining.isEmpty();
+    return left == 0;
   }
 
   /** Whether a server not asked yet is established (off probation) here. */
   boolean anyEstablished() {
-    return remaining.stream().anyMatch(s -> ctx.scores().established(s.key()));
+    for (int i = 0; i < servers.length; i++) {
+      if (!out[i] && ctx.scores().established(servers[i].key())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Notes that {@code server} is asked: its operator is known from now on. */
   void asked(ServerRecord server) {
-    operators.put(server.key(), ctx.directory().operator(server));
+    askedOperators.put(server.key(), ctx.directory().operator(server));
   }
 
   /** The operator of the server that signed {@code v}. */
   String operator(Answer.Vote v) {
-    return operators.computeIfAbsent(v.server(), k -> ctx.directory().server(k).map(ctx.directory()::operator)
+    return askedOperators.computeIfAbsent(v.server(), k -> ctx.directory().server(k).map(ctx.directory()::operator)
         .orElse(Operators.host(v.url())));
   }
 
@@ -67,7 +107,7 @@ final class Candidates {
    */
   List<ServerRecord> draw(int n) {
     List<ServerRecord> drawn = new ArrayList<>();
-    while (drawn.size() < n && !remaining.isEmpty()) {
+    while (drawn.size() < n && left > 0) {
       drawn.add(draw(drawn));
     }
     return drawn;
@@ -78,16 +118,16 @@ final class Candidates {
    * among all when every candidate shares an operator with them.
    */
   ServerRecord draw(Collection<ServerRecord> taken) {
-    if (taken.isEmpty()) { // every candidate is of a new operator: no need to work out whose each one is
-      return ctx.selector().pick(remaining, ctx.scores()::weight);
+    if (left == 0) {
+      throw new IllegalStateException("no candidate left");
     }
-    Set<String> have = new HashSet<>();
-    taken.forEach(s -> have.add(ctx.directory().operator(s)));
-    List<ServerRecord> fresh = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s))).toList();
-    if (fresh.isEmpty()) {
-      return ctx.selector().pick(remaining, ctx.scores()::weight);
+    int chosen = -1;
+    if (!taken.isEmpty()) { // with none taken, every candidate is of a new operator: no need to work out whose
+      Set<String> have = new HashSet<>();
+      taken.forEach(s -> have.add(ctx.directory().operator(s)));
+      chosen = pick(i -> !have.contains(operatorAt(i)));
     }
-    return takeOne(fresh);
+    return takeAt(chosen >= 0 ? chosen : pick(i -> true));
   }
 
   /**
@@ -96,14 +136,13 @@ final class Candidates {
    * left). Empty when no candidate can.
    */
   Optional<ServerRecord> confirmer(Trust trust, Set<String> have) {
-    List<ServerRecord> others = remaining.stream().filter(s -> !have.contains(ctx.directory().operator(s)))
-        .toList();
-    List<ServerRecord> pool = trust.established() ? others
-        : others.stream().filter(s -> ctx.scores().established(s.key())).toList();
-    if (pool.isEmpty() && trust.operators() < trust.min()) {
-      pool = others; // any new operator still adds a confirmation; the referee may add the established one
+    IntPredicate other = i -> !have.contains(operatorAt(i));
+    int chosen = trust.established() ? pick(other)
+        : pick(i -> other.test(i) && ctx.scores().established(servers[i].key()));
+    if (chosen < 0 && trust.operators() < trust.min()) {
+      chosen = pick(other); // any new operator still adds a confirmation; the referee may add the established one
     }
-    return pool.isEmpty() ? Optional.empty() : Optional.of(takeOne(pool));
+    return chosen < 0 ? Optional.empty() : Optional.of(takeAt(chosen));
   }
 
   /**
@@ -111,29 +150,36 @@ final class Candidates {
    * {@code provenScore}. Empty when there is none.
    */
   Optional<ServerRecord> proven(int provenScore) {
-    List<ServerRecord> proven = remaining.stream()
-        .filter(s -> ctx.scores().score(s.key()).score() >= provenScore && ctx.scores().established(s.key()))
-        .toList();
-    return proven.isEmpty() ? Optional.empty() : Optional.of(takeOne(proven));
+    int chosen = pick(i -> ctx.scores().score(servers[i].key()).score() >= provenScore
+        && ctx.scores().established(servers[i].key()));
+    return chosen < 0 ? Optional.empty() : Optional.of(takeAt(chosen));
   }
 
-  /** Draws one of {@code pool} (a subset of the candidates) by weight and takes it out of the candidates. */
-  private ServerRecord takeOne(List<ServerRecord> pool) {
-    ServerRecord server = ctx.selector().pick(new ArrayList<>(pool), ctx.scores()::weight);
-    take(server);
-    return server;
+  private String operatorAt(int i) {
+    String operator = operators[i];
+    if (operator == null) {
+      operators[i] = operator = ctx.directory().operator(servers[i]);
+    }
+    return operator;
   }
 
-  /**
-   * Takes {@code server}, drawn from a copy, out of the candidates: by identity, since comparing records means
-   * comparing their signed contents, which would cost a JSON tree per candidate passed.
-   */
-  private void take(ServerRecord server) {
-    for (int i = 0; i < remaining.size(); i++) {
-      if (remaining.get(i) == server) {
-        remaining.remove(i);
-        return;
+  /** Draws, by weight, one of the candidates left that {@code eligible} accepts; -1 when none does. */
+  private int pick(IntPredicate eligible) {
+    int[] at = new int[left];
+    double[] w = new double[left];
+    int n = 0;
+    for (int i = 0; i < servers.length; i++) {
+      if (!out[i] && eligible.test(i)) {
+        at[n] = i;
+        w[n++] = weights[i];
       }
     }
+    return n == 0 ? -1 : at[ctx.selector().pickIndex(w, n)];
+  }
+
+  private ServerRecord takeAt(int i) {
+    out[i] = true;
+    left--;
+    return servers[i];
   }
 }

@@ -56,6 +56,9 @@ final class Directory {
   private final Clock clock;
 
   private final Map<String, ServiceRecord> services = new HashMap<>();
+  /** Ids of service records handed out, by the record's identity ({@link #idOf}). Guarded by itself. */
+  private final Map<ServiceRecord, String> ids = new java.util.IdentityHashMap<>();
+  private static final int MAX_IDS = 4096;
   private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
   private final Map<URI, Long> cursors = new HashMap<>();
   /** The id of each bootstrap node's record log our cursor belongs to ({@code ""} before the first pull). */
@@ -197,6 +200,42 @@ final class Directory {
     synchronized (this) {
       return Optional.ofNullable(services.get(id));
     }
+  }
+
+  /**
+   * The known services named {@code name}: from the registry's index by name, or the records pulled so far. What a
+   * name resolves among, without every service passing by.
+   */
+  List<ServiceRecord> named(String name) {
+    if (registry != null) {
+      // resolve() looks the string up as an id first: keep only services that carry it as their name.
+      return registry.resolve(name).stream().filter(s -> s.name().equals(name)).toList();
+    }
+    synchronized (this) {
+      return services.values().stream().filter(s -> s.name().equals(name)).toList();
+    }
+  }
+
+  /**
+   * The id of {@code service}, a record this directory handed out: hashed from it once, then remembered by the
+   * record's identity (the registry and this directory hand out the same instances), so a handle by name does not hash
+   * the record on every lookup. Bounded by clearing it when full.
+   */
+  String idOf(ServiceRecord service) {
+    synchronized (ids) {
+      String id = ids.get(service);
+      if (id != null) {
+        return id;
+      }
+    }
+    String id = service.serviceId();
+    synchronized (ids) {
+      if (ids.size() >= MAX_IDS) {
+        ids.clear();
+      }
+      ids.put(service, id);
+    }
+    return id;
   }
 
   /** Every known service: from the registry, or the records pulled so far. */

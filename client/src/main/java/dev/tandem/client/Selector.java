@@ -1,9 +1,5 @@
 package dev.tandem.client;
 
-import dev.tandem.core.crypto.PublicKey;
-import dev.tandem.core.record.ServerRecord;
-import java.util.List;
-import java.util.function.ToDoubleFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -25,34 +21,32 @@ final class Selector {
     }
   }
 
-  /** Removes and returns one of {@code remaining}, drawn by weight; uniformly when every weight is 0. */
-  ServerRecord pick(List<ServerRecord> remaining, ToDoubleFunction<PublicKey> weight) {
-    if (remaining.isEmpty()) {
+  /**
+   * The index of one of the first {@code n} weights {@code w}, drawn by weight (negative ones count as 0); uniformly
+   * when every weight is 0.
+   */
+  int pickIndex(double[] w, int n) {
+    if (n < 1) {
       throw new IllegalStateException("no candidate left");
     }
-    double[] w = new double[remaining.size()];
     double total = 0;
-    for (int i = 0; i < w.length; i++) {
-      w[i] = Math.max(0, weight.applyAsDouble(remaining.get(i).key()));
-      total += w[i];
+    for (int i = 0; i < n; i++) {
+      total += Math.max(0, w[i]);
     }
     double r;
     synchronized (this) { // RandomGenerator implementations are generally not thread-safe
       r = random.nextDouble();
     }
-    int chosen = w.length - 1;
     if (total <= 0) {
-      chosen = Math.min(w.length - 1, (int) (r * w.length));
-    } else {
-      double at = r * total;
-      for (int i = 0; i < w.length; i++) {
-        at -= w[i];
-        if (at < 0) {
-          chosen = i;
-          break;
-        }
+      return Math.min(n - 1, (int) (r * n));
+    }
+    double at = r * total;
+    for (int i = 0; i < n; i++) {
+      at -= Math.max(0, w[i]);
+      if (at < 0) {
+        return i;
       }
     }
-    return remaining.remove(chosen);
+    return n - 1;
   }
 }

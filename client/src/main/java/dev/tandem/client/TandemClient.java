@@ -102,9 +102,9 @@ public final class TandemClient implements AutoCloseable {
       throw new ServiceNotFoundException(nameOrId, "no service with id or name '" + nameOrId + "' is known to the "
           + "bootstrap nodes");
     }
-    // Found by id, the id is the one asked for; else it is hashed from the record, once per handle.
+    // Found by id, the id is the one asked for; else the directory knows it (hashed once per record).
     return new ServiceHandle(this, record, ctx.directory().service(nameOrId).isPresent() ? nameOrId
-        : record.serviceId());
+        : ctx.directory().idOf(record));
   }
 
   private ServiceRecord resolve(String nameOrId) {
@@ -115,7 +115,9 @@ public final class TandemClient implements AutoCloseable {
     try {
       // Anyone can register a service under any name: never pick one owner's service over another's silently.
       // Not an id the directory holds: a name (resolve would hash every record for its id first).
-      return ServiceNames.resolveName(nameOrId, ctx.directory().allServices()).orElse(null);
+      // Only the services of that name take part: what a name resolves among, and all an ambiguity names.
+      String name = nameOrId.substring(nameOrId.indexOf('/') + 1);
+      return ServiceNames.resolveName(nameOrId, ctx.directory().named(name)).orElse(null);
     } catch (IllegalArgumentException e) {
       throw new ServiceNotFoundException(nameOrId, e.getMessage());
     }
