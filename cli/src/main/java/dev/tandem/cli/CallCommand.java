@@ -79,8 +79,9 @@ final class CallCommand implements Callable<Integer> {
   String peerPolicy;
 
   @Option(names = "--spot-check", paramLabel = "RATE",
-      description = "adaptive mode: verify only this fraction of calls in full and take the signed answer of one "
-          + "proven server alone otherwise (default 1: verify every call)")
+      description = "adaptive mode: spot-check only this fraction of calls (a proven server's answer compared with "
+          + "one other operator's, a difference settled by the referee) and take the signed answer of one proven "
+          + "server alone otherwise (default 1: verify every call in full)")
   Double spotCheck;
 
   @Option(names = "--referee", paramLabel = "MODE", defaultValue = "local",

@@ -64,8 +64,9 @@ final class SimulateCommand implements Callable<Integer> {
   int minRequests;
 
   @Option(names = "--spot-check", defaultValue = "1", paramLabel = "RATE",
-      description = "clients in adaptive mode: the fraction of calls verified in full once servers are proven "
-          + "(default 1: every call)")
+      description = "clients in adaptive mode: the fraction of calls spot-checked (a proven server's answer compared "
+          + "with one other operator's) once servers are proven; the others go to one proven server alone "
+          + "(default 1: every call verified in full)")
   double spotCheck;
 
   @Option(names = "--lie-after", defaultValue = "-1", paramLabel = "N",

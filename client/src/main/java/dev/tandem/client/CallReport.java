@@ -64,6 +64,11 @@ public record CallReport(String service, String method, String requestHash, Stri
      * verification.
      */
     UNCHECKED,
+    /**
+     * Adaptive mode, a call the spot-check picked: one proven server's signed answer and the same answer signed by a
+     * server of another operator (a difference goes to the referee instead).
+     */
+    SPOT_CHECK,
     /** Nothing was decided: the call failed. */
     NONE
   }

@@ -27,16 +27,13 @@ import java.util.stream.Collectors;
  * judge, and accept only an answer that servers of {@code minRequests} distinct operators signed, one of them
  * established (off probation) whenever trust can be had ({@link Trust}). Anything less, and
  * every conflict, goes to {@link Dispute}: the client's own re-run (referee), the home server, or more servers. In
- * adaptive mode ({@link TandemClient.Builder#spotCheck}) a call the spot-check skips goes to one proven server alone.
+ * adaptive mode ({@link TandemClient.Builder#spotCheck}) {@link AdaptiveCall} tries its shortcuts first.
  * Single use.
  *
  * <p>Runs on the caller's thread; the requests themselves are asynchronous and report back through an inbox. Time
  * and waiting come from the client's {@link CallClock}, so a simulation can run this same logic on virtual time.
  */
 final class CallRun {
-  /** The score at which a server counts as proven for adaptive mode: about ten more good answers than bad. */
-  static final int PROVEN_SCORE = 60;
-
   final CallContext ctx;
   final ServiceRecord service;
   final String serviceId;
@@ -58,7 +55,7 @@ final class CallRun {
   /** The answer of each request in flight, by ticket: cancelled when the call ends without it. */
   private final Map<Long, CompletableFuture<Answer>> pending = new HashMap<>();
   private long tickets;
-  private final Candidates candidates;
+  final Candidates candidates;
   final List<Answer.Vote> votes = new ArrayList<>();
   final List<ServerAnswer> answers = new ArrayList<>();
   final List<String> failures = new ArrayList<>();
@@ -118,10 +115,12 @@ final class CallRun {
           : "no usable server for service " + label() + ": " + offering + " offer it, all are blacklisted or "
           + "filtered out", new Dispute(this).report(null));
     }
-    if (ctx.settings().spotCheck() < 1 && !ctx.selector().chance(ctx.settings().spotCheck())) {
-      Optional<CallReport> unchecked = askOneProvenServer();
-      if (unchecked.isPresent()) {
-        return unchecked.get();
+    if (ctx.settings().spotCheck() < 1) {
+      AdaptiveCall adaptive = new AdaptiveCall(this);
+      Optional<CallReport> decided = ctx.selector().chance(ctx.settings().spotCheck()) ? adaptive.spotCheck()
+          : adaptive.askOneProvenServer();
+      if (decided.isPresent()) {
+        return decided.get();
       }
     }
     int needed = min;
@@ -200,30 +199,6 @@ final class CallRun {
     return server.isPresent();
   }
 
-  /**
-   * Adaptive mode, for a call the spot-check did not pick: the signed answer of one proven server, taken as is, or
-   * when it is a service error, as the client's own re-run decides. Empty when no proven server is a candidate, the
-   * one asked failed or was slow, or its error could not be re-run here: then the call is verified in full, and a
-   * late answer of the server asked here still counts as a vote.
-   */
-  private Optional<CallReport> askOneProvenServer() {
-    Optional<ServerRecord> server = candidates.proven(PROVEN_SCORE);
-    if (server.isEmpty()) {
-      return Optional.empty();
-    }
-    launch(server.get());
-    if (next(true) != Progress.ANSWER || votes.size() != 1) {
-      return Optional.empty();
-    }
-    String hash = votes.get(0).responseHash();
-    if (votes.get(0).response().has("error")) {
-      // A service error is never taken unchecked (ServiceErrorException always carries a verified error): the
-      // client's own re-run confirms it without another request, else the call is verified in full.
-      return new Dispute(this).confirmByRerun(hash);
-    }
-    return Optional.of(new Dispute(this).accept(hash, CallReport.Decision.UNCHECKED, false));
-  }
-
   String label() {
     return service.name() + " (" + serviceId + ")";
   }
@@ -250,7 +225,7 @@ final class CallRun {
     return candidates.blacklisted;
   }
 
-  private void launch(ServerRecord server) {
+  void launch(ServerRecord server) {
     asked++;
     long ticket = ++tickets;
     inFlight.put(ticket, clock.nanoTime());

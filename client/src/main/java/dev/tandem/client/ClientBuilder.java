@@ -209,17 +209,20 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
   }
 
   /**
-   * Adaptive mode (docs/protocol.md, "A verified call", step 5): verify only a random fraction {@code rate} of
-   * calls in full, and send every other call to one <em>proven</em> server alone (one whose score at this client is
-   * at least {@value CallRun#PROVEN_SCORE}, i.e. about ten more good answers than bad ones), taking its signed answer
-   * unverified ({@link CallReport.Decision#UNCHECKED}). When no proven server offers the service, or the one asked
-   * fails or is slow, the call is verified in full.
+   * Adaptive mode (docs/protocol.md, "A verified call", step 6): spot-check only a random fraction {@code rate} of
+   * calls, and send every other call to one <em>proven</em> server alone (one whose score at this client is at least
+   * {@value AdaptiveCall#PROVEN_SCORE}, i.e. about ten more good answers than bad ones), taking its signed answer
+   * unverified ({@link CallReport.Decision#UNCHECKED}). A spot check asks a proven server and one server of another
+   * operator at once: the same signed answer from both is taken ({@link CallReport.Decision#SPOT_CHECK}), a
+   * difference goes to the referee, whose re-run convicts whoever was wrong. When no proven server offers the
+   * service, or a server asked fails or is slow, the call is verified in full.
    *
-   * <p>The trade: latency and work close to a direct call, against wrong answers from a proven server that turns
-   * liar until a verified call catches it (about {@code (1 - rate) / rate} of its calls on average; it is then
-   * convicted and never asked again). Default 1.0: every call is verified.
+   * <p>The trade: latency and work close to a direct call (about {@code 1 + rate} requests per call), against wrong
+   * answers from a proven server that turns liar until a spot check or an audit catches it (about
+   * {@code (1 - rate) / rate} of its calls on average; it is then convicted and never asked again). Default 1.0:
+   * every call is verified in full.
    *
-   * @param rate the fraction of calls verified in full, in (0, 1]
+   * @param rate the fraction of calls spot-checked, in (0, 1]; 1 verifies every call in full
    */
   public B spotCheck(double rate) {
     if (!(rate > 0 && rate <= 1)) {

@@ -154,7 +154,7 @@ class CallRunTest {
     PublicKey liar = net.key("liar").publicKey();
     // Every call verified in full first, so every server, the liar too, earns its way to proven.
     try (TandemClient full = net.client(1, b -> b.referee(RefereeMode.LOCAL))) {
-      for (int i = 0; i < 100 && full.scores().score(liar).score() < CallRun.PROVEN_SCORE; i++) {
+      for (int i = 0; i < 100 && full.scores().score(liar).score() < AdaptiveCall.PROVEN_SCORE; i++) {
         full.service("echo").callWithReport("echo", PARAMS);
       }
       assertThat(full.scores().established(liar)).isTrue();

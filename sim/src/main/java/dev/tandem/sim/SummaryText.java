@@ -49,8 +49,9 @@ final class SummaryText {
         + "and audits)", tally.audits, config.audit(), tally.auditsWrong, tally.calls == 0 ? 0.0
         : (double) (tally.reruns + tally.audits) / tally.calls);
     if (config.spotCheck() < 1) {
-      line(out, "  unchecked       %d (adaptive mode: one proven server alone, spot-check rate %s)",
-          d.getOrDefault(CallReport.Decision.UNCHECKED, 0L), config.spotCheck());
+      line(out, "  unchecked       %d (adaptive mode: one proven server alone, spot-check rate %s); spot-checked %d "
+          + "(a proven server and one other operator agreed)", d.getOrDefault(CallReport.Decision.UNCHECKED, 0L),
+          config.spotCheck(), d.getOrDefault(CallReport.Decision.SPOT_CHECK, 0L));
     }
     line(out, "  WRONG RESULTS   %d", tally.wrong);
     line(out, "wrong accepted: %d of %d calls (rate %s)", tally.wrong, tally.calls,

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Adaptive mode ({@code spotCheck}): once servers are proven, most calls go to one server alone and a random fraction
- * is verified in full; a proven server that turns liar gets wrong answers through only in unchecked calls, until a
- * verified call convicts it.
+ * is spot-checked (a proven server against one other operator); a proven server that turns liar gets wrong answers
+ * through only in unchecked calls, until a spot check convicts it.
  */
 class SpotCheckTest {
   static TestPool pool;
@@ -34,6 +34,7 @@ class SpotCheckTest {
     Set<PublicKey> members = pool.keys("h1", "h2", "h3");
     int unchecked = 0;
     int verifiedAfterProven = 0;
+    int spotChecked = 0;
     int firstUnchecked = -1;
     try (TandemClient client = TandemClient.builder().bootstrap(pool.home.url())
         .serverFilter(s -> members.contains(s.key())).seed(41).spotCheck(0.2)
@@ -48,6 +49,12 @@ class SpotCheckTest {
           assertThat(report.verified()).isFalse();
           assertThat(report.answers()).as("call %d asked one server", i).hasSize(1);
           assertThat(client.scores().score(report.answers().get(0).server()).score()).isGreaterThanOrEqualTo(60);
+        } else if (report.decision() == CallReport.Decision.SPOT_CHECK) {
+          spotChecked++;
+          assertThat(report.verified()).isTrue();
+          assertThat(report.answers()).as("a spot check asks two servers").hasSize(2);
+          assertThat(report.answers().get(0).server()).isNotEqualTo(report.answers().get(1).server());
+          verifiedAfterProven++;
         } else {
           assertThat(report.verified()).isTrue();
           assertThat(report.votes()).hasSizeGreaterThanOrEqualTo(2);
@@ -61,6 +68,7 @@ class SpotCheckTest {
     assertThat(firstUnchecked).as("first unchecked call").isGreaterThanOrEqualTo(4);
     assertThat(unchecked).as("unchecked calls of 60").isGreaterThanOrEqualTo(25);
     assertThat(verifiedAfterProven).as("calls still verified once servers were proven").isPositive();
+    assertThat(spotChecked).as("spot checks of a proven server against another operator").isPositive();
   }
 
   @Test
