@@ -141,6 +141,28 @@ public final class RegistryRpc {
     return result;
   }
 
+  /**
+   * The stored server record that {@code json} is an exact copy of (every member, the signature included), or null.
+   * Gossip pushes each record to a few peers and most already hold it: such a copy is answered from the stored
+   * record, which was checked when stored, without parsing, canonicalizing or verifying it again. Anything else,
+   * a near copy included, goes the whole way and gets the whole answer.
+   */
+  private SignedRecord storedCopy(JsonNode json) {
+    if (!json.isObject() || !ServerRecord.TYPE.equals(json.path("type").asText()) || !json.path("key").isTextual()
+        || json.path("key").asText().length() > MAX_ID_LENGTH) {
+      return null;
+    }
+    List<SignedRecord> stored = registry.records(List.of(json.path("key").asText()));
+    if (stored.size() != 1 || !(stored.get(0) instanceof ServerRecord server)) {
+      return null;
+    }
+    return server.toJson().equals(SAME_VALUE, json) ? server : null;
+  }
+
+  /** JSON values compared as values: an integer is the same whether it was read as an int or written as a long. */
+  private static final java.util.Comparator<JsonNode> SAME_VALUE = (a, b) -> a.equals(b)
+      || (a.isIntegralNumber() && b.isIntegralNumber() && a.bigIntegerValue().equals(b.bigIntegerValue())) ? 0 : 1;
+
   /** The {@code cursor} and {@code limit} of a log read, checked; an over-large limit is lowered. */
   private static long[] cursorAndLimit(JsonNode params, String method) {
     JsonNode p = RpcParams.object(params, method, Set.of("cursor", "limit"));
@@ -179,8 +201,9 @@ public final class RegistryRpc {
     if (json == null || json.isNull()) {
       throw new IllegalArgumentException("params.record is required");
     }
-    SignedRecord record = SignedRecord.fromJson(json);
-    Registry.Submitted submitted = registry.submit(record, origin);
+    SignedRecord copy = storedCopy(json);
+    SignedRecord record = copy != null ? copy : SignedRecord.fromJson(json);
+    Registry.Submitted submitted = copy != null ? Registry.Submitted.ALREADY_KNOWN : registry.submit(record, origin);
     ObjectNode result = Json.object();
     result.put("status", submitted == Registry.Submitted.STORED ? "stored" : "already_known");
     result.put("type", record.type());

@@ -116,6 +116,21 @@ class RegistryRpcTest {
   }
 
   @Test
+  void aCopyOfAStoredServerRecordIsKnownAndANearCopyIsStillChecked() throws Exception {
+    ServerRecord stored = server(NODE, "http://127.0.0.1:7001", 3, List.of());
+    registry.submit(stored);
+    // As a peer sends it: parsed from text, so its numbers are ints where the stored record writes longs.
+    JsonNode copy = json(stored.toJson().toString());
+    assertThat(rpc.handle(RegistryRpc.SUBMIT_RECORD, json("{\"record\":" + copy + "}")).get("status").asText())
+        .isEqualTo("already_known");
+    ObjectNode tampered = stored.toJson();
+    tampered.put("url", "http://127.0.0.1:7002"); // the signature no longer matches
+    assertThatThrownBy(() -> rpc.handle(RegistryRpc.SUBMIT_RECORD, submitParams(SignedRecord.fromJson(tampered))))
+        .isInstanceOf(RecordException.class).hasMessageStartingWith("sig:");
+    assertThat(registry.server(NODE.publicKey())).contains(stored);
+  }
+
+  @Test
   void recordsNamesTheLogItsCursorsBelongTo() throws Exception {
     registry.submit(service(OWNER, "search"));
     JsonNode answer = rpc.handle(RegistryRpc.RECORDS, json("{}"));
