@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tandem.sandbox.engine.EngineInstance;
 import dev.tandem.sandbox.engine.EngineModule;
 import dev.tandem.sandbox.meter.MeterAbi;
 import java.lang.management.ManagementFactory;
@@ -38,6 +39,40 @@ final class ChicoryRuns {
    * the fuel it used.
    */
   record Timed(double[] ms, double[] cpuMs, String output, long fuel) {}
+
+  /**
+   * What one fresh instance costs before the call runs, in this thread's CPU milliseconds (medians): as a bare
+   * Chicory instance of the compiled metered module (the data segments applied to a new memory, then the start
+   * function) against the sandbox's instance from the module's memory snapshot (copy on write). Alternating rounds.
+   */
+  record Instantiation(double segmentsMs, double snapshotMs) {}
+
+  static Instantiation instantiation(Variant asNode, int warmup, int runs) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    WasmModule module = asNode.module();
+    double[] segments = new double[runs];
+    double[] snapshot = new double[runs];
+    for (int r = -warmup; r < runs; r++) {
+      long start = threads.getCurrentThreadCpuTime();
+      Instance bare = Instance.builder(module).withMemoryLimits(new MemoryLimits(
+              module.memorySection().get().getMemory(0).limits().initialPages(), MAX_PAGES))
+          .withImportValues(ImportValues.builder().withFunctions(NoInputs.metered()).build())
+          .withMachineFactory(asNode.factory()).build();
+      long mid = threads.getCurrentThreadCpuTime();
+      EngineInstance fromSnapshot = asNode.asNode().instantiate(NoInputs.metered(), MAX_PAGES);
+      try {
+        fromSnapshot.start();
+      } finally {
+        fromSnapshot.close();
+      }
+      long end = threads.getCurrentThreadCpuTime();
+      if (r >= 0 && bare != null) {
+        segments[r] = (mid - start) / 1e6;
+        snapshot[r] = (end - mid) / 1e6;
+      }
+    }
+    return new Instantiation(SandboxBenchmark.median(segments), SandboxBenchmark.median(snapshot));
+  }
 
   /** Runs {@code request} on fresh instances of each variant in turn, {@code warmup + runs} rounds. */
   static Timed[] time(List<Variant> variants, String request, int warmup, int runs) {

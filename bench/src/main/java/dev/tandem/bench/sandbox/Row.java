@@ -21,6 +21,8 @@ final class Row {
   int inputBytes;
   int outputBytes;
   boolean mismatch;
+  /** One fresh instance before the call, data segments applied against from the snapshot (Chicory, compiled). */
+  ChicoryRuns.Instantiation instantiation;
   /** GraalWasm: the first call on a fresh engine (wall clock), the calls of its warm-up, JVMCI on or not. */
   double graalColdMs = Double.NaN;
   int graalWarmupRuns;

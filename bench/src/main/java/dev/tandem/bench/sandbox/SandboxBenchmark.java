@@ -161,8 +161,9 @@ public final class SandboxBenchmark {
     // Tandem's column runs as a node does: through the sandbox's Chicory engine, from the memory snapshot.
     EngineModule asNode = Engines.create(Engines.DEFAULT, true).prepare(new PreparedModule(inst.wasm(), metered,
         metered.memorySection().get().getMemory(0).limits()));
-    Timed[] pair = ChicoryRuns.time(List.of(new Variant(metered, meteredCompiled, true, asNode),
-        new Variant(plain, plainCompiled, false)), request, warmup, runs);
+    Variant node = new Variant(metered, meteredCompiled, true, asNode);
+    Timed[] pair = ChicoryRuns.time(List.of(node, new Variant(plain, plainCompiled, false)), request, warmup, runs);
+    row.instantiation = ChicoryRuns.instantiation(node, warmup, runs);
     Timed tandem = pair[0];
     Timed chicory = pair[1];
     row.put(Engine.TANDEM, tandem.ms(), tandem.cpuMs());

@@ -71,6 +71,14 @@ final class SandboxTable {
       out.printf(Locale.ROOT, "Instrumenting %s: %,d → %,d bytes in %.1f ms%n", row.kernel.name(), row.inputBytes,
           row.outputBytes, row.instrumentMs);
     }
+    for (Row row : rows) {
+      if (row.instantiation != null) {
+        ChicoryRuns.Instantiation i = row.instantiation;
+        out.printf(Locale.ROOT, "Instantiating %s per call (CPU ms, median): data segments applied %.3f, from the "
+            + "memory snapshot %.3f (%.1f× less)%n", row.kernel.name(), i.segmentsMs(), i.snapshotMs(),
+            i.segmentsMs() / i.snapshotMs());
+      }
+    }
     out.println("* interpreter measured at a reduced n and scaled by the fuel ratio (instructions executed).");
     for (Row row : rows) {
       if (!Double.isNaN(row.graalColdMs)) {
