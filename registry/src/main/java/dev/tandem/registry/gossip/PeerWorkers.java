@@ -54,6 +54,8 @@ final class PeerWorkers implements AutoCloseable {
   private final ExecutorService workers =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-gossip-", 0).factory());
 
+  /** The records being fetched now, so that concurrent pulls fetch each new record once. */
+  private final InFlight inFlight;
   private final AtomicLong pulled = new AtomicLong();
   private final AtomicLong listed = new AtomicLong();
   private final AtomicLong stored = new AtomicLong();
@@ -74,6 +76,7 @@ final class PeerWorkers implements AutoCloseable {
     this.registry = registry;
     this.cursors = cursors;
     this.interval = interval;
+    this.inFlight = new InFlight(interval);
     this.maxBackoff = maxBackoff;
     this.pageSize = pageSize;
     this.client = client;
@@ -277,8 +280,24 @@ final class PeerWorkers implements AutoCloseable {
       return;
     }
     // Asked again now: a push, or a pull from another peer, may have brought some meanwhile.
-    List<String> ids = wanted.values().stream().filter(e -> !registry.holds(e)).map(Registry.Entry::id).toList();
+    List<Registry.Entry> missing = wanted.values().stream().filter(e -> !registry.holds(e)).toList();
     wanted.clear();
+    InFlight.Claim claim = inFlight.claim(missing);
+    try {
+      fetchIds(peer, claim.mine());
+    } finally {
+      claim.release();
+    }
+    try {
+      // What another pull was fetching meanwhile: whatever it did not bring comes from this peer.
+      fetchIds(peer, claim.awaitOthers().stream().filter(e -> !registry.holds(e)).map(Registry.Entry::id).toList());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted"));
+    }
+  }
+
+  private void fetchIds(Peer peer, List<String> ids) {
     int chunk = Math.min(pageSize, RegistryRpc.MAX_IDS);
     try {
       for (int from = 0; from < ids.size() && !closed.getAsBoolean() && !peer.removed; from += chunk) {
