@@ -3,6 +3,7 @@ package dev.tandem.node;
 import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
+import dev.tandem.core.crypto.Signing;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.rpc.Transport;
@@ -190,7 +191,8 @@ public final class Node implements AutoCloseable {
       LOG.warn("!!!!!!!! {}", initial.fault().banner());
       System.err.println("!!!!!!!! " + initial.fault().banner() + " !!!!!!!!");
     }
-    LOG.info("node {} listening at {} (data {})", key.publicKey(), self.url(), data);
+    LOG.info("node {} listening at {} (data {}; signing with {})", key.publicKey(), self.url(), data,
+        Signing.implementation());
   }
 
   // Hosting is made before the node's own record, which lists the servers hosting fetches modules from.

@@ -8,6 +8,7 @@ import dev.tandem.client.ServiceHandle;
 import dev.tandem.client.TandemClient;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.Signing;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.Attestation;
@@ -87,8 +88,8 @@ public final class NetworkBenchmark {
 
       out.printf(Locale.ROOT, "Network benchmark: %d nodes on 127.0.0.1 (engine %s), %d s per measurement, %d "
           + "callers for throughput%n", o.nodes(), o.engine(), o.seconds(), o.threads());
-      out.printf(Locale.ROOT, "JVM %s on %d cores (nodes, client and load generator share them)%n%n",
-          Runtime.version(), Runtime.getRuntime().availableProcessors());
+      out.printf(Locale.ROOT, "JVM %s on %d cores (nodes, client and load generator share them); signing with %s%n%n",
+          Runtime.version(), Runtime.getRuntime().availableProcessors(), Signing.implementation());
 
       Duration len = Duration.ofSeconds(o.seconds());
       URI node0 = nodes.get(0).url();
