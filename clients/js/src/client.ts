@@ -39,13 +39,17 @@ export interface ConnectOptions {
   callTimeoutMs?: number;
   /**
    * Spot-check mode, the Java SDK's `spotCheck(rate)`: only a random fraction `rate` of calls, in (0, 1], is
-   * verified in full; every other call goes to one proven server alone (established here, with a score of 60 or
-   * more: about ten more good answers than bad) and its signed answer is taken unverified (`report.decision`
-   * `unchecked`). New and probationary servers are never asked alone; where no proven server offers the service, or
-   * the one asked fails or takes over a second, the call is verified in full. A service error is never taken
-   * unverified: the client's own re-run decides it. The trade: a call costs about one request, against wrong answers
-   * from a proven server that turns liar until a verified call or an audit catches it (about `(1 - rate) / rate` of
-   * its calls on average); it is then convicted and never asked again. Default 1: every call is verified.
+   * spot-checked; every other call goes to one proven server alone (established here, with a score of 60 or more:
+   * about ten more good answers than bad) and its signed answer is taken unverified (`report.decision` `unchecked`).
+   * A spot check asks a proven server and one server of another operator (drawn by weight, so a server on probation
+   * earns trust this way) at once: the same signed answer from both is taken (`report.decision` `spot-check`), and
+   * any difference goes to the referee, whose re-run convicts whoever was wrong. One other operator is enough to
+   * expose a lie because a disagreement is settled by a re-run, never by counting answers. Where no proven server (or,
+   * for a spot check, no other operator) offers the service, or a server asked fails or takes over a second, the call
+   * is verified in full, the answers already in counting as votes. A service error is never taken unverified from one
+   * server: the client's own re-run decides it. The trade: a call costs about `1 + rate` requests, against wrong
+   * answers from a proven server that turns liar until a spot check or an audit catches it (about `(1 - rate) / rate`
+   * of its calls on average); it is then convicted and never asked again. Default 1: every call is verified in full.
    */
   spotCheck?: number;
   /**
@@ -62,7 +66,10 @@ export interface ConnectOptions {
 
 /** The default audit rate, the Java SDK's: one accepted answer in fifty is re-run here. */
 export const DEFAULT_AUDIT = 0.02;
-/** How long spot-check mode waits for the one proven server before it verifies the call in full (the SDK's hedge delay). */
+/**
+ * How long spot-check mode waits for the server or two it asked (one proven server alone, or a spot check's pair)
+ * before it verifies the call in full (the SDK's hedge delay).
+ */
 const PROVEN_WAIT_MS = 1000;
 const notAudited = (): Promise<Audit> =>
   Promise.resolve({ status: "not audited", convicted: [], evidence: [], detail: "not audited" });
@@ -207,15 +214,22 @@ class CallRun {
   private verdict: string | null = null;
   private rerun?: CallReport["rerun"];
   private check: Check;
-  /** Servers whose answer comes too late to count as a vote (spot-check mode's proven server, when slow). */
+  /** Servers whose answer comes too late to count as a vote (spot-check mode's servers, when slow). */
   private readonly late = new Set<string>();
+  /**
+   * Requests spot-check mode sent that are still out, with their server's URL: when the mode gives up on a call, the
+   * full verification waits for them as for its own (their answers count as votes), unless they were too slow.
+   */
+  private readonly pending = new Map<Promise<Vote | undefined>, string>();
+  /** The servers that were still out when spot-check mode last gave up waiting for them. */
+  private slowest: string[] = [];
 
   constructor(private readonly client: TandemClient, private readonly id: string,
       private readonly record: ServiceRecord, private readonly verifier: Verifier, private readonly call: ServiceCall) {
     this.scores = client.scores;
     this.min = Math.max(verifier.minRequests, client.context.options.minRequests ?? 0);
     this.remaining = client.directory.offering(id).filter((s) => !this.scores.blacklisted(s.key));
-    this.check = (client.context.options.spotCheck ?? 1) < 1 ? "spot-check" : "full";
+    this.check = "full";
   }
 
   async run(): Promise<CallOutcome> {
@@ -225,19 +239,21 @@ class CallRun {
         : `no usable server for service ${this.label()}: ${n} offer it, all are blacklisted`, this.report(null, null));
     }
     const rate = this.client.context.options.spotCheck ?? 1;
-    if (rate < 1 && !(this.client.context.random() < rate)) {
-      const unchecked = await this.askOneProvenServer();
-      if (unchecked) return unchecked;
+    if (rate < 1) {
+      const decided = this.client.context.random() < rate ? await this.spotCheck() : await this.askOneProvenServer();
+      if (decided) return decided;
       this.check = "full";
     }
     const deadline = this.started + (this.client.context.options.callTimeoutMs ?? 30_000);
     let needed = this.min;
     while (true) {
       const launch = [];
-      while (this.votes.length + launch.length < needed && this.remaining.length > 0) launch.push(this.pick());
+      while (this.votes.length + this.pending.size + launch.length < needed && this.remaining.length > 0) {
+        launch.push(this.pick());
+      }
       // One deadline for the requests sent together (a timer per request showed in profiles).
       const signal = AbortSignal.timeout(this.record.limits.timeoutMs + 2000);
-      await Promise.all(launch.map((s) => this.ask(s.url, s.key, false, signal)));
+      await Promise.all([...launch.map((s) => this.ask(s.url, s.key, false, signal)), ...this.pending.keys()]);
       if (this.votes.length < needed) {
         if (this.remaining.length > 0 && Date.now() < deadline) continue;
         return this.settle(null, `only ${this.votes.length} valid answers of ${needed} needed`);
@@ -286,19 +302,17 @@ class CallRun {
     }
     this.check = "unchecked";
     const server = this.pick(proven);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slow = new Promise<"slow">((ok) => timer = setTimeout(() => ok("slow"), PROVEN_WAIT_MS));
-    const vote = await Promise.race([this.ask(server.url, server.key, false), slow]);
-    clearTimeout(timer);
-    if (vote === "slow") {
-      this.late.add(server.url); // still scored when it answers, but the full verification does not wait for it
+    this.send(server);
+    const outcome = await this.awaitSent();
+    if (outcome === "slow") {
       this.notes.push(`spot-check mode: the proven server ${server.url} took over ${PROVEN_WAIT_MS} ms, so the call is verified in full`);
       return undefined;
     }
-    if (!vote) {
+    if (outcome === "failed") {
       this.notes.push(`spot-check mode: the proven server ${server.url} gave no valid answer, so the call is verified in full`);
       return undefined;
     }
+    const vote = this.votes[0];
     const hash = vote.attestation.responseHash;
     if (!("error" in vote.response)) return this.accept(hash, "unchecked");
     // A service error is never taken unchecked (ServiceError always carries a verified error): a re-run here decides.
@@ -321,6 +335,86 @@ class CallRun {
     if (decided === hash) this.scores.confirm(vote.server);
     else await this.convict([vote]);
     return this.accept(decided, "referee", run.response); // throws the verified error, or returns a result
+  }
+
+  /**
+   * Spot-check mode, for a call the draw picked (the Java SDK's AdaptiveCall.spotCheck): one proven server and one
+   * server of another operator, drawn by weight (a server on probation earns trust this way), asked at once. The
+   * same signed answer from both is taken (decision `spot-check`), and an established signer's agreement confirms the
+   * other; any difference goes to the referee, whose re-run convicts whoever was wrong. One other operator is enough
+   * to expose a lie because a disagreement is settled by a re-run, never by counting more answers, so a spot check
+   * costs one request more than an unchecked call rather than a whole sample. Undefined when no proven server or no
+   * other operator is a candidate, or one of the two failed or was slow: then the call is verified in full, and the
+   * answers already in (or still coming in good time) count as votes.
+   */
+  private async spotCheck(): Promise<CallOutcome | undefined> {
+    const proven = this.remaining.filter((s) => this.scores.proven(s.key));
+    if (proven.length === 0) {
+      this.notes.push("spot check: no proven server offers the service, so the call is verified in full");
+      return undefined;
+    }
+    const server = this.pick(proven);
+    this.send(server);
+    if (this.remaining.length === 0) {
+      this.notes.push("spot check: no other server offers the service, so the call is verified in full");
+      return undefined;
+    }
+    const other = this.pick(); // by weight, among operators not asked yet when there are any
+    this.send(other);
+    if (operatorOf(other.url) === operatorOf(server.url)) {
+      this.notes.push("spot check: every other server shares the proven server's operator, so the call is verified in full");
+      return undefined;
+    }
+    this.check = "spot-check";
+    const outcome = await this.awaitSent();
+    if (outcome !== "answered") {
+      this.notes.push(outcome === "slow"
+        ? `spot check: ${this.slowest.join(" and ")} took over ${PROVEN_WAIT_MS} ms, so the call is verified in full`
+        : "spot check: a server asked gave no valid answer, so the call is verified in full");
+      return undefined;
+    }
+    const [a, b] = this.votes;
+    const hash = a.attestation.responseHash;
+    if (b.attestation.responseHash !== hash) {
+      return this.settle(null, `spot check: the proven server and a server of another operator signed different answers `
+        + `(${short(hash)} and ${short(b.attestation.responseHash)})`);
+    }
+    // Two operators sign it: an established signer vouches for the other, as in the full verification.
+    if (this.votes.some((v) => this.scores.established(v.server))) this.votes.forEach((v) => this.scores.confirm(v.server));
+    return this.accept(hash, "spot-check");
+  }
+
+  /** Asks `server` for spot-check mode; the request stays in {@link pending} until it answers. */
+  private send(server: ServerRecord): void {
+    const request: Promise<Vote | undefined> = this.ask(server.url, server.key, false)
+      .finally(() => this.pending.delete(request));
+    request.catch(() => undefined); // a late request nobody waits for any more must not reject unhandled
+    this.pending.set(request, server.url);
+  }
+
+  /**
+   * Waits for spot-check mode's requests: until each gave a vote (`answered`), one gave no valid answer (`failed`:
+   * the others stay pending and count as votes when they come), or {@link PROVEN_WAIT_MS} passed (`slow`: the ones
+   * still out are late, scored when they answer but no vote of this call).
+   */
+  private async awaitSent(): Promise<"answered" | "failed" | "slow"> {
+    const requests = [...this.pending.keys()];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slow = new Promise<"slow">((ok) => timer = setTimeout(() => ok("slow"), PROVEN_WAIT_MS));
+    const done = new Promise<"answered" | "failed">((ok) => {
+      let left = requests.length;
+      for (const r of requests) {
+        r.then((vote) => vote ? --left === 0 && ok("answered") : ok("failed"), () => ok("failed"));
+      }
+    });
+    const outcome = await Promise.race([done, slow]);
+    clearTimeout(timer);
+    if (outcome === "slow") {
+      this.slowest = [...this.pending.values()];
+      this.slowest.forEach((url) => this.late.add(url)); // the full verification does not wait for them
+      this.pending.clear();
+    }
+    return outcome;
   }
 
   /** Where modules and inputs are fetched from: the servers that answered, then every node known. */

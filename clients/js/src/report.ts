@@ -18,16 +18,20 @@ export interface ServerAnswer {
 
 /**
  * How the accepted answer was decided: `verifier` (the verifier accepted answers of enough trustworthy servers),
- * `referee` (the client's own re-run), `home` (the home server's signed answer), or `unchecked` (spot-check mode: one
- * proven server's signed answer, taken without verification).
+ * `referee` (the client's own re-run), `home` (the home server's signed answer), `spot-check` (spot-check mode, a call
+ * the draw picked: one proven server's signed answer and the same answer signed by a server of another operator; a
+ * difference goes to the referee instead), or `unchecked` (spot-check mode: one proven server's signed answer, taken
+ * without verification).
  */
-export type Decision = "verifier" | "referee" | "home" | "unchecked";
+export type Decision = "verifier" | "referee" | "home" | "spot-check" | "unchecked";
 
 /**
  * How much of a call was checked: `full` (verified in full: every call, unless `spotCheck` is set; in spot-check
- * mode also a call the draw skipped when no proven server could answer it alone, the notes say why), `spot-check`
- * (spot-check mode, and the draw picked this call for full verification), `unchecked` (spot-check mode: one proven
- * server asked alone; a service error it signs is still decided by a re-run here, see `decision`).
+ * mode also a call whose shortcut could not be taken, when no proven server or no other operator was a candidate or a
+ * server asked failed or was slow; the notes say why), `spot-check` (spot-check mode, and the draw picked this call:
+ * a proven server and one server of another operator asked at once, decided `spot-check` when they agree and by
+ * `referee` when they differ), `unchecked` (spot-check mode: one proven server asked alone; a service error it signs
+ * is still decided by a re-run here, see `decision`).
  */
 export type Check = "full" | "spot-check" | "unchecked";
 

@@ -8,6 +8,7 @@ import { fileModuleCache, fileScoreStore } from "../src/node.js";
 import { TestNetwork } from "./support/network.js";
 import { fetchInput, inputLinks } from "../src/inputs.js";
 import { chromium, missing, pageServer } from "./support/browser.js";
+import { operatorOf } from "../src/directory.js";
 
 /**
  * The client against real nodes (separate JVMs started from the built CLI), one of them a liar
@@ -370,9 +371,9 @@ test("the node's try-it page: signed answers, honest results and the liar convic
 
 /**
  * Spot-check mode with a liar from the start: the liar is never proven (a lie is never confirmed), so it meets only
- * verified calls and is convicted by the first one that asks it; every result is honest, and once the honest servers
- * are proven most calls ask one of them alone. With `audit: 1` every accepted answer is re-run off the caller's path,
- * and each re-run confirms it.
+ * verified calls (in full, or as the second server of a spot check) and is convicted by the first one that asks it;
+ * every result is honest, and once the honest servers are proven most calls ask one of them alone. With `audit: 1`
+ * every accepted answer is re-run off the caller's path, and each re-run confirms it.
  */
 test("spot-check mode: a liar from the start meets only verified calls; honest results only, one server asked alone",
   { timeout: 120_000 }, async () => {
@@ -383,10 +384,13 @@ test("spot-check mode: a liar from the start meets only verified calls; honest r
     let unchecked = 0;
     let firstUnchecked = -1;
     for (let i = 0; i < 40; i++) {
+      const provenBefore = [liar, ...honest].filter((k) => client.scores.proven(k));
       const { result, report } = await client.call("echo", "echo", { spot: i });
       assert.deepEqual(result, { spot: i }, JSON.stringify(report));
       report.convicted.forEach((k) => convicted.add(k));
-      if (report.decision === "unchecked") {
+      if (report.check === "spot-check") {
+        assertSpotChecked(report, provenBefore);
+      } else if (report.decision === "unchecked") {
         unchecked++;
         if (firstUnchecked < 0) firstUnchecked = i;
         assert.equal(report.check, "unchecked");
@@ -398,7 +402,7 @@ test("spot-check mode: a liar from the start meets only verified calls; honest r
         assert.equal(report.verified, true);
         // Verified by the others: two votes, or (once the liar is convicted, one honest server left) one and the referee.
         assert.ok(report.decision === "verifier" || report.decision === "referee", JSON.stringify(report));
-        assert.ok(report.check === "full" || report.check === "spot-check");
+        assert.equal(report.check, "full");
       }
       assert.equal(report.audited, report.decision !== "referee");
       const audit = await report.audit;
@@ -427,6 +431,69 @@ test("spot-check mode: a liar from the start meets only verified calls; honest r
       }
     }
     assert.ok(reranErrors >= 1, "at least one of six errors came from one proven server alone: " + JSON.stringify(last));
+    await client.close();
+  });
+
+/**
+ * A spot-checked call: exactly two servers asked, both with a signed answer, of distinct operators, one of them proven
+ * here before the call; the same answer is taken as `spot-check`, different ones are settled by the re-run here.
+ */
+function assertSpotChecked(report: CallReport, provenBefore: string[]): void {
+  const json = JSON.stringify(report);
+  assert.equal(report.check, "spot-check", json);
+  assert.equal(report.verified, true, json);
+  assert.equal(report.answers.length, 2, "a spot check asks exactly two servers: " + json);
+  assert.ok(report.answers.every((a) => a.kind === "vote" && !a.home), json);
+  assert.notEqual(operatorOf(report.answers[0].url), operatorOf(report.answers[1].url), "two operators: " + json);
+  assert.ok(report.answers.some((a) => provenBefore.includes(a.server!)), "one of them proven: " + json);
+  if (report.answers[0].responseHash === report.answers[1].responseHash) {
+    assert.equal(report.decision, "spot-check", json);
+    assert.equal(report.rerun, undefined, json);
+    assert.deepEqual(report.convicted, [], json);
+  } else {
+    assert.equal(report.decision, "referee", json);
+    assert.equal(report.rerun!.responseHash, report.accepted, json);
+    assert.deepEqual(report.convicted, report.answers.filter((a) => a.responseHash !== report.accepted).map((a) => a.server),
+      json);
+  }
+}
+
+/**
+ * A spot check pairs a proven server with one of another operator drawn by weight, probationary ones included: the
+ * liar (on probation, lying from the start) is convicted by the re-run the first time it is drawn, and every agreement
+ * of the honest server on probation with the proven one confirms it, until it is established by spot checks alone.
+ */
+test("spot-check mode: a spot check asks a proven server and one other operator; agreement confirms, a lie is convicted",
+  { timeout: 120_000 }, async () => {
+    const liar = await keyOf(net.urls[2]);
+    const [proven, newcomer] = [await keyOf(net.urls[0]), await keyOf(net.urls[1])];
+    const servers = { [proven]: { score: 70, confirmations: 5, latencyMs: 0 } };
+    const client = await connect({ bootstrap: [net.urls[1]], spotCheck: 0.99, audit: 0, evidenceFeed: false,
+      random: seeded(11), scoreStore: { load: () => ({ servers, feeds: {} }), save: () => undefined } });
+    assert.ok(!client.scores.established(newcomer));
+    let agreed = 0;
+    let convictedBy: CallReport | undefined;
+    for (let i = 0; i < 12; i++) {
+      const provenBefore = [liar, proven, newcomer].filter((k) => client.scores.proven(k));
+      const { result, report } = await client.call("echo", "echo", { pair: i });
+      assert.deepEqual(result, { pair: i }, JSON.stringify(report));
+      if (report.check !== "spot-check") {
+        assert.equal(report.decision, "unchecked", JSON.stringify(report)); // the 1 in 100 not drawn
+        continue;
+      }
+      assertSpotChecked(report, provenBefore);
+      if (report.decision === "spot-check") agreed++;
+      if (convictedBy) assert.ok(!report.answers.some((a) => a.server === liar), "the convicted liar is not asked again");
+      if (report.convicted.length) {
+        assert.deepEqual(report.convicted, [liar], JSON.stringify(report));
+        convictedBy = report;
+      }
+    }
+    assert.ok(convictedBy, "the liar was drawn as the other operator and convicted");
+    assert.ok(agreed >= 5, `spot checks the two honest servers agreed on: ${agreed}`);
+    assert.ok(client.scores.established(newcomer), "the server on probation is established by agreeing spot checks");
+    assert.ok(client.scores.blacklisted(liar));
+    for (const k of [proven, newcomer]) assert.ok(!client.scores.blacklisted(k), "honest " + k);
     await client.close();
   });
 
@@ -468,6 +535,46 @@ test("spot-check mode: a slow proven server sends the call to full verification 
     await client.close();
   });
 
+/**
+ * A spot check whose pair includes a slow server (its answers held back 1.5 s on a real node's way): after a second
+ * the call is verified in full without waiting for it, and the other server's answer, already in, is one of its votes.
+ */
+test("spot-check mode: a slow server in a spot check sends the call to full verification, the answer in counting",
+  { timeout: 120_000 }, async () => {
+    const honest = [await keyOf(net.urls[0]), await keyOf(net.urls[1])];
+    const servers = Object.fromEntries(honest.map((k) => [k, { score: 70, confirmations: 5, latencyMs: 0 }]));
+    const slowUrl = net.urls[0];
+    const delaying: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).startsWith(`${slowUrl}/services/`)) await new Promise((r) => setTimeout(r, 1500));
+      return res;
+    };
+    const client = await connect({ bootstrap: [net.urls[1]], spotCheck: 0.99, audit: 0, evidenceFeed: false,
+      fetch: delaying, random: seeded(5), scoreStore: { load: () => ({ servers, feeds: {} }), save: () => undefined } });
+    let slow = 0;
+    for (let i = 0; i < 8; i++) {
+      const provenBefore = [...honest].filter((k) => client.scores.proven(k));
+      const { result, report } = await client.call("echo", "echo", { slowpair: i });
+      const json = JSON.stringify(report);
+      assert.deepEqual(result, { slowpair: i }, json);
+      if (report.notes.some((n) => n.startsWith("spot check: ") && n.includes("took over 1000 ms"))) {
+        slow++;
+        assert.equal(report.check, "full", json);
+        assert.equal(report.verified, true, json);
+        assert.ok(report.ms < 1500 + 1000, `the call did not wait for the slow server: ${report.ms} ms`);
+        assert.ok(!report.answers.some((a) => a.url === slowUrl), "the late answer is no vote of the call: " + json);
+        assert.equal(report.answers[0].kind, "vote", "the spot check's other answer counts: " + json);
+        assert.ok(report.decision === "verifier" || report.decision === "referee", json);
+      } else if (report.check === "spot-check") {
+        assertSpotChecked(report, provenBefore);
+      } else {
+        assert.equal(report.decision, "unchecked", json);
+      }
+    }
+    assert.ok(slow >= 1, "a spot check drew the slow server at least once");
+    await client.close();
+  });
+
 /** A seeded generator (mulberry32), so a test's draws are the same on every run. */
 function seeded(seed: number): () => number {
   return () => {
@@ -480,8 +587,9 @@ function seeded(seed: number): () => number {
 
 /**
  * A proven server that turns liar (its earlier good record preset in the scores), with spot-check mode: a wrong
- * answer gets through only in an unchecked call, from the liar alone, until a spot check (a verified call that asks
- * it) or an audit of one of its unchecked answers convicts it; it is never asked again, and no honest server is
+ * answer gets through only in an unchecked call, from the liar alone, until a spot check that asks it (two servers of
+ * distinct operators, their difference settled by the re-run here) or an audit of one of its unchecked answers
+ * convicts it; it is never asked again, and no honest server is
  * convicted. Returns what caught it and how many wrong answers got through.
  */
 async function turncoat(options: Partial<ConnectOptions>): Promise<{ caughtBy: string; wrong: number }> {
@@ -497,7 +605,9 @@ async function turncoat(options: Partial<ConnectOptions>): Promise<{ caughtBy: s
   let caughtBy = "";
   let wrong = 0;
   for (let i = 0; i < 100 && (convictedAt < 0 || i < convictedAt + 10); i++) {
+    const provenBefore = [liar, ...honest].filter((k) => client.scores.proven(k));
     const { result, report } = await client.call("echo", "echo", { turncoat: i });
+    if (report.check === "spot-check") assertSpotChecked(report, provenBefore);
     const askedLiar = report.answers.some((a) => a.server === liar);
     if (convictedAt >= 0) assert.ok(!askedLiar, `call ${i} asked the convicted liar`);
     if (JSON.stringify(result) !== JSON.stringify({ turncoat: i })) {
@@ -511,7 +621,8 @@ async function turncoat(options: Partial<ConnectOptions>): Promise<{ caughtBy: s
       assert.deepEqual(report.convicted, [liar], JSON.stringify(report));
       assert.equal(report.verified, true);
       assert.equal(report.decision, "referee");
-      if (convictedAt < 0) [convictedAt, caughtBy] = [i, "a spot check"];
+      assert.ok(askedLiar);
+      if (convictedAt < 0) [convictedAt, caughtBy] = [i, report.check === "spot-check" ? "a spot check" : "a full verification"];
     }
     const audit = await report.audit;
     if (audit.status === "wrong") {
