@@ -41,6 +41,9 @@ class NameSquattingTest {
           .verifier(ServiceRecord.BUILTIN_EQUAL).home(a.url()).sign(owner);
       new NodeClient(a.url()).submit(whisper, echo, null);
       String qualified = ServiceNames.qualified(whisper, List.of(whisper));
+      // b learns the record by gossip, which is eventually consistent: offer it there once b holds it.
+      TestNetwork.await("b to hold the whisper record", Duration.ofSeconds(30),
+          () -> b.registry().service(whisper.serviceId()).isPresent());
       for (Node n : List.of(a, b)) {
         ObjectNode p = Json.object().put("service", qualified); // the admin call takes the qualified name too
         JsonNode answer = new NodeClient(n.url(), TestNetwork.adminToken(n)).rpc("tandem_offer", p);
