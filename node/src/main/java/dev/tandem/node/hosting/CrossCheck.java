@@ -65,6 +65,11 @@ public final class CrossCheck implements Runner, AutoCloseable {
   private final AtomicLong diverged = new AtomicLong();
   private final AtomicLong inconclusive = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  /**
+   * Samples handed to the worker and not finished: the executor's own counts miss a task given to a thread that has
+   * not begun to run it yet, so {@link #drain} counts them itself.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param primary   the node's runner, whose answers are checked
@@ -110,9 +115,17 @@ public final class CrossCheck implements Runner, AutoCloseable {
     Outcome outcome = primary.run(service, call);
     if (rate > 0 && outcome instanceof Outcome.Deterministic && service.module() != null
         && !service.record().isOci() && random.nextDouble() < rate) {
+      pending.incrementAndGet();
       try {
-        worker.execute(() -> check(service, call, outcome));
+        worker.execute(() -> {
+          try {
+            check(service, call, outcome);
+          } finally {
+            pending.decrementAndGet();
+          }
+        });
       } catch (RejectedExecutionException busy) {
+        pending.decrementAndGet();
         dropped.incrementAndGet();
       }
     }
@@ -184,7 +197,7 @@ public final class CrossCheck implements Runner, AutoCloseable {
   /** Waits up to {@code millis} for the samples taken so far to be checked (for tests and shutdown). */
   public boolean drain(long millis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (worker.getActiveCount() > 0 || !worker.getQueue().isEmpty()) {
+    while (pending.get() > 0) {
       if (System.nanoTime() > deadline) {
         return false;
       }
