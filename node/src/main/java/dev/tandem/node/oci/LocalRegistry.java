@@ -31,10 +31,64 @@ public final class LocalRegistry implements AutoCloseable {
     this.address = address;
   }
 
-  /** Whether podman can run containers here and the registry and the example's compiler are installed. */
+  private static volatile Boolean available;
+
+  /**
+   * Whether podman can start a container here and the registry and the example's compiler are installed. {@code
+   * podman info} is not enough: it succeeds on hosts where crun refuses to start any container (a hybrid cgroup
+   * layout), so a container is started: a static binary that exits 0, imported as an image (no registry needed).
+   * Asked once per process.
+   */
   public static boolean available() {
-    return Podman.find(OciOptions.DEFAULT.runtime()).map(Podman::works).orElse(false) && onPath("docker-registry")
-        && onPath("gcc");
+    if (available == null) {
+      available = Podman.find(OciOptions.DEFAULT.runtime()).filter(Podman::works).map(LocalRegistry::startsOne)
+          .orElse(false) && onPath("docker-registry") && onPath("gcc");
+    }
+    return available;
+  }
+
+  private static boolean startsOne(Podman podman) {
+    if (!onPath("gcc")) {
+      return false;
+    }
+    String image = "localhost/tandem-oci-probe:" + ProcessHandle.current().pid();
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("tandem-oci-probe");
+      Files.writeString(dir.resolve("true.c"), "int main(void) { return 0; }\n");
+      Process cc = new ProcessBuilder("gcc", "-static", "-O2", "-o", dir.resolve("true").toString(),
+          dir.resolve("true.c").toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      Process tar = null;
+      if (cc.waitFor() == 0) {
+        tar = new ProcessBuilder("tar", "-C", dir.toString(), "-cf", dir.resolve("image.tar").toString(), "true")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      }
+      if (tar == null || tar.waitFor() != 0) {
+        return false;
+      }
+      podman.run(60, "import", "-q", dir.resolve("image.tar").toString(), image);
+      podman.run(60, "run", "--rm", image, "/true");
+      return true;
+    } catch (IOException e) {
+      System.out.println("OCI: podman cannot start a container here: " + e.getMessage().lines().reduce((a, b) -> b)
+          .orElse(""));
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      try {
+        podman.run(60, "rmi", "-f", image);
+      } catch (IOException ignored) {
+        // the image was never made
+      }
+      if (dir != null) {
+        for (String f : new String[] {"true.c", "true", "image.tar", ""}) {
+          dir.resolve(f).toFile().delete();
+        }
+      }
+    }
   }
 
   private static boolean onPath(String name) {
