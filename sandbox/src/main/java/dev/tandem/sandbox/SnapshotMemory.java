@@ -10,18 +10,20 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A call's linear memory that starts as a {@link MemorySnapshot}: 64 KiB pages shared with the snapshot until the
+ * A call's linear memory that starts as a {@link MemorySnapshot}: 4 KiB chunks shared with the snapshot until the
  * call first writes one, which then gets its own copy (copy on write). Instantiating it copies nothing, and a call
- * copies only the pages it writes.
+ * copies only the chunks it writes.
  *
  * <p>Behaves exactly like Chicory's own byte-array memory, traps and their messages included (the trap detail is
  * part of a call's outcome, so it must not depend on which memory ran it): an access outside the memory fails with
- * the same "out of bounds memory access" message, an access across a page boundary is done byte by byte, and an
+ * the same "out of bounds memory access" message, an access across a chunk boundary is done byte by byte, and an
  * active data segment is dropped after instantiation.
  */
 final class SnapshotMemory extends UnsharedMemory {
-  private static final int SHIFT = 16;
-  private static final int MASK = PAGE_SIZE - 1;
+  private static final int SHIFT = MemorySnapshot.CHUNK_SHIFT;
+  private static final int CHUNK = MemorySnapshot.CHUNK_SIZE;
+  private static final int MASK = CHUNK - 1;
+  private static final int PER_PAGE = MemorySnapshot.CHUNKS_PER_PAGE;
   private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -32,31 +34,32 @@ final class SnapshotMemory extends UnsharedMemory {
   private final MemoryLimits limits;
   private final MemorySnapshot snapshot;
   /**
-   * The pages; page i is shared (the snapshot's, or {@link MemorySnapshot#ZERO_PAGE}) until its first write, when it
-   * becomes this memory's own copy ({@code owned[i]}).
+   * The chunks; chunk i is shared (the snapshot's, or {@link MemorySnapshot#ZERO_CHUNK}) until its first write, when
+   * it becomes this memory's own copy ({@code owned[i]}).
    */
-  private byte[][] pages;
+  private byte[][] chunks;
   private boolean[] owned;
+  /** Size in WebAssembly pages. */
   private int count;
   private DataSegment[] segments;
 
   SnapshotMemory(MemoryLimits limits, MemorySnapshot snapshot) {
     this.limits = limits;
     this.snapshot = snapshot;
-    this.count = snapshot.pageCount();
-    this.pages = new byte[count][];
-    this.owned = new boolean[count];
-    for (int i = 0; i < count; i++) {
-      pages[i] = snapshot.page(i);
+    this.count = snapshot.chunkCount() / PER_PAGE;
+    this.chunks = new byte[snapshot.chunkCount()][];
+    this.owned = new boolean[chunks.length];
+    for (int i = 0; i < chunks.length; i++) {
+      chunks[i] = snapshot.chunk(i);
     }
   }
 
-  /** Page {@code i} for writing: copied from the snapshot on the first write. */
+  /** Chunk {@code i} for writing: copied from the snapshot on the first write. */
   private byte[] writable(int i) {
-    byte[] p = pages[i];
+    byte[] p = chunks[i];
     if (!owned[i]) {
-      p = p == MemorySnapshot.ZERO_PAGE ? new byte[PAGE_SIZE] : p.clone();
-      pages[i] = p;
+      p = p == MemorySnapshot.ZERO_CHUNK ? new byte[CHUNK] : p.clone();
+      chunks[i] = p;
       owned[i] = true;
     }
     return p;
@@ -78,13 +81,11 @@ final class SnapshotMemory extends UnsharedMemory {
     if (next > maximumPages() || next < previous) {
       return -1;
     }
-    byte[][] grown = Arrays.copyOf(pages, next);
-    boolean[] grownOwned = Arrays.copyOf(owned, next);
-    for (int i = previous; i < next; i++) {
-      grown[i] = new byte[PAGE_SIZE];
-      grownOwned[i] = true;
-    }
-    pages = grown;
+    // New pages are zero: they share the zero chunk until written, like the rest.
+    byte[][] grown = Arrays.copyOf(chunks, next * PER_PAGE);
+    Arrays.fill(grown, previous * PER_PAGE, next * PER_PAGE, MemorySnapshot.ZERO_CHUNK);
+    boolean[] grownOwned = Arrays.copyOf(owned, next * PER_PAGE);
+    chunks = grown;
     owned = grownOwned;
     count = next;
     return previous;
@@ -102,16 +103,17 @@ final class SnapshotMemory extends UnsharedMemory {
 
   /**
    * Instantiation (which zeroes the memory first) applies the active segments: here that is going back to the
-   * snapshot's pages, which hold exactly that. The segments are kept for {@code memory.init}.
+   * snapshot's chunks, which hold exactly that. The segments are kept for {@code memory.init}.
    */
   @Override
   public void initialize(Instance instance, DataSegment[] dataSegments) {
-    for (int i = 0; i < Math.min(count, snapshot.pageCount()); i++) {
-      pages[i] = snapshot.page(i);
+    int total = count * PER_PAGE;
+    for (int i = 0; i < Math.min(total, snapshot.chunkCount()); i++) {
+      chunks[i] = snapshot.chunk(i);
       owned[i] = false;
     }
-    for (int i = snapshot.pageCount(); i < count; i++) {
-      pages[i] = MemorySnapshot.ZERO_PAGE;
+    for (int i = snapshot.chunkCount(); i < total; i++) {
+      chunks[i] = MemorySnapshot.ZERO_CHUNK;
       owned[i] = false;
     }
     segments = dataSegments == null ? null : dataSegments.clone();
@@ -128,7 +130,7 @@ final class SnapshotMemory extends UnsharedMemory {
     MemoryBounds.check(addr, size, sizeInBytes());
     while (size > 0) {
       int at = addr & MASK;
-      int chunk = Math.min(size, PAGE_SIZE - at);
+      int chunk = Math.min(size, CHUNK - at);
       System.arraycopy(data, offset, writable(addr >>> SHIFT), at, chunk);
       addr += chunk;
       offset += chunk;
@@ -139,7 +141,7 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public byte read(int addr) {
     try {
-      return pages[addr >>> SHIFT][addr & MASK];
+      return chunks[addr >>> SHIFT][addr & MASK];
     } catch (RuntimeException e) {
       throw MemoryBounds.outOfBounds(e, addr, 1, sizeInBytes());
     }
@@ -151,8 +153,8 @@ final class SnapshotMemory extends UnsharedMemory {
     byte[] out = new byte[len];
     for (int done = 0; done < len; ) {
       int a = addr + done;
-      int chunk = Math.min(len - done, PAGE_SIZE - (a & MASK));
-      System.arraycopy(pages[a >>> SHIFT], a & MASK, out, done, chunk);
+      int chunk = Math.min(len - done, CHUNK - (a & MASK));
+      System.arraycopy(chunks[a >>> SHIFT], a & MASK, out, done, chunk);
       done += chunk;
     }
     return out;
@@ -170,7 +172,7 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public void writeShort(int addr, short data) {
     int at = addr & MASK;
-    if (at + 2 <= PAGE_SIZE) {
+    if (at + 2 <= CHUNK) {
       try {
         SHORT.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
@@ -184,7 +186,7 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public void writeI32(int addr, int data) {
     int at = addr & MASK;
-    if (at + 4 <= PAGE_SIZE) {
+    if (at + 4 <= CHUNK) {
       try {
         INT.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
@@ -198,7 +200,7 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public void writeLong(int addr, long data) {
     int at = addr & MASK;
-    if (at + 8 <= PAGE_SIZE) {
+    if (at + 8 <= CHUNK) {
       try {
         LONG.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
@@ -212,7 +214,7 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public void writeF32(int addr, float data) {
     int at = addr & MASK;
-    if (at + 4 <= PAGE_SIZE) {
+    if (at + 4 <= CHUNK) {
       try {
         FLOAT.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
@@ -226,7 +228,7 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public void writeF64(int addr, double data) {
     int at = addr & MASK;
-    if (at + 8 <= PAGE_SIZE) {
+    if (at + 8 <= CHUNK) {
       try {
         DOUBLE.set(writable(addr >>> SHIFT), at, data);
       } catch (RuntimeException e) {
@@ -237,7 +239,7 @@ final class SnapshotMemory extends UnsharedMemory {
     }
   }
 
-  /** A write across a page boundary: checked as a whole first, then byte by byte (little-endian). */
+  /** A write across a chunk boundary: checked as a whole first, then byte by byte (little-endian). */
   private void writeBytewise(int addr, long data, int size) {
     MemoryBounds.check(addr, size, sizeInBytes());
     for (int i = 0; i < size; i++) {
@@ -245,7 +247,7 @@ final class SnapshotMemory extends UnsharedMemory {
     }
   }
 
-  /** A read across a page boundary, byte by byte, each byte checked on its own (as Chicory's memory does). */
+  /** A read across a chunk boundary, byte by byte, each byte checked on its own (as Chicory's memory does). */
   private long readBytewise(int addr, int size) {
     long v = 0;
     for (int i = 0; i < size; i++) {
@@ -257,9 +259,9 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public short readShort(int addr) {
     int at = addr & MASK;
-    if (at + 2 <= PAGE_SIZE) {
+    if (at + 2 <= CHUNK) {
       try {
-        return (short) SHORT.get(pages[addr >>> SHIFT], at);
+        return (short) SHORT.get(chunks[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
         throw MemoryBounds.outOfBounds(e, addr, 2, sizeInBytes());
       }
@@ -275,9 +277,9 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public int readInt(int addr) {
     int at = addr & MASK;
-    if (at + 4 <= PAGE_SIZE) {
+    if (at + 4 <= CHUNK) {
       try {
-        return (int) INT.get(pages[addr >>> SHIFT], at);
+        return (int) INT.get(chunks[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
         throw MemoryBounds.outOfBounds(e, addr, 4, sizeInBytes());
       }
@@ -288,9 +290,9 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public long readLong(int addr) {
     int at = addr & MASK;
-    if (at + 8 <= PAGE_SIZE) {
+    if (at + 8 <= CHUNK) {
       try {
-        return (long) LONG.get(pages[addr >>> SHIFT], at);
+        return (long) LONG.get(chunks[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
         throw MemoryBounds.outOfBounds(e, addr, 8, sizeInBytes());
       }
@@ -306,9 +308,9 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public float readFloat(int addr) {
     int at = addr & MASK;
-    if (at + 4 <= PAGE_SIZE) {
+    if (at + 4 <= CHUNK) {
       try {
-        return (float) FLOAT.get(pages[addr >>> SHIFT], at);
+        return (float) FLOAT.get(chunks[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
         throw MemoryBounds.outOfBounds(e, addr, 4, sizeInBytes());
       }
@@ -319,9 +321,9 @@ final class SnapshotMemory extends UnsharedMemory {
   @Override
   public double readDouble(int addr) {
     int at = addr & MASK;
-    if (at + 8 <= PAGE_SIZE) {
+    if (at + 8 <= CHUNK) {
       try {
-        return (double) DOUBLE.get(pages[addr >>> SHIFT], at);
+        return (double) DOUBLE.get(chunks[addr >>> SHIFT], at);
       } catch (RuntimeException e) {
         throw MemoryBounds.outOfBounds(e, addr, 8, sizeInBytes());
       }
@@ -336,10 +338,10 @@ final class SnapshotMemory extends UnsharedMemory {
 
   @Override
   public void zero() {
-    // Instantiation zeroes the memory before it applies the data segments (initialize above): pointing every page at
-    // the shared zero page costs nothing, where filling them copied every snapshot page only to overwrite it.
-    Arrays.fill(pages, 0, count, MemorySnapshot.ZERO_PAGE);
-    Arrays.fill(owned, 0, count, false);
+    // Instantiation zeroes the memory before it applies the data segments (initialize above): pointing every chunk at
+    // the shared zero chunk costs nothing, where filling them copied every snapshot chunk only to overwrite it.
+    Arrays.fill(chunks, 0, count * PER_PAGE, MemorySnapshot.ZERO_CHUNK);
+    Arrays.fill(owned, 0, count * PER_PAGE, false);
   }
 
   @Override
@@ -349,7 +351,7 @@ final class SnapshotMemory extends UnsharedMemory {
     MemoryBounds.check(addr, remaining, sizeInBytes());
     while (remaining > 0) {
       int at = addr & MASK;
-      int chunk = Math.min(remaining, PAGE_SIZE - at);
+      int chunk = Math.min(remaining, CHUNK - at);
       Arrays.fill(writable(addr >>> SHIFT), at, at + chunk, value);
       addr += chunk;
       remaining -= chunk;

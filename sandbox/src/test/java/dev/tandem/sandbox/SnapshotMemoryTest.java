@@ -47,7 +47,10 @@ class SnapshotMemoryTest {
     Random random = new Random(7);
     int size = pages * Memory.PAGE_SIZE;
     for (int i = 0; i < 20_000; i++) {
-      int addr = random.nextInt(size + 16) - 8 + (random.nextBoolean() ? 0 : Memory.PAGE_SIZE - 4 - random.nextInt(8));
+      // Anywhere, or astride a copy-on-write chunk boundary (4 KiB), which a page boundary is too.
+      int addr = random.nextBoolean() ? random.nextInt(size + 16) - 8
+          : random.nextInt(size / MemorySnapshot.CHUNK_SIZE + 1) * MemorySnapshot.CHUNK_SIZE - 4 - random.nextInt(8)
+              + random.nextInt(8);
       long value = random.nextLong();
       int op = random.nextInt(8);
       Object expected = apply(reference, op, addr, value);
