@@ -38,6 +38,22 @@ class AttestationTest {
   }
 
   @Test
+  void theTextANodeWritesIsTheJsonTreePrinted() throws Exception {
+    String hash = "0123456789abcdef".repeat(4);
+    for (String service : List.of(EvidenceTest.SERVICE, "with \"quote\" and \\", "tab\there", "naïve ✓", "")) {
+      for (int version : new int[] {1, 2}) {
+        for (long fuel : new long[] {0, 42, Long.MAX_VALUE}) {
+          Attestation a = new Attestation(version, server.publicKey(), service, hash, hash, fuel, new byte[64]);
+          assertThat(a.toJsonText()).isEqualTo(a.toJson().toString());
+          assertThat(Attestation.fromJson(Json.parse(a.toJsonText()))).isEqualTo(a);
+        }
+      }
+    }
+    Attestation signed = Attestation.sign(server, EvidenceTest.SERVICE, hash, hash, 7);
+    assertThat(signed.toJsonText()).isEqualTo(signed.toJson().toString());
+  }
+
+  @Test
   void version1StillVerifiesButItsFuelIsNotBelieved() throws Exception {
     ServiceCall call = EvidenceTest.call();
     String responseHash = ServiceCall.responseHash(EvidenceTest.result("x"));

@@ -134,7 +134,7 @@ public final class ServiceEndpoint implements ServiceCalls {
     out.write(',');
     out.write(response, 1, response.length - 2); // {"result":X} → "result":X
     out.writeBytes(",\"tandem\":".getBytes(StandardCharsets.UTF_8));
-    out.writeBytes(att.toJson().toString().getBytes(StandardCharsets.UTF_8));
+    out.writeBytes(att.toJsonText().getBytes(StandardCharsets.UTF_8));
     out.write('}');
     return out.toByteArray();
   }
