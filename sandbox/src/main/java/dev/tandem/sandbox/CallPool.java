@@ -5,6 +5,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +26,11 @@ import java.util.function.Function;
  *
  * <p>Why a queue bound: a node under load should say "overloaded" at once (non-deterministic, the client retries
  * elsewhere) instead of letting calls wait out their deadline.
+ *
+ * <p>A caller on a thread made by {@link #newCallThread} (the node's request threads are) runs the call itself while
+ * fewer than {@code threads} calls run that way: the stack is as large, the deadline is kept by a timer that expires
+ * the call as a waiting caller would, and the hand-off to a worker and back (a tenth of a small call's cost on a
+ * node) is saved. Past that, or on any other thread, calls go to the workers.
  */
 final class CallPool implements AutoCloseable {
   /** Stack of each worker thread. */
@@ -32,6 +40,22 @@ final class CallPool implements AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final ThreadPoolExecutor executor;
+  /** Calls run on their callers' own threads, at most {@code threads} at once. */
+  private final Semaphore inline;
+  /** Expires calls run inline at their deadline; its one thread exists only while it has deadlines to keep. */
+  private final ScheduledThreadPoolExecutor deadlines;
+
+  /** A thread whose stack is large enough to run calls on (see {@link #STACK_BYTES}). */
+  private static final class CallThread extends Thread {
+    CallThread(Runnable job, String name) {
+      super(null, job, name, STACK_BYTES);
+    }
+  }
+
+  /** A thread that can run calls itself instead of handing them to a worker. */
+  static Thread newCallThread(Runnable job, String name) {
+    return new CallThread(job, name);
+  }
 
   CallPool(int threads, int queueCapacity) {
     int pool = POOLS.incrementAndGet();
@@ -45,6 +69,15 @@ final class CallPool implements AutoCloseable {
         new ArrayBlockingQueue<>(queueCapacity), factory, new ThreadPoolExecutor.AbortPolicy());
     // Idle workers go away, so a quiet sandbox holds no threads.
     executor.allowCoreThreadTimeOut(true);
+    inline = new Semaphore(threads);
+    deadlines = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "tandem-sandbox-" + pool + "-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
+    deadlines.setRemoveOnCancelPolicy(true);
+    deadlines.setKeepAliveTime(10, TimeUnit.SECONDS);
+    deadlines.allowCoreThreadTimeOut(true);
   }
 
   /**
@@ -52,6 +85,13 @@ final class CallPool implements AutoCloseable {
    * interrupted and the outcome is {@link Outcome.NonDeterministic.Reason#TIMEOUT}, whatever the work returns.
    */
   Invocation.Raw run(Function<CallControl, Invocation.Raw> work, Duration timeout) {
+    if (Thread.currentThread() instanceof CallThread && !executor.isShutdown() && inline.tryAcquire()) {
+      try {
+        return runHere(work, timeout);
+      } finally {
+        inline.release();
+      }
+    }
     CallControl control = new CallControl();
     FutureTask<Invocation.Raw> task = new FutureTask<>(() -> {
       if (!control.start()) {
@@ -98,6 +138,35 @@ final class CallPool implements AutoCloseable {
     }
   }
 
+  /** {@link #run} on the caller's thread: the same outcomes, the deadline kept by a timer instead of a waiting caller. */
+  private Invocation.Raw runHere(Function<CallControl, Invocation.Raw> work, Duration timeout) {
+    CallControl control = new CallControl();
+    control.start();
+    ScheduledFuture<?> deadline;
+    try {
+      deadline = deadlines.schedule(control::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      control.finish();
+      return failed(Outcome.NonDeterministic.Reason.SHUTDOWN, "the sandbox is closed", 0);
+    }
+    Invocation.Raw outcome = null;
+    boolean late;
+    try {
+      outcome = work.apply(control);
+    } catch (RuntimeException | Error e) {
+      late = control.finish();
+      deadline.cancel(false);
+      if (late) {
+        return timedOut(0, "the deadline of " + timeout.toMillis() + " ms passed");
+      }
+      return failed(Outcome.NonDeterministic.Reason.INTERNAL, "the call failed in the host: " + e, 0);
+    }
+    // finish() clears the interrupt the deadline may have left on this (the caller's) thread.
+    late = control.finish();
+    deadline.cancel(false);
+    return late ? timedOut(outcome.fuel(), "the deadline of " + timeout.toMillis() + " ms passed") : outcome;
+  }
+
   private static Invocation.Raw timedOut(long fuel, String detail) {
     return failed(Outcome.NonDeterministic.Reason.TIMEOUT, detail, fuel);
   }
@@ -113,6 +182,7 @@ final class CallPool implements AutoCloseable {
 
   @Override
   public void close() {
+    deadlines.shutdownNow();
     executor.shutdownNow();
     try {
       if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {

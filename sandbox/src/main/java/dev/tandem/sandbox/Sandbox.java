@@ -151,6 +151,15 @@ public final class Sandbox implements AutoCloseable {
         limits.timeout());
   }
 
+  /**
+   * A thread that runs calls of any sandbox itself, without handing them to the sandbox's workers: its stack is as
+   * large as theirs (reserved, committed only as deep as a call goes). For the threads that call {@link #call} all
+   * day, such as a node's request threads.
+   */
+  public static Thread newCallThread(Runnable job, String name) {
+    return CallPool.newCallThread(job, name);
+  }
+
   /** Number of modules in the cache. */
   public int cachedModules() {
     return cache.size();

@@ -168,4 +168,37 @@ class TrapsTest {
     // the worker is free again: the next call runs normally
     assertThat(compiled.call(traps, request("hello", "null"), LIMITS)).isInstanceOf(Outcome.Result.class);
   }
+
+  /**
+   * A node's request threads run calls themselves ({@link Sandbox#newCallThread}): the deepest recursion still traps
+   * on the depth limit, the deadline still stops a loop (and leaves no interrupt on the thread), and outcomes are the
+   * workers' own.
+   */
+  @Test
+  void callsRunOnTheCallersOwnThreadKeepDepthDeadlineAndOutcomes() throws Exception {
+    Limits deepest = LIMITS.toBuilder().maxCallDepth(Limits.MAX_CALL_DEPTH).fuel(100_000_000).build();
+    Limits slow = LIMITS.toBuilder().fuel(Long.MAX_VALUE / 2).timeout(Duration.ofMillis(200)).build();
+    Outcome[] here = new Outcome[4];
+    boolean[] interruptedAfter = new boolean[1];
+    String[] thread = new String[1];
+    Thread t = Sandbox.newCallThread(() -> {
+      here[0] = compiled.call(traps, request("recurse", "null"), deepest);
+      here[1] = compiled.call(traps, request("loop", "null"), slow);
+      interruptedAfter[0] = Thread.currentThread().isInterrupted();
+      here[2] = compiled.call(traps, request("hello", "null"), LIMITS);
+      here[3] = interpreted.call(trapsInterpreted, request("recurse", "null"), deepest);
+      thread[0] = Thread.currentThread().getName();
+    }, "a-request-thread");
+    t.start();
+    t.join(60_000);
+    assertThat(thread[0]).isEqualTo("a-request-thread");
+    assertThat(fingerprint(here[0])).isEqualTo(fingerprint(compiled.call(traps, request("recurse", "null"), deepest)));
+    assertThat(here[0]).isInstanceOfSatisfying(Outcome.Trap.class,
+        o -> assertThat(o.kind()).isEqualTo(TrapKind.CALL_DEPTH));
+    assertThat(fingerprint(here[3])).isEqualTo(fingerprint(here[0]));
+    assertThat(here[1]).isInstanceOfSatisfying(Outcome.NonDeterministic.class,
+        n -> assertThat(n.reason()).isEqualTo(Outcome.NonDeterministic.Reason.TIMEOUT));
+    assertThat(interruptedAfter[0]).as("the deadline's interrupt is cleared").isFalse();
+    assertThat(fingerprint(here[2])).isEqualTo(fingerprint(compiled.call(traps, request("hello", "null"), LIMITS)));
+  }
 }

@@ -2,6 +2,8 @@ package dev.tandem.node.http;
 
 import dev.tandem.node.guard.Limit;
 import dev.tandem.node.guard.NodeLimits;
+import dev.tandem.sandbox.Sandbox;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -27,8 +29,11 @@ public final class HttpServer implements AutoCloseable {
   /** A server for {@code host:port} (port 0: any free one) under {@code limits}; not started yet. */
   public HttpServer(String host, int port, NodeLimits limits) {
     // Platform threads, not virtual ones: measured faster here for short CPU-bound calls (docs/BENCHMARKS.md).
-    // The job queue is bounded: under overload, work is refused early instead of piling up.
-    this.threads = new QueuedThreadPool(256, 8, 60_000, new BlockingArrayQueue<>(1024, 256, 4096));
+    // The job queue is bounded: under overload, work is refused early instead of piling up. The threads are the
+    // sandbox's kind, so a call runs on the request's thread instead of being handed to a sandbox worker.
+    AtomicInteger made = new AtomicInteger();
+    this.threads = new QueuedThreadPool(256, 8, 60_000, -1, new BlockingArrayQueue<>(1024, 256, 4096), null,
+        job -> Sandbox.newCallThread(job, "tandem-http-" + made.incrementAndGet()));
     threads.setName("tandem-http");
     this.server = new Server(threads);
     HttpConfiguration httpConfig = new HttpConfiguration();
