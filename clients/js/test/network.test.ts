@@ -364,6 +364,23 @@ test("the node's try-it page: signed answers, honest results and the liar convic
       const listed = await browser.executeScript<string[]>(
         "return [...document.querySelectorAll('#convicted li')].map(li => li.dataset.key)");
       assert.deepEqual(listed, [liar]);
+
+      // The page's spot-check mode (?spotCheck=0.1, or its "checking" choice): honest results, each call saying how
+      // much of it was checked.
+      await browser.get(`${net.urls[0]}/try/?feed=off&spotCheck=0.1`);
+      await browser.wait(async () => (await browser.executeScript("return document.body.dataset.ready")) === "true",
+        30_000);
+      assert.equal(await browser.executeScript("return document.getElementById('mode').value"), "0.1");
+      await browser.findElement({ id: "ten" }).click();
+      await browser.wait(async () => (await browser.executeScript<number>(
+        "return document.querySelectorAll('#calls .call').length")) === 10, 120_000);
+      const spot = await browser.executeScript<any[]>(`return [...document.querySelectorAll('#calls .call')].map(c => ({
+        result: c.dataset.result, error: c.dataset.error, check: c.dataset.check }))`);
+      for (const c of spot) {
+        assert.ok(!c.error, c.error);
+        assert.deepEqual(JSON.parse(c.result), { hello: "tandem" });
+        assert.ok(["full", "spot-check", "unchecked"].includes(c.check), JSON.stringify(c));
+      }
     } finally {
       await browser.quit();
     }

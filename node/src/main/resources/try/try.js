@@ -1,6 +1,7 @@
 // The "try it" page: the TypeScript client (the bundle beside this file, built from clients/js) calls a service
 // from this browser and shows every step: the servers asked, their signed answers, the verdict, the re-run and
-// convictions. Scores and convictions stay in this browser's localStorage; ?feed=off skips the nodes' evidence feeds.
+// convictions. Scores and convictions stay in this browser's localStorage; ?feed=off skips the nodes' evidence feeds,
+// ?spotCheck=0.1 starts in spot-check mode (one proven server per call, one call in ten checked against another).
 import { TandemClient, localStorageStore } from "/try/tandem-client.js";
 
 const $ = (id) => document.getElementById(id);
@@ -55,9 +56,12 @@ function showCall(label, outcome, error) {
   if (report) {
     box.dataset.decision = report.decision ?? "";
     box.dataset.convicted = report.convicted.join(" ");
+    box.dataset.check = report.check ?? "";
     const how = report.decision === "referee"
       ? `settled by re-running it here (fuel ${report.rerun?.fuel})` : report.decision === "home"
-        ? "settled by the service's home server" : "accepted by the verifier";
+        ? "settled by the service's home server" : report.decision === "spot-check"
+          ? "spot-checked: a proven server and another operator agree" : report.decision === "unchecked"
+            ? "not checked: one proven server's signed answer (spot-check mode)" : "accepted by the verifier";
     box.append(el("div", `verifier ${report.verifier}: verdict ${report.verdict ?? "—"}, ${how}; ${report.ms} ms`));
     const table = el("table");
     const head = el("tr");
@@ -106,8 +110,21 @@ async function callOnce() {
 }
 
 async function start() {
+  const asked = Number(params.get("spotCheck") ?? "1");
+  const rate = asked > 0 && asked <= 1 ? asked : 1;
+  const mode = $("mode");
+  if (![...mode.options].some((o) => Number(o.value) === rate)) {
+    const o = el("option", `spot check, rate ${rate}`);
+    o.value = String(rate);
+    mode.append(o);
+  }
+  mode.value = [...mode.options].find((o) => Number(o.value) === rate).value;
+  mode.addEventListener("change", () => { // the mode is the client's: start it again with the new one
+    params.set("spotCheck", mode.value);
+    location.search = params.toString();
+  });
   client = await TandemClient.connect({ bootstrap: [location.origin], scoreStore: localStorageStore(),
-    evidenceFeed: params.get("feed") !== "off" });
+    evidenceFeed: params.get("feed") !== "off", spotCheck: Number(mode.value) });
   const select = $("service");
   for (const [id, record] of client.directory.services) {
     const o = el("option", `${record.name} (${short(id)}, ${client.directory.offering(id).length} servers)`);
