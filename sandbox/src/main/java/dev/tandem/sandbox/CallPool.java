@@ -28,7 +28,8 @@ import java.util.function.Function;
  * elsewhere) instead of letting calls wait out their deadline.
  *
  * <p>A caller on a thread made by {@link #newCallThread} (the node's request threads are) runs the call itself while
- * fewer than {@code threads} calls run that way: the stack is as large, the deadline is kept by a timer that expires
+ * fewer than {@code threads} calls run (there or on the workers: the bound is one, so a stranger's slow calls cannot
+ * keep more than {@code threads} busy either way): the stack is as large, the deadline is kept by a timer that expires
  * the call as a waiting caller would, and the hand-off to a worker and back (a tenth of a small call's cost on a
  * node) is saved. Past that, or on any other thread, calls go to the workers.
  */
@@ -40,8 +41,8 @@ final class CallPool implements AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final ThreadPoolExecutor executor;
-  /** Calls run on their callers' own threads, at most {@code threads} at once. */
-  private final Semaphore inline;
+  /** Calls running, on workers or on their callers' own threads: at most {@code threads} at once. */
+  private final Semaphore running;
   /** Expires calls run inline at their deadline; its one thread exists only while it has deadlines to keep. */
   private final ScheduledThreadPoolExecutor deadlines;
 
@@ -69,7 +70,7 @@ final class CallPool implements AutoCloseable {
         new ArrayBlockingQueue<>(queueCapacity), factory, new ThreadPoolExecutor.AbortPolicy());
     // Idle workers go away, so a quiet sandbox holds no threads.
     executor.allowCoreThreadTimeOut(true);
-    inline = new Semaphore(threads);
+    running = new Semaphore(threads);
     deadlines = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "tandem-sandbox-" + pool + "-deadlines");
       t.setDaemon(true);
@@ -85,11 +86,11 @@ final class CallPool implements AutoCloseable {
    * interrupted and the outcome is {@link Outcome.NonDeterministic.Reason#TIMEOUT}, whatever the work returns.
    */
   Invocation.Raw run(Function<CallControl, Invocation.Raw> work, Duration timeout) {
-    if (Thread.currentThread() instanceof CallThread && !executor.isShutdown() && inline.tryAcquire()) {
+    if (Thread.currentThread() instanceof CallThread && !executor.isShutdown() && running.tryAcquire()) {
       try {
         return runHere(work, timeout);
       } finally {
-        inline.release();
+        running.release();
       }
     }
     CallControl control = new CallControl();
@@ -97,15 +98,17 @@ final class CallPool implements AutoCloseable {
       if (!control.start()) {
         return timedOut(0, "the deadline passed while the call was queued");
       }
-      Invocation.Raw outcome = null;
-      boolean late;
       try {
-        outcome = work.apply(control);
-      } finally {
-        // finish() must run even if work throws, so the thread's interrupt status is cleaned for the next call.
-        late = control.finish();
+        running.acquire(); // calls run on callers' threads count too: never more than the pool size at once
+      } catch (InterruptedException e) {
+        control.finish(); // the deadline passed while waiting: clears its interrupt
+        return timedOut(0, "the deadline passed while the call was queued");
       }
-      return late ? timedOut(outcome.fuel(), "the deadline of " + timeout.toMillis() + " ms passed") : outcome;
+      try {
+        return runStarted(control, work, timeout);
+      } finally {
+        running.release();
+      }
     });
     try {
       executor.execute(task);
@@ -149,21 +152,26 @@ final class CallPool implements AutoCloseable {
       control.finish();
       return failed(Outcome.NonDeterministic.Reason.SHUTDOWN, "the sandbox is closed", 0);
     }
+    try {
+      return runStarted(control, work, timeout);
+    } catch (RuntimeException | Error e) { // as a worker's failure reaches the waiting caller
+      return failed(Outcome.NonDeterministic.Reason.INTERNAL, "the call failed in the host: " + e, 0);
+    } finally {
+      deadline.cancel(false);
+    }
+  }
+
+  /** Runs a started call; a timeout, with the fuel it used, when its deadline passed first. */
+  private static Invocation.Raw runStarted(CallControl control, Function<CallControl, Invocation.Raw> work,
+      Duration timeout) {
     Invocation.Raw outcome = null;
     boolean late;
     try {
       outcome = work.apply(control);
-    } catch (RuntimeException | Error e) {
+    } finally {
+      // finish() must run even if work throws, so the thread's interrupt status is cleaned for the next call.
       late = control.finish();
-      deadline.cancel(false);
-      if (late) {
-        return timedOut(0, "the deadline of " + timeout.toMillis() + " ms passed");
-      }
-      return failed(Outcome.NonDeterministic.Reason.INTERNAL, "the call failed in the host: " + e, 0);
     }
-    // finish() clears the interrupt the deadline may have left on this (the caller's) thread.
-    late = control.finish();
-    deadline.cancel(false);
     return late ? timedOut(outcome.fuel(), "the deadline of " + timeout.toMillis() + " ms passed") : outcome;
   }
 

@@ -201,4 +201,30 @@ class TrapsTest {
     assertThat(interruptedAfter[0]).as("the deadline's interrupt is cleared").isFalse();
     assertThat(fingerprint(here[2])).isEqualTo(fingerprint(compiled.call(traps, request("hello", "null"), LIMITS)));
   }
+
+  /**
+   * Calls on callers' own threads count against the sandbox's thread bound like the workers' calls: with one thread,
+   * a loop running on a request thread keeps a second call (from any thread) waiting until its own deadline.
+   */
+  @Test
+  void callsOnCallersThreadsShareTheThreadBoundWithTheWorkers() throws Exception {
+    try (Sandbox one = Sandbox.builder().threads(1).build()) {
+      ServiceModule module = one.load("traps", fixture("traps.wasm"), Abi.TANDEM_V1);
+      Limits long_ = LIMITS.toBuilder().fuel(Long.MAX_VALUE / 2).timeout(Duration.ofMillis(1500)).build();
+      Limits short_ = LIMITS.toBuilder().fuel(Long.MAX_VALUE / 2).timeout(Duration.ofMillis(300)).build();
+      Outcome[] first = new Outcome[1];
+      Thread t = Sandbox.newCallThread(() -> first[0] = one.call(module, request("loop", "null"), long_), "request");
+      t.start();
+      Thread.sleep(200); // the loop holds the one thread
+      Outcome second = one.call(module, request("loop", "null"), short_);
+      assertThat(second).isInstanceOfSatisfying(Outcome.NonDeterministic.class, n -> {
+        assertThat(n.reason()).isEqualTo(Outcome.NonDeterministic.Reason.TIMEOUT);
+        assertThat(n.fuel()).as("it never ran").isZero();
+      });
+      t.join(10_000);
+      assertThat(first[0]).isInstanceOfSatisfying(Outcome.NonDeterministic.class,
+          n -> assertThat(n.reason()).isEqualTo(Outcome.NonDeterministic.Reason.TIMEOUT));
+      assertThat(first[0].fuel()).isPositive();
+    }
+  }
 }
