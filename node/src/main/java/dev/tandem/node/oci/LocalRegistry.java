@@ -41,16 +41,13 @@ public final class LocalRegistry implements AutoCloseable {
    */
   public static boolean available() {
     if (available == null) {
-      available = Podman.find(OciOptions.DEFAULT.runtime()).filter(Podman::works).map(LocalRegistry::startsOne)
-          .orElse(false) && onPath("docker-registry") && onPath("gcc");
+      available = onPath("docker-registry") && onPath("gcc")
+          && Podman.find(OciOptions.DEFAULT.runtime()).filter(Podman::works).map(LocalRegistry::startsOne).orElse(false);
     }
     return available;
   }
 
   private static boolean startsOne(Podman podman) {
-    if (!onPath("gcc")) {
-      return false;
-    }
     String image = "localhost/tandem-oci-probe:" + ProcessHandle.current().pid();
     Path dir = null;
     try {
@@ -84,9 +81,10 @@ public final class LocalRegistry implements AutoCloseable {
         // the image was never made
       }
       if (dir != null) {
-        for (String f : new String[] {"true.c", "true", "image.tar", ""}) {
+        for (String f : new String[] {"true.c", "true", "image.tar"}) {
           dir.resolve(f).toFile().delete();
         }
+        dir.toFile().delete();
       }
     }
   }
