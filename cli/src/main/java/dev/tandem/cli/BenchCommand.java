@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
         LoadBenchCommand.class, BenchCommand.Oci.class, BenchCommand.Attack.class,
-        BenchCommand.Fuzz.class, BenchCommand.Scale.class, BenchCommand.Cold.class})
+        BenchCommand.Fuzz.class, BenchCommand.Scale.class, BenchCommand.Cold.class, BenchCommand.Heat.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -83,6 +83,35 @@ final class BenchCommand implements Runnable {
       }
       return output.run(out -> dev.tandem.bench.network.ColdCallBenchmark.run(out,
           new dev.tandem.bench.network.ColdCallBenchmark.Options(Checkout.root(), engine, rounds)));
+    }
+  }
+
+  @Command(name = "heat", mixinStandardHelpOptions = true,
+      description = "A module's first seconds on each engine as a node runs it: Chicory, GraalWasm alone, and "
+          + "GraalWasm tiered by heat (Chicory until GraalWasm runs sampled calls as fast); median ms per call over "
+          + "time, and when calls moved.")
+  static final class Heat implements Callable<Integer> {
+    @Option(names = "--kernels", split = ",", paramLabel = "K,K",
+        description = "only these kernels: hash, sort, matmul, search (default all)")
+    List<String> kernels = new ArrayList<>();
+
+    @Option(names = "--seconds", defaultValue = "60", paramLabel = "S",
+        description = "how long each engine is called, per kernel (default 60)")
+    int seconds;
+
+    @Option(names = "--slices", defaultValue = "6", paramLabel = "N",
+        description = "slices of that time in the table (default 6)")
+    int slices;
+
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
+    @Override
+    public Integer call() throws Exception {
+      if (seconds < 1 || slices < 1 || slices > 30) {
+        throw new Errors.UserException("--seconds must be at least 1 and --slices in 1..30");
+      }
+      return output.run(out -> dev.tandem.bench.sandbox.HeatBenchmark.run(out,
+          new dev.tandem.bench.sandbox.HeatBenchmark.Options(Checkout.root(), kernels, seconds, slices)));
     }
   }
 

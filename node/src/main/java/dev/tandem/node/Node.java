@@ -207,6 +207,10 @@ public final class Node implements AutoCloseable {
   /** The gauges and counters of the registry, gossip and evidence sync. */
   private void metrics() {
     metrics.gauge("tandem_registry_services", "services in the registry", () -> registry.services().size());
+    metrics.counter("tandem_calls_restarted_compiled", "calls stopped on the interpreter when the module's compiled "
+        + "code became ready, and run again on it", sandbox::restartedCalls);
+    metrics.counter("tandem_warm_up_divergences", "modules the engine answered differently from Chicory in samples "
+        + "while warming up (an engine bug; their calls stay on Chicory)", sandbox::engineDivergences);
     metrics.gauge("tandem_registry_servers", "servers in the registry", () -> registry.servers().size());
     metrics.counter("tandem_gossip_rounds", "gossip rounds run",
         () -> gossip == null ? 0 : gossip.stats().rounds());

@@ -42,7 +42,10 @@ final class NodeViews {
     this.scores = scores;
   }
 
-  /** {@code tandem_status}: key, URL, version, uptime, offers, pending services, rewards, registry size, peers. */
+  /**
+   * {@code tandem_status}: key, URL, version, uptime, offers, pending services, the tier each ready one runs on,
+   * rewards, registry size, peers.
+   */
   ObjectNode status() {
     NodeConfig config = this.config.get();
     ObjectNode s = Json.object();
@@ -56,13 +59,15 @@ final class NodeViews {
     ArrayNode offers = s.putArray("offers");
     hosting.readyIds().forEach(offers::add);
     ObjectNode pending = s.putObject("pending");
+    ObjectNode tiers = Json.object();
     hosting.states().forEach((id, st) -> {
       switch (st) {
         case Hosting.State.Waiting w -> pending.put(id, "waiting: " + w.why());
         case Hosting.State.Failed f -> pending.put(id, "failed: " + f.why());
-        case Hosting.State.Ready r -> { }
+        case Hosting.State.Ready r -> tiers.put(id, r.service().module().tier());
       }
     });
+    s.set("tiers", tiers); // how each ready service's calls run now: interpreter, compiled, engine (GraalWasm)
     ArrayNode rewards = s.putArray("rewards");
     new TreeSet<>(config.rewards()).forEach(rewards::add);
     ObjectNode reg = s.putObject("registry");

@@ -12,6 +12,8 @@ final class CallControl {
   private dev.tandem.sandbox.engine.EngineInstance instance;
   private boolean expired;
   private boolean finished;
+  /** The call was stopped to be started again on a faster tier (see {@link #supersede()}). */
+  private boolean superseded;
 
   /** Called by the worker before it starts; false when the call expired while queued (then it must not run). */
   synchronized boolean start() {
@@ -75,5 +77,40 @@ final class CallControl {
 
   synchronized boolean expired() {
     return expired;
+  }
+
+  /**
+   * Called when a faster tier of the module became ready while this call runs on a slower one: stops the run the
+   * way a deadline does, so that the caller starts the call again (same deadline) on the faster tier.
+   */
+  void supersede() {
+    dev.tandem.sandbox.engine.EngineInstance running;
+    synchronized (this) {
+      if (finished || expired || runner == null) {
+        return;
+      }
+      superseded = true;
+      runner.interrupt();
+      running = instance;
+    }
+    if (running != null) {
+      running.interrupt();
+    }
+  }
+
+  /**
+   * Whether the run that just ended was stopped by {@link #supersede()}; if so, clears that and the interrupt it
+   * left, so the call can run again under this control.
+   */
+  boolean takeSuperseded() {
+    synchronized (this) {
+      if (!superseded || expired) {
+        return false;
+      }
+      superseded = false;
+      instance = null;
+    }
+    Thread.interrupted();
+    return true;
   }
 }

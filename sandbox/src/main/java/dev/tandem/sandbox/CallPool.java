@@ -58,6 +58,21 @@ final class CallPool implements AutoCloseable {
     return new CallThread(job, name);
   }
 
+  /**
+   * One daemon thread that can run calls itself, there only while it has work: a sandbox that loads nothing new
+   * holds no idle thread for it. For work beside the calls (compiling, samples on another engine).
+   */
+  static java.util.concurrent.ExecutorService background(String name) {
+    var pool = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+        r -> {
+          Thread t = newCallThread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
   CallPool(int threads, int queueCapacity) {
     int pool = POOLS.incrementAndGet();
     AtomicInteger count = new AtomicInteger();
@@ -184,6 +199,11 @@ final class CallPool implements AutoCloseable {
   }
 
   /** Live worker threads (for tests and metrics). */
+  /** Calls running now (holding one of the {@code threads} permits). */
+  int runningCalls() {
+    return executor.getMaximumPoolSize() - running.availablePermits();
+  }
+
   int liveThreads() {
     return executor.getPoolSize();
   }

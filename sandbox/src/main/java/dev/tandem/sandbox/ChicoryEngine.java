@@ -23,9 +23,23 @@ import java.util.function.Function;
  * background thread compiles it, and every instance made after that runs the compiled code. Both tiers run the same
  * metered module, whose fuel, call-depth and NaN rules are in its own code, so outcomes, results and fuel do not
  * depend on the tier a call ran on (the sandbox tests compare the two on every example service, trap and hostile
- * module). A call never changes tier: each call is a fresh instance.
+ * module). An instance never changes tier; a call still running on the interpreter when the compiled code is ready is
+ * stopped and run again in a fresh, compiled instance ({@link EngineModule#upgrade()}).
  */
 final class ChicoryEngine implements WasmEngine {
+  /**
+   * Chicory's interpreter sees a thread interrupt only at {@code br} and calls, not at the {@code br_if} or
+   * {@code br_table} that closes most loops a compiler emits (and the meter keeps a loop's fuel in a local, so a
+   * host cannot stop it through the fuel global either): without this check a deadline, or a faster tier being
+   * ready, would not stop an interpreted loop before its fuel ran out. Compiled code checks at every back-edge.
+   */
+  private static final com.dylibso.chicory.runtime.ExecutionListener INTERRUPTIBLE_LOOPS = (instruction, stack) -> {
+    var op = instruction.opcode();
+    if ((op == com.dylibso.chicory.wasm.types.OpCode.BR_IF || op == com.dylibso.chicory.wasm.types.OpCode.BR_TABLE)
+        && Thread.currentThread().isInterrupted()) {
+      throw new com.dylibso.chicory.runtime.ChicoryInterruptedException("Thread interrupted");
+    }
+  };
   /** The engine's name. */
   static final String NAME = "chicory";
   /** {@link EngineModule#tier()} of a module calls interpret. */
@@ -47,7 +61,7 @@ final class ChicoryEngine implements WasmEngine {
 
   /** A tiered engine compiling on a thread of its own, stopped by {@link #close()}. */
   static ChicoryEngine tiered() {
-    java.util.concurrent.ExecutorService thread = Handover.background("tandem-compile");
+    java.util.concurrent.ExecutorService thread = CallPool.background("tandem-compile");
     return new ChicoryEngine(thread, thread);
   }
 
@@ -81,10 +95,12 @@ final class ChicoryEngine implements WasmEngine {
       return once;
     }
     Module tiered = new Module(module, null, prepared.memory(), snapshot);
+    tiered.compiling = true;
     try {
       background.execute(() -> {
         try {
           tiered.factory = compile(module);
+          tiered.compiled.complete(null);
         } catch (RuntimeException | Error e) { // the interpreter runs it as well: slower, with the same outcomes
           LOG.warn("a module stays on the interpreter: compiling it failed: {}", e.toString());
         } finally {
@@ -116,6 +132,10 @@ final class ChicoryEngine implements WasmEngine {
     /** Set once by the background compilation of a tiered module; read once per instance. */
     private volatile Function<Instance, Machine> factory;
     private final java.util.concurrent.CompletableFuture<Void> settled = new java.util.concurrent.CompletableFuture<>();
+    /** Completes when the background compilation succeeded (never when it failed). */
+    private final java.util.concurrent.CompletableFuture<Void> compiled = new java.util.concurrent.CompletableFuture<>();
+    /** Whether the module is compiled in the background (tiered), so that a faster tier may come. */
+    private boolean compiling;
 
     Module(WasmModule module, Function<Instance, Machine> factory, MemoryLimits memory, MemorySnapshot snapshot) {
       this.module = module;
@@ -144,6 +164,11 @@ final class ChicoryEngine implements WasmEngine {
     @Override
     public String tier() {
       return factory == null ? INTERPRETER : COMPILED;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> upgrade() {
+      return compiling && factory == null ? compiled : null;
     }
 
     @Override
@@ -180,6 +205,8 @@ final class ChicoryEngine implements WasmEngine {
           .withInitialize(false);
       if (factory != null) {
         builder.withMachineFactory(factory);
+      } else {
+        builder.withUnsafeExecutionListener(INTERRUPTIBLE_LOOPS);
       }
       instance = builder.build();
       // Initializing runs the module's start function: globals exist from here, so its fuel can be read if it traps.

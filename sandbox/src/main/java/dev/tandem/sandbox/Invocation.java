@@ -141,8 +141,12 @@ final class Invocation {
       if (module.abi() != Abi.VERIFIER) { // the tandem.input_* functions, whether or not the module imports them
         imports.addAll(inputs.functions());
       }
+      java.util.concurrent.CompletionStage<Void> upgrade = module.code().upgrade();
       instance = module.code().instantiate(imports, maxPages);
       control.running(instance);
+      if (upgrade != null) { // on Chicory's interpreter while the module compiles: started again once it has
+        upgrade.thenRun(control::supersede);
+      }
       // Starting runs the module's start function, metered against the meter's fixed initial budget.
       instance.start();
       startFuel = MeterAbi.fuelUsed(MeterAbi.INITIAL_FUEL, instance.global(MeterAbi.FUEL), trapCode());

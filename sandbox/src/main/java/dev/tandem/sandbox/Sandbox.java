@@ -43,16 +43,27 @@ public final class Sandbox implements AutoCloseable {
   /** Runs the load-time instantiation check, the same on every engine: Chicory (the engine itself when it is). */
   private final ChicoryEngine checker;
   private final int maxModuleBytes;
-  /** Tiered on another engine: where a module's first instance on it is made, before calls are handed over. */
+  /**
+   * Tiered on another engine: Chicory, compiling in the background, which answers a module's calls until the other
+   * engine is hot ({@link HeatTier}); null otherwise.
+   */
+  private final ChicoryEngine firstTier;
+  /** Tiered on another engine: where calls are sampled on it, one at a time. */
   private final java.util.concurrent.Executor warmUp;
   private final java.util.concurrent.ExecutorService ownWarmUp;
+  private final double heatThreshold;
+  /** Calls stopped on the interpreter and started again compiled. */
+  private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong divergences = new java.util.concurrent.atomic.AtomicLong();
 
   private Sandbox(Builder b) {
     this.engine = b.engine != null ? b.engine : Engines.create(b.engineName, b.compiled, b.tiered);
     this.checker = engine instanceof ChicoryEngine chicory ? chicory : new ChicoryEngine(false);
-    boolean handover = b.tiered && b.compiled && checker != engine;
-    this.ownWarmUp = handover && b.warmUp == null ? Handover.thread() : null;
-    this.warmUp = handover ? (b.warmUp != null ? b.warmUp : ownWarmUp) : null;
+    boolean byHeat = b.tiered && b.compiled && checker != engine;
+    this.firstTier = byHeat ? ChicoryEngine.tiered() : null;
+    this.ownWarmUp = byHeat && b.warmUp == null ? CallPool.background("tandem-warm-up") : null;
+    this.warmUp = byHeat ? (b.warmUp != null ? b.warmUp : ownWarmUp) : null;
+    this.heatThreshold = b.heatThreshold;
     this.cache = new ModuleCache(b.cacheMaxBytes);
     this.pool = new CallPool(b.threads, b.maxQueuedCalls);
     this.maxModuleBytes = b.maxModuleBytes;
@@ -127,12 +138,35 @@ public final class Sandbox implements AutoCloseable {
     Objects.requireNonNull(requestJson, "requestJson");
     Objects.requireNonNull(limits, "limits");
     LoadedModule loaded = module.loaded();
-    Invocation.Raw raw = run(loaded, requestJson, module.name(), limits, inputs,
-        loaded.abi() == Abi.WASI_COMMAND ? Invocation::runCommand : inv -> inv.callWithMemory("tandem_call"));
-    if (!raw.completed()) {
-      return raw.stopped();
+    if (loaded.code() instanceof HeatTier heat && heat.wantsSample()) {
+      HeatTier.Timed onChicory = timedCall(loaded, requestJson, module.name(), limits, inputs);
+      heat.sample(onChicory, () -> timedCall(heat.targetModule(), requestJson, module.name(), limits, inputs));
+      return onChicory.outcome();
     }
-    return ResponseDecoder.decode(raw.output(), raw.fuel(), raw.stderr());
+    return outcome(run(loaded, requestJson, module.name(), limits, inputs, body(loaded)));
+  }
+
+  /** A call and the time its engine took (instance, start and call, not the wait for a thread). */
+  private HeatTier.Timed timedCall(LoadedModule loaded, byte[] request, String name, Limits limits, Inputs inputs) {
+    Function<Invocation, Invocation.Raw> body = body(loaded);
+    long[] nanos = {Long.MAX_VALUE};
+    Invocation.Raw raw = run(loaded, request, name, limits, inputs, inv -> {
+      long t0 = System.nanoTime();
+      try {
+        return body.apply(inv);
+      } finally {
+        nanos[0] = System.nanoTime() - t0;
+      }
+    });
+    return new HeatTier.Timed(outcome(raw), nanos[0]);
+  }
+
+  private static Function<Invocation, Invocation.Raw> body(LoadedModule loaded) {
+    return loaded.abi() == Abi.WASI_COMMAND ? Invocation::runCommand : inv -> inv.callWithMemory("tandem_call");
+  }
+
+  private static Outcome outcome(Invocation.Raw raw) {
+    return raw.completed() ? ResponseDecoder.decode(raw.output(), raw.fuel(), raw.stderr()) : raw.stopped();
   }
 
   /** Runs one invocation on the pool, after the deterministic request-size check. */
@@ -147,8 +181,17 @@ public final class Sandbox implements AutoCloseable {
       return Invocation.Raw.stopped(new Outcome.Trap(TrapKind.REQUEST_TOO_LARGE, "request of " + request.length
           + " bytes is larger than the limit of " + limits.maxRequestBytes(), 0, ""));
     }
-    return pool.run(control -> body.apply(new Invocation(loaded, limits, request, name, control, inputs)),
-        limits.timeout());
+    return pool.run(control -> {
+      Invocation.Raw raw = body.apply(new Invocation(loaded, limits, request, name, control, inputs));
+      // Stopped on the interpreter because the compiled code became ready (so how it ended means nothing, not even
+      // its fuel): the same call again, compiled; a fresh instance of a deterministic module gives the same outcome
+      // and fuel, sooner.
+      while (control.takeSuperseded()) {
+        restarts.incrementAndGet();
+        raw = body.apply(new Invocation(loaded, limits, request, name, control, inputs));
+      }
+      return raw;
+    }, limits.timeout());
   }
 
   /**
@@ -191,10 +234,31 @@ public final class Sandbox implements AutoCloseable {
     }
     pool.close();
     engine.close();
+    if (firstTier != null) {
+      firstTier.close();
+    }
   }
 
   int liveWorkerThreads() {
     return pool.liveThreads();
+  }
+
+  /** Calls running now, on workers or callers' threads. */
+  int runningCalls() {
+    return pool.runningCalls();
+  }
+
+  /** Calls stopped on Chicory's interpreter when the module's compiled code became ready, and started again on it. */
+  public long restartedCalls() {
+    return restarts.get();
+  }
+
+  /**
+   * Modules that, tiered on another engine, answered a sampled call differently there than on Chicory (an engine
+   * bug: their calls stay on Chicory, and an error is logged).
+   */
+  public long engineDivergences() {
+    return divergences.get();
   }
 
   /**
@@ -247,7 +311,7 @@ public final class Sandbox implements AutoCloseable {
       PreparedModule prepared = new PreparedModule(metered, module, memory);
       t2 = System.nanoTime();
       code = engine.prepare(prepared);
-      check = checker == engine ? code : checker.prepare(prepared);
+      check = checker == engine ? code : (firstTier != null ? firstTier : checker).prepare(prepared);
       t3 = System.nanoTime();
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
       // The original passed parsing, so this is a metering or engine limitation, still the module's to fix.
@@ -257,11 +321,11 @@ public final class Sandbox implements AutoCloseable {
     checkInstantiable(new LoadedModule(cid, abi, sha, module, check, memory, report, metered.length, null));
     LoadTimes times = new LoadTimes(validated - t0, t1 - validated, t2 - t1, t3 - t2, System.nanoTime() - t3);
     LOG.debug("loaded {} ({} bytes, metered {}): {}", cid, wasm.length, metered.length, times);
-    if (warmUp != null) {
-      LoadedModule target = new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times);
-      Handover handover = Handover.begin(check, code, warmUp, () -> run(target, new byte[0], cid, LOAD_LIMITS,
-          Invocation::instantiateOnly));
-      return new LoadedModule(cid, abi, sha, module, handover, memory, report, metered.length, times);
+    if (firstTier != null) {
+      HeatTier heat = new HeatTier(cid, check, code, engine.name(), warmUp, heatThreshold,
+          divergences::incrementAndGet);
+      heat.targetModule(new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times));
+      return new LoadedModule(cid, abi, sha, module, heat, memory, report, metered.length, times);
     }
     return new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times);
   }
@@ -307,6 +371,7 @@ public final class Sandbox implements AutoCloseable {
     private boolean compiled = true;
     private boolean tiered;
     private java.util.concurrent.Executor warmUp;
+    private double heatThreshold = 1.0;
     private String engineName = ChicoryEngine.NAME;
     private WasmEngine engine;
     private int maxModuleBytes = ModuleValidator.DEFAULT_MAX_MODULE_BYTES;
@@ -347,20 +412,29 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Answer a new module's first calls with Chicory's interpreter: on Chicory (compiled) while the module is
-     * compiled in the background, instead of compiling it before {@link #load} returns (hundreds of milliseconds for
-     * a large module); on another engine (GraalWasm) until that engine has made its first instance of the module in
-     * the background, whose polyglot context and parse make its first call slow. Outcomes, results and fuel are the
-     * same either way. Default off.
+     * Answer a new module's first calls with Chicory's interpreter while Chicory compiles the module in the
+     * background, instead of compiling it before {@link #load} returns (hundreds of milliseconds for a large module).
+     * On another engine (GraalWasm), tiered by heat as well: calls run on Chicory, and a sample of them on the other
+     * engine in the background, until that engine runs them at least as fast (it optimizes only what it has run for
+     * a while); see {@link ServiceModule#tier()}. Outcomes, results and fuel are the same either way. Default off.
      */
     public Builder tiered(boolean tiered) {
       this.tiered = tiered;
       return this;
     }
 
-    /** Where a tiered sandbox on another engine makes a module's first instance (tests hold it back). */
+    /** Where a tiered sandbox on another engine runs its samples of calls on it (tests hold them back). */
     Builder warmUp(java.util.concurrent.Executor executor) {
       this.warmUp = executor;
+      return this;
+    }
+
+    /**
+     * A tiered sandbox on another engine moves a module's calls to it once it ran samples in at most this times
+     * Chicory's time. Default 1 (at least as fast); tests widen it to make the move independent of speed.
+     */
+    Builder heatThreshold(double ratio) {
+      this.heatThreshold = ratio;
       return this;
     }
 

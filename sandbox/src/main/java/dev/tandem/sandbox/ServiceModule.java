@@ -65,13 +65,17 @@ public final class ServiceModule {
   /**
    * How calls made now run it: on Chicory {@code interpreter} or {@code compiled} (a tiered sandbox answers a new
    * module's first calls with the interpreter while it compiles it); {@code engine} on engines with tiers of their
-   * own. Outcomes, results and fuel are the same on every tier.
+   * own (a tiered sandbox on GraalWasm runs a module on Chicory until GraalWasm runs it as fast). Outcomes, results
+   * and fuel are the same on every tier.
    */
   public String tier() {
     return loaded.code().tier();
   }
 
-  /** Completes once the module runs on the tier it stays on (at once unless it is being compiled in the background). */
+  /**
+   * Completes once the module runs on the tier it stays on: at once, unless it is being compiled in the background
+   * or, tiered on GraalWasm, until its calls moved to GraalWasm or stay on Chicory for good.
+   */
   public java.util.concurrent.CompletionStage<Void> settled() {
     return loaded.code().settled();
   }

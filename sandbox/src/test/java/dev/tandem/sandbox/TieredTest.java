@@ -25,8 +25,8 @@ class TieredTest {
   private static final Limits LIMITS = Limits.builder().fuel(20_000_000).memoryPages(64)
       .timeout(Duration.ofSeconds(60)).build();
 
-  /** Runs the compilations handed to it only when told. */
-  private static final class HeldBack implements Executor {
+  /** Runs the tasks handed to it (compilations, samples) only when told. */
+  static final class HeldBack implements Executor {
     private final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
 
     @Override
@@ -93,6 +93,58 @@ class TieredTest {
         assertThat(tiered.load(c.name(), c.wasm(), c.abi()).tier()).as("cached, compiled").isEqualTo("compiled");
       }
     }
+  }
+
+  @Test
+  void aLongCallStartedOnTheInterpreterStartsAgainOnceCompiledWithTheSameOutcomeAndFuel() throws Exception {
+    var hash = repoFile("services/bench/hash.wasm");
+    assumeTrue(hash.isPresent(), "services/bench/hash.wasm is missing");
+    // A br_if loop of 10^9 rounds: about 2 s compiled, minutes on the interpreter (beyond the deadline).
+    Limits lots = Limits.builder().fuel(100_000_000_000L).timeout(Duration.ofSeconds(120)).build();
+    byte[] spin = request("run", "{\"n\":1000000000}");
+    HeldBack compiler = new HeldBack();
+    try (Sandbox tiered = Sandbox.builder().threads(2).engine(ChicoryEngine.tiered(compiler)).build();
+         Sandbox compiled = Sandbox.builder().threads(2).build()) {
+      ServiceModule t = tiered.load("hash", read(hash.get()), Abi.TANDEM_V1);
+      String expected = TrapsTest.fingerprint(compiled.call(compiled.load("hash", read(hash.get()), Abi.TANDEM_V1),
+          spin, lots));
+      assertThat(t.tier()).isEqualTo("interpreter");
+      var call = java.util.concurrent.CompletableFuture.supplyAsync(() -> tiered.call(t, spin, lots));
+      awaitRunning(tiered);
+      assertThat(compiler.release()).isEqualTo(1);
+      assertThat(TrapsTest.fingerprint(call.get(150, TimeUnit.SECONDS))).isEqualTo(expected);
+      assertThat(tiered.restartedCalls()).as("started again, compiled").isEqualTo(1);
+      assertThat(TrapsTest.fingerprint(tiered.call(t, spin, lots))).isEqualTo(expected);
+      assertThat(tiered.restartedCalls()).as("a call that starts compiled runs once").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theDeadlineStopsABrIfLoopOnTheInterpreter() throws Exception {
+    var hash = repoFile("services/bench/hash.wasm");
+    assumeTrue(hash.isPresent(), "services/bench/hash.wasm is missing");
+    // Chicory's interpreter sees thread interrupts only at br and calls: the meter has to stop this loop.
+    Limits lots = Limits.builder().fuel(100_000_000_000L).timeout(Duration.ofMillis(500)).build();
+    HeldBack compiler = new HeldBack(); // never released: the module stays interpreted
+    try (Sandbox tiered = Sandbox.builder().threads(1).engine(ChicoryEngine.tiered(compiler)).build()) {
+      ServiceModule t = tiered.load("hash", read(hash.get()), Abi.TANDEM_V1);
+      Outcome o = tiered.call(t, request("run", "{\"n\":2000000000}"), lots);
+      assertThat(o).isInstanceOf(Outcome.NonDeterministic.class);
+      assertThat(((Outcome.NonDeterministic) o).reason()).isEqualTo(Outcome.NonDeterministic.Reason.TIMEOUT);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (tiered.runningCalls() > 0 && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      assertThat(tiered.runningCalls()).as("the loop stopped, not just its caller").isZero();
+    }
+  }
+
+  private static void awaitRunning(Sandbox sandbox) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (sandbox.runningCalls() == 0 && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
+    Thread.sleep(100); // past its instantiation: it runs on the interpreter
   }
 
   @Test

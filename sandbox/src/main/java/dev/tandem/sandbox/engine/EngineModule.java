@@ -23,6 +23,16 @@ public interface EngineModule {
   }
 
   /**
+   * Completes when instances made from then on run a faster tier than an instance made now (a tiered engine has
+   * compiled the module), so that a long call started now is better started again; null when no faster tier is
+   * coming. Calls are deterministic and each runs in a fresh instance, so starting one again changes nothing but its
+   * speed.
+   */
+  default java.util.concurrent.CompletionStage<Void> upgrade() {
+    return null;
+  }
+
+  /**
    * Completes once the module has reached the tier it stays on: at once, unless a tiered engine is still compiling
    * it in the background.
    */
