@@ -221,6 +221,11 @@ final class BenchCommand implements Runnable {
         description = "the WebAssembly engine the nodes run services on: chicory (default) or graalwasm")
     String engine;
 
+    @Option(names = "--extra-requests", defaultValue = "1", paramLabel = "N",
+        description = "with --rtt-ms: servers a hedged call asks beyond the two it needs; the network grows to 2 + N "
+            + "nodes if smaller (default 1)")
+    int extraRequests;
+
     @Option(names = "--callers", defaultValue = "2", paramLabel = "C",
         description = "with --rtt-ms: concurrent callers, each making one call after another (default 2)")
     int callers;
@@ -245,9 +250,12 @@ final class BenchCommand implements Runnable {
       if (rttMs == null && jitterMs != 0) {
         throw new Errors.UserException("--jitter-ms needs --rtt-ms");
       }
+      if (extraRequests < 1 || extraRequests > 8) {
+        throw new Errors.UserException("--extra-requests must be in 1..8");
+      }
       if (rttMs != null) {
         return output.run(out -> DelayedNetworkBenchmark.run(out, new DelayedNetworkBenchmark.Options(Checkout.root(),
-            nodes, seconds, callers, rttMs, jitterMs)));
+            nodes, seconds, callers, rttMs, jitterMs, extraRequests)));
       }
       return output.run(out -> NetworkBenchmark.run(out, new NetworkBenchmark.Options(Checkout.root(), nodes, seconds,
           threads, !noWrk, engine)));

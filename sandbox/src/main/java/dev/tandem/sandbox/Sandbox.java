@@ -1,20 +1,10 @@
 package dev.tandem.sandbox;
 
-import com.dylibso.chicory.wasm.Parser;
-import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.MemoryLimits;
-import dev.tandem.sandbox.engine.EngineModule;
-import dev.tandem.sandbox.engine.PreparedModule;
 import dev.tandem.sandbox.engine.TrapKind;
 import dev.tandem.sandbox.engine.WasmEngine;
 import dev.tandem.sandbox.meter.InstrumentException;
 import dev.tandem.sandbox.meter.InstrumentOptions;
-import dev.tandem.sandbox.meter.Instrumented;
 import dev.tandem.sandbox.meter.Instrumenter;
-import java.io.ByteArrayInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -29,7 +19,6 @@ import java.util.function.Function;
  * <p>Thread-safe. Close it to stop its worker threads.
  */
 public final class Sandbox implements AutoCloseable {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sandbox.class);
   /**
    * Limits of what runs at load time (a start function, a verifier's {@code minRequests()}): little fuel and a
    * deadline far beyond what that fuel takes, so whether a module loads never depends on how busy the node is.
@@ -37,36 +26,30 @@ public final class Sandbox implements AutoCloseable {
   static final Limits LOAD_LIMITS = Limits.builder().fuel(10_000_000).timeout(java.time.Duration.ofSeconds(60))
       .build();
 
-  private final ModuleCache cache;
   private final CallPool pool;
   private final WasmEngine engine;
-  /** Runs the load-time instantiation check, the same on every engine: Chicory (the engine itself when it is). */
-  private final ChicoryEngine checker;
-  private final int maxModuleBytes;
+  private final ModuleLoader loader;
   /**
    * Tiered on another engine: Chicory, compiling in the background, which answers a module's calls until the other
    * engine is hot ({@link HeatTier}); null otherwise.
    */
   private final ChicoryEngine firstTier;
-  /** Tiered on another engine: where calls are sampled on it, one at a time. */
-  private final java.util.concurrent.Executor warmUp;
   private final java.util.concurrent.ExecutorService ownWarmUp;
-  private final double heatThreshold;
   /** Calls stopped on the interpreter and started again compiled. */
   private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong divergences = new java.util.concurrent.atomic.AtomicLong();
 
   private Sandbox(Builder b) {
     this.engine = b.engine != null ? b.engine : Engines.create(b.engineName, b.compiled, b.tiered);
-    this.checker = engine instanceof ChicoryEngine chicory ? chicory : new ChicoryEngine(false);
+    ChicoryEngine checker = engine instanceof ChicoryEngine chicory ? chicory : new ChicoryEngine(false);
     boolean byHeat = b.tiered && b.compiled && checker != engine;
     this.firstTier = byHeat ? ChicoryEngine.tiered() : null;
     this.ownWarmUp = byHeat && b.warmUp == null ? CallPool.background("tandem-warm-up") : null;
-    this.warmUp = byHeat ? (b.warmUp != null ? b.warmUp : ownWarmUp) : null;
-    this.heatThreshold = b.heatThreshold;
-    this.cache = new ModuleCache(b.cacheMaxBytes);
     this.pool = new CallPool(b.threads, b.maxQueuedCalls);
-    this.maxModuleBytes = b.maxModuleBytes;
+    ModuleLoader.Tiers tiers = byHeat ? new ModuleLoader.Tiers(firstTier, b.warmUp != null ? b.warmUp : ownWarmUp,
+        b.heatThreshold, divergences::incrementAndGet) : null;
+    this.loader = new ModuleLoader(new ModuleCache(b.cacheMaxBytes), engine, checker, tiers, b.maxModuleBytes,
+        (loaded, request, name, limits, body) -> run(loaded, request, name, limits, body));
   }
 
   public static Builder builder() {
@@ -108,12 +91,12 @@ public final class Sandbox implements AutoCloseable {
         Abi.VERIFIER);
     Invocation.Raw raw = run(loaded, new byte[0], cid, LOAD_LIMITS, inv -> inv.callValue("minRequests"));
     if (!raw.completed()) {
-      throw rejected(loaded, "minRequests() did not return: " + raw.stopped().label()
+      throw ModuleLoader.rejected(loaded, "minRequests() did not return: " + raw.stopped().label()
           + detail(raw.stopped()));
     }
     int min = (int) raw.value();
     if (min < 1 || min > VerifierModule.MAX_MIN_REQUESTS) {
-      throw rejected(loaded, "minRequests() returned " + min + ", expected 1.." + VerifierModule.MAX_MIN_REQUESTS);
+      throw ModuleLoader.rejected(loaded, "minRequests() returned " + min + ", expected 1.." + VerifierModule.MAX_MIN_REQUESTS);
     }
     return new VerifierModule(this, loaded, min);
   }
@@ -205,12 +188,12 @@ public final class Sandbox implements AutoCloseable {
 
   /** Number of modules in the cache. */
   public int cachedModules() {
-    return cache.size();
+    return loader.cache().size();
   }
 
   /** Total size of the (metered) modules in the cache. */
   public long cachedBytes() {
-    return cache.bytes();
+    return loader.cache().bytes();
   }
 
   /** Whether this sandbox compiles modules (Chicory to JVM bytecode, GraalWasm with Truffle); else it interprets. */
@@ -276,75 +259,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private LoadedModule prepare(String cid, byte[] wasm, Abi abi) throws ModuleRejectedException {
-    byte[] sha = sha256(wasm);
-    return cache.get(new ModuleCache.Key(cid, abi), sha, () -> compile(cid, wasm.clone(), abi, sha));
-  }
-
-  private LoadedModule compile(String cid, byte[] wasm, Abi abi, byte[] sha) throws ModuleRejectedException {
-    long t0 = System.nanoTime();
-    ModuleValidator.Checked checked = ModuleValidator.check(wasm, abi, maxModuleBytes);
-    ModuleReport report = checked.report();
-    if (!report.acceptable()) {
-      throw new ModuleRejectedException(report);
-    }
-    long validated = System.nanoTime();
-    byte[] metered;
-    try {
-      metered = metered(wasm);
-    } catch (InstrumentException e) {
-      throw new ModuleRejectedException(report.withProblems(List.of("the module cannot be metered: "
-          + e.getMessage())));
-    }
-    long t1 = System.nanoTime();
-    WasmModule module;
-    MemoryLimits memory;
-    EngineModule code;
-    EngineModule check;
-    long t2;
-    long t3;
-    try {
-      module = Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(metered));
-      memory = module.memorySection()
-          .filter(s -> s.memoryCount() > 0)
-          .map(s -> s.getMemory(0).limits())
-          .orElse(new MemoryLimits(0, 0));
-      PreparedModule prepared = new PreparedModule(metered, module, memory);
-      t2 = System.nanoTime();
-      code = engine.prepare(prepared);
-      check = checker == engine ? code : (firstTier != null ? firstTier : checker).prepare(prepared);
-      t3 = System.nanoTime();
-    } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      // The original passed parsing, so this is a metering or engine limitation, still the module's to fix.
-      throw new ModuleRejectedException(report.withProblems(List.of("the metered module cannot be compiled: "
-          + ModuleValidator.describe(e))));
-    }
-    checkInstantiable(new LoadedModule(cid, abi, sha, module, check, memory, report, metered.length, null));
-    LoadTimes times = new LoadTimes(validated - t0, t1 - validated, t2 - t1, t3 - t2, System.nanoTime() - t3);
-    LOG.debug("loaded {} ({} bytes, metered {}): {}", cid, wasm.length, metered.length, times);
-    if (firstTier != null) {
-      HeatTier heat = new HeatTier(cid, check, code, engine.name(), warmUp, heatThreshold,
-          divergences::incrementAndGet);
-      heat.targetModule(new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times));
-      return new LoadedModule(cid, abi, sha, module, heat, memory, report, metered.length, times);
-    }
-    return new LoadedModule(cid, abi, sha, module, code, memory, report, metered.length, times);
-  }
-
-  /**
-   * Instantiates the module once without calling it, so that what fails for every call (a data segment outside
-   * the memory, an import of the wrong type) is a load error instead of a trap on each call.
-   */
-  private void checkInstantiable(LoadedModule loaded) throws ModuleRejectedException {
-    Invocation.Raw raw = run(loaded, new byte[0], loaded.cid(), LOAD_LIMITS, Invocation::instantiateOnly);
-    if (!raw.completed() && raw.stopped() instanceof Outcome.NonDeterministic nd
-        && nd.reason() == Outcome.NonDeterministic.Reason.INTERNAL && nd.detail().startsWith("cannot instantiate")) {
-      throw rejected(loaded, "the module cannot be instantiated: "
-          + nd.detail().substring("cannot instantiate: ".length()));
-    }
-  }
-
-  private static ModuleRejectedException rejected(LoadedModule loaded, String problem) {
-    return new ModuleRejectedException(loaded.report().withProblems(List.of(problem)));
+    return loader.prepare(cid, wasm, abi);
   }
 
   private static String detail(Outcome outcome) {
@@ -353,14 +268,6 @@ public final class Sandbox implements AutoCloseable {
       case Outcome.NonDeterministic n -> " (" + n.detail() + ")";
       default -> "";
     };
-  }
-
-  private static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
   }
 
   /** Settings of a {@link Sandbox}. */

@@ -48,8 +48,21 @@ public final class DelayedNetworkBenchmark {
    * @param callers  concurrent callers
    * @param rttMs    added round trip, milliseconds
    * @param jitterMs how far one round trip may lie from it, milliseconds
+   * @param extra    servers a hedged call asks beyond the two it needs (the client's {@code extraRequests})
    */
-  public record Options(Path checkout, int nodes, int seconds, int callers, int rttMs, int jitterMs) {}
+  public record Options(Path checkout, int nodes, int seconds, int callers, int rttMs, int jitterMs, int extra) {
+    /** Hedged calls ask one server more than they need. */
+    public Options(Path checkout, int nodes, int seconds, int callers, int rttMs, int jitterMs) {
+      this(checkout, nodes, seconds, callers, rttMs, jitterMs, 1);
+    }
+
+    public Options {
+      if (extra < 1) {
+        throw new IllegalArgumentException("extra must be at least 1");
+      }
+      nodes = Math.max(nodes, 2 + extra);
+    }
+  }
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -77,7 +90,7 @@ public final class DelayedNetworkBenchmark {
       UnaryOperator<TandemClient.Builder> common = b -> b.bootstrap(urls).transport(net).minRequests(2)
           .refreshInterval(Duration.ofHours(1)).evidenceFeed(false);
       try (TandemClient verified = common.apply(TandemClient.builder()).seed(7).build();
-          TandemClient hedged = common.apply(TandemClient.builder()).extraRequests(1).seed(8).build()) {
+          TandemClient hedged = common.apply(TandemClient.builder()).extraRequests(o.extra()).seed(8).build()) {
         for (ServiceRecord svc : services) {
           boolean echo = svc.name().equals("echo");
           String method = echo ? "echo" : "query";
@@ -107,7 +120,7 @@ public final class DelayedNetworkBenchmark {
           }
           rows.add(new Row(svc.name(), "direct, 1 node", LoadLoop.Stats.merge(d)));
           rows.add(new Row(svc.name(), "verified, 2 nodes", LoadLoop.Stats.merge(v1)));
-          rows.add(new Row(svc.name(), "hedged, 2 of 3 nodes", LoadLoop.Stats.merge(h1)));
+          rows.add(new Row(svc.name(), "hedged, 2 of " + (2 + o.extra()) + " nodes", LoadLoop.Stats.merge(h1)));
         }
       }
       out.println();
