@@ -55,6 +55,25 @@ class CrossCheckTest {
     }
   }
 
+  /**
+   * A node on GraalWasm answers on Chicory while GraalWasm warms up (tiered by heat): checking such an answer on
+   * Chicory again would check nothing, so it is not sampled.
+   */
+  @Test
+  void answersThatRanOnChicoryAreNotCheckedOnChicoryAgain() throws Exception {
+    try (Sandbox compiled = Sandbox.builder().threads(1).build();
+        Sandbox interpreted = Sandbox.builder().threads(1).compiled(false).build()) {
+      try (CrossCheck check = new CrossCheck(runner(compiled), "graalwasm", "chicory", other(interpreted), 1.0,
+          new SplittableRandom(1), d -> { })) {
+        HostedService echo = echo(compiled);
+        assertThat(echo.module().tier()).isEqualTo("compiled");
+        assertThat(check.run(echo, call(1)).label()).isEqualTo("result");
+        assertThat(check.drain(60_000)).isTrue();
+        assertThat(check.checked() + check.inconclusive() + check.dropped()).isZero();
+      }
+    }
+  }
+
   @Test
   void anEngineThatDisagreesRaisesTheAlarm() throws Exception {
     try (Sandbox good = Sandbox.builder().threads(1).build();
