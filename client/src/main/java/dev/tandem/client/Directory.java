@@ -65,6 +65,15 @@ final class Directory {
   private final Map<URI, String> logs = new HashMap<>();
   /** Which servers offer each service, rebuilt by the first reader after a ServerRecord changed. */
   private ServerIndex index;
+  /**
+   * Of those, the ones the peer policy lets this client contact, per service: kept until the index changes or for
+   * {@link #ALLOWED_NANOS} (the policy looks hosts up again after that), so that a call does not check ~200 URLs.
+   */
+  private final Map<String, Allowed> allowed = new HashMap<>();
+  private static final long ALLOWED_NANOS = 60_000_000_000L;
+  private static final int MAX_ALLOWED = 4096;
+
+  private record Allowed(List<ServerRecord> servers, long atNanos) {}
   /** Which addresses learned from records are contacted (bootstrap nodes, named by the caller, always are). */
   private final PeerPolicy policy;
   private long lastRefresh;
@@ -265,8 +274,22 @@ final class Directory {
       synchronized (this) {
         if (index == null) {
           index = new ServerIndex(servers);
+          allowed.clear();
         }
-        offering = index.offering(serviceId);
+        if (policy.equals(PeerPolicy.ANY)) {
+          return index.offering(serviceId);
+        }
+        long now = System.nanoTime();
+        Allowed known = allowed.get(serviceId);
+        if (known != null && now - known.atNanos() < ALLOWED_NANOS) {
+          return known.servers();
+        }
+        List<ServerRecord> servers = index.offering(serviceId).stream().filter(s -> policy.allows(s.url())).toList();
+        if (allowed.size() >= MAX_ALLOWED) {
+          allowed.clear();
+        }
+        allowed.put(serviceId, new Allowed(servers, now));
+        return servers;
       }
     } else {
       offering = registry.serversOffering(serviceId); // indexed, in key order

@@ -75,9 +75,40 @@ class DirectoryTest {
   }
 
   Directory directory() {
+    return directory(dev.tandem.core.net.PeerPolicy.ANY);
+  }
+
+  Directory directory(dev.tandem.core.net.PeerPolicy policy) {
     URI node = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     return new Directory(List.of(node), null, Transport.http(http), Duration.ofSeconds(5), Duration.ofSeconds(30), executor,
-        Clock.systemUTC(), dev.tandem.core.net.PeerPolicy.ANY);
+        Clock.systemUTC(), policy);
+  }
+
+  static ServerRecord offering(String url, String serviceId) {
+    KeyPair key = KeyPair.generate();
+    return new ServerRecord(key.publicKey(), URI.create(url), List.of(serviceId), List.of(),
+        ServerRecord.Capacity.defaults(), 1, false, null).signedBy(key);
+  }
+
+  /** The servers a client may contact for a service follow its peer policy, and a newly pulled server is among them. */
+  @Test
+  void theServersOfferingAServiceAreTheAllowedOnesAndFollowNewRecords() {
+    String service = "bafkreiashyezwzaoneaiv5vl6tnt3ecrml7vtjk23t3uzvbfhtxtuetisi";
+    ServerRecord local = offering("http://127.0.0.1:7401", service);
+    ServerRecord lan = offering("http://10.0.0.7:7401", service);
+    records = new ArrayList<>(List.of(local, lan));
+    Directory d = directory(new dev.tandem.core.net.PeerPolicy("loopback",
+        java.util.Set.of(dev.tandem.core.net.Reach.LOOPBACK)));
+    d.refresh();
+    assertThat(d.offering(service)).containsExactly(local);
+    assertThat(d.offering(service)).as("again, from what it kept").containsExactly(local);
+
+    ServerRecord another = offering("http://127.0.0.2:7401", service);
+    List<ServerRecord> more = new ArrayList<>(records);
+    more.add(another);
+    records = more;
+    d.refresh();
+    assertThat(d.offering(service)).containsExactlyInAnyOrder(local, another);
   }
 
   static List<ServerRecord> servers(String prefix, int n) {

@@ -82,7 +82,7 @@ public final class ColdCallBenchmark {
       byte[] query = NetworkBenchmark.rpcBody("query", NetworkBenchmark.searchParams());
       double[] ms = new double[o.rounds()];
       out.println("| round | offer → first signed answer, ms | offer → picked up | fetch | validate | meter | parse "
-          + "| prepare | check | ready → answer | second call | stored, after ready | compiled (GraalWasm: handed over), after ready |");
+          + "| prepare | check | ready → answer | second call | stored, after ready | compiled (GraalWasm: calls moved to it or stay on Chicory), after ready |");
       out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (int r = 0; r < o.rounds(); r++) {
         int port = ports.get(1 + r);
@@ -149,7 +149,7 @@ public final class ColdCallBenchmark {
     var limits = dev.tandem.sandbox.Limits.defaults().withTimeout(Duration.ofSeconds(120));
     out.println();
     out.printf(Locale.ROOT, "The sandbox alone (this JVM, fresh %s sandboxes, ms):%n%n", o.engine());
-    out.println("| load | load in all | of which | first call | second call | compiled (GraalWasm: handed over) "
+    out.println("| load | load in all | of which | first call | second call | compiled (GraalWasm: calls moved to it or stay on Chicory) "
         + "after the load |");
     out.println("|---|---:|---|---:|---:|---:|");
     for (boolean tiered : new boolean[] {false, true}) {

@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public record PeerPolicy(String name, Set<Reach> allowed) {
   /** Names are resolved again after this long, so a name moved to another address is judged anew. */
   private static final long CACHE_NANOS = 60_000_000_000L;
+  /** {@code Reach.values()}, which makes a new array on every call. */
+  private static final Reach[] REACHES = Reach.values();
   private static final Map<String, long[]> CACHE = new ConcurrentHashMap<>();
 
   public PeerPolicy {
@@ -90,7 +92,7 @@ public record PeerPolicy(String name, Set<Reach> allowed) {
     long now = System.nanoTime();
     long[] cached = CACHE.get(host);
     if (cached != null && now - cached[1] < CACHE_NANOS) {
-      return Reach.values()[(int) cached[0]];
+      return REACHES[(int) cached[0]];
     }
     Reach r = Reach.ofHost(host);
     if (CACHE.size() > 10_000) {
