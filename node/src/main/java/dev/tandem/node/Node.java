@@ -106,7 +106,10 @@ public final class Node implements AutoCloseable {
         ? EvmRegistry.connect(initial.registrySpec().get(), initial.ethKeyFile().orElse(null))
         : SqliteRegistry.open(data.resolve("registry.db")).quotas(Guards.registryQuotas(initial.limits()));
     // Tiered: a module answers on the interpreter while it compiles, so a new service answers sooner (same outcomes).
-    this.sandbox = Sandbox.builder().engine(initial.engine()).tiered(true).build();
+    this.sandbox = Sandbox.builder().engine(initial.engine()).tiered(true).onEngineDivergence(d -> activity.conflict(
+        new Activity.Conflict(System.currentTimeMillis(), serviceOf(d.moduleCid()), d.requestHash(),
+            java.util.List.of(key.publicKey().toString()), "engine divergence while warming up: " + d.description())))
+        .build();
     this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks")));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
         .version(HttpClient.Version.HTTP_1_1).build();
@@ -290,6 +293,17 @@ public final class Node implements AutoCloseable {
   /** The {@code POST /rpc} handler, for in-process callers. */
   public NodeRpc rpc() {
     return rpc;
+  }
+
+  /** The id of a service this node runs on the module {@code cid} (the CID itself when none is ready now). */
+  private String serviceOf(String cid) {
+    for (var e : hosting.states().entrySet()) {
+      if (e.getValue() instanceof Hosting.State.Ready r && r.service().module() != null
+          && r.service().module().cid().equals(cid)) {
+        return e.getKey();
+      }
+    }
+    return cid;
   }
 
   /**

@@ -50,7 +50,7 @@ final class HeatTier implements EngineModule {
   /** The other engine's time over Chicory's that counts as "at least as fast" (1; tests widen it). */
   private final double threshold;
   /** Told when the engines disagree. */
-  private final Runnable onDivergence;
+  private final java.util.function.Consumer<EngineDivergence> onDivergence;
   private final AtomicBoolean sampling = new AtomicBoolean();
   private final CompletableFuture<Void> settled = new CompletableFuture<>();
   private volatile State state = State.WARMING;
@@ -60,7 +60,7 @@ final class HeatTier implements EngineModule {
   private volatile LoadedModule targetModule;
 
   HeatTier(String cid, EngineModule chicory, EngineModule target, String targetName, Executor samples,
-           double threshold, Runnable onDivergence) {
+           double threshold, java.util.function.Consumer<EngineDivergence> onDivergence) {
     this.onDivergence = onDivergence;
     this.cid = cid;
     this.chicory = chicory;
@@ -98,11 +98,11 @@ final class HeatTier implements EngineModule {
    * Runs {@code onTarget} in the background and compares it with what Chicory gave; moves calls to the other engine
    * or leaves them on Chicory for good when the samples say so.
    */
-  void sample(Timed onChicory, Supplier<Timed> onTarget) {
+  void sample(Timed onChicory, Supplier<Timed> onTarget, byte[] request) {
     try {
       samples.execute(() -> {
         try {
-          judge(onChicory, onTarget.get());
+          judge(onChicory, onTarget.get(), request);
         } catch (RuntimeException | Error e) {
           LOG.warn("a sample of {} on {} failed: {}", cid, targetName, e.toString());
         } finally {
@@ -114,7 +114,7 @@ final class HeatTier implements EngineModule {
     }
   }
 
-  private void judge(Timed onChicory, Timed onTarget) {
+  private void judge(Timed onChicory, Timed onTarget, byte[] request) {
     if (state != State.WARMING) {
       return;
     }
@@ -126,7 +126,8 @@ final class HeatTier implements EngineModule {
         LOG.error("ENGINE DIVERGENCE on module {}: chicory gave {}; {} gave {}. Its calls stay on chicory.", cid,
             abbreviate(a), targetName, abbreviate(b));
         settle(State.STAYS);
-        onDivergence.run();
+        onDivergence.accept(new EngineDivergence(cid, dev.tandem.core.crypto.Hashes.sha256Hex(request), targetName,
+            "chicory gave " + abbreviate(a) + "; " + targetName + " gave " + abbreviate(b)));
         return;
       }
       streak = onTarget.nanos() <= threshold * onChicory.nanos() ? streak + 1 : 0;

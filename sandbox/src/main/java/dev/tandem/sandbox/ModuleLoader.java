@@ -37,7 +37,7 @@ final class ModuleLoader {
    * @param onDivergence told when the engines disagree on a sample
    */
   record Tiers(ChicoryEngine chicory, java.util.concurrent.Executor samples, double threshold,
-               Runnable onDivergence) {}
+               java.util.function.Consumer<EngineDivergence> onDivergence) {}
 
   private final ModuleCache cache;
   private final WasmEngine engine;

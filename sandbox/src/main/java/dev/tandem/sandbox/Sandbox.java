@@ -47,7 +47,10 @@ public final class Sandbox implements AutoCloseable {
     this.ownWarmUp = byHeat && b.warmUp == null ? CallPool.background("tandem-warm-up") : null;
     this.pool = new CallPool(b.threads, b.maxQueuedCalls);
     ModuleLoader.Tiers tiers = byHeat ? new ModuleLoader.Tiers(firstTier, b.warmUp != null ? b.warmUp : ownWarmUp,
-        b.heatThreshold, divergences::incrementAndGet) : null;
+        b.heatThreshold, d -> {
+          divergences.incrementAndGet();
+          b.onDivergence.accept(d);
+        }) : null;
     this.loader = new ModuleLoader(new ModuleCache(b.cacheMaxBytes), engine, checker, tiers, b.maxModuleBytes,
         (loaded, request, name, limits, body) -> run(loaded, request, name, limits, body));
   }
@@ -123,7 +126,8 @@ public final class Sandbox implements AutoCloseable {
     LoadedModule loaded = module.loaded();
     if (loaded.code() instanceof HeatTier heat && heat.wantsSample()) {
       HeatTier.Timed onChicory = timedCall(loaded, requestJson, module.name(), limits, inputs);
-      heat.sample(onChicory, () -> timedCall(heat.targetModule(), requestJson, module.name(), limits, inputs));
+      heat.sample(onChicory, () -> timedCall(heat.targetModule(), requestJson, module.name(), limits, inputs),
+          requestJson);
       return onChicory.outcome();
     }
     return outcome(run(loaded, requestJson, module.name(), limits, inputs, body(loaded)));
@@ -279,6 +283,7 @@ public final class Sandbox implements AutoCloseable {
     private boolean tiered;
     private java.util.concurrent.Executor warmUp;
     private double heatThreshold = 1.0;
+    private java.util.function.Consumer<EngineDivergence> onDivergence = d -> { };
     private String engineName = ChicoryEngine.NAME;
     private WasmEngine engine;
     private int maxModuleBytes = ModuleValidator.DEFAULT_MAX_MODULE_BYTES;
@@ -352,6 +357,12 @@ public final class Sandbox implements AutoCloseable {
     public Builder engine(String name) {
       this.engineName = Objects.requireNonNull(name, "name");
       this.engine = null;
+      return this;
+    }
+
+    /** Told when, tiered on another engine, the two engines answer a sampled call differently (also logged). */
+    public Builder onEngineDivergence(java.util.function.Consumer<EngineDivergence> listener) {
+      this.onDivergence = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

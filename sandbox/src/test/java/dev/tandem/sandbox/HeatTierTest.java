@@ -27,7 +27,8 @@ class HeatTierTest {
   private EngineModule compiled;
   private EngineModule other;
   private final TieredTest.HeldBack samples = new TieredTest.HeldBack();
-  private final java.util.concurrent.atomic.AtomicInteger divergences = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.List<EngineDivergence> found = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final byte[] REQUEST = "{\"method\":\"echo\",\"params\":\"pong\"}".getBytes(StandardCharsets.UTF_8);
 
   @BeforeEach
   void prepare() throws Exception {
@@ -42,7 +43,7 @@ class HeatTierTest {
   }
 
   private HeatTier heat() {
-    return new HeatTier("echo", compiled, other, "other", samples, 1.0, divergences::incrementAndGet);
+    return new HeatTier("echo", compiled, other, "other", samples, 1.0, found::add);
   }
 
   /** Samples one call that took {@code chicoryNanos} on Chicory and {@code otherNanos} on the other engine. */
@@ -50,7 +51,8 @@ class HeatTierTest {
                              TieredTest.HeldBack samples) {
     assertThat(heat.wantsSample()).isTrue();
     assertThat(heat.wantsSample()).as("one sample at a time").isFalse();
-    heat.sample(new HeatTier.Timed(onChicory, chicoryNanos), () -> new HeatTier.Timed(onOther, otherNanos));
+    heat.sample(new HeatTier.Timed(onChicory, chicoryNanos), () -> new HeatTier.Timed(onOther, otherNanos),
+        REQUEST);
     assertThat(samples.release()).isEqualTo(1);
   }
 
@@ -77,9 +79,13 @@ class HeatTierTest {
     HeatTier heat = heat();
     Outcome otherFuel = new Outcome.Result("\"pong\"".getBytes(StandardCharsets.UTF_8), 1_001, "");
     sample(heat, PONG, 1_000, PONG, 10, samples);
-    assertThat(divergences).hasValue(0);
+    assertThat(found).isEmpty();
     sample(heat, PONG, 1_000, otherFuel, 10, samples);
-    assertThat(divergences).hasValue(1);
+    assertThat(found).hasSize(1);
+    assertThat(found.get(0).moduleCid()).isEqualTo("echo");
+    assertThat(found.get(0).engine()).isEqualTo("other");
+    assertThat(found.get(0).requestHash()).isEqualTo(dev.tandem.core.crypto.Hashes.sha256Hex(REQUEST));
+    assertThat(found.get(0).description()).contains("fuel=1000", "fuel=1001");
     assertThat(heat.settled().toCompletableFuture()).isDone();
     assertThat(heat.tier()).isEqualTo("compiled");
     assertThat(heat.wantsSample()).isFalse();
@@ -109,7 +115,7 @@ class HeatTierTest {
 
   @Test
   void noSamplesWhileChicoryStillInterprets() {
-    HeatTier heat = new HeatTier("echo", other, compiled, "other", samples, 1.0, divergences::incrementAndGet);
+    HeatTier heat = new HeatTier("echo", other, compiled, "other", samples, 1.0, found::add);
     assertThat(heat.tier()).isEqualTo("interpreter");
     assertThat(heat.wantsSample()).isFalse();
   }
