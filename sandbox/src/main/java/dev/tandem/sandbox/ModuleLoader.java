@@ -31,17 +31,19 @@ final class ModuleLoader {
   /**
    * Tiering by heat on another engine than Chicory.
    *
-   * @param chicory      Chicory, compiling in the background: where calls run until the other engine is hot
    * @param samples      where sampled calls run on the other engine, one at a time
    * @param threshold    the other engine's time over Chicory's that counts as at least as fast
    * @param onDivergence told when the engines disagree on a sample
    */
-  record Tiers(ChicoryEngine chicory, java.util.concurrent.Executor samples, double threshold,
+  record Tiers(java.util.concurrent.Executor samples, double threshold,
                java.util.function.Consumer<EngineDivergence> onDivergence) {}
 
   private final ModuleCache cache;
   private final WasmEngine engine;
-  /** Runs the load-time instantiation check, the same on every engine: Chicory (the engine itself when it is). */
+  /**
+   * Runs the load-time instantiation check, the same on every engine: Chicory (the engine itself when it is; tiered
+   * by heat, the Chicory that answers the first calls, so its module is the one calls start on).
+   */
   private final ChicoryEngine checker;
   /** Null unless tiered by heat. */
   private final Tiers tiers;
@@ -98,7 +100,7 @@ final class ModuleLoader {
       PreparedModule prepared = new PreparedModule(metered, module, memory);
       t2 = System.nanoTime();
       code = engine.prepare(prepared);
-      check = checker == engine ? code : (tiers != null ? tiers.chicory() : checker).prepare(prepared);
+      check = checker == engine ? code : checker.prepare(prepared);
       t3 = System.nanoTime();
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
       // The original passed parsing, so this is a metering or engine limitation, still the module's to fix.

@@ -41,12 +41,14 @@ public final class Sandbox implements AutoCloseable {
 
   private Sandbox(Builder b) {
     this.engine = b.engine != null ? b.engine : Engines.create(b.engineName, b.compiled, b.tiered);
-    ChicoryEngine checker = engine instanceof ChicoryEngine chicory ? chicory : new ChicoryEngine(false);
-    boolean byHeat = b.tiered && b.compiled && checker != engine;
+    boolean onChicory = engine instanceof ChicoryEngine;
+    boolean byHeat = b.tiered && b.compiled && !onChicory;
     this.firstTier = byHeat ? ChicoryEngine.tiered() : null;
+    // Chicory runs the load-time check on every engine: the engine itself, the first tier, or its interpreter.
+    ChicoryEngine checker = onChicory ? (ChicoryEngine) engine : byHeat ? firstTier : new ChicoryEngine(false);
     this.ownWarmUp = byHeat && b.warmUp == null ? CallPool.background("tandem-warm-up") : null;
     this.pool = new CallPool(b.threads, b.maxQueuedCalls);
-    ModuleLoader.Tiers tiers = byHeat ? new ModuleLoader.Tiers(firstTier, b.warmUp != null ? b.warmUp : ownWarmUp,
+    ModuleLoader.Tiers tiers = byHeat ? new ModuleLoader.Tiers(b.warmUp != null ? b.warmUp : ownWarmUp,
         b.heatThreshold, d -> {
           divergences.incrementAndGet();
           b.onDivergence.accept(d);
@@ -99,7 +101,8 @@ public final class Sandbox implements AutoCloseable {
     }
     int min = (int) raw.value();
     if (min < 1 || min > VerifierModule.MAX_MIN_REQUESTS) {
-      throw ModuleLoader.rejected(loaded, "minRequests() returned " + min + ", expected 1.." + VerifierModule.MAX_MIN_REQUESTS);
+      throw ModuleLoader.rejected(loaded, "minRequests() returned " + min + ", expected 1.."
+          + VerifierModule.MAX_MIN_REQUESTS);
     }
     return new VerifierModule(this, loaded, min);
   }
