@@ -28,9 +28,10 @@ import java.util.function.Function;
  * <p>Engines: Tandem (instrumented module, Chicory compiled, run through the sandbox's engine as a node runs it:
  * each instance starts from the module's memory snapshot), Chicory compiled without metering (a bare instance),
  * Chicory's interpreter (at a reduced n; its time is scaled up by the ratio of fuel at full and reduced n, which is
- * the ratio of instructions executed), V8 through Node, and the kernel's C compiled natively with gcc -O2. Every
- * Wasm run is a fresh instance, as in production; compilation happens once, before the warm-up. Each cell is the
- * median of the timed runs, in CPU time (the calling thread's on the JVM, the whole process's for V8 and native
+ * the ratio of instructions executed), V8 through Node (the kernel as built, and the metered module Tandem runs, so
+ * that the price of metering and the engine's own speed show apart), and the kernel's C compiled natively with
+ * gcc -O2. Every Wasm run is a fresh instance, as in production; compilation happens once, before the warm-up.
+ * Each cell is the median of the timed runs, in CPU time (the calling thread's on the JVM, the whole process's for V8 and native
  * code), because on a shared machine wall-clock time also counts whatever else runs; wall-clock medians are
  * printed too. Outputs are compared across engines, and so is the fuel the instrumented module counts on V8;
  * a mismatch fails the benchmark.
@@ -42,20 +43,24 @@ public final class SandboxBenchmark {
   private static final long V8_BUDGET = 1L << 50;
 
   enum Engine {
-    TANDEM("Tandem (metered)", "tandem-chicory"),
-    GRAALWASM("Tandem on GraalWasm†", "tandem-graalwasm"),
-    CHICORY("Chicory compiled", "chicory"),
-    INTERPRETER("Chicory interp.*", "chicory-interpreter"),
-    V8("V8 (Node)", "v8"),
-    NATIVE("native gcc -O2", "native");
+    TANDEM("Tandem (metered)", "tandem-chicory", true),
+    GRAALWASM("Tandem on GraalWasm†", "tandem-graalwasm", true),
+    CHICORY("Chicory compiled", "chicory", false),
+    INTERPRETER("Chicory interp.*", "chicory-interpreter", false),
+    V8("V8 (Node)", "v8", false),
+    V8_METERED("V8 metered‡", "v8-metered", true),
+    NATIVE("native gcc -O2", "native", false);
 
     final String title;
     /** The engine's name in {@code --json}. */
     final String id;
+    /** Whether it runs the metered module (its {@code --json} cell then also has {@code vsV8Metered}). */
+    final boolean metered;
 
-    Engine(String title, String id) {
+    Engine(String title, String id, boolean metered) {
       this.title = title;
       this.id = id;
+      this.metered = metered;
     }
   }
 
@@ -214,12 +219,17 @@ public final class SandboxBenchmark {
         row.put(Engine.V8, v8.ms(), v8.cpuMs());
         row.mismatch |= check(notes, k, Engine.V8, expected, v8.output());
         // The same instrumented module on V8 must count exactly the same fuel: the count is the module's own.
+        // Timed too: against it, Tandem's engines are compared with V8 doing the same work (metering included).
         Path instrumented = external.scratchFile(k.name() + "-metered.wasm", inst.wasm());
-        ExternalEngines.Result v8Metered = external.v8(instrumented, request, 0, 1, V8_BUDGET);
+        ExternalEngines.Result v8Metered = external.v8(instrumented, request, warmup, runs, V8_BUDGET);
         row.v8Fuel = v8Metered == null ? -1 : v8Metered.fuel();
-        if (v8Metered != null && row.v8Fuel != row.fuel) {
-          notes.add(k.name() + ": fuel on V8 " + row.v8Fuel + " differs from Chicory's " + row.fuel);
-          row.mismatch = true;
+        if (v8Metered != null) {
+          row.put(Engine.V8_METERED, v8Metered.ms(), v8Metered.cpuMs());
+          row.mismatch |= check(notes, k, Engine.V8_METERED, expected, v8Metered.output());
+          if (row.v8Fuel != row.fuel) {
+            notes.add(k.name() + ": fuel on V8 " + row.v8Fuel + " differs from Chicory's " + row.fuel);
+            row.mismatch = true;
+          }
         }
       }
     }

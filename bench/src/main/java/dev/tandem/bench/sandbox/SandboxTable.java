@@ -5,10 +5,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /** How {@link SandboxBenchmark} shows its rows: Markdown tables, the notes under them, and the {@code --json} cells. */
 final class SandboxTable {
@@ -25,6 +25,10 @@ final class SandboxTable {
           cell.putNull("vsV8");
         } else {
           cell.put("vsV8", Math.round(cpuMs / v8 * 1000) / 1000.0);
+        }
+        double v8Metered = row.get(row.cpu, Engine.V8_METERED);
+        if (e.metered && !Double.isNaN(v8Metered)) {
+          cell.put("vsV8Metered", Math.round(cpuMs / v8Metered * 1000) / 1000.0);
         }
         if (e == Engine.GRAALWASM) {
           cell.put("firstCallMs", Math.round(row.graalColdMs * 10) / 10.0);
@@ -67,6 +71,7 @@ final class SandboxTable {
     if (!fuelCheck.isEmpty()) {
       out.println("Fuel of the instrumented module on V8 vs Chicory: " + fuelCheck);
     }
+    printMeteredV8(out, rows);
     for (Row row : rows) {
       out.printf(Locale.ROOT, "Instrumenting %s: %,d → %,d bytes in %.1f ms%n", row.kernel.name(), row.inputBytes,
           row.outputBytes, row.instrumentMs);
@@ -88,6 +93,39 @@ final class SandboxTable {
       }
     }
     notes.forEach(n -> out.println("note: " + n));
+  }
+
+  /**
+   * The ‡ note: what metering costs V8 itself, and Tandem's engines against V8 running the same metered module, which
+   * splits a gap to plain V8 into the price of determinism (fuel, depth, NaNs) and the engine's own speed.
+   */
+  private static void printMeteredV8(PrintStream out, List<Row> rows) {
+    List<Row> measured = rows.stream()
+        .filter(r -> !Double.isNaN(r.get(r.cpu, Engine.V8)) && !Double.isNaN(r.get(r.cpu, Engine.V8_METERED)))
+        .toList();
+    if (measured.isEmpty()) {
+      return;
+    }
+    StringBuilder per = new StringBuilder();
+    for (Row row : measured) {
+      per.append(per.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f×", row.kernel.name(),
+          row.get(row.cpu, Engine.V8_METERED) / row.get(row.cpu, Engine.V8)));
+    }
+    List<Row> over = computeKernels(measured).isEmpty() ? measured : computeKernels(measured);
+    StringBuilder against = new StringBuilder();
+    for (Engine e : List.of(Engine.V8_METERED, Engine.TANDEM, Engine.GRAALWASM)) {
+      List<Double> ratios = new ArrayList<>();
+      for (Row row : over) {
+        ratios.add(row.get(row.cpu, e) / row.get(row.cpu, e == Engine.V8_METERED ? Engine.V8 : Engine.V8_METERED));
+      }
+      double g = SandboxBenchmark.geoMean(ratios);
+      if (!Double.isNaN(g)) {
+        against.append(String.format(Locale.ROOT, e == Engine.V8_METERED ? "%2$.2f× plain V8"
+            : "; %s %.2f× V8 metered", e.title, g));
+      }
+    }
+    out.printf(Locale.ROOT, "‡ V8 running Tandem's metered module (fuel, call depth, NaN canonicalization) costs, per "
+        + "kernel, %s of plain V8. CPU geo-mean over %s: V8 metered %s%n", per, names(over), against);
   }
 
   /** The machine's load when the run started: on a shared machine it says how far to trust the numbers. */
@@ -114,7 +152,6 @@ final class SandboxTable {
     }
     out.println(head);
     out.println(rule);
-    Map<Engine, List<Double>> ratios = new EnumMap<>(Engine.class);
     for (Row row : rows) {
       Map<Engine, Double> times = cpuTime ? row.cpu : row.ms;
       StringBuilder line = new StringBuilder("| " + row.kernel.name() + " | "
@@ -129,7 +166,6 @@ final class SandboxTable {
         line.append(' ').append(formatMs(ms));
         if (!Double.isNaN(v8)) {
           double ratio = ms / v8;
-          ratios.computeIfAbsent(e, x -> new ArrayList<>()).add(ratio);
           line.append(String.format(Locale.ROOT, " (%.2f×)", ratio));
         }
         line.append(" |");
@@ -139,15 +175,45 @@ final class SandboxTable {
       }
       out.println(line);
     }
-    StringBuilder geo = new StringBuilder("| **geo-mean vs V8** | |");
-    for (Engine e : engines) {
-      double g = SandboxBenchmark.geoMean(ratios.getOrDefault(e, List.of()));
+    List<Row> compute = computeKernels(rows);
+    if (!compute.isEmpty() && compute.size() < rows.size()) {
+      out.println(geoMeanLine("geo-mean vs V8, " + names(compute), compute, times(cpuTime), cpuTime));
+    }
+    out.println(geoMeanLine(compute.size() < rows.size() ? "geo-mean vs V8, all" : "geo-mean vs V8", rows,
+        times(cpuTime), cpuTime));
+  }
+
+  private static Function<Row, Map<Engine, Double>> times(boolean cpuTime) {
+    return row -> cpuTime ? row.cpu : row.ms;
+  }
+
+  private static String geoMeanLine(String title, List<Row> rows,
+      Function<Row, Map<Engine, Double>> times, boolean cpuTime) {
+    StringBuilder geo = new StringBuilder("| **" + title + "** | |");
+    for (Engine e : Engine.values()) {
+      List<Double> ratios = new ArrayList<>();
+      for (Row row : rows) {
+        ratios.add(row.get(times.apply(row), e) / row.get(times.apply(row), Engine.V8));
+      }
+      double g = SandboxBenchmark.geoMean(ratios);
       geo.append(Double.isNaN(g) ? " – |" : String.format(Locale.ROOT, " **%.2f×** |", g));
     }
     if (cpuTime) {
       geo.append(" |");
     }
-    out.println(geo);
+    return geo.toString();
+  }
+
+  /**
+   * The compute kernels (those with a native build: hash, sort, matmul), over which the speed target is set; search
+   * is mostly instantiation and is shown apart.
+   */
+  static List<Row> computeKernels(List<Row> rows) {
+    return rows.stream().filter(r -> r.kernel.nativeSource() != null).toList();
+  }
+
+  private static String names(List<Row> rows) {
+    return String.join("/", rows.stream().map(r -> r.kernel.name()).toList());
   }
 
   private static String formatMs(double ms) {
