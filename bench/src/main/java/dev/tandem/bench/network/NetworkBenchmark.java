@@ -72,6 +72,12 @@ public final class NetworkBenchmark {
   static final int SPOT_CHECK_EVERY = 10;
   private static final String SPOT_CHECKED = "spot-checked 1 in " + SPOT_CHECK_EVERY + ", 2 nodes";
 
+  /**
+   * Two direct calls at once, to two nodes, nothing checked: the floor under any call that asks two servers on this
+   * machine, so that the cost of verification itself shows apart from the cost of a second request.
+   */
+  private static final String TWO_AT_ONCE = "two direct at once, 2 nodes";
+
   /** One row of the results table. */
   record Row(String call, String service, LoadLoop.Stats stats) {}
 
@@ -108,16 +114,20 @@ public final class NetworkBenchmark {
           byte[] body = rpcBody(method, params);
           URI direct = URI.create(node0 + "/services/" + svc.serviceId());
           checkSigned(direct, body);
+          URI second = URI.create(nodes.get(1).url() + "/services/" + svc.serviceId());
           LoadLoop.Op directOp = () -> post(direct, body);
+          LoadLoop.Op pairOp = () -> postBoth(direct, second, body);
           LoadLoop.Op verifiedOp = () -> handle.call(method, params);
           LoadLoop.Op spotOp = () -> spotHandle.call(method, params);
           Duration warmUp = Duration.ofMillis(Math.min(2000, len.toMillis()));
           LoadLoop.run(2, warmUp, directOp); // warm up the JIT
+          LoadLoop.run(2, warmUp, pairOp);
           LoadLoop.run(2, warmUp, verifiedOp);
           LoadLoop.run(2, warmUp, spotOp);
           for (int callers : o.threads() == 1 ? List.of(1) : List.of(1, o.threads())) {
             out.printf(Locale.ROOT, "measuring %s, %d caller%s …%n", svc.name(), callers, callers == 1 ? "" : "s");
             rows.add(new Row("direct, 1 node", svc.name(), LoadLoop.run(callers, len, directOp)));
+            rows.add(new Row(TWO_AT_ONCE, svc.name(), LoadLoop.run(callers, len, pairOp)));
             rows.add(new Row("verified, 2 nodes", svc.name(), LoadLoop.run(callers, len, verifiedOp)));
             rows.add(new Row(SPOT_CHECKED, svc.name(), LoadLoop.run(callers, len, spotOp)));
           }
@@ -202,13 +212,14 @@ public final class NetworkBenchmark {
           r.stats().perSecond(), r.stats().ms(0.5), r.stats().ms(0.99));
     }
     out.println();
-    out.println("Verified ÷ direct and spot-checked ÷ direct:");
+    out.println("Verified ÷ direct and spot-checked ÷ direct; and two direct calls at once ÷ direct, the floor under "
+        + "any call that asks two servers on this machine:");
     out.println();
     out.println("| service | call | callers | latency p50 | latency p99 | throughput |");
     out.println("|---|---|---:|---:|---:|---:|");
-    for (int i = 0; i + 2 < rows.size(); i += 3) {
+    for (int i = 0; i + 3 < rows.size(); i += 4) {
       LoadLoop.Stats d = rows.get(i).stats();
-      for (Row r : rows.subList(i + 1, i + 3)) {
+      for (Row r : List.of(rows.get(i + 2), rows.get(i + 3), rows.get(i + 1))) {
         LoadLoop.Stats v = r.stats();
         out.printf(Locale.ROOT, "| %s | %s | %d | %.2f× | %.2f× | %.2f× |%n", r.service(),
             r.call().substring(0, r.call().indexOf(',')), d.callers(), v.ms(0.5) / d.ms(0.5),
@@ -257,13 +268,27 @@ public final class NetworkBenchmark {
   }
 
   private static byte[] post(URI uri, byte[] body) throws IOException, InterruptedException {
-    HttpResponse<byte[]> res = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> res = HTTP.send(request(uri, body), HttpResponse.BodyHandlers.ofByteArray());
     if (res.statusCode() != 200) {
       throw new IOException("HTTP " + res.statusCode());
     }
     return res.body();
+  }
+
+  /** Two direct calls sent at once; returns when both have answered. */
+  private static void postBoth(URI first, URI second, byte[] body) throws Exception {
+    var a = HTTP.sendAsync(request(first, body), HttpResponse.BodyHandlers.ofByteArray());
+    var b = HTTP.sendAsync(request(second, body), HttpResponse.BodyHandlers.ofByteArray());
+    for (HttpResponse<byte[]> res : List.of(a.get(10, TimeUnit.SECONDS), b.get(10, TimeUnit.SECONDS))) {
+      if (res.statusCode() != 200) {
+        throw new IOException("HTTP " + res.statusCode());
+      }
+    }
+  }
+
+  private static HttpRequest request(URI uri, byte[] body) {
+    return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
   }
 
   /** The direct call is measured as is; this checks once that it is what a node really serves: a signed answer. */

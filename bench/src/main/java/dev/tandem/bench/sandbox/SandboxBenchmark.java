@@ -68,7 +68,7 @@ public final class SandboxBenchmark {
       new Kernel("hash", "services/bench/hash.wasm", "run", 50_000_000, 100, 1, "services/bench/hash.c"),
       new Kernel("sort", "services/bench/sort.wasm", "run", 1_000_000, 50, 1, "services/bench/sort.c"),
       new Kernel("matmul", "services/bench/matmul.wasm", "run", 400, 4, 1, "services/bench/matmul.c"),
-      new Kernel("search", "services/search/search.wasm", "query", 0, 1, 10, null));
+      new Kernel("search", "services/search/search.wasm", "query", 0, 1, 100, null));
 
   /**
    * Command-line entry for running without the CLI:

@@ -18,6 +18,7 @@ class NetworkBenchmarkTest {
     assertThat(code).as(out).isZero();
     assertThat(out).contains("| echo | direct, 1 node | 1 |").contains("| echo | verified, 2 nodes | 2 |")
         .contains("| search | verified, 2 nodes |").contains("| echo | spot-checked 1 in 10, 2 nodes | 2 |")
+        .contains("| echo | two direct at once, 2 nodes | 1 |").contains("| echo | two direct at once | 1 |")
         .contains("Verified ÷ direct")
         .contains("| Java HttpClient | 2 |");
   }
