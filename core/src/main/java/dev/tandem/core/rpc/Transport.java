@@ -3,7 +3,6 @@ package dev.tandem.core.rpc;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -107,27 +106,6 @@ public interface Transport {
 
   /** HTTP that reads at most {@code maxResponseBytes} of an answer, failing (and hanging up) on a longer one. */
   static Transport http(HttpClient http, int maxResponseBytes) {
-    return new Transport() {
-      @Override
-      public CompletableFuture<Reply> post(URI url, byte[] body, Duration timeout) {
-        return send(Request.post(url, body, timeout));
-      }
-
-      @Override
-      public CompletableFuture<Reply> send(Request r) {
-        HttpRequest.Builder req = HttpRequest.newBuilder(r.url()).timeout(r.timeout());
-        if (r.method().equals("POST")) {
-          req.header("Content-Type", "application/json").header("Accept", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofByteArray(r.body()));
-        } else {
-          req.method(r.method(), HttpRequest.BodyPublishers.noBody());
-        }
-        r.headers().forEach(req::setHeader);
-        int max = (int) Math.min(maxResponseBytes, Math.min(Integer.MAX_VALUE - 8L, r.maxResponseBytes()));
-        return http.sendAsync(req.build(), info -> new LimitedBody(info, max, r.progress()))
-            .thenApply(res -> new Reply(res.statusCode(), res.body(),
-                res.headers().firstValue("Content-Type").orElse("")));
-      }
-    };
+    return new HttpTransport(http, maxResponseBytes);
   }
 }

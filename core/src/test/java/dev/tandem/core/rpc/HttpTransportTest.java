@@ -1,0 +1,100 @@
+package dev.tandem.core.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP transport over a real server: answers, and the failures a client tells apart; and what is chained on an
+ * answer runs on the request's own thread, never on the common fork-join pool (one thread on a 2-core machine, where
+ * the checks of one call's answers would otherwise wait for one another).
+ */
+class HttpTransportTest {
+  private HttpServer server;
+  private URI base;
+  private final Transport transport =
+      Transport.http(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build());
+  /** Released by the test: the "/slow" answer waits for it. */
+  private final CountDownLatch release = new CountDownLatch(1);
+
+  @BeforeEach
+  void start() throws Exception {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/echo", ex -> {
+      byte[] body = ex.getRequestBody().readAllBytes();
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, body.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    server.createContext("/slow", ex -> {
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ex.sendResponseHeaders(204, -1);
+      ex.close();
+    });
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.start();
+    base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  @AfterEach
+  void stop() {
+    release.countDown();
+    server.stop(0);
+  }
+
+  @Test
+  void aPostGetsItsAnswerAndWhatIsChainedOnItRunsOffTheCommonPool() throws Exception {
+    CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+    Transport.Reply reply = transport.post(base.resolve("/echo"), "{\"a\":1}".getBytes(StandardCharsets.UTF_8),
+        Duration.ofSeconds(5)).whenComplete((r, e) -> ranOn.complete(Thread.currentThread())).get(10, TimeUnit.SECONDS);
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+    assertThat(reply.contentType()).isEqualTo("application/json");
+    Thread thread = ranOn.get(10, TimeUnit.SECONDS);
+    assertThat(thread.isVirtual()).as(thread.toString()).isTrue();
+    assertThat(thread.getName()).startsWith("tandem-request-");
+  }
+
+  @Test
+  void anAnswerThatDoesNotComeInTimeIsATimeout() {
+    CompletableFuture<Transport.Reply> reply = transport.post(base.resolve("/slow"), new byte[0],
+        Duration.ofMillis(200));
+    assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(HttpTimeoutException.class);
+  }
+
+  @Test
+  void aRefusedConnectionIsAConnectException() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort(); // closed again: nobody listens there
+    }
+    CompletableFuture<Transport.Reply> reply = transport.post(URI.create("http://127.0.0.1:" + port + "/x"),
+        new byte[0], Duration.ofSeconds(5));
+    assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(ConnectException.class);
+  }
+}
