@@ -53,7 +53,15 @@ final class HttpTransport implements Transport {
         return;
       }
       try {
-        HttpResponse<byte[]> res = http.send(request, info -> new LimitedBody(info, max, r.progress()));
+        HttpResponse<byte[]> res;
+        try {
+          res = http.send(request, info -> new LimitedBody(info, max, r.progress()));
+        } catch (IOException e) {
+          if (!Transport.closedBeforeAnswering(e)) {
+            throw e;
+          }
+          res = http.send(request, info -> new LimitedBody(info, max, r.progress())); // on a new connection
+        }
         reply.complete(new Reply(res.statusCode(), res.body(), res.headers().firstValue("Content-Type").orElse("")));
       } catch (IOException | RuntimeException e) {
         reply.completeExceptionally(e);

@@ -99,6 +99,20 @@ public interface Transport {
     }
   }
 
+  /**
+   * Whether {@code e} says the server closed the connection before sending a single byte of an answer: what a
+   * kept-alive connection that the server dropped as idle gives when it is reused at that moment (the JDK's HTTP
+   * client reports it by this message only). Sending the request again, on a new connection, is then safe.
+   */
+  static boolean closedBeforeAnswering(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("header parser received no bytes")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The transport of a real client: {@code http}, HTTP/1.1 recommended. */
   static Transport http(HttpClient http) {
     return http(http, Integer.MAX_VALUE);

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
@@ -17,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,6 +89,77 @@ class HttpTransportTest {
         Duration.ofMillis(200));
     assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(HttpTimeoutException.class);
+  }
+
+  /**
+   * A server that drops a kept-alive connection as the client reuses it (here: the first connection answers one
+   * request and then hangs up on the next, unanswered): the request goes again on a new connection and gets its answer.
+   */
+  @Test
+  void aKeptAliveConnectionClosedBeforeAnsweringIsRetriedOnANewOne() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    AtomicInteger requests = new AtomicInteger();
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread.ofPlatform().daemon().start(() -> {
+        while (!listener.isClosed()) {
+          try {
+            Socket socket = listener.accept();
+            int connection = connections.incrementAndGet();
+            Thread.ofPlatform().daemon().start(() -> serve(socket, connection, requests));
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      URI url = URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/x");
+      for (int i = 0; i < 2; i++) {
+        Transport.Reply reply = transport.post(url, "{}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5))
+            .get(10, TimeUnit.SECONDS);
+        assertThat(reply.status()).isEqualTo(200);
+      }
+      assertThat(connections.get()).isEqualTo(2);
+      assertThat(requests.get()).isEqualTo(3); // the second one twice: unanswered, then answered
+    }
+  }
+
+  /** Answers every request on the connection, except that the first connection hangs up on its second request. */
+  private static void serve(Socket socket, int connection, AtomicInteger requests) {
+    try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+      for (int n = 1; ; n++) {
+        int length = -1;
+        for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+          if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+            length = Integer.parseInt(line.substring(15).trim());
+          }
+        }
+        if (length < 0) {
+          return; // the client closed the connection
+        }
+        in.readNBytes(length);
+        requests.incrementAndGet();
+        if (connection == 1 && n == 2) {
+          return; // closed before answering
+        }
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+      }
+    } catch (IOException e) {
+      // the test sees what the client got
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        return null;
+      }
+      if (c != '\r') {
+        line.append((char) c);
+      }
+    }
+    return line.toString();
   }
 
   @Test
