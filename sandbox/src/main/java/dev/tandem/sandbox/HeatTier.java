@@ -3,7 +3,6 @@ package dev.tandem.sandbox;
 import com.dylibso.chicory.runtime.ImportFunction;
 import dev.tandem.sandbox.engine.EngineInstance;
 import dev.tandem.sandbox.engine.EngineModule;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -120,14 +119,14 @@ final class HeatTier implements EngineModule {
     }
     int n = ++taken;
     if (onChicory.outcome() instanceof Outcome.Deterministic && onTarget.outcome() instanceof Outcome.Deterministic) {
-      String a = fingerprint(onChicory.outcome());
-      String b = fingerprint(onTarget.outcome());
-      if (!a.equals(b)) {
+      if (!onChicory.outcome().sameAs(onTarget.outcome())) {
+        String a = onChicory.outcome().summary(300);
+        String b = onTarget.outcome().summary(300);
         LOG.error("ENGINE DIVERGENCE on module {}: chicory gave {}; {} gave {}. Its calls stay on chicory.", cid,
-            abbreviate(a), targetName, abbreviate(b));
+            a, targetName, b);
         settle(State.STAYS);
         onDivergence.accept(new EngineDivergence(cid, dev.tandem.core.crypto.Hashes.sha256Hex(request), targetName,
-            "chicory gave " + abbreviate(a) + "; " + targetName + " gave " + abbreviate(b)));
+            "chicory gave " + a + "; " + targetName + " gave " + b));
         return;
       }
       streak = onTarget.nanos() <= threshold * onChicory.nanos() ? streak + 1 : 0;
@@ -147,17 +146,6 @@ final class HeatTier implements EngineModule {
   private void settle(State end) {
     state = end;
     settled.complete(null);
-  }
-
-  /** What must be the same on both engines: the label, the response bytes and the fuel. */
-  private static String fingerprint(Outcome o) {
-    String response = o instanceof Outcome.Deterministic d ? new String(d.responseJson(), StandardCharsets.UTF_8)
-        : "-";
-    return o.label() + " fuel=" + o.fuel() + " " + response;
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() <= 300 ? s : s.substring(0, 297) + "...";
   }
 
   @Override

@@ -29,6 +29,25 @@ public sealed interface Outcome permits Outcome.Deterministic, Outcome.NonDeterm
   /** A short label for logs and the CLI: {@code result}, {@code error}, {@code trap:out_of_fuel}, {@code timeout}. */
   String label();
 
+  /**
+   * Whether {@code other} ended the same way, as far as a node can tell: the same label and fuel and, for deterministic
+   * outcomes, the same response bytes. Two engines must give the same outcome for every call.
+   */
+  default boolean sameAs(Outcome other) {
+    return label().equals(other.label()) && fuel() == other.fuel()
+        && (!(this instanceof Deterministic d)
+            || other instanceof Deterministic o && Arrays.equals(d.responseJson(), o.responseJson()));
+  }
+
+  /** One line for logs and alarms: the label, the response (its first {@code max} characters) and the fuel. */
+  default String summary(int max) {
+    String response = this instanceof Deterministic d ? new String(d.responseJson(), StandardCharsets.UTF_8) : "-";
+    if (response.length() > max) {
+      response = response.substring(0, Math.max(0, max - 3)) + "...";
+    }
+    return label() + " " + response + " fuel=" + fuel();
+  }
+
   private static String stderrNote(String stderr) {
     return stderr.isEmpty() ? "" : ", stderr=" + stderr.length() + " chars";
   }

@@ -3,7 +3,6 @@ package dev.tandem.node.hosting;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.sandbox.Outcome;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -163,27 +162,15 @@ public final class CrossCheck implements Runner, AutoCloseable {
       return;
     }
     checked.incrementAndGet();
-    String a = fingerprint(answered);
-    String b = fingerprint(second);
-    if (a.equals(b)) {
+    if (answered.sameAs(second)) {
       return;
     }
     diverged.incrementAndGet();
-    Divergence d = new Divergence(service.id(), call.requestHash(), engine, a, otherName, b);
+    Divergence d = new Divergence(service.id(), call.requestHash(), engine, answered.summary(200), otherName,
+        second.summary(200));
     LOG.error("ENGINE DIVERGENCE on service {} ({}), request {}: {}", service.record().name(), service.id(),
         call.requestHash(), d.describe());
     alarm.accept(d);
-  }
-
-  /** What must be the same on both engines: the label, the response bytes and the fuel. */
-  static String fingerprint(Outcome o) {
-    String response = o instanceof Outcome.Deterministic d
-        ? abbreviate(new String(d.responseJson(), StandardCharsets.UTF_8)) : "-";
-    return o.label() + " " + response + " fuel=" + o.fuel();
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() <= 200 ? s : s.substring(0, 197) + "...";
   }
 
   /** Calls checked on both engines with deterministic outcomes. */
