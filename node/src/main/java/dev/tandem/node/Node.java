@@ -106,9 +106,7 @@ public final class Node implements AutoCloseable {
         ? EvmRegistry.connect(initial.registrySpec().get(), initial.ethKeyFile().orElse(null))
         : SqliteRegistry.open(data.resolve("registry.db")).quotas(Guards.registryQuotas(initial.limits()));
     // Tiered: a module answers on the interpreter while it compiles, so a new service answers sooner (same outcomes).
-    this.sandbox = Sandbox.builder().engine(initial.engine()).tiered(true).onEngineDivergence(d -> activity.conflict(
-        new Activity.Conflict(System.currentTimeMillis(), serviceOf(d.moduleCid()), d.requestHash(),
-            java.util.List.of(key.publicKey().toString()), "engine divergence while warming up: " + d.description())))
+    this.sandbox = Sandbox.builder().engine(initial.engine()).tiered(true).onEngineDivergence(this::engineDiverged)
         .build();
     this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks")));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
@@ -293,6 +291,15 @@ public final class Node implements AutoCloseable {
   /** The {@code POST /rpc} handler, for in-process callers. */
   public NodeRpc rpc() {
     return rpc;
+  }
+
+  /**
+   * A module's two engines answered a sample differently while it warmed up (its calls stay on Chicory): a conflict on
+   * the dashboard, under the service this node runs on that module.
+   */
+  void engineDiverged(dev.tandem.sandbox.EngineDivergence d) {
+    activity.conflict(new Activity.Conflict(System.currentTimeMillis(), serviceOf(d.moduleCid()), d.requestHash(),
+        java.util.List.of(key.publicKey().toString()), "engine divergence while warming up: " + d.description()));
   }
 
   /** The id of a service this node runs on the module {@code cid} (the CID itself when none is ready now). */

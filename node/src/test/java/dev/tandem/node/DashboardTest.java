@@ -123,6 +123,22 @@ class DashboardTest {
     assertThat(d.path("convictions").get(0).path("server").asText()).isEqualTo(b.publicKey().toString());
   }
 
+  /** What the sandbox reports when a module's engines disagree while it warms up: a conflict under its service. */
+  @Test
+  void anEngineDivergenceIsAConflictOnTheServiceOfItsModule() throws Exception {
+    a.engineDiverged(new dev.tandem.sandbox.EngineDivergence(search.module().toString(), "cd".repeat(32), "graalwasm",
+        "chicory gave result {} fuel=5; graalwasm gave result {} fuel=6"));
+    JsonNode conflict = null;
+    for (JsonNode c : Json.parse(get("/dashboard.json").body()).path("conflicts")) {
+      if (c.toString().contains("cd".repeat(32))) {
+        conflict = c;
+      }
+    }
+    assertThat(conflict).as("the conflict on the dashboard").isNotNull();
+    assertThat(conflict.toString()).contains(search.serviceId(), "engine divergence while warming up",
+        "graalwasm gave result {} fuel=6", a.publicKey().toString());
+  }
+
   @Test
   void networkViewJoinsWhatEveryNodePublishes() throws Exception {
     String call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"query\",\"params\":{\"q\":\"wasm\",\"limit\":1}}";
