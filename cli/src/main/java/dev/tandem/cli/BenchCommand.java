@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.bench.crypto.SignatureBenchmark;
 import dev.tandem.bench.network.DelayedNetworkBenchmark;
 import dev.tandem.bench.network.NetworkBenchmark;
 import dev.tandem.bench.scale.ScaleBenchmark;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", description = "Benchmarks: the sandbox against other engines, and a local network.",
     mixinStandardHelpOptions = true, subcommands = {BenchCommand.Sandbox.class, BenchCommand.Network.class,
         LoadBenchCommand.class, BenchCommand.Oci.class, BenchCommand.Attack.class,
-        BenchCommand.Fuzz.class, BenchCommand.Scale.class, BenchCommand.Cold.class, BenchCommand.Heat.class})
+        BenchCommand.Fuzz.class, BenchCommand.Scale.class, BenchCommand.Cold.class, BenchCommand.Heat.class,
+        BenchCommand.Signatures.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -300,6 +302,35 @@ final class BenchCommand implements Runnable {
       }
       return output.run(out -> ScaleBenchmark.run(out, new ScaleBenchmark.Options(servers, services, offers,
           gossipNodes, seconds, seed)));
+    }
+  }
+
+  @Command(name = "signatures", mixinStandardHelpOptions = true,
+      description = "Ed25519 signing and verification on this machine, one thread, CPU time per operation: as Tandem "
+          + "does them (libsodium signing where it can be used), BouncyCastle alone, and the JDK's provider.")
+  static final class Signatures implements Callable<Integer> {
+    @Option(names = "--operations", defaultValue = "20000", paramLabel = "N",
+        description = "timed signatures and verifications per implementation (default 20000)")
+    int operations;
+
+    @Option(names = "--warm-up", defaultValue = "10000", paramLabel = "N",
+        description = "untimed operations before, for the JIT (default 10000)")
+    int warmUp;
+
+    @Option(names = "--message-bytes", defaultValue = "200", paramLabel = "N",
+        description = "length of the signed message; an attestation is about 200 bytes (default 200)")
+    int messageBytes;
+
+    @picocli.CommandLine.Mixin BenchJson output = new BenchJson();
+
+    @Override
+    public Integer call() throws Exception {
+      if (operations < 1 || warmUp < 0 || messageBytes < 0 || messageBytes > 1 << 20) {
+        throw new Errors.UserException("--operations must be at least 1, --warm-up at least 0, --message-bytes 0 to "
+            + "1048576");
+      }
+      return output.run(out -> SignatureBenchmark.run(out, new SignatureBenchmark.Options(operations, warmUp,
+          messageBytes)));
     }
   }
 }
