@@ -46,6 +46,7 @@ import dev.tandem.registry.evm.EvmRegistry;
 import dev.tandem.registry.gossip.Gossip;
 import dev.tandem.registry.gossip.RegistryRpc;
 import dev.tandem.registry.store.SqliteRegistry;
+import dev.tandem.sandbox.EngineDivergence;
 import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.oci.OciRuntime;
 import dev.tandem.sandbox.oci.Podman;
@@ -297,7 +298,7 @@ public final class Node implements AutoCloseable {
    * A module's two engines answered a sample differently while it warmed up (its calls stay on Chicory): a conflict on
    * the dashboard, under the service this node runs on that module.
    */
-  void engineDiverged(dev.tandem.sandbox.EngineDivergence d) {
+  void engineDiverged(EngineDivergence d) {
     activity.conflict(new Activity.Conflict(System.currentTimeMillis(), serviceOf(d.moduleCid()), d.requestHash(),
         java.util.List.of(key.publicKey().toString()), "engine divergence while warming up: " + d.description()));
   }

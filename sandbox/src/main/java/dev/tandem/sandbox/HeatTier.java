@@ -1,6 +1,7 @@
 package dev.tandem.sandbox;
 
 import com.dylibso.chicory.runtime.ImportFunction;
+import dev.tandem.core.crypto.Hashes;
 import dev.tandem.sandbox.engine.EngineInstance;
 import dev.tandem.sandbox.engine.EngineModule;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -49,7 +51,7 @@ final class HeatTier implements EngineModule {
   /** The other engine's time over Chicory's that counts as "at least as fast" (1; tests widen it). */
   private final double threshold;
   /** Told when the engines disagree. */
-  private final java.util.function.Consumer<EngineDivergence> onDivergence;
+  private final Consumer<EngineDivergence> onDivergence;
   private final AtomicBoolean sampling = new AtomicBoolean();
   private final CompletableFuture<Void> settled = new CompletableFuture<>();
   private volatile State state = State.WARMING;
@@ -59,7 +61,7 @@ final class HeatTier implements EngineModule {
   private volatile LoadedModule targetModule;
 
   HeatTier(String cid, EngineModule chicory, EngineModule target, String targetName, Executor samples,
-           double threshold, java.util.function.Consumer<EngineDivergence> onDivergence) {
+           double threshold, Consumer<EngineDivergence> onDivergence) {
     this.onDivergence = onDivergence;
     this.cid = cid;
     this.chicory = chicory;
@@ -125,7 +127,7 @@ final class HeatTier implements EngineModule {
         LOG.error("ENGINE DIVERGENCE on module {}: chicory gave {}; {} gave {}. Its calls stay on chicory.", cid,
             a, targetName, b);
         settle(State.STAYS);
-        onDivergence.accept(new EngineDivergence(cid, dev.tandem.core.crypto.Hashes.sha256Hex(request), targetName,
+        onDivergence.accept(new EngineDivergence(cid, Hashes.sha256Hex(request), targetName,
             "chicory gave " + a + "; " + targetName + " gave " + b));
         return;
       }

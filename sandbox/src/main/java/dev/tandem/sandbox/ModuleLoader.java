@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -36,7 +37,7 @@ final class ModuleLoader {
    * @param onDivergence told when the engines disagree on a sample
    */
   record Tiers(java.util.concurrent.Executor samples, double threshold,
-               java.util.function.Consumer<EngineDivergence> onDivergence) {}
+               Consumer<EngineDivergence> onDivergence) {}
 
   private final ModuleCache cache;
   private final WasmEngine engine;

@@ -6,6 +6,7 @@ import dev.tandem.sandbox.meter.InstrumentException;
 import dev.tandem.sandbox.meter.InstrumentOptions;
 import dev.tandem.sandbox.meter.Instrumenter;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -286,7 +287,7 @@ public final class Sandbox implements AutoCloseable {
     private boolean tiered;
     private java.util.concurrent.Executor warmUp;
     private double heatThreshold = 1.0;
-    private java.util.function.Consumer<EngineDivergence> onDivergence = d -> { };
+    private Consumer<EngineDivergence> onDivergence = d -> { };
     private String engineName = ChicoryEngine.NAME;
     private WasmEngine engine;
     private int maxModuleBytes = ModuleValidator.DEFAULT_MAX_MODULE_BYTES;
@@ -364,7 +365,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Told when, tiered on another engine, the two engines answer a sampled call differently (also logged). */
-    public Builder onEngineDivergence(java.util.function.Consumer<EngineDivergence> listener) {
+    public Builder onEngineDivergence(Consumer<EngineDivergence> listener) {
       this.onDivergence = Objects.requireNonNull(listener, "listener");
       return this;
     }

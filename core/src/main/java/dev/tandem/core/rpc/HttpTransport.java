@@ -47,6 +47,7 @@ final class HttpTransport implements Transport {
     r.headers().forEach(req::setHeader);
     int max = (int) Math.min(maxResponseBytes, Math.min(Integer.MAX_VALUE - 8L, r.maxResponseBytes()));
     HttpRequest request = req.build();
+    HttpResponse.BodyHandler<byte[]> body = info -> new LimitedBody(info, max, r.progress());
     CompletableFuture<Reply> reply = new CompletableFuture<>();
     REQUESTS.execute(() -> {
       if (reply.isDone()) { // cancelled before it was sent
@@ -55,12 +56,12 @@ final class HttpTransport implements Transport {
       try {
         HttpResponse<byte[]> res;
         try {
-          res = http.send(request, info -> new LimitedBody(info, max, r.progress()));
+          res = http.send(request, body);
         } catch (IOException e) {
           if (!Transport.closedBeforeAnswering(e)) {
             throw e;
           }
-          res = http.send(request, info -> new LimitedBody(info, max, r.progress())); // on a new connection
+          res = http.send(request, body); // on a new connection
         }
         reply.complete(new Reply(res.statusCode(), res.body(), res.headers().firstValue("Content-Type").orElse("")));
       } catch (IOException | RuntimeException e) {
