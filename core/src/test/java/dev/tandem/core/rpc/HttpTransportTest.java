@@ -122,6 +122,54 @@ class HttpTransportTest {
     }
   }
 
+  /**
+   * A server that hangs up on every request before answering: the client sends it twice (the second time on a new
+   * connection), then reports the failure; a hostile server cannot make it loop.
+   */
+  @Test
+  void aServerThatAlwaysHangsUpGetsTheRequestTwiceThenAFailure() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread.ofPlatform().daemon().start(() -> {
+        while (!listener.isClosed()) {
+          try (Socket socket = listener.accept(); InputStream in = socket.getInputStream()) {
+            for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+              // the request's headers; its body ("{}") is left unread
+            }
+            requests.incrementAndGet();
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      // A first request answered on a kept-alive connection is not needed: a connection hung up on before any byte
+      // of an answer reads the same, fresh or reused.
+      CompletableFuture<Transport.Reply> reply = transport.post(URI.create("http://127.0.0.1:"
+          + listener.getLocalPort() + "/x"), "{}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5));
+      assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(IOException.class);
+      assertThat(requests.get()).isEqualTo(2);
+    }
+  }
+
+  /** An answer longer than the transport's cap fails; it is not read whole into memory. */
+  @Test
+  void anAnswerLargerThanTheCapFails() {
+    server.createContext("/huge", ex -> {
+      byte[] huge = new byte[1 << 20];
+      ex.sendResponseHeaders(200, huge.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(huge);
+      } catch (IOException e) {
+        // the client hung up, as it should
+      }
+    });
+    Transport capped = Transport.http(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), 64 * 1024);
+    CompletableFuture<Transport.Reply> reply = capped.post(base.resolve("/huge"), new byte[0], Duration.ofSeconds(5));
+    assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(IOException.class).hasMessageContaining("larger than 65536 bytes");
+  }
+
   /** Answers every request on the connection, except that the first connection hangs up on its second request. */
   private static void serve(Socket socket, int connection, AtomicInteger requests) {
     try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
