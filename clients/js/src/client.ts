@@ -4,7 +4,8 @@ import { canonical, isObject, sha256Hex, type Json, type JsonObject } from "./js
 import { Referee } from "./referee.js";
 import { defaultModuleCache, ModuleStore, type ModuleCache } from "./modules.js";
 import { EvidenceFeed } from "./feed.js";
-import type { ServerRecord, ServiceRecord } from "./records.js";
+import { maxAnswerBytes, type ServerRecord, type ServiceRecord } from "./records.js";
+import { AnswerTooLargeError, readText } from "./http.js";
 import type { Audit, CallReport, Check, ServerAnswer } from "./report.js";
 import { Scores, type ScoreStore } from "./scores.js";
 import { equalVerifier, majorityVerifier, wasmVerifier, type Verifier } from "./verifiers.js";
@@ -467,7 +468,13 @@ class CallRun {
       const res = await this.client.context.fetcher(`${url.replace(/\/$/, "")}/services/${this.id}`, {
         method: "POST", headers: SIMPLE, body: JSON.stringify(body), signal,
       });
-      const text = await res.text();
+      let text: string;
+      try {
+        text = await readText(res, maxAnswerBytes(this.record.limits));
+      } catch (e) {
+        if (e instanceof AnswerTooLargeError) return fail("invalid", e.message); // more than an honest node sends
+        throw e;
+      }
       try {
         json = JSON.parse(text);
       } catch {

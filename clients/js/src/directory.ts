@@ -1,12 +1,16 @@
 import { verifyRecord, serviceId, type ServerRecord, type ServiceRecord } from "./records.js";
 import { ServiceNotFoundError } from "./errors.js";
 import type { Json } from "./json.js";
+import { readText } from "./http.js";
 
 /**
  * The Content-Type of the client's JSON-RPC posts: `text/plain` makes them "simple" requests, which a browser sends
  * cross-origin without a CORS preflight; nodes read the body as JSON whatever its type (docs/operating-a-node.md).
  */
 export const SIMPLE = { "Content-Type": "text/plain;charset=UTF-8" } as const;
+
+/** The longest answer of a node's `/rpc` read: a full page of the largest records (the Java client's limit). */
+export const MAX_RPC_ANSWER_BYTES = 80 << 20;
 
 /** Posts one JSON-RPC request to a node's `/rpc` and returns its result; throws on any error. */
 export async function rpc(fetcher: typeof fetch, base: string, method: string, params: Json,
@@ -15,7 +19,7 @@ export async function rpc(fetcher: typeof fetch, base: string, method: string, p
     method: "POST", headers: SIMPLE, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const body = await res.json();
+  const body = JSON.parse(await readText(res, MAX_RPC_ANSWER_BYTES));
   if (body.error) throw new Error(`${method} at ${base}: ${body.error.code} ${body.error.message}`);
   return body.result;
 }

@@ -2,6 +2,7 @@ import * as dagPb from "@ipld/dag-pb";
 import { CID } from "multiformats/cid";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { isObject, type Json } from "./json.js";
+import { concat, downloadTimeMs, readBody } from "./http.js";
 
 /** Most inputs one call may name (the nodes' limit). */
 export const MAX_LINKS = 16;
@@ -59,13 +60,10 @@ export async function fetchInput(fetcher: typeof fetch, sources: string[], cid: 
   for (const base of sources) {
     try {
       const res = await fetcher(`${base.replace(/\/$/, "")}/ipfs/${cid}?format=car&dag-scope=all`, {
-        headers: { Accept: `${CAR}; version=1; order=dfs, ${CAR}; version=1` }, signal: AbortSignal.timeout(timeoutMs),
+        headers: { Accept: `${CAR}; version=1; order=dfs, ${CAR}; version=1` }, signal: AbortSignal.timeout(downloadTimeMs(timeoutMs, maxBytes + CAR_OVERHEAD)),
       });
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-      const length = Number(res.headers.get("Content-Length") ?? 0);
-      if (length > maxBytes + CAR_OVERHEAD) throw new Error(`answer of ${length} bytes is over the limit`);
-      const body = new Uint8Array(await res.arrayBuffer());
-      if (body.length > maxBytes + CAR_OVERHEAD) throw new Error(`answer of ${body.length} bytes is over the limit`);
+      const body = await readBody(res, maxBytes + CAR_OVERHEAD);
       const blocks = new Map<string, Uint8Array>();
       if ((res.headers.get("Content-Type") ?? "").startsWith(CAR)) {
         for (const block of carBlocks(body)) {
@@ -120,13 +118,7 @@ function readFile(root: CID, blocks: Map<string, Uint8Array>, maxBytes: number):
     for (const link of node.Links) walk(link.Hash, depth + 1);
   };
   walk(root, 0);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts, size);
 }
 
 /**

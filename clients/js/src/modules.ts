@@ -1,4 +1,5 @@
 import { matchesCid } from "./cid.js";
+import { downloadTimeMs, readBody } from "./http.js";
 
 /**
  * Where modules fetched by CID (the referee's metered modules, wasm verifiers) are kept between calls and between
@@ -116,10 +117,9 @@ export class ModuleStore {
     for (const base of sources) {
       try {
         const res = await this.fetcher(`${base.replace(/\/$/, "")}/ipfs/${cid}?format=raw`,
-          { signal: AbortSignal.timeout(30_000) });
+          { signal: AbortSignal.timeout(downloadTimeMs(30_000, MAX_MODULE_BYTES)) });
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        if (bytes.length > MAX_MODULE_BYTES) throw new Error(`larger than ${MAX_MODULE_BYTES} bytes`);
+        const bytes = await readBody(res, MAX_MODULE_BYTES);
         if (!matchesCid(cid, bytes)) throw new Error("bytes do not match the CID");
         await cache.put(cid, bytes).catch(() => undefined);
         return bytes;

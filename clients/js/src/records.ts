@@ -20,6 +20,15 @@ export interface ServiceRecord extends JsonObject {
   sig: string;
 }
 
+/**
+ * The longest answer to one call that an honest node sends for a service with these limits, in bytes: the module's
+ * output of up to `maxResponseBytes` once canonicalized, which can make it longer (a number written `1e20`, 4 bytes,
+ * is 21 digits in canonical JSON), in the JSON-RPC envelope with the attestation. The client reads no more.
+ */
+export function maxAnswerBytes(limits: ServiceRecord["limits"]): number {
+  return Math.floor(limits.maxResponseBytes * 21 / 4) + (64 << 10);
+}
+
 /** A server record: where a server is and what it offers, signed by its key. */
 export interface ServerRecord extends JsonObject {
   type: "server";

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   attestationVerifies, canonical, evidenceId, evidenceReportMessage, formatKey, parseAttestation, rawCid,
-  responseHash, serviceCall, serviceId, signedFuel, signingText, verifyRecord, verifySignature, type Json,
+  maxAnswerBytes, responseHash, serviceCall, serviceId, signedFuel, signingText, verifyRecord, verifySignature, type Json,
 } from "../src/index.js";
 
 /** The protocol vectors the Java implementation computes (core ProtocolVectorsTest keeps them current). */
@@ -49,6 +49,7 @@ test("records: signing bytes, service id, signatures", async () => {
   const { service, server, tamperedService } = vectors.records;
   assert.equal(signingText(service.record), service.signingBytes);
   assert.equal(serviceId(service.record), service.serviceId);
+  assert.equal(maxAnswerBytes(service.record.limits), service.maxAnswerBytes);
   assert.equal(signingText(server.record), server.signingBytes);
   assert.equal((await verifyRecord(service.record)).type, "service");
   assert.equal((await verifyRecord(server.record)).type, "server");

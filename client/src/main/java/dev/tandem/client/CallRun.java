@@ -232,7 +232,7 @@ final class CallRun {
     askedBy.put(ticket, server);
     candidates.asked(server);
     CompletableFuture<Answer> answer = ctx.exchange().ask(server.url(), server.key(), serviceId, call, ctx.nextId(),
-        timeLeft(requestTimeout));
+        timeLeft(requestTimeout), service.limits().maxAnswerBytes());
     pending.put(ticket, answer);
     answer.thenAccept(a -> {
       score(a);

@@ -230,7 +230,8 @@ final class Dispute {
     CallClock.Inbox<Answer> reply = r.clock.inbox();
     Answer a;
     try {
-      ctx.exchange().ask(home, expected, r.serviceId, r.call, ctx.nextId(), timeout).thenAccept(reply::put);
+      ctx.exchange().ask(home, expected, r.serviceId, r.call, ctx.nextId(), timeout,
+          r.service.limits().maxAnswerBytes()).thenAccept(reply::put);
       // The request's own timeout ends it; the margin only guards against a transport that never completes.
       a = reply.poll(timeout.toNanos() + HOME_MARGIN.toNanos());
       if (a == null) {

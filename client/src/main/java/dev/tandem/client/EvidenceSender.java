@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * found the lie does not wait for it. Bounded: at most {@code fanout} nodes, each with a short timeout.
  */
 final class EvidenceSender {
+  /** The longest answer to a submission read: a JSON-RPC receipt, with room to spare. */
+  private static final long ANSWER_BYTES = 64 << 10;
+
   private final Transport transport;
   private final Duration timeout;
   private final int fanout;
@@ -71,7 +74,8 @@ final class EvidenceSender {
   private CompletableFuture<EvidenceDelivery> deliver(URI node, byte[] body) {
     CompletableFuture<Transport.Reply> sent;
     try {
-      sent = transport.post(NodeUrls.rpc(node), body, timeout);
+      // The answer is a short receipt; a node that sends more is cut off.
+      sent = transport.send(Transport.Request.post(NodeUrls.rpc(node), body, timeout).limit(ANSWER_BYTES));
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(new EvidenceDelivery(node, false, e.getMessage()));
     }

@@ -2,6 +2,7 @@ package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.rpc.AnswerTooLargeException;
 import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.score.ScoreEvent;
@@ -43,16 +44,18 @@ final class Exchange {
    *
    * @param expected the key the answer must be signed by, or null to accept any key (a home server that is not in
    *     the registry: its URL is what the service owner trusts)
+   * @param maxAnswerBytes the longest answer read ({@code ServiceLimits.maxAnswerBytes}); a longer one is a failure
    */
   CompletableFuture<Answer> ask(URI base, PublicKey expected, String serviceId, ServiceCall call, long id,
-      Duration timeout) {
+      Duration timeout, long maxAnswerBytes) {
     ObjectNode body = JsonRpc.request(id, call.method(), call.params() == null || call.params().isNull() ? null
         : call.params());
     URI url = URI.create(NodeUrls.base(base) + "/services/" + serviceId);
     long start = clock.nanoTime();
     CompletableFuture<Transport.Reply> sent;
     try {
-      sent = transport.post(url, body.toString().getBytes(StandardCharsets.UTF_8), timeout);
+      sent = transport.send(Transport.Request.post(url, body.toString().getBytes(StandardCharsets.UTF_8), timeout)
+          .limit(maxAnswerBytes));
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(new Answer.Failure(expected, base, ScoreEvent.UNREACHABLE,
           "cannot send: " + e.getMessage(), Duration.ZERO));
@@ -68,6 +71,9 @@ final class Exchange {
 
   private static Answer unreachable(PublicKey server, URI url, Throwable error, Duration latency) {
     Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (e instanceof AnswerTooLargeException large) { // more than an honest node ever sends for this service
+      return new Answer.Failure(server, url, ScoreEvent.INVALID, large.getMessage(), latency);
+    }
     String why = switch (e) {
       case HttpTimeoutException t -> "no answer within " + latency.toMillis() + " ms";
       case ConnectException c -> "connection refused";

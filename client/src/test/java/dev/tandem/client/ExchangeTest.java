@@ -12,7 +12,15 @@ import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.JsonRpc;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.core.wire.ServiceCall;
+import com.sun.net.httpserver.HttpServer;
+import dev.tandem.core.record.ServiceLimits;
+import dev.tandem.core.rpc.Transport;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -106,5 +114,38 @@ class ExchangeTest {
         call, 5, Duration.ZERO);
     assertThat(down).isInstanceOfSatisfying(Answer.Failure.class, f -> assertThat(f.event())
         .isEqualTo(ScoreEvent.ERROR));
+  }
+
+  /**
+   * A server that answers with more than any honest node sends for the service (here: a valid answer padded with
+   * megabytes of spaces) is refused as invalid once the client has read the service's {@code maxAnswerBytes}; the
+   * client never holds the whole answer.
+   */
+  @Test
+  void anAnswerLongerThanTheServiceAllowsIsRefusedUnread() throws Exception {
+    byte[] padded = (" ".repeat(4 << 20) + honest()).getBytes(StandardCharsets.UTF_8);
+    HttpServer hostile = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    hostile.createContext("/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      ex.sendResponseHeaders(200, 0); // chunked: no length declared up front
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(padded);
+      } catch (IOException e) {
+        // the client hung up, as it should
+      }
+    });
+    hostile.start();
+    ServiceLimits limits = new ServiceLimits(1000, 1, 1024, 1024, 1000);
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+      Exchange exchange = new Exchange(Transport.http(http), CallClock.SYSTEM);
+      Answer a = exchange.ask(URI.create("http://127.0.0.1:" + hostile.getAddress().getPort()), server.publicKey(),
+          SERVICE, call, 5, Duration.ofSeconds(10), limits.maxAnswerBytes()).get(20, TimeUnit.SECONDS);
+      assertThat(a).isInstanceOfSatisfying(Answer.Failure.class, f -> {
+        assertThat(f.event()).isEqualTo(ScoreEvent.INVALID);
+        assertThat(f.reason()).contains("larger than " + limits.maxAnswerBytes() + " bytes");
+      });
+    } finally {
+      hostile.stop(0);
+    }
   }
 }

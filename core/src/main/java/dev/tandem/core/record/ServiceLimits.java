@@ -19,6 +19,8 @@ public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int
   public static final int MAX_PAGES = 32_767;
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int MAX_TIMEOUT_MS = 120_000;
+  /** Room in an answer for the JSON-RPC envelope and the attestation, beyond the canonical response. */
+  static final int ANSWER_ENVELOPE_BYTES = 64 << 10;
 
   private static final Set<String> FIELDS =
       Set.of("fuel", "memoryPages", "maxRequestBytes", "maxResponseBytes", "timeoutMs", "maxInputBytes");
@@ -35,6 +37,15 @@ public record ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int
   /** Limits with the default input allowance. */
   public ServiceLimits(long fuel, int memoryPages, int maxRequestBytes, int maxResponseBytes, int timeoutMs) {
     this(fuel, memoryPages, maxRequestBytes, maxResponseBytes, timeoutMs, DEFAULT_INPUT_BYTES);
+  }
+
+  /**
+   * The longest answer to one call that an honest node sends, in bytes; clients read no more of an answer. It is the
+   * module's output of up to {@code maxResponseBytes} once canonicalized, which can make it longer (a number written
+   * {@code 1e20}, 4 bytes, is 21 digits in canonical JSON), in the JSON-RPC envelope with the attestation.
+   */
+  public long maxAnswerBytes() {
+    return (long) maxResponseBytes * 21 / 4 + ANSWER_ENVELOPE_BYTES;
   }
 
   public ServiceLimits withMaxInputBytes(long bytes) {

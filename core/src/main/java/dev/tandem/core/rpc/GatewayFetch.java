@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
@@ -122,11 +124,24 @@ public final class GatewayFetch {
 
   private static byte[] fetch(HttpClient http, URI source, Cid cid, long maxBytes, Duration timeout, Keep keep,
       Transport.Progress progress) throws IOException, InterruptedException {
-    HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(url(source, cid)).timeout(timeout)
-        .header("Accept", ACCEPT).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-    long total = res.headers().firstValueAsLong("Content-Length").orElse(-1);
-    try (InputStream in = new Counting(res.body(), progress, total)) {
-      return read(res.statusCode(), res.headers().firstValue("Content-Type").orElse(""), in, cid, maxBytes, keep);
+    // Bounded as a whole: the request's own timeout stops at the headers, and a trickled body would hold this on.
+    CompletableFuture<Fetched> file = BoundedWork.run(Transport.downloadTime(timeout, maxBytes + CAR_OVERHEAD),
+        "the download of " + cid, () -> {
+          HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(url(source, cid)).timeout(timeout)
+              .header("Accept", ACCEPT).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+          long total = res.headers().firstValueAsLong("Content-Length").orElse(-1);
+          try (InputStream in = new Counting(res.body(), progress, total)) {
+            return read(res.statusCode(), res.headers().firstValue("Content-Type").orElse(""), in, cid, maxBytes);
+          }
+        });
+    try {
+      return file.get().keptBy(keep); // kept here, not on the bounded thread: a store's write is never interrupted
+    } catch (InterruptedException e) {
+      file.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);
     }
   }
 
@@ -140,13 +155,13 @@ public final class GatewayFetch {
       Transport.Progress progress) throws IOException, InterruptedException {
     Transport.Reply res;
     try {
-      res = transport.send(Transport.Request.get(url(source, cid), timeout).header("Accept", ACCEPT)
-          .limit(maxBytes + CAR_OVERHEAD).progress(progress)).get();
+      res = transport.send(Transport.Request.get(url(source, cid), Transport.downloadTime(timeout,
+          maxBytes + CAR_OVERHEAD)).header("Accept", ACCEPT).limit(maxBytes + CAR_OVERHEAD).progress(progress)).get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);
     }
-    return read(res.status(), res.contentType(), new ByteArrayInputStream(res.body()), cid, maxBytes, keep);
+    return read(res.status(), res.contentType(), new ByteArrayInputStream(res.body()), cid, maxBytes).keptBy(keep);
   }
 
   /** A body read as a stream, telling its progress as it is read. */
@@ -181,8 +196,17 @@ public final class GatewayFetch {
     }
   }
 
-  private static byte[] read(int status, String type, InputStream in, Cid cid, long maxBytes, Keep keep)
-      throws IOException {
+  /** A file read whole, and the checked blocks it was made of, in the order they were used. */
+  private record Fetched(byte[] file, Map<Cid, byte[]> blocks) {
+    byte[] keptBy(Keep keep) throws IOException {
+      for (Map.Entry<Cid, byte[]> b : blocks.entrySet()) {
+        keep.accept(b.getKey(), b.getValue());
+      }
+      return file;
+    }
+  }
+
+  private static Fetched read(int status, String type, InputStream in, Cid cid, long maxBytes) throws IOException {
     if (status != 200) {
       throw new IOException("HTTP " + status);
     }
@@ -205,9 +229,8 @@ public final class GatewayFetch {
       used.add(c);
       return Optional.ofNullable(received.get(c.toV1()));
     }, file, maxBytes);
-    for (Cid c : used) {
-      keep.accept(c, received.get(c.toV1()));
-    }
-    return file.toByteArray();
+    Map<Cid, byte[]> blocks = new LinkedHashMap<>();
+    used.forEach(c -> blocks.put(c, received.get(c.toV1())));
+    return new Fetched(file.toByteArray(), blocks);
   }
 }

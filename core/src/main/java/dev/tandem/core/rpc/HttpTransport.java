@@ -7,8 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 
 /**
  * {@link Transport#http}: each request is a blocking {@link HttpClient#send} on a virtual thread of its own.
@@ -17,11 +15,11 @@ import java.util.concurrent.Executors;
  * thread on a 2-core machine, so the checks of one call's answers (a signature each) waited for one another there,
  * and for whatever else the pool was running. Here whatever the caller chains on a reply runs on that request's own
  * thread, and the answers of one call are checked in parallel.
+ *
+ * <p>The request's timeout covers the whole answer, body included ({@link BoundedWork}): a server that trickles its
+ * answer is hung up on when it passes, and so is one whose reply the caller cancels.
  */
 final class HttpTransport implements Transport {
-  private static final Executor REQUESTS =
-      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-request-", 0).factory());
-
   private final HttpClient http;
   private final int maxResponseBytes;
 
@@ -48,28 +46,29 @@ final class HttpTransport implements Transport {
     int max = (int) Math.min(maxResponseBytes, Math.min(Integer.MAX_VALUE - 8L, r.maxResponseBytes()));
     HttpRequest request = req.build();
     HttpResponse.BodyHandler<byte[]> body = info -> new LimitedBody(info, max, r.progress());
-    CompletableFuture<Reply> reply = new CompletableFuture<>();
-    REQUESTS.execute(() -> {
-      if (reply.isDone()) { // cancelled before it was sent
-        return;
-      }
+    return BoundedWork.run(r.timeout(), "the answer from " + r.url(), () -> {
+      HttpResponse<byte[]> res;
       try {
-        HttpResponse<byte[]> res;
-        try {
-          res = http.send(request, body);
-        } catch (IOException e) {
-          if (!Transport.closedBeforeAnswering(e)) {
-            throw e;
-          }
-          res = http.send(request, body); // on a new connection
+        res = sendOnce(request, body);
+      } catch (IOException e) {
+        if (!Transport.closedBeforeAnswering(e)) {
+          throw e;
         }
-        reply.complete(new Reply(res.statusCode(), res.body(), res.headers().firstValue("Content-Type").orElse("")));
-      } catch (IOException | RuntimeException e) {
-        reply.completeExceptionally(e);
-      } catch (InterruptedException e) {
-        reply.completeExceptionally(new IOException("interrupted while waiting for " + r.url(), e));
+        res = sendOnce(request, body); // on a new connection
       }
+      return new Reply(res.statusCode(), res.body(), res.headers().firstValue("Content-Type").orElse(""));
     });
-    return reply;
+  }
+
+  private HttpResponse<byte[]> sendOnce(HttpRequest request, HttpResponse.BodyHandler<byte[]> body)
+      throws IOException, InterruptedException {
+    try {
+      return http.send(request, body);
+    } catch (IOException e) {
+      if (e.getCause() instanceof AnswerTooLargeException large) { // the JDK wraps what the body handler threw
+        throw large;
+      }
+      throw e;
+    }
   }
 }

@@ -78,12 +78,17 @@ public final class JsonRpcClient implements AutoCloseable {
     }
   }
 
+  /** Every request reads at most {@link #MAX_RESPONSE_BYTES}, whatever transport it goes over. */
+  private CompletableFuture<Transport.Reply> post(URI endpoint, byte[] body) {
+    return transport.send(Transport.Request.post(endpoint, body, requestTimeout).limit(MAX_RESPONSE_BYTES));
+  }
+
   /**
    * Sends {@code method} to {@code endpoint} without waiting for the answer (evidence forwarding): failures are
    * reported through the future only.
    */
   public CompletableFuture<Transport.Reply> send(URI endpoint, String method, JsonNode params) {
-    return transport.post(endpoint, body(method, params, ids.incrementAndGet()), requestTimeout);
+    return post(endpoint, body(method, params, ids.incrementAndGet()));
   }
 
   /**
@@ -95,7 +100,7 @@ public final class JsonRpcClient implements AutoCloseable {
   public JsonNode call(URI endpoint, String method, JsonNode params)
       throws IOException, RpcError, InterruptedException {
     long id = ids.incrementAndGet();
-    CompletableFuture<Transport.Reply> pending = transport.post(endpoint, body(method, params, id), requestTimeout);
+    CompletableFuture<Transport.Reply> pending = post(endpoint, body(method, params, id));
     Transport.Reply response;
     try {
       response = pending.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -119,7 +124,7 @@ public final class JsonRpcClient implements AutoCloseable {
    */
   public CompletableFuture<JsonNode> callAsync(URI endpoint, String method, JsonNode params) {
     long id = ids.incrementAndGet();
-    return transport.post(endpoint, body(method, params, id), requestTimeout).thenApply(reply -> {
+    return post(endpoint, body(method, params, id)).thenApply(reply -> {
       try {
         return result(endpoint, id, reply);
       } catch (IOException | RpcError e) {

@@ -31,7 +31,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
   }
 
   private IOException tooLarge() {
-    return new IOException("the answer is larger than " + max + " bytes");
+    return new AnswerTooLargeException(max);
   }
 
   @Override

@@ -45,6 +45,8 @@ public interface Transport {
    * @param method           {@code GET} or {@code POST}
    * @param body             the body of a {@code POST} (JSON), empty for a {@code GET}
    * @param headers          headers beyond the JSON ones a {@code POST} always has
+   * @param timeout          how long the whole exchange may take, the answer's body included; a download of many
+   *                         bytes gets {@link Transport#downloadTime}
    * @param maxResponseBytes the longest answer read; a longer one fails the request (and is hung up on)
    * @param progress         told as the answer's body arrives (a transport that has the body at once may not tell)
    */
@@ -116,6 +118,17 @@ public interface Transport {
   /** The transport of a real client: {@code http}, HTTP/1.1 recommended. */
   static Transport http(HttpClient http) {
     return http(http, Integer.MAX_VALUE);
+  }
+
+  /** Slowest average pace of a download, in bytes a second, that {@link #downloadTime} allows. */
+  long MIN_DOWNLOAD_BYTES_PER_SECOND = 256 << 10;
+
+  /**
+   * The time a download of up to {@code maxBytes} gets: {@code timeout}, and one more second for every 256 KiB it may
+   * be. Every exchange is bounded in time, so a server that trickles a download can hold a request only this long.
+   */
+  static Duration downloadTime(Duration timeout, long maxBytes) {
+    return timeout.plusMillis(Math.max(0, maxBytes) * 1000 / MIN_DOWNLOAD_BYTES_PER_SECOND);
   }
 
   /** HTTP that reads at most {@code maxResponseBytes} of an answer, failing (and hanging up) on a longer one. */

@@ -167,7 +167,74 @@ class HttpTransportTest {
     Transport capped = Transport.http(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), 64 * 1024);
     CompletableFuture<Transport.Reply> reply = capped.post(base.resolve("/huge"), new byte[0], Duration.ofSeconds(5));
     assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-        .hasCauseInstanceOf(IOException.class).hasMessageContaining("larger than 65536 bytes");
+        .hasCauseInstanceOf(AnswerTooLargeException.class).hasMessageContaining("larger than 65536 bytes");
+  }
+
+  /**
+   * A server that sends an answer's headers at once and then its body a byte at a time, never finishing within the
+   * request's timeout: the timeout covers the whole answer, so the request fails when it passes, and the client hangs
+   * up (a hostile server cannot hold the client's thread and connection for as long as it keeps trickling).
+   */
+  @Test
+  void anAnswerTrickledPastTheTimeoutFailsAndTheClientHangsUp() throws Exception {
+    CountDownLatch hungUp = new CountDownLatch(1);
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread.ofPlatform().daemon().start(() -> {
+        try (Socket socket = listener.accept(); InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream()) {
+          for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+            // the request's headers
+          }
+          out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+          for (int i = 0; i < 100_000; i++) {
+            out.write(' ');
+            out.flush();
+            Thread.sleep(20);
+          }
+        } catch (IOException e) {
+          hungUp.countDown(); // a write failed: the client closed the connection
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      long start = System.nanoTime();
+      CompletableFuture<Transport.Reply> reply = transport.post(URI.create("http://127.0.0.1:"
+          + listener.getLocalPort() + "/x"), "{}".getBytes(StandardCharsets.UTF_8), Duration.ofMillis(400));
+      assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(HttpTimeoutException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      assertThat(hungUp.await(10, TimeUnit.SECONDS)).as("the client closed the trickling connection").isTrue();
+    }
+  }
+
+  /** A request cancelled by its caller (a hedged call that has its answers) hangs up rather than waiting on. */
+  @Test
+  void aCancelledRequestHangsUp() throws Exception {
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch hungUp = new CountDownLatch(1);
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread.ofPlatform().daemon().start(() -> {
+        try (Socket socket = listener.accept(); InputStream in = socket.getInputStream()) {
+          for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+            // the request's headers
+          }
+          asked.countDown();
+          while (in.read() >= 0) {
+            // the request's body, then nothing until the client closes the connection
+          }
+          hungUp.countDown();
+        } catch (IOException e) {
+          hungUp.countDown();
+        }
+      });
+      CompletableFuture<Transport.Reply> reply = transport.post(URI.create("http://127.0.0.1:"
+          + listener.getLocalPort() + "/x"), "{}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
+      assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+      reply.cancel(true);
+      assertThat(hungUp.await(10, TimeUnit.SECONDS)).as("the client closed the connection of the cancelled request")
+          .isTrue();
+    }
   }
 
   /** Answers every request on the connection, except that the first connection hangs up on its second request. */

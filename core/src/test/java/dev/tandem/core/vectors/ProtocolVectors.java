@@ -121,6 +121,7 @@ final class ProtocolVectors {
     s.set("record", service.toJson());
     s.put("signingBytes", new String(service.signingBytes(), StandardCharsets.UTF_8));
     s.put("serviceId", service.serviceId());
+    s.put("maxAnswerBytes", service.limits().maxAnswerBytes()); // the longest answer a client reads for it
     ServerRecord sr = new ServerRecord(server.publicKey(), URI.create("http://127.0.0.1:7402"),
         List.of(service.serviceId()), List.of(), ServerRecord.Capacity.defaults(), 3, false, null)
         .signedBy(server);
