@@ -25,7 +25,7 @@ export interface ConnectOptions {
   /** More servers than the verifier needs to ask up front. */
   minRequests?: number;
   /**
-   * Read the evidence feeds (`tandem_evidence`) of the nodes this client knows at connect and on each refresh, and
+   * Read the evidence feeds (`tandem_evidence`) of the bootstrap nodes at connect and on each refresh, and
    * convict on what its own re-run confirms (default true; never with `referee: "home"`, which re-runs nothing).
    */
   evidenceFeed?: boolean;
@@ -134,18 +134,25 @@ export class TandemClient {
     return client;
   }
 
-  /** Pulls new records, then new evidence, from the bootstrap nodes and every known server. */
+  /**
+   * Pulls new records, then new evidence, from the bootstrap nodes (docs/protocol.md). Only from them: any key may
+   * register a server, and a server the client merely knows of could answer with endless pages of fresh records or
+   * of evidence to re-run.
+   */
   async refresh(): Promise<void> {
-    await this.directory.refresh(this.nodes());
+    await this.directory.refresh(this.options.bootstrap);
     await this.pullFeed();
   }
 
+  /** Where modules are fetched from (checked against their CID): the bootstrap nodes first, then every known server. */
   private nodes(): string[] {
     return [...new Set([...this.options.bootstrap, ...this.directory.urls()])];
   }
 
   private async pullFeed(): Promise<void> {
-    if (this.options.evidenceFeed !== false && this.options.referee !== "home") await this.feed.pull(this.nodes());
+    if (this.options.evidenceFeed !== false && this.options.referee !== "home") {
+      await this.feed.pull(this.options.bootstrap);
+    }
     this.scores.flush(); // what was read is written at once: a restart then reads only what is new
   }
 
