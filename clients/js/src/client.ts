@@ -72,6 +72,12 @@ export const DEFAULT_AUDIT = 0.02;
  * before it verifies the call in full (the SDK's hedge delay).
  */
 const PROVEN_WAIT_MS = 1000;
+/** Nodes a piece of evidence is sent to (the Java SDK's `evidenceFanout` default). */
+const EVIDENCE_FANOUT = 16;
+/** The longest receipt of a submission read: a JSON-RPC answer of a few fields, with room to spare. */
+const RECEIPT_BYTES = 64 << 10;
+/** Shortest time between two refreshes forced by a service name not found. */
+const REFRESH_AT_MOST_MS = 500;
 const notAudited = (): Promise<Audit> =>
   Promise.resolve({ status: "not audited", convicted: [], evidence: [], detail: "not audited" });
 
@@ -107,6 +113,7 @@ export class TandemClient {
   /** Audits still running. */
   private readonly audits = new Set<Promise<Audit>>();
   private nextId = 1;
+  private lastForcedRefresh = -Infinity;
 
   private constructor(private readonly options: ConnectOptions, readonly directory: Directory,
       readonly scores: Scores) {
@@ -144,11 +151,6 @@ export class TandemClient {
     await this.pullFeed();
   }
 
-  /** Where modules are fetched from (checked against their CID): the bootstrap nodes first, then every known server. */
-  private nodes(): string[] {
-    return [...new Set([...this.options.bootstrap, ...this.directory.urls()])];
-  }
-
   private async pullFeed(): Promise<void> {
     if (this.options.evidenceFeed !== false && this.options.referee !== "home") {
       await this.feed.pull(this.options.bootstrap);
@@ -173,10 +175,14 @@ export class TandemClient {
       found = this.directory.resolve(service);
     } catch (e) {
       if (!(e instanceof ServiceNotFoundError)) throw e;
+      // At most one refresh in REFRESH_AT_MOST_MS for names not found (the Java SDK's rule): a page that calls an
+      // unknown name in a loop must not pull the registry each time.
+      if (Date.now() - this.lastForcedRefresh < REFRESH_AT_MOST_MS) throw e;
+      this.lastForcedRefresh = Date.now();
       await this.refresh();
       found = this.directory.resolve(service);
     }
-    return new CallRun(this, found.id, found.record, await this.verifier(found.record),
+    return new CallRun(this, found.id, found.record, await this.verifier(found.id, found.record),
       serviceCall(method, params)).run();
   }
 
@@ -186,21 +192,21 @@ export class TandemClient {
       audits: this.audits, random: this.options.random ?? Math.random };
   }
 
-  private verifier(record: ServiceRecord): Promise<Verifier> {
+  private verifier(id: string, record: ServiceRecord): Promise<Verifier> {
     if (record.verifier === "builtin:equal") return Promise.resolve(equalVerifier);
     if (record.verifier === "builtin:majority") return Promise.resolve(majorityVerifier);
     let v = this.verifiers.get(record.verifier);
     if (!v) {
-      v = this.loadVerifier(record.verifier);
+      v = this.loadVerifier(record.verifier, this.directory.moduleSources(record, id, this.scores, this.options.bootstrap));
       v.catch(() => this.verifiers.delete(record.verifier));
       this.verifiers.set(record.verifier, v);
     }
     return v;
   }
 
-  private async loadVerifier(cid: string): Promise<Verifier> {
+  private async loadVerifier(cid: string, sources: string[]): Promise<Verifier> {
     try {
-      return await wasmVerifier(cid, await this.modules.module(cid, this.nodes()));
+      return await wasmVerifier(cid, await this.modules.module(cid, sources));
     } catch (e) {
       throw new UnverifiableError(`verifier module ${cid} could not be fetched`, [(e as Error).message]);
     }
@@ -425,10 +431,9 @@ class CallRun {
     return outcome;
   }
 
-  /** Where modules and inputs are fetched from: the servers that answered, then every node known. */
+  /** Where modules and inputs are fetched from, asked in turn (`Directory.moduleSources`). */
   private sources(): string[] {
-    return [...new Set([...this.votes.map((v) => v.url), ...this.client.directory.urls(),
-      ...this.client.context.options.bootstrap])];
+    return this.client.directory.moduleSources(this.record, this.id, this.scores, this.client.context.options.bootstrap);
   }
 
   private label(): string {
@@ -589,14 +594,20 @@ class CallRun {
     this.evidence.push(await this.deliver(votes));
   }
 
-  /** Sends evidence of `votes` to every node known; returns its id and what each node answered. */
+  /**
+   * Sends evidence of `votes` to `EVIDENCE_FANOUT` nodes (the Java SDK's default): the home server, the bootstrap
+   * nodes, then the servers offering the service by trust (`Directory.moduleSources`); nodes pass it on to each
+   * other. Returns its id and what each node answered. Not to every server known: anyone can register servers, and a
+   * thousand of them would cost the call a thousand requests.
+   */
   private async deliver(votes: Vote[]): Promise<CallReport["evidence"][number]> {
     const e = evidenceOf(this.id, this.call, votes.map((v) => ({ attestation: v.attestation, response: v.response })));
     const id = evidenceId(e);
-    const urls = [...new Set([...this.client.context.options.bootstrap, ...this.client.directory.urls()])];
+    const urls = this.sources().slice(0, EVIDENCE_FANOUT);
     const sentTo = await Promise.all(urls.map(async (url) => {
       try {
-        const r = await rpc(this.client.context.fetcher, url, "tandem_submitEvidence", { evidence: e as unknown as Json });
+        const r = await rpc(this.client.context.fetcher, url, "tandem_submitEvidence", { evidence: e as unknown as Json },
+          10_000, RECEIPT_BYTES);
         return { url, status: String(r.status) };
       } catch (err) {
         return { url, status: `failed: ${(err as Error).message}` };

@@ -1,4 +1,5 @@
 import { verifyRecord, serviceId, type ServerRecord, type ServiceRecord } from "./records.js";
+import type { Scores } from "./scores.js";
 import { ServiceNotFoundError } from "./errors.js";
 import type { Json } from "./json.js";
 import { readText } from "./http.js";
@@ -9,17 +10,22 @@ import { readText } from "./http.js";
  */
 export const SIMPLE = { "Content-Type": "text/plain;charset=UTF-8" } as const;
 
+/** Records asked for per page; a page with more is refused whole (an honest node never sends more than asked). */
+const RECORDS_PAGE = 1000;
+/** Reasons of rejected records kept (the newest): a node may send any number of bad ones. */
+const MAX_REJECTED = 100;
+
 /** The longest answer of a node's `/rpc` read: a full page of the largest records (the Java client's limit). */
 export const MAX_RPC_ANSWER_BYTES = 80 << 20;
 
 /** Posts one JSON-RPC request to a node's `/rpc` and returns its result; throws on any error. */
 export async function rpc(fetcher: typeof fetch, base: string, method: string, params: Json,
-    timeoutMs = 10_000): Promise<any> {
+    timeoutMs = 10_000, maxAnswerBytes = MAX_RPC_ANSWER_BYTES): Promise<any> {
   const res = await fetcher(base.replace(/\/$/, "") + "/rpc", {
     method: "POST", headers: SIMPLE, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const body = JSON.parse(await readText(res, MAX_RPC_ANSWER_BYTES));
+  const body = JSON.parse(await readText(res, maxAnswerBytes));
   if (body.error) throw new Error(`${method} at ${base}: ${body.error.code} ${body.error.message}`);
   return body.result;
 }
@@ -32,7 +38,7 @@ export async function rpc(fetcher: typeof fetch, base: string, method: string, p
 export class Directory {
   readonly services = new Map<string, ServiceRecord>();
   readonly servers = new Map<string, ServerRecord>();
-  /** Records that failed their checks, with why (a node that sends them is not believed for them). */
+  /** Why records failed their checks, the newest 100 (a node that sends them is not believed for them). */
   readonly rejected: string[] = [];
   private readonly cursors = new Map<string, { cursor: number; log?: string }>();
 
@@ -47,12 +53,16 @@ export class Directory {
   private async pull(node: string): Promise<void> {
     let at = this.cursors.get(node) ?? { cursor: 0 };
     for (let page = 0; page < 1000; page++) {
-      const res = await rpc(this.fetcher, node, "tandem_records", { cursor: at.cursor, limit: 1000 });
+      const res = await rpc(this.fetcher, node, "tandem_records", { cursor: at.cursor, limit: RECORDS_PAGE });
+      const records = res?.records ?? [];
+      if (!Array.isArray(records) || records.length > RECORDS_PAGE || !Number.isSafeInteger(res.next)) {
+        throw new Error(`tandem_records at ${node}: not {records: [at most ${RECORDS_PAGE}], next: n, more: bool}`);
+      }
       if (at.log !== undefined && res.log !== at.log || res.next < at.cursor) {
         at = { cursor: 0, log: res.log }; // a new log behind the same URL: start again
         continue;
       }
-      for (const raw of res.records ?? []) await this.add(raw);
+      for (const raw of records) await this.add(raw);
       at = { cursor: res.next, log: res.log };
       this.cursors.set(node, at);
       if (!res.more) return;
@@ -69,6 +79,7 @@ export class Directory {
         if (!old || old.seq < record.seq) this.servers.set(record.key, record);
       }
     } catch (e) {
+      if (this.rejected.length >= MAX_REJECTED) this.rejected.shift();
       this.rejected.push((e as Error).message);
     }
   }
@@ -77,6 +88,23 @@ export class Directory {
   offering(id: string): ServerRecord[] {
     return [...this.servers.values()].filter((s) => s.retired !== true && s.offers.includes(id))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  /**
+   * Where the module of a service (and a re-run's inputs) may be fetched from, asked in turn: the home server, the
+   * `bootstrap` nodes, the servers offering it by `scores` (the most trusted first), then every other known node;
+   * never a blacklisted server. A source that trickles its answer holds the fetch until its download time is up, and
+   * anyone can register a server (a liar in the very dispute among them), so the sources the owner and the user chose
+   * come first, and strangers by earned trust (the Java client's order).
+   */
+  moduleSources(record: ServiceRecord, id: string, scores: Scores, bootstrap: string[]): string[] {
+    const home = typeof record.home === "string" ? [record.home] : [];
+    // Shuffled first, so servers of equal trust (every new one) come in no order an attacker can choose by key.
+    const trusted = shuffled(this.offering(id).filter((s) => !scores.blacklisted(s.key)))
+      .sort((a, b) => scores.weight(b.key) - scores.weight(a.key)).map((s) => s.url);
+    const blacklisted = new Set([...this.servers.values()].filter((s) => scores.blacklisted(s.key)).map((s) => s.url));
+    return [...new Set([...home, ...bootstrap, ...trusted, ...this.urls().filter((u) => !blacklisted.has(u))]
+      .map((u) => u.replace(/\/$/, "")))];
   }
 
   /** The URLs of every known server, for pulls, module fetches and evidence. */
@@ -132,4 +160,14 @@ function parseOperator(url: string): string {
   const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const loopback = host === "localhost" || host.endsWith(".localhost") || /^127\.[\d.]+$/.test(host) || host === "::1";
   return loopback ? `${host}:${u.port || (u.protocol === "https:" ? 443 : 80)}` : host;
+}
+
+/** A copy of `items` in random order (Fisher–Yates). */
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

@@ -112,8 +112,9 @@ export class EvidenceFeed {
     let at: FeedPosition = this.scores.feedPosition(node) ?? { cursor: 0 };
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await rpc(this.fetcher, node, "tandem_evidence", { cursor: at.cursor, limit: PAGE });
-      if (!Array.isArray(res?.evidence) || !Number.isSafeInteger(res.next) || res.next < 0 || typeof res.more !== "boolean") {
-        throw new Error(`tandem_evidence at ${node}: not {evidence: [...], next: n, more: bool}`);
+      if (!Array.isArray(res?.evidence) || res.evidence.length > PAGE || !Number.isSafeInteger(res.next) || res.next < 0
+          || typeof res.more !== "boolean") {
+        throw new Error(`tandem_evidence at ${node}: not {evidence: [at most ${PAGE}], next: n, more: bool}`);
       }
       const log = typeof res.log === "string" ? res.log : undefined;
       if ((at.log !== undefined && log !== undefined && log !== at.log && at.cursor > 0) || res.next < at.cursor) {
@@ -154,7 +155,8 @@ export class EvidenceFeed {
     }
     let hash: string;
     try {
-      const run = await this.referee.rerun(record, e.call, [...new Set([...sources, ...this.directory.urls()])]);
+      const run = await this.referee.rerun(record, e.call,
+        this.directory.moduleSources(record, e.service, this.scores, sources));
       hash = responseHash(run.response);
     } catch {
       this.judged.delete(e.id); // not judged: it convicts nobody here, and is judged when read again

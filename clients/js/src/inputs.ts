@@ -93,17 +93,26 @@ function checkBlock(cid: CID, bytes: Uint8Array): void {
   }
 }
 
-/** The bytes of the UnixFS file (or raw block) `root`, from checked blocks: its data, then its children's, in order. */
-function readFile(root: CID, blocks: Map<string, Uint8Array>, maxBytes: number): Uint8Array {
+/**
+ * The bytes of the UnixFS file (or raw block) `root`, from checked blocks: its data, then its children's, in order.
+ * A DAG may link one block many times, so the blocks visited are bounded by the bytes read, as on the nodes: at most
+ * `MAX_DEPTH + 1 + 2 × bytes so far` (a crafted DAG linking one empty block twice at each of 60 levels would
+ * otherwise take 2^60 visits).
+ */
+export function readFile(root: CID, blocks: Map<string, Uint8Array>, maxBytes: number): Uint8Array {
   const parts: Uint8Array[] = [];
   let size = 0;
+  let visits = 0;
   const emit = (bytes: Uint8Array) => {
     if (size + bytes.length > maxBytes) throw new Error(`file is larger than the limit of ${maxBytes} bytes`);
-    parts.push(bytes);
+    if (bytes.length) parts.push(bytes);
     size += bytes.length;
   };
   const walk = (cid: CID, depth: number) => {
     if (depth > MAX_DEPTH) throw new Error(`file DAG is deeper than ${MAX_DEPTH} levels`);
+    if (++visits > MAX_DEPTH + 1 + 2 * size) {
+      throw new Error(`file DAG visits ${visits} blocks for ${size} bytes: it links blocks that hold nothing over and over`);
+    }
     const block = blocks.get(cid.toV1().toString());
     if (!block) throw new Error(`block ${cid} is not available`);
     if (cid.code === RAW) return emit(block);

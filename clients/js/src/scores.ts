@@ -42,6 +42,8 @@ export const PROVEN_SCORE = 60;
 /** How long a change to the scores may wait before it is written (see {@link Scores}). */
 export const FLUSH_MS = 1000;
 const START = 50;
+/** What a server never heard of scores. */
+const UNKNOWN: Readonly<ServerScore> = Object.freeze({ score: START, confirmations: 0, latencyMs: 0 });
 const BLACKLIST_MS = 24 * 3600 * 1000;
 const RAMP_MS = 7 * 24 * 3600 * 1000;
 /** Score moves of docs/protocol.md: a valid answer +1, slow -1, a non-deterministic error -3, none or invalid -10. */
@@ -87,6 +89,11 @@ export class Scores {
     return this.byKey[key] ??= { score: START, confirmations: 0, latencyMs: 0 };
   }
 
+  /** The score of `key` without adding an entry for it: reads never grow the table (anyone can make keys). */
+  private peek(key: string): Readonly<ServerScore> {
+    return this.byKey[key] ?? UNKNOWN;
+  }
+
   record(key: string, event: ScoreEvent, latencyMs?: number): void {
     const s = this.get(key);
     s.score = Math.max(0, Math.min(100, s.score + EVENTS[event]));
@@ -114,18 +121,18 @@ export class Scores {
   }
 
   established(key: string): boolean {
-    return this.get(key).confirmations >= PROBATION && !this.blacklisted(key);
+    return this.peek(key).confirmations >= PROBATION && !this.blacklisted(key);
   }
 
   /** Whether spot-check mode may take this server's answer alone: established, with a score of {@link PROVEN_SCORE}. */
   proven(key: string): boolean {
-    return this.established(key) && this.get(key).score >= PROVEN_SCORE;
+    return this.established(key) && this.peek(key).score >= PROVEN_SCORE;
   }
 
   /** Selection weight: score, slower servers less, and a ramp back over 7 days after a conviction. */
   weight(key: string): number {
     if (this.blacklisted(key)) return 0;
-    const s = this.get(key);
+    const s = this.peek(key);
     const latency = 1 / (1 + s.latencyMs / 200);
     const since = s.convictedAt === undefined ? Infinity : this.now() - s.convictedAt - BLACKLIST_MS;
     const ramp = Math.min(1, Math.max(0.01, since / RAMP_MS));
@@ -142,7 +149,13 @@ export class Scores {
     this.timer = undefined;
     if (!this.dirty) return;
     this.dirty = false;
-    this.store?.save({ servers: this.byKey, feeds: this.feeds });
+    try {
+      this.store?.save({ servers: this.byKey, feeds: this.feeds });
+    } catch {
+      // A full store (localStorage's quota) must not undo what was judged: it stays in memory, and is written again
+      // with the next change.
+      this.dirty = true;
+    }
   }
 
   private save(): void {

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { TandemClient } from "../src/index.js";
+import { Scores, TandemClient, type ServerRecord } from "../src/index.js";
+import { Directory } from "../src/directory.js";
 import { memoryModuleCache } from "../src/modules.js";
 
 const vectors = JSON.parse(readFileSync(fileURLToPath(new URL(
@@ -33,4 +34,37 @@ test("records and evidence are pulled from the bootstrap nodes only, never from 
   assert.ok(asked.includes(`${bootstrap} tandem_records`));
   assert.ok(asked.includes(`${bootstrap} tandem_evidence`));
   assert.deepEqual(asked.filter((a) => a.startsWith(learned)), [], `asked ${learned}: ${asked.join(", ")}`);
+});
+
+/**
+ * A referee asks module sources in turn, so their order is what a Sybil would attack: the home server, the bootstrap
+ * nodes, the servers offering the service by trust (never by key, which can be ground), then the other known nodes,
+ * and no blacklisted server at all (the Java client's DirectoryTest checks the same order).
+ */
+test("module sources: home, bootstrap, offering servers by trust, other nodes; never a blacklisted one", () => {
+  const service = vectors.records.service;
+  const id: string = service.serviceId;
+  const directory = new Directory(fetch);
+  const server = (key: string, url: string, offers: string[]) =>
+    ({ ...vectors.records.server.record, key, url, offers }) as ServerRecord;
+  directory.servers.set("a", server("a", "http://stranger.test", [id]));
+  directory.servers.set("b", server("b", "http://trusted.test/", [id]));
+  directory.servers.set("c", server("c", "http://convicted.test", [id]));
+  directory.servers.set("d", server("d", "http://other.test", []));
+  const scores = new Scores();
+  for (let i = 0; i < 20; i++) scores.record("b", "success");
+  scores.convict("c");
+  assert.deepEqual(directory.moduleSources(service.record, id, scores, ["http://bootstrap.test"]), [
+    service.record.home, "http://bootstrap.test", "http://trusted.test", "http://stranger.test", "http://other.test",
+  ]);
+});
+
+/** A page with more records than asked for is refused whole: an honest node never sends more, and a flood stops. */
+test("a records page with more than was asked for is refused whole", async () => {
+  const fetcher = (async () => new Response(JSON.stringify({ jsonrpc: "2.0", id: 1,
+    result: { records: Array(1001).fill(vectors.records.server.record), next: 1001, more: false, log: "l" } }),
+  { status: 200 })) as unknown as typeof fetch;
+  const directory = new Directory(fetcher);
+  assert.equal(await directory.refresh(["http://flood.test"]), false);
+  assert.equal(directory.servers.size, 0);
 });

@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { inputLinks, MAX_LINKS, unixFsData } from "../src/inputs.js";
+import * as dagPb from "@ipld/dag-pb";
+import { CID } from "multiformats/cid";
+import { create as digestOf } from "multiformats/hashes/digest";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { inputLinks, MAX_LINKS, readFile, unixFsData } from "../src/inputs.js";
 import { rawCid } from "../src/cid.js";
 import type { Json } from "../src/json.js";
 
@@ -33,3 +37,22 @@ test("UnixFS data: type and bytes of a file node", () => {
   assert.throws(() => unixFsData(Uint8Array.from([0x08, 0x02, 0x12, 0x05, 0x68])), /cut short/);
   assert.throws(() => unixFsData(Uint8Array.from([0x12, 0x00])), /without a type/);
 });
+
+/** A crafted DAG linking one empty block twice at each of 60 levels (2^60 visits if followed) is refused at once. */
+test("a file DAG that links an empty block over and over is refused after a few visits", () => {
+  const blocks = new Map<string, Uint8Array>();
+  let below: CID = CID.create(1, 0x55, sha256Digest(new Uint8Array(0)));
+  blocks.set(below.toString(), new Uint8Array(0));
+  for (let level = 0; level < 60; level++) {
+    const node = dagPb.encode({ Data: Uint8Array.from([0x08, 0x02]), Links: [{ Hash: below }, { Hash: below }] });
+    below = CID.create(1, 0x70, sha256Digest(node));
+    blocks.set(below.toString(), node);
+  }
+  const start = Date.now();
+  assert.throws(() => readFile(below, blocks, 1 << 20), /links blocks that hold nothing over and over/);
+  assert.ok(Date.now() - start < 5000);
+});
+
+function sha256Digest(bytes: Uint8Array) {
+  return digestOf(0x12, sha256(bytes));
+}

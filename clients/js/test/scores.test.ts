@@ -82,3 +82,24 @@ test("spotCheck and audit rates out of range are refused before any request", as
     await assert.rejects(TandemClient.connect({ bootstrap: ["http://127.0.0.1:9"], audit }), /audit rate must be in \[0, 1\]/);
   }
 });
+
+/** Anyone can make keys: weighing or checking a server never adds it to the table that is stored. */
+test("reads never add a server to the table; a store that cannot save does not undo a conviction", () => {
+  const scores = new Scores();
+  for (let i = 0; i < 1000; i++) {
+    const k = `ed25519:sybil${i}`;
+    scores.weight(k);
+    scores.established(k);
+    scores.proven(k);
+    scores.blacklisted(k);
+  }
+  assert.deepEqual(Object.keys(scores.snapshot()), []);
+
+  let saves = 0;
+  const full = new Scores({ load: () => undefined, save: () => { saves++; throw new Error("QuotaExceededError"); } });
+  full.convict("ed25519:liar"); // written at once, and the store throws
+  assert.ok(full.blacklisted("ed25519:liar"));
+  assert.equal(saves, 1);
+  full.flush(); // still pending: written again
+  assert.equal(saves, 2);
+});

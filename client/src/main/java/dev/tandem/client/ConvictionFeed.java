@@ -46,7 +46,7 @@ final class ConvictionFeed {
   static final int MAX_PAGES = 4;
   /** Evidence ids judged by this client, remembered so that the same item from several nodes is judged once. */
   private static final int JUDGED_ENTRIES = 4096;
-  private static final LogFollower FOLLOWER = new LogFollower(Methods.EVIDENCE, "evidence", MAX_PAGES);
+  private static final LogFollower FOLLOWER = new LogFollower(Methods.EVIDENCE, "evidence", MAX_PAGES, PAGE);
 
   private final List<URI> nodes;
   private final Transport transport;
@@ -163,7 +163,7 @@ final class ConvictionFeed {
       return;
     }
     Referee.Rerun rerun = referee.rerun(service.get(), evidence.service(), evidence.request(),
-        () -> directory.moduleSources(service.get(), evidence.service()));
+        () -> directory.moduleSources(service.get(), evidence.service(), scores));
     if (!(rerun instanceof Referee.Rerun.Done done)) {
       LOG.debug("evidence {} from {} not judged: {}", id, from, ((Referee.Rerun.Failed) rerun).reason());
       return;

@@ -12,6 +12,7 @@ import dev.tandem.core.rpc.LogFollower;
 import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.rpc.Transport;
+import dev.tandem.core.score.Scores;
 import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.store.ServerIndex;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +45,7 @@ final class Directory {
   private static final Logger LOG = LoggerFactory.getLogger(Directory.class);
   private static final int PAGE = 1000;
   private static final int MAX_PAGES = 1000;
-  private static final LogFollower FOLLOWER = new LogFollower(Methods.RECORDS, "records", MAX_PAGES);
+  private static final LogFollower FOLLOWER = new LogFollower(Methods.RECORDS, "records", MAX_PAGES, PAGE);
   /** A forced refresh happens at most this often, so a missing service does not hammer the bootstrap nodes. */
   private static final Duration MIN_FORCED_INTERVAL = Duration.ofMillis(500);
 
@@ -54,6 +56,7 @@ final class Directory {
   private final Duration refreshInterval;
   private final ExecutorService executor;
   private final Clock clock;
+  private final long tieBreak;
 
   private final Map<String, ServiceRecord> services = new HashMap<>();
   /** Ids of service records handed out, by the record's identity ({@link #idOf}). Guarded by itself. */
@@ -80,8 +83,13 @@ final class Directory {
   private boolean refreshedOnce;
   private boolean everReached;
 
+  /**
+   * @param tieBreak this client's own order among servers of equal trust (drawn from its random generator, so a
+   *     seeded client stays reproducible)
+   */
   Directory(List<URI> bootstrap, Registry registry, Transport transport, Duration timeout, Duration refreshInterval,
-      ExecutorService executor, Clock clock, PeerPolicy policy) {
+      ExecutorService executor, Clock clock, PeerPolicy policy, long tieBreak) {
+    this.tieBreak = tieBreak;
     this.policy = policy;
     this.bootstrap = List.copyOf(bootstrap);
     this.registry = registry;
@@ -332,16 +340,28 @@ final class Directory {
   }
 
   /**
-   * Where the module of {@code service} may be fetched from, best first: its home server, the servers offering it,
-   * then every known node; no duplicates.
+   * Where the module of {@code service} (and a re-run's inputs) may be fetched from, best first, no duplicates: its
+   * home server, the bootstrap nodes, the servers offering it by {@code scores} (the most trusted first), then the
+   * other known nodes; never a blacklisted server. The order matters against Sybils: sources are asked in turn, and
+   * one that trickles its answer holds the fetch until its download time is up. Anyone can register a server (a liar
+   * in the very dispute among them), so the sources the owner and the user chose come first, and strangers by earned
+   * trust, not in the order of keys, which can be ground.
    */
-  List<URI> moduleSources(ServiceRecord service, String serviceId) {
+  List<URI> moduleSources(ServiceRecord service, String serviceId, Scores scores) {
     Set<URI> out = new LinkedHashSet<>();
     if (service.home() != null && policy.allows(service.home())) {
       out.add(NodeUrls.base(service.home()));
     }
-    offering(serviceId).forEach(s -> out.add(NodeUrls.base(s.url())));
-    out.addAll(knownNodes());
+    bootstrap.forEach(u -> out.add(NodeUrls.base(u)));
+    // Servers of equal trust (every new one) in an order of this client's own, which no key can be ground to lead.
+    offering(serviceId).stream().filter(s -> !scores.blacklisted(s.key()))
+        .sorted(Comparator.comparingDouble((ServerRecord s) -> -scores.weight(s.key()))
+            .thenComparingLong(s -> mix(tieBreak ^ s.key().hashCode())))
+        .forEach(s -> out.add(NodeUrls.base(s.url())));
+    Set<URI> blacklisted = new HashSet<>();
+    allServers().stream().filter(s -> scores.blacklisted(s.key()))
+        .forEach(s -> blacklisted.add(NodeUrls.base(s.url())));
+    knownNodes().stream().filter(u -> !blacklisted.contains(u)).forEach(out::add);
     return new ArrayList<>(out);
   }
 
@@ -353,5 +373,12 @@ final class Directory {
         .sorted(Comparator.comparing(ServerRecord::key))
         .forEach(s -> out.add(NodeUrls.base(s.url())));
     return new ArrayList<>(out);
+  }
+
+  /** SplitMix64's finalizer: spreads a salted key hash over all longs. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 }

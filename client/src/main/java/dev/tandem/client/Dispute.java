@@ -196,7 +196,7 @@ final class Dispute {
   }
 
   List<URI> moduleSources() {
-    return ctx.directory().moduleSources(r.service, r.serviceId);
+    return ctx.directory().moduleSources(r.service, r.serviceId, ctx.scores());
   }
 
   /**

@@ -62,7 +62,7 @@ public final class TandemClient implements AutoCloseable {
         .connectTimeout(o.connectTimeout()).build();
     Transport transport = o.transport() != null ? o.transport() : Transport.http(http);
     Directory directory = new Directory(o.bootstrap(), o.registry(), transport, o.bootstrapTimeout(),
-        o.refreshInterval(), executor, o.clock(), o.policy());
+        o.refreshInterval(), executor, o.clock(), o.policy(), o.random().nextLong());
     this.ownScores = o.scores() == null;
     Scores scores = o.scores() != null ? o.scores() : new Scores(o.scoreStore(), o.clock());
     this.closeTimeout = o.bootstrapTimeout();
@@ -154,7 +154,8 @@ public final class TandemClient implements AutoCloseable {
   }
 
   Verifier verifierFor(ServiceRecord service, String serviceId) {
-    return verifiers.forService(service, () -> ctx.directory().moduleSources(service, serviceId));
+    return verifiers.forService(service, () -> ctx.directory().moduleSources(service, serviceId,
+        ctx.scores()));
   }
 
   /**

@@ -6,10 +6,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.rpc.Transport;
+import dev.tandem.core.score.MemoryScoreStore;
+import dev.tandem.core.score.ScoreEvent;
+import dev.tandem.core.score.Scores;
 import dev.tandem.core.wire.JsonRpc;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -81,7 +86,7 @@ class DirectoryTest {
   Directory directory(dev.tandem.core.net.PeerPolicy policy) {
     URI node = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     return new Directory(List.of(node), null, Transport.http(http), Duration.ofSeconds(5), Duration.ofSeconds(30), executor,
-        Clock.systemUTC(), policy);
+        Clock.systemUTC(), policy, 42);
   }
 
   static ServerRecord offering(String url, String serviceId) {
@@ -148,5 +153,35 @@ class DirectoryTest {
     records = reborn;
     d.refresh();
     reborn.forEach(r -> assertThat(d.server(r.key())).isPresent());
+  }
+
+  /**
+   * A referee asks module sources in turn, so their order is what a Sybil would attack: the home server, the
+   * bootstrap nodes, the servers offering the service by trust (never by key, which can be ground), then the other
+   * known nodes, and no blacklisted server at all.
+   */
+  @Test
+  void moduleSourcesAreTheHomeAndBootstrapThenTheMostTrustedAndNeverABlacklistedOne() {
+    String service = "bafkreiashyezwzaoneaiv5vl6tnt3ecrml7vtjk23t3uzvbfhtxtuetisi";
+    ServerRecord stranger = offering("http://127.0.0.1:7501", service);
+    ServerRecord trusted = offering("http://127.0.0.1:7502", service);
+    ServerRecord convicted = offering("http://127.0.0.1:7503", service);
+    ServerRecord elsewhere = servers("other", 1).get(0);
+    records = List.of(stranger, trusted, convicted, elsewhere);
+    Directory d = directory();
+    d.refresh();
+    Scores scores = new Scores(new MemoryScoreStore());
+    for (int i = 0; i < 20; i++) {
+      scores.record(trusted.key(), ScoreEvent.SUCCESS);
+    }
+    scores.convict(convicted.key());
+    KeyPair owner = KeyPair.generate();
+    ServiceRecord record = ServiceRecord.builder().name("echo").module(Cid.rawSha256(new byte[] {1}))
+        .verifier(ServiceRecord.BUILTIN_EQUAL).createdAt(1).home(URI.create("http://127.0.0.1:7400"))
+        .homeKey(KeyPair.generate().publicKey()).sign(owner);
+    URI bootstrap = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    assertThat(d.moduleSources(record, service, scores)).containsExactly(URI.create("http://127.0.0.1:7400"),
+        bootstrap, URI.create("http://127.0.0.1:7502"), URI.create("http://127.0.0.1:7501"),
+        URI.create("http://other0.example:7400"));
   }
 }

@@ -70,6 +70,8 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   public static final String VERSION = "0.1.0";
+  /** Nodes new evidence is forwarded to (the configured peers, then a sample of the others); the sync does the rest. */
+  static final int EVIDENCE_FANOUT = 16;
 
   /** The configuration, as the operator's admin calls last changed it ({@link NodeAdmin}). */
   private final AtomicReference<NodeConfig> config;
@@ -113,15 +115,15 @@ public final class Node implements AutoCloseable {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
         .version(HttpClient.Version.HTTP_1_1).build();
     ContentFetcher content = new ContentFetcher(modules.blocks(), http);
+    this.db = NodeDb.open(data.resolve("node.db"));
+    this.scores = new Scores(new SqliteScoreStore(db));
     this.hosting = new Hosting(registry, sandbox,
         new ModuleFetcher(modules, content, () -> config().ipfsGateways()), this::moduleSources,
-        u -> allows(u) || initial.peers().contains(u), initial.maxConcurrentCallsPerService());
+        u -> allows(u) || initial.peers().contains(u), scores::weight, initial.maxConcurrentCallsPerService());
     String ociName = Hashes.sha256Hex(key.publicKey().bytes()).substring(0, 10);
     hosting.useOci(() -> Podman.find(initial.oci().runtime())
         .map(p -> new OciRuntime(p, ociName, initial.oci().unsafeImage())));
     this.self = new SelfRecord(key, registry, hosting, config::get);
-    this.db = NodeDb.open(data.resolve("node.db"));
-    this.scores = new Scores(new SqliteScoreStore(db));
     this.ledger = Ledger.open(db, key.publicKey(), registry::servers);
     this.probes = new DeliveryProbes(key.publicKey(), registry::servers, () -> config.get().rewards(),
         scores::blacklisted, Transport.http(http, 1 << 20), this::judgeProbed,
@@ -133,7 +135,8 @@ public final class Node implements AutoCloseable {
 
     this.crossCheck = crossCheck(new SandboxRunner(hosting, sandbox), initial);
     Runner runner = probes.sampling(crossCheck == null ? new SandboxRunner(hosting, sandbox) : crossCheck);
-    this.evidence = new EvidenceHandler(key, registry, runner, scores, activity, db, self::moduleSources,
+    this.evidence = new EvidenceHandler(key, registry, runner, scores, activity, db,
+        () -> self.forwardTargets(EVIDENCE_FANOUT),
         Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
         new EvidenceIntake(Guards.evidenceIntake(initial.limits())), Clock.systemUTC());
     evidence.start();
@@ -159,7 +162,8 @@ public final class Node implements AutoCloseable {
     var dashboard = new DashboardData.Parts(key.publicKey(), self::url, VERSION, initial.fault(), registry, hosting,
         activity, scores, reciprocity);
     int port = server.start(new HttpApi(endpoint, rpc, modules, metrics::scrape, views::health, views::dashboard,
-        () -> DashboardData.bytes(dashboard), new NetworkView(() -> DashboardData.snapshot(dashboard), http)::bytes,
+        () -> DashboardData.bytes(dashboard), new NetworkView(() -> DashboardData.snapshot(dashboard),
+        Transport.http(http, NetworkView.MAX_BYTES), this::allows)::bytes,
         HttpServer.limits(limits), server.threads()));
     self.listening(initial.url(port));
 

@@ -7,10 +7,12 @@ import dev.tandem.node.hosting.Hosting;
 import dev.tandem.registry.Registry;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,31 @@ final class SelfRecord {
         out.add(s.url());
       }
     });
+    out.remove(url);
+    return new ArrayList<>(out);
+  }
+
+  /**
+   * Where new evidence is forwarded: the configured peers, then a random sample of the other known servers, {@code n}
+   * in all (or all the peers, when more). Not every server: anyone can register servers, and a thousand of them would
+   * make each judged item a thousand requests. The evidence sync spreads it to the rest.
+   */
+  List<URI> forwardTargets(int n) {
+    List<URI> peers = config.get().peers();
+    Set<URI> out = new LinkedHashSet<>(peers);
+    List<URI> others = new ArrayList<>();
+    registry.servers().forEach(s -> {
+      if (!s.retired() && !s.url().equals(url) && peerPolicy.allows(s.url()) && !out.contains(s.url())) {
+        others.add(s.url());
+      }
+    });
+    Collections.shuffle(others, ThreadLocalRandom.current());
+    for (URI u : others) {
+      if (out.size() >= n) {
+        break;
+      }
+      out.add(u);
+    }
     out.remove(url);
     return new ArrayList<>(out);
   }

@@ -100,12 +100,18 @@ public final class Blocks {
     /**
      * Writes the bytes of the UnixFS file (or raw block) {@code root} to {@code out}, checking every block.
      *
+     * <p>A DAG may link one block many times, so the blocks visited are bounded by the bytes read: at most
+     * {@code MAX_DEPTH + 1 + 2 × bytes so far}. A file every leaf of which holds a byte or more stays within it (each
+     * inner node has a link, and there are no more inner nodes than leaves below the path to the first one), while a
+     * crafted DAG that links the same empty block twice at each of 60 levels would otherwise take 2^60 visits.
+     *
      * @param maxBytes the largest file accepted
      * @return the file's size
-     * @throws CidFormatException when a block is not a file's, a directory is met, or the file exceeds {@code maxBytes}
+     * @throws CidFormatException when a block is not a file's, a directory is met, the file exceeds {@code maxBytes},
+     *     or it visits more blocks than its bytes allow
      */
     public static long readFile(Cid root, Source source, OutputStream out, long maxBytes) throws IOException {
-        long[] written = {0};
+        long[] written = {0, 0}; // bytes written, blocks visited
         readFile(root, source, out, maxBytes, written, 0);
         return written[0];
     }
@@ -114,6 +120,10 @@ public final class Blocks {
             throws IOException {
         if (depth > MAX_DEPTH) {
             throw new CidFormatException("file DAG is deeper than " + MAX_DEPTH + " levels");
+        }
+        if (++written[1] > MAX_DEPTH + 1 + 2 * written[0]) {
+            throw new CidFormatException("file DAG visits " + written[1] + " blocks for " + written[0]
+                    + " bytes: it links blocks that hold nothing over and over");
         }
         byte[] block = get(source, cid);
         if (cid.codec() == Cid.RAW) {

@@ -21,17 +21,23 @@ public final class LogFollower {
   private final String method;
   private final String itemsField;
   private final int maxPages;
+  private final int maxItemsPerPage;
 
   /**
    * A follower of {@code method}'s log.
    *
    * @param itemsField the member of a page holding its items ({@code records}, {@code evidence})
    * @param maxPages pages read in one {@link #follow} at most
+   * @param maxItemsPerPage the most items a page may hold: the largest limit the reader ever asks for. A page with
+   *     more is refused whole (an honest peer never sends more than asked, and a page of millions of items would
+   *     otherwise all be taken, checked and stored before any budget between pages applies)
    */
-  public LogFollower(String method, String itemsField, int maxPages) {
-    if (maxPages < 1) {
-      throw new IllegalArgumentException("maxPages must be 1 or more, got " + maxPages);
+  public LogFollower(String method, String itemsField, int maxPages, int maxItemsPerPage) {
+    if (maxPages < 1 || maxItemsPerPage < 1) {
+      throw new IllegalArgumentException("maxPages and maxItemsPerPage must be 1 or more, got " + maxPages + " and "
+          + maxItemsPerPage);
     }
+    this.maxItemsPerPage = maxItemsPerPage;
     this.method = method;
     this.itemsField = itemsField;
     this.maxPages = maxPages;
@@ -166,6 +172,10 @@ public final class LogFollower {
       if (!list.isArray() || !next.isIntegralNumber() || !next.canConvertToLong() || next.asLong() < 0
           || !more.isBoolean()) {
         throw new IOException("its " + method + " answer is not {" + itemsField + ": [...], next: n, more: bool}");
+      }
+      if (list.size() > maxItemsPerPage) {
+        throw new IOException("its " + method + " answer holds " + list.size() + " " + itemsField
+            + ", more than the " + maxItemsPerPage + " asked for");
       }
       String theirs = logId(answer, method);
       if (!theirs.isEmpty() && !theirs.equals(log)) {

@@ -91,4 +91,44 @@ class BlocksTest {
         assertThatThrownBy(() -> Blocks.readFile(root[0], c -> Optional.ofNullable(blocks.get(c)),
                 new ByteArrayOutputStream(), 1000)).hasMessageContaining("larger than the limit");
     }
+
+    /**
+     * A crafted DAG whose every level links the one block below twice, down to an empty leaf: 2^60 visits if
+     * followed, and never a byte over the limit. It is refused after a handful of visits, while real files (above,
+     * and Kubo's any-size files) stay within the bound of visits per byte read.
+     */
+    @Test
+    void aDagThatLinksAnEmptyBlockOverAndOverIsRefusedAtOnce() throws Exception {
+        Map<Cid, byte[]> blocks = new HashMap<>();
+        Cid below = Cid.rawSha256(new byte[0]);
+        blocks.put(below, new byte[0]);
+        for (int level = 0; level < 60; level++) {
+            byte[] node = fileNode(below, below);
+            below = Cid.of(1, Cid.DAG_PB, java.security.MessageDigest.getInstance("SHA-256").digest(node));
+            blocks.put(below, node);
+        }
+        Cid root = below;
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> Blocks.readFile(root, c -> Optional.ofNullable(blocks.get(c)),
+                new ByteArrayOutputStream(), 1 << 20)).isInstanceOf(CidFormatException.class)
+                .hasMessageContaining("links blocks that hold nothing over and over");
+        assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+    }
+
+    /** A dag-pb UnixFS file node with no data of its own and {@code links}: links first, then Data (Type=file). */
+    private static byte[] fileNode(Cid... links) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Cid link : links) {
+            byte[] hash = link.bytes();
+            byte[] pbLink = new byte[2 + hash.length];
+            pbLink[0] = 0x0a; // PBLink.Hash
+            pbLink[1] = (byte) hash.length;
+            System.arraycopy(hash, 0, pbLink, 2, hash.length);
+            out.write(0x12); // PBNode.Links
+            out.write(pbLink.length);
+            out.writeBytes(pbLink);
+        }
+        out.writeBytes(new byte[] {0x0a, 0x02, 0x08, 0x02}); // PBNode.Data = UnixFS {Type: File}
+        return out.toByteArray();
+    }
 }

@@ -15,7 +15,24 @@ import java.util.List;
  * into one body. What each request means is up to the caller.
  */
 public final class Envelope {
+  /**
+   * Once a batch's answers reach this many bytes, its remaining requests are not run but answered "overloaded": a
+   * batch of a hundred page-sized reads would otherwise cost the node hundreds of megabytes for a small request.
+   */
+  static final int MAX_BATCH_ANSWER_BYTES = 32 << 20;
+
   private Envelope() {}
+
+  /** Whether a batch whose answers so far take {@code bytes} has room for another one. */
+  static boolean hasRoom(boolean batch, long bytes) {
+    return !batch || bytes < MAX_BATCH_ANSWER_BYTES;
+  }
+
+  /** The answer of a batch's request that was not run because the batch's answers were already too large. */
+  static byte[] noRoom(JsonNode id) {
+    return error(id, RpcErrors.OVERLOADED, "overloaded: this batch's answers passed " + (MAX_BATCH_ANSWER_BYTES >> 20)
+        + " MiB; send the rest of it in another request");
+  }
 
   /** One checked request, or the error that replaces it. */
   record Item(JsonNode id, String method, JsonNode params, byte[] error, boolean notification) {}

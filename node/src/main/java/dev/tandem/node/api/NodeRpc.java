@@ -97,9 +97,14 @@ public final class NodeRpc {
       }
     }
     List<byte[]> answers = new ArrayList<>();
+    long bytes = 0;
     for (Envelope.Item item : parsed.items()) {
       if (item.error() != null) {
         answers.add(item.error());
+        continue;
+      }
+      if (!Envelope.hasRoom(parsed.batch(), bytes)) {
+        answers.add(item.notification() ? null : Envelope.noRoom(item.id()));
         continue;
       }
       AddressedMethod m = publicMethods.get(item.method());
@@ -112,6 +117,7 @@ public final class NodeRpc {
       } else {
         answer = invoke(m, item, callerAddress);
       }
+      bytes += answer.length;
       answers.add(item.notification() ? null : answer);
     }
     return new Answer(200, Envelope.join(answers, parsed.batch()));

@@ -66,9 +66,12 @@ public final class ServiceEndpoint implements ServiceCalls {
     }
     Optional<HostedService> hosted = runner.ready(serviceId);
     List<byte[]> answers = new ArrayList<>(parsed.items().size());
+    long bytes = 0;
     for (Envelope.Item item : parsed.items()) {
       if (item.error() != null) {
         answers.add(item.error());
+      } else if (!Envelope.hasRoom(parsed.batch(), bytes)) {
+        answers.add(item.notification() ? null : Envelope.noRoom(item.id()));
       } else if (hosted.isEmpty()) {
         boolean wanted = runner.wants(serviceId);
         answers.add(Envelope.error(item.id(), wanted ? RpcErrors.MODULE_UNAVAILABLE : RpcErrors.UNKNOWN_SERVICE,
@@ -76,6 +79,7 @@ public final class ServiceEndpoint implements ServiceCalls {
                 : "service " + serviceId + " is not offered by this node"));
       } else {
         byte[] answer = call(hosted.get(), item);
+        bytes += answer.length;
         answers.add(item.notification() ? null : answer);
       }
     }

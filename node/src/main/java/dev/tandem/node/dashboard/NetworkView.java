@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.json.Json;
+import dev.tandem.core.rpc.AnswerTooLargeException;
+import dev.tandem.core.rpc.Transport;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -34,14 +35,16 @@ public final class NetworkView {
   static final int RECENT = 40;
   /** At most this many other nodes are asked (a registry can list many more; the view stays cheap). */
   static final int MAX_NODES = 64;
-  static final int MAX_BYTES = 2 << 20;
+  /** The longest snapshot read from another node. */
+  public static final int MAX_BYTES = 2 << 20;
   private static final Duration TIMEOUT = Duration.ofMillis(3000);
   /** A node's last answer stands in for a missed one this long (a busy node misses a round now and then). */
   private static final long STALE_MS = 30_000;
   private static final long FRESH_MS = 1000;
 
   private final Supplier<JsonNode> own;
-  private final HttpClient http;
+  private final Transport transport;
+  private final Predicate<URI> contactable;
   private byte[] last;
   private long lastAt;
   private CompletableFuture<byte[]> inFlight;
@@ -50,10 +53,15 @@ public final class NetworkView {
 
   private record Heard(JsonNode doc, long atMillis) {}
 
-  /** The view of the node whose own snapshot {@code own} makes, asking the others over {@code http}. */
-  public NetworkView(Supplier<JsonNode> own, HttpClient http) {
+  /**
+   * The view of the node whose own snapshot {@code own} makes, asking the others over {@code transport} (bounded:
+   * {@value #MAX_BYTES} bytes and {@code TIMEOUT} per answer, body included) and only those {@code contactable} (the
+   * node's peer policy: a record's URL may point anywhere, the node's own network included).
+   */
+  public NetworkView(Supplier<JsonNode> own, Transport transport, Predicate<URI> contactable) {
     this.own = own;
-    this.http = http;
+    this.transport = transport;
+    this.contactable = contactable;
   }
 
   /** The latest document; refreshed in the background when older than a second. */
@@ -103,26 +111,28 @@ public final class NetworkView {
 
   /** A node's own snapshot, or an object saying why there is none; never fails. */
   private CompletableFuture<JsonNode> fetch(URI url, String key) {
-    HttpRequest request = HttpRequest.newBuilder(url.resolve("/dashboard.json")).timeout(TIMEOUT).GET().build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(res -> {
-      if (res.statusCode() != 200) {
-        return unreachable("HTTP " + res.statusCode());
-      }
-      if (res.body().length > MAX_BYTES) {
-        return unreachable("answer over " + MAX_BYTES + " bytes");
-      }
-      try {
-        JsonNode d = Json.parse(res.body());
-        if (!d.path("self").path("key").asText().equals(key)) {
-          return unreachable("answers with another key than its record's");
-        }
-        return d;
-      } catch (Exception e) {
-        return unreachable("not a dashboard document");
-      }
-    }).completeOnTimeout(unreachable("no answer within " + TIMEOUT.toMillis() + " ms"), TIMEOUT.toMillis() + 500,
-        TimeUnit.MILLISECONDS).exceptionally(e -> unreachable("unreachable: " + rootCause(e).getClass()
-        .getSimpleName()));
+    if (!contactable.test(url)) {
+      return CompletableFuture.completedFuture(unreachable("not asked: the peer policy does not allow its address"));
+    }
+    return transport.send(Transport.Request.get(url.resolve("/dashboard.json"), TIMEOUT).limit(MAX_BYTES))
+        .thenApply(res -> {
+          if (res.status() != 200) {
+            return unreachable("HTTP " + res.status());
+          }
+          try {
+            JsonNode d = Json.parse(res.body());
+            if (!d.path("self").path("key").asText().equals(key)) {
+              return unreachable("answers with another key than its record's");
+            }
+            return d;
+          } catch (Exception e) {
+            return unreachable("not a dashboard document");
+          }
+        }).exceptionally(e -> unreachable(switch (rootCause(e)) {
+          case AnswerTooLargeException large -> "answer over " + MAX_BYTES + " bytes";
+          case HttpTimeoutException t -> "no answer within " + TIMEOUT.toMillis() + " ms";
+          case Throwable t -> "unreachable: " + t.getClass().getSimpleName();
+        }));
   }
 
   /** {@code d}, remembered when it is an answer; else the last answer when recent, marked stale. */

@@ -193,7 +193,8 @@ public final class EvidenceSync implements AutoCloseable {
     this.peers = peers;
     this.settings = settings;
     this.rpc = new JsonRpcClient(transport, settings.requestTimeout());
-    this.follower = new LogFollower(Methods.EVIDENCE, "evidence", settings.pagesPerPeer());
+    this.follower = new LogFollower(Methods.EVIDENCE, "evidence", settings.pagesPerPeer(),
+        settings.pageSize());
     this.clock = clock;
     this.scheduler = scheduler;
     this.timer = timer;

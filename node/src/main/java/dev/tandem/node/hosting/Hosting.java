@@ -1,20 +1,24 @@
 package dev.tandem.node.hosting;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
-import dev.tandem.node.modules.ModuleFetcher;
 import dev.tandem.core.wire.CallInputs;
-import dev.tandem.sandbox.Inputs;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.node.modules.ModuleFetcher;
 import dev.tandem.registry.Registry;
 import dev.tandem.sandbox.Abi;
+import dev.tandem.sandbox.Inputs;
 import dev.tandem.sandbox.ModuleRejectedException;
 import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.ServiceModule;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +28,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +55,7 @@ public final class Hosting implements AutoCloseable {
   private final Sandbox sandbox;
   private final ModuleFetcher fetcher;
   private final Supplier<List<URI>> sources;
+  private final ToDoubleFunction<PublicKey> trust;
   private final int maxConcurrent;
   private final Map<String, State> states = new ConcurrentHashMap<>();
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -66,10 +73,13 @@ public final class Hosting implements AutoCloseable {
 
   /**
    * @param sources the node base URLs to fetch modules from besides a service's home and its other servers
+   * @param trust   how much this node trusts a server ({@code Scores.weight}): the servers offering a service are
+   *                asked for its module most trusted first, and never when 0 (blacklisted)
    */
   public Hosting(Registry registry, Sandbox sandbox, ModuleFetcher fetcher, Supplier<List<URI>> sources,
-      java.util.function.Predicate<URI> contactable, int maxConcurrent) {
+      java.util.function.Predicate<URI> contactable, ToDoubleFunction<PublicKey> trust, int maxConcurrent) {
     this.contactable = contactable;
+    this.trust = trust;
     this.registry = registry;
     this.sandbox = sandbox;
     this.fetcher = fetcher;
@@ -312,18 +322,30 @@ public final class Hosting implements AutoCloseable {
     return Inputs.of(inputs);
   }
 
-  /** The service's home, the servers offering it, then every other known source; no duplicates. */
-  private List<URI> fetchSources(ServiceRecord rec) {
+  /**
+   * The service's home, the servers offering it by trust, then every other known source; never a blacklisted server,
+   * no duplicates. Sources are asked in turn and one that trickles its answer holds the fetch until its download
+   * time is up; anyone can register a server offering the service, so the trusted come first, not the keys that
+   * sort first (keys can be ground).
+   */
+  List<URI> fetchSources(ServiceRecord rec) {
     Set<URI> out = new LinkedHashSet<>();
     if (rec.home() != null && contactable.test(rec.home())) {
       out.add(rec.home());
     }
-    for (ServerRecord s : registry.serversOffering(rec.serviceId())) {
-      if (contactable.test(s.url())) {
-        out.add(s.url());
+    List<ServerRecord> offering = new ArrayList<>(registry.serversOffering(rec.serviceId()));
+    // Shuffled first, so servers of equal trust (every new one) come in no order an attacker can choose by key.
+    Collections.shuffle(offering, ThreadLocalRandom.current());
+    offering.stream().filter(s -> contactable.test(s.url()) && trust.applyAsDouble(s.key()) > 0)
+        .sorted(Comparator.comparingDouble((ServerRecord s) -> -trust.applyAsDouble(s.key())))
+        .forEach(s -> out.add(s.url()));
+    Set<URI> blacklisted = new HashSet<>();
+    registry.servers().forEach(s -> {
+      if (trust.applyAsDouble(s.key()) <= 0) {
+        blacklisted.add(s.url());
       }
-    }
-    out.addAll(sources.get());
+    });
+    sources.get().stream().filter(u -> !blacklisted.contains(u)).forEach(out::add);
     return new ArrayList<>(out);
   }
 

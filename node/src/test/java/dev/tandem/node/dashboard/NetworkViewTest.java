@@ -4,10 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.tandem.core.json.Json;
+import dev.tandem.core.rpc.Transport;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** How the network view joins what each node publishes: calls attributed, each conflict and conviction once. */
@@ -54,5 +62,53 @@ class NetworkViewTest {
     assertThat(view.path("convictions").get(0).path("by").toString()).isEqualTo("[\"ka\",\"kb\"]");
     // Scores and the convicted mark stay this node's own.
     assertThat(view.path("servers").get(2).path("convicted").asBoolean()).isTrue();
+  }
+
+  /**
+   * Another server's record names the URL the view asks, so it is asked as a hostile peer would answer: one that
+   * streams an endless snapshot is cut off at {@link NetworkView#MAX_BYTES}, and an address the peer policy does not
+   * allow (here: all but the first server) is not asked at all.
+   */
+  @Test
+  void aPeerIsReadUpToTheLimitAndOnlyWhereThePeerPolicyAllows() throws Exception {
+    AtomicInteger askedDisallowed = new AtomicInteger();
+    HttpServer endless = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    endless.createContext("/", ex -> {
+      ex.sendResponseHeaders(200, 0);
+      byte[] chunk = new byte[64 << 10];
+      try (OutputStream out = ex.getResponseBody()) {
+        for (int i = 0; i < 1 << 16; i++) { // 4 GiB, if anybody read it
+          out.write(chunk);
+        }
+      } catch (IOException e) {
+        // the view hung up, as it should
+      }
+    });
+    endless.setExecutor(Executors.newCachedThreadPool());
+    endless.start();
+    HttpServer disallowed = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    disallowed.createContext("/", ex -> {
+      askedDisallowed.incrementAndGet();
+      ex.sendResponseHeaders(404, -1);
+      ex.close();
+    });
+    disallowed.start();
+    String endlessUrl = "http://127.0.0.1:" + endless.getAddress().getPort();
+    String disallowedUrl = "http://127.0.0.1:" + disallowed.getAddress().getPort();
+    ObjectNode self = (ObjectNode) doc("{'self':{'key':'ka'},'servers':[{'key':'ka','url':'http://a','self':true},"
+        + "{'key':'kb','url':'" + endlessUrl + "','self':false},{'key':'kc','url':'" + disallowedUrl
+        + "','self':false}],'calls':[],'conflicts':[],'convictions':[]}");
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+      NetworkView view = new NetworkView(() -> self, Transport.http(http, NetworkView.MAX_BYTES),
+          u -> u.toString().equals(endlessUrl));
+      JsonNode nodes = Json.parse(view.bytes()).path("nodes");
+      assertThat(nodes.get(1).path("unreachable").asText()).isEqualTo("answer over " + NetworkView.MAX_BYTES
+          + " bytes");
+      assertThat(nodes.get(2).path("unreachable").asText()).contains("peer policy");
+      assertThat(askedDisallowed.get()).isZero();
+    } finally {
+      endless.stop(0);
+      disallowed.stop(0);
+    }
   }
 }

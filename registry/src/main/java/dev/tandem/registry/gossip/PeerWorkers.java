@@ -47,8 +47,8 @@ final class PeerWorkers implements AutoCloseable {
   private final int pageSize;
   private final JsonRpcClient client;
   private final BooleanSupplier closed;
-  private final LogFollower follower = new LogFollower(Methods.RECORDS, "records", MAX_PAGES_PER_ROUND);
-  private final LogFollower indexFollower = new LogFollower(Methods.RECORD_INDEX, "entries", MAX_PAGES_PER_ROUND);
+  private final LogFollower follower;
+  private final LogFollower indexFollower;
   /** How long a peer without an index is pulled whole before it is asked for its index again (it may upgrade). */
   static final Duration NO_INDEX_RECHECK = Duration.ofMinutes(10);
   private final ExecutorService workers =
@@ -79,6 +79,8 @@ final class PeerWorkers implements AutoCloseable {
     this.inFlight = new InFlight(interval);
     this.maxBackoff = maxBackoff;
     this.pageSize = pageSize;
+    this.follower = new LogFollower(Methods.RECORDS, "records", MAX_PAGES_PER_ROUND, pageSize);
+    this.indexFollower = new LogFollower(Methods.RECORD_INDEX, "entries", MAX_PAGES_PER_ROUND, pageSize);
     this.client = client;
     this.closed = closed;
   }

@@ -1,0 +1,46 @@
+package dev.tandem.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.registry.store.SqliteRegistry;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * New evidence goes to the configured peers and a random sample of the other servers, 16 in all: anyone can register
+ * servers, and forwarding to each of a thousand would make every judged item a thousand requests.
+ */
+class ForwardTargetsTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void theConfiguredPeersThenASampleOfTheOthersSixteenInAll() {
+    URI peer = URI.create("http://127.0.0.1:7400");
+    NodeConfig config = NodeConfig.builder(dir).listen("127.0.0.1:0").addPeers(List.of(peer)).build();
+    try (SqliteRegistry registry = SqliteRegistry.inMemory()) {
+      for (int i = 0; i < 200; i++) {
+        KeyPair key = KeyPair.generate();
+        URI url = URI.create("http://127.0.0." + (i + 2) + ":" + (7500 + i));
+        registry.submit(new ServerRecord(key.publicKey(), url, List.of(), List.of(),
+            ServerRecord.Capacity.defaults(), 1, false, null).signedBy(key));
+      }
+      SelfRecord self = new SelfRecord(KeyPair.generate(), registry, null, () -> config);
+      Set<URI> seen = new HashSet<>();
+      for (int round = 0; round < 5; round++) {
+        List<URI> targets = self.forwardTargets(Node.EVIDENCE_FANOUT);
+        assertThat(targets).hasSize(16).doesNotHaveDuplicates();
+        assertThat(targets.get(0)).isEqualTo(peer);
+        seen.addAll(targets);
+      }
+      assertThat(seen).as("a sample, not always the same servers").hasSizeGreaterThan(16);
+    }
+  }
+}
