@@ -12,6 +12,8 @@ export const SIMPLE = { "Content-Type": "text/plain;charset=UTF-8" } as const;
 
 /** Records asked for per page; a page with more is refused whole (an honest node never sends more than asked). */
 const RECORDS_PAGE = 1000;
+/** How long one pull from one node may read pages (the Java client's limit). */
+const PULL_TIME_MS = 60_000;
 /** Reasons of rejected records kept (the newest): a node may send any number of bad ones. */
 const MAX_REJECTED = 100;
 
@@ -52,7 +54,9 @@ export class Directory {
 
   private async pull(node: string): Promise<void> {
     let at = this.cursors.get(node) ?? { cursor: 0 };
-    for (let page = 0; page < 1000; page++) {
+    // One pull ends after PULL_TIME_MS whatever the node sends; the next refresh goes on from where it stopped.
+    const until = Date.now() + PULL_TIME_MS;
+    for (let page = 0; page < 1000 && Date.now() < until; page++) {
       const res = await rpc(this.fetcher, node, "tandem_records", { cursor: at.cursor, limit: RECORDS_PAGE });
       const records = res?.records ?? [];
       if (!Array.isArray(records) || records.length > RECORDS_PAGE || !Number.isSafeInteger(res.next)) {

@@ -87,6 +87,8 @@ export async function defaultModuleCache(): Promise<ModuleCache> {
 
 /** Largest module fetched: the Java client's limit. */
 export const MAX_MODULE_BYTES = 16 << 20;
+/** Compiled modules kept in memory (the Java referee's limit); the bytes stay in the module cache. */
+const COMPILED_MODULES = 32;
 
 /**
  * Modules by CID, hash-checked: from the cache (bytes that do not match their CID are fetched again and replaced),
@@ -94,6 +96,7 @@ export const MAX_MODULE_BYTES = 16 << 20;
  * then kept. Compiled modules stay in memory for the client's lifetime.
  */
 export class ModuleStore {
+  /** Compiled modules, the least recently used dropped past `COMPILED_MODULES` (any key can register one). */
   private readonly compiled = new Map<string, Promise<WebAssembly.Module>>();
 
   constructor(private readonly fetcher: typeof fetch, private readonly cache: Promise<ModuleCache>) {}
@@ -101,11 +104,14 @@ export class ModuleStore {
   /** The compiled module `cid` names, from memory, the cache, or a node. */
   module(cid: string, sources: string[]): Promise<WebAssembly.Module> {
     let m = this.compiled.get(cid);
-    if (!m) {
+    if (m) {
+      this.compiled.delete(cid); // a Map keeps insertion order: set again, it is the most recently used
+    } else {
       m = this.bytes(cid, sources).then((b) => WebAssembly.compile(b as BufferSource));
       m.catch(() => this.compiled.delete(cid));
-      this.compiled.set(cid, m);
     }
+    this.compiled.set(cid, m);
+    while (this.compiled.size > COMPILED_MODULES) this.compiled.delete(this.compiled.keys().next().value as string);
     return m;
   }
 

@@ -45,6 +45,8 @@ final class Directory {
   private static final Logger LOG = LoggerFactory.getLogger(Directory.class);
   private static final int PAGE = 1000;
   private static final int MAX_PAGES = 1000;
+  /** How long one pull from one node may read pages (each also bounded by the bootstrap timeout). */
+  private static final Duration PULL_TIME = Duration.ofSeconds(60);
   private static final LogFollower FOLLOWER = new LogFollower(Methods.RECORDS, "records", MAX_PAGES, PAGE);
   /** A forced refresh happens at most this often, so a missing service does not hammer the bootstrap nodes. */
   private static final Duration MIN_FORCED_INTERVAL = Duration.ofMillis(500);
@@ -174,14 +176,17 @@ final class Directory {
     URI endpoint = NodeUrls.rpc(node);
     List<SignedRecord> out = new ArrayList<>();
     LogFollower.Result end;
+    // One pull ends after PULL_TIME whatever the node sends; the next refresh goes on from where it stopped.
+    long until = clock.millis() + PULL_TIME.toMillis();
     try {
-      end = FOLLOWER.follow(new LogPosition(knownLog, cursor), at -> client.call(endpoint, Methods.RECORDS, Methods.page(at, PAGE)), json -> {
-        SignedRecord r = validate(json, node);
-        if (r != null) {
-          out.add(r);
-        }
-        return true;
-      }, (to, restart) -> { }, () -> true);
+      end = FOLLOWER.follow(new LogPosition(knownLog, cursor),
+          at -> client.call(endpoint, Methods.RECORDS, Methods.page(at, PAGE)), json -> {
+            SignedRecord r = validate(json, node);
+            if (r != null) {
+              out.add(r);
+            }
+            return true;
+          }, (to, restart) -> { }, () -> clock.millis() < until);
     } catch (JsonRpcClient.RpcError e) {
       throw new IOException("it answered " + Methods.RECORDS + " with an error: " + e.getMessage(), e);
     }

@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +28,11 @@ import java.util.function.Consumer;
 public final class ModuleCache {
   /** Largest module fetched. */
   public static final int MAX_MODULE_BYTES = 16 << 20;
+  /**
+   * Bytes of modules kept in memory: any key can register services with modules of its own for a client's feed or
+   * audits to fetch, so what is kept is bounded.
+   */
+  static final long MEMORY_BYTES = 128L << 20;
 
   /** Where modules come from when they are neither in memory nor on disk. */
   @FunctionalInterface
@@ -57,15 +62,23 @@ public final class ModuleCache {
 
   private final Path dir;
   private final Source source;
-  private final Map<Cid, byte[]> memory = new ConcurrentHashMap<>();
+  /** Modules kept in memory, the least recently used dropped past {@link #MEMORY_BYTES} (they stay on disk). */
+  private final LinkedHashMap<Cid, byte[]> memory = new LinkedHashMap<>(16, 0.75f, true);
+  private final long maxMemoryBytes;
+  private long memoryBytes;
 
   /**
    * @param dir    where fetched modules are kept across runs, or null to keep them in memory only
    * @param source how a module missing here is fetched
    */
   public ModuleCache(Path dir, Source source) {
+    this(dir, source, MEMORY_BYTES);
+  }
+
+  ModuleCache(Path dir, Source source, long maxMemoryBytes) {
     this.dir = dir;
     this.source = source;
+    this.maxMemoryBytes = maxMemoryBytes;
   }
 
   /**
@@ -121,7 +134,10 @@ public final class ModuleCache {
    * @throws IOException when it is not here and no node gives bytes that hash to {@code cid}
    */
   public byte[] get(Cid cid, List<URI> nodes) throws IOException {
-    byte[] cached = memory.get(cid);
+    byte[] cached;
+    synchronized (memory) {
+      cached = memory.get(cid);
+    }
     if (cached != null) {
       return cached;
     }
@@ -133,8 +149,23 @@ public final class ModuleCache {
       }
       toDisk(cid, bytes);
     }
-    memory.put(cid, bytes);
+    keep(cid, bytes);
     return bytes;
+  }
+
+  private void keep(Cid cid, byte[] bytes) {
+    synchronized (memory) {
+      byte[] old = memory.put(cid, bytes);
+      memoryBytes += bytes.length - (old == null ? 0 : old.length);
+      for (var eldest = memory.entrySet().iterator(); memoryBytes > maxMemoryBytes && eldest.hasNext(); ) {
+        var e = eldest.next();
+        if (e.getKey().equals(cid)) {
+          continue; // the one just asked for stays
+        }
+        memoryBytes -= e.getValue().length;
+        eldest.remove();
+      }
+    }
   }
 
   private static boolean matches(Cid cid, byte[] bytes) {

@@ -44,6 +44,7 @@ import java.util.function.Supplier;
 public final class Referee {
   /** Distinct requests whose re-run result is kept. */
   static final int CACHE_ENTRIES = 4096;
+  static final int LOADED_MODULES = 32;
   /** Shortest timeout a re-run gets: a client machine may be slower than the servers the limits were set for. */
   static final Duration MIN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -65,7 +66,13 @@ public final class Referee {
   private final Supplier<Sandbox> sandbox;
   private final ModuleCache modules;
   private final Supplier<Optional<OciRuntime>> containers;
-  private final Map<String, ServiceModule> loaded = new LinkedHashMap<>();
+  /** Compiled modules, the least recently used dropped past {@link #LOADED_MODULES} (any key can register one). */
+  private final Map<String, ServiceModule> loaded = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, ServiceModule> eldest) {
+      return size() > LOADED_MODULES;
+    }
+  };
   private final Map<String, Rerun.Done> results = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Rerun.Done> eldest) {
