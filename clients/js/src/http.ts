@@ -14,9 +14,23 @@ export class AnswerTooLargeError extends Error {
 /** Slowest average pace of a download, in bytes a second, that `downloadTimeMs` allows. */
 const MIN_DOWNLOAD_BYTES_PER_SECOND = 256 << 10;
 
-/** The time a download of up to `maxBytes` gets: `timeoutMs`, and one more second for every 256 KiB it may be. */
+/** The time a download of up to `maxBytes` gets: `timeoutMs`, and one more second for every 256 KiB it may be, an hour at most. */
 export function downloadTimeMs(timeoutMs: number, maxBytes: number): number {
-  return timeoutMs + Math.floor(Math.max(0, maxBytes) * 1000 / MIN_DOWNLOAD_BYTES_PER_SECOND);
+  return timeoutMs + Math.min(3_600_000, Math.floor(Math.max(0, maxBytes) * 1000 / MIN_DOWNLOAD_BYTES_PER_SECOND));
+}
+
+/**
+ * What a download by CID is bounded by, as on the nodes: its answer must begin within `timeoutMs`, and the whole of it
+ * arrive within `downloadTimeMs`. Call `begun()` once the answer's headers are in.
+ */
+export function downloadDeadline(timeoutMs: number, maxBytes: number): { signal: AbortSignal; begun: () => void } {
+  const start = new AbortController();
+  const timer = setTimeout(() => start.abort(new DOMException("no answer in time", "TimeoutError")), timeoutMs);
+  (timer as { unref?: () => void }).unref?.();
+  return {
+    signal: AbortSignal.any([start.signal, AbortSignal.timeout(downloadTimeMs(timeoutMs, maxBytes))]),
+    begun: () => clearTimeout(timer),
+  };
 }
 
 /**

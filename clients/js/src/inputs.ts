@@ -2,7 +2,7 @@ import * as dagPb from "@ipld/dag-pb";
 import { CID } from "multiformats/cid";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { isObject, type Json } from "./json.js";
-import { concat, downloadTimeMs, readBody } from "./http.js";
+import { concat, downloadDeadline, readBody } from "./http.js";
 
 /** Most inputs one call may name (the nodes' limit). */
 export const MAX_LINKS = 16;
@@ -59,9 +59,11 @@ export async function fetchInput(fetcher: typeof fetch, sources: string[], cid: 
   const failures: string[] = [];
   for (const base of sources) {
     try {
+      const deadline = downloadDeadline(timeoutMs, maxBytes + CAR_OVERHEAD);
       const res = await fetcher(`${base.replace(/\/$/, "")}/ipfs/${cid}?format=car&dag-scope=all`, {
-        headers: { Accept: `${CAR}; version=1; order=dfs, ${CAR}; version=1` }, signal: AbortSignal.timeout(downloadTimeMs(timeoutMs, maxBytes + CAR_OVERHEAD)),
+        headers: { Accept: `${CAR}; version=1; order=dfs, ${CAR}; version=1` }, signal: deadline.signal,
       });
+      deadline.begun();
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       const body = await readBody(res, maxBytes + CAR_OVERHEAD);
       const blocks = new Map<string, Uint8Array>();

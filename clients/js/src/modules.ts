@@ -1,5 +1,5 @@
 import { matchesCid } from "./cid.js";
-import { downloadTimeMs, readBody } from "./http.js";
+import { downloadDeadline, readBody } from "./http.js";
 
 /**
  * Where modules fetched by CID (the referee's metered modules, wasm verifiers) are kept between calls and between
@@ -122,8 +122,9 @@ export class ModuleStore {
     const failures: string[] = [];
     for (const base of sources) {
       try {
-        const res = await this.fetcher(`${base.replace(/\/$/, "")}/ipfs/${cid}?format=raw`,
-          { signal: AbortSignal.timeout(downloadTimeMs(30_000, MAX_MODULE_BYTES)) });
+        const deadline = downloadDeadline(30_000, MAX_MODULE_BYTES);
+        const res = await this.fetcher(`${base.replace(/\/$/, "")}/ipfs/${cid}?format=raw`, { signal: deadline.signal });
+        deadline.begun();
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const bytes = await readBody(res, MAX_MODULE_BYTES);
         if (!matchesCid(cid, bytes)) throw new Error("bytes do not match the CID");

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AnswerTooLargeError, downloadTimeMs, readBody, readText } from "../src/http.js";
+import { AnswerTooLargeError, downloadDeadline, downloadTimeMs, readBody, readText } from "../src/http.js";
 import { maxAnswerBytes } from "../src/records.js";
 
 /** A local server answering every request with `answer`; resolves `hungUp` once a client drops a connection. */
@@ -75,4 +75,26 @@ test("limits: the longest honest answer, and a download's time", () => {
   assert.equal(maxAnswerBytes(limits), Math.floor((1 << 20) * 21 / 4) + 65536); // the Java client's ServiceLimits
   assert.equal(downloadTimeMs(5000, 16 << 20), 69_000);
   assert.equal(downloadTimeMs(5000, 0), 5000);
+});
+
+test("a download must begin within its timeout; its body then gets the download time", async () => {
+  const silent = await serve(() => { /* never answers */ });
+  const slow = await serve((res) => {
+    res.writeHead(200, { "Content-Length": "10" });
+    let sent = 0;
+    const tick = setInterval(() => { res.write("x"); if (++sent === 10) { clearInterval(tick); res.end(); } }, 60);
+  });
+  try {
+    const start = Date.now();
+    const never = downloadDeadline(300, 16 << 20); // 64 s of download time, but the answer must begin in 0.3 s
+    await assert.rejects(fetch(silent.url, { signal: never.signal }), (e: Error) => e.name === "TimeoutError");
+    assert.ok(Date.now() - start < 3000, `gave up after ${Date.now() - start} ms`);
+    const d = downloadDeadline(300, 1 << 20); // the body takes 0.6 s: longer than the timeout, within the time
+    const res = await fetch(slow.url, { signal: d.signal });
+    d.begun();
+    assert.equal((await readBody(res, 100)).length, 10);
+  } finally {
+    await silent.close();
+    await slow.close();
+  }
 });

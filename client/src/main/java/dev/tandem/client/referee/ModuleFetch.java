@@ -41,8 +41,8 @@ public final class ModuleFetch {
       Consumer<String> progress) throws IOException {
     URI node = NodeUrls.base(nodeUrl);
     Transport.Progress told = FetchProgress.of("fetching module " + cid + " from " + node, progress);
-    Transport.Reply res = send(transport, node, Transport.Request.get(URI.create(node + "/ipfs/" + cid),
-        Transport.downloadTime(timeout, maxBytes)).limit(maxBytes + 1L).progress(told));
+    Transport.Reply res = send(transport, node, Transport.Request.get(URI.create(node + "/ipfs/" + cid), timeout)
+        .limit(maxBytes + 1L).progress(told).download());
     if (res.status() != 200) {
       throw new IOException(node + " does not serve module " + cid + " (HTTP " + res.status() + ")");
     }

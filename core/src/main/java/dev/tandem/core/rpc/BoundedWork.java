@@ -50,7 +50,7 @@ final class BoundedWork {
         }
       });
       T value = null;
-      Exception failure = null;
+      Throwable failure = null;
       try {
         value = work.run();
       } catch (InterruptedException e) { // the deadline, or the caller cancelled (then this completes nothing)
@@ -58,6 +58,8 @@ final class BoundedWork {
       } catch (Exception e) {
         failure = Thread.currentThread().isInterrupted() && !(e instanceof HttpTimeoutException)
             ? timedOut(what, timeout, e) : e;
+      } catch (Error e) { // out of memory, say: the caller still hears of it rather than waiting for ever
+        failure = e;
       }
       stopper.close();
       deadline.cancel(false);

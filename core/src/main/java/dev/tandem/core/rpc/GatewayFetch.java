@@ -155,8 +155,8 @@ public final class GatewayFetch {
       Transport.Progress progress) throws IOException, InterruptedException {
     Transport.Reply res;
     try {
-      res = transport.send(Transport.Request.get(url(source, cid), Transport.downloadTime(timeout,
-          maxBytes + CAR_OVERHEAD)).header("Accept", ACCEPT).limit(maxBytes + CAR_OVERHEAD).progress(progress)).get();
+      res = transport.send(Transport.Request.get(url(source, cid), timeout).header("Accept", ACCEPT)
+          .limit(maxBytes + CAR_OVERHEAD).progress(progress).download()).get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);

@@ -46,7 +46,7 @@ final class HttpTransport implements Transport {
     int max = (int) Math.min(maxResponseBytes, Math.min(Integer.MAX_VALUE - 8L, r.maxResponseBytes()));
     HttpRequest request = req.build();
     HttpResponse.BodyHandler<byte[]> body = info -> new LimitedBody(info, max, r.progress());
-    return BoundedWork.run(r.timeout(), "the answer from " + r.url(), () -> {
+    return BoundedWork.run(r.wholeTime(), "the answer from " + r.url(), () -> {
       HttpResponse<byte[]> res;
       try {
         res = sendOnce(request, body);

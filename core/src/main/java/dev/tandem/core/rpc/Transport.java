@@ -45,42 +45,57 @@ public interface Transport {
    * @param method           {@code GET} or {@code POST}
    * @param body             the body of a {@code POST} (JSON), empty for a {@code GET}
    * @param headers          headers beyond the JSON ones a {@code POST} always has
-   * @param timeout          how long the whole exchange may take, the answer's body included; a download of many
-   *                         bytes gets {@link Transport#downloadTime}
+   * @param timeout          how long the whole exchange may take, the answer's body included (for a
+   *                         {@link #download}, how long until the answer begins)
    * @param maxResponseBytes the longest answer read; a longer one fails the request (and is hung up on)
    * @param progress         told as the answer's body arrives (a transport that has the body at once may not tell)
+   * @param downloading      whether the whole exchange gets {@link Transport#downloadTime} of {@code timeout} and
+   *                         {@code maxResponseBytes} rather than {@code timeout} ({@link #download})
    */
   record Request(String method, URI url, byte[] body, Map<String, String> headers, Duration timeout,
-      long maxResponseBytes, Progress progress) {
+      long maxResponseBytes, Progress progress, boolean downloading) {
     public Request {
       headers = Map.copyOf(headers);
     }
 
     /** A JSON {@code POST}. */
     public static Request post(URI url, byte[] body, Duration timeout) {
-      return new Request("POST", url, body, Map.of(), timeout, Long.MAX_VALUE, Progress.NONE);
+      return new Request("POST", url, body, Map.of(), timeout, Long.MAX_VALUE, Progress.NONE, false);
     }
 
     /** A {@code GET}. */
     public static Request get(URI url, Duration timeout) {
-      return new Request("GET", url, new byte[0], Map.of(), timeout, Long.MAX_VALUE, Progress.NONE);
+      return new Request("GET", url, new byte[0], Map.of(), timeout, Long.MAX_VALUE, Progress.NONE, false);
     }
 
     /** This request with one more header. */
     public Request header(String name, String value) {
       Map<String, String> more = new LinkedHashMap<>(headers);
       more.put(name, value);
-      return new Request(method, url, body, more, timeout, maxResponseBytes, progress);
+      return new Request(method, url, body, more, timeout, maxResponseBytes, progress, downloading);
     }
 
     /** This request reading at most {@code max} bytes of the answer. */
     public Request limit(long max) {
-      return new Request(method, url, body, headers, timeout, max, progress);
+      return new Request(method, url, body, headers, timeout, max, progress, downloading);
     }
 
     /** This request telling {@code p} as its answer arrives (a long download's progress). */
     public Request progress(Progress p) {
-      return new Request(method, url, body, headers, timeout, maxResponseBytes, p);
+      return new Request(method, url, body, headers, timeout, maxResponseBytes, p, downloading);
+    }
+
+    /**
+     * This request as a download of up to {@code maxResponseBytes} (set the {@link #limit} first): the answer must
+     * begin within {@code timeout}, and the whole of it arrive within {@link Transport#downloadTime}.
+     */
+    public Request download() {
+      return new Request(method, url, body, headers, timeout, maxResponseBytes, progress, true);
+    }
+
+    /** How long the whole exchange may take, the answer's body included. */
+    public Duration wholeTime() {
+      return downloading ? downloadTime(timeout, maxResponseBytes) : timeout;
     }
   }
 
@@ -125,10 +140,13 @@ public interface Transport {
 
   /**
    * The time a download of up to {@code maxBytes} gets: {@code timeout}, and one more second for every 256 KiB it may
-   * be. Every exchange is bounded in time, so a server that trickles a download can hold a request only this long.
+   * be, an hour at most. Every exchange is bounded in time, so a server that trickles a download can hold a request
+   * only this long.
    */
   static Duration downloadTime(Duration timeout, long maxBytes) {
-    return timeout.plusMillis(Math.max(0, maxBytes) * 1000 / MIN_DOWNLOAD_BYTES_PER_SECOND);
+    long hour = 3_600_000;
+    long bytes = Math.min(Math.max(0, maxBytes), hour / 1000 * MIN_DOWNLOAD_BYTES_PER_SECOND);
+    return timeout.plusMillis(bytes * 1000 / MIN_DOWNLOAD_BYTES_PER_SECOND);
   }
 
   /** HTTP that reads at most {@code maxResponseBytes} of an answer, failing (and hanging up) on a longer one. */

@@ -88,6 +88,7 @@ class GatewayFetchTest {
   void theDownloadTimeIsTheTimeoutAndASecondPer256KiB() {
     assertThat(Transport.downloadTime(Duration.ofSeconds(5), 16 << 20)).isEqualTo(Duration.ofSeconds(5 + 64));
     assertThat(Transport.downloadTime(Duration.ofSeconds(5), 0)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(Transport.downloadTime(Duration.ofSeconds(5), Long.MAX_VALUE)).isEqualTo(Duration.ofSeconds(5 + 3600));
   }
 
   private static URI url(HttpServer s) {

@@ -208,6 +208,31 @@ class HttpTransportTest {
     }
   }
 
+  /**
+   * A download's answer must begin within the request's timeout, but its body gets the download time: a slow source
+   * that keeps sending is not cut off at the timeout.
+   */
+  @Test
+  void aDownloadsBodyGetsTheDownloadTimeNotTheTimeout() throws Exception {
+    server.createContext("/slowly", ex -> {
+      ex.sendResponseHeaders(200, 10);
+      try (OutputStream out = ex.getResponseBody()) {
+        for (int i = 0; i < 10; i++) {
+          out.write('x');
+          out.flush();
+          Thread.sleep(100);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Transport.Request slowly = Transport.Request.get(base.resolve("/slowly"), Duration.ofMillis(400)).limit(1 << 20);
+    assertThat(slowly.download().wholeTime()).isEqualTo(Duration.ofMillis(400 + 4000));
+    assertThat(transport.send(slowly.download()).get(10, TimeUnit.SECONDS).body()).hasSize(10);
+    assertThatThrownBy(() -> transport.send(slowly).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(HttpTimeoutException.class);
+  }
+
   /** A request cancelled by its caller (a hedged call that has its answers) hangs up rather than waiting on. */
   @Test
   void aCancelledRequestHangsUp() throws Exception {
