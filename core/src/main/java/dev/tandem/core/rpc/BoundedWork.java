@@ -54,7 +54,7 @@ final class BoundedWork {
       try {
         value = work.run();
       } catch (InterruptedException e) { // the deadline, or the caller cancelled (then this completes nothing)
-        failure = new HttpTimeoutException(what + " did not end within " + timeout.toMillis() + " ms");
+        failure = timedOut(what, timeout, e);
       } catch (Exception e) {
         failure = Thread.currentThread().isInterrupted() && !(e instanceof HttpTimeoutException)
             ? timedOut(what, timeout, e) : e;
@@ -72,7 +72,10 @@ final class BoundedWork {
     return done;
   }
 
-  /** A read of a body stream interrupted by the deadline throws an {@code IOException}: it is a timeout. */
+  /**
+   * The failure of work the deadline interrupted: an {@code InterruptedException} from a {@code send}, or the
+   * {@code IOException} a read of a body stream throws when interrupted.
+   */
   private static HttpTimeoutException timedOut(String what, Duration timeout, Exception cause) {
     HttpTimeoutException t = new HttpTimeoutException(what + " did not end within " + timeout.toMillis() + " ms");
     t.initCause(cause);
