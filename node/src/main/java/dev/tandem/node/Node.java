@@ -111,7 +111,8 @@ public final class Node implements AutoCloseable {
     // Tiered: a module answers on the interpreter while it compiles, so a new service answers sooner (same outcomes).
     this.sandbox = Sandbox.builder().engine(initial.engine()).tiered(true).onEngineDivergence(this::engineDiverged)
         .build();
-    this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks")));
+    this.modules = new ModuleStore(data.resolve("modules"), new BlockStore(data.resolve("blocks"),
+        data.resolve("cache"), initial.limits().get(Limit.CACHE_MB) << 20));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
         .version(HttpClient.Version.HTTP_1_1).build();
     ContentFetcher content = new ContentFetcher(modules.blocks(), http);
@@ -120,6 +121,8 @@ public final class Node implements AutoCloseable {
     this.hosting = new Hosting(registry, sandbox,
         new ModuleFetcher(modules, content, () -> config().ipfsGateways()), this::moduleSources,
         u -> allows(u) || initial.peers().contains(u), scores::weight, initial.maxConcurrentCallsPerService());
+    hosting.boundInputs(initial.limits().intValue(Limit.INPUT_FETCHES),
+        Duration.ofMillis(initial.limits().get(Limit.INPUT_FETCH_MS)));
     String ociName = Hashes.sha256Hex(key.publicKey().bytes()).substring(0, 10);
     hosting.useOci(() -> Podman.find(initial.oci().runtime())
         .map(p -> new OciRuntime(p, ociName, initial.oci().unsafeImage())));

@@ -117,6 +117,33 @@ class EvidenceFloodTest {
     }
   }
 
+  /**
+   * A service's owner chooses its limits, so evidence of it can cost this node minutes of re-runs for a kilobyte: the
+   * re-run time is charged to the address the evidence came from, and once used up its next items are refused before
+   * anything runs, while another address is still heard.
+   */
+  @Test
+  void reRunTimeIsChargedToTheAddressTheEvidenceCameFrom() throws Exception {
+    try (TestNetwork net = new TestNetwork(dir)) {
+      Node victim = Node.start(NodeConfig.builder(dir.resolve("victim")).listen("127.0.0.1:0")
+          .gossipInterval(Duration.ofMillis(150)).limit(Limit.RERUN_MS_PER_ADDRESS_PER_HOUR, 1).build());
+      net.nodes.add(victim);
+      ServiceRecord echo = TestNetwork.offerEcho("echo", KeyPair.generate(), victim, List.of(victim));
+      Random random = new Random(7);
+
+      JsonNode first = attack(victim.url(), selfConvicting(echo.serviceId(), 100, random));
+      assertThat(first.path("result").path("status").asText()).isEqualTo("convicted");
+      JsonNode second = attack(victim.url(), selfConvicting(echo.serviceId(), 100, random));
+      assertThat(second.path("error").path("code").asInt()).isEqualTo(RpcErrors.REJECTED);
+      assertThat(second.path("error").path("message").asText()).contains("--rerun-ms-per-address-per-hour");
+
+      ObjectNode p = Json.object();
+      p.set("evidence", selfConvicting(echo.serviceId(), 100, random).toJson());
+      JsonNode honest = new NodeClient(victim.url()).rpc("tandem_submitEvidence", p);
+      assertThat(honest.path("status").asText()).isEqualTo("convicted");
+    }
+  }
+
   /** Evidence two throwaway keys sign for one request of {@code padding} bytes, each with its own wrong answer. */
   static Evidence selfConvicting(String service, int padding, Random random) throws Exception {
     StringBuilder pad = new StringBuilder(padding);

@@ -156,9 +156,10 @@ public final class EvidenceHandler implements AutoCloseable {
       return new Receipt(id, false, Judgement.pending("held here until it can be judged"));
     }
     intake.admit(address, reporter, size); // before the re-run: a refused item costs nothing more
-    Judgement verdict = judge(evidence);
+    EvidenceIntake.Payer payer = new EvidenceIntake.Payer(address, reporter == null ? null : reporter.toString());
+    Judgement verdict = judge(evidence, payer);
     if (verdict.status().equals(Judgement.PENDING)) {
-      if (!intake.queue().hold(id, evidence, size)) {
+      if (!intake.queue().hold(id, evidence, size, payer)) {
         throw intake.queueFull();
       }
       return new Receipt(id, false, verdict.withDetail("; held here up to " + intake.queueSeconds()
@@ -173,7 +174,10 @@ public final class EvidenceHandler implements AutoCloseable {
   private void retryHeld() {
     try {
       for (EvidenceQueue.Held h : intake.queue().due(service -> registry.service(service).isPresent())) {
-        Judgement verdict = judge(h.evidence());
+        if (!intake.mayRerun(h.payer())) {
+          continue; // its sender's re-run time is used up: it waits for the next hour, or expires
+        }
+        Judgement verdict = judge(h.evidence(), h.payer());
         if (!verdict.status().equals(Judgement.PENDING)) {
           stored.store(h.id(), h.evidence(), verdict, clock.millis());
           intake.queue().remove(h.id());
@@ -219,11 +223,13 @@ public final class EvidenceHandler implements AutoCloseable {
     }
     // Charged to the peer's host once stored: items that stay pending are held by the sync, not here.
     String host = from.getHost();
-    if (!intake.hasRoom(host, size)) {
+    EvidenceIntake.Payer payer = new EvidenceIntake.Payer(host, null);
+    if (!intake.hasRoom(host, size) || !intake.mayRerun(payer)) {
       throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: evidence quota of " + host
-          + " used up this hour (--evidence-kb-per-address-per-hour); pulled again later");
+          + " used up this hour (--evidence-kb-per-address-per-hour, --rerun-ms-per-address-per-hour); pulled again "
+          + "later");
     }
-    Judgement verdict = judge(evidence).withDetail(" (pulled from " + from + ")");
+    Judgement verdict = judge(evidence, payer).withDetail(" (pulled from " + from + ")");
     if (!verdict.status().equals(Judgement.PENDING)) {
       stored.store(id, evidence, verdict, clock.millis());
       intake.charge(host, size);
@@ -231,13 +237,19 @@ public final class EvidenceHandler implements AutoCloseable {
     return new Receipt(id, false, verdict);
   }
 
-  private Judgement judge(Evidence evidence) {
+  private Judgement judge(Evidence evidence, EvidenceIntake.Payer payer) {
     activity.conflict(new Activity.Conflict(clock.millis(), evidence.service(),
         evidence.request().requestHash(), evidence.attestations().stream().map(a -> a.server().toString())
             .distinct().toList(), "evidence"));
     Optional<ServiceRecord> record = registry.service(evidence.service());
     if (record.isEmpty()) {
       return Judgement.pending("service record not known here yet");
+    }
+    Runner.Rerun rerun;
+    try {
+      rerun = runner.prepareRerun(record.get(), evidence.request()); // fetching holds no re-run slot
+    } catch (Exception e) {
+      return Judgement.pending("cannot re-run: " + e.getMessage());
     }
     // Re-runs are bounded; evidence arrives in small bursts (a client and every forwarding node send the same
     // conflict), so a short wait beats refusing it.
@@ -252,12 +264,14 @@ public final class EvidenceHandler implements AutoCloseable {
       throw new JsonRpc.Failure(RpcErrors.OVERLOADED, "overloaded: evidence checks are busy; try again");
     }
     Outcome outcome;
+    long started = System.nanoTime();
     try {
-      outcome = runner.rerun(record.get(), evidence.request());
+      outcome = rerun.run();
     } catch (Exception e) {
       return Judgement.pending("cannot re-run: " + e.getMessage());
     } finally {
       reruns.release();
+      intake.chargeRerun(payer, (System.nanoTime() - started) / 1_000_000);
     }
     if (!(outcome instanceof Outcome.Deterministic det)) {
       return Judgement.pending("re-run was not deterministic: " + outcome.label());

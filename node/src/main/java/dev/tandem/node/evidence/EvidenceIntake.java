@@ -27,18 +27,35 @@ public final class EvidenceIntake {
    * @param queueItems items the queue holds
    * @param queueBytes bytes the queue holds
    * @param queueMs how long an item stays queued
+   * @param rerunMsPerAddressPerHour milliseconds of re-runs the evidence of one caller address may cost per hour
+   * @param rerunMsPerReporterPerHour the same per reporter key
    */
   public record Settings(long maxItemBytes, long kbPerAddressPerHour, long kbPerReporterPerHour, int queueItems,
-      long queueBytes, long queueMs) {
+      long queueBytes, long queueMs, long rerunMsPerAddressPerHour, long rerunMsPerReporterPerHour) {
     /** The defaults of docs/operating-a-node.md. */
     public static Settings defaults() {
-      return new Settings(1 << 20, 16_384, 16_384, 256, 32L << 20, 3_600_000);
+      return new Settings(1 << 20, 16_384, 16_384, 256, 32L << 20, 3_600_000, 60_000, 60_000);
     }
+  }
+
+  /**
+   * Who pays for an item's re-run: the address it came from and the key that reported it (either null: nobody, as
+   * for evidence this node found itself).
+   */
+  public record Payer(String address, String reporter) {
+    static final Payer NOBODY = new Payer(null, null);
   }
 
   private final Settings settings;
   private final HourlyQuota perAddress;
   private final HourlyQuota perReporter;
+  /**
+   * Re-run time, charged once an item was re-run: the service's owner chose its limits, and any key can register a
+   * service whose every call takes its whole two minutes, then report conflicts of it. Its byte quota would let one
+   * address keep the re-runs busy all hour.
+   */
+  private final HourlyQuota rerunsPerAddress;
+  private final HourlyQuota rerunsPerReporter;
   private final EvidenceQueue queue;
 
   public EvidenceIntake(Settings settings) {
@@ -54,6 +71,8 @@ public final class EvidenceIntake {
     this.settings = settings;
     this.perAddress = new HourlyQuota(settings.kbPerAddressPerHour() * 1024, nowMs);
     this.perReporter = new HourlyQuota(settings.kbPerReporterPerHour() * 1024, nowMs);
+    this.rerunsPerAddress = new HourlyQuota(settings.rerunMsPerAddressPerHour(), nowMs);
+    this.rerunsPerReporter = new HourlyQuota(settings.rerunMsPerReporterPerHour(), nowMs);
     this.queue = new EvidenceQueue(settings.queueItems(), settings.queueBytes(), settings.queueMs(), nowMs);
   }
 
@@ -88,8 +107,24 @@ public final class EvidenceIntake {
     if (!perReporter.hasRoom(reporterKey, cost)) {
       throw refusal("reporter " + reporter + " has", perReporter, "--evidence-kb-per-reporter-per-hour");
     }
+    if (!mayRerun(new Payer(address, reporterKey))) {
+      throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: evidence quota: the re-runs of evidence from this "
+          + "address or reporter took their " + settings.rerunMsPerAddressPerHour() / 1000 + " s this hour "
+          + "(--rerun-ms-per-address-per-hour, --rerun-ms-per-reporter-per-hour); try again later");
+    }
     perAddress.charge(address, cost);
     perReporter.charge(reporterKey, cost);
+  }
+
+  /** Whether {@code payer} has re-run time left this hour. */
+  boolean mayRerun(Payer payer) {
+    return rerunsPerAddress.hasRoom(payer.address(), 1) && rerunsPerReporter.hasRoom(payer.reporter(), 1);
+  }
+
+  /** Charges {@code ms} of re-run time (at least 1) to {@code payer}. */
+  void chargeRerun(Payer payer, long ms) {
+    rerunsPerAddress.charge(payer.address(), Math.max(1, ms));
+    rerunsPerReporter.charge(payer.reporter(), Math.max(1, ms));
   }
 
   /** Whether an item of {@code size} pulled from {@code host} would fit its quota now. */

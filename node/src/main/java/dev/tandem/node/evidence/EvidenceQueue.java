@@ -18,8 +18,11 @@ final class EvidenceQueue {
   /** Between two tries of an item whose service is known but whose re-run failed. */
   static final long RETRY_MS = 30_000;
 
-  /** One held item: when it arrived, when it was last tried here (0: not since it was held). */
-  record Held(String id, Evidence evidence, long bytes, long since, long lastTry) {}
+  /**
+   * One held item: when it arrived, when it was last tried here (0: not since it was held), and who pays for its
+   * re-run.
+   */
+  record Held(String id, Evidence evidence, long bytes, long since, long lastTry, EvidenceIntake.Payer payer) {}
 
   private final int maxItems;
   private final long maxBytes;
@@ -40,7 +43,7 @@ final class EvidenceQueue {
   }
 
   /** Holds an item; false when the queue is full (by items or bytes). An item already held is kept as it was. */
-  synchronized boolean hold(String id, Evidence evidence, long size) {
+  synchronized boolean hold(String id, Evidence evidence, long size, EvidenceIntake.Payer payer) {
     expire();
     if (items.containsKey(id)) {
       return true;
@@ -48,7 +51,7 @@ final class EvidenceQueue {
     if (items.size() >= maxItems || bytes + size > maxBytes) {
       return false;
     }
-    items.put(id, new Held(id, evidence, size, nowMs.getAsLong(), 0));
+    items.put(id, new Held(id, evidence, size, nowMs.getAsLong(), 0, payer));
     bytes += size;
     return true;
   }
@@ -65,7 +68,7 @@ final class EvidenceQueue {
       Held h = e.getValue();
       if (known.test(h.evidence().service()) && (h.lastTry() == 0 || now - h.lastTry() >= RETRY_MS)) {
         out.add(h);
-        e.setValue(new Held(h.id(), h.evidence(), h.bytes(), h.since(), now));
+        e.setValue(new Held(h.id(), h.evidence(), h.bytes(), h.since(), now, h.payer()));
       }
     }
     return out;

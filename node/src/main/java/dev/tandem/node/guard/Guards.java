@@ -18,6 +18,7 @@ public final class Guards {
   public static EvidenceIntake.Settings evidenceIntake(NodeLimits l) {
     return new EvidenceIntake.Settings(l.get(Limit.MAX_EVIDENCE_BYTES), l.get(Limit.EVIDENCE_KB_PER_ADDRESS_PER_HOUR),
         l.get(Limit.EVIDENCE_KB_PER_REPORTER_PER_HOUR), l.intValue(Limit.EVIDENCE_QUEUE_ITEMS),
-        l.get(Limit.EVIDENCE_QUEUE_MB) << 20, l.get(Limit.EVIDENCE_QUEUE_SECONDS) * 1000);
+        l.get(Limit.EVIDENCE_QUEUE_MB) << 20, l.get(Limit.EVIDENCE_QUEUE_SECONDS) * 1000,
+        l.get(Limit.RERUN_MS_PER_ADDRESS_PER_HOUR), l.get(Limit.RERUN_MS_PER_REPORTER_PER_HOUR));
   }
 }

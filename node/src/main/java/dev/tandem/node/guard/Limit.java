@@ -23,6 +23,9 @@ public enum Limit {
   MAX_UPLOAD_MB("max-upload-mb", 64,
       "megabytes of a file stored with POST /ipfs (admin only, token checked before the body is read); larger "
           + "ones get 413 / -32006"),
+  GATEWAY_MB("gateway-mb", 256,
+      "megabytes the answers of GET /ipfs may hold while clients read them; past it a GET gets 503 / -32000 at once, "
+          + "and an answer not read within 10 s plus 1 s per 256 KiB has its connection closed"),
   // Registry quotas (embedded registry)
   MAX_RECORD_OFFERS("max-record-offers", RecordRules.DEFAULT_MAX_OFFERS, "services one server record may offer"),
   MAX_RECORD_REWARDS("max-record-rewards", RecordRules.DEFAULT_MAX_REWARDS, "services one server record may reward"),
@@ -38,11 +41,25 @@ public enum Limit {
           + "plus 1 KB); more gets -32008"),
   EVIDENCE_KB_PER_REPORTER_PER_HOUR("evidence-kb-per-reporter-per-hour", 16_384,
       "the same per signing reporter key (nodes forwarding evidence)"),
+  RERUN_MS_PER_ADDRESS_PER_HOUR("rerun-ms-per-address-per-hour", 60_000,
+      "milliseconds of re-runs the evidence from one remote address may cost per hour (charged after each re-run); "
+          + "past it new items get -32008"),
+  RERUN_MS_PER_REPORTER_PER_HOUR("rerun-ms-per-reporter-per-hour", 60_000, "the same per signing reporter key"),
   EVIDENCE_QUEUE_ITEMS("evidence-queue-items", 256,
       "evidence items held in memory, never stored, while their service record is unknown or they cannot be re-run "
           + "yet; past it new ones get -32000"),
   EVIDENCE_QUEUE_MB("evidence-queue-mb", 32, "megabytes of evidence that queue holds"),
   EVIDENCE_QUEUE_SECONDS("evidence-queue-seconds", 3600, "how long a held item waits to be judged before it is dropped"),
+  // Calls' inputs, and what strangers bring
+  INPUT_FETCHES("input-fetches", 16,
+      "calls whose inputs by CID are being fetched at once; more get -32000 overloaded at once (inputs this node "
+          + "holds are read without waiting)"),
+  INPUT_FETCH_MS("input-fetch-ms", 10_000,
+      "most time the inputs of one call may take to arrive, plus 1 s per 256 KiB the service allows; a CID that no "
+          + "source had is not asked for again for a minute"),
+  CACHE_MB("cache-mb", 2048,
+      "megabytes of blocks held for strangers (call inputs, modules fetched to judge evidence or submitted with "
+          + "records); past it the oldest are deleted"),
   // Peers
   MAX_LEARNED_PEERS("max-learned-peers", 128,
       "gossip peers learned from server records; past it the least useful is evicted");

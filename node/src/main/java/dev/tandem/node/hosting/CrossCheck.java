@@ -148,6 +148,11 @@ public final class CrossCheck implements Runner, AutoCloseable {
     return primary.rerun(record, request);
   }
 
+  @Override
+  public Rerun prepareRerun(ServiceRecord record, ServiceCall request) throws Exception {
+    return primary.prepareRerun(record, request);
+  }
+
   private void check(HostedService service, ServiceCall call, Outcome answered) {
     Outcome second;
     try {

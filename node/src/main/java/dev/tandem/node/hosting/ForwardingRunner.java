@@ -32,4 +32,9 @@ public abstract class ForwardingRunner implements Runner {
   public Outcome rerun(ServiceRecord record, ServiceCall request) throws Exception {
     return inner.rerun(record, request);
   }
+
+  @Override
+  public Rerun prepareRerun(ServiceRecord record, ServiceCall request) throws Exception {
+    return inner.prepareRerun(record, request);
+  }
 }

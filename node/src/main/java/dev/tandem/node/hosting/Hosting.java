@@ -66,6 +66,10 @@ public final class Hosting implements AutoCloseable {
     return t;
   });
   private volatile Set<String> wanted = Set.of();
+  private volatile InputFetches inputFetches;
+  private static final int EVIDENCE_FETCHES = 4;
+  private final java.util.concurrent.Semaphore evidenceFetches = new java.util.concurrent.Semaphore(EVIDENCE_FETCHES);
+  private final Misses missingModules = new Misses("module");
   private volatile Runnable onChange = () -> {};
   private volatile Supplier<Optional<dev.tandem.sandbox.oci.OciRuntime>> ociSource = Optional::empty;
   private volatile dev.tandem.sandbox.oci.OciRuntime oci;
@@ -85,6 +89,7 @@ public final class Hosting implements AutoCloseable {
     this.fetcher = fetcher;
     this.sources = sources;
     this.maxConcurrent = maxConcurrent;
+    this.inputFetches = new InputFetches(fetcher, 16, java.time.Duration.ofSeconds(10));
   }
 
   /** Lets this node run OCI services with {@code runtime}; without one, they are never offered. */
@@ -287,6 +292,34 @@ public final class Hosting implements AutoCloseable {
     return moduleFor(rec, sandbox);
   }
 
+  /**
+   * As {@link #moduleFor(ServiceRecord)}, for evidence: any key can register services and name them in evidence, so
+   * at most {@value #EVIDENCE_FETCHES} such modules are fetched at once (past that this fails at once, and the
+   * evidence is judged later), and a module no source had is not asked for again for a minute.
+   */
+  public ServiceModule moduleForEvidence(ServiceRecord rec) throws IOException, ModuleRejectedException {
+    Cid cid = rec.module();
+    byte[] wasm = fetcher.local(cid).orElse(null);
+    if (wasm == null) {
+      missingModules.refuseIfMissing(cid);
+      if (!evidenceFetches.tryAcquire()) {
+        throw new IOException("module " + cid + " not here, and " + EVIDENCE_FETCHES + " modules are being fetched "
+            + "for evidence already");
+      }
+      try {
+        wasm = fetcher.fetch(cid, fetchSources(rec));
+      } catch (IOException e) {
+        if (!Thread.currentThread().isInterrupted()) {
+          missingModules.remember(cid);
+        }
+        throw e;
+      } finally {
+        evidenceFetches.release();
+      }
+    }
+    return sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
+  }
+
   /** The same, compiled by another sandbox (a second engine checking this node's answers). */
   public ServiceModule moduleFor(ServiceRecord rec, Sandbox on) throws IOException, ModuleRejectedException {
     Cid cid = rec.module();
@@ -300,26 +333,27 @@ public final class Hosting implements AutoCloseable {
    * together at most the record's {@code limits.maxInputBytes}. Fetching happens before the call: it is not fuel.
    *
    * @throws IllegalArgumentException for a malformed link or inputs over the limit (the caller's mistake)
-   * @throws IOException when an input cannot be fetched
+   * @throws IOException when an input cannot be fetched in time, or when no fetch slot is free ({@link #isBusy})
    */
   public Inputs inputs(ServiceRecord rec, JsonNode params) throws IOException {
     List<Cid> links = CallInputs.links(params);
     if (links.isEmpty()) {
       return Inputs.NONE;
     }
-    long budget = rec.limits().maxInputBytes();
-    List<byte[]> inputs = new ArrayList<>();
-    for (Cid cid : links) {
-      byte[] input;
-      try {
-        input = fetcher.fetchData(cid, fetchSources(rec), budget);
-      } catch (dev.tandem.core.cid.CidFormatException e) {
-        throw new IllegalArgumentException("input " + cid + ": " + e.getMessage());
-      }
-      budget -= input.length;
-      inputs.add(input);
-    }
-    return Inputs.of(inputs);
+    return inputFetches.fetch(rec.limits().maxInputBytes(), links, () -> fetchSources(rec));
+  }
+
+  /**
+   * Bounds the fetching of calls' inputs: at most {@code slots} calls fetch at once (more are refused with
+   * {@link #isBusy}), each within {@code time} plus the download time of what its service allows.
+   */
+  public void boundInputs(int slots, java.time.Duration time) {
+    this.inputFetches = new InputFetches(fetcher, slots, time);
+  }
+
+  /** Whether {@link #inputs} failed because this node fetches as many calls' inputs as it allows. */
+  public static boolean isBusy(IOException e) {
+    return e instanceof InputFetches.BusyException;
   }
 
   /**

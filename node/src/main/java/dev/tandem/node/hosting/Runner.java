@@ -33,4 +33,21 @@ public interface Runner {
    * @throws Exception when it cannot be re-run here (the module or an input cannot be obtained, no container runtime)
    */
   Outcome rerun(ServiceRecord record, ServiceCall request) throws Exception;
+
+  /**
+   * Readies a re-run of {@code request}: what it needs from the network (the module, inputs by CID) is obtained here,
+   * so the returned re-run only computes. Evidence bounds how many re-runs compute at once; fetching comes before
+   * that bound, so a source that stalls holds no re-run slot.
+   *
+   * @throws Exception when it cannot be re-run here (as {@link #rerun})
+   */
+  default Rerun prepareRerun(ServiceRecord record, ServiceCall request) throws Exception {
+    return () -> rerun(record, request);
+  }
+
+  /** A re-run whose module and inputs are in hand. */
+  @FunctionalInterface
+  interface Rerun {
+    Outcome run() throws Exception;
+  }
 }

@@ -50,6 +50,9 @@ public final class SandboxRunner implements Runner {
     } catch (IllegalArgumentException e) {
       throw new JsonRpc.Failure(RpcErrors.INVALID_PARAMS, e.getMessage());
     } catch (IOException e) {
+      if (Hosting.isBusy(e)) {
+        throw new JsonRpc.Failure(RpcErrors.OVERLOADED, e.getMessage());
+      }
       // Not this call's fault, nor deterministic: another node may have the input.
       throw new JsonRpc.Failure(RpcErrors.MODULE_UNAVAILABLE, "input not available: " + e.getMessage());
     }
@@ -58,16 +61,22 @@ public final class SandboxRunner implements Runner {
 
   @Override
   public Outcome rerun(ServiceRecord record, ServiceCall request) throws Exception {
+    return prepareRerun(record, request).run();
+  }
+
+  @Override
+  public Rerun prepareRerun(ServiceRecord record, ServiceCall request) throws Exception {
     if (record.isOci()) { // through this node's own container of the image
       var runtime = hosting.oci().orElseThrow(() -> new IOException("this node runs no OCI containers"));
-      return runtime.call(record, request.canonical(), record.limits());
+      return () -> runtime.call(record, request.canonical(), record.limits());
     }
-    var module = hosting.moduleFor(record);
+    var module = hosting.moduleForEvidence(record);
     var l = record.limits();
     // The same inputs by CID as the judged call: content-addressed, so the re-run sees the very same bytes.
     Inputs inputs = hosting.inputs(record, request.params());
-    return sandbox.call(module, request.canonical(), Limits.builder().fuel(l.fuel()).memoryPages(l.memoryPages())
+    Limits limits = Limits.builder().fuel(l.fuel()).memoryPages(l.memoryPages())
         .maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
-        .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), MIN_RERUN_TIMEOUT.toMillis()))).build(), inputs);
+        .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), MIN_RERUN_TIMEOUT.toMillis()))).build();
+    return () -> sandbox.call(module, request.canonical(), limits, inputs);
   }
 }

@@ -59,7 +59,7 @@ public final class HttpApi extends Handler.Abstract {
     this.admitted = new Semaphore(limits.maxQueuedRequests());
     this.services = services;
     this.rpc = rpc;
-    this.gateway = new IpfsGateway(modules);
+    this.gateway = new IpfsGateway(modules, limits.gatewayBytes());
     this.metrics = metrics;
     this.health = health;
     this.dashboard = dashboard;

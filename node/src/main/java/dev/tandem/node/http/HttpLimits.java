@@ -6,10 +6,11 @@ package dev.tandem.node.http;
  * costs a connection, never a worker); at most {@code maxQueuedRequests} requests with a body may wait for or hold a
  * worker, more are answered 503 / -32000 overloaded at once, before any work. A body to {@code /rpc} or
  * {@code /services} holds at most {@code maxBodyBytes}; a file uploaded to {@code POST /ipfs} (by the operator, whose
- * token is checked first) at most {@code maxUploadBytes}, with time for that many bytes at the minimum rate.
+ * token is checked first) at most {@code maxUploadBytes}, with time for that many bytes at the minimum rate. The
+ * answers of {@code GET /ipfs} hold at most {@code gatewayBytes} while they are read ({@link AnswerBudget}).
  */
 public record HttpLimits(long bodyTimeoutMs, long minBodyRate, int maxQueuedRequests, int maxBodyBytes,
-    int maxUploadBytes) {
+    int maxUploadBytes, long gatewayBytes) {
   public HttpLimits {
     if (bodyTimeoutMs < 1 || minBodyRate < 1 || maxQueuedRequests < 1 || maxBodyBytes < 1 || maxUploadBytes < 1) {
       throw new IllegalArgumentException("--body-timeout-ms, --min-body-rate, --max-queued-requests, "

@@ -64,7 +64,8 @@ public final class HttpServer implements AutoCloseable {
   public static HttpLimits limits(NodeLimits limits) {
     return new HttpLimits(limits.get(Limit.BODY_TIMEOUT_MS), limits.get(Limit.MIN_BODY_RATE),
         limits.intValue(Limit.MAX_QUEUED_REQUESTS), limits.intValue(Limit.MAX_BODY_BYTES),
-        (int) Math.min(Integer.MAX_VALUE - 1, limits.get(Limit.MAX_UPLOAD_MB) << 20));
+        (int) Math.min(Integer.MAX_VALUE - 1, limits.get(Limit.MAX_UPLOAD_MB) << 20),
+        limits.get(Limit.GATEWAY_MB) << 20);
   }
 
   /** Starts serving with {@code handler}; returns the port it listens on. */

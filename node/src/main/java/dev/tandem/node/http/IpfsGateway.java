@@ -43,10 +43,13 @@ final class IpfsGateway {
 
   private final BlockStore blocks;
   private final ModuleStore modules;
+  private final AnswerBudget budget;
 
-  IpfsGateway(ModuleStore modules) {
+  /** @param answerBytes the bytes answers being sent may hold together ({@link AnswerBudget}) */
+  IpfsGateway(ModuleStore modules, long answerBytes) {
     this.blocks = modules.blocks();
     this.modules = modules;
+    this.budget = new AnswerBudget(answerBytes);
   }
 
   /** The blocks served: the block store, and modules stored before blocks were. */
@@ -87,6 +90,10 @@ final class IpfsGateway {
     response.getHeaders().put(HttpHeader.VARY, "Accept");
     response.getHeaders().put("X-Content-Type-Options", "nosniff");
     response.getHeaders().put("X-Ipfs-Roots", cid.toString());
+    if (!budget.tryBuild()) {
+      busy(response, callback);
+      return;
+    }
     try {
       switch (format) {
         case "raw" -> {
@@ -97,19 +104,36 @@ final class IpfsGateway {
           }
           immutable(response, cid, ".raw");
           response.getHeaders().put("Content-Disposition", "attachment; filename=\"" + cid + ".bin\"");
-          send(response, callback, 200, RAW, block.get());
+          answer(request, response, callback, RAW, block.get());
         }
-        case "car" -> car(response, callback, cid, query.getValue("dag-scope"));
-        default -> file(response, callback, cid);
+        case "car" -> car(request, response, callback, cid, query.getValue("dag-scope"));
+        default -> file(request, response, callback, cid);
       }
     } catch (Blocks.MissingBlockException e) {
       notHere(response, callback, e.cid());
     } catch (CidFormatException e) {
       error(response, callback, 501, RpcErrors.INVALID_PARAMS, e.getMessage());
+    } finally {
+      budget.built();
     }
   }
 
-  private void car(Response response, Callback callback, Cid cid, String scope) throws IOException {
+  /** A 200 answer, sent within the {@link AnswerBudget} or refused 503 when it has no room. */
+  private void answer(Request request, Response response, Callback callback, String type, byte[] body) {
+    if (!budget.send(request, response, callback, type, body)) {
+      response.getHeaders().remove(HttpHeader.CACHE_CONTROL);
+      response.getHeaders().remove(HttpHeader.ETAG);
+      busy(response, callback);
+    }
+  }
+
+  private static void busy(Response response, Callback callback) {
+    error(response, callback, 503, RpcErrors.OVERLOADED, "overloaded: this node's gateway is sending as much as it "
+        + "allows (--gateway-mb); try another source");
+  }
+
+  private void car(Request request, Response response, Callback callback, Cid cid, String scope)
+      throws IOException {
     String dagScope = scope == null ? "all" : scope;
     if (!dagScope.equals("all") && !dagScope.equals("entity") && !dagScope.equals("block")) {
       error(response, callback, 400, RpcErrors.INVALID_PARAMS, "dag-scope must be all, entity or block, not "
@@ -121,6 +145,10 @@ final class IpfsGateway {
     try {
       // For a file, the entity is its whole DAG; a block scope is the root block alone.
       Blocks.walk(cid, this::block, dagScope.equals("block"), (c, block) -> {
+        if (car.size() > MAX_FILE_BYTES + (1 << 20)) { // a file's CAR is its bytes and some CIDs: this is no file
+          throw new CidFormatException("the DAG under " + cid + " is larger than a CAR served here ("
+              + MAX_FILE_BYTES + " bytes)");
+        }
         try {
           Car.writeBlock(car, c, block);
         } catch (IOException e) {
@@ -132,16 +160,16 @@ final class IpfsGateway {
     }
     immutable(response, cid, ".car." + dagScope);
     response.getHeaders().put("Content-Disposition", "attachment; filename=\"" + cid + ".car\"");
-    send(response, callback, 200, Car.MEDIA_TYPE + "; version=1; order=dfs; dups=n", car.toByteArray());
+    answer(request, response, callback, Car.MEDIA_TYPE + "; version=1; order=dfs; dups=n", car.toByteArray());
   }
 
-  private void file(Response response, Callback callback, Cid cid) throws IOException {
+  private void file(Request request, Response response, Callback callback, Cid cid) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Blocks.readFile(cid, this::block, out, MAX_FILE_BYTES);
     byte[] bytes = out.toByteArray();
     immutable(response, cid, "");
     boolean wasm = bytes.length >= 4 && bytes[0] == 0 && bytes[1] == 'a' && bytes[2] == 's' && bytes[3] == 'm';
-    send(response, callback, 200, wasm ? "application/wasm" : "application/octet-stream", bytes);
+    answer(request, response, callback, wasm ? "application/wasm" : "application/octet-stream", bytes);
   }
 
   /**

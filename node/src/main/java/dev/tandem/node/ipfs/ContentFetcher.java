@@ -53,8 +53,17 @@ public final class ContentFetcher {
     } catch (Blocks.MissingBlockException e) {
       // not (all) here: fetch it
     }
+    return download(cid, sources, maxBytes, TIMEOUT, keep);
+  }
+
+  /**
+   * The file from {@code sources}, each asked in turn and given {@code timeout} for its answer to begin (and the
+   * download time of {@code maxBytes} for the rest), without looking in the store first.
+   */
+  public byte[] download(Cid cid, Collection<URI> sources, long maxBytes, Duration timeout, GatewayFetch.Keep keep)
+      throws IOException {
     // A module of megabytes from a slow source takes a while: the operator sees it move in the log.
-    byte[] bytes = GatewayFetch.fetch(http, sources, cid, maxBytes, TIMEOUT, keep, LOG::info);
+    byte[] bytes = GatewayFetch.fetch(http, sources, cid, maxBytes, timeout, keep, LOG::info);
     LOG.info("fetched {} ({} bytes)", cid, bytes.length);
     return bytes;
   }

@@ -1,13 +1,17 @@
 package dev.tandem.node.modules;
 
+import dev.tandem.core.cid.Blocks;
 import dev.tandem.core.cid.Cid;
+import dev.tandem.core.rpc.GatewayFetch;
 import dev.tandem.node.ipfs.ContentFetcher;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -29,13 +33,32 @@ public final class ModuleFetcher {
   }
 
   /**
-   * A data file by CID (a call's input): from the block store, or fetched from {@code sources} and then the
-   * gateways, every block checked, at most {@code maxBytes}.
+   * A data file by CID (a call's input) this node holds, kept or cached, at most {@code maxBytes}; empty when a block
+   * of it is missing.
    */
-  public byte[] fetchData(Cid cid, Collection<URI> sources, long maxBytes) throws IOException {
+  public Optional<byte[]> localData(Cid cid, long maxBytes) throws IOException {
+    try {
+      return Optional.of(content.blocks().readFile(cid, maxBytes));
+    } catch (Blocks.MissingBlockException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * A data file by CID fetched from {@code sources} and then the gateways, every block checked, at most
+   * {@code maxBytes}; each source gets {@code timeout} for its answer to begin. The checked blocks go to {@code keep}
+   * once the file is whole.
+   */
+  public byte[] fetchData(Cid cid, Collection<URI> sources, long maxBytes, Duration timeout, GatewayFetch.Keep keep)
+      throws IOException {
     java.util.LinkedHashSet<URI> all = new java.util.LinkedHashSet<>(sources);
     all.addAll(gateways.get());
-    return content.fetch(cid, all, maxBytes);
+    return content.download(cid, all, maxBytes, timeout, keep);
+  }
+
+  /** Caches a block of a data file this node fetched (a call's input), so the next call finds it here. */
+  public void cache(Cid cid, byte[] block) throws IOException {
+    content.blocks().cache(cid, block);
   }
 
   /** Stores bytes this node computed itself (a metered module) under their CID, so its gateway serves them. */
@@ -45,14 +68,22 @@ public final class ModuleFetcher {
     }
   }
 
+  /** The module if this node holds it, kept or cached, checked; nothing is fetched. */
+  public Optional<byte[]> local(Cid cid) throws IOException {
+    return store.get(cid);
+  }
+
   /**
-   * Returns the module, from the store or fetched from {@code sources} (node base URLs) and then the gateways.
+   * Returns the module, from the store or fetched from {@code sources} (node base URLs) and then the gateways; what
+   * was fetched is cached ({@link ModuleStore#cache}), not kept: any registered service can be named by evidence.
    *
    * @throws IOException listing why each source failed when none gave the right bytes
    */
   public byte[] fetch(Cid cid, Collection<URI> sources) throws IOException {
     Fetched fetched = fetchUnstored(cid, sources);
-    store(fetched);
+    for (Map.Entry<Cid, byte[]> b : fetched.blocks()) {
+      content.blocks().cache(b.getKey(), b.getValue());
+    }
     return fetched.bytes();
   }
 
@@ -63,8 +94,8 @@ public final class ModuleFetcher {
    */
   public Fetched fetchUnstored(Cid cid, Collection<URI> sources) throws IOException {
     var local = store.get(cid);
-    if (local.isPresent()) {
-      return new Fetched(local.get(), List.of(), true);
+    if (local.isPresent()) { // a cached module is kept once it is stored
+      return new Fetched(local.get(), List.of(), store.has(Cid.rawSha256(local.get())));
     }
     java.util.LinkedHashSet<URI> all = new java.util.LinkedHashSet<>(sources);
     all.addAll(gateways.get());
@@ -88,7 +119,7 @@ public final class ModuleFetcher {
    * A module's bytes, checked against its CID, and the checked blocks it came in when it was fetched over the
    * network (none when it was read from this node's blocks).
    *
-   * @param stored whether it was read from the module store, so there is nothing to store
+   * @param stored whether it was read from the kept modules, so there is nothing to store
    */
   public record Fetched(byte[] bytes, List<Map.Entry<Cid, byte[]>> blocks, boolean stored) {
     /** Whether it came over the network. */

@@ -48,23 +48,29 @@ public final class ModuleStore {
   }
 
   /**
-   * The module's bytes, checked against the CID; empty when absent. A file that fails the check is deleted. A
-   * dag-pb CID is read from the block store, whichever layout its DAG has, every block checked.
+   * Caches {@code bytes} under {@code cid} after checking that they hash to it: in the block store's bounded cache
+   * ({@link BlockStore#cache}), as the Kubo DAGs of the file. For modules a stranger brought (submitted with a record,
+   * fetched to judge evidence): they are served and read like kept ones until the cache evicts them.
+   */
+  public void cache(Cid cid, byte[] bytes) throws IOException {
+    check(cid, bytes);
+    blocks.cacheFile(bytes);
+  }
+
+  /**
+   * The module's bytes, kept or cached, checked against the CID; empty when absent. A file that fails the check is
+   * deleted. A dag-pb CID is read from the block store, whichever layout its DAG has, every block checked.
    */
   public Optional<byte[]> get(Cid cid) throws IOException {
     if (!cid.isRaw()) {
-      try {
-        return Optional.of(blocks.readFile(cid, MAX_MODULE_BYTES));
-      } catch (Blocks.MissingBlockException e) {
-        return Optional.empty();
-      }
+      return fromBlocks(cid);
     }
     Path file = path(cid);
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      return Optional.empty();
+      return fromBlocks(cid); // cached, or only its blocks kept
     }
     try {
       check(cid, bytes);
@@ -73,6 +79,14 @@ public final class ModuleStore {
       return Optional.empty();
     }
     return Optional.of(bytes);
+  }
+
+  private Optional<byte[]> fromBlocks(Cid cid) throws IOException {
+    try {
+      return Optional.of(blocks.readFile(cid, MAX_MODULE_BYTES));
+    } catch (Blocks.MissingBlockException e) {
+      return Optional.empty();
+    }
   }
 
   /** The stored module's size, without reading it; empty when absent. */
@@ -84,6 +98,7 @@ public final class ModuleStore {
     }
   }
 
+  /** Whether the module is kept here (its raw CID: cached modules are not). */
   public boolean has(Cid cid) {
     return Files.exists(path(cid));
   }

@@ -57,7 +57,9 @@ public final class RecordIntake {
       }
       registryRpc.check(record, "rpc");
       for (Checked c : checked) {
-        modules.put(c.cid(), c.bytes());
+        // Cached, not kept: any key can register services, so what a stranger submits must not fill the disk. A
+        // node that offers the service keeps its module once it is prepared.
+        modules.cache(c.cid(), c.bytes());
       }
     }
     ObjectNode recordOnly = Json.object();
