@@ -280,35 +280,44 @@ final class Directory {
     }
   }
 
-  /** Current, non-retired servers whose record offers {@code serviceId}, sorted by key (a stable order to draw from). */
+  /**
+   * Current, non-retired servers whose record offers {@code serviceId}, sorted by key (a stable order to draw from).
+   * The peer policy may look host names up, and any key can register a server under a domain whose name server never
+   * answers: names are looked up outside this directory's lock, so such a lookup holds the callers that need these
+   * servers, never every call and refresh of the client.
+   */
   List<ServerRecord> offering(String serviceId) {
-    List<ServerRecord> offering;
-    if (registry == null) {
-      synchronized (this) {
-        if (index == null) {
-          index = new ServerIndex(servers);
-          allowed.clear();
-        }
-        if (policy.equals(PeerPolicy.ANY)) {
-          return index.offering(serviceId);
-        }
-        long now = System.nanoTime();
-        Allowed known = allowed.get(serviceId);
-        if (known != null && now - known.atNanos() < ALLOWED_NANOS) {
-          return known.servers();
-        }
-        List<ServerRecord> servers = index.offering(serviceId).stream().filter(s -> policy.allows(s.url())).toList();
+    if (registry != null) {
+      List<ServerRecord> offering = registry.serversOffering(serviceId); // indexed, in key order
+      return policy.equals(PeerPolicy.ANY) ? offering
+          : offering.stream().filter(s -> policy.allows(s.url())).toList();
+    }
+    ServerIndex at;
+    long now = System.nanoTime();
+    synchronized (this) {
+      if (index == null) {
+        index = new ServerIndex(servers);
+        allowed.clear();
+      }
+      if (policy.equals(PeerPolicy.ANY)) {
+        return index.offering(serviceId);
+      }
+      Allowed known = allowed.get(serviceId);
+      if (known != null && now - known.atNanos() < ALLOWED_NANOS) {
+        return known.servers();
+      }
+      at = index;
+    }
+    List<ServerRecord> contacted = at.offering(serviceId).stream().filter(s -> policy.allows(s.url())).toList();
+    synchronized (this) {
+      if (index == at) { // a record pulled meanwhile may change who offers it: then the next reader looks again
         if (allowed.size() >= MAX_ALLOWED) {
           allowed.clear();
         }
-        allowed.put(serviceId, new Allowed(servers, now));
-        return servers;
+        allowed.put(serviceId, new Allowed(contacted, now));
       }
-    } else {
-      offering = registry.serversOffering(serviceId); // indexed, in key order
     }
-    return policy.equals(PeerPolicy.ANY) ? offering
-        : offering.stream().filter(s -> policy.allows(s.url())).toList();
+    return contacted;
   }
 
   /** The current record of the server with this key. */

@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -24,7 +26,13 @@ import java.util.function.Supplier;
 final class Verifiers {
   private final Supplier<Sandbox> sandbox;
   private final ModuleCache modules;
-  private final Map<String, Verifier> cache = new ConcurrentHashMap<>();
+  /**
+   * Verifiers loaded or being loaded, by id. A load downloads the module, which a slow source can stretch to its
+   * whole download time: it runs in the first caller's thread, outside any lock of the map, so callers of other
+   * verifiers never wait on it; callers of the same one wait for that one load instead of each fetching it again. A
+   * failed load is dropped, and the next call tries anew.
+   */
+  private final Map<String, CompletableFuture<Verifier>> cache = new ConcurrentHashMap<>();
 
   Verifiers(Supplier<Sandbox> sandbox, ModuleCache modules) {
     this.sandbox = sandbox;
@@ -42,10 +50,49 @@ final class Verifiers {
       case ServiceRecord.BUILTIN_EQUAL -> EqualVerifier.INSTANCE;
       case ServiceRecord.BUILTIN_MAJORITY -> MajorityVerifier.INSTANCE;
       default -> {
-        Verifier cached = cache.get(service.verifier());
-        yield cached != null ? cached : cache.computeIfAbsent(service.verifier(), id -> load(id, sources.get()));
+        String id = service.verifier();
+        CompletableFuture<Verifier> loading = cache.get(id);
+        if (loading == null) {
+          CompletableFuture<Verifier> mine = new CompletableFuture<>();
+          loading = cache.putIfAbsent(id, mine);
+          if (loading == null) {
+            yield loadInto(mine, id, sources);
+          }
+        }
+        yield await(loading, id);
       }
     };
+  }
+
+  private Verifier loadInto(CompletableFuture<Verifier> mine, String id, Supplier<List<URI>> sources) {
+    try {
+      Verifier v = load(id, sources.get());
+      mine.complete(v);
+      return v;
+    } catch (RuntimeException | Error e) {
+      cache.remove(id, mine);
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  /** The verifier another caller is loading; its failure is this caller's too (the same exception). */
+  private static Verifier await(CompletableFuture<Verifier> loading, String id) {
+    try {
+      return loading.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause()); // a load throws nothing else
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      // As the load itself reports an interrupted download.
+      throw new UnverifiableException("verifier module " + id + " could not be fetched", List.of("interrupted"));
+    }
   }
 
   private Verifier load(String id, List<URI> sources) {

@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,42 @@ class DirectoryTest {
     records = more;
     d.refresh();
     assertThat(d.offering(service)).containsExactlyInAnyOrder(local, another);
+  }
+
+  /**
+   * A record may name a host under a domain whose name server does not answer, and the peer policy looks host names
+   * up: that lookup takes as long as the resolver waits. Meanwhile the rest of the directory answers at once, or one
+   * registered server would hold every call and refresh of the client.
+   */
+  @Test
+  void aLookupThatHangsHoldsNoOtherCallOrRefresh() throws Exception {
+    String service = "bafkreiashyezwzaoneaiv5vl6tnt3ecrml7vtjk23t3uzvbfhtxtuetisi";
+    String other = Cid.rawSha256(new byte[] {2}).toString();
+    StallingNameServer.Lookup lookup = new StallingNameServer.Lookup();
+    ServerRecord stalled = offering("http://" + StallingNameServer.stalledHost("server", lookup) + ":7400", service);
+    ServerRecord near = offering("http://127.0.0.1:7401", service);
+    ServerRecord elsewhere = offering("http://127.0.0.1:7402", other);
+    records = List.of(stalled, near, elsewhere);
+    Directory d = directory(new dev.tandem.core.net.PeerPolicy("loopback",
+        java.util.Set.of(dev.tandem.core.net.Reach.LOOPBACK)));
+    d.refresh();
+    Future<List<ServerRecord>> slow = executor.submit(() -> d.offering(service));
+    ServerRecord later = offering("http://127.0.0.2:7403", service);
+    try {
+      assertThat(lookup.awaitAsked(10)).as("the policy looks the stalled host up").isTrue();
+      assertThat(executor.submit(() -> d.server(elsewhere.key())).get(5, TimeUnit.SECONDS)).contains(elsewhere);
+      assertThat(executor.submit(() -> d.offering(other)).get(5, TimeUnit.SECONDS)).containsExactly(elsewhere);
+      records = List.of(stalled, near, elsewhere, later);
+      executor.submit(d::refresh).get(5, TimeUnit.SECONDS);
+      assertThat(d.server(later.key())).contains(later);
+      assertThat(slow).as("still looking the host up").isNotDone();
+    } finally {
+      lookup.release();
+    }
+    assertThat(slow.get(10, TimeUnit.SECONDS)).as("a host that does not resolve is not contacted")
+        .containsExactly(near);
+    // What was looked up against the older records is not kept: the server pulled meanwhile is among them.
+    assertThat(d.offering(service)).containsExactlyInAnyOrder(near, later);
   }
 
   static List<ServerRecord> servers(String prefix, int n) {
