@@ -45,6 +45,11 @@ final class NodeCommand implements Callable<Integer> {
       description = "a trustless IPFS gateway to fetch modules and data from, after peers (repeatable)")
   List<URI> ipfsGateways = new ArrayList<>();
 
+  @Option(names = "--trusted-proxy", paramLabel = "ADDRESS[/BITS]",
+      description = "a reverse proxy in front of this node (repeatable): exempt from --max-connections-per-address, "
+          + "and the requests it forwards are keyed by their X-Forwarded-For caller")
+  List<String> trustedProxies = new ArrayList<>();
+
   @Option(names = "--offer", paramLabel = "SERVICE_ID", description = "a service to run (repeatable)")
   List<String> offers = new ArrayList<>();
 
@@ -162,7 +167,8 @@ final class NodeCommand implements Callable<Integer> {
     if (publicUrl != null) {
       b.publicUrl(publicUrl);
     }
-    b.addPeers(peers).addIpfsGateways(ipfsGateways).addOffers(offers).addRewards(rewards);
+    b.addPeers(peers).addIpfsGateways(ipfsGateways).addOffers(offers).addRewards(rewards)
+        .addTrustedProxies(trustedProxies);
     if (adminTokenFile != null) {
       b.adminTokenFile(adminTokenFile);
     }

@@ -28,6 +28,7 @@ import dev.tandem.node.hosting.SecondEngine;
 import dev.tandem.node.hosting.SandboxRunner;
 import dev.tandem.node.http.HttpApi;
 import dev.tandem.node.http.HttpServer;
+import dev.tandem.node.http.TrustedProxies;
 import dev.tandem.node.ipfs.BlockStore;
 import dev.tandem.node.ipfs.ContentFetcher;
 import dev.tandem.node.modules.ModuleFetcher;
@@ -70,6 +71,8 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   public static final String VERSION = "0.1.0";
+  /** How many peers the evidence sync pulls from in one round ({@link SelfRecord#evidencePeers}). */
+  static final int EVIDENCE_SYNC_PEERS = 16;
   /** Nodes new evidence is forwarded to (the configured peers, then a sample of the others); the sync does the rest. */
   static final int EVIDENCE_FANOUT = 16;
 
@@ -161,13 +164,14 @@ public final class Node implements AutoCloseable {
     this.endpoint = initial.fault().around(new ServiceEndpoint(initial.fault().around(runner, key), key, metrics,
         activity, ledger::served, initial.limits().intValue(Limit.MAX_BATCH), Clock.systemUTC()));
     NodeLimits limits = initial.limits();
-    this.server = new HttpServer(initial.host(), initial.port(), limits);
+    TrustedProxies proxies = TrustedProxies.of(initial.trustedProxies());
+    this.server = new HttpServer(initial.host(), initial.port(), limits, proxies);
     var dashboard = new DashboardData.Parts(key.publicKey(), self::url, VERSION, initial.fault(), registry, hosting,
         activity, scores, reciprocity);
     int port = server.start(new HttpApi(endpoint, rpc, modules, metrics::scrape, views::health, views::dashboard,
         () -> DashboardData.bytes(dashboard), new NetworkView(() -> DashboardData.snapshot(dashboard),
         Transport.http(http, NetworkView.MAX_BYTES), this::allows)::bytes,
-        HttpServer.limits(limits), server.threads()));
+        HttpServer.limits(limits), server.threads(), proxies));
     self.listening(initial.url(port));
 
     // On a chain the chain itself spreads records; the embedded registry spreads them by gossip.
@@ -175,7 +179,8 @@ public final class Node implements AutoCloseable {
         .self(self.url()).peerPolicy(self::allows).maxLearnedPeers(limits.intValue(Limit.MAX_LEARNED_PEERS))
         .interval(initial.gossipInterval()).maxBackoff(Duration.ofSeconds(30)).build() : null;
     this.evidenceSync = initial.evidenceSyncInterval().isZero() ? null : new EvidenceSync(evidence, db,
-        self::evidencePeers, http, EvidenceSync.Settings.every(initial.evidenceSyncInterval()));
+        () -> self.evidencePeers(EVIDENCE_SYNC_PEERS, scores::weight), http,
+        EvidenceSync.Settings.every(initial.evidenceSyncInterval()));
     metrics();
     registry.onStored(r -> {
       if (r instanceof ServiceRecord || (r instanceof ServerRecord s && !s.key().equals(key.publicKey()))) {

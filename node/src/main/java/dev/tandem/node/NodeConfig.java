@@ -54,13 +54,16 @@ public record NodeConfig(
     String engine,
     double crossCheckRate,
     NodeLimits limits,
-    dev.tandem.node.oci.OciOptions oci) {
+    dev.tandem.node.oci.OciOptions oci,
+    List<String> trustedProxies) {
 
   public static final String FILE = "node.json";
 
 
   public NodeConfig {
     peers = List.copyOf(peers);
+    trustedProxies = List.copyOf(trustedProxies);
+    dev.tandem.node.http.TrustedProxies.of(trustedProxies); // fails early, naming the flag
     ipfsGateways = List.copyOf(ipfsGateways);
     offers = Set.copyOf(new LinkedHashSet<>(offers));
     rewards = Set.copyOf(new LinkedHashSet<>(rewards));
@@ -111,7 +114,7 @@ public record NodeConfig(
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
         ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
         crossCheckRate, limits,
-        oci);
+        oci, trustedProxies);
   }
 
   public NodeConfig withRewards(Set<String> newRewards) {
@@ -119,7 +122,7 @@ public record NodeConfig(
         maxMemoryMb, maxConcurrentCallsPerService, gossipInterval, fault, registrySpec,
         ethKeyFile, reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
         crossCheckRate, limits,
-        oci);
+        oci, trustedProxies);
   }
 
   /** Writes the persistent settings to {@code node.json} atomically. The fault is never persisted. */
@@ -131,6 +134,8 @@ public record NodeConfig(
     }
     ArrayNode p = json.putArray("peers");
     peers.forEach(u -> p.add(u.toString()));
+    ArrayNode tp = json.putArray("trustedProxies");
+    trustedProxies.forEach(tp::add);
     ArrayNode g = json.putArray("ipfsGateways");
     ipfsGateways.forEach(u -> g.add(u.toString()));
     ArrayNode o = json.putArray("offers");
@@ -164,6 +169,7 @@ public record NodeConfig(
     private URI publicUrl;
     private List<URI> peers = new ArrayList<>();
     private List<URI> ipfsGateways = new ArrayList<>();
+    private List<String> trustedProxies = new ArrayList<>();
     private Set<String> offers = new LinkedHashSet<>();
     private Set<String> rewards = new LinkedHashSet<>();
     private Path adminTokenFile;
@@ -208,6 +214,7 @@ public record NodeConfig(
       }
       json.path("peers").forEach(n -> peers.add(URI.create(n.asText())));
       json.path("ipfsGateways").forEach(n -> ipfsGateways.add(URI.create(n.asText())));
+      json.path("trustedProxies").forEach(n -> addTrustedProxies(List.of(n.asText())));
       json.path("offers").forEach(n -> offers.add(n.asText()));
       json.path("rewards").forEach(n -> rewards.add(n.asText()));
       if (json.has("adminTokenFile")) {
@@ -272,6 +279,14 @@ public record NodeConfig(
       v.forEach(u -> { if (!ipfsGateways.contains(u)) ipfsGateways.add(u); });
       return this;
     }
+    /**
+     * The reverse proxies in front of the node (IP addresses or {@code ADDRESS/BITS}): exempt from the per-address
+     * connection limit, and a request they forward is keyed by its {@code X-Forwarded-For} caller.
+     */
+    public Builder addTrustedProxies(List<String> v) {
+      v.forEach(p -> { if (!trustedProxies.contains(p)) trustedProxies.add(p); });
+      return this;
+    }
     public Builder addOffers(List<String> v) { offers.addAll(v); return this; }
     public Builder addRewards(List<String> v) { rewards.addAll(v); return this; }
     public Builder adminTokenFile(Path v) { adminTokenFile = v; return this; }
@@ -321,7 +336,7 @@ public record NodeConfig(
           gossipInterval, fault, Optional.ofNullable(registrySpec), Optional.ofNullable(ethKeyFile),
           reciprocityGrace, reciprocityInterval, evidenceSyncInterval, probeInterval, ipfsGateways, peerPolicy, engine,
         crossCheckRate, limits,
-        oci);
+        oci, trustedProxies);
     }
   }
 }

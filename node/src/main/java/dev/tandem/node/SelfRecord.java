@@ -1,6 +1,7 @@
 package dev.tandem.node;
 
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.net.PeerPolicy;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.node.hosting.Hosting;
@@ -8,12 +9,14 @@ import dev.tandem.registry.Registry;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,14 +95,28 @@ final class SelfRecord {
     return new ArrayList<>(out);
   }
 
-  /** Where missed evidence is pulled from: the configured peers and every server that has not retired. */
-  List<URI> evidencePeers() {
+  /**
+   * Where missed evidence is pulled from in one round: the configured peers, then the servers this node trusts most
+   * ({@code trust}, never a blacklisted one; servers of equal trust, such as every new one, in a new random order each
+   * round), {@code n} in all. Not every server: the sync asks one after another, and a thousand registered servers
+   * that each let a request run into its timeout would make a round take hours, the honest peers' evidence with it.
+   */
+  List<URI> evidencePeers(int n, ToDoubleFunction<PublicKey> trust) {
     Set<URI> out = new LinkedHashSet<>(config.get().peers());
+    List<ServerRecord> others = new ArrayList<>();
     registry.servers().forEach(s -> {
-      if (!s.retired() && peerPolicy.allows(s.url())) {
-        out.add(s.url());
+      if (!s.retired() && !s.url().equals(url) && peerPolicy.allows(s.url()) && trust.applyAsDouble(s.key()) > 0) {
+        others.add(s);
       }
     });
+    Collections.shuffle(others, ThreadLocalRandom.current());
+    others.sort(Comparator.comparingDouble((ServerRecord s) -> -trust.applyAsDouble(s.key()))); // stable: ties shuffled
+    for (ServerRecord s : others) {
+      if (out.size() >= n) {
+        break;
+      }
+      out.add(s.url());
+    }
     out.remove(url);
     return new ArrayList<>(out);
   }

@@ -94,6 +94,11 @@ public final class ServiceEndpoint implements ServiceCalls {
     } catch (JsonFormatException e) {
       return Envelope.error(item.id(), RpcErrors.INVALID_PARAMS, "invalid params: " + e.getMessage());
     }
+    try {
+      runner.prefetch(service, call); // inputs slow to come hold no permit
+    } catch (JsonRpc.Failure f) {
+      return Envelope.error(item.id(), f.code(), f.getMessage());
+    }
     if (!service.permits().tryAcquire()) {
       metrics.call(service.id(), "overloaded", 0, nanosSince(start));
       return Envelope.error(item.id(), RpcErrors.OVERLOADED, "overloaded: too many concurrent calls of "

@@ -126,7 +126,10 @@ public final class EvidenceHandler implements AutoCloseable {
       evidence = Evidence.fromJson(params.get("evidence")).check();
       id = evidence.id();
     } catch (IllegalArgumentException e) {
-      if (reporter != null && EvidenceReport.signatureValid(params, reporter, submittedId(params))) {
+      // Only a registered server's score is lowered: a fresh key costs nothing, and a row for each would let anyone
+      // grow node.db without a quota (invalid items are refused before the quotas charge anything).
+      if (reporter != null && registry.server(reporter).isPresent()
+          && EvidenceReport.signatureValid(params, reporter, submittedId(params))) {
         scores.record(reporter, ScoreEvent.INVALID); // it relayed something that does not check out
         LOG.warn("dropped invalid evidence from {}: {}", reporter, e.getMessage());
       } else {
@@ -264,14 +267,14 @@ public final class EvidenceHandler implements AutoCloseable {
       throw new JsonRpc.Failure(RpcErrors.OVERLOADED, "overloaded: evidence checks are busy; try again");
     }
     Outcome outcome;
-    long started = System.nanoTime();
+    long started = clock.millis(); // the simulation's clock in a simulation: charges stay reproducible
     try {
       outcome = rerun.run();
     } catch (Exception e) {
       return Judgement.pending("cannot re-run: " + e.getMessage());
     } finally {
       reruns.release();
-      intake.chargeRerun(payer, (System.nanoTime() - started) / 1_000_000);
+      intake.chargeRerun(payer, clock.millis() - started);
     }
     if (!(outcome instanceof Outcome.Deterministic det)) {
       return Judgement.pending("re-run was not deterministic: " + outcome.label());

@@ -149,6 +149,11 @@ public final class CrossCheck implements Runner, AutoCloseable {
   }
 
   @Override
+  public void prefetch(HostedService service, ServiceCall call) {
+    primary.prefetch(service, call);
+  }
+
+  @Override
   public Rerun prepareRerun(ServiceRecord record, ServiceCall request) throws Exception {
     return primary.prepareRerun(record, request);
   }

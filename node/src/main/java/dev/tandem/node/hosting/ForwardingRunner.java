@@ -5,7 +5,10 @@ import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.sandbox.Outcome;
 import java.util.Optional;
 
-/** A {@link Runner} that passes everything to another: decorators override only what they change. */
+/**
+ * A {@link Runner} that passes everything to another: decorators override only what they change. One that changes
+ * re-runs overrides {@link #prepareRerun} as well as {@link #rerun}: evidence is judged through the former.
+ */
 public abstract class ForwardingRunner implements Runner {
   protected final Runner inner;
 
@@ -21,6 +24,11 @@ public abstract class ForwardingRunner implements Runner {
   @Override
   public boolean wants(String serviceId) {
     return inner.wants(serviceId);
+  }
+
+  @Override
+  public void prefetch(HostedService service, ServiceCall call) {
+    inner.prefetch(service, call);
   }
 
   @Override

@@ -21,6 +21,14 @@ public interface Runner {
   boolean wants(String serviceId);
 
   /**
+   * Obtains what {@code call} names by CID before it takes one of its service's permits, so that a call whose inputs
+   * are slow to come holds no permit while they come: {@link #run} then finds them here.
+   *
+   * @throws JsonRpc.Failure when the call is refused (inputs malformed, not obtainable, or no fetch slot free)
+   */
+  default void prefetch(HostedService service, ServiceCall call) {}
+
+  /**
    * Runs {@code call} of a ready service. The caller holds one of the service's permits.
    *
    * @throws JsonRpc.Failure when the call is refused before it runs (inputs malformed or not obtainable)

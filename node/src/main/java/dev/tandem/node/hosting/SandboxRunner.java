@@ -44,9 +44,20 @@ public final class SandboxRunner implements Runner {
     if (record.isOci() && hosting.oci().isPresent()) {
       return hosting.oci().get().call(record, call.canonical(), record.limits());
     }
-    Inputs inputs;
+    return sandbox.call(service.module(), call.canonical(), service.limits(), inputs(record, call));
+  }
+
+  /** Fetches the call's inputs into this node's cache; {@link #run} reads them from there. */
+  @Override
+  public void prefetch(HostedService service, ServiceCall call) {
+    if (!service.record().isOci()) {
+      inputs(service.record(), call);
+    }
+  }
+
+  private Inputs inputs(ServiceRecord record, ServiceCall call) {
     try {
-      inputs = hosting.inputs(record, call.params());
+      return hosting.inputs(record, call.params());
     } catch (IllegalArgumentException e) {
       throw new JsonRpc.Failure(RpcErrors.INVALID_PARAMS, e.getMessage());
     } catch (IOException e) {
@@ -56,7 +67,6 @@ public final class SandboxRunner implements Runner {
       // Not this call's fault, nor deterministic: another node may have the input.
       throw new JsonRpc.Failure(RpcErrors.MODULE_UNAVAILABLE, "input not available: " + e.getMessage());
     }
-    return sandbox.call(service.module(), call.canonical(), service.limits(), inputs);
   }
 
   @Override

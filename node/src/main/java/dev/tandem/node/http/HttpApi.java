@@ -50,11 +50,13 @@ public final class HttpApi extends Handler.Abstract {
   private final Executor workers;
   /** Requests with a body that wait for or hold a worker; past the limit new ones are refused before any work. */
   private final Semaphore admitted;
+  private final TrustedProxies proxies;
 
   public HttpApi(ServiceCalls services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
       Supplier<byte[]> health, Supplier<byte[]> dashboard, Supplier<byte[]> dashboardJson,
-      Supplier<byte[]> networkJson, HttpLimits limits, Executor workers) {
+      Supplier<byte[]> networkJson, HttpLimits limits, Executor workers, TrustedProxies proxies) {
     this.limits = limits;
+    this.proxies = proxies;
     this.workers = workers;
     this.admitted = new Semaphore(limits.maxQueuedRequests());
     this.services = services;
@@ -113,7 +115,8 @@ public final class HttpApi extends Handler.Abstract {
         return;
       }
       String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-      String caller = CallerAddress.of(Request.getRemoteAddr(request));
+      String caller = CallerAddress.of(proxies.caller(Request.getRemoteAddr(request),
+          request.getHeaders().get("X-Forwarded-For")));
       withBody(request, response, callback, Body.REQUEST, body -> {
         NodeRpc.Answer answer = rpc.handle(body, authorization, caller);
         sendJson(response, callback, answer.status(), answer.body());

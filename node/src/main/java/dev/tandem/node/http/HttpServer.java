@@ -27,7 +27,7 @@ public final class HttpServer implements AutoCloseable {
   private final QueuedThreadPool threads;
 
   /** A server for {@code host:port} (port 0: any free one) under {@code limits}; not started yet. */
-  public HttpServer(String host, int port, NodeLimits limits) {
+  public HttpServer(String host, int port, NodeLimits limits, TrustedProxies proxies) {
     // Platform threads, not virtual ones: measured faster here for short CPU-bound calls (docs/BENCHMARKS.md).
     // The job queue is bounded: under overload, work is refused early instead of piling up. The threads are the
     // sandbox's kind, so a call runs on the request's thread instead of being handed to a sandbox worker.
@@ -45,7 +45,7 @@ public final class HttpServer implements AutoCloseable {
     connector.setIdleTimeout(30_000);
     connector.setAcceptQueueSize(1024); // the JDK's default backlog of 50 overflows under bursts: SYNs get dropped
     // One address cannot take every connection; past the total, accepting pauses instead of failing.
-    connector.addBean(new PerAddressLimit(limits.intValue(Limit.MAX_CONNECTIONS_PER_ADDRESS)));
+    connector.addBean(new PerAddressLimit(limits.intValue(Limit.MAX_CONNECTIONS_PER_ADDRESS), proxies));
     server.addBean(new NetworkConnectionLimit(limits.intValue(Limit.MAX_CONNECTIONS), connector));
     server.addConnector(connector);
     ErrorHandler errors = new ErrorHandler();

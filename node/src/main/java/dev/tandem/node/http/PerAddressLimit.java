@@ -19,14 +19,18 @@ public final class PerAddressLimit implements Connection.Listener {
   private final Map<Connection, InetAddress> counted = new ConcurrentHashMap<>();
   private final AtomicInteger refused = new AtomicInteger();
 
-  public PerAddressLimit(int max) {
+  private final TrustedProxies proxies;
+
+  /** @param proxies addresses exempt from the limit: the operator's own reverse proxies, every caller behind them */
+  public PerAddressLimit(int max, TrustedProxies proxies) {
     this.max = max;
+    this.proxies = proxies;
   }
 
   @Override
   public void onOpened(Connection connection) {
     InetAddress from = address(connection);
-    if (from == null) {
+    if (from == null || proxies.trusts(from)) {
       return;
     }
     AtomicInteger n = open.computeIfAbsent(from, k -> new AtomicInteger());

@@ -166,6 +166,12 @@ public final class DeliveryProbes implements AutoCloseable {
       public Outcome rerun(ServiceRecord record, ServiceCall request) throws Exception {
         return keep(record.serviceId(), request, inner.rerun(record, request));
       }
+
+      @Override
+      public Rerun prepareRerun(ServiceRecord record, ServiceCall request) throws Exception {
+        Rerun prepared = inner.prepareRerun(record, request);
+        return () -> keep(record.serviceId(), request, prepared.run());
+      }
     };
   }
 
@@ -303,10 +309,24 @@ public final class DeliveryProbes implements AutoCloseable {
         + " but this node's run gives " + sample.responseHash().substring(0, 12));
   }
 
-  /** Whether the latest probe of {@code server} for {@code service} failed (no probe yet: false). */
+  /**
+   * Whether the offer is not (yet) shown delivered: its latest probe failed, or it was never probed though this node
+   * has requests of the service to probe it with. Declaring an offer costs nothing, and a stranger with many keys
+   * could otherwise collect credit with records alone until each was probed in turn, a minute apiece. An offer of a
+   * service this node has no request of cannot be checked, and keeps its declared credit.
+   */
   public boolean undelivered(PublicKey server, String service) {
     Probe p = latest.get(new Pair(server, service));
-    return p != null && p.result() != Result.DELIVERED;
+    if (p == null) {
+      var q = samples.get(service);
+      if (q == null || settings.interval().isZero() || !rewards.get().contains(service)) {
+        return false; // it will not be probed
+      }
+      synchronized (q) {
+        return !q.isEmpty();
+      }
+    }
+    return p.result() != Result.DELIVERED;
   }
 
   /** The latest probe of each service {@code server} was probed for, by service id. */

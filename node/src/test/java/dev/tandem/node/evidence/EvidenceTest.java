@@ -178,6 +178,17 @@ class EvidenceTest {
         reporter.sign(Evidence.reportMessage(id))));
     Node judge = nodes.get(2);
     int before = judge.scores().score(reporter.publicKey()).score();
+    // A fresh key is not worth a row in node.db: only a registered server's score is lowered.
+    assertRejected(judge, p);
+    assertThat(judge.scores().snapshot()).doesNotContainKey(reporter.publicKey());
+    judge.registry().submit(new dev.tandem.core.record.ServerRecord(reporter.publicKey(),
+        URI.create("http://127.0.0.1:9"), List.of(), List.of(),
+        dev.tandem.core.record.ServerRecord.Capacity.defaults(), 1, false, null).signedBy(reporter));
+    assertRejected(judge, p);
+    assertThat(judge.scores().score(reporter.publicKey()).score()).isLessThan(before);
+  }
+
+  static void assertRejected(Node judge, ObjectNode p) throws Exception {
     try {
       new NodeClient(judge.url()).rpc("tandem_submitEvidence", p);
       throw new AssertionError("forged evidence was accepted");
@@ -185,6 +196,5 @@ class EvidenceTest {
       assertThat(e.code()).isEqualTo(RpcErrors.REJECTED);
       assertThat(e.getMessage()).contains("sig");
     }
-    assertThat(judge.scores().score(reporter.publicKey()).score()).isLessThan(before);
   }
 }

@@ -1,0 +1,71 @@
+package dev.tandem.node.reciprocity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.rpc.Transport;
+import dev.tandem.core.wire.ServiceCall;
+import dev.tandem.node.hosting.HostedService;
+import dev.tandem.node.hosting.Runner;
+import dev.tandem.sandbox.Outcome;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Declaring an offer costs nothing: once this node has a request to probe a rewarded service with, another server's
+ * offer of it earns credit from its first delivered probe, not before. An offer that cannot be probed keeps its
+ * declared credit.
+ */
+class ProbeCreditTest {
+  @Test
+  void anOfferThatCanBeProbedEarnsNothingUntilItIs() throws Exception {
+    KeyPair me = KeyPair.generate();
+    KeyPair stranger = KeyPair.generate();
+    ServiceRecord service = ServiceRecord.builder().name("echo").module(Cid.rawSha256(new byte[] {1}))
+        .sign(KeyPair.generate());
+    String id = service.serviceId();
+    ServerRecord record = new ServerRecord(stranger.publicKey(), URI.create("http://127.0.0.1:9"), List.of(id),
+        List.of(), ServerRecord.Capacity.defaults(), 1, false, null).signedBy(stranger);
+    DeliveryProbes probes = new DeliveryProbes(me.publicKey(), () -> List.of(record), () -> Set.of(id), k -> false,
+        Transport.http(HttpClient.newHttpClient(), 1 << 20), e -> { },
+        new DeliveryProbes.Settings(Duration.ofMinutes(1), Duration.ofSeconds(1)), Clock.systemUTC());
+    assertThat(probes.undelivered(stranger.publicKey(), id)).as("no request to probe with: declared credit").isFalse();
+
+    // This node judges evidence of the service: the re-run's request becomes one to probe with.
+    Runner sampling = probes.sampling(new Runner() {
+      @Override
+      public Optional<HostedService> ready(String serviceId) {
+        return Optional.empty();
+      }
+
+      @Override
+      public boolean wants(String serviceId) {
+        return false;
+      }
+
+      @Override
+      public Outcome run(HostedService s, ServiceCall call) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Outcome rerun(ServiceRecord r, ServiceCall request) {
+        return new Outcome.Result("[1]".getBytes(StandardCharsets.UTF_8), 10, "");
+      }
+    });
+    sampling.prepareRerun(service, ServiceCall.of("echo", Json.parse("[1]"))).run();
+    assertThat(probes.sampled()).containsEntry(id, 1);
+    assertThat(probes.undelivered(stranger.publicKey(), id)).as("probeable, not probed yet: no credit").isTrue();
+  }
+}
