@@ -3,7 +3,7 @@ import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError }
 import { canonical, isObject, sha256Hex, type Json, type JsonObject } from "./json.js";
 import { Referee } from "./referee.js";
 import { defaultModuleCache, ModuleStore, type ModuleCache } from "./modules.js";
-import { EvidenceFeed } from "./feed.js";
+import { EvidenceFeed, FEED_MAX_RERUN_TIMEOUT_MS, FEED_RERUN_BUDGET_MS } from "./feed.js";
 import { maxAnswerBytes, type ServerRecord, type ServiceRecord } from "./records.js";
 import { AnswerTooLargeError, readText } from "./http.js";
 import type { Audit, CallReport, Check, ServerAnswer } from "./report.js";
@@ -29,6 +29,22 @@ export interface ConnectOptions {
    * convict on what its own re-run confirms (default true; never with `referee: "home"`, which re-runs nothing).
    */
   evidenceFeed?: boolean;
+  /**
+   * How old records and feeds may get, in ms, before a call starts a refresh (default 30 000, the Java SDK's). The
+   * refresh runs in the background, one at a time, and no call waits for it: calls go on with what the client knows.
+   */
+  refreshIntervalMs?: number;
+  /**
+   * The re-run wall time, in ms, one pull of the evidence feeds spends at most (default 5000); what is left is judged
+   * by the next pull, the feed position staying before it.
+   */
+  feedRerunBudgetMs?: number;
+  /**
+   * Evidence of a service whose `limits.timeoutMs` is over this many ms (default 10 000) is never re-run here, only
+   * counted (`feed.stats.passedOver`) and read past: anyone can register a service whose every call takes its whole
+   * limit, so the nodes judge such evidence.
+   */
+  feedMaxRerunTimeoutMs?: number;
   /**
    * Where modules fetched by CID are kept, so a later conflict (or a later session) does not fetch them again:
    * `fileModuleCache(dir)` from `@tandem/client/node`, `cacheStorageModuleCache()`, `memoryModuleCache()` or your own.
@@ -78,6 +94,8 @@ const EVIDENCE_FANOUT = 16;
 const RECEIPT_BYTES = 64 << 10;
 /** Shortest time between two refreshes forced by a service name not found. */
 const REFRESH_AT_MOST_MS = 500;
+/** How old records and feeds may get before a call starts a refresh in the background (the Java SDK's default). */
+export const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
 const notAudited = (): Promise<Audit> =>
   Promise.resolve({ status: "not audited", convicted: [], evidence: [], detail: "not audited" });
 
@@ -114,6 +132,12 @@ export class TandemClient {
   private readonly audits = new Set<Promise<Audit>>();
   private nextId = 1;
   private lastForcedRefresh = -Infinity;
+  /** When the last refresh began (connect's pull, the first). */
+  private lastRefresh = Date.now();
+  /** The refresh in flight (or the last one): refreshes, records then feeds, run one after another. */
+  private refreshing: Promise<void> = Promise.resolve();
+  /** The background refresh a call started, while it runs: at most one is. */
+  private background?: Promise<void>;
 
   private constructor(private readonly options: ConnectOptions, readonly directory: Directory,
       readonly scores: Scores) {
@@ -121,7 +145,8 @@ export class TandemClient {
     this.modules = new ModuleStore(this.fetcher, options.moduleCache ? Promise.resolve(options.moduleCache)
       : defaultModuleCache());
     this.referee = new Referee(this.modules, this.fetcher);
-    this.feed = new EvidenceFeed(this.fetcher, directory, scores, this.referee);
+    this.feed = new EvidenceFeed(this.fetcher, directory, scores, this.referee, {
+      rerunBudgetMs: options.feedRerunBudgetMs, maxRerunTimeoutMs: options.feedMaxRerunTimeoutMs });
   }
 
   /** Reads the registry from the bootstrap nodes (at least one must answer) and returns a client. */
@@ -131,6 +156,12 @@ export class TandemClient {
     if (!(spot > 0 && spot <= 1)) throw new RangeError(`spotCheck rate must be in (0, 1], got ${options.spotCheck}`);
     const audit = options.audit ?? DEFAULT_AUDIT;
     if (!(audit >= 0 && audit <= 1)) throw new RangeError(`audit rate must be in [0, 1], got ${options.audit}`);
+    const interval = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+    if (!(interval >= 0)) throw new RangeError(`refreshIntervalMs must be 0 or more, got ${options.refreshIntervalMs}`);
+    for (const [name, ms] of [["feedRerunBudgetMs", options.feedRerunBudgetMs ?? FEED_RERUN_BUDGET_MS],
+      ["feedMaxRerunTimeoutMs", options.feedMaxRerunTimeoutMs ?? FEED_MAX_RERUN_TIMEOUT_MS]] as const) {
+      if (!(ms > 0)) throw new RangeError(`${name} must be positive, got ${ms}`);
+    }
     const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     const directory = new Directory(fetcher);
     if (!(await directory.refresh(options.bootstrap))) {
@@ -142,13 +173,42 @@ export class TandemClient {
   }
 
   /**
-   * Pulls new records, then new evidence, from the bootstrap nodes (docs/protocol.md). Only from them: any key may
-   * register a server, and a server the client merely knows of could answer with endless pages of fresh records or
-   * of evidence to re-run.
+   * Pulls new records, then new evidence, from the bootstrap nodes (docs/protocol.md), after the refresh in flight if
+   * there is one: never two at once. Only from them: any key may register a server, and a server the client merely
+   * knows of could answer with endless pages of fresh records or of evidence to re-run.
    */
   async refresh(): Promise<void> {
+    await this.serial(() => this.pullAll());
+  }
+
+  /** Runs `refresh` after the refresh in flight, if any. */
+  private serial(refresh: () => Promise<void>): Promise<void> {
+    const run = this.refreshing.then(refresh);
+    this.refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pullAll(): Promise<void> {
+    this.lastRefresh = Date.now();
     await this.directory.refresh(this.options.bootstrap);
     await this.pullFeed();
+  }
+
+  /**
+   * Before a call: when records and feeds are older than the refresh interval, starts a refresh in the background,
+   * unless one is running. The call does not wait for it: a bootstrap node that stalls, or a feed full of evidence to
+   * re-run, must not hold every call.
+   */
+  private freshen(): void {
+    const interval = this.options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+    if (this.background || Date.now() - this.lastRefresh < interval) return;
+    const refresh = this.serial(async () => {
+      // Only if still due: an explicit refresh may have run meanwhile.
+      if (Date.now() - this.lastRefresh >= interval) await this.pullAll();
+    }).catch(() => undefined).finally(() => {
+      this.background = undefined;
+    });
+    this.background = refresh;
   }
 
   private async pullFeed(): Promise<void> {
@@ -158,7 +218,10 @@ export class TandemClient {
     this.scores.flush(); // what was read is written at once: a restart then reads only what is new
   }
 
-  /** Waits for the audits still running, then writes the scores. The client can still be used afterwards. */
+  /**
+   * Waits for the audits still running, then writes the scores. The client can still be used afterwards. A background
+   * refresh is not waited for (a bootstrap node may stall it): it writes what it read when it ends.
+   */
   async close(): Promise<void> {
     while (this.audits.size) await Promise.allSettled([...this.audits]);
     this.scores.flush();
@@ -170,6 +233,7 @@ export class TandemClient {
    * verified (never a wrong one), {@link NoServersError} when nobody offers it.
    */
   async call(service: string, method: string, params?: Json): Promise<CallOutcome> {
+    this.freshen();
     let found;
     try {
       found = this.directory.resolve(service);
@@ -179,7 +243,8 @@ export class TandemClient {
       // unknown name in a loop must not pull the registry each time.
       if (Date.now() - this.lastForcedRefresh < REFRESH_AT_MOST_MS) throw e;
       this.lastForcedRefresh = Date.now();
-      await this.refresh();
+      // Records only, which this call needs (after a pull of them in flight); the feeds wait for their refresh.
+      await this.directory.refresh(this.options.bootstrap);
       found = this.directory.resolve(service);
     }
     return new CallRun(this, found.id, found.record, await this.verifier(found.id, found.record),

@@ -43,13 +43,19 @@ export class Directory {
   /** Why records failed their checks, the newest 100 (a node that sends them is not believed for them). */
   readonly rejected: string[] = [];
   private readonly cursors = new Map<string, { cursor: number; log?: string }>();
+  /** The pull in flight (or the last one): pulls run one after another, never two reading the same pages at once. */
+  private pulling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly fetcher: typeof fetch) {}
 
-  /** Pulls what is new from each node; true when at least one answered. */
-  async refresh(nodes: string[]): Promise<boolean> {
-    const results = await Promise.allSettled(nodes.map((n) => this.pull(n)));
-    return results.some((r) => r.status === "fulfilled");
+  /** Pulls what is new from each node, after the pull in flight if there is one; true when at least one answered. */
+  refresh(nodes: string[]): Promise<boolean> {
+    const run = this.pulling.then(async () => {
+      const results = await Promise.allSettled(nodes.map((n) => this.pull(n)));
+      return results.some((r) => r.status === "fulfilled");
+    });
+    this.pulling = run;
+    return run;
   }
 
   private async pull(node: string): Promise<void> {

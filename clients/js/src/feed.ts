@@ -2,6 +2,7 @@ import { isObject, type Json, type JsonObject } from "./json.js";
 import type { Directory } from "./directory.js";
 import { rpc } from "./directory.js";
 import { Referee } from "./referee.js";
+import type { ServiceRecord } from "./records.js";
 import type { FeedPosition, Scores } from "./scores.js";
 import {
   attestationVerifies, evidenceId, parseAttestation, responseHash, serviceCall, type Attestation, type ServiceCall,
@@ -12,8 +13,29 @@ const MAX_ATTESTATIONS = 64;
 /** Items per page and pages per node in one pull: each item may cost a re-run here. */
 const PAGE = 50;
 const MAX_PAGES = 4;
-/** Evidence ids judged here, remembered so the same item from several nodes is judged once. */
+/** Evidence ids taken here, remembered so the same item from several nodes is taken once. */
 const JUDGED_ENTRIES = 4096;
+/** The re-run wall time one pull spends at most, unless `feedRerunBudgetMs` says otherwise. */
+export const FEED_RERUN_BUDGET_MS = 5_000;
+/**
+ * The longest `limits.timeoutMs` of a service whose evidence the client re-runs, unless `feedMaxRerunTimeoutMs` says
+ * otherwise.
+ */
+export const FEED_MAX_RERUN_TIMEOUT_MS = 10_000;
+
+/** What reading the feeds may cost (see {@link EvidenceFeed}). */
+export interface FeedLimits {
+  /** The re-run wall time one pull spends at most. */
+  rerunBudgetMs: number;
+  /** Evidence of a service whose `limits.timeoutMs` is over this is never re-run here. */
+  maxRerunTimeoutMs: number;
+}
+
+/** What one pull has spent on re-runs. */
+interface Run {
+  spentMs: number;
+  reruns: number;
+}
 
 /** Evidence whose every signature and hash checked out. */
 export interface CheckedEvidence {
@@ -79,6 +101,8 @@ export interface FeedStats {
   invalid: number;
   /** Servers convicted here because of them. */
   convictions: number;
+  /** Items never re-run here: their service may run longer than the client's cap (`feedMaxRerunTimeoutMs`). */
+  passedOver: number;
 }
 
 /**
@@ -88,29 +112,64 @@ export interface FeedStats {
  * every signer of another answer than the re-run's is convicted in its scores (and so persisted with them). Items
  * whose signers are all blacklisted here cost no re-run; items the referee cannot judge convict nobody. How far each
  * feed was read is kept with the scores, so a client reads only what is new.
+ *
+ * Reading a feed is bounded in the CPU its re-runs take, as in the Java SDK. Items are evidence that nodes judged and
+ * stored, and anyone can register a service whose every call runs for its whole time limit (up to two minutes), then
+ * get evidence of such a call stored, which every client reading the feed would re-run. So an item whose service's
+ * `limits.timeoutMs` is over `maxRerunTimeoutMs` is passed over: never re-run here, counted (`stats.passedOver`) and
+ * read past like a judged one (the nodes judge it). And one pull re-runs items for at most `rerunBudgetMs` of wall
+ * time: its first re-run always runs and a re-run under way ends, so a pull may go over the budget by one re-run per
+ * node read at once. Then it stops, and each node's position stays before the page it stopped in: the next pull reads
+ * the page again, its items already taken are remembered and cost nothing, and the others are judged then. The budget
+ * never makes the feed read past an item. Pulls run one at a time.
  */
 export class EvidenceFeed {
-  /** Ids judged here or being judged (the same item comes from several nodes at once): each is re-run once. */
+  /**
+   * Ids taken here or being judged (the same item comes from several nodes at once): judged, re-run without a
+   * verdict, or passed over. Each is re-run once, even on a page read again after a pull stopped in it.
+   */
   private readonly judged = new Map<string, Promise<void>>();
-  readonly stats: FeedStats = { read: 0, judged: 0, invalid: 0, convictions: 0 };
+  readonly stats: FeedStats = { read: 0, judged: 0, invalid: 0, convictions: 0, passedOver: 0 };
+  private readonly limits: FeedLimits;
+  /** The pull in flight (or the last one): pulls run one after another. */
+  private pulling: Promise<void> = Promise.resolve();
 
   constructor(private readonly fetcher: typeof fetch, private readonly directory: Directory,
-      private readonly scores: Scores, private readonly referee: Referee) {}
+      private readonly scores: Scores, private readonly referee: Referee, limits: Partial<FeedLimits> = {}) {
+    this.limits = { rerunBudgetMs: limits.rerunBudgetMs ?? FEED_RERUN_BUDGET_MS,
+      maxRerunTimeoutMs: limits.maxRerunTimeoutMs ?? FEED_MAX_RERUN_TIMEOUT_MS };
+  }
 
-  /** Reads every node's feed from where it was left and judges what is new; never throws. */
-  async pull(nodes: string[]): Promise<void> {
+  /**
+   * Reads every node's feed from where it was left and judges what is new, after the pull in flight if there is one;
+   * never throws.
+   */
+  pull(nodes: string[]): Promise<void> {
+    const run = this.pulling.then(() => this.pullNow(nodes));
+    this.pulling = run;
+    return run;
+  }
+
+  private async pullNow(nodes: string[]): Promise<void> {
+    const run: Run = { spentMs: 0, reruns: 0 };
     await Promise.all([...new Set(nodes.map((n) => n.replace(/\/$/, "")))].map(async (node) => {
       try {
-        await this.follow(node, nodes);
+        await this.follow(node, nodes, run);
       } catch {
         // a node that cannot be read now is read next time, from the same position
       }
     }));
   }
 
-  private async follow(node: string, sources: string[]): Promise<void> {
+  /** Whether the pull may start another re-run: its first always (every pull judges something), then within budget. */
+  private goesOn(run: Run): boolean {
+    return run.reruns === 0 || run.spentMs < this.limits.rerunBudgetMs;
+  }
+
+  private async follow(node: string, sources: string[], run: Run): Promise<void> {
     let at: FeedPosition = this.scores.feedPosition(node) ?? { cursor: 0 };
-    for (let page = 0; page < MAX_PAGES; page++) {
+    // Once the budget is spent, no more pages: the next pull reads them.
+    for (let page = 0; page < MAX_PAGES && this.goesOn(run); page++) {
       const res = await rpc(this.fetcher, node, "tandem_evidence", { cursor: at.cursor, limit: PAGE });
       if (!Array.isArray(res?.evidence) || res.evidence.length > PAGE || !Number.isSafeInteger(res.next) || res.next < 0
           || typeof res.more !== "boolean") {
@@ -121,46 +180,67 @@ export class EvidenceFeed {
         at = { log, cursor: 0 }; // a new log behind the same URL: read it from the start
         continue;
       }
-      for (const item of res.evidence) await this.take(item, sources);
+      for (const item of res.evidence) {
+        if (!(await this.take(item, sources, run))) return; // the budget is spent: the position stays before this page
+      }
       at = { log, cursor: res.next };
       this.scores.storeFeedPosition(node, at);
       if (!res.more || res.evidence.length === 0) return;
     }
   }
 
-  /** Judges one item: checked, re-run here, and every signer of another answer than the re-run's convicted. */
-  private async take(item: unknown, sources: string[]): Promise<void> {
+  /**
+   * Takes one item: checked, re-run here, and every signer of another answer than the re-run's convicted. False when
+   * the pull's re-run budget is spent before it: the pull stops there, and the next one judges it.
+   */
+  private async take(item: unknown, sources: string[], run: Run): Promise<boolean> {
     this.stats.read++;
     let e: CheckedEvidence;
     try {
       e = await checkEvidence(item);
     } catch {
       this.stats.invalid++;
-      return;
+      return true;
     }
     const known = this.judged.get(e.id);
-    if (known) return known;
-    const judging = this.judge(e, sources);
+    if (known) {
+      await known;
+      return true;
+    }
+    const open = [...new Set(e.attestations.map((a) => a.server))].filter((k) => !this.scores.blacklisted(k));
+    if (open.length === 0) { // everyone it names is blacklisted here already: no re-run needed
+      this.remember(e.id, Promise.resolve());
+      return true;
+    }
+    const record = this.directory.services.get(e.service);
+    if (!record || Referee.unavailable(record, e.call) !== undefined) return true; // the record may come later
+    if (!(record.limits.timeoutMs <= this.limits.maxRerunTimeoutMs)) {
+      this.stats.passedOver++; // counted once: remembered, however often it is read
+      this.remember(e.id, Promise.resolve());
+      return true;
+    }
+    if (!this.goesOn(run)) return false;
+    const judging = this.judge(e, record, open, sources, run);
     this.remember(e.id, judging);
-    return judging;
+    await judging;
+    return true;
   }
 
-  private async judge(e: CheckedEvidence, sources: string[]): Promise<void> {
-    const open = [...new Set(e.attestations.map((a) => a.server))].filter((k) => !this.scores.blacklisted(k));
-    if (open.length === 0) return; // everyone it names is blacklisted here already: no re-run needed
-    const record = this.directory.services.get(e.service);
-    if (!record || Referee.unavailable(record, e.call) !== undefined) {
-      this.judged.delete(e.id); // the record may come with a later refresh
-      return;
-    }
+  private async judge(e: CheckedEvidence, record: ServiceRecord, open: string[], sources: string[],
+      run: Run): Promise<void> {
+    run.reruns++;
+    const started = Date.now();
     let hash: string;
     try {
-      const run = await this.referee.rerun(record, e.call,
+      const result = await this.referee.rerun(record, e.call,
         this.directory.moduleSources(record, e.service, this.scores, sources));
-      hash = responseHash(run.response);
+      hash = responseHash(result.response);
     } catch {
-      this.judged.delete(e.id); // not judged: it convicts nobody here, and is judged when read again
+      // Not judged: it convicts nobody here. Still taken: a re-run that fails (a module nobody serves) fails again,
+      // and trying it on every pull that reads its page again would spend each pull's budget on it.
       return;
+    } finally {
+      run.spentMs += Date.now() - started;
     }
     this.stats.judged++;
     const wrong = new Set(e.attestations.filter((a) => a.responseHash !== hash && open.includes(a.server))

@@ -6,12 +6,15 @@ export {
   serviceCall, responseHash, parseAttestation, attestationVerifies, signedFuel, evidenceId, evidenceReportMessage,
   evidenceOf, type Attestation, type Evidence, type ServiceCall,
 } from "./wire.js";
-export { TandemClient, DEFAULT_AUDIT, type ConnectOptions, type CallOutcome } from "./client.js";
+export { TandemClient, DEFAULT_AUDIT, DEFAULT_REFRESH_INTERVAL_MS, type ConnectOptions, type CallOutcome } from "./client.js";
 export { TandemError, ServiceNotFoundError, NoServersError, UnverifiableError, ServiceError } from "./errors.js";
 export {
   Scores, localStorageStore, PROBATION, PROVEN_SCORE, FLUSH_MS, type ScoreStore, type ServerScore, type StoredScores, type FeedPosition,
 } from "./scores.js";
-export { EvidenceFeed, checkEvidence, type CheckedEvidence, type FeedStats } from "./feed.js";
+export {
+  EvidenceFeed, checkEvidence, FEED_MAX_RERUN_TIMEOUT_MS, FEED_RERUN_BUDGET_MS, type CheckedEvidence, type FeedLimits,
+  type FeedStats,
+} from "./feed.js";
 export type { CallReport, ServerAnswer, Decision, Check, Audit } from "./report.js";
 export { equalVerifier, majorityVerifier, type Verifier, type Verdict } from "./verifiers.js";
 export { runMetered, CannotRerunError, type RunLimits, type RunResult } from "./wasm.js";

@@ -61,6 +61,8 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
   private ModuleCache.Source moduleSource;
   private String containers = "podman";
   private boolean evidenceFeed = true;
+  private Duration feedRerunBudget = ConvictionFeed.RERUN_BUDGET;
+  private Duration feedMaxRerunTimeout = ConvictionFeed.MAX_RERUN_TIMEOUT;
 
   /**
    * How the referee re-runs OCI services: {@code podman} (the default: the podman on the PATH, if any), the path
@@ -82,6 +84,18 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
    */
   public B evidenceFeed(boolean read) {
     this.evidenceFeed = read;
+    return self();
+  }
+
+  /**
+   * Bounds the CPU the evidence feed costs: a pull re-runs evidence for at most {@code rerunBudget} of wall time
+   * (default 5 s; the rest waits for the next pull), and evidence of a service whose time limit is over
+   * {@code maxServiceTimeout} (default 10 s) is never re-run here, only counted: anyone can register a service whose
+   * every call takes its whole limit, so the nodes judge such evidence.
+   */
+  public B evidenceFeedLimits(Duration rerunBudget, Duration maxServiceTimeout) {
+    this.feedRerunBudget = positive("rerunBudget", rerunBudget);
+    this.feedMaxRerunTimeout = positive("maxServiceTimeout", maxServiceTimeout);
     return self();
   }
 
@@ -274,7 +288,7 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
     return self();
   }
 
-  /** How old the pulled records may get before the next call pulls again (default 30 s). */
+  /** How old records and feeds may get before a call starts a refresh, in the background (default 30 s). */
   public B refreshInterval(Duration d) {
     this.refreshInterval = Objects.requireNonNull(d, "refreshInterval");
     return self();
@@ -368,7 +382,7 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
             extraRequests, serverFilter, spotCheck, referee, audit),
         connectTimeout, bootstrapTimeout, refreshInterval, random != null ? random : new java.util.SplittableRandom(),
         sandbox, http, evidenceFanout, clock, transport, policy, callClock, auditExecutor, auditListener, moduleDir,
-        moduleSource, containers, evidenceFeed);
+        moduleSource, containers, evidenceFeed, feedRerunBudget, feedMaxRerunTimeout);
   }
 
   private static Duration positive(String name, Duration d) {

@@ -1,22 +1,15 @@
 package dev.tandem.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.net.PeerPolicy;
-import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
-import dev.tandem.core.rpc.JsonRpcClient;
-import dev.tandem.core.rpc.LogFollower;
-import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.rpc.NodeUrls;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.score.Scores;
-import dev.tandem.core.wire.Methods;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.store.ServerIndex;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,23 +24,20 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the client knows of the network: service and server records, either pulled from bootstrap nodes with
  * {@code tandem_records} or read from a local {@link Registry}. Every pulled record is validated and its signature
- * checked here, so a bootstrap node can withhold records but never forge or alter one; of several records for one
- * server, the highest {@code seq} wins. Pulls are incremental (one cursor per bootstrap node) and happen lazily: on
- * first use, when older than the refresh interval, or when asked to (a service or candidates not found).
+ * checked here ({@link RecordPull}), so a bootstrap node can withhold records but never forge or alter one; of several
+ * records for one server, the highest {@code seq} wins. Pulls are incremental (one cursor per bootstrap node), run one
+ * at a time, and happen lazily: on first use, when older than the refresh interval (in the background once the
+ * client has records: {@link Refresher}), or when asked to (a service or candidates not found).
  */
 final class Directory {
   private static final Logger LOG = LoggerFactory.getLogger(Directory.class);
-  private static final int PAGE = 1000;
-  private static final int MAX_PAGES = 1000;
-  /** How long one pull from one node may read pages (each also bounded by the bootstrap timeout). */
-  private static final Duration PULL_TIME = Duration.ofSeconds(60);
-  private static final LogFollower FOLLOWER = new LogFollower(Methods.RECORDS, "records", MAX_PAGES, PAGE);
   /** A forced refresh happens at most this often, so a missing service does not hammer the bootstrap nodes. */
   private static final Duration MIN_FORCED_INTERVAL = Duration.ofMillis(500);
 
@@ -84,6 +74,11 @@ final class Directory {
   private long lastRefresh;
   private boolean refreshedOnce;
   private boolean everReached;
+  /**
+   * Held for the whole of a pull and by nothing else: pulls run one at a time, while calls read what is known under
+   * this directory's own lock, which is never held across the network.
+   */
+  private final ReentrantLock pulling = new ReentrantLock();
 
   /**
    * @param tieBreak this client's own order among servers of equal trust (drawn from its random generator, so a
@@ -104,15 +99,38 @@ final class Directory {
 
   /** Pulls new records when the last pull is older than the refresh interval. */
   void refreshIfStale() {
-    if (registry == null && olderThan(refreshInterval)) {
-      refresh();
-    }
+    refreshIfOlderThan(refreshInterval);
   }
 
   /** Pulls new records now, unless a pull happened within the last moment. */
   void refreshSoon() {
-    if (registry == null && olderThan(MIN_FORCED_INTERVAL)) {
-      refresh();
+    refreshIfOlderThan(MIN_FORCED_INTERVAL);
+  }
+
+  /** Whether the records are older than the refresh interval (never with a registry, which is always current). */
+  boolean stale() {
+    return registry == null && olderThan(refreshInterval);
+  }
+
+  /** Whether this directory has records: a registry, or a pull that reached a bootstrap node. */
+  synchronized boolean reached() {
+    return registry != null || everReached;
+  }
+
+  /**
+   * Pulls when the records are older than {@code age}. A caller that finds a pull in flight waits for it and then pulls
+   * only if the records are still that old: the pull it waited for brought what its own would have.
+   */
+  private void refreshIfOlderThan(Duration age) {
+    if (registry == null && olderThan(age)) {
+      pulling.lock();
+      try {
+        if (olderThan(age)) {
+          pullAll();
+        }
+      } finally {
+        pulling.unlock();
+      }
     }
   }
 
@@ -121,7 +139,7 @@ final class Directory {
   }
 
   /**
-   * Pulls from every bootstrap node in parallel.
+   * Pulls from every bootstrap node in parallel, after the pull in flight if there is one.
    *
    * @throws NoServersException when no bootstrap node has ever answered
    */
@@ -129,7 +147,17 @@ final class Directory {
     if (registry != null) {
       return;
     }
-    List<Future<Pull>> pulls = new ArrayList<>();
+    pulling.lock();
+    try {
+      pullAll();
+    } finally {
+      pulling.unlock();
+    }
+  }
+
+  /** One pull, with {@link #pulling} held. */
+  private void pullAll() {
+    List<Future<RecordPull.Result>> pulls = new ArrayList<>();
     for (URI node : bootstrap) {
       long cursor;
       String log;
@@ -137,23 +165,27 @@ final class Directory {
         cursor = cursors.getOrDefault(node, 0L);
         log = logs.getOrDefault(node, "");
       }
-      pulls.add(executor.submit(() -> pull(node, cursor, log)));
+      pulls.add(executor.submit(() -> RecordPull.from(node, cursor, log, transport, timeout, clock)));
     }
     List<String> errors = new ArrayList<>();
-    List<Pull> done = new ArrayList<>();
+    List<RecordPull.Result> done = new ArrayList<>();
     for (int i = 0; i < pulls.size(); i++) {
       try {
         done.add(pulls.get(i).get());
+      } catch (InterruptedException e) {
+        pulls.forEach(p -> p.cancel(true)); // interrupted (the client closing): no more waiting
+        Thread.currentThread().interrupt();
+        break;
       } catch (Exception e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         errors.add(bootstrap.get(i) + ": " + cause.getMessage());
       }
     }
     synchronized (this) {
-      for (Pull p : done) {
-        cursors.put(p.node, p.next);
-        logs.put(p.node, p.log);
-        p.records.forEach(this::add);
+      for (RecordPull.Result p : done) {
+        cursors.put(p.node(), p.next());
+        logs.put(p.node(), p.log());
+        p.records().forEach(this::add);
         everReached = true;
       }
       lastRefresh = clock.millis();
@@ -166,41 +198,6 @@ final class Directory {
       if (!everReached) {
         throw new NoServersException("cannot reach any bootstrap node: " + String.join("; ", errors));
       }
-    }
-  }
-
-  private record Pull(URI node, long next, String log, List<SignedRecord> records) {}
-
-  private Pull pull(URI node, long cursor, String knownLog) throws IOException, InterruptedException {
-    JsonRpcClient client = new JsonRpcClient(transport, timeout);
-    URI endpoint = NodeUrls.rpc(node);
-    List<SignedRecord> out = new ArrayList<>();
-    LogFollower.Result end;
-    // One pull ends after PULL_TIME whatever the node sends; the next refresh goes on from where it stopped.
-    long until = clock.millis() + PULL_TIME.toMillis();
-    try {
-      end = FOLLOWER.follow(new LogPosition(knownLog, cursor),
-          at -> client.call(endpoint, Methods.RECORDS, Methods.page(at, PAGE)), json -> {
-            SignedRecord r = validate(json, node);
-            if (r != null) {
-              out.add(r);
-            }
-            return true;
-          }, (to, restart) -> { }, () -> clock.millis() < until);
-    } catch (JsonRpcClient.RpcError e) {
-      throw new IOException("it answered " + Methods.RECORDS + " with an error: " + e.getMessage(), e);
-    }
-    return new Pull(node, end.position().cursor(), end.position().log(), out);
-  }
-
-  private SignedRecord validate(JsonNode json, URI from) {
-    try {
-      SignedRecord r = SignedRecord.fromJson(json);
-      r.verifySignature();
-      return r;
-    } catch (RecordException e) {
-      LOG.debug("record from {} rejected: {}", from, e.getMessage());
-      return null;
     }
   }
 

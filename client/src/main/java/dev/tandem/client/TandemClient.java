@@ -53,6 +53,7 @@ public final class TandemClient implements AutoCloseable {
   private final boolean ownHttp;
   private final Duration closeTimeout;
   private final ConvictionFeed feed;
+  private final Refresher refresher;
 
   /** Connects the parts {@code o} describes; nothing is fetched until the first call or {@link #refresh}. */
   private TandemClient(ClientOptions o) {
@@ -75,7 +76,9 @@ public final class TandemClient implements AutoCloseable {
         o.callClock(), new Referee(runtimes::sandbox, modules, runtimes::containers),
         o.auditExecutor() != null ? o.auditExecutor() : executor, o.auditListener());
     this.feed = new ConvictionFeed(o.bootstrap(), transport, o.bootstrapTimeout(), o.refreshInterval(), o.clock(),
-        directory, scores, ctx.referee(), o.evidenceFeed() && o.registry() == null && o.call().referee().runsLocally());
+        directory, scores, ctx.referee(), o.evidenceFeed() && o.registry() == null && o.call().referee().runsLocally(),
+        o.feedRerunBudget(), o.feedMaxRerunTimeout());
+    this.refresher = new Refresher(directory, feed, o.bootstrapTimeout());
   }
 
   public static Builder builder() {
@@ -123,16 +126,25 @@ public final class TandemClient implements AutoCloseable {
     }
   }
 
-  /** Pulls new records, and the convictions in the bootstrap nodes' evidence feeds, from the bootstrap nodes now. */
+  /**
+   * Pulls new records, and the convictions in the bootstrap nodes' evidence feeds, from the bootstrap nodes now (after
+   * a pull in flight, if there is one: never two at once).
+   */
   public void refresh() {
-    ctx.directory().refresh();
-    feed.pull();
+    refresher.refresh();
   }
 
-  /** Pulls records and the evidence feeds when the last pull is older than the refresh interval (or never was). */
+  /**
+   * Before a call: the first pull of records and evidence feeds, waited for; after it, a refresh of whatever is older
+   * than the refresh interval, in the background ({@link Refresher}).
+   */
   void freshen() {
-    ctx.directory().refreshIfStale();
-    feed.pullIfStale();
+    refresher.freshen();
+  }
+
+  /** What the evidence feed did so far. */
+  ConvictionFeed.Stats feedStats() {
+    return feed.stats();
   }
 
   /** This client's scores of servers (shared with whoever supplied them to the builder). */
@@ -168,11 +180,13 @@ public final class TandemClient implements AutoCloseable {
   }
 
   /**
-   * Waits (up to the bootstrap timeout) for evidence still being sent, persists scores (closing a store the client
-   * made), and stops the sandbox, containers, HTTP client and threads the client made.
+   * Stops a background refresh, waits (up to the bootstrap timeout each) for it and for evidence still being sent,
+   * persists scores (closing a store the client made), and stops the sandbox, containers, HTTP client and threads the
+   * client made.
    */
   @Override
   public void close() {
+    refresher.close();
     ctx.evidence().awaitPending(closeTimeout);
     if (ownScores) {
       ctx.scores().close();

@@ -1,0 +1,54 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { TandemClient } from "../src/index.js";
+import { memoryModuleCache } from "../src/modules.js";
+import { FakeNet, newKey, server, service, sleep } from "./support/fake.js";
+
+/**
+ * Refreshes off the calls' path: connect waits for the first pull, since a client knows no service before it; after
+ * that, records and feeds older than the refresh interval are refreshed in the background, one refresh at a time, and
+ * no call waits for it, so a bootstrap node that stops answering holds no call. An explicit refresh waits for the one
+ * in flight instead of pulling alongside it.
+ */
+test("a stale refresh runs in the background, one at a time, and calls go on without it", async () => {
+  const net = new FakeNet();
+  const echo = service(newKey(), "echo");
+  const [a, b] = [newKey(), newKey()];
+  net.servers.set("http://a.test", a);
+  net.servers.set("http://b.test", b);
+  net.records = [echo.record, server(a, "http://a.test", [echo.id]), server(b, "http://b.test", [echo.id])];
+  // Both servers established here, so two agreeing answers are taken without a re-run.
+  const servers = Object.fromEntries([a, b].map((k) => [k.key, { score: 70, confirmations: 5, latencyMs: 0 }]));
+  const client = await TandemClient.connect({ bootstrap: [FakeNet.BOOT], fetch: net.fetch, refreshIntervalMs: 0,
+    audit: 0, moduleCache: memoryModuleCache(),
+    scoreStore: { load: () => ({ servers, feeds: {} }), save: () => undefined } });
+  assert.deepEqual([net.recordsAsked, net.evidenceAsked], [1, 1], "connect waited for the first pull");
+
+  net.stall();
+  const started = Date.now();
+  const outcomes = await Promise.all([1, 2, 3, 4, 5].map((n) => client.call("echo", "echo", { n })));
+  outcomes.forEach((o, i) => assert.deepEqual(o.result, { n: i + 1 }));
+  assert.ok(Date.now() - started < 2000, `the calls took ${Date.now() - started} ms`);
+  await sleep(50);
+  assert.equal(net.recordsAsked, 2, "one background refresh for every stale call");
+  assert.equal(net.evidenceAsked, 1, "its feed pull waits for its records");
+
+  let explicitDone = false;
+  const explicit = client.refresh().then(() => explicitDone = true);
+  await sleep(100);
+  assert.ok(!explicitDone, "an explicit refresh waits for the one in flight");
+  assert.equal(net.recordsAsked, 2, "and does not pull alongside it");
+
+  net.release();
+  await explicit;
+  assert.deepEqual([net.recordsAsked, net.evidenceAsked], [3, 3]);
+  assert.equal(net.mostInFlight, 1, "never two pulls at once");
+  await client.close();
+});
+
+test("a refresh interval must be 0 or more, and the feed's limits positive", async () => {
+  await assert.rejects(TandemClient.connect({ bootstrap: [FakeNet.BOOT], refreshIntervalMs: -1 }), RangeError);
+  await assert.rejects(TandemClient.connect({ bootstrap: [FakeNet.BOOT], feedRerunBudgetMs: 0 }), RangeError);
+  await assert.rejects(TandemClient.connect({ bootstrap: [FakeNet.BOOT], feedMaxRerunTimeoutMs: Number.NaN }),
+    RangeError);
+});
