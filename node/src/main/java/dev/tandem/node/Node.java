@@ -13,6 +13,7 @@ import dev.tandem.node.api.ServiceCalls;
 import dev.tandem.node.api.ServiceEndpoint;
 import dev.tandem.node.dashboard.DashboardData;
 import dev.tandem.node.dashboard.NetworkView;
+import dev.tandem.node.dashboard.Recent;
 import dev.tandem.node.evidence.EvidenceFeed;
 import dev.tandem.node.evidence.EvidenceHandler;
 import dev.tandem.node.evidence.EvidenceIntake;
@@ -58,6 +59,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,6 +147,8 @@ public final class Node implements AutoCloseable {
         () -> self.forwardTargets(EVIDENCE_FANOUT),
         Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),
         new EvidenceIntake(Guards.evidenceIntake(initial.limits())), Clock.systemUTC());
+    evidence.forwardOn(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-evidence-forward-", 0)
+        .factory()));
     evidence.start();
     NodeViews views = new NodeViews(key.publicKey(), self::url, config::get, registry, hosting, scores);
     NodeAdmin admin = new NodeAdmin(config, registry, reciprocity, self::publish, views::status);
@@ -169,7 +173,7 @@ public final class Node implements AutoCloseable {
     var dashboard = new DashboardData.Parts(key.publicKey(), self::url, VERSION, initial.fault(), registry, hosting,
         activity, scores, reciprocity);
     int port = server.start(new HttpApi(endpoint, rpc, modules, metrics::scrape, views::health, views::dashboard,
-        () -> DashboardData.bytes(dashboard), new NetworkView(() -> DashboardData.snapshot(dashboard),
+        new Recent(() -> DashboardData.bytes(dashboard), 1000), new NetworkView(() -> DashboardData.snapshot(dashboard),
         Transport.http(http, NetworkView.MAX_BYTES), this::allows)::bytes,
         HttpServer.limits(limits), server.threads(), proxies));
     self.listening(initial.url(port));

@@ -80,7 +80,7 @@ final class SelfRecord {
     Set<URI> out = new LinkedHashSet<>(peers);
     List<URI> others = new ArrayList<>();
     registry.servers().forEach(s -> {
-      if (!s.retired() && !s.url().equals(url) && peerPolicy.allows(s.url()) && !out.contains(s.url())) {
+      if (!s.retired() && !s.url().equals(url) && !out.contains(s.url())) {
         others.add(s.url());
       }
     });
@@ -89,7 +89,9 @@ final class SelfRecord {
       if (out.size() >= n) {
         break;
       }
-      out.add(u);
+      if (peerPolicy.allows(u)) { // only as many as needed: it may look a name up
+        out.add(u);
+      }
     }
     out.remove(url);
     return new ArrayList<>(out);
@@ -105,7 +107,7 @@ final class SelfRecord {
     Set<URI> out = new LinkedHashSet<>(config.get().peers());
     List<ServerRecord> others = new ArrayList<>();
     registry.servers().forEach(s -> {
-      if (!s.retired() && !s.url().equals(url) && peerPolicy.allows(s.url()) && trust.applyAsDouble(s.key()) > 0) {
+      if (!s.retired() && !s.url().equals(url) && trust.applyAsDouble(s.key()) > 0) {
         others.add(s);
       }
     });
@@ -115,7 +117,9 @@ final class SelfRecord {
       if (out.size() >= n) {
         break;
       }
-      out.add(s.url());
+      if (peerPolicy.allows(s.url())) { // only as many as needed: it may look a name up
+        out.add(s.url());
+      }
     }
     out.remove(url);
     return new ArrayList<>(out);

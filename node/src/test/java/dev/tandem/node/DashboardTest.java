@@ -94,6 +94,7 @@ class DashboardTest {
     a.activity().conviction(new Activity.Conviction(System.currentTimeMillis(), b.publicKey().toString(),
         search.serviceId(), "ab".repeat(32), "signed a response that differs from the re-run"));
 
+    settle();
     JsonNode d = Json.parse(get("/dashboard.json").body());
     assertThat(d.path("self").path("key").asText()).isEqualTo(a.publicKey().toString());
     JsonNode svc = d.path("services").get(0);
@@ -143,6 +144,7 @@ class DashboardTest {
   void networkViewJoinsWhatEveryNodePublishes() throws Exception {
     String call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"query\",\"params\":{\"q\":\"wasm\",\"limit\":1}}";
     TestNetwork.post(URI.create(a.url() + "/services/" + search.serviceId()), call, null);
+    settle();
     JsonNode fromB = Json.parse(TestNetwork.get(URI.create(b.url() + "/network.json")).body());
     assertThat(fromB.path("self").path("key").asText()).isEqualTo(b.publicKey().toString());
     List<String> reachable = new ArrayList<>();
@@ -165,6 +167,11 @@ class DashboardTest {
     assertThat(dev.tandem.node.dashboard.DashboardData.letters(26)).isEqualTo("AA");
     assertThat(dev.tandem.node.dashboard.DashboardData.letters(27)).isEqualTo("AB");
     assertThat(dev.tandem.node.dashboard.DashboardData.letters(26 + 26 * 26)).isEqualTo("AAA");
+  }
+
+  /** A node builds its dashboard at most once a second: what happened is drawn a second later at the latest. */
+  private static void settle() throws InterruptedException {
+    Thread.sleep(1100);
   }
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -53,6 +53,17 @@ public enum Reach {
   }
 
   /**
+   * Whether {@code host} is an address written out (IPv4 dotted, or IPv6, perhaps in brackets): its reach is known
+   * without a lookup, where a name's waits on a name server, which whoever registered the name controls.
+   */
+  public static boolean isLiteral(String host) {
+    if (host == null) {
+      return false;
+    }
+    return host.contains(":") || host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+  }
+
+  /**
    * The reach of a host: a literal address directly; a name by every address it resolves to, the most local one
    * counting (a name that resolves to a public and a loopback address is loopback).
    * An unusable address among them makes the whole name unusable.

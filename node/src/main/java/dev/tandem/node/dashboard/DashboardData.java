@@ -35,6 +35,8 @@ import java.util.function.Supplier;
 public final class DashboardData {
   /** How many recent calls, conflicts and convictions the document carries. */
   static final int RECENT = 25;
+  /** Services and servers listed at most. */
+  static final int MAX_LISTED = 500;
 
   /**
    * The parts of a node the dashboard reads.
@@ -62,8 +64,11 @@ public final class DashboardData {
       self.put("fault", node.fault().name().toLowerCase(Locale.ROOT));
     }
 
+    // The first MAX_LISTED of each list: anyone can register records, and the page draws a picture, not a registry.
     ArrayNode services = root.putArray("services");
-    for (ServiceRecord s : node.registry().services()) {
+    List<ServiceRecord> allServices = node.registry().services();
+    root.put("servicesTotal", allServices.size());
+    for (ServiceRecord s : allServices.subList(0, Math.min(MAX_LISTED, allServices.size()))) {
       ObjectNode o = services.addObject();
       o.put("id", s.serviceId());
       o.put("name", s.name());
@@ -82,7 +87,14 @@ public final class DashboardData {
     List<ServerRecord> ordered = new ArrayList<>(node.registry().servers());
     ordered.sort(Comparator.comparing(ServerRecord::url, DashboardData::compareUrls)
         .thenComparing(ServerRecord::key));
-    for (int i = 0; i < ordered.size(); i++) {
+    root.put("serversTotal", ordered.size());
+    if (ordered.size() > MAX_LISTED) { // this node is always listed
+      ordered.stream().filter(s -> s.key().equals(node.self())).findFirst().ifPresent(me -> {
+        ordered.remove(me);
+        ordered.add(0, me);
+      });
+    }
+    for (int i = 0; i < Math.min(MAX_LISTED, ordered.size()); i++) {
       ServerRecord s = ordered.get(i);
       ObjectNode o = servers.addObject();
       o.put("key", s.key().toString());

@@ -67,6 +67,7 @@ public final class EvidenceHandler implements AutoCloseable {
   private final EvidenceIntake intake;
   private final Clock clock;
   private ScheduledExecutorService retries;
+  private volatile java.util.concurrent.Executor forwarding = Runnable::run;
 
   /**
    * A handler; evidence that cannot be judged yet is retried once {@link #start} was called.
@@ -336,6 +337,19 @@ public final class EvidenceHandler implements AutoCloseable {
   }
 
   private void forward(Evidence evidence, String id, Judgement verdict) {
+    forwarding.execute(() -> forwardNow(evidence, id));
+  }
+
+  /**
+   * Where new evidence is forwarded from: a node forwards off the submitting caller's thread, since choosing the
+   * targets checks the peer policy, which may look names up (the simulation keeps the default, on the caller's
+   * thread, so its runs replay).
+   */
+  public void forwardOn(java.util.concurrent.Executor executor) {
+    this.forwarding = executor;
+  }
+
+  private void forwardNow(Evidence evidence, String id) {
     JsonNode params = EvidenceReport.signed(evidence, id, key);
     for (URI target : forwardTo.get()) {
       forwarder.send(NodeUrls.rpc(target), Methods.SUBMIT_EVIDENCE, params).whenComplete((reply, e) -> {

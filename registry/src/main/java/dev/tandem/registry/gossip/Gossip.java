@@ -165,6 +165,7 @@ public final class Gossip implements AutoCloseable {
       closed = true;
     }
     timer.shutdownNow();
+    table.close();
     work.close();
   }
 

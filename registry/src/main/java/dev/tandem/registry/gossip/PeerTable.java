@@ -9,7 +9,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +32,16 @@ final class PeerTable {
   private final Map<URI, Peer> peers = new ConcurrentHashMap<>();
   /** Server key → the URL its current record announces, for learned peers. Guarded by itself. */
   private final Map<PublicKey, URI> learned = new HashMap<>();
+  /**
+   * Judges learned URLs that name a host, off the thread that stored the record: the peer policy resolves the name,
+   * and a record's URL can name a host under a domain whose name server never answers. Storing a record (answering
+   * {@code tandem_submitRecord}, taking a gossip page) must not wait on that. One at a time, at most
+   * {@value #MAX_UNJUDGED} waiting; past that a learned URL is dropped (learning peers is best effort).
+   */
+  private final ThreadPoolExecutor judging = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
+      new ArrayBlockingQueue<>(MAX_UNJUDGED), Thread.ofVirtual().name("tandem-gossip-peer-policy").factory(),
+      new ThreadPoolExecutor.DiscardPolicy());
+  private static final int MAX_UNJUDGED = 256;
 
   /**
    * @param self this node's own base URL (never a peer), or null
@@ -123,14 +136,27 @@ final class PeerTable {
       }
     }
     if (!server.retired() && !url.equals(self) && !peers.containsKey(url)) {
-      if (!peerPolicy.test(url)) {
-        LOG.debug("not gossiping with {}: the peer policy refuses its address", url);
-        return;
-      }
-      if (makeRoomForLearned()) {
-        add(url, false);
+      if (dev.tandem.core.net.Reach.isLiteral(url.getHost())) {
+        admit(url); // an address: judged at once, no lookup
+      } else {
+        judging.execute(() -> admit(url));
       }
     }
+  }
+
+  private void admit(URI url) {
+    if (!peerPolicy.test(url)) {
+      LOG.debug("not gossiping with {}: the peer policy refuses its address", url);
+      return;
+    }
+    if (!peers.containsKey(url) && makeRoomForLearned()) {
+      add(url, false);
+    }
+  }
+
+  /** Stops judging learned URLs. */
+  void close() {
+    judging.shutdownNow();
   }
 
   /**
