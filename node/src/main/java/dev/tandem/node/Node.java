@@ -158,7 +158,8 @@ public final class Node implements AutoCloseable {
         .method("tandem_records", registryRpc::records)
         .method(RegistryRpc.RECORD_INDEX, registryRpc::recordIndex)
         .method(RegistryRpc.GET_RECORDS, registryRpc::getRecords)
-        .method("tandem_submitRecord", new RecordIntake(registryRpc, modules)::submit)
+        .methodWithCaller("tandem_submitRecord", new RecordIntake(registryRpc, modules,
+            initial.limits().get(Limit.RECORDS_PER_ADDRESS_PER_HOUR))::submit)
         .methodWithCaller("tandem_submitEvidence", evidence::submit)
         .method(EvidenceFeed.METHOD, new EvidenceFeed(new EvidenceTable(db))::handle)
         .method("tandem_scores", p -> views.scores())

@@ -32,6 +32,9 @@ public enum Limit {
   MAX_SERVICES_PER_KEY("max-services-per-key", 256, "service records one owner key may have"),
   RECORDS_PER_KEY_PER_HOUR("records-per-key-per-hour", 600,
       "new records (services, server updates) one key may add per hour"),
+  RECORDS_PER_ADDRESS_PER_HOUR("records-per-address-per-hour", 1000,
+      "new records one remote address may store through tandem_submitRecord per hour (pushes from gossip peers "
+          + "included; pulls are not); more get -32008"),
   MAX_SERVERS_PER_HOST("max-servers-per-host", 64, "server records whose URL names the same host"),
   MAX_REGISTRY_MB("max-registry-mb", 256, "megabytes of record JSON the registry keeps"),
   // Evidence intake

@@ -7,6 +7,9 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
+import dev.tandem.core.wire.JsonRpc;
+import dev.tandem.core.wire.RpcErrors;
+import dev.tandem.node.guard.HourlyQuota;
 import dev.tandem.registry.gossip.RegistryRpc;
 import dev.tandem.sandbox.Abi;
 import dev.tandem.sandbox.ModuleReport;
@@ -22,10 +25,36 @@ import java.util.List;
 public final class RecordIntake {
   private final RegistryRpc registryRpc;
   private final ModuleStore modules;
+  /**
+   * New records per caller address and hour. Keys cost nothing, so the quotas per key do not stop a script from
+   * filling the registry (a full registry refuses newcomers); an address does cost something.
+   */
+  private final HourlyQuota perAddress;
+  private final long perHour;
 
-  public RecordIntake(RegistryRpc registryRpc, ModuleStore modules) {
+  /** @param recordsPerAddressPerHour new records one address may submit per hour ({@code 0}: no limit) */
+  public RecordIntake(RegistryRpc registryRpc, ModuleStore modules, long recordsPerAddressPerHour) {
     this.registryRpc = registryRpc;
     this.modules = modules;
+    this.perHour = recordsPerAddressPerHour;
+    this.perAddress = new HourlyQuota(recordsPerAddressPerHour, System::currentTimeMillis);
+  }
+
+  /**
+   * {@link #submit(JsonNode)} from {@code callerAddress} ({@link dev.tandem.node.http.CallerAddress}; null: not
+   * limited), refused with -32008 once the address stored {@code recordsPerAddressPerHour} new records this hour.
+   */
+  public JsonNode submit(JsonNode params, String callerAddress) throws Exception {
+    String address = perHour > 0 ? callerAddress : null;
+    if (!perAddress.hasRoom(address, 1) && !registryRpc.isStored(params.path("record"))) {
+      throw new JsonRpc.Failure(RpcErrors.REJECTED, "rejected: record quota: this address stored " + perHour
+          + " new records this hour (--records-per-address-per-hour); try again later");
+    }
+    JsonNode answer = submit(params);
+    if ("stored".equals(answer.path("status").asText())) {
+      perAddress.charge(address, 1);
+    }
+    return answer;
   }
 
   /**

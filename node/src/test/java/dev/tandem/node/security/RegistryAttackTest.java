@@ -61,6 +61,27 @@ class RegistryAttackTest {
     return sink;
   }
 
+  /**
+   * Keys cost nothing, so the quotas per key cannot stop a script from filling the registry, and a full registry
+   * refuses newcomers: new records are also counted per address. What was already stored costs nothing again.
+   */
+  @Test
+  void newRecordsAreCountedPerAddress() throws Exception {
+    try (Node node = Node.start(NodeConfig.builder(dir.resolve("q")).listen("127.0.0.1:0")
+        .limit(Limit.RECORDS_PER_ADDRESS_PER_HOUR, 5).build())) {
+      ServerRecord again = null;
+      for (int i = 0; i < 5; i++) {
+        ServerRecord r = server(KeyPair.generate(), "http://10.6.6." + i + ":1", List.of(), 1);
+        assertThat(ReplayTest.submit(node, r).path("result").path("status").asText()).isEqualTo("stored");
+        again = r;
+      }
+      JsonNode refused = ReplayTest.submit(node, server(KeyPair.generate(), "http://10.6.6.9:1", List.of(), 1));
+      ReplayTest.assertRejected(refused, "--records-per-address-per-hour");
+      assertThat(ReplayTest.submit(node, again).path("result").path("status").asText()).isEqualTo("already_known");
+      assertThat(node.registry().servers()).hasSize(6); // the five and the node's own
+    }
+  }
+
   @Test
   void serverUrlsMustBeOriginsAndSpamBeyondTheQuotasIsRefusedAndNotGossiped() throws Exception {
     NodeConfig.Builder a = NodeConfig.builder(dir.resolve("a")).listen("127.0.0.1:0")

@@ -142,6 +142,27 @@ public final class RegistryRpc {
   }
 
   /**
+   * Whether {@code record} (the {@code record} param of {@code tandem_submitRecord}) is stored here as it is, so
+   * submitting it again stores nothing: a caller past a quota on new records may still send it.
+   */
+  public boolean isStored(JsonNode record) {
+    if (record == null || !record.isObject()) {
+      return false;
+    }
+    if (storedCopy(record) != null) {
+      return true;
+    }
+    try {
+      SignedRecord parsed = SignedRecord.fromJson(record);
+      String id = parsed instanceof ServiceRecord s ? s.serviceId() : ((ServerRecord) parsed).key().toString();
+      JsonNode given = parsed.toJson();
+      return registry.records(List.of(id)).stream().anyMatch(r -> r.toJson().equals(SAME_VALUE, given));
+    } catch (RuntimeException e) {
+      return false; // not a record: the submission will say why
+    }
+  }
+
+  /**
    * The stored server record that {@code json} is an exact copy of (every member, the signature included), or null.
    * Gossip pushes each record to a few peers and most already hold it: such a copy is answered from the stored
    * record, which was checked when stored, without parsing, canonicalizing or verifying it again. Anything else,

@@ -1,15 +1,15 @@
-package dev.tandem.node.evidence;
+package dev.tandem.node.guard;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * A budget of bytes per key (a caller's address, a reporter's key) that refills every hour: each key's window starts
+ * A budget (bytes, milliseconds, records) per key (a caller's address, a reporter's key) that refills every hour: each key's window starts
  * with its first charge and ends an hour later. Keys are kept in access order and capped, so a flood of made-up keys
  * costs bounded memory (a key pushed out starts a fresh window, which is no worse than one more address).
  */
-final class HourlyQuota {
+public final class HourlyQuota {
   static final long HOUR_MS = 3_600_000;
   private static final int MAX_KEYS = 16_384;
 
@@ -24,22 +24,22 @@ final class HourlyQuota {
     }
   };
 
-  HourlyQuota(long budget, LongSupplier nowMs) {
+  public HourlyQuota(long budget, LongSupplier nowMs) {
     this.budget = budget;
     this.nowMs = nowMs;
   }
 
-  long budget() {
+  public long budget() {
     return budget;
   }
 
   /** Whether {@code key} may spend {@code bytes} more in its current hour (a null key is not limited). */
-  synchronized boolean hasRoom(String key, long bytes) {
+  public synchronized boolean hasRoom(String key, long bytes) {
     return key == null || used(key) + bytes <= budget;
   }
 
   /** Spends {@code bytes} of {@code key}'s hour, whether or not they fit (check {@link #hasRoom} first). */
-  synchronized void charge(String key, long bytes) {
+  public synchronized void charge(String key, long bytes) {
     if (key != null) {
       Window w = current(key);
       windows.put(key, new Window(w.start(), w.used() + bytes));
