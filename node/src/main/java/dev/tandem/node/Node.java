@@ -24,6 +24,7 @@ import dev.tandem.node.guard.Limit;
 import dev.tandem.node.guard.NodeLimits;
 import dev.tandem.node.hosting.Hosting;
 import dev.tandem.node.hosting.CrossCheck;
+import dev.tandem.node.hosting.CallMemory;
 import dev.tandem.node.hosting.Runner;
 import dev.tandem.node.hosting.SecondEngine;
 import dev.tandem.node.hosting.SandboxRunner;
@@ -141,8 +142,10 @@ public final class Node implements AutoCloseable {
         new Reciprocity.Settings(initial.reciprocityGrace(), initial.reciprocityInterval()), Clock.systemUTC(),
         scores::blacklisted, probes);
 
-    this.crossCheck = crossCheck(new SandboxRunner(hosting, sandbox), initial);
-    Runner runner = probes.sampling(crossCheck == null ? new SandboxRunner(hosting, sandbox) : crossCheck);
+    CallMemory callMemory = CallMemory.ofMegabytes(initial.limits().get(Limit.CALL_MEMORY_MB));
+    this.crossCheck = crossCheck(new SandboxRunner(hosting, sandbox, callMemory), initial);
+    Runner runner = probes.sampling(crossCheck == null ? new SandboxRunner(hosting, sandbox, callMemory)
+        : crossCheck);
     this.evidence = new EvidenceHandler(key, registry, runner, scores, activity, db,
         () -> self.forwardTargets(EVIDENCE_FANOUT),
         Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.wire.JsonRpc;
 import dev.tandem.core.wire.RpcErrors;
-import dev.tandem.node.guard.HourlyQuota;
+import dev.tandem.node.quota.HourlyQuota;
 import java.nio.charset.StandardCharsets;
 import java.util.function.LongSupplier;
 

@@ -53,6 +53,10 @@ public enum Limit {
           + "yet; past it new ones get -32000"),
   EVIDENCE_QUEUE_MB("evidence-queue-mb", 32, "megabytes of evidence that queue holds"),
   EVIDENCE_QUEUE_SECONDS("evidence-queue-seconds", 3600, "how long a held item waits to be judged before it is dropped"),
+  CALL_MEMORY_MB("call-memory-mb", 0,
+      "megabytes of linear memory the calls running at once may reach together, each counted at its service's "
+          + "limits.memoryPages; a call that does not fit gets -32000 overloaded before it runs (0: half the JVM's "
+          + "maximum heap)"),
   // Calls' inputs, and what strangers bring
   INPUT_FETCHES("input-fetches", 16,
       "calls whose inputs by CID are being fetched at once; more get -32000 overloaded at once (inputs this node "

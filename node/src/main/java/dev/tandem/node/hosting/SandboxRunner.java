@@ -22,10 +22,13 @@ public final class SandboxRunner implements Runner {
 
   private final Hosting hosting;
   private final Sandbox sandbox;
+  private final CallMemory memory;
 
-  public SandboxRunner(Hosting hosting, Sandbox sandbox) {
+  /** A runner whose calls, and re-runs, reserve their memory in {@code memory} before they run. */
+  public SandboxRunner(Hosting hosting, Sandbox sandbox, CallMemory memory) {
     this.hosting = hosting;
     this.sandbox = sandbox;
+    this.memory = memory;
   }
 
   @Override
@@ -44,7 +47,17 @@ public final class SandboxRunner implements Runner {
     if (record.isOci() && hosting.oci().isPresent()) {
       return hosting.oci().get().call(record, call.canonical(), record.limits());
     }
-    return sandbox.call(service.module(), call.canonical(), service.limits(), inputs(record, call));
+    Inputs inputs = inputs(record, call);
+    int pages = service.limits().memoryPages();
+    if (!memory.tryReserve(pages)) {
+      throw new JsonRpc.Failure(RpcErrors.OVERLOADED, "overloaded: the calls running here may reach all the memory "
+          + "this node gives calls (--call-memory-mb " + memory.megabytes() + "); try another node");
+    }
+    try {
+      return sandbox.call(service.module(), call.canonical(), service.limits(), inputs);
+    } finally {
+      memory.release(pages);
+    }
   }
 
   /** Fetches the call's inputs into this node's cache; {@link #run} reads them from there. */
@@ -87,6 +100,15 @@ public final class SandboxRunner implements Runner {
     Limits limits = Limits.builder().fuel(l.fuel()).memoryPages(l.memoryPages())
         .maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
         .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), MIN_RERUN_TIMEOUT.toMillis()))).build();
-    return () -> sandbox.call(module, request.canonical(), limits, inputs);
+    return () -> {
+      if (!memory.reserve(l.memoryPages(), MIN_RERUN_TIMEOUT)) {
+        throw new IOException("no memory free for a re-run of " + l.memoryPages() + " pages (--call-memory-mb)");
+      }
+      try {
+        return sandbox.call(module, request.canonical(), limits, inputs);
+      } finally {
+        memory.release(l.memoryPages());
+      }
+    };
   }
 }

@@ -9,7 +9,7 @@ import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.wire.JsonRpc;
 import dev.tandem.core.wire.RpcErrors;
-import dev.tandem.node.guard.HourlyQuota;
+import dev.tandem.node.quota.HourlyQuota;
 import dev.tandem.registry.gossip.RegistryRpc;
 import dev.tandem.sandbox.Abi;
 import dev.tandem.sandbox.ModuleReport;
@@ -41,7 +41,7 @@ public final class RecordIntake {
   }
 
   /**
-   * {@link #submit(JsonNode)} from {@code callerAddress} ({@link dev.tandem.node.http.CallerAddress}; null: not
+   * {@link #submit(JsonNode)} from {@code callerAddress} (its quota key, as the HTTP layer makes it; null: not
    * limited), refused with -32008 once the address stored {@code recordsPerAddressPerHour} new records this hour.
    */
   public JsonNode submit(JsonNode params, String callerAddress) throws Exception {

@@ -1,4 +1,4 @@
-package dev.tandem.node.guard;
+package dev.tandem.node.quota;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
