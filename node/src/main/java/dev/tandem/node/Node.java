@@ -146,6 +146,7 @@ public final class Node implements AutoCloseable {
     this.crossCheck = crossCheck(new SandboxRunner(hosting, sandbox, callMemory), initial);
     Runner runner = probes.sampling(crossCheck == null ? new SandboxRunner(hosting, sandbox, callMemory)
         : crossCheck);
+    probes.seedFrom(registry::service, runner);
     this.evidence = new EvidenceHandler(key, registry, runner, scores, activity, db,
         () -> self.forwardTargets(EVIDENCE_FANOUT),
         Transport.http(http, 1 << 20), a -> ledger.observed(a.server(), a.service(), a.signedFuel()),

@@ -81,9 +81,11 @@ class DeliveryProbeTest {
     PublicKey liar = nodes.get("liar").publicKey();
     PublicKey dropper = nodes.get("dropper").publicKey();
 
-    // Before any probe, every declared offer counts.
-    assertThat(peer(a, honest).path("theyGive").asInt()).isEqualTo(1);
-    assertThat(peer(a, liar).path("theyGive").asInt()).isEqualTo(1);
+    // Every record declares the offer; it counts once a probe shows it delivered. (Before a has a request of echo to
+    // probe with, a declared offer counts: a makes one itself before its first probe, a call of a method no service
+    // has, so that lasts a moment.)
+    assertThat(peer(a, honest).path("declared").asInt()).isEqualTo(1);
+    assertThat(peer(a, liar).path("declared").asInt()).isEqualTo(1);
     assertThat(peer(a, dropper).path("declared").asInt()).isEqualTo(1);
 
     // A request a ran itself: what its probes replay.
@@ -92,7 +94,7 @@ class DeliveryProbeTest {
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":42}}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(served.body()).contains("\"result\"");
-    assertThat(a.probes().sampled()).containsEntry(echo, 1);
+    assertThat(a.probes().sampled()).containsKey(echo);
 
     TestPool.await("a to probe all three servers", Duration.ofSeconds(30),
         () -> a.probes().of(honest).containsKey(echo) && a.probes().of(liar).containsKey(echo)

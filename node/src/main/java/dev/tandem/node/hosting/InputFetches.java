@@ -159,7 +159,7 @@ final class InputFetches {
     return out;
   }
 
-  /** Cached on the caller's thread, never interrupted: the input is in hand, and a failed write only costs a refetch. */
+  /** Cached on the caller's thread, never interrupted: the input is in hand; a failed write only costs a refetch. */
   private void cache(Fetched f) {
     try {
       for (Map.Entry<Cid, byte[]> b : f.blocks()) {

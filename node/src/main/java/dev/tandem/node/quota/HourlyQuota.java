@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * A budget (bytes, milliseconds, records) per key (a caller's address, a reporter's key) that refills every hour: each key's window starts
- * with its first charge and ends an hour later. Keys are kept in access order and capped, so a flood of made-up keys
+ * A budget (bytes, milliseconds, records) per key (a caller's address, a reporter's key) that refills every hour:
+ * each key's window starts with its first charge and ends an hour later. Keys are kept in access order and capped, so a flood of made-up keys
  * costs bounded memory (a key pushed out starts a fresh window, which is no worse than one more address).
  */
 public final class HourlyQuota {

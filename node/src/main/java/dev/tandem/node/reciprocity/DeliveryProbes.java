@@ -124,6 +124,7 @@ public final class DeliveryProbes implements AutoCloseable {
   private final Transport transport;
   private final Consumer<Evidence> wrong;
   private final Settings settings;
+  private volatile Runnable seeds = () -> {};
   private final Clock clock;
   private final Map<String, Deque<Sample>> samples = new ConcurrentHashMap<>();
   private final Map<Pair, Probe> latest = new ConcurrentHashMap<>();
@@ -204,11 +205,20 @@ public final class DeliveryProbes implements AutoCloseable {
     long every = settings.interval().toMillis();
     timer.scheduleWithFixedDelay(() -> {
       try {
+        seeds.run();
         probeOnce();
       } catch (RuntimeException e) {
         LOG.warn("delivery probe failed: {}", e.toString(), e);
       }
     }, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Seeds the requests of rewarded services nobody asked this node about before each probe ({@link ProbeSeeds}), by
+   * re-running a call of a method no service has through {@code sampling} (this object's {@link #sampling} runner).
+   */
+  public void seedFrom(java.util.function.Function<String, Optional<ServiceRecord>> records, Runner sampling) {
+    this.seeds = new ProbeSeeds(rewards, records, this::sampled, sampling);
   }
 
   /** Probes the pair probed longest ago that has a request to replay, now; empty when there is none. */
@@ -279,12 +289,15 @@ public final class DeliveryProbes implements AutoCloseable {
           ? e.getCause() : e;
       return new Probe(server.key(), service, at, Result.NO_ANSWER, "no answer: " + cause);
     }
-    if (answer.has("error") || !answer.has("result")) {
+    // A service's own error (a method it does not have, say) is an answer too, signed like a result; a node's error
+    // (overloaded, not offered) is not signed, and is no answer.
+    boolean signedError = answer.has("error") && answer.has("tandem");
+    if ((answer.has("error") && !signedError) || (!answer.has("error") && !answer.has("result"))) {
       return new Probe(server.key(), service, at, Result.NO_ANSWER, "answered with an error: "
           + answer.path("error").path("message").asText("no result"));
     }
     ObjectNode response = Json.object();
-    response.set("result", answer.get("result"));
+    response.set(signedError ? "error" : "result", answer.get(signedError ? "error" : "result"));
     Attestation att;
     String hash;
     try {

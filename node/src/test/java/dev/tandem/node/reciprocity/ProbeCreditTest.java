@@ -43,7 +43,43 @@ class ProbeCreditTest {
     assertThat(probes.undelivered(stranger.publicKey(), id)).as("no request to probe with: declared credit").isFalse();
 
     // This node judges evidence of the service: the re-run's request becomes one to probe with.
-    Runner sampling = probes.sampling(new Runner() {
+    Runner sampling = probes.sampling(reRunning(request -> new Outcome.Result("[1]".getBytes(StandardCharsets.UTF_8),
+        10, "")));
+    sampling.prepareRerun(service, ServiceCall.of("echo", Json.parse("[1]"))).run();
+    assertThat(probes.sampled()).containsEntry(id, 1);
+    assertThat(probes.undelivered(stranger.publicKey(), id)).as("probeable, not probed yet: no credit").isTrue();
+  }
+
+  /**
+   * A rewarded service nobody asked this node about gets a request all the same: a call of a method no service has,
+   * re-run here, whose deterministic answer a probed server must sign.
+   */
+  @Test
+  void aServiceNobodyAskedAboutIsSeededWithACallOfAMethodNoServiceHas() throws Exception {
+    KeyPair me = KeyPair.generate();
+    ServiceRecord service = ServiceRecord.builder().name("echo").module(Cid.rawSha256(new byte[] {2}))
+        .sign(KeyPair.generate());
+    String id = service.serviceId();
+    DeliveryProbes probes = new DeliveryProbes(me.publicKey(), List::of, () -> Set.of(id), k -> false,
+        Transport.http(HttpClient.newHttpClient(), 1 << 20), e -> { },
+        new DeliveryProbes.Settings(Duration.ofMinutes(1), Duration.ofSeconds(1)), Clock.systemUTC());
+    List<String> reRun = new java.util.ArrayList<>();
+    Runner sampling = probes.sampling(reRunning(request -> {
+      reRun.add(request.method());
+      return new Outcome.Result("\"no such method\"".getBytes(StandardCharsets.UTF_8), 3, "");
+    }));
+    ProbeSeeds seeds = new ProbeSeeds(() -> Set.of(id), s -> s.equals(id) ? Optional.of(service) : Optional.empty(),
+        probes::sampled, sampling);
+    seeds.run();
+    assertThat(reRun).containsExactly(ProbeSeeds.METHOD);
+    assertThat(probes.sampled()).containsEntry(id, 1);
+    seeds.run(); // seeded already: nothing more to run
+    assertThat(reRun).hasSize(1);
+  }
+
+  /** A runner that only re-runs, as {@code rerun} says: the sandbox is not what these tests are about. */
+  static Runner reRunning(java.util.function.Function<ServiceCall, Outcome> rerun) {
+    return new Runner() {
       @Override
       public Optional<HostedService> ready(String serviceId) {
         return Optional.empty();
@@ -61,11 +97,8 @@ class ProbeCreditTest {
 
       @Override
       public Outcome rerun(ServiceRecord r, ServiceCall request) {
-        return new Outcome.Result("[1]".getBytes(StandardCharsets.UTF_8), 10, "");
+        return rerun.apply(request);
       }
-    });
-    sampling.prepareRerun(service, ServiceCall.of("echo", Json.parse("[1]"))).run();
-    assertThat(probes.sampled()).containsEntry(id, 1);
-    assertThat(probes.undelivered(stranger.publicKey(), id)).as("probeable, not probed yet: no credit").isTrue();
+    };
   }
 }

@@ -69,6 +69,8 @@ public final class Gossip implements AutoCloseable {
   private volatile boolean closed;
 
   private final AtomicLong rounds = new AtomicLong();
+  /** Rounds between turns: a learned URL that is not a peer takes a learned peer's place ({@link PeerTable#rotate}). */
+  static final int ROTATE_ROUNDS = 30;
 
   private Gossip(Builder b) {
     this.registry = Objects.requireNonNull(b.registry, "registry");
@@ -186,7 +188,9 @@ public final class Gossip implements AutoCloseable {
    */
   private void round() {
     try {
-      rounds.incrementAndGet();
+      if (rounds.incrementAndGet() % ROTATE_ROUNDS == 0) {
+        table.rotate();
+      }
       long now = System.nanoTime();
       List<Peer> learned = new ArrayList<>();
       for (Peer peer : table.all()) {

@@ -154,6 +154,36 @@ final class PeerTable {
     }
   }
 
+  /**
+   * At the cap, lets a random learned URL that is not a peer take the place of a random learned peer. Healthy peers
+   * are never evicted for a newcomer ({@link #makeRoomForLearned}), so without turns the first 128 servers to answer
+   * would hold every learned slot for good, all of them Sybils if a stranger registered them first; with turns, every
+   * learned URL is pulled from now and then. Configured peers are never replaced.
+   */
+  void rotate() {
+    List<Peer> learnedPeers = peers.values().stream().filter(p -> !p.configured).toList();
+    if (learnedPeers.size() < maxLearnedPeers || learnedPeers.isEmpty()) {
+      return;
+    }
+    List<URI> waiting;
+    synchronized (learned) {
+      waiting = learned.values().stream().distinct().filter(u -> !peers.containsKey(u) && !u.equals(self)).toList();
+    }
+    if (waiting.isEmpty()) {
+      return;
+    }
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    URI in = waiting.get(random.nextInt(waiting.size()));
+    Peer out = learnedPeers.get(random.nextInt(learnedPeers.size()));
+    judging.execute(() -> { // the policy may look the name up
+      if (peerPolicy.test(in) && !peers.containsKey(in) && peers.get(out.base) == out) {
+        remove(out.base);
+        add(in, false);
+        LOG.debug("gossip peer {} takes its turn in place of {}", in, out);
+      }
+    });
+  }
+
   /** Stops judging learned URLs. */
   void close() {
     judging.shutdownNow();

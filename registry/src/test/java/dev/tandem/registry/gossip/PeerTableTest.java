@@ -22,6 +22,35 @@ class PeerTableTest {
         false, null).signedBy(k);
   }
 
+  /**
+   * Healthy learned peers are never evicted for a newcomer, so whoever registered the first servers to answer would
+   * hold every learned slot for good: learned URLs take turns instead.
+   */
+  @Test
+  void learnedUrlsBeyondTheCapTakeTurns() throws Exception {
+    PeerTable table = new PeerTable(null, 16, url -> true, 2);
+    try {
+      List<URI> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        table.learn(server("http://127.0.0." + (10 + i) + ":7400"));
+        all.add(URI.create("http://127.0.0." + (10 + i) + ":7400"));
+      }
+      assertThat(table.urls()).hasSize(2);
+      java.util.Set<URI> seen = new java.util.HashSet<>(table.urls());
+      for (int turn = 0; turn < 200 && seen.size() < 4; turn++) {
+        table.rotate(); // judged on the table's own thread: give it a moment
+        Thread.sleep(5);
+        assertThat(table.urls().size()).isLessThanOrEqualTo(2); // one out, one in: never more than the cap
+        seen.addAll(table.urls());
+      }
+      Thread.sleep(50);
+      assertThat(table.urls()).hasSize(2);
+      assertThat(seen).containsExactlyInAnyOrderElementsOf(all);
+    } finally {
+      table.close();
+    }
+  }
+
   @Test
   void aNameIsJudgedOffTheStoringThreadAndAnAddressAtOnce() throws Exception {
     CountDownLatch lookedUp = new CountDownLatch(1);
