@@ -9,12 +9,19 @@ import { fileURLToPath } from "node:url";
 
 export const OUT = fileURLToPath(new URL("./tandem-client.js", import.meta.url));
 const ENTRY = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+const WORKER = fileURLToPath(new URL("../src/worker-browser.ts", import.meta.url));
+const COMMON = { bundle: true, minify: true, platform: "browser", target: "es2022", legalComments: "none",
+  charset: "utf8", write: false, logLevel: "silent" };
 
-/** The bundle's bytes, built in memory. */
+/**
+ * The bundle's bytes, built in memory. The re-run worker is built first and carried inside as a string (started
+ * from a Blob URL), so the bundle stays one file. Node's own modules, reached only by Node, stay out.
+ */
 export async function bundle() {
+  const worker = await build({ ...COMMON, entryPoints: [WORKER], format: "iife" });
   const out = await build({
-    entryPoints: [ENTRY], bundle: true, minify: true, format: "esm", platform: "browser", target: "es2022",
-    legalComments: "none", charset: "utf8", write: false, logLevel: "silent",
+    ...COMMON, entryPoints: [ENTRY], format: "esm", external: ["node:*"],
+    define: { __TANDEM_RERUN_WORKER__: JSON.stringify(new TextDecoder().decode(worker.outputFiles[0].contents)) },
   });
   return out.outputFiles[0].contents;
 }

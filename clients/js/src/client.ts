@@ -2,6 +2,7 @@ import { Directory, operatorOf, rpc, SIMPLE } from "./directory.js";
 import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError } from "./errors.js";
 import { canonical, isObject, sha256Hex, type Json, type JsonObject } from "./json.js";
 import { Referee } from "./referee.js";
+import { defaultSandbox, type Sandbox } from "./sandbox.js";
 import { defaultModuleCache, ModuleStore, type ModuleCache } from "./modules.js";
 import { EvidenceFeed, FEED_MAX_RERUN_TIMEOUT_MS, FEED_RERUN_BUDGET_MS } from "./feed.js";
 import { maxAnswerBytes, type ServerRecord, type ServiceRecord } from "./records.js";
@@ -52,6 +53,12 @@ export interface ConnectOptions {
    * there is none).
    */
   moduleCache?: ModuleCache;
+  /**
+   * Where the referee's re-runs execute. Default: a worker (a Web Worker in a browser, `worker_threads` in Node), so
+   * a long re-run never freezes the page and is stopped after the service's `limits.timeoutMs` (plus a second) with
+   * no verdict; inline where no worker can start. `inlineSandbox()` runs them on the calling thread.
+   */
+  sandbox?: Sandbox;
   /** The whole call's deadline (default 30 s). */
   callTimeoutMs?: number;
   /**
@@ -124,6 +131,7 @@ interface Vote {
 export class TandemClient {
   private readonly fetcher: typeof fetch;
   private readonly referee: Referee;
+  private readonly sandbox: Sandbox;
   private readonly modules: ModuleStore;
   /** Convictions read from the nodes' evidence feeds, each confirmed by a re-run here. */
   readonly feed: EvidenceFeed;
@@ -144,7 +152,8 @@ export class TandemClient {
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.modules = new ModuleStore(this.fetcher, options.moduleCache ? Promise.resolve(options.moduleCache)
       : defaultModuleCache());
-    this.referee = new Referee(this.modules, this.fetcher);
+    this.sandbox = options.sandbox ?? defaultSandbox();
+    this.referee = new Referee(this.modules, this.fetcher, this.sandbox);
     this.feed = new EvidenceFeed(this.fetcher, directory, scores, this.referee, {
       rerunBudgetMs: options.feedRerunBudgetMs, maxRerunTimeoutMs: options.feedMaxRerunTimeoutMs });
   }
@@ -219,12 +228,14 @@ export class TandemClient {
   }
 
   /**
-   * Waits for the audits still running, then writes the scores. The client can still be used afterwards. A background
-   * refresh is not waited for (a bootstrap node may stall it): it writes what it read when it ends.
+   * Waits for the audits still running, then writes the scores and stops the re-run worker. The client can still be
+   * used afterwards (a later re-run starts another worker). A background refresh is not waited for (a bootstrap node
+   * may stall it): it writes what it read when it ends.
    */
   async close(): Promise<void> {
     while (this.audits.size) await Promise.allSettled([...this.audits]);
     this.scores.flush();
+    this.sandbox.close();
   }
 
   /**

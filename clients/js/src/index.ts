@@ -18,4 +18,5 @@ export {
 export type { CallReport, ServerAnswer, Decision, Check, Audit } from "./report.js";
 export { equalVerifier, majorityVerifier, type Verifier, type Verdict } from "./verifiers.js";
 export { runMetered, CannotRerunError, type RunLimits, type RunResult } from "./wasm.js";
+export { defaultSandbox, inlineSandbox, workerSandbox, type Sandbox, type WorkerPort } from "./sandbox.js";
 export { memoryModuleCache, cacheStorageModuleCache, type ModuleCache } from "./modules.js";

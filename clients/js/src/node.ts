@@ -4,6 +4,9 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ModuleCache } from "./modules.js";
 import type { ScoreStore } from "./scores.js";
+import { READY, type RunAnswer } from "./rerun.js";
+import type { WorkerPort } from "./sandbox.js";
+import { Worker } from "node:worker_threads";
 
 /** Scores in a JSON file (Node), written atomically so a crash never leaves half a file. */
 export function fileScoreStore(path: string): ScoreStore {
@@ -53,6 +56,42 @@ export function fileModuleCache(dir: string = defaultModuleDir()): ModuleCache {
         // The cache only saves time: a module that cannot be kept is fetched again next time.
         await rm(tmp, { force: true }).catch(() => undefined);
       }
+    },
+  };
+}
+
+/**
+ * A `worker_threads` worker for the referee's re-runs (the default sandbox in Node), ready for its first message. It
+ * does not keep the process alive on its own.
+ */
+export async function nodeWorkerPort(): Promise<WorkerPort> {
+  const worker = new Worker(new URL("./worker-node.js", import.meta.url));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once("message", (m) => (m === READY ? resolve() : reject(new Error("the worker spoke first"))));
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the worker exited with ${code}`)));
+    });
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+  let onAnswer: (answer: RunAnswer) => void = () => undefined;
+  let onFailure: (error: Error) => void = () => undefined;
+  worker.on("message", (m: RunAnswer) => onAnswer(m));
+  worker.on("error", (e) => onFailure(e));
+  worker.on("exit", (code) => onFailure(new Error(`the worker exited with ${code}`)));
+  // Last: adding a message listener refs the worker again.
+  worker.unref();
+  return {
+    post: (message) => worker.postMessage(message),
+    listen: (listener, failed) => {
+      onAnswer = listener;
+      onFailure = failed;
+    },
+    terminate: () => {
+      onFailure = () => undefined;
+      void worker.terminate();
     },
   };
 }

@@ -1,8 +1,12 @@
 import type { ModuleStore } from "./modules.js";
 import { DEFAULT_MAX_INPUT_BYTES, fetchInput, inputLinks } from "./inputs.js";
-import { runMetered, type RunResult } from "./wasm.js";
+import type { RunResult } from "./wasm.js";
+import type { Sandbox } from "./sandbox.js";
 import type { ServiceRecord } from "./records.js";
 import type { ServiceCall } from "./wire.js";
+
+/** Time a re-run gets beyond the service's own `limits.timeoutMs`: a worker's start and the module's transfer. */
+export const RERUN_GRACE_MS = 1000;
 
 /**
  * The client as referee (docs/protocol.md, "Trust model"): it fetches the service's metered module by the CID the
@@ -12,7 +16,8 @@ import type { ServiceCall } from "./wire.js";
  * Cache Storage in a browser) and compiled once per client. Inputs are one call's data and are not kept.
  */
 export class Referee {
-  constructor(private readonly modules: ModuleStore, private readonly fetcher: typeof fetch) {}
+  constructor(private readonly modules: ModuleStore, private readonly fetcher: typeof fetch,
+    private readonly sandbox: Sandbox) {}
 
   /** Why this call cannot be re-run here, or undefined when it can. */
   static unavailable(record: ServiceRecord, _call: ServiceCall): string | undefined {
@@ -26,6 +31,8 @@ export class Referee {
    * Re-runs `call` with the record's limits; `sources` are node URLs to fetch the module and the inputs from. The
    * inputs together may be at most the record's `limits.maxInputBytes`, as on the nodes; an input that cannot be had
    * or is over that limit throws (no verdict here, as a node answers such a call with an error it does not sign).
+   * The run itself goes to the {@link Sandbox}, which stops it after the record's `limits.timeoutMs` plus
+   * {@link RERUN_GRACE_MS} (a node stops at the same limit and signs nothing then).
    */
   async rerun(record: ServiceRecord, call: ServiceCall, sources: string[]): Promise<RunResult> {
     const module = await this.modules.module(record.metered as string, sources);
@@ -37,6 +44,6 @@ export class Referee {
       budget -= input.length;
       inputs.push(input);
     }
-    return runMetered(module, call.canonical, record.limits, inputs);
+    return this.sandbox.run(module, call.canonical, record.limits, inputs, record.limits.timeoutMs + RERUN_GRACE_MS);
   }
 }

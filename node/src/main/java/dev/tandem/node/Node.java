@@ -46,6 +46,7 @@ import dev.tandem.node.store.NodeDb;
 import dev.tandem.node.store.SqliteScoreStore;
 import dev.tandem.registry.Registry;
 import dev.tandem.registry.evm.EvmRegistry;
+import dev.tandem.node.quota.PeerHostQuota;
 import dev.tandem.registry.gossip.Gossip;
 import dev.tandem.registry.gossip.RegistryRpc;
 import dev.tandem.registry.store.SqliteRegistry;
@@ -186,6 +187,7 @@ public final class Node implements AutoCloseable {
     // On a chain the chain itself spreads records; the embedded registry spreads them by gossip.
     this.gossip = registry instanceof SqliteRegistry ? Gossip.builder().registry(registry).peers(initial.peers())
         .self(self.url()).peerPolicy(self::allows).maxLearnedPeers(limits.intValue(Limit.MAX_LEARNED_PEERS))
+        .learnedPeerQuota(new PeerHostQuota(limits.get(Limit.RECORDS_PER_ADDRESS_PER_HOUR), System::currentTimeMillis))
         .interval(initial.gossipInterval()).maxBackoff(Duration.ofSeconds(30)).build() : null;
     this.evidenceSync = initial.evidenceSyncInterval().isZero() ? null : new EvidenceSync(evidence, db,
         () -> self.evidencePeers(EVIDENCE_SYNC_PEERS, scores::weight), http,

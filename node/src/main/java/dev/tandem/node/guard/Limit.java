@@ -34,7 +34,8 @@ public enum Limit {
       "new records (services, server updates) one key may add per hour"),
   RECORDS_PER_ADDRESS_PER_HOUR("records-per-address-per-hour", 1000,
       "new records one remote address may store through tandem_submitRecord per hour (pushes from gossip peers "
-          + "included; pulls are not); more get -32008"),
+          + "included; more get -32008), and one learned gossip peer's host may bring by pulls (the rest waits); "
+          + "configured peers' pulls are not counted"),
   MAX_SERVERS_PER_HOST("max-servers-per-host", 64, "server records whose URL names the same host"),
   MAX_REGISTRY_MB("max-registry-mb", 256, "megabytes of record JSON the registry keeps"),
   // Evidence intake

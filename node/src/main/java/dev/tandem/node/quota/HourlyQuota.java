@@ -38,6 +38,11 @@ public final class HourlyQuota {
     return key == null || used(key) + bytes <= budget;
   }
 
+  /** What {@code key} may still spend in its current hour (a null key: no limit). */
+  public synchronized long room(String key) {
+    return key == null ? Long.MAX_VALUE : Math.max(0, budget - used(key));
+  }
+
   /** Spends {@code bytes} of {@code key}'s hour, whether or not they fit (check {@link #hasRoom} first). */
   public synchronized void charge(String key, long bytes) {
     if (key != null) {

@@ -99,7 +99,8 @@ public final class Gossip implements AutoCloseable {
     JsonRpcClient client = b.transport != null
         ? new JsonRpcClient(b.transport, positive("requestTimeout", b.requestTimeout))
         : new JsonRpcClient(positive("connectTimeout", b.connectTimeout), positive("requestTimeout", b.requestTimeout));
-    this.work = new PeerWorkers(registry, cursors, interval, maxBackoff, b.pageSize, client, () -> closed);
+    this.work = new PeerWorkers(registry, cursors, interval, maxBackoff, b.pageSize, client, () -> closed,
+        b.learnedPeerQuota);
     this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tandem-gossip")
         .factory());
   }
@@ -237,6 +238,7 @@ public final class Gossip implements AutoCloseable {
     private int pullFanout = 3;
     private java.util.function.Predicate<URI> peerPolicy = u -> true;
     private int maxLearnedPeers = 128;
+    private LearnedPeerQuota learnedPeerQuota = LearnedPeerQuota.unlimited();
     private Transport transport;
 
     private Builder() {}
@@ -246,6 +248,12 @@ public final class Gossip implements AutoCloseable {
 
     /** Most peers learned from ServerRecords (default 128); past it the least useful is evicted. */
     public Builder maxLearnedPeers(int v) { maxLearnedPeers = v; return this; }
+
+    /** New records each learned peer may bring by pulls (default: no limit); configured peers are not counted. */
+    public Builder learnedPeerQuota(LearnedPeerQuota v) {
+      learnedPeerQuota = java.util.Objects.requireNonNull(v, "learnedPeerQuota");
+      return this;
+    }
 
     /** The local registry: where pulled records are submitted and whose new records are pushed. */
     public Builder registry(Registry v) { registry = v; return this; }

@@ -14,6 +14,7 @@ package dev.tandem.registry.gossip;
  * @param peers the peers gossiped with now
  * @param listed entries read from peers' log indexes ({@code tandem_recordIndex}): each names a record, which is
  *     fetched (and counted in {@code pulled}) only when this registry does not hold it
+ * @param deferred pulls from learned peers stopped by their {@link LearnedPeerQuota}, to go on when it refills
  */
 public record GossipStats(
     long rounds,
@@ -25,4 +26,5 @@ public record GossipStats(
     long dropped,
     long failures,
     int peers,
-    long listed) {}
+    long listed,
+    long deferred) {}

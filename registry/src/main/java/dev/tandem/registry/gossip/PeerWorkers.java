@@ -37,8 +37,6 @@ final class PeerWorkers implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gossip.class);
   /** Pages pulled from one peer in one round at most, so one huge backlog does not hold a worker for long. */
   static final int MAX_PAGES_PER_ROUND = 64;
-  /** The peer a record is being pulled from, set on the pulling thread so the push skips it. */
-  private static final ThreadLocal<URI> PULLING_FROM = new ThreadLocal<>();
 
   private final Registry registry;
   private final PeerCursors cursors;
@@ -56,23 +54,23 @@ final class PeerWorkers implements AutoCloseable {
 
   /** The records being fetched now, so that concurrent pulls fetch each new record once. */
   private final InFlight inFlight;
-  private final AtomicLong pulled = new AtomicLong();
   private final AtomicLong listed = new AtomicLong();
-  private final AtomicLong stored = new AtomicLong();
   private final AtomicLong pushed = new AtomicLong();
-  private final AtomicLong rejected = new AtomicLong();
-  private final AtomicLong stale = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
+  /** Where pulled records go: checked, counted against a learned peer's quota, stored. */
+  private final PullIntake intake;
 
   /**
    * @param interval the first backoff step
    * @param maxBackoff the longest backoff
    * @param client how peers are reached; closed by {@link #close}
    * @param closed whether gossip is closed, checked so work stops early
+   * @param quota the new records each learned peer may bring
    */
   PeerWorkers(Registry registry, PeerCursors cursors, Duration interval, Duration maxBackoff, int pageSize,
-      JsonRpcClient client, BooleanSupplier closed) {
+      JsonRpcClient client, BooleanSupplier closed, LearnedPeerQuota quota) {
+    this.intake = new PullIntake(registry, quota);
     this.registry = registry;
     this.cursors = cursors;
     this.interval = interval;
@@ -87,8 +85,8 @@ final class PeerWorkers implements AutoCloseable {
 
   /** The counters, with the rounds and peers counted by the caller. */
   GossipStats stats(long rounds, int peers) {
-    return new GossipStats(rounds, pulled.get(), stored.get(), pushed.get(), rejected.get(), stale.get(),
-        dropped.get(), failures.get(), peers, listed.get());
+    return new GossipStats(rounds, intake.pulled.get(), intake.stored.get(), pushed.get(), intake.rejected.get(),
+        intake.stale.get(), dropped.get(), failures.get(), peers, listed.get(), intake.deferred.get());
   }
 
   /** Stops the workers and the client; requests in flight are abandoned. */
@@ -111,7 +109,7 @@ final class PeerWorkers implements AutoCloseable {
    * with a few copies per node; a node the rumor missed gets it by its next pull.
    */
   void push(SignedRecord record, Iterable<Peer> peers, int fanout) {
-    URI source = PULLING_FROM.get();
+    URI source = PullIntake.source();
     List<Peer> targets = new ArrayList<>();
     for (Peer peer : peers) {
       if (!peer.base.equals(source)) {
@@ -214,6 +212,11 @@ final class PeerWorkers implements AutoCloseable {
       }
       pullRecords(peer);
       succeeded(peer);
+    } catch (PullIntake.QuotaReached e) {
+      // Not the peer's failure: its records wait, behind the cursor, until its quota refills.
+      intake.deferred.incrementAndGet();
+      succeeded(peer);
+      LOG.debug("learned peer {} brought its quota of new records; the rest waits", peer);
     } catch (JsonRpcClient.RpcError e) {
       failed(peer, "pull", new IOException("it answered a pull with an error: " + e.getMessage()));
     } catch (IOException e) {
@@ -302,8 +305,9 @@ final class PeerWorkers implements AutoCloseable {
   private void fetchIds(Peer peer, List<String> ids) {
     int chunk = Math.min(pageSize, RegistryRpc.MAX_IDS);
     try {
-      for (int from = 0; from < ids.size() && !closed.getAsBoolean() && !peer.removed; from += chunk) {
-        List<String> asked = ids.subList(from, Math.min(ids.size(), from + chunk));
+      for (int from = 0; from < ids.size() && !closed.getAsBoolean() && !peer.removed; ) {
+        List<String> asked = ids.subList(from, Math.min(ids.size(), from + (int) Math.min(chunk, intake.room(peer))));
+        from += asked.size();
         JsonNode records = client.call(peer.rpc, Methods.GET_RECORDS, Methods.getRecords(asked)).path("records");
         if (!records.isArray()) {
           throw new IOException("its " + Methods.GET_RECORDS + " answer is not {records: [...]}");
@@ -311,7 +315,7 @@ final class PeerWorkers implements AutoCloseable {
         // At most what was asked: a peer cannot make us check more records than we want. One it leaves out is
         // withheld, which it could do anyway; other peers have it.
         for (int i = 0; i < Math.min(records.size(), asked.size()); i++) {
-          accept(peer, records.get(i));
+          intake.accept(peer, records.get(i));
         }
       }
     } catch (IOException e) {
@@ -330,7 +334,7 @@ final class PeerWorkers implements AutoCloseable {
     follower.follow(cursors.position(peer.base),
           cursor -> client.call(peer.rpc, Methods.RECORDS, Methods.page(cursor, pageSize)),
           json -> {
-            accept(peer, json);
+            intake.accept(peer, json);
             return true;
           },
           (to, restart) -> {
@@ -340,41 +344,6 @@ final class PeerWorkers implements AutoCloseable {
             cursors.save(peer.base, to);
           },
           () -> !closed.getAsBoolean() && !peer.removed);
-  }
-
-  /** Validates and stores one pulled record; an invalid one is counted and logged, never stored. */
-  private void accept(Peer peer, JsonNode json) {
-    pulled.incrementAndGet();
-    SignedRecord record;
-    try {
-      record = SignedRecord.fromJson(json);
-    } catch (RecordException e) {
-      rejected.incrementAndGet();
-      LOG.warn("rejected a record from {}: {}", peer, e.getMessage());
-      return;
-    }
-    PULLING_FROM.set(peer.base);
-    try {
-      if (registry.submit(record, peer.base.toString()) == Registry.Submitted.STORED) {
-        stored.incrementAndGet();
-      }
-    } catch (RecordException e) {
-      if (supersededLocally(record)) {
-        stale.incrementAndGet();
-        LOG.debug("{} from {} is older than the stored one", record, peer);
-      } else {
-        rejected.incrementAndGet();
-        LOG.warn("rejected {} from {}: {}", record, peer, e.getMessage());
-      }
-    } finally {
-      PULLING_FROM.remove();
-    }
-  }
-
-  /** A valid ServerRecord that lost a race to a newer one: normal in gossip, not the peer's fault. */
-  private boolean supersededLocally(SignedRecord record) {
-    return record instanceof ServerRecord s
-        && registry.server(s.key()).map(current -> current.seq() > s.seq()).orElse(false);
   }
 
   // --- backoff --------------------------------------------------------------------------------------------------

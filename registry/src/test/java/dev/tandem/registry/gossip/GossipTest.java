@@ -233,6 +233,53 @@ class GossipTest {
     assertThat(n2.gossip.peers()).contains(n1.url());
   }
 
+  /** A quota of new records per learned peer whose budget the test sets ("an hour passes"). */
+  private static final class TestQuota implements LearnedPeerQuota {
+    final java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.Map<URI, Long> used = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public long room(URI peer) {
+      return Math.max(0, budget.get() - used.getOrDefault(peer, 0L));
+    }
+
+    @Override
+    public void stored(URI peer) {
+      used.merge(peer, 1L, Long::sum);
+    }
+  }
+
+  @Test
+  void aLearnedPeerBringsAtMostItsQuotaOfNewRecordsAndTheRestWaits() throws Exception {
+    Node sybil = new Node(); // a script's own node: anyone can announce one, with an endless log of fresh records
+    List<ServiceRecord> flood = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      flood.add(service(key(100 + i), "flood-" + i));
+      sybil.registry.submit(flood.get(i));
+    }
+    Node local = new Node();
+    TestQuota quota = new TestQuota();
+    quota.budget.set(10);
+    local.gossip(b -> b.learnedPeerQuota(quota).pageSize(4));
+    local.registry.submit(server(key(99), sybil.url().toString(), 1, List.of()));
+    await(WITHIN, "the learned peer's quota used up", () -> local.gossip.stats().deferred() >= 2);
+    long held = flood.stream().filter(r -> local.registry.service(r.serviceId()).isPresent()).count();
+    assertThat(held).isEqualTo(10);
+    assertThat(quota.used).containsOnlyKeys(sybil.url());
+
+    quota.budget.set(30); // its quota refills: the records that waited come, none skipped
+    await(WITHIN, "every record of the learned peer",
+        () -> flood.stream().allMatch(r -> local.registry.service(r.serviceId()).isPresent()));
+
+    // A configured peer is not counted: a new node syncs the whole registry from the peers its operator named.
+    Node fresh = new Node();
+    TestQuota none = new TestQuota();
+    fresh.gossip(b -> b.learnPeers(false).learnedPeerQuota(none), sybil.url());
+    await(WITHIN, "every record from the configured peer",
+        () -> flood.stream().allMatch(r -> fresh.registry.service(r.serviceId()).isPresent()));
+    assertThat(fresh.gossip.stats().deferred()).isZero();
+  }
+
   @Test
   void cursorsPersistSoARestartedGossipPullsOnlyWhatIsNew() throws Exception {
     Node source = new Node();
