@@ -22,6 +22,11 @@ export const FEED_RERUN_BUDGET_MS = 5_000;
  * otherwise.
  */
 export const FEED_MAX_RERUN_TIMEOUT_MS = 10_000;
+/**
+ * The most memory, in 64 KiB pages (256 MiB), that a service whose evidence the client re-runs may use: a stranger's
+ * service may take its whole 2 GiB, which a page should not give to a feed.
+ */
+export const FEED_MAX_RERUN_MEMORY_PAGES = 4096;
 
 /** What reading the feeds may cost (see {@link EvidenceFeed}). */
 export interface FeedLimits {
@@ -116,8 +121,9 @@ export interface FeedStats {
  * Reading a feed is bounded in the CPU its re-runs take, as in the Java SDK. Items are evidence that nodes judged and
  * stored, and anyone can register a service whose every call runs for its whole time limit (up to two minutes), then
  * get evidence of such a call stored, which every client reading the feed would re-run. So an item whose service's
- * `limits.timeoutMs` is over `maxRerunTimeoutMs` is passed over: never re-run here, counted (`stats.passedOver`) and
- * read past like a judged one (the nodes judge it). And one pull re-runs items for at most `rerunBudgetMs` of wall
+ * `limits.timeoutMs` is over `maxRerunTimeoutMs`, or whose `limits.memoryPages` is over
+ * {@link FEED_MAX_RERUN_MEMORY_PAGES}, is passed over: never re-run here, counted (`stats.passedOver`) and read past
+ * like a judged one (the nodes judge it). And one pull re-runs items for at most `rerunBudgetMs` of wall
  * time: its first re-run always runs and a re-run under way ends, so a pull may go over the budget by one re-run per
  * node read at once. Then it stops, and each node's position stays before the page it stopped in: the next pull reads
  * the page again, its items already taken are remembered and cost nothing, and the others are judged then. The budget
@@ -214,7 +220,8 @@ export class EvidenceFeed {
     }
     const record = this.directory.services.get(e.service);
     if (!record || Referee.unavailable(record, e.call) !== undefined) return true; // the record may come later
-    if (!(record.limits.timeoutMs <= this.limits.maxRerunTimeoutMs)) {
+    if (!(record.limits.timeoutMs <= this.limits.maxRerunTimeoutMs)
+        || !(record.limits.memoryPages <= FEED_MAX_RERUN_MEMORY_PAGES)) {
       this.stats.passedOver++; // counted once: remembered, however often it is read
       this.remember(e.id, Promise.resolve());
       return true;

@@ -12,7 +12,7 @@ export {
   Scores, localStorageStore, PROBATION, PROVEN_SCORE, FLUSH_MS, type ScoreStore, type ServerScore, type StoredScores, type FeedPosition,
 } from "./scores.js";
 export {
-  EvidenceFeed, checkEvidence, FEED_MAX_RERUN_TIMEOUT_MS, FEED_RERUN_BUDGET_MS, type CheckedEvidence, type FeedLimits,
+  EvidenceFeed, checkEvidence, FEED_MAX_RERUN_TIMEOUT_MS, FEED_MAX_RERUN_MEMORY_PAGES, FEED_RERUN_BUDGET_MS, type CheckedEvidence, type FeedLimits,
   type FeedStats,
 } from "./feed.js";
 export type { CallReport, ServerAnswer, Decision, Check, Audit } from "./report.js";

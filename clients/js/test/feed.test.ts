@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Scores } from "../src/index.js";
 import { Directory } from "../src/directory.js";
-import { EvidenceFeed } from "../src/feed.js";
+import { EvidenceFeed, FEED_MAX_RERUN_MEMORY_PAGES } from "../src/feed.js";
 import type { Referee } from "../src/referee.js";
 import type { ServiceCall } from "../src/wire.js";
 import { conflict, FakeNet, newKey, service, sleep } from "./support/fake.js";
@@ -81,4 +81,23 @@ test("evidence of a service that may run longer than the cap is passed over, not
   await f2.pull([FakeNet.BOOT]);
   assert.ok(scores2.blacklisted(slowLiar.key));
   assert.equal(f2.stats.passedOver, 0);
+});
+
+/** Nor is evidence of a service that may take more memory than a page should give a feed: 256 MiB. */
+test("evidence of a service that may use more than 256 MiB is passed over, not re-run", async () => {
+  const net = new FakeNet();
+  const owner = newKey();
+  const big = service(owner, "big", 5_000, FEED_MAX_RERUN_MEMORY_PAGES + 1);
+  const echo = service(owner, "echo", 5_000, FEED_MAX_RERUN_MEMORY_PAGES);
+  const [honest, bigLiar, liar] = [newKey(), newKey(), newKey()];
+  net.evidence = [conflict(big.id, { n: 0 }, honest, bigLiar), conflict(echo.id, { n: 1 }, honest, liar)];
+  const scores = new Scores();
+  const referee = slowEcho(0);
+  const f = feed(net, scores, referee, [big, echo]);
+  await f.pull([FakeNet.BOOT]);
+  assert.ok(!scores.blacklisted(bigLiar.key), "not re-run, so nobody convicted");
+  assert.equal(f.stats.passedOver, 1);
+  assert.ok(scores.blacklisted(liar.key), "the item after it is judged");
+  assert.equal(referee.runs, 1);
+  assert.equal(scores.feedPosition(FakeNet.BOOT)?.cursor, 2, "read past");
 });

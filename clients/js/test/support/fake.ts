@@ -22,11 +22,12 @@ function signed(k: TestKey, text: string): string {
 }
 
 /** A signed service record of the echo kind, with these limits' time limit. */
-export function service(owner: TestKey, name: string, timeoutMs = 5000): { id: string; record: ServiceRecord } {
+export function service(owner: TestKey, name: string, timeoutMs = 5000, memoryPages = 256):
+    { id: string; record: ServiceRecord } {
   const unsigned: JsonObject = {
     type: "service", name, version: "1.0.0", owner: owner.key, abi: "tandem-v1",
     module: "bafkreiayqv3sxfgkigzwbwn5a5jvkr7uzdxrns7h4soszduxqash4jwe3y", verifier: "builtin:equal",
-    limits: { fuel: 1_000_000_000, memoryPages: 256, maxRequestBytes: 1 << 20, maxResponseBytes: 1 << 20, timeoutMs },
+    limits: { fuel: 1_000_000_000, memoryPages, maxRequestBytes: 1 << 20, maxResponseBytes: 1 << 20, timeoutMs },
     metered: "bafkreiayqv3sxfgkigzwbwn5a5jvkr7uzdxrns7h4soszduxqash4jwe3y", description: "", createdAt: 1,
   };
   const record = { ...unsigned, sig: signed(owner, signingText(unsigned)) } as ServiceRecord;

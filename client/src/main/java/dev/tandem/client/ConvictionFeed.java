@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>an item whose service's {@code limits.timeoutMs} is over the client's cap (default {@link #MAX_RERUN_TIMEOUT})
  *       is passed over: never re-run here, counted ({@link Stats#passedOver}) and logged, and read past like a judged
- *       one. The nodes judge it; this client cannot afford to;
+ *       one. The nodes judge it; this client cannot afford to. The same for a service that may use more than
+ *       {@value #MAX_RERUN_MEMORY_PAGES} pages of memory (256 MiB);
  *   <li>one pull re-runs items for at most its budget of wall time (default {@link #RERUN_BUDGET}). The first re-run of
  *       a pull always runs, and the one that spends the budget ends, so a pull may go over it by one re-run (itself
  *       within the cap). Then the pull stops, and that node's position stays before the page it stopped in: the next
@@ -67,6 +68,11 @@ final class ConvictionFeed {
   static final Duration RERUN_BUDGET = Duration.ofSeconds(5);
   /** The longest {@code limits.timeoutMs} of a service whose evidence this client re-runs, unless the builder says. */
   static final Duration MAX_RERUN_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * The most memory, in 64 KiB pages (256 MiB), that a service whose evidence this client re-runs may use: a
+   * stranger's service may take its whole 2 GiB, which a client's heap should not give to a feed.
+   */
+  static final int MAX_RERUN_MEMORY_PAGES = 4096;
   /** Evidence ids taken by this client, remembered so that the same item from several nodes is taken once. */
   private static final int JUDGED_ENTRIES = 4096;
   private static final LogFollower FOLLOWER = new LogFollower(Methods.EVIDENCE, "evidence", MAX_PAGES, PAGE);
@@ -260,12 +266,13 @@ final class ConvictionFeed {
       return true;
     }
     int limit = service.get().limits().timeoutMs();
-    if (limit > maxTimeoutMs) {
+    int pages = service.get().limits().memoryPages();
+    if (limit > maxTimeoutMs || pages > MAX_RERUN_MEMORY_PAGES) {
       judged.put(id, false); // counted once, however often it is read
       passedOver.incrementAndGet();
       run.passedOver++;
-      LOG.debug("evidence {} from {} passed over: service {} may run {} ms, over the {} ms re-run here", id, from,
-          evidence.service(), limit, maxTimeoutMs);
+      LOG.debug("evidence {} from {} passed over: service {} may run {} ms with {} pages, over the {} ms and {} pages "
+          + "re-run here", id, from, evidence.service(), limit, pages, maxTimeoutMs, MAX_RERUN_MEMORY_PAGES);
       return true;
     }
     if (!goesOn(run)) {

@@ -44,9 +44,13 @@ class ConvictionFeedTest {
   }
 
   ServiceRecord service(String name, int timeoutMs) {
+    return service(name, timeoutMs, ServiceLimits.defaults().memoryPages());
+  }
+
+  ServiceRecord service(String name, int timeoutMs, int memoryPages) {
     ServiceLimits d = ServiceLimits.defaults();
     return ServiceRecord.builder().name(name).module(Cid.rawSha256(ECHO)).verifier(ServiceRecord.BUILTIN_EQUAL)
-        .limits(new ServiceLimits(d.fuel(), d.memoryPages(), d.maxRequestBytes(), d.maxResponseBytes(), timeoutMs))
+        .limits(new ServiceLimits(d.fuel(), memoryPages, d.maxRequestBytes(), d.maxResponseBytes(), timeoutMs))
         .createdAt(1).sign(owner);
   }
 
@@ -139,6 +143,25 @@ class ConvictionFeedTest {
       client.service("echo");
       assertThat(client.scores().blacklisted(slowLiar.publicKey())).isTrue();
       assertThat(client.feedStats().passedOver()).isZero();
+    }
+  }
+
+  @Test
+  void evidenceOfAServiceAllowedMoreThan256MiBIsPassedOverNotReRun() throws Exception {
+    ServiceRecord big = service("big", 5_000, ConvictionFeed.MAX_RERUN_MEMORY_PAGES + 1);
+    ServiceRecord echo = service("echo", 5_000, ConvictionFeed.MAX_RERUN_MEMORY_PAGES);
+    KeyPair bigLiar = KeyPair.generate();
+    KeyPair liar = KeyPair.generate();
+    node.records = FakeBootstrap.json(List.of(big, echo));
+    node.evidence = List.of(FakeBootstrap.conflict(big, params(0), honest, bigLiar),
+        FakeBootstrap.conflict(echo, params(1), honest, liar));
+    try (TandemClient client = client().build()) {
+      client.service("echo");
+      assertThat(client.scores().blacklisted(bigLiar.publicKey())).as("not re-run, so nobody convicted").isFalse();
+      assertThat(client.feedStats().passedOver()).isEqualTo(1);
+      assertThat(client.scores().blacklisted(liar.publicKey())).as("the item after it is judged").isTrue();
+      assertThat(client.context().referee().runs()).isEqualTo(1);
+      assertThat(cursor(client)).as("read past, as the nodes judge it").isEqualTo(2);
     }
   }
 }

@@ -28,6 +28,7 @@ import dev.tandem.node.hosting.CallMemory;
 import dev.tandem.node.hosting.Runner;
 import dev.tandem.node.hosting.SecondEngine;
 import dev.tandem.node.hosting.SandboxRunner;
+import dev.tandem.node.http.CallerAddress;
 import dev.tandem.node.http.HttpApi;
 import dev.tandem.node.http.HttpServer;
 import dev.tandem.node.http.TrustedProxies;
@@ -187,7 +188,8 @@ public final class Node implements AutoCloseable {
     // On a chain the chain itself spreads records; the embedded registry spreads them by gossip.
     this.gossip = registry instanceof SqliteRegistry ? Gossip.builder().registry(registry).peers(initial.peers())
         .self(self.url()).peerPolicy(self::allows).maxLearnedPeers(limits.intValue(Limit.MAX_LEARNED_PEERS))
-        .learnedPeerQuota(new PeerHostQuota(limits.get(Limit.RECORDS_PER_ADDRESS_PER_HOUR), System::currentTimeMillis))
+        .learnedPeerQuota(new PeerHostQuota(limits.get(Limit.RECORDS_PER_ADDRESS_PER_HOUR), System::currentTimeMillis,
+            CallerAddress::of))
         .interval(initial.gossipInterval()).maxBackoff(Duration.ofSeconds(30)).build() : null;
     this.evidenceSync = initial.evidenceSyncInterval().isZero() ? null : new EvidenceSync(evidence, db,
         () -> self.evidencePeers(EVIDENCE_SYNC_PEERS, scores::weight), http,
