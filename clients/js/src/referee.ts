@@ -35,6 +35,7 @@ export class Referee {
    * {@link RERUN_GRACE_MS} (a node stops at the same limit and signs nothing then).
    */
   async rerun(record: ServiceRecord, call: ServiceCall, sources: string[]): Promise<RunResult> {
+    this.sandbox.warm(); // started while the module and inputs are fetched
     const module = await this.modules.module(record.metered as string, sources);
     const links = inputLinks(call.params);
     const inputs: Uint8Array[] = [];

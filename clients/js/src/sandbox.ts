@@ -15,6 +15,11 @@ export interface Sandbox {
    */
   run(module: WebAssembly.Module, request: string, limits: RunLimits, inputs: readonly Uint8Array[],
     timeoutMs: number): Promise<RunResult>;
+  /**
+   * Starts the worker now if none runs, so a run that comes soon finds it ready (starting one takes about 0.1 s);
+   * the referee calls it before fetching what a re-run needs.
+   */
+  warm(): void;
   /** Stops the worker, if one runs; a later run starts another. */
   close(): void;
 }
@@ -31,6 +36,7 @@ export interface WorkerPort {
 export function inlineSandbox(): Sandbox {
   return {
     run: (module, request, limits, inputs) => runMetered(module, request, limits, inputs),
+    warm: () => undefined,
     close: () => undefined,
   };
 }
@@ -47,12 +53,18 @@ export function workerSandbox(spawn: () => Promise<WorkerPort>): Sandbox {
     worker = undefined;
     w?.then((p) => p.terminate(), () => undefined);
   };
-  const once = async (message: RunMessage, timeoutMs: number): Promise<RunResult> => {
+  const started = (): Promise<WorkerPort> => {
     if (!worker) {
-      worker = spawn();
-      worker.catch(() => (worker = undefined));
+      const spawning = spawn();
+      worker = spawning;
+      spawning.catch(() => {
+        if (worker === spawning) worker = undefined;
+      });
     }
-    const port = await worker;
+    return worker;
+  };
+  const once = async (message: RunMessage, timeoutMs: number): Promise<RunResult> => {
+    const port = await started();
     const answer = await new Promise<RunAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         stop();
@@ -66,7 +78,12 @@ export function workerSandbox(spawn: () => Promise<WorkerPort>): Sandbox {
         stop();
         reject(new CannotRerunError(`the re-run's worker failed: ${e.message}`));
       });
-      port.post(message);
+      try {
+        port.post(message);
+      } catch (e) {
+        clearTimeout(timer);
+        reject(new CannotRerunError(`the re-run could not be sent to the worker: ${(e as Error).message}`));
+      }
     });
     if ("result" in answer) return answer.result;
     if ("cannot" in answer) throw new CannotRerunError(answer.cannot);
@@ -78,6 +95,7 @@ export function workerSandbox(spawn: () => Promise<WorkerPort>): Sandbox {
       queue = run.catch(() => undefined);
       return run;
     },
+    warm: () => void started().catch(() => undefined),
     close: stop,
   };
 }
@@ -117,6 +135,9 @@ function fallingBack(spawn: () => Promise<WorkerPort>): Sandbox {
         if (inline) return inline.run(module, request, limits, inputs, timeoutMs);
         throw e;
       }
+    },
+    warm: () => {
+      if (!state.inline) workers.warm();
     },
     close: () => workers.close(),
   };

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CannotRerunError, defaultSandbox, inlineSandbox, type RunLimits } from "../src/index.js";
+import { CannotRerunError, defaultSandbox, inlineSandbox, workerSandbox, type RunLimits } from "../src/index.js";
+import { nodeWorkerPort } from "../src/node.js";
 import { chromium, missing, pageServer } from "./support/browser.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -97,6 +98,24 @@ test("runs wait their turn: a stopped run does not take the next one with it", {
     const next = sandbox.run(module(false), REQUEST, LIMITS, [], 10_000);
     await assert.rejects(spinning, CannotRerunError);
     assert.deepEqual((await next).response, { result: 1 });
+  } finally {
+    sandbox.close();
+  }
+});
+
+test("warming starts the one worker the runs then use", async () => {
+  let spawned = 0;
+  const sandbox = workerSandbox(() => {
+    spawned++;
+    return nodeWorkerPort();
+  });
+  try {
+    sandbox.warm();
+    sandbox.warm();
+    assert.equal(spawned, 1, "one worker, however often warmed");
+    assert.deepEqual((await sandbox.run(module(false), REQUEST, LIMITS, [], 10_000)).response, { result: 1 });
+    assert.deepEqual((await sandbox.run(module(false), REQUEST, LIMITS, [], 10_000)).response, { result: 1 });
+    assert.equal(spawned, 1, "the runs used the warmed worker");
   } finally {
     sandbox.close();
   }
