@@ -6,8 +6,9 @@ import java.util.function.LongSupplier;
 
 /**
  * A budget (bytes, milliseconds, records) per key (a caller's address, a reporter's key) that refills every hour:
- * each key's window starts with its first charge and ends an hour later. Keys are kept in access order and capped, so a flood of made-up keys
- * costs bounded memory (a key pushed out starts a fresh window, which is no worse than one more address).
+ * each key's window starts with its first charge and ends an hour later. Keys are kept in access order and capped,
+ * so a flood of made-up keys costs bounded memory (a key pushed out starts a fresh window, which is no worse than one
+ * more address).
  */
 public final class HourlyQuota {
   static final long HOUR_MS = 3_600_000;
@@ -35,7 +36,7 @@ public final class HourlyQuota {
 
   /** Whether {@code key} may spend {@code bytes} more in its current hour (a null key is not limited). */
   public synchronized boolean hasRoom(String key, long bytes) {
-    return key == null || used(key) + bytes <= budget;
+    return room(key) >= bytes;
   }
 
   /** What {@code key} may still spend in its current hour (a null key: no limit). */

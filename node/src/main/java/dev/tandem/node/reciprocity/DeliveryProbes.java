@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -217,7 +218,7 @@ public final class DeliveryProbes implements AutoCloseable {
    * Seeds the requests of rewarded services nobody asked this node about before each probe ({@link ProbeSeeds}), by
    * re-running a call of a method no service has through {@code sampling} (this object's {@link #sampling} runner).
    */
-  public void seedFrom(java.util.function.Function<String, Optional<ServiceRecord>> records, Runner sampling) {
+  public void seedFrom(Function<String, Optional<ServiceRecord>> records, Runner sampling) {
     this.seeds = new ProbeSeeds(rewards, records, this::sampled, sampling);
   }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -172,7 +173,7 @@ final class PeerTable {
     if (waiting.isEmpty()) {
       return;
     }
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
     URI in = waiting.get(random.nextInt(waiting.size()));
     Peer out = learnedPeers.get(random.nextInt(learnedPeers.size()));
     judging.execute(() -> { // the policy may look the name up

@@ -1,8 +1,6 @@
 package dev.tandem.registry.gossip;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.core.record.RecordException;
-import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.rpc.JsonRpcClient;
 import dev.tandem.core.rpc.LogFollower;
