@@ -62,10 +62,10 @@ export function fileModuleCache(dir: string = defaultModuleDir()): ModuleCache {
 
 /**
  * A `worker_threads` worker for the referee's re-runs (the default sandbox in Node), ready for its first message. It
- * does not keep the process alive on its own.
+ * does not keep the process alive on its own. `script` is the worker's code (by default this package's).
  */
-export async function nodeWorkerPort(): Promise<WorkerPort> {
-  const worker = new Worker(new URL("./worker-node.js", import.meta.url));
+export async function nodeWorkerPort(script: URL = new URL("./worker-node.js", import.meta.url)): Promise<WorkerPort> {
+  const worker = new Worker(script);
   try {
     await new Promise<void>((resolve, reject) => {
       worker.once("message", (m) => (m === READY ? resolve() : reject(new Error("the worker spoke first"))));

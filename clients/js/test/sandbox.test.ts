@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { READY } from "../src/rerun.js";
 
 /**
  * The smallest module with a metered module's exports (memory, `tandem_alloc`, `tandem_call`, and the meter's globals
@@ -120,6 +122,25 @@ test("warming starts the one worker the runs then use", async () => {
     sandbox.close();
   }
 });
+
+test("a worker that dies during a run gives no verdict, and the next run gets a new worker", { timeout: 30_000 },
+  async () => {
+    // A real worker that says it is ready, then exits on its first message, as one killed by running out of memory.
+    const dying = join(mkdtempSync(join(tmpdir(), "tandem-sandbox-")), "dying.mjs");
+    writeFileSync(dying, `import { parentPort } from "node:worker_threads";
+      parentPort.on("message", () => process.exit(3));
+      parentPort.postMessage(${JSON.stringify(READY)});`);
+    const scripts = [pathToFileURL(dying), undefined];
+    const sandbox = workerSandbox(() => nodeWorkerPort(scripts.shift()));
+    try {
+      await assert.rejects(sandbox.run(module(false), REQUEST, LIMITS, [], 10_000),
+        (e) => e instanceof CannotRerunError && /worker failed: the worker exited with 3/.test(e.message));
+      assert.deepEqual((await sandbox.run(module(false), REQUEST, LIMITS, [], 10_000)).response, { result: 1 });
+      assert.equal(scripts.length, 0, "a second worker took the second run");
+    } finally {
+      sandbox.close();
+    }
+  });
 
 test("in Node, an idle re-run worker never keeps the process alive, even when the client is never closed",
   { timeout: 30_000 }, () => {

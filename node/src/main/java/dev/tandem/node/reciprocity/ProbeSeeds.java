@@ -4,6 +4,8 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.node.hosting.Runner;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * service has ({@value #METHOD}), re-run here. Its answer, whatever the module makes of the name (an error, a trap),
  * is deterministic, so a server that signs the same answer runs the module, and one that signs another is wrong.
  * Without a request an offer cannot be probed and keeps its declared credit, which a stranger's records would collect
- * for free. One service is seeded per probe, before it; the re-run fetches the module like evidence does (bounded).
+ * for free. One service is tried per probe, before it; the re-run fetches the module like evidence does (bounded).
+ * Services take turns, so one whose module nobody serves does not keep the others from ever being seeded.
  */
 final class ProbeSeeds implements Runnable {
   /** The method of a seeded request: no service has it. */
@@ -29,6 +32,8 @@ final class ProbeSeeds implements Runnable {
   private final Function<String, Optional<ServiceRecord>> records;
   private final Supplier<Map<String, Integer>> sampled;
   private final Runner sampling;
+  /** The service tried last: the next probe begins after it. */
+  private String last = "";
 
   /**
    * @param sampling the probes' own sampling runner ({@link DeliveryProbes#sampling}): its re-run keeps the request
@@ -44,7 +49,10 @@ final class ProbeSeeds implements Runnable {
   @Override
   public void run() {
     Map<String, Integer> have = sampled.get();
-    for (String service : new TreeSet<>(rewards.get())) {
+    TreeSet<String> rewarded = new TreeSet<>(rewards.get());
+    List<String> turns = new ArrayList<>(rewarded.tailSet(last, false));
+    turns.addAll(rewarded.headSet(last, true));
+    for (String service : turns) {
       if (have.containsKey(service)) {
         continue;
       }
@@ -52,6 +60,7 @@ final class ProbeSeeds implements Runnable {
       if (record.isEmpty() || record.get().isOci()) {
         continue; // unknown yet; an image is pulled, not fetched for a probe
       }
+      last = service;
       try {
         sampling.prepareRerun(record.get(), ServiceCall.of(METHOD, Json.object())).run();
       } catch (Exception e) {

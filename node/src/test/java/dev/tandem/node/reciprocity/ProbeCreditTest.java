@@ -9,6 +9,7 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.rpc.Transport;
 import dev.tandem.core.wire.ServiceCall;
+import dev.tandem.node.hosting.ForwardingRunner;
 import dev.tandem.node.hosting.HostedService;
 import dev.tandem.node.hosting.Runner;
 import dev.tandem.sandbox.Outcome;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -100,5 +102,37 @@ class ProbeCreditTest {
         return rerun.apply(request);
       }
     };
+  }
+
+  /** A service whose seed fails (its module nobody serves) does not keep the next one from its turn. */
+  @Test
+  void aServiceThatCannotBeSeededDoesNotBlockTheOthers() throws Exception {
+    ServiceRecord one = ServiceRecord.builder().name("one").module(Cid.rawSha256(new byte[] {3}))
+        .sign(KeyPair.generate());
+    ServiceRecord two = ServiceRecord.builder().name("two").module(Cid.rawSha256(new byte[] {4}))
+        .sign(KeyPair.generate());
+    // The one that cannot be seeded comes first in the services' order, so without turns it would be tried forever.
+    boolean oneFirst = one.serviceId().compareTo(two.serviceId()) < 0;
+    ServiceRecord lost = oneFirst ? one : two;
+    ServiceRecord echo = oneFirst ? two : one;
+    Map<String, ServiceRecord> records = Map.of(lost.serviceId(), lost, echo.serviceId(), echo);
+    DeliveryProbes probes = new DeliveryProbes(KeyPair.generate().publicKey(), List::of, records::keySet, k -> false,
+        Transport.http(HttpClient.newHttpClient(), 1 << 20), e -> { },
+        new DeliveryProbes.Settings(Duration.ofMinutes(1), Duration.ofSeconds(1)), Clock.systemUTC());
+    Runner sampling = probes.sampling(new ForwardingRunner(reRunning(request ->
+        new Outcome.Result("\"no such method\"".getBytes(StandardCharsets.UTF_8), 3, ""))) {
+      @Override
+      public Runner.Rerun prepareRerun(ServiceRecord r, ServiceCall request) throws Exception {
+        if (r.equals(lost)) {
+          throw new java.io.IOException("no source has the module");
+        }
+        return super.prepareRerun(r, request);
+      }
+    });
+    ProbeSeeds seeds = new ProbeSeeds(records::keySet, s -> Optional.ofNullable(records.get(s)), probes::sampled,
+        sampling);
+    seeds.run();
+    seeds.run();
+    assertThat(probes.sampled()).containsOnlyKeys(echo.serviceId());
   }
 }
