@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *   <li>an item whose service's {@code limits.timeoutMs} is over the client's cap (default {@link #MAX_RERUN_TIMEOUT})
  *       is passed over: never re-run here, counted ({@link Stats#passedOver}) and logged, and read past like a judged
  *       one. The nodes judge it; this client cannot afford to. The same for a service that may use more than
- *       {@value #MAX_RERUN_MEMORY_PAGES} pages of memory (256 MiB);
+ *       {@value #MAX_RERUN_MEMORY_PAGES} pages of memory (256 MiB), and for a module heavier to load than
+ *       {@link #MAX_RERUN_LOAD_WEIGHT} (read from its headers once fetched, before it is parsed);
  *   <li>one pull re-runs items for at most its budget of wall time (default {@link #RERUN_BUDGET}). The first re-run of
  *       a pull always runs, and the one that spends the budget ends, so a pull may go over it by one re-run (itself
  *       within the cap). Then the pull stops, and that node's position stays before the page it stopped in: the next
@@ -73,6 +75,12 @@ final class ConvictionFeed {
    * stranger's service may take its whole 2 GiB, which a client's heap should not give to a feed.
    */
   static final int MAX_RERUN_MEMORY_PAGES = 4096;
+  /**
+   * Heaviest module the feed loads ({@link dev.tandem.sandbox.ModuleShape#loadWeight}, code plus metering, 1 MiB):
+   * any key can register a service, and a module of 8 MB of code takes this JVM 12–25 s and up to a gigabyte of heap
+   * to load. The nodes judge the rest.
+   */
+  static final long MAX_RERUN_LOAD_WEIGHT = 1 << 20;
   /** Evidence ids taken by this client, remembered so that the same item from several nodes is taken once. */
   private static final int JUDGED_ENTRIES = 4096;
   private static final LogFollower FOLLOWER = new LogFollower(Methods.EVIDENCE, "evidence", MAX_PAGES, PAGE);
@@ -279,9 +287,17 @@ final class ConvictionFeed {
       run.stopped = true;
       return false;
     }
+    Supplier<List<URI>> sources = () -> directory.moduleSources(service.get(), evidence.service(), scores);
+    if (referee.tooHeavy(service.get(), sources, MAX_RERUN_LOAD_WEIGHT)) {
+      judged.put(id, false);
+      passedOver.incrementAndGet();
+      run.passedOver++;
+      LOG.debug("evidence {} from {} passed over: the module of service {} weighs more than {} bytes to load",
+          id, from, evidence.service(), MAX_RERUN_LOAD_WEIGHT);
+      return true;
+    }
     long start = System.nanoTime();
-    Referee.Rerun rerun = referee.rerun(service.get(), evidence.service(), evidence.request(),
-        () -> directory.moduleSources(service.get(), evidence.service(), scores));
+    Referee.Rerun rerun = referee.rerun(service.get(), evidence.service(), evidence.request(), sources);
     run.spentNanos += System.nanoTime() - start;
     run.reruns++;
     if (closed) {

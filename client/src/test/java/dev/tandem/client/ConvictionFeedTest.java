@@ -13,6 +13,8 @@ import dev.tandem.core.rpc.LogPosition;
 import dev.tandem.core.score.MemoryScoreStore;
 import dev.tandem.core.score.ScoreStore;
 import dev.tandem.core.score.ServerScore;
+import dev.tandem.sandbox.GeneratedModules;
+import dev.tandem.sandbox.ModuleShape;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -158,6 +160,31 @@ class ConvictionFeedTest {
     try (TandemClient client = client().build()) {
       client.service("echo");
       assertThat(client.scores().blacklisted(bigLiar.publicKey())).as("not re-run, so nobody convicted").isFalse();
+      assertThat(client.feedStats().passedOver()).isEqualTo(1);
+      assertThat(client.scores().blacklisted(liar.publicKey())).as("the item after it is judged").isTrue();
+      assertThat(client.context().referee().runs()).isEqualTo(1);
+      assertThat(cursor(client)).as("read past, as the nodes judge it").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void evidenceOfAModuleHeavierToLoadThanTheCapIsPassedOverNotLoaded() throws Exception {
+    // 20,000 functions of 32 bytes: 0.7 MB of code and 1.3 MB of metering to load, over the 1 MiB cap.
+    byte[] heavyWasm = GeneratedModules.module(20_000, 10, -1);
+    assertThat(ModuleShape.of(heavyWasm).loadWeight()).isGreaterThan(ConvictionFeed.MAX_RERUN_LOAD_WEIGHT);
+    ServiceLimits d = ServiceLimits.defaults();
+    ServiceRecord heavy = ServiceRecord.builder().name("heavy").module(Cid.rawSha256(heavyWasm))
+        .verifier(ServiceRecord.BUILTIN_EQUAL).limits(d).createdAt(1).sign(owner);
+    ServiceRecord echo = service("echo", 5_000);
+    KeyPair heavyLiar = KeyPair.generate();
+    KeyPair liar = KeyPair.generate();
+    node.records = FakeBootstrap.json(List.of(heavy, echo));
+    node.evidence = List.of(FakeBootstrap.conflict(heavy, params(0), honest, heavyLiar),
+        FakeBootstrap.conflict(echo, params(1), honest, liar));
+    try (TandemClient client = client()
+        .moduleSource((cid, nodes) -> cid.equals(heavy.module()) ? heavyWasm : ECHO).build()) {
+      client.service("echo");
+      assertThat(client.scores().blacklisted(heavyLiar.publicKey())).as("not loaded, so nobody convicted").isFalse();
       assertThat(client.feedStats().passedOver()).isEqualTo(1);
       assertThat(client.scores().blacklisted(liar.publicKey())).as("the item after it is judged").isTrue();
       assertThat(client.context().referee().runs()).isEqualTo(1);

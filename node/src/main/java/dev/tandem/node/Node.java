@@ -145,6 +145,7 @@ public final class Node implements AutoCloseable {
         scores::blacklisted, probes);
 
     CallMemory callMemory = CallMemory.ofMegabytes(initial.limits().get(Limit.CALL_MEMORY_MB));
+    hosting.loadStrangersWithin(callMemory);
     this.crossCheck = crossCheck(new SandboxRunner(hosting, sandbox, callMemory), initial);
     Runner runner = probes.sampling(crossCheck == null ? new SandboxRunner(hosting, sandbox, callMemory)
         : crossCheck);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.client.NodeClient;
 import dev.tandem.core.cid.Cid;
+import dev.tandem.core.crypto.Hashes;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServiceRecord;
@@ -14,6 +15,8 @@ import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.core.wire.ServiceCall;
 import dev.tandem.node.guard.Limit;
+import dev.tandem.sandbox.GeneratedModules;
+import dev.tandem.sandbox.ModuleValidator;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -141,6 +144,32 @@ class EvidenceFloodTest {
       p.set("evidence", selfConvicting(echo.serviceId(), 100, random).toJson());
       JsonNode honest = new NodeClient(victim.url()).rpc("tandem_submitEvidence", p);
       assertThat(honest.path("status").asText()).isEqualTo("convicted");
+    }
+  }
+
+  @Test
+  void loadingAStrangersModuleIsChargedToWhoeverBroughtIt() throws Exception {
+    // 660 KB of code the validator reads to its end before it finds the table it refuses: hundreds of milliseconds
+    // of a load, and no re-run at all. Nobody offers the service; any key could register it. The node holds the
+    // module already (as if fetched), since it would refuse it with the record.
+    byte[] wasm = GeneratedModules.module(20_000, 10, ModuleValidator.MAX_BR_TABLE_TARGETS);
+    Files.createDirectories(dir.resolve("victim/blocks"));
+    Files.write(dir.resolve("victim/blocks/" + Hashes.sha256Hex(wasm)), wasm);
+    try (TestNetwork net = new TestNetwork(dir)) {
+      Node victim = Node.start(NodeConfig.builder(dir.resolve("victim")).listen("127.0.0.1:0")
+          .limit(Limit.RERUN_MS_PER_ADDRESS_PER_HOUR, 1).build());
+      net.nodes.add(victim);
+      ServiceRecord heavy = ServiceRecord.builder().name("heavy").module(Cid.rawSha256(wasm))
+          .verifier(ServiceRecord.BUILTIN_EQUAL).home(victim.url()).sign(KeyPair.generate());
+      new NodeClient(victim.url()).submit(heavy, null, null);
+      Random random = new Random(11);
+
+      JsonNode first = attack(victim.url(), selfConvicting(heavy.serviceId(), 100, random));
+      assertThat(first.path("result").path("status").asText()).isEqualTo("pending");
+      assertThat(first.path("result").path("detail").asText()).contains("br_table");
+      JsonNode second = attack(victim.url(), selfConvicting(heavy.serviceId(), 100, random));
+      assertThat(second.path("error").path("code").asInt()).isEqualTo(RpcErrors.REJECTED);
+      assertThat(second.path("error").path("message").asText()).contains("--rerun-ms-per-address-per-hour");
     }
   }
 

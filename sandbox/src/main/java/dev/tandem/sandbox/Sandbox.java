@@ -194,6 +194,11 @@ public final class Sandbox implements AutoCloseable {
     return CallPool.newCallThread(job, name);
   }
 
+  /** Whether {@link #load} has {@code cid} as {@code abi} in its cache: then loading it again costs only a hash. */
+  public boolean hasLoaded(String cid, Abi abi) {
+    return loader.cache().contains(new ModuleCache.Key(cid, abi));
+  }
+
   /** Number of modules in the cache. */
   public int cachedModules() {
     return loader.cache().size();

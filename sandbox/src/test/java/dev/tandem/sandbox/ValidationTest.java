@@ -75,6 +75,15 @@ class ValidationTest {
   }
 
   @Test
+  void aBrTableOfMoreThan4096TargetsIsRefused() throws Exception {
+    byte[] largest = GeneratedModules.module(0, 0, ModuleValidator.MAX_BR_TABLE_TARGETS - 1); // and the default
+    assertThat(sandbox.load("largest-table", largest, Abi.TANDEM_V1).loaded().report().acceptable()).isTrue();
+    byte[] over = GeneratedModules.module(0, 0, ModuleValidator.MAX_BR_TABLE_TARGETS);
+    assertThat(reasons(over, Abi.TANDEM_V1)).containsExactly("function 2 has a br_table of 4097 targets, more than "
+        + "4096: compiling it would cost every node too much");
+  }
+
+  @Test
   void simdIsRefused() {
     assertThat(reasons(fixture("simd.wasm"), Abi.TANDEM_V1)).containsExactly(
         "the module uses SIMD (v128), which is not allowed: every node must run it identically");

@@ -13,6 +13,7 @@ import dev.tandem.sandbox.Abi;
 import dev.tandem.sandbox.Inputs;
 import dev.tandem.sandbox.Limits;
 import dev.tandem.sandbox.ModuleRejectedException;
+import dev.tandem.sandbox.ModuleShape;
 import dev.tandem.sandbox.Outcome;
 import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.ServiceModule;
@@ -162,6 +163,27 @@ public final class Referee {
       results.put(key, done);
     }
     return done;
+  }
+
+  /**
+   * Whether loading the module of {@code service} would weigh more than {@code maxLoadWeight}
+   * ({@link ModuleShape#loadWeight}): false when it is loaded here already, or cannot be had (a re-run then says why).
+   * Fetching it to look keeps its bytes for the re-run.
+   */
+  public boolean tooHeavy(ServiceRecord service, Supplier<List<URI>> nodes, long maxLoadWeight) {
+    if (service.isOci()) {
+      return false;
+    }
+    synchronized (loaded) {
+      if (loaded.containsKey(service.module().toString())) {
+        return false;
+      }
+    }
+    try {
+      return ModuleShape.of(modules.get(service.module(), nodes.get())).loadWeight() > maxLoadWeight;
+    } catch (IOException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private ServiceModule module(ServiceRecord service, Supplier<List<URI>> nodes)

@@ -250,10 +250,17 @@ public final class EvidenceHandler implements AutoCloseable {
       return Judgement.pending("service record not known here yet");
     }
     Runner.Rerun rerun;
+    long preparing = clock.millis();
     try {
       rerun = runner.prepareRerun(record.get(), evidence.request()); // fetching holds no re-run slot
     } catch (Exception e) {
       return Judgement.pending("cannot re-run: " + e.getMessage());
+    } finally {
+      // Fetching and loading a stranger's module cost as much as running it, and whoever brought it chose it.
+      long spent = clock.millis() - preparing;
+      if (spent > 0) {
+        intake.chargeRerun(payer, spent);
+      }
     }
     // Re-runs are bounded; evidence arrives in small bursts (a client and every forwarding node send the same
     // conflict), so a short wait beats refusing it.

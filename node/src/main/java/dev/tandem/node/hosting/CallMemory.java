@@ -42,6 +42,20 @@ public final class CallMemory {
     return this.pages.tryAcquire(cost(pages), wait.toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Reserves {@code bytes} of heap for other work than a call (loading a stranger's module), waiting up to
+   * {@code wait}; false, reserving nothing, when it does not fit by then or is larger than the whole budget.
+   * Release with {@link #releaseBytes}.
+   */
+  boolean reserveBytes(long bytes, Duration wait) throws InterruptedException {
+    long pages = (bytes + PAGE - 1) / PAGE;
+    return pages <= total && reserve((int) pages, wait);
+  }
+
+  void releaseBytes(long bytes) {
+    release((int) ((bytes + PAGE - 1) / PAGE));
+  }
+
   void release(int pages) {
     this.pages.release(cost(pages));
   }

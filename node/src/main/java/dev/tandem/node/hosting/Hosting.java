@@ -67,9 +67,7 @@ public final class Hosting implements AutoCloseable {
   });
   private volatile Set<String> wanted = Set.of();
   private volatile InputFetches inputFetches;
-  private static final int EVIDENCE_FETCHES = 4;
-  private final java.util.concurrent.Semaphore evidenceFetches = new java.util.concurrent.Semaphore(EVIDENCE_FETCHES);
-  private final Misses missingModules = new Misses("module");
+  private volatile StrangerModules strangers;
   private volatile Runnable onChange = () -> {};
   private volatile Supplier<Optional<dev.tandem.sandbox.oci.OciRuntime>> ociSource = Optional::empty;
   private volatile dev.tandem.sandbox.oci.OciRuntime oci;
@@ -90,6 +88,7 @@ public final class Hosting implements AutoCloseable {
     this.sources = sources;
     this.maxConcurrent = maxConcurrent;
     this.inputFetches = new InputFetches(fetcher, 16, java.time.Duration.ofSeconds(10));
+    this.strangers = new StrangerModules(fetcher, CallMemory.ofMegabytes(0));
   }
 
   /** Lets this node run OCI services with {@code runtime}; without one, they are never offered. */
@@ -293,31 +292,24 @@ public final class Hosting implements AutoCloseable {
   }
 
   /**
-   * As {@link #moduleFor(ServiceRecord)}, for evidence: any key can register services and name them in evidence, so
-   * at most {@value #EVIDENCE_FETCHES} such modules are fetched at once (past that this fails at once, and the
-   * evidence is judged later), and a module no source had is not asked for again for a minute.
+   * As {@link #moduleFor(ServiceRecord)}, for evidence: the module of a service offered here, or else one loaded as
+   * a stranger's ({@link StrangerModules}: any key can register services and name them in evidence).
    */
   public ServiceModule moduleForEvidence(ServiceRecord rec) throws IOException, ModuleRejectedException {
-    Cid cid = rec.module();
-    byte[] wasm = fetcher.local(cid).orElse(null);
-    if (wasm == null) {
-      missingModules.refuseIfMissing(cid);
-      if (!evidenceFetches.tryAcquire()) {
-        throw new IOException("module " + cid + " not here, and " + EVIDENCE_FETCHES + " modules are being fetched "
-            + "for evidence already");
-      }
-      try {
-        wasm = fetcher.fetch(cid, fetchSources(rec));
-      } catch (IOException e) {
-        if (!Thread.currentThread().isInterrupted()) {
-          missingModules.remember(cid);
-        }
-        throw e;
-      } finally {
-        evidenceFetches.release();
+    for (State s : states.values()) {
+      if (s instanceof State.Ready r && r.service().record().module().equals(rec.module())
+          && r.service().record().abi().equals(rec.abi()) && !rec.isOci()) {
+        return r.service().module().withName(rec.name());
       }
     }
-    return sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
+    return strangers.module(rec, () -> fetchSources(rec));
+  }
+
+  /** Strangers' modules are loaded within {@code memory}, the budget calls share (half the heap until this is set). */
+  public void loadStrangersWithin(CallMemory memory) {
+    StrangerModules old = strangers;
+    strangers = new StrangerModules(fetcher, memory);
+    old.close();
   }
 
   /** The same, compiled by another sandbox (a second engine checking this node's answers). */
@@ -386,6 +378,7 @@ public final class Hosting implements AutoCloseable {
   @Override
   public void close() {
     worker.shutdownNow();
+    strangers.close();
     if (oci != null) {
       oci.close();
     }

@@ -17,6 +17,8 @@ import dev.tandem.sandbox.ModuleValidator;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Record intake: signed records submitted to the node, with the modules a service record may carry. The record goes
@@ -31,6 +33,8 @@ public final class RecordIntake {
    */
   private final HourlyQuota perAddress;
   private final long perHour;
+  private static final int VALIDATION_WAIT_SECONDS = 5;
+  private final Semaphore validating = new Semaphore(1);
 
   /** @param recordsPerAddressPerHour new records one address may submit per hour ({@code 0}: no limit) */
   public RecordIntake(RegistryRpc registryRpc, ModuleStore modules, long recordsPerAddressPerHour) {
@@ -76,15 +80,23 @@ public final class RecordIntake {
         if (service.isOci()) {
           throw new IllegalArgumentException("module: an OCI service's code is its image, pulled by digest");
         }
-        checked.add(checked("module", module, service.module(), Abi.parse(service.abi())));
+        checked.add(matched("module", module, service.module(), Abi.parse(service.abi())));
       }
       if (verifierModule != null) {
         if (service.verifier().startsWith("builtin:")) {
           throw new IllegalArgumentException("verifierModule: the record names " + service.verifier());
         }
-        checked.add(checked("verifierModule", verifierModule, Cid.parse(service.verifier()), Abi.VERIFIER));
+        checked.add(matched("verifierModule", verifierModule, Cid.parse(service.verifier()), Abi.VERIFIER));
       }
+      // The record's own checks first: they cost microseconds, and validating a module of 8 MiB costs seconds.
       registryRpc.check(record, "rpc");
+      for (Checked c : checked) {
+        // Bytes held here under this CID were validated when they came, or came otherwise (a record need not carry
+        // its module at all): validating them again for each resubmission would be work for nothing.
+        if (modules.get(c.cid()).isEmpty()) {
+          validate(c);
+        }
+      }
       for (Checked c : checked) {
         // Cached, not kept: any key can register services, so what a stranger submits must not fill the disk. A
         // node that offers the service keeps its module once it is prepared.
@@ -100,10 +112,10 @@ public final class RecordIntake {
     return field == null || field.isNull() ? null : field;
   }
 
-  /** A module's bytes, matched to its CID and valid for its ABI. */
-  private record Checked(Cid cid, byte[] bytes) {}
+  /** A module's bytes, matched to its CID, to be validated for its ABI. */
+  private record Checked(String field, Cid cid, byte[] bytes, Abi abi) {}
 
-  private static Checked checked(String field, JsonNode base64, Cid cid, Abi abi) {
+  private static Checked matched(String field, JsonNode base64, Cid cid, Abi abi) {
     byte[] bytes;
     try {
       bytes = Base64.getDecoder().decode(base64.asText());
@@ -115,15 +127,28 @@ public final class RecordIntake {
     } catch (ModuleStore.ModuleMismatchException e) {
       throw new RecordException(field, e.getMessage());
     }
+    return new Checked(field, cid, bytes, abi);
+  }
+
+  /**
+   * Validates one submitted module; one at a time, since anyone may submit modules of 8 MiB, each seconds of CPU and
+   * hundreds of megabytes of heap to parse.
+   */
+  private void validate(Checked c) throws InterruptedException {
+    if (!validating.tryAcquire(VALIDATION_WAIT_SECONDS, TimeUnit.SECONDS)) {
+      throw new JsonRpc.Failure(RpcErrors.OVERLOADED, "overloaded: other submitted modules are being validated; "
+          + "try again");
+    }
     ModuleReport report;
     try {
-      report = ModuleValidator.validate(bytes, abi);
+      report = ModuleValidator.validate(c.bytes(), c.abi());
     } catch (RuntimeException | AssertionError | StackOverflowError e) { // refuse it, whatever the parser did
-      throw new RecordException(field, "is not a valid WebAssembly module");
+      throw new RecordException(c.field(), "is not a valid WebAssembly module");
+    } finally {
+      validating.release();
     }
     if (!report.acceptable()) {
-      throw new RecordException(field, String.join("; ", report.problems()));
+      throw new RecordException(c.field(), String.join("; ", report.problems()));
     }
-    return new Checked(cid, bytes);
   }
 }

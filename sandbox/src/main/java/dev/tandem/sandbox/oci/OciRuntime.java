@@ -77,13 +77,26 @@ public final class OciRuntime implements AutoCloseable {
       pull(image);
       String name = prefix + "-" + id.substring(id.length() - 12);
       remove(name);
-      int hostPort = freePort();
-      podman.run(60, "run", "-d", "--name", name, "--label", "tandem.service=" + id,
-          "--read-only", "--cap-drop", "all", "--security-opt", "no-new-privileges",
-          "--memory", spec.memoryMiB() + "m", "--memory-swap", spec.memoryMiB() + "m",
-          "--cpus", String.format(java.util.Locale.ROOT, "%.3f", spec.milliCpus() / 1000.0),
-          "--pids-limit", Integer.toString(spec.pids()),
-          "-p", "127.0.0.1:" + hostPort + ":" + spec.port(), image);
+      int hostPort;
+      for (int attempt = 1; ; attempt++) {
+        hostPort = freePort();
+        try {
+          podman.run(60, "run", "-d", "--name", name, "--label", "tandem.service=" + id,
+              "--read-only", "--cap-drop", "all", "--security-opt", "no-new-privileges",
+              "--memory", spec.memoryMiB() + "m", "--memory-swap", spec.memoryMiB() + "m",
+              "--cpus", String.format(java.util.Locale.ROOT, "%.3f", spec.milliCpus() / 1000.0),
+              "--pids-limit", Integer.toString(spec.pids()),
+              "-p", "127.0.0.1:" + hostPort + ":" + spec.port(), image);
+          break;
+        } catch (IOException e) {
+          // The port was free when picked, but anything may take it before podman binds it (most often an outgoing
+          // connection's ephemeral port): pick another.
+          if (attempt == 3 || !String.valueOf(e.getMessage()).contains("address already in use")) {
+            throw e;
+          }
+          remove(name);
+        }
+      }
       Container c = new Container(name, image, URI.create("http://127.0.0.1:" + hostPort + spec.path()));
       try {
         waitReady(c);
