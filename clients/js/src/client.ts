@@ -146,6 +146,8 @@ export class TandemClient {
   private refreshing: Promise<void> = Promise.resolve();
   /** The background refresh a call started, while it runs: at most one is. */
   private background?: Promise<void>;
+  /** How often `close()` was called: a background refresh started before a close pulls no feed after it. */
+  private closes = 0;
 
   private constructor(private readonly options: ConnectOptions, readonly directory: Directory,
       readonly scores: Scores) {
@@ -199,8 +201,9 @@ export class TandemClient {
 
   private async pullAll(): Promise<void> {
     this.lastRefresh = Date.now();
+    const closes = this.closes;
     await this.directory.refresh(this.options.bootstrap);
-    await this.pullFeed();
+    if (this.closes === closes) await this.pullFeed();
   }
 
   /**
@@ -228,11 +231,14 @@ export class TandemClient {
   }
 
   /**
-   * Waits for the audits still running, then writes the scores and stops the re-run worker. The client can still be
-   * used afterwards (a later re-run starts another worker). A background refresh is not waited for (a bootstrap node
-   * may stall it): it writes what it read when it ends.
+   * Stops the feed pull under way (before its next re-run), waits for the audits still running, then writes the
+   * scores and stops the re-run worker. The client can still be used afterwards (a later re-run starts another
+   * worker). A records pull in the background is not waited for (a bootstrap node may stall it): it writes what it
+   * read when it ends, and its feed pull starts no re-run.
    */
   async close(): Promise<void> {
+    this.closes++;
+    this.feed.stop();
     while (this.audits.size) await Promise.allSettled([...this.audits]);
     this.scores.flush();
     this.sandbox.close();

@@ -40,6 +40,8 @@ export interface FeedLimits {
 interface Run {
   spentMs: number;
   reruns: number;
+  /** Set by `stop()`: the pull starts no more re-runs or pages. */
+  stopped?: boolean;
 }
 
 /** Evidence whose every signature and hash checked out. */
@@ -139,6 +141,7 @@ export class EvidenceFeed {
   private readonly limits: FeedLimits;
   /** The pull in flight (or the last one): pulls run one after another. */
   private pulling: Promise<void> = Promise.resolve();
+  private readonly running = new Set<Run>();
 
   constructor(private readonly fetcher: typeof fetch, private readonly directory: Directory,
       private readonly scores: Scores, private readonly referee: Referee, limits: Partial<FeedLimits> = {}) {
@@ -156,20 +159,36 @@ export class EvidenceFeed {
     return run;
   }
 
-  private async pullNow(nodes: string[]): Promise<void> {
-    const run: Run = { spentMs: 0, reruns: 0 };
-    await Promise.all([...new Set(nodes.map((n) => n.replace(/\/$/, "")))].map(async (node) => {
-      try {
-        await this.follow(node, nodes, run);
-      } catch {
-        // a node that cannot be read now is read next time, from the same position
-      }
-    }));
+  /**
+   * Stops the pulls under way: each ends before its next re-run or page, its re-run in flight still judged, and the
+   * feed positions stay before what it did not judge. Pulls started later run as usual.
+   */
+  stop(): void {
+    for (const run of this.running) run.stopped = true;
   }
 
-  /** Whether the pull may start another re-run: its first always (every pull judges something), then within budget. */
+  private async pullNow(nodes: string[]): Promise<void> {
+    const run: Run = { spentMs: 0, reruns: 0 };
+    this.running.add(run);
+    try {
+      await Promise.all([...new Set(nodes.map((n) => n.replace(/\/$/, "")))].map(async (node) => {
+        try {
+          await this.follow(node, nodes, run);
+        } catch {
+          // a node that cannot be read now is read next time, from the same position
+        }
+      }));
+    } finally {
+      this.running.delete(run);
+    }
+  }
+
+  /**
+   * Whether the pull may start another re-run or page: unless stopped, its first re-run always (every pull judges
+   * something), then within budget.
+   */
   private goesOn(run: Run): boolean {
-    return run.reruns === 0 || run.spentMs < this.limits.rerunBudgetMs;
+    return !run.stopped && (run.reruns === 0 || run.spentMs < this.limits.rerunBudgetMs);
   }
 
   private async follow(node: string, sources: string[], run: Run): Promise<void> {

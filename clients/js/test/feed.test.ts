@@ -101,3 +101,31 @@ test("evidence of a service that may use more than 256 MiB is passed over, not r
   assert.equal(referee.runs, 1);
   assert.equal(scores.feedPosition(FakeNet.BOOT)?.cursor, 2, "read past");
 });
+
+/**
+ * Stopping the feed (a client's close) ends the pull under way before its next re-run: the re-run in flight is still
+ * judged, the position stays before the items not judged, and a later pull judges them.
+ */
+test("a stopped pull starts no more re-runs, and the next pull judges the rest", async () => {
+  const net = new FakeNet();
+  const echo = service(newKey(), "echo");
+  const honest = newKey();
+  const liars = [newKey(), newKey(), newKey()];
+  net.evidence = liars.map((liar, n) => conflict(echo.id, { n }, honest, liar));
+  const scores = new Scores();
+  const referee = slowEcho(100);
+  const f = feed(net, scores, referee, [echo]);
+  const convicted = () => liars.map((l) => scores.blacklisted(l.key));
+
+  const pulling = f.pull([FakeNet.BOOT]);
+  await sleep(50); // the first re-run is under way
+  f.stop();
+  await pulling;
+  assert.deepEqual(convicted(), [true, false, false], "the re-run in flight judged, no other started");
+  assert.equal(referee.runs, 1);
+  assert.equal(scores.feedPosition(FakeNet.BOOT)?.cursor ?? 0, 0, "the position stays before the items not judged");
+
+  await f.pull([FakeNet.BOOT]);
+  assert.deepEqual(convicted(), [true, true, true]);
+  assert.equal(referee.runs, 3);
+});

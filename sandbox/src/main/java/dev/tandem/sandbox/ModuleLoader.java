@@ -85,6 +85,10 @@ final class ModuleLoader {
       throw new ModuleRejectedException(report.withProblems(List.of("the module cannot be metered: "
           + e.getMessage())));
     }
+    String browsers = EngineLimits.problem(metered);
+    if (browsers != null) {
+      throw new ModuleRejectedException(report.withProblems(List.of(browsers)));
+    }
     long t1 = System.nanoTime();
     WasmModule module;
     MemoryLimits memory;

@@ -56,7 +56,7 @@ public record ModuleShape(long bytes, long codeBytes, long functions) {
   }
 
   /** An unsigned LEB128 of at most 32 bits at {@code at[0]}, which moves past it; -1 when malformed. */
-  private static long leb(byte[] b, int[] at) {
+  static long leb(byte[] b, int[] at) {
     long value = 0;
     for (int shift = 0; shift < 35; shift += 7) {
       if (at[0] >= b.length) {

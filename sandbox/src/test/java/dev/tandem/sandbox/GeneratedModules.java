@@ -12,6 +12,14 @@ public final class GeneratedModules {
    * a {@code br_table} naming {@code tableTargets} targets besides its default (none when negative).
    */
   public static byte[] module(int fillers, int dropsEach, int tableTargets) {
+    return module(fillers, dropsEach, tableTargets, null);
+  }
+
+  /**
+   * As {@link #module(int, int, int)}, with a funcref table of {@code table[0]} entries and, when given, a maximum of
+   * {@code table[1]} (none when {@code table} is null).
+   */
+  public static byte[] module(int fillers, int dropsEach, int tableTargets, long[] table) {
     int functions = 2 + fillers + (tableTargets >= 0 ? 1 : 0);
     var out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
@@ -23,6 +31,14 @@ public final class GeneratedModules {
       funcs.write(2);
     }
     section(out, 3, funcs.toByteArray());
+    if (table != null) {
+      var tables = new ByteArrayOutputStream();
+      tables.writeBytes(bytes(1, 0x70, table.length > 1 ? 1 : 0));
+      for (long limit : table) {
+        leb(tables, limit);
+      }
+      section(out, 4, tables.toByteArray());
+    }
     section(out, 5, bytes(1, 0, 1));
     var exports = new ByteArrayOutputStream();
     exports.write(3);
@@ -45,12 +61,12 @@ public final class GeneratedModules {
       body(code, filler);
     }
     if (tableTargets >= 0) {
-      var table = new ByteArrayOutputStream();
-      table.writeBytes(bytes(0, 0x02, 0x40, 0x41, 0, 0x0E));
-      leb(table, tableTargets);
-      table.writeBytes(new byte[tableTargets + 1]); // every target and the default: the block
-      table.writeBytes(bytes(0x0B, 0x0B));
-      body(code, table.toByteArray());
+      var jump = new ByteArrayOutputStream();
+      jump.writeBytes(bytes(0, 0x02, 0x40, 0x41, 0, 0x0E));
+      leb(jump, tableTargets);
+      jump.writeBytes(new byte[tableTargets + 1]); // every target and the default: the block
+      jump.writeBytes(bytes(0x0B, 0x0B));
+      body(code, jump.toByteArray());
     }
     section(out, 10, code.toByteArray());
     return out.toByteArray();

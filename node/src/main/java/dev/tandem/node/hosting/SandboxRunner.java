@@ -8,6 +8,7 @@ import dev.tandem.sandbox.Inputs;
 import dev.tandem.sandbox.Limits;
 import dev.tandem.sandbox.Outcome;
 import dev.tandem.sandbox.Sandbox;
+import dev.tandem.sandbox.ServiceModule;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -48,7 +49,7 @@ public final class SandboxRunner implements Runner {
       return hosting.oci().get().call(record, call.canonical(), record.limits());
     }
     Inputs inputs = inputs(record, call);
-    int pages = service.limits().memoryPages();
+    int pages = pages(service.limits().memoryPages(), service.module());
     if (!memory.tryReserve(pages)) {
       throw new JsonRpc.Failure(RpcErrors.OVERLOADED, "overloaded: the calls running here may reach all the memory "
           + "this node gives calls (--call-memory-mb " + memory.megabytes() + "); try another node");
@@ -100,15 +101,21 @@ public final class SandboxRunner implements Runner {
     Limits limits = Limits.builder().fuel(l.fuel()).memoryPages(l.memoryPages())
         .maxRequestBytes(l.maxRequestBytes()).maxResponseBytes(l.maxResponseBytes())
         .timeout(Duration.ofMillis(Math.max(l.timeoutMs(), MIN_RERUN_TIMEOUT.toMillis()))).build();
+    int pages = pages(l.memoryPages(), module);
     return () -> {
-      if (!memory.reserve(l.memoryPages(), MIN_RERUN_TIMEOUT)) {
-        throw new IOException("no memory free for a re-run of " + l.memoryPages() + " pages (--call-memory-mb)");
+      if (!memory.reserve(pages, MIN_RERUN_TIMEOUT)) {
+        throw new IOException("no memory free for a re-run of " + pages + " pages (--call-memory-mb)");
       }
       try {
         return sandbox.call(module, request.canonical(), limits, inputs);
       } finally {
-        memory.release(l.memoryPages());
+        memory.release(pages);
       }
     };
+  }
+
+  /** The pages a call reserves: the linear memory its service allows, and the most its tables may take. */
+  static int pages(int memoryPages, ServiceModule module) {
+    return (int) Math.min(Integer.MAX_VALUE, memoryPages + (module.tableBytes() + 65_535) / 65_536);
   }
 }

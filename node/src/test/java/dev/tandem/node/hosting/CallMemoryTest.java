@@ -2,10 +2,16 @@ package dev.tandem.node.hosting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.sandbox.Abi;
+import dev.tandem.sandbox.GeneratedModules;
+import dev.tandem.sandbox.Sandbox;
+import dev.tandem.sandbox.ServiceModule;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Calls reserve the memory their service lets them reach; what does not fit is refused before it runs. */
+/**
+ * Calls reserve the memory their service lets them reach, tables included; what does not fit is refused before it runs.
+ */
 class CallMemoryTest {
   @Test
   void callsFitTogetherUpToTheBudgetAndALargerOneRunsAlone() throws Exception {
@@ -25,5 +31,19 @@ class CallMemoryTest {
     assertThat(memory.reserve(16, Duration.ofMillis(50))).isFalse();
     memory.release(32_767);
     assertThat(memory.reserve(16, Duration.ofMillis(50))).isTrue();
+  }
+
+  @Test
+  void aCallReservesWhatItsTablesMayTakeBesidesItsMemory() throws Exception {
+    try (Sandbox sandbox = Sandbox.builder().threads(1).build()) {
+      ServiceModule none = sandbox.load("none", GeneratedModules.module(0, 0, -1), Abi.TANDEM_V1);
+      assertThat(SandboxRunner.pages(16, none)).isEqualTo(16);
+      ServiceModule bounded = sandbox.load("bounded", GeneratedModules.module(0, 0, -1, new long[] {10, 8192}),
+          Abi.TANDEM_V1);
+      assertThat(SandboxRunner.pages(16, bounded)).as("8,192 entries of 16 bytes: two pages").isEqualTo(18);
+      ServiceModule open = sandbox.load("open", GeneratedModules.module(0, 0, -1, new long[] {10}), Abi.TANDEM_V1);
+      assertThat(SandboxRunner.pages(16, open)).as("no maximum: the engine's 10,000,000 entries")
+          .isEqualTo(16 + 2442);
+    }
   }
 }
