@@ -146,6 +146,7 @@ public final class Node implements AutoCloseable {
 
     CallMemory callMemory = CallMemory.ofMegabytes(initial.limits().get(Limit.CALL_MEMORY_MB));
     hosting.loadStrangersWithin(callMemory);
+    hosting.keepModulesWithin(initial.limits().get(Limit.MODULE_MEMORY_MB));
     this.crossCheck = crossCheck(new SandboxRunner(hosting, sandbox, callMemory), initial);
     Runner runner = probes.sampling(crossCheck == null ? new SandboxRunner(hosting, sandbox, callMemory)
         : crossCheck);

@@ -58,6 +58,10 @@ public enum Limit {
       "megabytes of linear memory the calls running at once may reach together, each counted at its service's "
           + "limits.memoryPages; a call that does not fit gets -32000 overloaded before it runs (0: half the JVM's "
           + "maximum heap)"),
+  MODULE_MEMORY_MB("module-memory-mb", 0,
+      "megabytes of heap the loaded modules of the services this node offers may take together, each counted at "
+          + "128 bytes per byte of its code and metering; a module that does not fit is not offered (0: a quarter of "
+          + "the JVM's maximum heap)"),
   // Calls' inputs, and what strangers bring
   INPUT_FETCHES("input-fetches", 16,
       "calls whose inputs by CID are being fetched at once; more get -32000 overloaded at once (inputs this node "

@@ -11,6 +11,7 @@ import dev.tandem.registry.Registry;
 import dev.tandem.sandbox.Abi;
 import dev.tandem.sandbox.Inputs;
 import dev.tandem.sandbox.ModuleRejectedException;
+import dev.tandem.sandbox.ModuleShape;
 import dev.tandem.sandbox.Sandbox;
 import dev.tandem.sandbox.ServiceModule;
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class Hosting implements AutoCloseable {
   private volatile Set<String> wanted = Set.of();
   private volatile InputFetches inputFetches;
   private volatile StrangerModules strangers;
+  private volatile ModuleMemory moduleMemory = ModuleMemory.ofMegabytes(0);
   private volatile Runnable onChange = () -> {};
   private volatile Supplier<Optional<dev.tandem.sandbox.oci.OciRuntime>> ociSource = Optional::empty;
   private volatile dev.tandem.sandbox.oci.OciRuntime oci;
@@ -118,6 +120,7 @@ public final class Hosting implements AutoCloseable {
   public synchronized void want(Set<String> serviceIds) {
     wanted = Set.copyOf(serviceIds);
     boolean dropped = states.keySet().removeIf(id -> !wanted.contains(id));
+    moduleMemory.keepOnly(wanted);
     if (oci != null) {
       for (String id : oci.running()) {
         if (!wanted.contains(id)) {
@@ -195,9 +198,14 @@ public final class Hosting implements AutoCloseable {
       ModuleFetcher.Fetched fetched = fetcher.fetchUnstored(cid, fetchSources(rec));
       byte[] wasm = fetched.bytes();
       long fetchedAt = System.nanoTime();
+      String tooLarge = moduleMemory.reserve(id, ModuleShape.of(wasm).loadHeapBytes());
+      if (tooLarge != null) {
+        states.put(id, new State.Failed(tooLarge));
+        return;
+      }
       ServiceModule module = sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
       long loaded = System.nanoTime();
-      Metered metered = checkMetered(rec, wasm);
+      MeteredCheck metered = MeteredCheck.of(rec, wasm);
       if (metered.mismatch() != null) {
         states.put(id, new State.Failed(metered.mismatch()));
         LOG.warn("service {} ({}) cannot be offered: {}", rec.name(), id, metered.mismatch());
@@ -233,33 +241,11 @@ public final class Hosting implements AutoCloseable {
     } catch (Exception e) {
       states.put(id, new State.Waiting("module not fetched: " + e.getMessage()));
       LOG.info("service {} ({}) waiting: {}", rec.name(), id, e.getMessage());
+    } finally {
+      if (!(states.get(id) instanceof State.Ready)) {
+        moduleMemory.release(id);
+      }
     }
-  }
-
-  /** What {@link #checkMetered} found: a mismatch, or the metered bytes to keep (null for neither). */
-  private record Metered(String mismatch, Cid cid, byte[] bytes) {}
-
-  /**
-   * Checks the record's {@code metered} CID against this node's own metering of the module; the metered bytes are
-   * then stored under it, so clients without an instrumenter (browsers) fetch exactly what nodes run. A record that
-   * names other bytes is refused: what a client re-runs must be what every honest node runs.
-   */
-  private static Metered checkMetered(ServiceRecord rec, byte[] wasm) {
-    if (rec.metered() == null) {
-      return new Metered(null, null, null);
-    }
-    byte[] metered;
-    try {
-      metered = Sandbox.metered(wasm);
-    } catch (dev.tandem.sandbox.meter.InstrumentException e) {
-      return new Metered("module rejected: cannot be metered: " + e.getMessage(), null, null);
-    }
-    Cid computed = Cid.rawSha256(metered);
-    if (!computed.equals(rec.metered())) {
-      return new Metered("metered: the record names " + rec.metered() + ", but this node's metering ("
-          + dev.tandem.sandbox.meter.MeterAbi.VERSION + ") gives " + computed, null, null);
-    }
-    return new Metered(null, computed, metered);
   }
 
   /** An OCI service is ready once its image is pulled by digest and its container answers. */
@@ -303,6 +289,11 @@ public final class Hosting implements AutoCloseable {
       }
     }
     return strangers.module(rec, () -> fetchSources(rec));
+  }
+
+  /** The modules of offered services take at most {@code megabytes} of heap together (0: a quarter of the heap). */
+  public void keepModulesWithin(long megabytes) {
+    moduleMemory = ModuleMemory.ofMegabytes(megabytes);
   }
 
   /** Strangers' modules are loaded within {@code memory}, the budget calls share (half the heap until this is set). */

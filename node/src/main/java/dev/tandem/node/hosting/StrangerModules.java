@@ -39,8 +39,8 @@ import java.util.function.Supplier;
 final class StrangerModules implements AutoCloseable {
   static final int FETCHES = 4;
   static final int WAIT_SECONDS = 2;
-  /** Metered bytes of strangers' modules kept compiled (their heap is about twenty times that). */
-  static final int CACHE_MB = 16;
+  /** Metered bytes of strangers' modules kept compiled (a loaded module keeps 35 to 40 times its metered size). */
+  static final int CACHE_MB = 4;
 
   /** Rejected modules remembered. */
   static final int REJECTIONS = 1024;
