@@ -1,5 +1,7 @@
 package dev.tandem.sandbox;
 
+import java.util.Map;
+
 /**
  * Limits of the browsers' WebAssembly engine (V8) that the other checks do not imply, applied to the module as
  * metered, which is what a browser client compiles when it re-runs a request as referee. A module that nodes run and
@@ -11,6 +13,11 @@ final class EngineLimits {
   static final int MAX_FUNCTION_BYTES = 7_654_321;
   static final int MAX_PARAMS = 1_000;
   static final int MAX_RESULTS = 1_000;
+  /** Most entries in a section, by section id: types, imports, globals, exports and data segments. */
+  private static final Map<Integer, Integer> MAX_ENTRIES =
+      Map.of(1, 1_000_000, 2, 100_000, 6, 1_000_000, 7, 100_000, 11, 100_000);
+  private static final Map<Integer, String> SECTION_NAMES =
+      Map.of(1, "types", 2, "imports", 6, "globals", 7, "exports", 11, "data segments");
 
   private EngineLimits() {}
 
@@ -24,13 +31,26 @@ final class EngineLimits {
         return null; // the parser says what is wrong
       }
       int end = at[0] + (int) size;
-      String problem = id == 1 ? types(metered, at[0], end) : id == 10 ? code(metered, at[0], end) : null;
+      String problem = entries(id, metered, at[0]);
+      if (problem == null) {
+        problem = id == 1 ? types(metered, at[0], end) : id == 10 ? code(metered, at[0], end) : null;
+      }
       if (problem != null) {
         return problem;
       }
       at[0] = end;
     }
     return null;
+  }
+
+  private static String entries(int id, byte[] b, int from) {
+    Integer max = MAX_ENTRIES.get(id);
+    if (max == null) {
+      return null;
+    }
+    long count = ModuleShape.leb(b, new int[] {from});
+    return count > max ? "the module has " + count + " " + SECTION_NAMES.get(id) + ", more than a browser compiles ("
+        + max + "): browser clients could not re-run it" : null;
   }
 
   private static String types(byte[] b, int from, int end) {

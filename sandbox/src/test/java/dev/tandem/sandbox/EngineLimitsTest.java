@@ -23,7 +23,7 @@ class EngineLimitsTest {
   }
 
   @Test
-  void tooManyFunctionsOrParametersAreFound() {
+  void tooManyFunctionsParametersOrExportsAreFound() {
     assertThat(EngineLimits.problem(module(10, leb(EngineLimits.MAX_FUNCTIONS + 1))))
         .startsWith("the module defines 1000001 functions, more than a browser compiles");
     var type = new ByteArrayOutputStream();
@@ -33,6 +33,9 @@ class EngineLimitsTest {
     type.write(0);
     assertThat(EngineLimits.problem(module(1, type.toByteArray())))
         .startsWith("type 0 has 1001 parameters and 0 results, more than a browser compiles");
+    assertThat(EngineLimits.problem(module(7, leb(100_001))))
+        .startsWith("the module has 100001 exports, more than a browser compiles (100000)");
+    assertThat(EngineLimits.problem(module(11, leb(100_000)))).isNull();
   }
 
   /** A module of one section. */
