@@ -90,6 +90,7 @@ final class FakeBootstrap implements AutoCloseable {
   private void rpc(HttpExchange ex) throws IOException {
     int now = inFlight.incrementAndGet();
     mostInFlight.accumulateAndGet(now, Math::max);
+    boolean answered = false;
     try (ex) {
       JsonNode req = Json.parse(ex.getRequestBody().readAllBytes());
       String method = req.path("method").asText();
@@ -107,6 +108,9 @@ final class FakeBootstrap implements AutoCloseable {
       ObjectNode page = method.equals(Methods.RECORDS) ? page(records, "records", cursor, limit)
           : page(evidence, "evidence", cursor, limit);
       byte[] body = JsonRpc.result(req.get("id"), page).toString().getBytes(StandardCharsets.UTF_8);
+      // No longer in flight once the answer may reach the client, which can ask again before this thread goes on.
+      answered = true;
+      inFlight.decrementAndGet();
       ex.getResponseHeaders().add("Content-Type", "application/json");
       ex.sendResponseHeaders(200, body.length);
       ex.getResponseBody().write(body);
@@ -115,7 +119,9 @@ final class FakeBootstrap implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      inFlight.decrementAndGet();
+      if (!answered) {
+        inFlight.decrementAndGet();
+      }
     }
   }
 
