@@ -144,7 +144,7 @@ final class BenchCommand implements Runnable {
 
   @Command(name = "attack", mixinStandardHelpOptions = true,
       description = "What honest callers see while a stranger on 127.0.0.2 attacks a node: slow bodies, evidence "
-          + "spam, registry spam and a call flood, each set against a quiet run.")
+          + "spam, registry spam, modules dear to load and a call flood, each set against a quiet run.")
   static final class Attack implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "10", paramLabel = "S", description = "length of each phase (default 10)")
     int seconds;

@@ -31,8 +31,9 @@ import java.util.function.Function;
 /**
  * {@code tandem bench attack}: what honest callers see while a stranger attacks a node. Two nodes on 127.0.0.1 with
  * their default limits offer echo; an honest caller makes verified calls and asks for {@code /health}, first in quiet,
- * then during each attack, which comes from 127.0.0.2: slow bodies (slowloris), evidence spam, registry spam and a
- * flood of calls. The table sets each phase against the quiet one.
+ * then during each attack, which comes from 127.0.0.2: slow bodies (slowloris), evidence spam, registry spam, evidence
+ * of services whose modules are dear to load (100,000 empty functions each, a fresh one every time), and a flood of
+ * calls. The table sets each phase against the quiet one.
  */
 public final class AttackBenchmark {
   /**
@@ -99,6 +100,11 @@ public final class AttackBenchmark {
             a -> a.post("/rpc", "tandem_submitEvidence", Attacker.selfConvicting(echo.serviceId(), 16_000)))));
         seen.add(phase("registry spam", o, client, http, target, stop -> flood(target, o.threads(), stop,
             a -> a.post("/rpc", "tandem_submitRecord", Attacker.spamRecord(1000)))));
+        seen.add(phase("heavy modules", o, client, http, target, stop -> flood(target, o.threads(), stop, a -> {
+          Object[] heavy = Attacker.heavyService(100_000);
+          a.post("/rpc", "tandem_submitRecord", (JsonNode) heavy[0]);
+          a.post("/rpc", "tandem_submitEvidence", Attacker.selfConvicting((String) heavy[1], 100));
+        })));
         JsonNode one = Json.parse("[1]");
         seen.add(phase("call flood", o, client, http, target, stop -> flood(target, o.threads() * 8, stop,
             a -> a.post("/services/" + echo.serviceId(), "echo", one))));

@@ -6,6 +6,7 @@ import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.wire.Attestation;
 import dev.tandem.core.wire.Evidence;
 import dev.tandem.core.wire.ServiceCall;
@@ -18,6 +19,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,5 +131,70 @@ final class Attacker {
     p.set("record", new ServerRecord(key.publicKey(), URI.create("http://" + host + ":7400"), ids, List.of(),
         ServerRecord.Capacity.defaults(), 1, false, null).signedBy(key).toJson());
     return p;
+  }
+
+  /**
+   * A service of a fresh key whose module is cheap to send and dear to load: {@code functions} empty functions (about
+   * 3 bytes each, and 64 bytes of metering each once loaded), made distinct by a random custom section so that no
+   * node has it loaded already. Returns {@code [submitRecord params, service id]}.
+   */
+  static Object[] heavyService(int functions) {
+    var out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    section(out, 1, new byte[] {3, 0x60, 1, 0x7F, 1, 0x7F, 0x60, 2, 0x7F, 0x7F, 1, 0x7E, 0x60, 0, 0});
+    var funcs = new ByteArrayOutputStream();
+    leb(funcs, functions + 2);
+    funcs.writeBytes(new byte[] {0, 1});
+    funcs.writeBytes(new byte[functions]); // each of type 0 would do; type 2, () -> (), follows
+    byte[] f = funcs.toByteArray();
+    for (int i = f.length - functions; i < f.length; i++) {
+      f[i] = 2;
+    }
+    section(out, 3, f);
+    section(out, 5, new byte[] {1, 0, 1});
+    var exports = new ByteArrayOutputStream();
+    exports.write(3);
+    for (Object[] e : new Object[][] {{"memory", 2, 0}, {"tandem_alloc", 0, 0}, {"tandem_call", 0, 1}}) {
+      byte[] name = ((String) e[0]).getBytes(StandardCharsets.UTF_8);
+      exports.write(name.length);
+      exports.writeBytes(name);
+      exports.write((int) e[1]);
+      exports.write((int) e[2]);
+    }
+    section(out, 7, exports.toByteArray());
+    var code = new ByteArrayOutputStream();
+    leb(code, functions + 2);
+    code.writeBytes(new byte[] {5, 0, 0x41, (byte) 0x80, 0x08, 0x0B, 4, 0, 0x42, 0, 0x0B});
+    for (int i = 0; i < functions; i++) {
+      code.writeBytes(new byte[] {2, 0, 0x0B});
+    }
+    section(out, 10, code.toByteArray());
+    byte[] salt = new byte[16];
+    ThreadLocalRandom.current().nextBytes(salt);
+    var custom = new ByteArrayOutputStream();
+    custom.writeBytes(new byte[] {4, 's', 'a', 'l', 't'});
+    custom.writeBytes(salt);
+    section(out, 0, custom.toByteArray());
+    byte[] wasm = out.toByteArray();
+    ServiceRecord record = ServiceRecord.builder().name("heavy").module(Cid.rawSha256(wasm))
+        .verifier(ServiceRecord.BUILTIN_EQUAL).sign(KeyPair.generate());
+    ObjectNode p = Json.object();
+    p.set("record", record.toJson());
+    p.put("module", Base64.getEncoder().encodeToString(wasm));
+    return new Object[] {p, record.serviceId()};
+  }
+
+  private static void section(ByteArrayOutputStream out, int id, byte[] payload) {
+    out.write(id);
+    leb(out, payload.length);
+    out.writeBytes(payload);
+  }
+
+  private static void leb(ByteArrayOutputStream out, long value) {
+    do {
+      int b = (int) (value & 0x7F);
+      value >>>= 7;
+      out.write(value != 0 ? b | 0x80 : b);
+    } while (value != 0);
   }
 }
