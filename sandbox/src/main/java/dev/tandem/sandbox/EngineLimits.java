@@ -13,11 +13,13 @@ final class EngineLimits {
   static final int MAX_FUNCTION_BYTES = 7_654_321;
   static final int MAX_PARAMS = 1_000;
   static final int MAX_RESULTS = 1_000;
-  /** Most entries in a section, by section id: types, imports, globals, exports and data segments. */
-  private static final Map<Integer, Integer> MAX_ENTRIES =
-      Map.of(1, 1_000_000, 2, 100_000, 6, 1_000_000, 7, 100_000, 11, 100_000);
-  private static final Map<Integer, String> SECTION_NAMES =
-      Map.of(1, "types", 2, "imports", 6, "globals", 7, "exports", 11, "data segments");
+  /** What a section holds, and how many of them at most. */
+  private record Entries(String name, int max) {}
+
+  /** By section id. */
+  private static final Map<Integer, Entries> MAX_ENTRIES = Map.of(1, new Entries("types", 1_000_000),
+      2, new Entries("imports", 100_000), 6, new Entries("globals", 1_000_000), 7, new Entries("exports", 100_000),
+      11, new Entries("data segments", 100_000));
 
   private EngineLimits() {}
 
@@ -44,13 +46,13 @@ final class EngineLimits {
   }
 
   private static String entries(int id, byte[] b, int from) {
-    Integer max = MAX_ENTRIES.get(id);
-    if (max == null) {
+    Entries limit = MAX_ENTRIES.get(id);
+    if (limit == null) {
       return null;
     }
     long count = ModuleShape.leb(b, new int[] {from});
-    return count > max ? "the module has " + count + " " + SECTION_NAMES.get(id) + ", more than a browser compiles ("
-        + max + "): browser clients could not re-run it" : null;
+    return count > limit.max() ? "the module has " + count + " " + limit.name() + ", more than a browser compiles ("
+        + limit.max() + "): browser clients could not re-run it" : null;
   }
 
   private static String types(byte[] b, int from, int end) {

@@ -48,12 +48,17 @@ public final class CallMemory {
    * Release with {@link #releaseBytes}.
    */
   boolean reserveBytes(long bytes, Duration wait) throws InterruptedException {
-    long pages = (bytes + PAGE - 1) / PAGE;
+    long pages = pagesOf(bytes);
     return pages <= total && reserve((int) pages, wait);
   }
 
   void releaseBytes(long bytes) {
-    release((int) ((bytes + PAGE - 1) / PAGE));
+    release((int) pagesOf(bytes));
+  }
+
+  /** The 64 KiB pages that hold {@code bytes}. */
+  static long pagesOf(long bytes) {
+    return (bytes + PAGE - 1) / PAGE;
   }
 
   void release(int pages) {

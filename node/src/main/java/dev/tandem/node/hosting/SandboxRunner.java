@@ -116,6 +116,6 @@ public final class SandboxRunner implements Runner {
 
   /** The pages a call reserves: the linear memory its service allows, and the most its tables may take. */
   static int pages(int memoryPages, ServiceModule module) {
-    return (int) Math.min(Integer.MAX_VALUE, memoryPages + (module.tableBytes() + 65_535) / 65_536);
+    return (int) Math.min(Integer.MAX_VALUE, memoryPages + CallMemory.pagesOf(module.tableBytes()));
   }
 }
