@@ -61,7 +61,7 @@ class ReciprocityCommandTest {
       @Override public Set<String> operatorOffers() { return Set.of(whisper.serviceId()); }
       @Override public Set<String> rewards() { return Set.of(matrix.serviceId()); }
       @Override public ServerRecord.Capacity capacity() { return new ServerRecord.Capacity(1, 64); }
-      @Override public OptionalLong moduleSize(Cid module) { return OptionalLong.empty(); }
+      @Override public OptionalLong moduleWeight(Cid module) { return OptionalLong.empty(); }
       @Override public Map<String, String> unrunnable() { return Map.of(); }
       @Override public void offer(Set<String> serviceIds) { }
     };

@@ -5,7 +5,10 @@ import dev.tandem.core.record.ServerRecord;
 import dev.tandem.node.hosting.Hosting;
 import dev.tandem.node.modules.ModuleStore;
 import dev.tandem.node.reciprocity.Reciprocity;
+import dev.tandem.sandbox.ModuleShape;
+import java.io.IOException;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -16,6 +19,13 @@ final class PlannerHost implements Reciprocity.Host {
   private final Supplier<NodeConfig> config;
   private final ModuleStore modules;
   private final Hosting hosting;
+  /** Modules' weights by CID, read once: the planner asks every round. */
+  private final Map<String, Long> weights = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > 4096;
+    }
+  };
 
   PlannerHost(Supplier<NodeConfig> config, ModuleStore modules, Hosting hosting) {
     this.config = config;
@@ -39,13 +49,33 @@ final class PlannerHost implements Reciprocity.Host {
   }
 
   @Override
-  public OptionalLong moduleSize(Cid module) {
-    return modules.size(module);
+  public OptionalLong moduleWeight(Cid module) {
+    String key = module.toString();
+    synchronized (weights) {
+      Long known = weights.get(key);
+      if (known != null) {
+        return OptionalLong.of(known);
+      }
+    }
+    byte[] wasm;
+    try {
+      wasm = modules.get(module).orElse(null);
+    } catch (IOException e) {
+      wasm = null;
+    }
+    if (wasm == null) {
+      return OptionalLong.empty();
+    }
+    long weight = ModuleShape.of(wasm).loadHeapBytes();
+    synchronized (weights) {
+      weights.put(key, weight); // a CID's bytes never change
+    }
+    return OptionalLong.of(weight);
   }
 
   @Override
   public Map<String, String> unrunnable() {
-    Map<String, String> out = new HashMap<>();
+    Map<String, String> out = new HashMap<>(hosting.unfit());
     hosting.states().forEach((id, st) -> {
       if (st instanceof Hosting.State.Failed f) {
         out.put(id, f.why());

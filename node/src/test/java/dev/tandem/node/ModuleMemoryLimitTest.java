@@ -9,10 +9,14 @@ import dev.tandem.core.json.Json;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.node.guard.Limit;
 import dev.tandem.node.hosting.Hosting;
+import dev.tandem.node.ipfs.BlockStore;
+import dev.tandem.node.modules.ModuleStore;
 import dev.tandem.sandbox.GeneratedModules;
+import dev.tandem.sandbox.ModuleShape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +54,31 @@ class ModuleMemoryLimitTest {
       assertThat(((Hosting.State.Failed) node.hosting().states().get(big.serviceId())).why())
           .startsWith("module too large for this node: it may take 11 MB of heap")
           .endsWith("of the 8 MB modules get (--module-memory-mb)");
+
+      // Larger than the whole budget: remembered once no longer wanted, so the planner does not choose it again a
+      // round later, and wanting it again fails at once, with nothing fetched or loaded.
+      assertThat(node.hosting().unfit()).containsKey(big.serviceId());
+      node.hosting().want(Set.of(small.serviceId()));
+      assertThat(node.hosting().states()).doesNotContainKey(big.serviceId());
+      assertThat(node.hosting().unfit().get(big.serviceId())).startsWith("module too large for this node");
+      node.hosting().want(Set.of(small.serviceId(), big.serviceId()));
+      assertThat(node.hosting().states().get(big.serviceId())).isInstanceOf(Hosting.State.Failed.class);
+      assertThat(node.hosting().preparation(big.serviceId())).isEmpty();
     }
+  }
+
+  @Test
+  void thePlannerWeighsAModuleByTheHeapItsLoadMayTakeNotByItsSize() throws Exception {
+    byte[] functions = GeneratedModules.module(1000, 0, -1); // many small functions
+    byte[] code = GeneratedModules.module(10, 400, -1); // a larger module of few, long functions
+    assertThat(functions.length).isLessThan(code.length);
+    ModuleStore modules = new ModuleStore(dir.resolve("modules"), new BlockStore(dir.resolve("blocks")));
+    modules.put(Cid.rawSha256(functions), functions);
+    modules.put(Cid.rawSha256(code), code);
+    PlannerHost host = new PlannerHost(null, modules, null);
+    long lightInBytes = host.moduleWeight(Cid.rawSha256(functions)).orElseThrow();
+    assertThat(lightInBytes).isEqualTo(ModuleShape.of(functions).loadHeapBytes())
+        .isGreaterThan(host.moduleWeight(Cid.rawSha256(code)).orElseThrow());
+    assertThat(host.moduleWeight(Cid.rawSha256(new byte[] {1}))).as("not fetched").isEmpty();
   }
 }

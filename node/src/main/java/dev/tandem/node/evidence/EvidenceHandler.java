@@ -19,6 +19,7 @@ import dev.tandem.core.wire.Methods;
 import dev.tandem.core.wire.RpcErrors;
 import dev.tandem.node.observe.Activity;
 import dev.tandem.node.hosting.Runner;
+import dev.tandem.node.hosting.WaitTime;
 import dev.tandem.node.store.EvidenceTable;
 import dev.tandem.node.store.NodeDb;
 import dev.tandem.registry.Registry;
@@ -241,6 +242,11 @@ public final class EvidenceHandler implements AutoCloseable {
     return new Receipt(id, false, verdict);
   }
 
+  /** Milliseconds since {@code startedMillis} on the clock, less what this thread waited since reading {@code waited}. */
+  private long worked(long startedMillis, long waited) {
+    return clock.millis() - startedMillis - TimeUnit.NANOSECONDS.toMillis(WaitTime.nanos() - waited);
+  }
+
   private Judgement judge(Evidence evidence, EvidenceIntake.Payer payer) {
     activity.conflict(new Activity.Conflict(clock.millis(), evidence.service(),
         evidence.request().requestHash(), evidence.attestations().stream().map(a -> a.server().toString())
@@ -251,13 +257,15 @@ public final class EvidenceHandler implements AutoCloseable {
     }
     Runner.Rerun rerun;
     long preparing = clock.millis();
+    long waited = WaitTime.nanos();
     try {
       rerun = runner.prepareRerun(record.get(), evidence.request()); // fetching holds no re-run slot
     } catch (Exception e) {
       return Judgement.pending("cannot re-run: " + e.getMessage());
     } finally {
-      // Fetching and loading a stranger's module cost as much as running it, and whoever brought it chose it.
-      long spent = clock.millis() - preparing;
+      // Fetching and loading a stranger's module cost as much as running it, and whoever brought it chose it; the
+      // time it waited for a load slot or memory that other work held is not its doing.
+      long spent = worked(preparing, waited);
       if (spent > 0) {
         intake.chargeRerun(payer, spent);
       }
@@ -276,13 +284,14 @@ public final class EvidenceHandler implements AutoCloseable {
     }
     Outcome outcome;
     long started = clock.millis(); // the simulation's clock in a simulation: charges stay reproducible
+    waited = WaitTime.nanos();
     try {
       outcome = rerun.run();
     } catch (Exception e) {
       return Judgement.pending("cannot re-run: " + e.getMessage());
     } finally {
       reruns.release();
-      intake.chargeRerun(payer, clock.millis() - started);
+      intake.chargeRerun(payer, worked(started, waited));
     }
     if (!(outcome instanceof Outcome.Deterministic det)) {
       return Judgement.pending("re-run was not deterministic: " + outcome.label());

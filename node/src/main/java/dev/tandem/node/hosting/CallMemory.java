@@ -39,7 +39,12 @@ public final class CallMemory {
 
   /** As {@link #tryReserve}, waiting up to {@code wait} for room (re-runs: few, and worth a short wait). */
   boolean reserve(int pages, Duration wait) throws InterruptedException {
-    return this.pages.tryAcquire(cost(pages), wait.toNanos(), TimeUnit.NANOSECONDS);
+    long started = System.nanoTime();
+    try {
+      return this.pages.tryAcquire(cost(pages), wait.toNanos(), TimeUnit.NANOSECONDS);
+    } finally {
+      WaitTime.since(started); // not the waiter's work: see WaitTime
+    }
   }
 
   /**

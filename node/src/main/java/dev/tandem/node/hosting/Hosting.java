@@ -61,6 +61,7 @@ public final class Hosting implements AutoCloseable {
   private final Map<String, State> states = new ConcurrentHashMap<>();
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, Preparation> preparations = new ConcurrentHashMap<>();
+  private final Unfit unfit = new Unfit();
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "tandem-hosting");
     t.setDaemon(true);
@@ -129,7 +130,7 @@ public final class Hosting implements AutoCloseable {
       }
     }
     for (String id : wanted) {
-      states.putIfAbsent(id, new State.Waiting("queued"));
+      states.putIfAbsent(id, unfit.why(id).<State>map(State.Failed::new).orElseGet(() -> new State.Waiting("queued")));
     }
     if (dropped) {
       worker.execute(() -> onChange.run());
@@ -140,7 +141,7 @@ public final class Hosting implements AutoCloseable {
   /** Tries again every service that is not ready (e.g. after a record arrived by gossip). */
   public void retry() {
     for (String id : wanted) {
-      if (!(states.get(id) instanceof State.Ready) && inFlight.add(id)) {
+      if (!(states.get(id) instanceof State.Ready) && unfit.why(id).isEmpty() && inFlight.add(id)) {
         long queued = System.nanoTime();
         worker.execute(() -> {
           try {
@@ -198,16 +199,17 @@ public final class Hosting implements AutoCloseable {
       ModuleFetcher.Fetched fetched = fetcher.fetchUnstored(cid, fetchSources(rec));
       byte[] wasm = fetched.bytes();
       long fetchedAt = System.nanoTime();
-      String tooLarge = moduleMemory.reserve(id, ModuleShape.of(wasm).loadHeapBytes());
+      long heap = ModuleShape.of(wasm).loadHeapBytes();
+      String tooLarge = moduleMemory.reserve(id, heap);
       if (tooLarge != null) {
-        states.put(id, new State.Failed(tooLarge));
+        failed(id, tooLarge, !moduleMemory.couldEverHold(heap));
         return;
       }
       ServiceModule module = sandbox.load(cid.toString(), wasm, Abi.parse(rec.abi())).withName(rec.name());
       long loaded = System.nanoTime();
       MeteredCheck metered = MeteredCheck.of(rec, wasm);
       if (metered.mismatch() != null) {
-        states.put(id, new State.Failed(metered.mismatch()));
+        failed(id, metered.mismatch(), true);
         LOG.warn("service {} ({}) cannot be offered: {}", rec.name(), id, metered.mismatch());
         return;
       }
@@ -236,7 +238,7 @@ public final class Hosting implements AutoCloseable {
       LOG.debug("service {} ({}) prepared: {}", rec.name(), id, p);
       onChange.run();
     } catch (ModuleRejectedException e) {
-      states.put(id, new State.Failed("module rejected: " + e.getMessage()));
+      failed(id, "module rejected: " + e.getMessage(), true);
       LOG.warn("service {} ({}) cannot be offered: module rejected: {}", rec.name(), id, e.getMessage());
     } catch (Exception e) {
       states.put(id, new State.Waiting("module not fetched: " + e.getMessage()));
@@ -246,6 +248,19 @@ public final class Hosting implements AutoCloseable {
         moduleMemory.release(id);
       }
     }
+  }
+
+  /** Marks {@code id} failed; when the reason {@code lasts}, remembers it (see {@link Unfit}). */
+  private void failed(String id, String why, boolean lasts) {
+    states.put(id, new State.Failed(why));
+    if (lasts) {
+      unfit.remember(id, why);
+    }
+  }
+
+  /** The services that cannot run here for a lasting reason, wanted or not, with why. */
+  public Map<String, String> unfit() {
+    return unfit.all();
   }
 
   /** An OCI service is ready once its image is pulled by digest and its container answers. */
@@ -294,6 +309,7 @@ public final class Hosting implements AutoCloseable {
   /** The modules of offered services take at most {@code megabytes} of heap together (0: a quarter of the heap). */
   public void keepModulesWithin(long megabytes) {
     moduleMemory = ModuleMemory.ofMegabytes(megabytes);
+    unfit.forgetAll();
   }
 
   /** Strangers' modules are loaded within {@code memory}, the budget calls share (half the heap until this is set). */

@@ -41,6 +41,11 @@ final class ModuleMemory {
     return null;
   }
 
+  /** Whether {@code bytes} fit the budget at all, with nothing else held. */
+  boolean couldEverHold(long bytes) {
+    return bytes <= budget;
+  }
+
   synchronized void release(String serviceId) {
     Long bytes = held.remove(serviceId);
     if (bytes != null) {

@@ -34,7 +34,8 @@ import java.util.function.Supplier;
  *   <li>a module found unfit is remembered (by CID: its bytes never change), so evidence naming it again costs
  *       nothing.</li>
  * </ul>
- * Evidence charges the time a load took to whoever brought the evidence, with the rest of its re-run.
+ * Evidence charges the time a load took to whoever brought the evidence, with the rest of its re-run; the time it
+ * waited for the load slot or for memory is counted as {@link WaitTime} and not charged.
  */
 final class StrangerModules implements AutoCloseable {
   static final int FETCHES = 4;
@@ -104,7 +105,10 @@ final class StrangerModules implements AutoCloseable {
     }
     long heap = ModuleShape.of(wasm).loadHeapBytes();
     try {
-      if (!loading.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
+      long waiting = System.nanoTime();
+      boolean acquired = loading.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS);
+      WaitTime.since(waiting);
+      if (!acquired) {
         throw new IOException("another module is being loaded for evidence; judged later");
       }
       try {

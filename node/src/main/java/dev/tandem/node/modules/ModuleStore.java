@@ -89,15 +89,6 @@ public final class ModuleStore {
     }
   }
 
-  /** The stored module's size, without reading it; empty when absent. */
-  public java.util.OptionalLong size(Cid cid) {
-    try {
-      return java.util.OptionalLong.of(Files.size(path(cid)));
-    } catch (IOException e) {
-      return java.util.OptionalLong.empty();
-    }
-  }
-
   /** Whether the module is kept here (its raw CID: cached modules are not). */
   public boolean has(Cid cid) {
     return Files.exists(path(cid));

@@ -20,7 +20,8 @@ import java.util.Set;
  * @param capacity what the operator lets this node run
  * @param myRewards the services this node rewards
  * @param operatorOffers the services the operator chose: always offered, never withdrawn, never "held"
- * @param fetched module CID (text) → size in bytes, for the modules already stored locally
+ * @param fetched module CID (text) → its weight (the heap its load may take, in bytes), for the modules already
+ *     stored locally
  * @param unrunnable service id → why it cannot run here (its module was rejected); never chosen
  * @param held what the planner ran for peers after the previous round (see {@link Plan#held()})
  * @param defaulted peers whose arrears outlasted the grace period: they lose what is run only for them

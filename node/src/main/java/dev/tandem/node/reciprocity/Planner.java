@@ -31,9 +31,10 @@ import java.util.TreeSet;
  *   <li><b>Fit</b>: if the operator's own choice grew, held services are withdrawn (least preferred first) until the
  *       rest fits the capacity again. The operator's services are never withdrawn.
  *   <li><b>Pay</b>: peers are served most-owed first (ties by key); for each, services from its rewards that the node
- *       does not offer yet are added, preferring already-fetched modules, then the cheapest (module size, memory
- *       pages, fuel), then the service id, skipping any that cannot run, have no known record or do not fit. Each
- *       addition counts at once toward every peer that rewards it, so one service can pay several debts.
+ *       does not offer yet are added, preferring already-fetched modules, then the cheapest (the heap loading the
+ *       module may take, memory pages, fuel), then the service id, skipping any that cannot run, have no known record
+ *       or do not fit. Each addition counts at once toward every peer that rewards it, so one service can pay several
+ *       debts.
  * </ol>
  *
  * <p><b>Fixpoint.</b> Fed its own {@link Plan#held()} back with the same records, the planner returns the same plan
@@ -267,26 +268,26 @@ public final class Planner {
   }
 
   /**
-   * The order in which services are chosen (and kept when capacity shrinks): already fetched first, then the smallest
-   * module, the fewest memory pages, the least fuel, then the service id. Unknown sizes and records sort last.
+   * The order in which services are chosen (and kept when capacity shrinks): already fetched first, then the lightest
+   * module to load, the fewest memory pages, the least fuel, then the service id. Unknown sizes and records sort last.
    */
   static Comparator<String> preference(PlanInput in) {
     Map<String, Cost> costs = new HashMap<>();
-    Comparator<Cost> byCost = Comparator.comparingLong(Cost::moduleBytes).thenComparingInt(Cost::pages)
+    Comparator<Cost> byCost = Comparator.comparingLong(Cost::moduleWeight).thenComparingInt(Cost::pages)
         .thenComparingLong(Cost::fuel);
     return Comparator.comparing((String s) -> costs.computeIfAbsent(s, k -> Cost.of(in, k)), byCost)
         .thenComparing(Comparator.naturalOrder());
   }
 
-  /** What choosing a service costs; {@code MAX_VALUE} where unknown (a module not fetched: its size is unknown). */
-  private record Cost(long moduleBytes, int pages, long fuel) {
+  /** What choosing a service costs; {@code MAX_VALUE} where unknown (a module not fetched: its weight is unknown). */
+  private record Cost(long moduleWeight, int pages, long fuel) {
     static Cost of(PlanInput in, String s) {
       ServiceRecord r = in.services().get(s);
       if (r == null) {
         return new Cost(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE);
       }
-      Long size = r.isOci() ? Long.valueOf(0) : in.fetched().get(r.code());
-      return new Cost(size == null ? Long.MAX_VALUE : size, r.limits().memoryPages(), r.limits().fuel());
+      Long weight = r.isOci() ? Long.valueOf(0) : in.fetched().get(r.code());
+      return new Cost(weight == null ? Long.MAX_VALUE : weight, r.limits().memoryPages(), r.limits().fuel());
     }
   }
 

@@ -60,8 +60,11 @@ public final class Reciprocity implements AutoCloseable {
     /** What the operator lets the node run. */
     ServerRecord.Capacity capacity();
 
-    /** The size of a module already stored locally, or empty when it has not been fetched. */
-    OptionalLong moduleSize(Cid module);
+    /**
+     * What a module already stored locally weighs: the heap loading it may take, in bytes (its size says little: 0.4
+     * MB of empty functions load like 7 MB of code). Empty when it has not been fetched.
+     */
+    OptionalLong moduleWeight(Cid module);
 
     /** Services that cannot run here (their module was rejected), with why. */
     Map<String, String> unrunnable();
@@ -327,7 +330,7 @@ public final class Reciprocity implements AutoCloseable {
       services.apply(id).ifPresent(s -> {
         known.put(id, s);
         if (!s.isOci()) { // an image's size is not a module's: OCI services cost their memory, like wasm ones
-          host.moduleSize(s.module()).ifPresent(size -> fetched.put(s.code(), size));
+          host.moduleWeight(s.module()).ifPresent(weight -> fetched.put(s.code(), weight));
         }
       });
     }

@@ -34,7 +34,7 @@ final class FakeHost implements Reciprocity.Host {
   }
 
   @Override
-  public OptionalLong moduleSize(Cid module) {
+  public OptionalLong moduleWeight(Cid module) {
     Long size = modules.get(module.toString());
     return size == null ? OptionalLong.empty() : OptionalLong.of(size);
   }
