@@ -19,6 +19,13 @@ import {
 export interface ConnectOptions {
   /** Any nodes: every record they hand out is verified here. */
   bootstrap: string[];
+  /**
+   * How the client learns records. `lookup` (default): a service's record and the servers offering it, asked of the
+   * bootstrap nodes (`tandem_lookup`) when it is first called and again on each refresh, so a page never copies the
+   * whole registry (which anyone can grow: 50,000 records took a client 9 s and 200 MB). `full`: every record, pulled
+   * at connect and on each refresh (`tandem_records`). A bootstrap node too old to know `tandem_lookup` is read whole.
+   */
+  registry?: "lookup" | "full";
   /** Where scores and convictions survive restarts: `localStorageStore()` in a browser, `fileScoreStore()` in Node. */
   scoreStore?: ScoreStore;
   /** `local` (default): conflicts are settled by re-running the request here; `home`: by the home server only. */
@@ -157,7 +164,8 @@ export class TandemClient {
     this.sandbox = options.sandbox ?? defaultSandbox();
     this.referee = new Referee(this.modules, this.fetcher, this.sandbox);
     this.feed = new EvidenceFeed(this.fetcher, directory, scores, this.referee, {
-      rerunBudgetMs: options.feedRerunBudgetMs, maxRerunTimeoutMs: options.feedMaxRerunTimeoutMs });
+      rerunBudgetMs: options.feedRerunBudgetMs, maxRerunTimeoutMs: options.feedMaxRerunTimeoutMs,
+      lookUpServices: options.registry !== "full" });
   }
 
   /** Reads the registry from the bootstrap nodes (at least one must answer) and returns a client. */
@@ -173,9 +181,15 @@ export class TandemClient {
       ["feedMaxRerunTimeoutMs", options.feedMaxRerunTimeoutMs ?? FEED_MAX_RERUN_TIMEOUT_MS]] as const) {
       if (!(ms > 0)) throw new RangeError(`${name} must be positive, got ${ms}`);
     }
+    if (options.registry !== undefined && options.registry !== "lookup" && options.registry !== "full") {
+      throw new RangeError(`registry must be "lookup" or "full", got ${options.registry}`);
+    }
     const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     const directory = new Directory(fetcher);
-    if (!(await directory.refresh(options.bootstrap))) {
+    const answered = options.registry === "full" ? await directory.refresh(options.bootstrap)
+      : (await Promise.allSettled(options.bootstrap.map((b) => rpc(fetcher, b, "tandem_status", {}, undefined,
+        RECEIPT_BYTES)))).some((r) => r.status === "fulfilled");
+    if (!answered) {
       throw new NoServersError(`connect: no bootstrap node answered (${options.bootstrap.join(", ")})`);
     }
     const client = new TandemClient(options, directory, new Scores(options.scoreStore));
@@ -202,7 +216,8 @@ export class TandemClient {
   private async pullAll(): Promise<void> {
     this.lastRefresh = Date.now();
     const closes = this.closes;
-    await this.directory.refresh(this.options.bootstrap);
+    if (this.options.registry === "full") await this.directory.refresh(this.options.bootstrap);
+    else await this.directory.relookup(this.options.bootstrap);
     if (this.closes === closes) await this.pullFeed();
   }
 
@@ -231,13 +246,14 @@ export class TandemClient {
   }
 
   /**
-   * Stops the feed pull under way (before its next re-run), waits for the audits still running, then writes the
-   * scores and stops the re-run worker. The client can still be used afterwards (a later re-run starts another
-   * worker). A records pull in the background is not waited for (a bootstrap node may stall it): it writes what it
-   * read when it ends, and its feed pull starts no re-run.
+   * Stops the records pull under way (its requests are aborted; what it read is kept) and the feed pull (before its
+   * next re-run), waits for the audits still running, then writes the scores and stops the re-run worker. The client
+   * can still be used afterwards (a later re-run starts another worker, a later refresh goes on from where the
+   * stopped pull was).
    */
   async close(): Promise<void> {
     this.closes++;
+    this.directory.stop();
     this.feed.stop();
     while (this.audits.size) await Promise.allSettled([...this.audits]);
     this.scores.flush();
@@ -251,21 +267,33 @@ export class TandemClient {
    */
   async call(service: string, method: string, params?: Json): Promise<CallOutcome> {
     this.freshen();
-    let found;
+    const found = await this.find(service);
+    return new CallRun(this, found.id, found.record, await this.verifier(found.id, found.record),
+      serviceCall(method, params)).run();
+  }
+
+  /** The service `ref` names: looked up on its first call (unless the whole registry is read), else as known. */
+  private async find(ref: string): Promise<{ id: string; record: ServiceRecord }> {
+    const lookup = this.options.registry !== "full";
+    if (lookup && this.directory.lookedUpAt(ref) === undefined) {
+      // A name is resolved among the services the lookup of that very name sent: another owner's service of the
+      // name, known from another lookup, must not go unseen.
+      this.lastForcedRefresh = Date.now();
+      await this.directory.lookup(this.options.bootstrap, ref);
+    }
     try {
-      found = this.directory.resolve(service);
+      return this.directory.resolve(ref);
     } catch (e) {
       if (!(e instanceof ServiceNotFoundError)) throw e;
       // At most one refresh in REFRESH_AT_MOST_MS for names not found (the Java SDK's rule): a page that calls an
-      // unknown name in a loop must not pull the registry each time.
+      // unknown name in a loop must not ask the nodes each time.
       if (Date.now() - this.lastForcedRefresh < REFRESH_AT_MOST_MS) throw e;
       this.lastForcedRefresh = Date.now();
       // Records only, which this call needs (after a pull of them in flight); the feeds wait for their refresh.
-      await this.directory.refresh(this.options.bootstrap);
-      found = this.directory.resolve(service);
+      if (lookup) await this.directory.lookup(this.options.bootstrap, ref);
+      else await this.directory.refresh(this.options.bootstrap);
+      return this.directory.resolve(ref);
     }
-    return new CallRun(this, found.id, found.record, await this.verifier(found.id, found.record),
-      serviceCall(method, params)).run();
   }
 
   /** @internal */

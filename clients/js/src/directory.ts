@@ -20,22 +20,44 @@ const MAX_REJECTED = 100;
 /** The longest answer of a node's `/rpc` read: a full page of the largest records (the Java client's limit). */
 export const MAX_RPC_ANSWER_BYTES = 80 << 20;
 
-/** Posts one JSON-RPC request to a node's `/rpc` and returns its result; throws on any error. */
+/**
+ * Posts one JSON-RPC request to a node's `/rpc` and returns its result; throws on any error, and when `stop` is
+ * aborted.
+ */
 export async function rpc(fetcher: typeof fetch, base: string, method: string, params: Json,
-    timeoutMs = 10_000, maxAnswerBytes = MAX_RPC_ANSWER_BYTES): Promise<any> {
+    timeoutMs = 10_000, maxAnswerBytes = MAX_RPC_ANSWER_BYTES, stop?: AbortSignal): Promise<any> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   const res = await fetcher(base.replace(/\/$/, "") + "/rpc", {
     method: "POST", headers: SIMPLE, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    signal: AbortSignal.timeout(timeoutMs),
+    signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
   });
   const body = JSON.parse(await readText(res, maxAnswerBytes));
-  if (body.error) throw new Error(`${method} at ${base}: ${body.error.code} ${body.error.message}`);
+  if (body.error) throw new RpcError(`${method} at ${base}: ${body.error.code} ${body.error.message}`, body.error.code);
   return body.result;
 }
 
+/** A node's JSON-RPC error answer. */
+export class RpcError extends Error {
+  constructor(message: string, readonly code: unknown) {
+    super(message);
+  }
+}
+
+/** JSON-RPC's "method not found": a node of an older release. */
+const METHOD_NOT_FOUND = -32601;
+/** The most services a node's `tandem_lookup` answers with (a name many keys registered), and servers. */
+const LOOKUP_SERVICES = 100;
+const LOOKUP_SERVERS = 1000;
+/** The longest `tandem_lookup` answer read: nodes send about 4 MiB at most. */
+const LOOKUP_ANSWER_BYTES = 8 << 20;
+/** Services remembered as looked up, and looked up again on each refresh: the ones a page calls. */
+const LOOKUPS_KEPT = 64;
+
 /**
- * The registry as this client knows it: every record pulled from the bootstrap nodes with `tandem_records`, each
- * signature checked here, so a node can withhold records but never forge one. Server records replace older ones of
- * the same key only with a higher `seq`.
+ * The registry as this client knows it: the records of the services it looked up (`tandem_lookup`: a service and the
+ * servers offering it), or every record, pulled from the bootstrap nodes with `tandem_records`; each signature
+ * checked here, so a node can withhold records but never forge one. Server records replace older ones of the same
+ * key only with a higher `seq`.
  */
 export class Directory {
   readonly services = new Map<string, ServiceRecord>();
@@ -45,6 +67,10 @@ export class Directory {
   private readonly cursors = new Map<string, { cursor: number; log?: string }>();
   /** The pull in flight (or the last one): pulls run one after another, never two reading the same pages at once. */
   private pulling: Promise<unknown> = Promise.resolve();
+  /** Aborted by `stop()`: the pulls under way read no further. */
+  private stopping = new AbortController();
+  /** When each service reference was last looked up with an answer, the most recent {@link LOOKUPS_KEPT}. */
+  private readonly lookups = new Map<string, number>();
 
   constructor(private readonly fetcher: typeof fetch) {}
 
@@ -58,12 +84,77 @@ export class Directory {
     return run;
   }
 
+  /**
+   * Looks `ref` (an id, NAME or OWNER/NAME) up on each node with `tandem_lookup`: the services it may name and the
+   * servers offering the one it names. True when at least one node answered. A node of an older release, which does
+   * not know the method, is read whole instead. `remember` (default true) keeps `ref` among the services looked up
+   * again by {@link relookup}.
+   */
+  async lookup(nodes: string[], ref: string, remember = true): Promise<boolean> {
+    const stop = this.stopping.signal;
+    const results = await Promise.allSettled(nodes.map(async (node) => {
+      let res;
+      try {
+        res = await rpc(this.fetcher, node, "tandem_lookup", { service: ref }, undefined, LOOKUP_ANSWER_BYTES, stop);
+      } catch (e) {
+        if (e instanceof RpcError && e.code === METHOD_NOT_FOUND) {
+          if (!(await this.refresh([node]))) throw e;
+          return;
+        }
+        throw e;
+      }
+      if (!Array.isArray(res?.services) || res.services.length > LOOKUP_SERVICES || !Array.isArray(res.servers)
+          || res.servers.length > LOOKUP_SERVERS) {
+        throw new Error(`tandem_lookup at ${node}: not {services: [at most ${LOOKUP_SERVICES}], servers: [at most `
+          + `${LOOKUP_SERVERS}], more: bool}`);
+      }
+      for (const raw of [...res.services, ...res.servers]) {
+        if (stop.aborted) return;
+        await this.add(raw);
+      }
+    }));
+    const answered = results.some((r) => r.status === "fulfilled");
+    if (answered && remember) {
+      this.lookups.delete(ref);
+      this.lookups.set(ref, Date.now());
+      if (this.lookups.size > LOOKUPS_KEPT) this.lookups.delete(this.lookups.keys().next().value!);
+    }
+    return answered;
+  }
+
+  /** When `ref` was last looked up with an answer (ms since the epoch), if it was. */
+  lookedUpAt(ref: string): number | undefined {
+    return this.lookups.get(ref);
+  }
+
+  /** Looks up again every service looked up before, one after another; true when every lookup had an answer. */
+  async relookup(nodes: string[]): Promise<boolean> {
+    const stop = this.stopping.signal;
+    let all = true;
+    for (const ref of [...this.lookups.keys()]) {
+      if (stop.aborted) return false;
+      all = (await this.lookup(nodes, ref)) && all;
+    }
+    return all;
+  }
+
+  /**
+   * Stops the pulls and lookups under way: their requests are aborted and they read no more pages. What they read is
+   * kept, and each node's position with it, so a later refresh goes on from there.
+   */
+  stop(): void {
+    this.stopping.abort(new DOMException("the client was closed", "AbortError"));
+    this.stopping = new AbortController();
+  }
+
   private async pull(node: string): Promise<void> {
+    const stop = this.stopping.signal;
     let at = this.cursors.get(node) ?? { cursor: 0 };
     // One pull ends after PULL_TIME_MS whatever the node sends; the next refresh goes on from where it stopped.
     const until = Date.now() + PULL_TIME_MS;
     for (let page = 0; page < 1000 && Date.now() < until; page++) {
-      const res = await rpc(this.fetcher, node, "tandem_records", { cursor: at.cursor, limit: RECORDS_PAGE });
+      const res = await rpc(this.fetcher, node, "tandem_records", { cursor: at.cursor, limit: RECORDS_PAGE },
+        undefined, undefined, stop);
       const records = res?.records ?? [];
       if (!Array.isArray(records) || records.length > RECORDS_PAGE || !Number.isSafeInteger(res.next)) {
         throw new Error(`tandem_records at ${node}: not {records: [at most ${RECORDS_PAGE}], next: n, more: bool}`);
@@ -72,7 +163,10 @@ export class Directory {
         at = { cursor: 0, log: res.log }; // a new log behind the same URL: start again
         continue;
       }
-      for (const raw of records) await this.add(raw);
+      for (const raw of records) {
+        if (stop.aborted) return; // the page's position is not kept: the next pull reads it again
+        await this.add(raw);
+      }
       at = { cursor: res.next, log: res.log };
       this.cursors.set(node, at);
       if (!res.more) return;

@@ -34,6 +34,11 @@ export interface FeedLimits {
   rerunBudgetMs: number;
   /** Evidence of a service whose `limits.timeoutMs` is over this is never re-run here. */
   maxRerunTimeoutMs: number;
+  /**
+   * Whether the service record of an item is looked up (`tandem_lookup`) when the client does not know it (a client
+   * that looks services up as it calls them knows few); the time it takes counts in the re-run budget.
+   */
+  lookUpServices: boolean;
 }
 
 /** What one pull has spent on re-runs. */
@@ -146,7 +151,8 @@ export class EvidenceFeed {
   constructor(private readonly fetcher: typeof fetch, private readonly directory: Directory,
       private readonly scores: Scores, private readonly referee: Referee, limits: Partial<FeedLimits> = {}) {
     this.limits = { rerunBudgetMs: limits.rerunBudgetMs ?? FEED_RERUN_BUDGET_MS,
-      maxRerunTimeoutMs: limits.maxRerunTimeoutMs ?? FEED_MAX_RERUN_TIMEOUT_MS };
+      maxRerunTimeoutMs: limits.maxRerunTimeoutMs ?? FEED_MAX_RERUN_TIMEOUT_MS,
+      lookUpServices: limits.lookUpServices ?? false };
   }
 
   /**
@@ -237,7 +243,16 @@ export class EvidenceFeed {
       this.remember(e.id, Promise.resolve());
       return true;
     }
-    const record = this.directory.services.get(e.service);
+    let record = this.directory.services.get(e.service);
+    if (!record && this.limits.lookUpServices && !run.stopped && run.spentMs < this.limits.rerunBudgetMs) {
+      const started = Date.now();
+      try {
+        await this.directory.lookup(sources, e.service, false);
+      } finally {
+        run.spentMs += Date.now() - started;
+      }
+      record = this.directory.services.get(e.service);
+    }
     if (!record || Referee.unavailable(record, e.call) !== undefined) return true; // the record may come later
     if (!(record.limits.timeoutMs <= this.limits.maxRerunTimeoutMs)
         || !(record.limits.memoryPages <= FEED_MAX_RERUN_MEMORY_PAGES)) {

@@ -9,6 +9,16 @@ import { memoryModuleCache } from "../src/modules.js";
 const vectors = JSON.parse(readFileSync(fileURLToPath(new URL(
   "../../../../core/src/test/resources/protocol/vectors.json", import.meta.url)), "utf8"));
 
+/** A bootstrap node's answer to `method`: the vectors' service and server, and an empty feed. */
+function bootstrapAnswer(method: string): Response {
+  const result = method === "tandem_records"
+    ? { records: [vectors.records.service.record, vectors.records.server.record], next: 2, more: false, log: "l" }
+    : method === "tandem_lookup"
+    ? { services: [vectors.records.service.record], servers: [vectors.records.server.record], more: false }
+    : { evidence: [], next: 0, more: false, log: "l" };
+  return new Response(JSON.stringify({ jsonrpc: "2.0", id: 1, result }), { status: 200 });
+}
+
 /**
  * Records and evidence come from the bootstrap nodes only. A server learned from a record (any key can register one)
  * is never asked for records or evidence: it could answer with endless pages of fresh records, or of evidence to
@@ -17,23 +27,25 @@ const vectors = JSON.parse(readFileSync(fileURLToPath(new URL(
 test("records and evidence are pulled from the bootstrap nodes only, never from servers learned of", async () => {
   const bootstrap = "http://bootstrap.test";
   const learned = new URL(vectors.records.server.record.url).origin;
-  const asked: string[] = [];
-  const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = String(input);
-    const method = JSON.parse(String(init?.body ?? "{}")).method;
-    asked.push(`${new URL(url).origin} ${method}`);
-    const result = method === "tandem_records"
-      ? { records: [vectors.records.service.record, vectors.records.server.record], next: 2, more: false, log: "l" }
-      : { evidence: [], next: 0, more: false, log: "l" };
-    return new Response(JSON.stringify({ jsonrpc: "2.0", id: 1, result }), { status: 200 });
-  }) as typeof fetch;
-  const client = await TandemClient.connect({ bootstrap: [bootstrap], fetch: fetcher,
-    moduleCache: memoryModuleCache() });
-  await client.refresh();
-  await client.close();
-  assert.ok(asked.includes(`${bootstrap} tandem_records`));
-  assert.ok(asked.includes(`${bootstrap} tandem_evidence`));
-  assert.deepEqual(asked.filter((a) => a.startsWith(learned)), [], `asked ${learned}: ${asked.join(", ")}`);
+  for (const registry of ["full", "lookup"] as const) {
+    const asked: string[] = [];
+    const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input);
+      const method = JSON.parse(String(init?.body ?? "{}")).method;
+      asked.push(`${new URL(url).origin} ${method}`);
+      return bootstrapAnswer(method);
+    }) as typeof fetch;
+    const client = await TandemClient.connect({ bootstrap: [bootstrap], fetch: fetcher, registry,
+      moduleCache: memoryModuleCache() });
+    await client.call(vectors.records.service.serviceId, "echo", {}).catch(() => undefined);
+    await client.refresh();
+    await client.close();
+    assert.ok(asked.includes(`${bootstrap} ${registry === "full" ? "tandem_records" : "tandem_lookup"}`), registry);
+    assert.ok(asked.includes(`${bootstrap} tandem_evidence`));
+    assert.ok(asked.some((a) => a.startsWith(learned)), `the call went to the server: ${asked.join(", ")}`);
+    assert.deepEqual(asked.filter((a) => a.startsWith(learned) && a.includes(" tandem_")), [],
+      `asked ${learned}: ${asked.join(", ")}`);
+  }
 });
 
 /**
@@ -67,4 +79,38 @@ test("a records page with more than was asked for is refused whole", async () =>
   const directory = new Directory(fetcher);
   assert.equal(await directory.refresh(["http://flood.test"]), false);
   assert.equal(directory.servers.size, 0);
+});
+
+/**
+ * Closing the client stops a records pull or lookup in flight: a bootstrap node that stalls its answer (up to the 10 s
+ * an RPC may take, page after page for a minute) holds no closed client. What was read before is kept.
+ */
+test("close() aborts the records pull or lookup in flight, and keeps what was read", async () => {
+  for (const registry of ["full", "lookup"] as const) {
+    let stall = false;
+    let aborted = false;
+    const fetcher = (async (_input: string | URL | Request, init?: RequestInit) => {
+      const method = JSON.parse(String(init?.body ?? "{}")).method;
+      if ((method === "tandem_records" || method === "tandem_lookup") && stall) {
+        return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => {
+          aborted = true;
+          reject(init.signal!.reason);
+        }));
+      }
+      return bootstrapAnswer(method);
+    }) as typeof fetch;
+    const client = await TandemClient.connect({ bootstrap: ["http://bootstrap.test"], fetch: fetcher, registry,
+      moduleCache: memoryModuleCache() });
+    if (registry === "lookup") await client.directory.lookup(["http://bootstrap.test"], "echo");
+    stall = true;
+    const refresh = client.refresh();
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await client.close();
+    await refresh;
+    assert.ok(aborted, `${registry}: the stalled request was aborted`);
+    assert.ok(Date.now() - started < 2000, `${registry}: the pull ended ${Date.now() - started} ms after close()`);
+    assert.equal(client.directory.services.size, 1);
+    assert.equal(client.directory.servers.size, 1);
+  }
 });

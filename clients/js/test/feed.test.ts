@@ -129,3 +129,28 @@ test("a stopped pull starts no more re-runs, and the next pull judges the rest",
   assert.deepEqual(convicted(), [true, true, true]);
   assert.equal(referee.runs, 3);
 });
+
+/**
+ * A client that looks services up knows only those it called, so the feed looks up the service of an item it does not
+ * know (from the bootstrap nodes, within the pull's budget) and judges it: convictions reach it whatever it calls.
+ */
+test("the feed looks up the service of evidence it does not know, and judges it", async () => {
+  const net = new FakeNet();
+  const echo = service(newKey(), "echo");
+  const [honest, liar] = [newKey(), newKey()];
+  net.records = [echo.record];
+  net.evidence = [conflict(echo.id, { n: 1 }, honest, liar)];
+  const scores = new Scores();
+  const referee = slowEcho(0);
+  const directory = new Directory(net.fetch);
+  const f = new EvidenceFeed(net.fetch, directory, scores, referee as unknown as Referee, { lookUpServices: true });
+  await f.pull([FakeNet.BOOT]);
+  assert.equal(net.lookupsAsked, 1);
+  assert.ok(scores.blacklisted(liar.key));
+  assert.ok(!scores.blacklisted(honest.key));
+  assert.equal(directory.lookedUpAt(echo.id), undefined, "not looked up again on each refresh: the client never called it");
+
+  const without = new Scores();
+  await feed(net, without, slowEcho(0), []).pull([FakeNet.BOOT]);
+  assert.ok(!without.blacklisted(liar.key), "without lookups, the item waits for its record");
+});

@@ -143,7 +143,7 @@ test("the referee's module is fetched once and kept in the module directory", { 
     assert.equal(report.decision, "referee", JSON.stringify(report));
     return [...fetched];
   };
-  const metered = (await connect({ bootstrap: [net.urls[0]], evidenceFeed: false })).directory
+  const metered = (await connect({ bootstrap: [net.urls[0]], evidenceFeed: false, registry: "full" })).directory
     .resolve("echo").record.metered as string;
   const first = await rerun(1);
   assert.ok(first.length >= 1 && first.every((u) => u.includes(`/ipfs/${metered}`)), JSON.stringify(first));

@@ -20,7 +20,7 @@ test("a stale refresh runs in the background, one at a time, and calls go on wit
   // Both servers established here, so two agreeing answers are taken without a re-run.
   const servers = Object.fromEntries([a, b].map((k) => [k.key, { score: 70, confirmations: 5, latencyMs: 0 }]));
   const client = await TandemClient.connect({ bootstrap: [FakeNet.BOOT], fetch: net.fetch, refreshIntervalMs: 0,
-    audit: 0, moduleCache: memoryModuleCache(),
+    audit: 0, moduleCache: memoryModuleCache(), registry: "full",
     scoreStore: { load: () => ({ servers, feeds: {} }), save: () => undefined } });
   assert.deepEqual([net.recordsAsked, net.evidenceAsked], [1, 1], "connect waited for the first pull");
 
@@ -51,4 +51,41 @@ test("a refresh interval must be 0 or more, and the feed's limits positive", asy
   await assert.rejects(TandemClient.connect({ bootstrap: [FakeNet.BOOT], feedRerunBudgetMs: 0 }), RangeError);
   await assert.rejects(TandemClient.connect({ bootstrap: [FakeNet.BOOT], feedMaxRerunTimeoutMs: Number.NaN }),
     RangeError);
+});
+
+/**
+ * By default a client looks up the services it calls and never copies the registry, whose size anyone can grow: the
+ * first call of a service asks the bootstrap node for it and the servers offering it, later calls use what it sent,
+ * and a refresh asks again for the services called. A bootstrap node of an older release, which does not know the
+ * lookup, is read whole.
+ */
+test("a client looks up the services it calls and never reads the whole registry", async () => {
+  for (const knowsLookup of [true, false]) {
+    const net = new FakeNet();
+    net.knowsLookup = knowsLookup;
+    const echo = service(newKey(), "echo");
+    const [a, b] = [newKey(), newKey()];
+    net.servers.set("http://a.test", a);
+    net.servers.set("http://b.test", b);
+    const other = service(newKey(), "other");
+    net.records = [other.record, server(newKey(), "http://c.test", [other.id]), echo.record,
+      server(a, "http://a.test", [echo.id]), server(b, "http://b.test", [echo.id])];
+    const servers = Object.fromEntries([a, b].map((k) => [k.key, { score: 70, confirmations: 5, latencyMs: 0 }]));
+    const client = await TandemClient.connect({ bootstrap: [FakeNet.BOOT], fetch: net.fetch, audit: 0,
+      moduleCache: memoryModuleCache(), scoreStore: { load: () => ({ servers, feeds: {} }), save: () => undefined } });
+    assert.deepEqual([net.recordsAsked, net.lookupsAsked], [0, 0], "connect reads no record");
+
+    for (const n of [1, 2]) assert.deepEqual((await client.call("echo", "echo", { n })).result, { n });
+    if (knowsLookup) {
+      assert.deepEqual([net.recordsAsked, net.lookupsAsked], [0, 1], "one lookup for two calls");
+      assert.deepEqual([...client.directory.services.keys()], [echo.id], "only the service called is known");
+      assert.equal(client.directory.servers.size, 2);
+      await client.refresh();
+      assert.deepEqual([net.recordsAsked, net.lookupsAsked], [0, 2], "a refresh looks the service up again");
+    } else {
+      assert.deepEqual([net.recordsAsked, net.lookupsAsked], [1, 0], "an older node is read whole");
+    }
+    await assert.rejects(client.call("nothing", "echo", {}), /no service 'nothing'/);
+    await client.close();
+  }
 });

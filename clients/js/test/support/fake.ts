@@ -57,7 +57,8 @@ export function conflict(id: string, params: Json, honest: TestKey, liar: TestKe
 }
 
 /**
- * A network in a `fetch`: one bootstrap node serving `tandem_records` and `tandem_evidence` from lists a test sets,
+ * A network in a `fetch`: one bootstrap node serving `tandem_records`, `tandem_lookup` (unless `knowsLookup` is false,
+ * as in an older release) and `tandem_evidence` from lists a test sets,
  * and servers that answer every call with the echo of its params, signed. {@link stall} makes the node's later
  * answers wait until {@link release}, as a node that stops answering would; the node counts what it was asked and how
  * many of its answers were pending at once.
@@ -67,7 +68,9 @@ export class FakeNet {
   records: JsonObject[] = [];
   evidence: unknown[] = [];
   readonly servers = new Map<string, TestKey>();
+  knowsLookup = true;
   recordsAsked = 0;
+  lookupsAsked = 0;
   evidenceAsked = 0;
   mostInFlight = 0;
   private inFlight = 0;
@@ -98,6 +101,16 @@ export class FakeNet {
     this.inFlight++;
     this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
     try {
+      if (body.method === "tandem_status") return this.answer(body, { version: "fake" });
+      if (body.method === "tandem_lookup") {
+        if (!this.knowsLookup) {
+          return new Response(JSON.stringify({ jsonrpc: "2.0", id: body.id,
+            error: { code: -32601, message: "method not found: tandem_lookup" } }), { status: 200 });
+        }
+        this.lookupsAsked++;
+        if (this.stalled) await this.stalled;
+        return this.answer(body, this.lookup(String(body.params?.service)));
+      }
       const records = body.method === "tandem_records";
       if (records) this.recordsAsked++;
       else this.evidenceAsked++;
@@ -111,6 +124,19 @@ export class FakeNet {
     } finally {
       this.inFlight--;
     }
+  }
+
+  private answer(body: any, result: unknown): Response {
+    return new Response(JSON.stringify({ jsonrpc: "2.0", id: body.id, result }), { status: 200 });
+  }
+
+  /** The services `ref` names (by id or name) and the servers offering the first of them. */
+  private lookup(ref: string): JsonObject {
+    const services = this.records.filter((r) => r.type === "service"
+      && (serviceId(r as unknown as ServiceRecord) === ref || r.name === ref));
+    const id = services.length ? serviceId(services[0] as unknown as ServiceRecord) : undefined;
+    const servers = this.records.filter((r) => r.type === "server" && (r.offers as string[]).includes(id!));
+    return { services, servers, more: false };
   }
 }
 

@@ -161,11 +161,12 @@ public final class Node implements AutoCloseable {
     NodeViews views = new NodeViews(key.publicKey(), self::url, config::get, registry, hosting, scores);
     NodeAdmin admin = new NodeAdmin(config, registry, reciprocity, self::publish, views::status);
     this.rpc = new NodeRpc(adminToken, initial.limits().intValue(Limit.MAX_BATCH));
-    RegistryRpc registryRpc = new RegistryRpc(registry);
+    RegistryRpc registryRpc = new RegistryRpc(registry, scores::weight);
     rpc.method("tandem_status", p -> views.status())
         .method("tandem_records", registryRpc::records)
         .method(RegistryRpc.RECORD_INDEX, registryRpc::recordIndex)
         .method(RegistryRpc.GET_RECORDS, registryRpc::getRecords)
+        .method(RegistryRpc.LOOKUP, registryRpc::lookup)
         .methodWithCaller("tandem_submitRecord", new RecordIntake(registryRpc, modules,
             initial.limits().get(Limit.RECORDS_PER_ADDRESS_PER_HOUR))::submit)
         .methodWithCaller("tandem_submitEvidence", evidence::submit)

@@ -20,6 +20,11 @@ public final class Methods {
   public static final String RECORD_INDEX = "tandem_recordIndex";
   /** The current records with the given ids: {@code {"ids": [serviceId or server key…]}}. Older nodes do not know it. */
   public static final String GET_RECORDS = "tandem_getRecords";
+  /**
+   * A service and the servers offering it, without the rest of the registry: {@code {"service": id, NAME or
+   * OWNER/NAME}}. Older nodes do not know it.
+   */
+  public static final String LOOKUP = "tandem_lookup";
   /** Stores a signed record: {@code {"record": {…}, "module"?: b64, "verifierModule"?: b64}}. */
   public static final String SUBMIT_RECORD = "tandem_submitRecord";
   /** Submits evidence of a conflict: {@link EvidenceReport}. */

@@ -3,9 +3,11 @@ package dev.tandem.registry.gossip;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.RecordException;
 import dev.tandem.core.record.ServerRecord;
+import dev.tandem.core.record.ServiceNames;
 import dev.tandem.core.record.ServiceRecord;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.wire.Methods;
@@ -13,9 +15,14 @@ import dev.tandem.core.wire.RpcParams;
 import dev.tandem.registry.Registry;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The registry's two JSON-RPC methods, independent of any transport: the node's {@code POST /rpc} routes them here
@@ -35,6 +42,14 @@ import java.util.Set;
  *   <li>{@code tandem_getRecords} {@code {"ids": [id…]}} (at most {@value #MAX_IDS} service ids or server keys) →
  *       {@code {"records": [record…]}}: the current record of each id held, in the order asked, up to about 4 MiB;
  *       unknown ids are left out.
+ *   <li>{@code tandem_lookup} {@code {"service": ref, "limit": m}} (ref a service id, {@code NAME} or
+ *       {@code OWNER/NAME}; limit optional, at most and by default {@value #MAX_LIMIT}) → {@code {"services":
+ *       [record…], "servers": [record…], "more": bool}}: what a client needs to call one service, so that it need not
+ *       copy the whole registry. {@code services} holds the service with that id, or those with that name (of owners
+ *       whose key starts with {@code OWNER}), newest first, at most {@value #MAX_LOOKUP_SERVICES}, so the client
+ *       resolves the name by the rules of {@link ServiceNames} and sees when it is ambiguous. {@code servers} holds
+ *       the servers offering the service the ref resolves to (none when it does not resolve), the ones this node
+ *       trusts most first, at most {@code limit} and about 4 MiB; {@code more} says some were left out.
  *   <li>{@code tandem_submitRecord} {@code {"record": {…}}} → {@code {"status": "stored" | "already_known",
  *       "type": "service" | "server", "id": serviceId or server key}}.
  * </ul>
@@ -48,6 +63,11 @@ public final class RegistryRpc {
   public static final String SUBMIT_RECORD = Methods.SUBMIT_RECORD;
   public static final String RECORD_INDEX = Methods.RECORD_INDEX;
   public static final String GET_RECORDS = Methods.GET_RECORDS;
+  public static final String LOOKUP = Methods.LOOKUP;
+  /** Most services one {@code tandem_lookup} answers with (a name many keys registered). */
+  public static final int MAX_LOOKUP_SERVICES = 100;
+  /** About the most JSON one {@code tandem_lookup} answers with. */
+  private static final int MAX_LOOKUP_BYTES = 4 << 20;
   /** Most ids one {@code tandem_getRecords} may ask for. */
   public static final int MAX_IDS = 1000;
   /** Longest id accepted (a server key's text is 50-odd characters, a service id 59). */
@@ -56,12 +76,22 @@ public final class RegistryRpc {
   public static final int MAX_LIMIT = 1000;
 
   private static final long MAX_CURSOR = (1L << 53) - 1; // what a JSON number carries exactly
-  private static final Set<String> METHODS = Set.of(RECORDS, SUBMIT_RECORD, RECORD_INDEX, GET_RECORDS);
+  private static final Set<String> METHODS = Set.of(RECORDS, SUBMIT_RECORD, RECORD_INDEX, GET_RECORDS, LOOKUP);
 
   private final Registry registry;
+  private final ToDoubleFunction<PublicKey> trust;
 
   public RegistryRpc(Registry registry) {
+    this(registry, key -> 1);
+  }
+
+  /**
+   * @param trust how much this node trusts a server ({@code Scores.weight}): a lookup that cannot send every server
+   *     offering a service sends the most trusted
+   */
+  public RegistryRpc(Registry registry, ToDoubleFunction<PublicKey> trust) {
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.trust = Objects.requireNonNull(trust, "trust");
   }
 
   /** The methods this handler answers. */
@@ -88,6 +118,7 @@ public final class RegistryRpc {
       case SUBMIT_RECORD -> submitRecord(params, "rpc");
       case RECORD_INDEX -> recordIndex(params);
       case GET_RECORDS -> getRecords(params);
+      case LOOKUP -> lookup(params);
       default -> throw new IllegalArgumentException("method " + method + " is not a registry method");
     };
   }
@@ -139,6 +170,68 @@ public final class RegistryRpc {
     ArrayNode records = result.putArray("records");
     registry.records(wanted).forEach(r -> records.add(r.toJson()));
     return result;
+  }
+
+  /** {@code tandem_lookup}. */
+  public ObjectNode lookup(JsonNode params) {
+    JsonNode p = RpcParams.object(params, LOOKUP, Set.of("service", "limit"));
+    JsonNode given = p.path("service");
+    if (!given.isTextual() || given.asText().isEmpty() || given.asText().length() > MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("params.service must be a service id, NAME or OWNER/NAME of 1 to "
+          + MAX_ID_LENGTH + " characters");
+    }
+    int limit = RpcParams.integer(p, "limit", MAX_LIMIT, 1).min(BigInteger.valueOf(MAX_LIMIT)).intValueExact();
+    String ref = given.asText();
+    List<ServiceRecord> services = registry.service(ref).map(List::of).orElseGet(() -> named(ref));
+    ObjectNode result = Json.object();
+    ArrayNode serviceJson = result.putArray("services");
+    services.forEach(s -> serviceJson.add(s.toJson()));
+    ArrayNode serverJson = result.putArray("servers");
+    ServiceRecord chosen;
+    try {
+      chosen = ServiceNames.resolve(ref, services).orElse(null);
+    } catch (ServiceNames.AmbiguousNameException e) {
+      chosen = null; // the client says so, naming the owners from the services sent
+    }
+    List<ServerRecord> offering = chosen == null ? List.of() : mostTrustedFirst(registry.serversOffering(
+        chosen.serviceId()));
+    int bytes = 0;
+    int sent = 0;
+    for (ServerRecord s : offering) {
+      JsonNode json = s.toJson();
+      bytes += json.toString().length();
+      if (sent == limit || (sent > 0 && bytes > MAX_LOOKUP_BYTES)) {
+        break;
+      }
+      serverJson.add(json);
+      sent++;
+    }
+    result.put("more", sent < offering.size());
+    return result;
+  }
+
+  /** The services named by {@code ref} ({@code NAME} or {@code OWNER/NAME}), newest first, at most a few. */
+  private List<ServiceRecord> named(String ref) {
+    int slash = ref.indexOf('/');
+    String name = slash < 0 ? ref : ref.substring(slash + 1);
+    String owner = slash < 0 ? "" : ref.substring(0, slash);
+    String prefix = owner.startsWith(PublicKey.PREFIX) ? owner.substring(PublicKey.PREFIX.length()) : owner;
+    if (slash >= 0 && prefix.length() < ServiceNames.MIN_OWNER_CHARS) {
+      throw new IllegalArgumentException("params.service: an owner prefix needs at least "
+          + ServiceNames.MIN_OWNER_CHARS + " characters, got '" + owner + "'");
+    }
+    return registry.resolve(name).stream().filter(s -> s.name().equals(name))
+        .filter(s -> ServiceNames.base58(s.owner()).startsWith(prefix)).limit(MAX_LOOKUP_SERVICES).toList();
+  }
+
+  /** Servers by this node's trust, highest first; equal trust (every newcomer) in random order, never by key. */
+  private List<ServerRecord> mostTrustedFirst(List<ServerRecord> servers) {
+    List<ServerRecord> shuffled = new ArrayList<>(servers);
+    Collections.shuffle(shuffled);
+    Map<PublicKey, Double> weights = new HashMap<>();
+    shuffled.sort(Comparator.comparingDouble((ServerRecord s) -> weights.computeIfAbsent(s.key(),
+        trust::applyAsDouble)).reversed());
+    return shuffled;
   }
 
   /**

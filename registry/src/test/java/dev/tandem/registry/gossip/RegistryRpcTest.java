@@ -221,7 +221,7 @@ class RegistryRpcTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a registry method");
     assertThat(RegistryRpc.handles("tandem_status")).isFalse();
     assertThat(RegistryRpc.methods()).containsExactlyInAnyOrder("tandem_records", "tandem_submitRecord",
-        "tandem_recordIndex", "tandem_getRecords");
+        "tandem_recordIndex", "tandem_getRecords", "tandem_lookup");
   }
 
   @Test
@@ -263,5 +263,56 @@ class RegistryRpcTest {
 
     assertThat(registry.services()).isEmpty();
     assertThat(registry.since(0, 10).records()).hasSize(1); // only the server record stored above
+  }
+
+  /**
+   * A lookup sends what a client needs to call one service, not the registry: the service (by id, by name, by
+   * OWNER/NAME) with the other services of that name, so the client can tell an ambiguous name, and the servers
+   * offering it, the most trusted first.
+   */
+  @Test
+  void lookupSendsAServiceAndTheServersOfferingItOnly() throws Exception {
+    KeyPair squatter = key(3);
+    ServiceRecord search = service(OWNER, "search");
+    ServiceRecord other = service(OWNER, "other");
+    registry.submit(search);
+    registry.submit(other);
+    List<ServerRecord> servers = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      servers.add(server(key(10 + i), "http://127.0.0.1:" + (7001 + i), 1, List.of(search.serviceId())));
+      registry.submit(servers.get(i));
+    }
+    registry.submit(server(key(20), "http://127.0.0.1:7100", 1, List.of(other.serviceId())));
+    PublicKey trusted = servers.get(3).key();
+    RegistryRpc lookups = new RegistryRpc(registry, k -> k.equals(trusted) ? 5 : 1);
+
+    for (String ref : List.of(search.serviceId(), "search",
+        dev.tandem.core.record.ServiceNames.base58(OWNER.publicKey()).substring(0, 8) + "/search")) {
+      JsonNode found = lookups.handle(RegistryRpc.LOOKUP, Json.object().put("service", ref));
+      assertThat(found.get("services")).as(ref).containsExactly(search.toJson());
+      assertThat(found.get("servers")).as(ref).hasSize(5);
+      assertThat(found.get("servers").get(0)).as("the most trusted first").isEqualTo(servers.get(3).toJson());
+      assertThat(found.get("more").booleanValue()).isFalse();
+    }
+    JsonNode two = lookups.handle(RegistryRpc.LOOKUP, json("{\"service\":\"search\",\"limit\":2}"));
+    assertThat(two.get("servers")).hasSize(2);
+    assertThat(two.get("more").booleanValue()).isTrue();
+
+    // A second owner of the name: both sent, no servers, and the client says the name is ambiguous.
+    ServiceRecord squatted = service(squatter, "search");
+    registry.submit(squatted);
+    JsonNode ambiguous = lookups.handle(RegistryRpc.LOOKUP, Json.object().put("service", "search"));
+    assertThat(ambiguous.get("services")).hasSize(2);
+    assertThat(ambiguous.get("servers")).isEmpty();
+    assertThat(lookups.handle(RegistryRpc.LOOKUP, Json.object().put("service", search.serviceId()))
+        .get("servers")).hasSize(5);
+
+    JsonNode unknown = lookups.handle(RegistryRpc.LOOKUP, Json.object().put("service", "nothing"));
+    assertThat(unknown.get("services")).isEmpty();
+    assertThat(unknown.get("servers")).isEmpty();
+    assertThatThrownBy(() -> lookups.handle(RegistryRpc.LOOKUP, json("{}")))
+        .hasMessageContaining("params.service must be a service id, NAME or OWNER/NAME");
+    assertThatThrownBy(() -> lookups.handle(RegistryRpc.LOOKUP, Json.object().put("service", "abc/search")))
+        .hasMessageContaining("an owner prefix needs at least 8 characters");
   }
 }
