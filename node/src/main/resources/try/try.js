@@ -125,6 +125,12 @@ async function start() {
   });
   client = await TandemClient.connect({ bootstrap: [location.origin], scoreStore: localStorageStore(),
     evidenceFeed: params.get("feed") !== "off", spotCheck: Number(mode.value) });
+  // The client copies no registry (anyone can make it huge): the page looks up the services this node offers.
+  const res = await fetch("/rpc", { method: "POST", headers: { "Content-Type": "text/plain;charset=UTF-8" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tandem_status", params: {} }) });
+  const node = (await res.json()).result ?? {};
+  const offers = (Array.isArray(node.offers) ? node.offers : []).slice(0, 50);
+  await Promise.all(offers.map((id) => client.directory.lookup([location.origin], id)));
   const select = $("service");
   for (const [id, record] of client.directory.services) {
     const o = el("option", `${record.name} (${short(id)}, ${client.directory.offering(id).length} servers)`);
@@ -141,7 +147,9 @@ async function start() {
     for (let i = 0; i < 10; i++) await callOnce();
   });
   showConvicted();
-  status(`ready: ${client.directory.services.size} services and ${client.directory.servers.size} servers, every record checked here`);
+  const registry = node.registry ? ` (of ${node.registry.services} in its registry)` : "";
+  status(`ready: ${client.directory.services.size} services offered here${registry}, looked up with their `
+    + `${client.directory.servers.size} servers, every record checked here`);
   document.body.dataset.ready = "true";
 }
 

@@ -47,7 +47,7 @@ final class Candidates {
     this.ctx = ctx;
     List<ServerRecord> offering = ctx.directory().offering(serviceId);
     if (offering.size() < min) {
-      ctx.directory().refreshSoon(); // records of servers that just started offering it may be on their way
+      ctx.directory().refreshSoon(serviceId); // records of servers that just started offering it may be on their way
       offering = ctx.directory().offering(serviceId);
     }
     Predicate<ServerRecord> filter = ctx.settings().serverFilter();

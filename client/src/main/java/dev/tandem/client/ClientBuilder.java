@@ -31,6 +31,7 @@ import java.util.random.RandomGenerator;
 abstract class ClientBuilder<B extends ClientBuilder<B>> {
   private List<URI> bootstrap = List.of();
   private Registry registry;
+  private boolean pullEveryRecord;
   private ScoreStore scoreStore = new MemoryScoreStore();
   private Scores scores;
   private int minRequests = 0;
@@ -151,7 +152,7 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
     return self();
   }
 
-  /** Nodes to read the registry from ({@code tandem_records}); every record is verified locally. */
+  /** Nodes to read records from (the services called, or every record); every record is verified locally. */
   public B bootstrap(List<URI> nodes) {
     this.bootstrap = List.copyOf(nodes);
     return self();
@@ -168,6 +169,17 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
    */
   public B peerPolicy(String policy) {
     this.peerPolicy = PeerPolicy.parse(policy);
+    return self();
+  }
+
+  /**
+   * Whether to pull every record from the bootstrap nodes ({@code tandem_records}), at the first call and on each
+   * refresh, rather than look up the services called (default false: {@code tandem_lookup}, docs/protocol.md
+   * "Looking a service up"). Anyone can grow the registry, and a client that copies it pays for every record
+   * (50,000 took a client 8 s and 519 MB); a bootstrap node that does not know lookups is pulled whole either way.
+   */
+  public B pullEveryRecord(boolean every) {
+    this.pullEveryRecord = every;
     return self();
   }
 
@@ -382,7 +394,7 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
             extraRequests, serverFilter, spotCheck, referee, audit),
         connectTimeout, bootstrapTimeout, refreshInterval, random != null ? random : new java.util.SplittableRandom(),
         sandbox, http, evidenceFanout, clock, transport, policy, callClock, auditExecutor, auditListener, moduleDir,
-        moduleSource, containers, evidenceFeed, feedRerunBudget, feedMaxRerunTimeout);
+        moduleSource, containers, evidenceFeed, feedRerunBudget, feedMaxRerunTimeout, pullEveryRecord);
   }
 
   private static Duration positive(String name, Duration d) {

@@ -29,7 +29,8 @@ record ClientOptions(List<URI> bootstrap, Registry registry, ScoreStore scoreSto
     RandomGenerator random, Sandbox sandbox, HttpClient http, int evidenceFanout, Clock clock, Transport transport,
     PeerPolicy policy, CallClock callClock, Executor auditExecutor,
     BiConsumer<CallReport, CallReport.Audit> auditListener, Path moduleDir, ModuleCache.Source moduleSource,
-    String containers, boolean evidenceFeed, Duration feedRerunBudget, Duration feedMaxRerunTimeout) {
+    String containers, boolean evidenceFeed, Duration feedRerunBudget, Duration feedMaxRerunTimeout,
+    boolean pullEveryRecord) {
   ClientOptions {
     bootstrap = List.copyOf(bootstrap);
   }

@@ -268,7 +268,20 @@ final class ConvictionFeed {
       judged.put(id, true); // everyone it names is blacklisted here already: no re-run needed
       return true;
     }
-    Optional<ServiceRecord> service = directory.service(evidence.service());
+    Optional<ServiceRecord> known = directory.service(evidence.service());
+    if (known.isEmpty() && !closed && run.spentNanos < budgetNanos) {
+      // A client that looks services up knows those it called: the others' records are looked up, in the budget.
+      long start = System.nanoTime();
+      try {
+        directory.lookUpOnce(evidence.service());
+      } catch (RuntimeException e) {
+        LOG.debug("service {} of evidence {} not looked up: {}", evidence.service(), id, e.toString());
+      } finally {
+        run.spentNanos += System.nanoTime() - start;
+      }
+      known = directory.service(evidence.service());
+    }
+    Optional<ServiceRecord> service = known;
     if (service.isEmpty()) {
       LOG.debug("evidence {} from {} names service {}, unknown here: not judged", id, from, evidence.service());
       return true;

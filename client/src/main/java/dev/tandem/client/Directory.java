@@ -29,8 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the client knows of the network: service and server records, either pulled from bootstrap nodes with
- * {@code tandem_records} or read from a local {@link Registry}. Every pulled record is validated and its signature
+ * What the client knows of the network: service and server records, either from bootstrap nodes (the services it
+ * calls looked up with {@code tandem_lookup}, or every record pulled with {@code tandem_records}) or read from a local
+ * {@link Registry}. Every pulled record is validated and its signature
  * checked here ({@link RecordPull}), so a bootstrap node can withhold records but never forge or alter one; of several
  * records for one server, the highest {@code seq} wins. Pulls are incremental (one cursor per bootstrap node), run one
  * at a time, and happen lazily: on first use, when older than the refresh interval (in the background once the
@@ -43,10 +44,7 @@ final class Directory {
 
   private final List<URI> bootstrap;
   private final Registry registry;
-  private final Transport transport;
-  private final Duration timeout;
   private final Duration refreshInterval;
-  private final ExecutorService executor;
   private final Clock clock;
   private final long tieBreak;
 
@@ -55,9 +53,6 @@ final class Directory {
   private final Map<ServiceRecord, String> ids = new java.util.IdentityHashMap<>();
   private static final int MAX_IDS = 4096;
   private final Map<PublicKey, ServerRecord> servers = new HashMap<>();
-  private final Map<URI, Long> cursors = new HashMap<>();
-  /** The id of each bootstrap node's record log our cursor belongs to ({@code ""} before the first pull). */
-  private final Map<URI, String> logs = new HashMap<>();
   /** Which servers offer each service, rebuilt by the first reader after a ServerRecord changed. */
   private ServerIndex index;
   /**
@@ -71,6 +66,8 @@ final class Directory {
   private record Allowed(List<ServerRecord> servers, long atNanos) {}
   /** Which addresses learned from records are contacted (bootstrap nodes, named by the caller, always are). */
   private final PeerPolicy policy;
+  /** How the bootstrap nodes are read (they hold the cursors and the services looked up). */
+  private final BootstrapReader reader;
   private long lastRefresh;
   private boolean refreshedOnce;
   private boolean everReached;
@@ -85,15 +82,13 @@ final class Directory {
    *     seeded client stays reproducible)
    */
   Directory(List<URI> bootstrap, Registry registry, Transport transport, Duration timeout, Duration refreshInterval,
-      ExecutorService executor, Clock clock, PeerPolicy policy, long tieBreak) {
+      ExecutorService executor, Clock clock, PeerPolicy policy, long tieBreak, boolean lookUp) {
+    this.reader = new BootstrapReader(bootstrap, transport, timeout, executor, clock, lookUp);
     this.tieBreak = tieBreak;
     this.policy = policy;
     this.bootstrap = List.copyOf(bootstrap);
     this.registry = registry;
-    this.transport = transport;
-    this.timeout = timeout;
     this.refreshInterval = refreshInterval;
-    this.executor = executor;
     this.clock = clock;
   }
 
@@ -102,9 +97,41 @@ final class Directory {
     refreshIfOlderThan(refreshInterval);
   }
 
-  /** Pulls new records now, unless a pull happened within the last moment. */
-  void refreshSoon() {
-    refreshIfOlderThan(MIN_FORCED_INTERVAL);
+  /**
+   * Brings the records of {@code ref} (a service id, NAME or OWNER/NAME) now: looks it up, unless it was within the
+   * last moment, or pulls new records, unless a pull happened within the last moment.
+   */
+  void refreshSoon(String ref) {
+    if (registry != null || !reader.looksUp()) {
+      refreshIfOlderThan(MIN_FORCED_INTERVAL);
+    } else if (!reader.lookedUpWithin(ref, MIN_FORCED_INTERVAL)) {
+      read(() -> reader.lookUp(ref, true));
+    }
+  }
+
+  /**
+   * With lookups, brings the record of service {@code id} when it is not known, without looking it up again later:
+   * evidence names services the client may never call.
+   */
+  void lookUpOnce(String id) {
+    if (registry == null && reader.looksUp() && service(id).isEmpty()) {
+      read(() -> reader.lookUp(id, false));
+    }
+  }
+
+  /** Runs {@code read} after the one in flight, if any, and keeps what it brought. */
+  private void read(java.util.function.Supplier<BootstrapReader.Read> read) {
+    pulling.lock();
+    try {
+      apply(read.get());
+    } finally {
+      pulling.unlock();
+    }
+  }
+
+  /** Whether the client looks services up and never looked {@code ref} up (its first use then does). */
+  boolean neverLookedUp(String ref) {
+    return registry == null && reader.neverLookedUp(ref);
   }
 
   /** Whether the records are older than the refresh interval (never with a registry, which is always current). */
@@ -126,7 +153,7 @@ final class Directory {
       pulling.lock();
       try {
         if (olderThan(age)) {
-          pullAll();
+          apply(reader.refresh());
         }
       } finally {
         pulling.unlock();
@@ -147,56 +174,27 @@ final class Directory {
     if (registry != null) {
       return;
     }
-    pulling.lock();
-    try {
-      pullAll();
-    } finally {
-      pulling.unlock();
-    }
+    read(reader::refresh);
   }
 
-  /** One pull, with {@link #pulling} held. */
-  private void pullAll() {
-    List<Future<RecordPull.Result>> pulls = new ArrayList<>();
-    for (URI node : bootstrap) {
-      long cursor;
-      String log;
-      synchronized (this) {
-        cursor = cursors.getOrDefault(node, 0L);
-        log = logs.getOrDefault(node, "");
-      }
-      pulls.add(executor.submit(() -> RecordPull.from(node, cursor, log, transport, timeout, clock)));
-    }
-    List<String> errors = new ArrayList<>();
-    List<RecordPull.Result> done = new ArrayList<>();
-    for (int i = 0; i < pulls.size(); i++) {
-      try {
-        done.add(pulls.get(i).get());
-      } catch (InterruptedException e) {
-        pulls.forEach(p -> p.cancel(true)); // interrupted (the client closing): no more waiting
-        Thread.currentThread().interrupt();
-        break;
-      } catch (Exception e) {
-        Throwable cause = e.getCause() == null ? e : e.getCause();
-        errors.add(bootstrap.get(i) + ": " + cause.getMessage());
-      }
-    }
+  /**
+   * Keeps what {@code read} brought.
+   *
+   * @throws NoServersException when no bootstrap node has ever answered
+   */
+  private void apply(BootstrapReader.Read read) {
     synchronized (this) {
-      for (RecordPull.Result p : done) {
-        cursors.put(p.node(), p.next());
-        logs.put(p.node(), p.log());
-        p.records().forEach(this::add);
-        everReached = true;
-      }
+      read.records().forEach(this::add);
+      everReached |= read.reached();
       lastRefresh = clock.millis();
       refreshedOnce = true;
     }
-    if (!errors.isEmpty()) {
-      LOG.debug("bootstrap nodes not reached: {}", errors);
+    if (!read.errors().isEmpty()) {
+      LOG.debug("bootstrap nodes not reached: {}", read.errors());
     }
     synchronized (this) {
       if (!everReached) {
-        throw new NoServersException("cannot reach any bootstrap node: " + String.join("; ", errors));
+        throw new NoServersException("cannot reach any bootstrap node: " + String.join("; ", read.errors()));
       }
     }
   }

@@ -36,8 +36,8 @@ final class RecordPull {
    * What one pull brought.
    *
    * @param node    the node pulled from
-   * @param next    its cursor after the last page read
-   * @param log     the id of the log that cursor belongs to
+   * @param next    its cursor after the last page read (-1 for a lookup, which reads no log)
+   * @param log     the id of the log that cursor belongs to (null for a lookup)
    * @param records the valid records read
    */
   record Result(URI node, long next, String log, List<SignedRecord> records) {}
@@ -72,7 +72,8 @@ final class RecordPull {
     return new Result(node, end.position().cursor(), end.position().log(), out);
   }
 
-  private static SignedRecord validate(JsonNode json, URI from) {
+  /** The record {@code json} if it is valid and signed by its key; null (logged) otherwise. */
+  static SignedRecord validate(JsonNode json, URI from) {
     try {
       SignedRecord r = SignedRecord.fromJson(json);
       r.verifySignature();

@@ -63,7 +63,7 @@ public final class TandemClient implements AutoCloseable {
         .connectTimeout(o.connectTimeout()).build();
     Transport transport = o.transport() != null ? o.transport() : Transport.http(http);
     Directory directory = new Directory(o.bootstrap(), o.registry(), transport, o.bootstrapTimeout(),
-        o.refreshInterval(), executor, o.clock(), o.policy(), o.random().nextLong());
+        o.refreshInterval(), executor, o.clock(), o.policy(), o.random().nextLong(), !o.pullEveryRecord());
     this.ownScores = o.scores() == null;
     Scores scores = o.scores() != null ? o.scores() : new Scores(o.scoreStore(), o.clock());
     this.closeTimeout = o.bootstrapTimeout();
@@ -96,9 +96,13 @@ public final class TandemClient implements AutoCloseable {
   public ServiceHandle service(String nameOrId) {
     Objects.requireNonNull(nameOrId, "nameOrId");
     freshen();
+    if (ctx.directory().neverLookedUp(nameOrId)) {
+      // A name resolves among the services of that name its own lookup sent: another owner's is not missed.
+      ctx.directory().refreshSoon(nameOrId);
+    }
     ServiceRecord record = resolve(nameOrId);
     if (record == null) {
-      ctx.directory().refreshSoon();
+      ctx.directory().refreshSoon(nameOrId);
       record = resolve(nameOrId);
     }
     if (record == null) {
@@ -154,6 +158,9 @@ public final class TandemClient implements AutoCloseable {
 
   /** The current, non-retired servers offering {@code serviceId}, as this client knows them (filter applied). */
   public List<ServerRecord> serversOffering(String serviceId) {
+    if (ctx.directory().neverLookedUp(serviceId)) {
+      ctx.directory().refreshSoon(serviceId);
+    }
     return ctx.directory().offering(serviceId).stream().filter(ctx.settings().serverFilter()).toList();
   }
 

@@ -370,7 +370,8 @@ class CallRunTest {
       }
       service = b.sign(owner);
       return settings.apply(TandemClient.builder().bootstrap(List.of(BOOT)).transport(this).callClock(time)
-          .clock(time.clock()).seed(seed).evidenceFeed(false).audit(0).minRequests(2)).build();
+          .clock(time.clock()).seed(seed).evidenceFeed(false).audit(0).minRequests(2).pullEveryRecord(true))
+          .build();
     }
 
     @Override

@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
- * A bootstrap node on loopback (a real HTTP server) serving {@code tandem_records} and {@code tandem_evidence} from
- * lists a test sets, each request handled on a thread of its own. {@link #stall} makes every later request wait
+ * A bootstrap node on loopback (a real HTTP server) serving {@code tandem_records}, {@code tandem_evidence} and, when
+ * {@link #knowsLookup}, {@code tandem_lookup} (else it answers it as an older release, -32601) from lists a test sets, each request handled on a thread of its own. {@link #stall} makes every later request wait
  * until {@link #release}, as a node that stops answering would; the node counts what it was asked and how many of its
  * requests were in flight at once.
  */
@@ -41,6 +41,8 @@ final class FakeBootstrap implements AutoCloseable {
 
   volatile List<JsonNode> records = List.of();
   volatile List<JsonNode> evidence = List.of();
+  volatile boolean knowsLookup;
+  private final AtomicInteger lookupsAsked = new AtomicInteger();
   private final HttpServer server;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final AtomicInteger recordsAsked = new AtomicInteger();
@@ -82,6 +84,10 @@ final class FakeBootstrap implements AutoCloseable {
     return evidenceAsked.get();
   }
 
+  int lookupsAsked() {
+    return lookupsAsked.get();
+  }
+
   /** The most requests this node was answering at once. */
   int mostInFlight() {
     return mostInFlight.get();
@@ -98,6 +104,8 @@ final class FakeBootstrap implements AutoCloseable {
         recordsAsked.incrementAndGet();
       } else if (method.equals(Methods.EVIDENCE)) {
         evidenceAsked.incrementAndGet();
+      } else if (method.equals(Methods.LOOKUP) && knowsLookup) {
+        lookupsAsked.incrementAndGet();
       }
       CountDownLatch s = stalled;
       if (s != null && !s.await(60, TimeUnit.SECONDS)) {
@@ -106,8 +114,11 @@ final class FakeBootstrap implements AutoCloseable {
       int cursor = (int) req.path("params").path("cursor").asLong(0);
       int limit = req.path("params").path("limit").asInt(1000);
       ObjectNode page = method.equals(Methods.RECORDS) ? page(records, "records", cursor, limit)
-          : page(evidence, "evidence", cursor, limit);
-      byte[] body = JsonRpc.result(req.get("id"), page).toString().getBytes(StandardCharsets.UTF_8);
+          : method.equals(Methods.LOOKUP) ? lookup(req.path("params").path("service").asText())
+          : method.equals(Methods.STATUS) ? Json.object() : page(evidence, "evidence", cursor, limit);
+      JsonNode answer = method.equals(Methods.LOOKUP) && !knowsLookup
+          ? JsonRpc.error(req.get("id"), -32601, "method not found: " + method) : JsonRpc.result(req.get("id"), page);
+      byte[] body = answer.toString().getBytes(StandardCharsets.UTF_8);
       // No longer in flight once the answer may reach the client, which can ask again before this thread goes on.
       answered = true;
       inFlight.decrementAndGet();
@@ -123,6 +134,30 @@ final class FakeBootstrap implements AutoCloseable {
         inFlight.decrementAndGet();
       }
     }
+  }
+
+  /** The services with id or name {@code ref}, and the servers offering the first. */
+  private ObjectNode lookup(String ref) {
+    ObjectNode result = Json.object();
+    ArrayNode services = result.putArray("services");
+    ArrayNode servers = result.putArray("servers");
+    String id = null;
+    for (JsonNode r : records) {
+      if (r.path("type").asText().equals("service")) {
+        String rid = ((ServiceRecord) dev.tandem.core.record.SignedRecord.fromJson(r)).serviceId();
+        if (rid.equals(ref) || r.path("name").asText().equals(ref)) {
+          services.add(r);
+          id = id == null ? rid : id;
+        }
+      }
+    }
+    for (JsonNode r : records) {
+      if (id != null && r.path("type").asText().equals("server") && r.path("offers").toString().contains(id)) {
+        servers.add(r);
+      }
+    }
+    result.put("more", false);
+    return result;
   }
 
   private static ObjectNode page(List<JsonNode> all, String field, int cursor, int limit) {

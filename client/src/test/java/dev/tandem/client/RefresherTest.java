@@ -25,12 +25,13 @@ import org.junit.jupiter.api.Test;
 class RefresherTest {
   FakeBootstrap node;
   ExecutorService callers;
+  ServiceRecord echo;
 
   @BeforeEach
   void start() throws Exception {
     node = new FakeBootstrap();
     KeyPair owner = KeyPair.generate();
-    ServiceRecord echo = ServiceRecord.builder().name("echo").module(Cid.rawSha256(new byte[] {1}))
+    echo = ServiceRecord.builder().name("echo").module(Cid.rawSha256(new byte[] {1}))
         .verifier(ServiceRecord.BUILTIN_EQUAL).createdAt(1).sign(owner);
     KeyPair server = KeyPair.generate();
     node.records = FakeBootstrap.json(List.of(echo, new ServerRecord(server.publicKey(),
@@ -48,7 +49,33 @@ class RefresherTest {
   /** Every call finds the records stale (interval 0), and the node's timeout is longer than any wait here. */
   TandemClient client() {
     return TandemClient.builder().bootstrap(node.url()).refreshInterval(Duration.ZERO)
-        .bootstrapTimeout(Duration.ofSeconds(30)).build();
+        .bootstrapTimeout(Duration.ofSeconds(30)).pullEveryRecord(true).build();
+  }
+
+  /**
+   * By default a client looks up the services it calls and never pulls every record, which anyone can make many: the
+   * first use of a service asks for it and the servers offering it, later uses take what came, and a refresh asks
+   * again. A bootstrap node of an older release, which does not know lookups, is read whole.
+   */
+  @Test
+  void aClientLooksUpTheServicesItCallsAndNeverPullsEveryRecord() throws Exception {
+    node.knowsLookup = true;
+    try (TandemClient client = TandemClient.builder().bootstrap(node.url()).build()) {
+      assertThat(client.service("echo").record()).isEqualTo(echo);
+      assertThat(client.service("echo").record()).isEqualTo(echo);
+      assertThat(client.serversOffering(echo.serviceId())).hasSize(1);
+      assertThat(node.lookupsAsked()).as("one lookup for the name, one for the id").isEqualTo(2);
+      client.refresh();
+      assertThat(node.lookupsAsked()).as("a refresh looks both up again").isEqualTo(4);
+      assertThat(node.recordsAsked()).isZero();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.service("nothing"))
+          .isInstanceOf(ServiceNotFoundException.class);
+    }
+    node.knowsLookup = false;
+    try (TandemClient client = TandemClient.builder().bootstrap(node.url()).build()) {
+      assertThat(client.service("echo").record()).isEqualTo(echo);
+      assertThat(node.recordsAsked()).as("an older node is read whole").isEqualTo(1);
+    }
   }
 
   @Test
