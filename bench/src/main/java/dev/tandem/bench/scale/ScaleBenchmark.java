@@ -134,7 +134,7 @@ public final class ScaleBenchmark {
     try (RegistryNet net = new RegistryNet()) {
       net.add(node, registry);
       try (TandemClient pulled = TandemClient.builder().bootstrap(node).transport(net).evidenceFeed(false)
-          .refreshInterval(Duration.ofHours(1)).seed(o.seed()).build()) {
+          .pullEveryRecord(true).refreshInterval(Duration.ofHours(1)).seed(o.seed()).build()) {
         long t0 = System.nanoTime();
         pulled.refresh();
         out.printf(Locale.ROOT, "a client pulled and checked the %,d records in %.1f s%n", records.all().size(),
