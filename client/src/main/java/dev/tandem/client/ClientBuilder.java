@@ -137,10 +137,7 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
     return self();
   }
 
-  /**
-   * Keeps the modules the referee and Wasm verifiers fetch in this directory across runs (hash-checked when read;
-   * default: memory only; the CLI uses {@code ~/.tandem/modules}).
-   */
+  /** Keeps the modules fetched in this directory across runs, hash-checked when read (default: memory only). */
   public B moduleDir(Path dir) {
     this.moduleDir = dir;
     return self();
@@ -173,10 +170,7 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
   }
 
   /**
-   * Whether to pull every record from the bootstrap nodes ({@code tandem_records}), at the first call and on each
-   * refresh, rather than look up the services called (default false: {@code tandem_lookup}, docs/protocol.md
-   * "Looking a service up"). Anyone can grow the registry, and a client that copies it pays for every record
-   * (50,000 took a client 8 s and 519 MB); a bootstrap node that does not know lookups is pulled whole either way.
+   * Pull every record rather than look up the services used (default false; docs/protocol.md "Looking a service up").
    */
   public B pullEveryRecord(boolean every) {
     this.pullEveryRecord = every;

@@ -64,10 +64,11 @@ final class NodeViews {
       switch (st) {
         case Hosting.State.Waiting w -> pending.put(id, "waiting: " + w.why());
         case Hosting.State.Failed f -> pending.put(id, "failed: " + f.why());
-        case Hosting.State.Ready r -> tiers.put(id, r.service().module().tier());
+        case Hosting.State.Ready r -> tiers.put(id, r.service().module() == null ? "container" // an OCI service
+            : r.service().module().tier());
       }
     });
-    s.set("tiers", tiers); // how each ready service's calls run now: interpreter, compiled, engine (GraalWasm)
+    s.set("tiers", tiers); // how each ready service's calls run now: interpreter, compiled, engine (GraalWasm), container
     ArrayNode rewards = s.putArray("rewards");
     new TreeSet<>(config.rewards()).forEach(rewards::add);
     ObjectNode reg = s.putObject("registry");
