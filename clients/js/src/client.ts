@@ -268,6 +268,7 @@ export class TandemClient {
   async call(service: string, method: string, params?: Json): Promise<CallOutcome> {
     this.freshen();
     const found = await this.find(service);
+    await this.enoughServers(found.id);
     return new CallRun(this, found.id, found.record, await this.verifier(found.id, found.record),
       serviceCall(method, params)).run();
   }
@@ -293,6 +294,19 @@ export class TandemClient {
       if (lookup) await this.directory.lookup(this.options.bootstrap, ref);
       else await this.directory.refresh(this.options.bootstrap);
       return this.directory.resolve(ref);
+    }
+  }
+
+  /**
+   * With lookups, looks service `id` up again (at most every REFRESH_AT_MOST_MS) when fewer than two servers it does
+   * not blacklist offer it: servers that began offering it since the last lookup may be there (the Java SDK's rule).
+   */
+  private async enoughServers(id: string): Promise<void> {
+    if (this.options.registry === "full") return;
+    const usable = this.directory.offering(id).filter((s) => !this.scores.blacklisted(s.key)).length;
+    const at = this.directory.lookedUpAt(id);
+    if (usable < 2 && (at === undefined || Date.now() - at >= REFRESH_AT_MOST_MS)) {
+      await this.directory.lookup(this.options.bootstrap, id);
     }
   }
 

@@ -89,3 +89,25 @@ test("a client looks up the services it calls and never reads the whole registry
     await client.close();
   }
 });
+
+/** A service offered by fewer than two servers is looked up again before a call (at most twice a second). */
+test("a call of a service that too few servers offer looks it up again first", async () => {
+  const net = new FakeNet();
+  const echo = service(newKey(), "echo");
+  const [a, b] = [newKey(), newKey()];
+  net.servers.set("http://a.test", a);
+  net.servers.set("http://b.test", b);
+  net.records = [echo.record, server(a, "http://a.test", [echo.id])];
+  const client = await TandemClient.connect({ bootstrap: [FakeNet.BOOT], fetch: net.fetch, audit: 0,
+    moduleCache: memoryModuleCache(), evidenceFeed: false });
+  await client.call("echo", "echo", { n: 1 }).catch(() => undefined);
+  assert.equal(net.lookupsAsked, 2, "by name, then by id: one server is not enough");
+  net.records = [...net.records, server(b, "http://b.test", [echo.id])];
+  await client.call("echo", "echo", { n: 2 }).catch(() => undefined);
+  assert.equal(net.lookupsAsked, 2, "not again within half a second");
+  await sleep(600);
+  await client.call("echo", "echo", { n: 3 }).catch(() => undefined);
+  assert.equal(net.lookupsAsked, 3);
+  assert.equal(client.directory.offering(echo.id).length, 2, "the new server came with it");
+  await client.close();
+});
