@@ -280,7 +280,9 @@ export class TandemClient {
       // A name is resolved among the services the lookup of that very name sent: another owner's service of the
       // name, known from another lookup, must not go unseen.
       this.lastForcedRefresh = Date.now();
-      await this.directory.lookup(this.options.bootstrap, ref);
+      if (!(await this.directory.lookup(this.options.bootstrap, ref))) {
+        throw new NoServersError(`no bootstrap node answered a lookup of '${ref}' (${this.options.bootstrap.join(", ")})`);
+      }
     }
     try {
       return this.directory.resolve(ref);

@@ -111,3 +111,14 @@ test("a call of a service that too few servers offer looks it up again first", a
   assert.equal(client.directory.offering(echo.id).length, 2, "the new server came with it");
   await client.close();
 });
+
+/** When no bootstrap node answers a service's lookup, the call says so, rather than that the service does not exist. */
+test("a lookup that no bootstrap node answers is a NoServersError, not a missing service", async () => {
+  const net = new FakeNet();
+  const client = await TandemClient.connect({ bootstrap: [FakeNet.BOOT], fetch: net.fetch, moduleCache: memoryModuleCache(),
+    evidenceFeed: false });
+  net.down = true;
+  await assert.rejects(client.call("echo", "echo", {}), (e: Error) => e.name === "NoServersError"
+    && /no bootstrap node answered a lookup of 'echo'/.test(e.message));
+  await client.close();
+});

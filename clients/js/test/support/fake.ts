@@ -69,6 +69,8 @@ export class FakeNet {
   evidence: unknown[] = [];
   readonly servers = new Map<string, TestKey>();
   knowsLookup = true;
+  /** Set: the node does not answer at all (a refused connection). */
+  down = false;
   recordsAsked = 0;
   lookupsAsked = 0;
   evidenceAsked = 0;
@@ -98,6 +100,7 @@ export class FakeNet {
   }) as typeof fetch;
 
   private async node(body: any): Promise<Response> {
+    if (this.down) throw new TypeError("fetch failed: connection refused");
     this.inFlight++;
     this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
     try {
