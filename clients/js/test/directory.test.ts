@@ -114,3 +114,26 @@ test("close() aborts the records pull or lookup in flight, and keeps what was re
     assert.equal(client.directory.servers.size, 1);
   }
 });
+
+/**
+ * A lookup answer is believed no further than its signatures and its bounds: a record altered after signing is left
+ * out (and said why), and an answer with more services or servers than a node ever sends is refused whole.
+ */
+test("a lookup keeps only signed records, and refuses an answer larger than a node sends", async () => {
+  const forged = { ...vectors.records.server.record, url: "http://attacker.test" };
+  const answer = (services: unknown[], servers: unknown[]) => (async () => new Response(JSON.stringify({
+    jsonrpc: "2.0", id: 1, result: { services, servers, more: false } }), { status: 200 })) as unknown as typeof fetch;
+
+  const altered = new Directory(answer([vectors.records.service.record], [forged]));
+  assert.equal(await altered.lookup(["http://node.test"], "echo"), true);
+  assert.equal(altered.services.size, 1);
+  assert.equal(altered.servers.size, 0, "the altered server record is left out");
+  assert.equal(altered.rejected.length, 1);
+
+  const flood = new Directory(answer(Array(101).fill(vectors.records.service.record), []));
+  assert.equal(await flood.lookup(["http://node.test"], "echo"), false, "101 services: refused whole");
+  assert.equal(flood.services.size, 0);
+  const servers = new Directory(answer([], Array(1001).fill(vectors.records.server.record)));
+  assert.equal(await servers.lookup(["http://node.test"], "echo"), false, "1,001 servers: refused whole");
+  assert.equal(servers.servers.size, 0);
+});
