@@ -3,13 +3,18 @@
 // mode (`spotCheck: 0.1`: one call in ten spot-checked, a proven server and one of another operator asked at once, the
 // others answered by one proven server alone, audits at the default 0.02) against one plain fetch of the same request to one node, on a local network of real nodes, at
 // p50 and p90; and, to show what is left to the client, two plain fetches sent together to two nodes (the waiting a
-// verified call cannot avoid). Both in Node and, where Debian's Chromium is installed, in headless Chromium (a page
-// of another origin, so every request is a cross-origin one).
-//   npm run bench [-- --calls 300 --nodes 3]
+// verified call cannot avoid). The clients send their calls as messages on WebSockets where the caller has them
+// (browsers; Node 20 has none, so a second Node row gives the clients the ws package's), the direct fetch stays a
+// fetch: what a page does without Tandem. In Node and, where Debian's Chromium is installed, in headless Chromium (a
+// page of another origin, so every request is a cross-origin one).
+//   npm run bench [-- --calls 300 --nodes 3 --warmup 300]
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { TandemClient, type ConnectOptions } from "../src/index.js";
 import { TestNetwork } from "../test/support/network.js";
 import { chromium, missing, pageServer } from "../test/support/browser.js";
+import { WebSocket } from "ws";
+import type { WebSocketClass } from "../src/sockets.js";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,7 +22,9 @@ const arg = (name: string, dflt: number) => {
 };
 const CALLS = arg("calls", 300);
 const NODES = arg("nodes", 3);
-const WARMUP = 30;
+// Nodes are long-running servers: the warm-up lets their JIT compile the call path (30 rounds left every node
+// answering 2–3× slower than it does a minute later).
+const WARMUP = arg("warmup", 300);
 const loadBefore = loadavg();
 
 interface Timings {
@@ -81,6 +88,10 @@ async function measure(m: any, nodes: string[], service: string, calls: number, 
   return out;
 }
 
+function wsVersion(): string {
+  return JSON.parse(readFileSync(new URL("../../node_modules/ws/package.json", import.meta.url), "utf8")).version;
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -101,7 +112,13 @@ try {
   const service = await net.offerEcho();
   // In Node the clients keep fetched modules in this run's temporary directory, not in ~/.tandem/modules.
   const inNode = { TandemClient: { connect: (o: ConnectOptions) => TandemClient.connect({ moduleCache: net.modules, ...o }) } };
-  const rows = [row("Node " + process.versions.node, await measure(inNode, net.urls, service, CALLS, WARMUP))];
+  const rows = [row(`Node ${process.versions.node}${"WebSocket" in globalThis ? "" : " (no WebSocket: calls by fetch)"}`,
+    await measure(inNode, net.urls, service, CALLS, WARMUP))];
+  // Node 20 has no WebSocket of its own: the same client given the ws package's.
+  const withWs = { TandemClient: { connect: (o: ConnectOptions) => TandemClient.connect({ moduleCache: net.modules,
+    WebSocket: WebSocket as unknown as WebSocketClass, ...o }) } };
+  rows.push(row(`Node ${process.versions.node}, calls on sockets (ws ${wsVersion()})`,
+    await measure(withWs, net.urls, service, CALLS, WARMUP)));
   if (missing) {
     console.log(`# ${missing}`);
   } else {
@@ -121,7 +138,9 @@ try {
       page.close();
     }
   }
-  console.log(`echo on ${NODES} local nodes, ${CALLS} calls each way after ${WARMUP} warm-up rounds (ms)\n`);
+  console.log(`echo on ${NODES} local nodes, ${CALLS} calls each way after ${WARMUP} warm-up rounds (ms); the direct `
+    + "fetch and the two at once are plain fetches everywhere; the clients' calls go on WebSockets where the caller has "
+    + "them\n");
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
   console.log(`# load average before ${load(loadBefore)}, after ${load(loadavg())}`);
   console.log("| caller | direct fetch p50 | two fetches at once p50 | verified call p50 | spot-checked 1 in 10 p50 "

@@ -1,4 +1,4 @@
-import { Directory, operatorOf, rpc, SIMPLE } from "./directory.js";
+import { Directory, operatorOf, rpc } from "./directory.js";
 import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError } from "./errors.js";
 import { canonical, isObject, sha256Hex, type Json, type JsonObject } from "./json.js";
 import { Referee } from "./referee.js";
@@ -6,7 +6,8 @@ import { defaultSandbox, type Sandbox } from "./sandbox.js";
 import { defaultModuleCache, ModuleStore, type ModuleCache } from "./modules.js";
 import { EvidenceFeed, FEED_MAX_RERUN_TIMEOUT_MS, FEED_RERUN_BUDGET_MS } from "./feed.js";
 import { maxAnswerBytes, type ServerRecord, type ServiceRecord } from "./records.js";
-import { AnswerTooLargeError, readText } from "./http.js";
+import { AnswerTooLargeError } from "./http.js";
+import { fetchPost, SocketPost, type Post, type Posted, type WebSocketClass } from "./sockets.js";
 import type { Audit, CallReport, Check, ServerAnswer } from "./report.js";
 import { Scores, type ScoreStore } from "./scores.js";
 import { equalVerifier, majorityVerifier, wasmVerifier, type Verifier } from "./verifiers.js";
@@ -91,6 +92,17 @@ export interface ConnectOptions {
   audit?: number;
   /** Told of every accepted answer an audit found wrong (the report returned for it, and the audit). */
   onWrongAnswer?: (report: CallReport, audit: Audit) => void;
+  /**
+   * How service calls travel. `auto` (default): as messages on WebSockets kept open to the servers where the runtime
+   * has WebSockets (browsers, Node 22 and later, or the class given as `WebSocket`) and no `fetch` of your own was
+   * given, each first call to a server by fetch while its socket opens; a server that refuses the upgrade is called
+   * by fetch. `fetch`: every call is a `POST`, its answer cut off at the record's answer bound as it arrives (a
+   * browser reads a WebSocket message whole before it can be refused for its size; see docs/protocol.md).
+   */
+  transport?: "auto" | "fetch";
+  /** The WebSocket class for `transport: "auto"` where the runtime has none (Node 20: the `ws` package's). */
+  WebSocket?: WebSocketClass;
+  /** Every HTTP request of the client goes through it (records, calls, modules, evidence); calls then go by fetch unless `WebSocket` is given too. */
   fetch?: typeof fetch;
   random?: () => number;
 }
@@ -137,6 +149,9 @@ interface Vote {
  */
 export class TandemClient {
   private readonly fetcher: typeof fetch;
+  /** How a service call is sent: by fetch, or on a socket ({@link SocketPost}). */
+  private readonly post: Post;
+  private readonly sockets?: SocketPost;
   private readonly referee: Referee;
   private readonly sandbox: Sandbox;
   private readonly modules: ModuleStore;
@@ -159,6 +174,11 @@ export class TandemClient {
   private constructor(private readonly options: ConnectOptions, readonly directory: Directory,
       readonly scores: Scores) {
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+    const byFetch = fetchPost(this.fetcher);
+    const WebSocket = options.transport === "fetch" ? undefined
+      : options.WebSocket ?? (options.fetch ? undefined : (globalThis as { WebSocket?: WebSocketClass }).WebSocket);
+    this.sockets = WebSocket && new SocketPost(WebSocket, byFetch);
+    this.post = this.sockets?.post ?? byFetch;
     this.modules = new ModuleStore(this.fetcher, options.moduleCache ? Promise.resolve(options.moduleCache)
       : defaultModuleCache());
     this.sandbox = options.sandbox ?? defaultSandbox();
@@ -180,6 +200,9 @@ export class TandemClient {
     for (const [name, ms] of [["feedRerunBudgetMs", options.feedRerunBudgetMs ?? FEED_RERUN_BUDGET_MS],
       ["feedMaxRerunTimeoutMs", options.feedMaxRerunTimeoutMs ?? FEED_MAX_RERUN_TIMEOUT_MS]] as const) {
       if (!(ms > 0)) throw new RangeError(`${name} must be positive, got ${ms}`);
+    }
+    if (options.transport !== undefined && options.transport !== "auto" && options.transport !== "fetch") {
+      throw new RangeError(`transport must be "auto" or "fetch", got ${options.transport}`);
     }
     if (options.registry !== undefined && options.registry !== "lookup" && options.registry !== "full") {
       throw new RangeError(`registry must be "lookup" or "full", got ${options.registry}`);
@@ -247,9 +270,9 @@ export class TandemClient {
 
   /**
    * Stops the records pull under way (its requests are aborted; what it read is kept) and the feed pull (before its
-   * next re-run), waits for the audits still running, then writes the scores and stops the re-run worker. The client
-   * can still be used afterwards (a later re-run starts another worker, a later refresh goes on from where the
-   * stopped pull was).
+   * next re-run), waits for the audits still running, then writes the scores, stops the re-run worker and closes the
+   * sockets to servers. The client can still be used afterwards (a later re-run starts another worker, a later
+   * refresh goes on from where the stopped pull was, a later call opens sockets again).
    */
   async close(): Promise<void> {
     this.closes++;
@@ -258,6 +281,7 @@ export class TandemClient {
     while (this.audits.size) await Promise.allSettled([...this.audits]);
     this.scores.flush();
     this.sandbox.close();
+    this.sockets?.close();
   }
 
   /**
@@ -314,7 +338,7 @@ export class TandemClient {
 
   /** @internal */
   get context() {
-    return { options: this.options, fetcher: this.fetcher, referee: this.referee, nextId: () => this.nextId++,
+    return { options: this.options, fetcher: this.fetcher, post: this.post, referee: this.referee, nextId: () => this.nextId++,
       audits: this.audits, random: this.options.random ?? Math.random };
   }
 
@@ -596,25 +620,24 @@ class CallRun {
     const body: JsonObject = { jsonrpc: "2.0", id, method: this.call.method };
     if (this.call.params !== null) body.params = this.call.params;
     const start = Date.now();
+    let via: Posted["via"] | undefined;
     const fail = (kind: ServerAnswer["kind"], detail: string, server = expected) => {
-      this.answers.push({ server, url, kind, home, detail, ms: Date.now() - start });
+      this.answers.push({ server, url, kind, home, detail, ms: Date.now() - start, via });
       if (server) this.scores.record(server, kind === "error" ? "error" : kind === "unreachable" ? "unreachable" : "invalid");
       return undefined;
     };
     let json: any;
     try {
-      const res = await this.client.context.fetcher(`${url.replace(/\/$/, "")}/services/${this.id}`, {
-        method: "POST", headers: SIMPLE, body: JSON.stringify(body), signal,
-      });
-      let text: string;
+      let res: Posted;
       try {
-        text = await readText(res, maxAnswerBytes(this.record.limits));
+        res = await this.client.context.post(url, this.id, JSON.stringify(body), maxAnswerBytes(this.record.limits), signal);
+        via = res.via;
       } catch (e) {
         if (e instanceof AnswerTooLargeError) return fail("invalid", e.message); // more than an honest node sends
         throw e;
       }
       try {
-        json = JSON.parse(text);
+        json = JSON.parse(res.text);
       } catch {
         return fail(res.ok ? "invalid" : "error", res.ok ? "answer is not JSON" : `HTTP ${res.status}`);
       }
@@ -658,7 +681,7 @@ class CallRun {
     this.scores.record(signer, "success", ms);
     const vote = { server: signer, url, attestation: att, response, canonical: text };
     if (!home && !this.late.has(url)) this.votes.push(vote);
-    this.answers.push({ server: signer, url, kind: "vote", home, responseHash: hash, fuel: att.fuel, ms,
+    this.answers.push({ server: signer, url, kind: "vote", home, responseHash: hash, fuel: att.fuel, ms, via,
       detail: "result" in response ? "result" : `error ${(error as JsonObject).code}`, attestation: json.tandem });
     return vote;
   }

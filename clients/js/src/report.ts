@@ -12,6 +12,8 @@ export interface ServerAnswer {
   detail: string;
   fuel?: number;
   ms: number;
+  /** How the call travelled, when an answer came: `socket` (a message on a WebSocket) or `fetch` (a POST). */
+  via?: "socket" | "fetch";
   /** The attestation as the server signed it (votes only). */
   attestation?: Json;
 }

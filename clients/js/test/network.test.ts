@@ -9,6 +9,8 @@ import { TestNetwork } from "./support/network.js";
 import { fetchInput, inputLinks } from "../src/inputs.js";
 import { chromium, missing, pageServer } from "./support/browser.js";
 import { operatorOf } from "../src/directory.js";
+import { WebSocket } from "ws";
+import type { WebSocketClass } from "../src/sockets.js";
 
 /**
  * The client against real nodes (separate JVMs started from the built CLI), one of them a liar
@@ -66,6 +68,24 @@ test("only honest results, and the liar is convicted", { timeout: 120_000 }, asy
   const { report } = await client.call(net.serviceId, "echo", { again: true });
   assert.ok(report.answers.every((a) => a.server !== liar));
 });
+
+test("over WebSockets: only honest results, the liar convicted, and calls after the first to a server are messages",
+  { timeout: 120_000 }, async () => {
+    const client = await connect({ bootstrap: [net.urls[0]], WebSocket: WebSocket as unknown as WebSocketClass,
+      evidenceFeed: false });
+    const liar = await keyOf(net.urls[2]);
+    const via = new Map<string, number>();
+    for (let i = 0; i < 30; i++) {
+      const { result, report } = await client.call("echo", "echo", { socket: true, n: i });
+      assert.deepEqual(result, { socket: true, n: i }, JSON.stringify(report));
+      for (const a of report.answers) via.set(`${a.via}`, (via.get(`${a.via}`) ?? 0) + 1);
+      assert.ok(report.answers.every((a) => a.kind === "vote" || a.server === liar), JSON.stringify(report.answers));
+    }
+    assert.ok(client.scores.blacklisted(liar));
+    // The first call to each server goes by fetch while its socket opens; then messages.
+    assert.ok((via.get("socket") ?? 0) >= 40, JSON.stringify([...via]));
+    await client.close();
+  });
 
 test("without a local referee and with a liar's answer, the home server decides (never the liar)", { timeout: 60_000 },
   async () => {
@@ -243,6 +263,8 @@ test("in headless Chromium: only honest results, the liar convicted, its convict
             const { result, report } = await client.call("echo", "echo", { browser: true, n: i });
             calls.push({ n: i, result, report });
           }
+          // A few more calls, which travel as messages on the sockets opened by the first ones.
+          for (let i = 0; i < 4; i++) calls.push({ n: 100 + i, ...await client.call("echo", "echo", { browser: true, n: 100 + i }) });
           return { calls, blacklisted: client.scores.blacklisted(liar), stored: localStorage.getItem("tandem.scores") };
         })().then(done, (e) => done({ error: String(e?.stack ?? e) }));
       }, net.urls[0], liar);
@@ -261,6 +283,9 @@ test("in headless Chromium: only honest results, the liar convicted, its convict
         .map((a: any) => `${a.server === liar ? "liar" : "honest"} ${a.kind} ${a.detail}`).concat(c.report.notes))));
       assert.ok(met.blacklisted);
       assert.ok(JSON.parse(met.stored).servers[liar].convictedAt > 0);
+      // The page calls by WebSocket once a server's socket is open (its first call to a server goes by fetch).
+      const vias = met.calls.flatMap((c: any) => c.report.answers.map((a: any) => a.via));
+      assert.ok(vias.includes("socket") && vias.includes("fetch"), JSON.stringify(vias));
 
       // A fresh client on a reloaded page starts from localStorage: the liar is never asked again.
       await browser.navigate().refresh();
@@ -344,7 +369,7 @@ test("the node's try-it page: signed answers, honest results and the liar convic
     try {
       // Without the evidence feeds, so that the page meets the liar itself rather than reading of it.
       await browser.get(`${net.urls[0]}/try/?feed=off`);
-      await browser.wait(async () => (await browser.executeScript("return document.body.dataset.ready")) !== undefined,
+      await browser.wait(async () => (await browser.executeScript("return document.body.dataset.ready")) != null,
         30_000);
       assert.equal(await browser.executeScript("return document.body.dataset.ready"), "true",
         await browser.executeScript<string>("return document.getElementById('status').textContent"));

@@ -65,14 +65,15 @@ function showCall(label, outcome, error) {
     box.append(el("div", `verifier ${report.verifier}: verdict ${report.verdict ?? "—"}, ${how}; ${report.ms} ms`));
     const table = el("table");
     const head = el("tr");
-    for (const h of ["server", "url", "answer", "response hash", "fuel", "signature", "ms"]) head.append(el("th", h));
+    for (const h of ["server", "url", "answer", "response hash", "fuel", "signature", "ms", "via"]) head.append(el("th", h));
     table.append(head);
     for (const a of report.answers) {
       const row = el("tr", undefined, a.kind !== "vote" ? "" : a.responseHash === report.accepted ? "right" : "wrong");
       row.dataset.server = a.server ?? "";
       row.dataset.kind = a.kind;
       row.append(el("td", short(a.server)), el("td", a.url + (a.home ? " (home)" : "")), el("td", `${a.kind}: ${a.detail}`),
-        el("td", short(a.responseHash)), el("td", a.fuel ?? ""), el("td", short(a.attestation?.sig)), el("td", a.ms));
+        el("td", short(a.responseHash)), el("td", a.fuel ?? ""), el("td", short(a.attestation?.sig)), el("td", a.ms),
+        el("td", a.via ?? ""));
       row.children[5].title = a.attestation ? JSON.stringify(a.attestation) : "";
       table.append(row);
     }

@@ -154,6 +154,17 @@ public final class HttpApi extends Handler.Abstract {
     }
   }
 
+  /** The socket for calls to the service of an upgraded {@code GET /services/{id}} ({@link CallSocket}). */
+  CallSocket callSocket(String path) {
+    return new CallSocket(path.substring("/services/".length()), services, workers, admitted,
+        limits.maxQueuedRequests());
+  }
+
+  /** The largest request a call may carry, by POST or as one WebSocket message. */
+  int maxBodyBytes() {
+    return limits.maxBodyBytes();
+  }
+
   private static void sendFile(Optional<StaticFiles.File> file, String path, Response response, Callback callback) {
     if (file.isEmpty()) {
       send(response, callback, 404, JSON, Envelope.error(null, RpcErrors.METHOD_NOT_FOUND, "no route " + path));

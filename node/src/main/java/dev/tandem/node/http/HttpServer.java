@@ -3,16 +3,18 @@ package dev.tandem.node.http;
 import dev.tandem.node.guard.Limit;
 import dev.tandem.node.guard.NodeLimits;
 import dev.tandem.sandbox.Sandbox;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,9 +70,21 @@ public final class HttpServer implements AutoCloseable {
         limits.get(Limit.GATEWAY_MB) << 20);
   }
 
-  /** Starts serving with {@code handler}; returns the port it listens on. */
-  public int start(Handler handler) throws Exception {
-    server.setHandler(handler);
+  /**
+   * Starts serving {@code api}, with its service calls over WebSockets too ({@code GET /services/{id}} upgraded:
+   * {@link CallSocket}); returns the port it listens on. A socket idle for as long as a connection may be is closed,
+   * and a message is at most a request body's size.
+   */
+  public int start(HttpApi api) throws Exception {
+    WebSocketUpgradeHandler sockets = WebSocketUpgradeHandler.from(server, container -> {
+      container.setIdleTimeout(Duration.ofMillis(connector.getIdleTimeout()));
+      container.setMaxTextMessageSize(api.maxBodyBytes());
+      container.setMaxBinaryMessageSize(api.maxBodyBytes());
+      container.addMapping("/services/*", (request, response, callback) ->
+          api.callSocket(Request.getPathInContext(request)));
+    });
+    sockets.setHandler(api);
+    server.setHandler(sockets);
     server.start();
     return connector.getLocalPort();
   }

@@ -1,0 +1,147 @@
+package dev.tandem.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.json.Json;
+import dev.tandem.core.record.ServiceRecord;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Service calls over a WebSocket (docs/protocol.md, "Calls over a WebSocket"): each message is answered exactly as
+ * the same body sent by POST, one message at a time and in order; anything but a text request within the body limit
+ * closes the socket with a WebSocket status that says why.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CallSocketTest {
+  @TempDir static Path dir;
+  TestNetwork net;
+  Node node;
+  ServiceRecord echo;
+
+  @BeforeAll
+  void start() throws Exception {
+    net = new TestNetwork(dir);
+    node = net.start("n", List.of(), dev.tandem.node.fault.Fault.NONE);
+    echo = TestNetwork.offerEcho("echo", KeyPair.generate(), node, List.of(node));
+    TestNetwork.await("echo ready", Duration.ofSeconds(30), () -> node.hosting().states()
+        .get(echo.serviceId()) instanceof dev.tandem.node.hosting.Hosting.State.Ready);
+  }
+
+  @AfterAll
+  void stop() {
+    net.close();
+  }
+
+  /** A socket's messages, and how it closed. */
+  static final class Socket implements WebSocket.Listener {
+    final LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder part = new StringBuilder();
+    WebSocket ws;
+
+    static Socket open(URI url) throws Exception {
+      Socket s = new Socket();
+      s.ws = TestNetwork.HTTP.newWebSocketBuilder().buildAsync(url, s).get(10, TimeUnit.SECONDS);
+      return s;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+      part.append(data);
+      if (last) {
+        messages.add(part.toString());
+        part.setLength(0);
+      }
+      ws.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+      closed.complete(status);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      closed.completeExceptionally(error);
+    }
+
+    String next() throws InterruptedException {
+      String m = messages.poll(20, TimeUnit.SECONDS);
+      assertThat(m).as("an answer within 20 s").isNotNull();
+      return m;
+    }
+  }
+
+  URI socketUrl(String service) {
+    return URI.create(node.url().toString().replaceFirst("^http", "ws") + "/services/" + service);
+  }
+
+  static String request(int id, String params) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"echo\",\"params\":" + params + "}";
+  }
+
+  @Test
+  void aMessageIsAnsweredByteForByteAsTheSameBodySentByPost() throws Exception {
+    Socket s = Socket.open(socketUrl(echo.serviceId()));
+    for (String body : List.of(request(1, "{\"a\":1}"), request(2, "{\"b\":[1,2]}"), "not json",
+        "[" + request(3, "{}") + "," + request(4, "{}") + "]")) {
+      s.ws.sendText(body, true).get(10, TimeUnit.SECONDS);
+      String answer = s.next();
+      assertThat(answer).isEqualTo(TestNetwork.post(URI.create(node.url() + "/services/" + echo.serviceId()), body,
+          null).body());
+    }
+    s.ws.sendText(request(5, "{\"c\":true}"), true).get(10, TimeUnit.SECONDS);
+    assertThat(Json.parse(s.next()).path("tandem").path("sig").asText()).isNotEmpty();
+    // A service nobody offers here: the error a POST gets, over the socket.
+    Socket other = Socket.open(socketUrl("bafkreinosuchservice"));
+    other.ws.sendText(request(1, "{}"), true).get(10, TimeUnit.SECONDS);
+    assertThat(other.next()).isEqualTo(TestNetwork.post(URI.create(node.url() + "/services/bafkreinosuchservice"),
+        request(1, "{}"), null).body());
+  }
+
+  @Test
+  void messagesSentTogetherAreAnsweredOneAtATimeInOrder() throws Exception {
+    Socket s = Socket.open(socketUrl(echo.serviceId()));
+    for (int i = 1; i <= 20; i++) {
+      s.ws.sendText(request(i, "{\"n\":" + i + "}"), true).get(10, TimeUnit.SECONDS);
+    }
+    for (int i = 1; i <= 20; i++) {
+      assertThat(Json.parse(s.next()).path("id").asInt()).isEqualTo(i);
+    }
+  }
+
+  @Test
+  void aBinaryMessageOrOneOverTheBodyLimitClosesTheSocket() throws Exception {
+    Socket binary = Socket.open(socketUrl(echo.serviceId()));
+    binary.ws.sendBinary(ByteBuffer.wrap(request(1, "{}").getBytes()), true);
+    assertThat(binary.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1003); // unsupported data
+    Socket large = Socket.open(socketUrl(echo.serviceId()));
+    large.ws.sendText(request(1, "\"" + "x".repeat(2 << 20) + "\""), true);
+    assertThat(large.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1009); // message too big
+    assertThat(binary.messages).isEmpty();
+    assertThat(large.messages).isEmpty();
+  }
+
+  @Test
+  void aPlainGetOfAServiceIsStillRefused() throws Exception {
+    TestNetwork.Reply reply = TestNetwork.get(URI.create(node.url() + "/services/" + echo.serviceId()));
+    assertThat(reply.status()).isEqualTo(405);
+  }
+}
