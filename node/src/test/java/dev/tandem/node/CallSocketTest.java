@@ -139,6 +139,40 @@ class CallSocketTest {
     assertThat(large.messages).isEmpty();
   }
 
+  /**
+   * With {@code --idle-timeout-ms 1000}: a call that runs 2.5 s is answered on its socket (and by POST), as a running
+   * call is not idle time; a socket with nothing running is closed after a second without traffic.
+   */
+  @Test
+  void aLongCallIsNotIdleTimeButAQuietSocketIsClosed() throws Exception {
+    Node quick = net.start("quick", List.of(), dev.tandem.node.fault.Fault.NONE,
+        b -> b.limit(dev.tandem.node.guard.Limit.IDLE_TIMEOUT_MS, 1000));
+    byte[] loop = java.nio.file.Files.readAllBytes(TestNetwork.repoRoot().resolve("services/hostile/loop.wasm"));
+    ServiceRecord record = ServiceRecord.builder().name("loop").module(dev.tandem.core.cid.Cid.rawSha256(loop))
+        .limits(new dev.tandem.core.record.ServiceLimits(dev.tandem.core.record.ServiceLimits.MAX_FUEL, 256, 1 << 20,
+            1 << 20, 2500))
+        .home(quick.url()).sign(KeyPair.generate());
+    new dev.tandem.client.NodeClient(quick.url()).submit(record, loop, null);
+    new dev.tandem.client.NodeClient(quick.url(), TestNetwork.adminToken(quick)).rpc("tandem_offer",
+        Json.object().put("service", record.serviceId()));
+    TestNetwork.await("loop ready", Duration.ofSeconds(30), () -> quick.hosting().states()
+        .get(record.serviceId()) instanceof dev.tandem.node.hosting.Hosting.State.Ready);
+    URI url = URI.create(quick.url().toString().replaceFirst("^http", "ws") + "/services/" + record.serviceId());
+
+    Socket s = Socket.open(url);
+    long start = System.nanoTime();
+    s.ws.sendText(request(1, "{}"), true).get(10, TimeUnit.SECONDS);
+    String answer = s.next();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(2000));
+    assertThat(Json.parse(answer).path("error").path("code").asInt()).as(answer).isEqualTo(-32001); // timeout
+    assertThat(s.closed).isNotDone();
+    TestNetwork.Reply posted = TestNetwork.post(URI.create(quick.url() + "/services/" + record.serviceId()),
+        request(2, "{}"), null);
+    assertThat(Json.parse(posted.body()).path("error").path("code").asInt()).as(posted.body()).isEqualTo(-32001);
+    // Nothing running, nothing sent: closed by the idle timeout.
+    assertThat(s.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+  }
+
   @Test
   void aPlainGetOfAServiceIsStillRefused() throws Exception {
     TestNetwork.Reply reply = TestNetwork.get(URI.create(node.url() + "/services/" + echo.serviceId()));

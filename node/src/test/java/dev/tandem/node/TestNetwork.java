@@ -27,8 +27,14 @@ final class TestNetwork implements AutoCloseable {
   }
 
   Node start(String name, List<URI> peers, dev.tandem.node.fault.Fault fault) throws Exception {
-    NodeConfig config = NodeConfig.builder(dir.resolve(name)).listen("127.0.0.1:0").addPeers(peers)
-        .gossipInterval(Duration.ofMillis(150)).fault(fault).build();
+    return start(name, peers, fault, b -> b);
+  }
+
+  /** As {@link #start(String, List, dev.tandem.node.fault.Fault)}, the configuration changed by {@code more}. */
+  Node start(String name, List<URI> peers, dev.tandem.node.fault.Fault fault,
+      java.util.function.UnaryOperator<NodeConfig.Builder> more) throws Exception {
+    NodeConfig config = more.apply(NodeConfig.builder(dir.resolve(name)).listen("127.0.0.1:0").addPeers(peers)
+        .gossipInterval(Duration.ofMillis(150)).fault(fault)).build();
     Node node = Node.start(config);
     nodes.add(node);
     return node;

@@ -12,6 +12,9 @@ public enum Limit {
   MAX_CONNECTIONS_PER_ADDRESS("max-connections-per-address", 64,
       "open HTTP connections from one remote address; more are closed on accept"),
   MAX_HEADER_BYTES("max-header-bytes", 8192, "bytes of request line and headers; larger requests get 431"),
+  IDLE_TIMEOUT_MS("idle-timeout-ms", 30_000,
+      "most time a connection or a WebSocket may go without traffic before it is closed (at least 1,000); a call "
+          + "being run is not idle time"),
   BODY_TIMEOUT_MS("body-timeout-ms", 30_000, "most time a request body may take to arrive; slower ones get 408"),
   MIN_BODY_RATE("min-body-rate", 1024,
       "bytes per second a body must arrive at: its deadline is 2 s + length / rate, at most --body-timeout-ms"),

@@ -36,6 +36,8 @@ public final class CallSocket implements Session.Listener {
   private final Semaphore admitted;
   private final int maxQueued;
   private volatile Session session;
+  /** A call of this socket is running: the socket is quiet, not idle. */
+  private volatile boolean busy;
 
   CallSocket(String service, ServiceCalls services, Executor workers, Semaphore admitted, int maxQueued) {
     this.service = service;
@@ -48,11 +50,13 @@ public final class CallSocket implements Session.Listener {
   @Override
   public void onWebSocketOpen(Session session) {
     this.session = session;
+    session.addIdleTimeoutListener(timeout -> !busy); // true: close it
     session.demand();
   }
 
   @Override
   public void onWebSocketText(String message) {
+    busy = true;
     if (!admitted.tryAcquire()) {
       reply(Envelope.error(null, RpcErrors.OVERLOADED, "overloaded: this node has " + maxQueued
           + " requests in hand; try another node"));
@@ -90,6 +94,7 @@ public final class CallSocket implements Session.Listener {
   /** Sends the answer, then reads the next message (once it is sent: a caller that stops reading stops its calls). */
   private void reply(byte[] answer) {
     Session s = session;
+    busy = false; // an answer being sent is traffic: a reader that stalls it is timed out
     if (answer.length == 0) { // notifications only: JSON-RPC answers nothing
       s.demand();
       return;

@@ -44,7 +44,7 @@ public final class HttpServer implements AutoCloseable {
     this.connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
     connector.setHost(host);
     connector.setPort(port);
-    connector.setIdleTimeout(30_000);
+    connector.setIdleTimeout(Math.max(1000, limits.get(Limit.IDLE_TIMEOUT_MS)));
     connector.setAcceptQueueSize(1024); // the JDK's default backlog of 50 overflows under bursts: SYNs get dropped
     // One address cannot take every connection; past the total, accepting pauses instead of failing.
     connector.addBean(new PerAddressLimit(limits.intValue(Limit.MAX_CONNECTIONS_PER_ADDRESS), proxies));
@@ -72,8 +72,8 @@ public final class HttpServer implements AutoCloseable {
 
   /**
    * Starts serving {@code api}, with its service calls over WebSockets too ({@code GET /services/{id}} upgraded:
-   * {@link CallSocket}); returns the port it listens on. A socket idle for as long as a connection may be is closed,
-   * and a message is at most a request body's size.
+   * {@link CallSocket}); returns the port it listens on. A socket without traffic for as long as a connection may be
+   * is closed (unless a call of it is running), and a message is at most a request body's size.
    */
   public int start(HttpApi api) throws Exception {
     WebSocketUpgradeHandler sockets = WebSocketUpgradeHandler.from(server, container -> {
