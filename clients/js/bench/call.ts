@@ -29,6 +29,10 @@ const loadBefore = loadavg();
 
 interface Timings {
   verified: number[]; spot: number[]; direct: number[]; pair: number[];
+  /** One call as a message on a WebSocket already open to the same node as the direct fetch (none without WebSockets). */
+  socket: number[];
+  /** Two such messages sent together on sockets to two nodes. */
+  socketPair: number[];
   /** Spot-check mode's measured calls decided `unchecked` (one proven server alone) and `spot-check` (two agreed). */
   unchecked: number; spotChecked: number;
 }
@@ -49,6 +53,26 @@ async function measure(m: any, nodes: string[], service: string, calls: number, 
     const body = await res.json();
     if (body.result?.n !== n) throw new Error("direct fetch: wrong answer " + JSON.stringify(body));
   };
+  // The same request as a message on a socket kept open to each node, where the caller has WebSockets.
+  const WS = m.WebSocket ?? (globalThis as any).WebSocket;
+  const sockets = new Map<string, { ws: any; onAnswer: (data: string) => void }>();
+  if (WS) {
+    for (const url of nodes) {
+      const s = { ws: new WS(`${url.replace(/^http/, "ws")}/services/${service}`), onAnswer: (_: string) => undefined };
+      await new Promise((ok, fail) => {
+        s.ws.onopen = ok;
+        s.ws.onerror = fail;
+      });
+      s.ws.onmessage = (e: any) => s.onAnswer(String(e.data));
+      sockets.set(url, s);
+    }
+  }
+  const ws = sockets.size > 0;
+  const socket = (n: number, to = node) => new Promise<void>((ok, fail) => {
+    const s = sockets.get(to)!;
+    s.onAnswer = (data) => JSON.parse(data).result?.n === n ? ok() : fail(new Error("socket: wrong answer " + data));
+    s.ws.send(JSON.stringify({ jsonrpc: "2.0", id: n, method: "echo", params: { n } }));
+  });
   const verified = async (n: number) => {
     const { result } = await client.call(service, "echo", { n });
     if (result.n !== n) throw new Error("verified call: wrong answer");
@@ -63,15 +87,24 @@ async function measure(m: any, nodes: string[], service: string, calls: number, 
   };
   for (let i = 0; i < warmup; i++) {
     await direct(i);
+    if (ws) await Promise.all([socket(i, nodes[i % nodes.length]), socket(i, nodes[(i + 1) % nodes.length])]);
     await verified(i);
     await spot(i);
   }
-  const out: Timings = { verified: [], spot: [], direct: [], pair: [], unchecked: 0, spotChecked: 0 };
+  const out: Timings = { verified: [], spot: [], direct: [], pair: [], socket: [], socketPair: [], unchecked: 0, spotChecked: 0 };
   unchecked = spotChecked = 0;
   for (let i = 0; i < calls; i++) {
     let t = performance.now();
     await direct(1000 + i);
     out.direct.push(performance.now() - t);
+    if (ws) {
+      t = performance.now();
+      await socket(1000 + i);
+      out.socket.push(performance.now() - t);
+      t = performance.now();
+      await Promise.all([socket(1000 + i, nodes[i % nodes.length]), socket(1000 + i, nodes[(i + 1) % nodes.length])]);
+      out.socketPair.push(performance.now() - t);
+    }
     t = performance.now();
     await Promise.all([direct(1000 + i, nodes[i % nodes.length]), direct(1000 + i, nodes[(i + 1) % nodes.length])]);
     out.pair.push(performance.now() - t);
@@ -83,6 +116,8 @@ async function measure(m: any, nodes: string[], service: string, calls: number, 
     out.spot.push(performance.now() - t);
   }
   await spotClient.close();
+  await client.close();
+  for (const s of sockets.values()) s.ws.close();
   out.unchecked = unchecked;
   out.spotChecked = spotChecked;
   return out;
@@ -100,8 +135,11 @@ function pct(xs: number[], p: number): number {
 function row(where: string, t: Timings): string {
   const f = (x: number) => x.toFixed(2);
   const x = (a: number[], b: number[], p: number) => `${(pct(a, p) / pct(b, p)).toFixed(2)}×`;
-  return `| ${where} | ${f(pct(t.direct, 50))} | ${f(pct(t.pair, 50))} | ${f(pct(t.verified, 50))} | ${f(pct(t.spot, 50))} | `
-    + `${x(t.verified, t.direct, 50)} | ${x(t.spot, t.direct, 50)} | ${x(t.pair, t.direct, 50)} | ${f(pct(t.direct, 90))} | `
+  const sockets = t.socket.length > 0;
+  return `| ${where} | ${f(pct(t.direct, 50))} | ${f(pct(t.pair, 50))} | ${sockets ? f(pct(t.socket, 50)) : "–"} | `
+    + `${f(pct(t.verified, 50))} | ${f(pct(t.spot, 50))} | ${x(t.verified, t.direct, 50)} | ${x(t.spot, t.direct, 50)} | `
+    + `${x(t.pair, t.direct, 50)} | ${sockets ? x(t.verified, t.socket, 50) : "–"} | `
+    + `${sockets ? x(t.socketPair, t.socket, 50) : "–"} | ${f(pct(t.direct, 90))} | `
     + `${f(pct(t.verified, 90))} | ${f(pct(t.spot, 90))} | ${x(t.verified, t.direct, 90)} | ${x(t.spot, t.direct, 90)} | `
     + `${t.unchecked}/${t.spot.length} | ${t.spotChecked}/${t.spot.length} |`;
 }
@@ -115,8 +153,8 @@ try {
   const rows = [row(`Node ${process.versions.node}${"WebSocket" in globalThis ? "" : " (no WebSocket: calls by fetch)"}`,
     await measure(inNode, net.urls, service, CALLS, WARMUP))];
   // Node 20 has no WebSocket of its own: the same client given the ws package's.
-  const withWs = { TandemClient: { connect: (o: ConnectOptions) => TandemClient.connect({ moduleCache: net.modules,
-    WebSocket: WebSocket as unknown as WebSocketClass, ...o }) } };
+  const withWs = { WebSocket, TandemClient: { connect: (o: ConnectOptions) => TandemClient.connect({
+    moduleCache: net.modules, WebSocket: WebSocket as unknown as WebSocketClass, ...o }) } };
   rows.push(row(`Node ${process.versions.node}, calls on sockets (ws ${wsVersion()})`,
     await measure(withWs, net.urls, service, CALLS, WARMUP)));
   if (missing) {
@@ -143,11 +181,11 @@ try {
     + "them\n");
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
   console.log(`# load average before ${load(loadBefore)}, after ${load(loadavg())}`);
-  console.log("| caller | direct fetch p50 | two fetches at once p50 | verified call p50 | spot-checked 1 in 10 p50 "
-    + "| verified ÷ direct p50 | spot-checked ÷ direct p50 | two ÷ direct p50 | direct p90 | verified p90 "
-    + "| spot-checked p90 | verified ÷ direct p90 | spot-checked ÷ direct p90 | spot-check calls unchecked "
-    + "| spot-check calls spot-checked |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| caller | direct fetch p50 | two fetches at once p50 | one call on a socket p50 | verified call p50 "
+    + "| spot-checked 1 in 10 p50 | verified ÷ direct p50 | spot-checked ÷ direct p50 | two ÷ direct p50 "
+    + "| verified ÷ one on a socket p50 | two on sockets at once ÷ one p50 | direct p90 | verified p90 | spot-checked p90 | verified ÷ direct p90 "
+    + "| spot-checked ÷ direct p90 | spot-check calls unchecked | spot-check calls spot-checked |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(r);
 } finally {
   net.stop();

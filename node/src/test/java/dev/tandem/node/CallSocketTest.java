@@ -173,6 +173,27 @@ class CallSocketTest {
     assertThat(s.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
   }
 
+  /** Browsers offer permessage-deflate; the node declines it (a zlib stream per socket, for answers this small). */
+  @Test
+  void compressionOfferedIsDeclined() throws Exception {
+    try (java.net.Socket raw = new java.net.Socket(node.url().getHost(), node.url().getPort())) {
+      raw.setSoTimeout(10_000);
+      raw.getOutputStream().write(("GET /services/" + echo.serviceId() + " HTTP/1.1\r\nHost: " + node.url().getHost()
+          + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      StringBuilder head = new StringBuilder(); // the answer's head, up to its blank line
+      while (head.indexOf("\r\n\r\n") < 0) {
+        int b = raw.getInputStream().read();
+        assertThat(b).as("the head ends before the connection").isNotNegative();
+        head.append((char) b);
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 101");
+      assertThat(head.toString()).doesNotContainIgnoringCase("Sec-WebSocket-Extensions");
+    }
+  }
+
   @Test
   void aPlainGetOfAServiceIsStillRefused() throws Exception {
     TestNetwork.Reply reply = TestNetwork.get(URI.create(node.url() + "/services/" + echo.serviceId()));
