@@ -3,8 +3,8 @@
 // mode (`spotCheck: 0.1`: one call in ten spot-checked, a proven server and one of another operator asked at once, the
 // others answered by one proven server alone, audits at the default 0.02) against one plain fetch of the same request to one node, on a local network of real nodes, at
 // p50 and p90; and, to show what is left to the client, two plain fetches sent together to two nodes (the waiting a
-// verified call cannot avoid). The clients send their calls as messages on WebSockets where the caller has them
-// (browsers; Node 20 has none, so a second Node row gives the clients the ws package's), the direct fetch stays a
+// verified call cannot avoid). The clients send their calls as messages on WebSockets in the browser, and in Node in
+// a second row whose clients are given the ws package's WebSocket class; the direct fetch stays a
 // fetch: what a page does without Tandem. In Node and, where Debian's Chromium is installed, in headless Chromium (a
 // page of another origin, so every request is a cross-origin one).
 //   npm run bench [-- --calls 300 --nodes 3 --warmup 300]
@@ -150,9 +150,9 @@ try {
   const service = await net.offerEcho();
   // In Node the clients keep fetched modules in this run's temporary directory, not in ~/.tandem/modules.
   const inNode = { TandemClient: { connect: (o: ConnectOptions) => TandemClient.connect({ moduleCache: net.modules, ...o }) } };
-  const rows = [row(`Node ${process.versions.node}${"WebSocket" in globalThis ? "" : " (no WebSocket: calls by fetch)"}`,
+  const rows = [row(`Node ${process.versions.node} (calls by fetch)`,
     await measure(inNode, net.urls, service, CALLS, WARMUP))];
-  // Node 20 has no WebSocket of its own: the same client given the ws package's.
+  // In Node a client uses sockets only when given a WebSocket class (Node 20 has none of its own): the ws package's.
   const withWs = { WebSocket, TandemClient: { connect: (o: ConnectOptions) => TandemClient.connect({
     moduleCache: net.modules, WebSocket: WebSocket as unknown as WebSocketClass, ...o }) } };
   rows.push(row(`Node ${process.versions.node}, calls on sockets (ws ${wsVersion()})`,

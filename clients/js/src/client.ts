@@ -93,19 +93,25 @@ export interface ConnectOptions {
   /** Told of every accepted answer an audit found wrong (the report returned for it, and the audit). */
   onWrongAnswer?: (report: CallReport, audit: Audit) => void;
   /**
-   * How service calls travel. `auto` (default): as messages on WebSockets kept open to the servers where the runtime
-   * has WebSockets (browsers, Node 22 and later, or the class given as `WebSocket`) and no `fetch` of your own was
-   * given, each first call to a server by fetch while its socket opens; a server that refuses the upgrade is called
-   * by fetch. `fetch`: every call is a `POST`, its answer cut off at the record's answer bound as it arrives (a
-   * browser reads a WebSocket message whole before it can be refused for its size; see docs/protocol.md).
+   * How service calls travel. `auto` (default): as messages on WebSockets kept open to the servers, in browsers (with
+   * no `fetch` of your own given) or with the class given as `WebSocket`, each first call to a server by fetch while
+   * its socket opens; a server that refuses the upgrade is called by fetch. `fetch`: every call is a `POST`, its
+   * answer cut off at the record's answer bound as it arrives (a browser reads a WebSocket message whole before it can
+   * be refused for its size; see docs/protocol.md).
    */
   transport?: "auto" | "fetch";
-  /** The WebSocket class for `transport: "auto"` where the runtime has none (Node 20: the `ws` package's). */
+  /**
+   * The WebSocket class calls use with `transport: "auto"`. In Node none is used unless given (Node 22's own, or the
+   * `ws` package's): an open socket keeps a Node process running until `close()`, or 20 s after its last call.
+   */
   WebSocket?: WebSocketClass;
   /** Every HTTP request of the client goes through it (records, calls, modules, evidence); calls then go by fetch unless `WebSocket` is given too. */
   fetch?: typeof fetch;
   random?: () => number;
 }
+
+/** Whether this runs in Node (where a socket left open keeps the process running). */
+const inNode = () => typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === "string";
 
 /** The default audit rate, the Java SDK's: one accepted answer in fifty is re-run here. */
 export const DEFAULT_AUDIT = 0.02;
@@ -176,7 +182,7 @@ export class TandemClient {
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     const byFetch = fetchPost(this.fetcher);
     const WebSocket = options.transport === "fetch" ? undefined
-      : options.WebSocket ?? (options.fetch ? undefined : (globalThis as { WebSocket?: WebSocketClass }).WebSocket);
+      : options.WebSocket ?? (options.fetch || inNode() ? undefined : (globalThis as { WebSocket?: WebSocketClass }).WebSocket);
     this.sockets = WebSocket && new SocketPost(WebSocket, byFetch);
     this.post = this.sockets?.post ?? byFetch;
     this.modules = new ModuleStore(this.fetcher, options.moduleCache ? Promise.resolve(options.moduleCache)

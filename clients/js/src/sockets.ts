@@ -63,6 +63,8 @@ const FETCH_ONLY_MS = 10 * 60_000;
  */
 export class SocketPost {
   private readonly pools = new Map<string, Pool>();
+  /** Every socket open or opening, so that `close()` reaches the busy ones too. */
+  private readonly sockets = new Set<CallSocket>();
   private readonly fetchOnly = new Map<string, number>();
 
   constructor(private readonly WebSocket: WebSocketClass, private readonly fallback: Post) {}
@@ -70,7 +72,10 @@ export class SocketPost {
   readonly post: Post = async (base, service, body, maxBytes, signal) => {
     const origin = base.replace(/\/$/, "");
     const until = this.fetchOnly.get(origin);
-    if (until !== undefined && until > Date.now()) return this.fallback(base, service, body, maxBytes, signal);
+    if (until !== undefined) {
+      if (until > Date.now()) return this.fallback(base, service, body, maxBytes, signal);
+      this.fetchOnly.delete(origin);
+    }
     const key = `${origin}/services/${service}`;
     let pool = this.pools.get(key);
     if (!pool) this.pools.set(key, pool = new Pool());
@@ -92,9 +97,9 @@ export class SocketPost {
     }
   };
 
-  /** Closes every socket. */
+  /** Closes every socket: a call on one is sent again by fetch. */
   close(): void {
-    for (const pool of this.pools.values()) for (const s of pool.idle.splice(0)) s.close();
+    for (const s of [...this.sockets]) s.close();
     this.pools.clear();
   }
 
@@ -109,9 +114,11 @@ export class SocketPost {
       return;
     }
     const socket = new CallSocket(ws, () => {
-      pool.open--;
+      this.sockets.delete(socket);
       pool.drop(socket);
+      if (--pool.open === 0 && this.pools.get(key) === pool) this.pools.delete(key); // nothing left to keep
     });
+    this.sockets.add(socket);
     ws.onopen = () => pool.release(socket);
     ws.onerror = () => {
       if (!socket.opened) this.fetchOnly.set(origin, Date.now() + FETCH_ONLY_MS);

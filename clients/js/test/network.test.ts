@@ -67,6 +67,8 @@ test("only honest results, and the liar is convicted", { timeout: 120_000 }, asy
   // The liar is blacklisted here: later calls never ask it.
   const { report } = await client.call(net.serviceId, "echo", { again: true });
   assert.ok(report.answers.every((a) => a.server !== liar));
+  // In Node, given no WebSocket class, every call is a fetch (an open socket would keep the process running).
+  assert.ok(report.answers.every((a) => a.via === "fetch"), JSON.stringify(report.answers));
 });
 
 test("over WebSockets: only honest results, the liar convicted, and calls after the first to a server are messages",

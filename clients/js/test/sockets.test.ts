@@ -131,6 +131,16 @@ test("a call out of time fails as a timeout and closes its socket (a late answer
   post.close();
 });
 
+test("close() closes busy sockets too: the call on one is sent again by fetch", async () => {
+  const post = sockets();
+  await post.post(base, "slow", "{}", 1000, timeout());
+  await new Promise((r) => setTimeout(r, 200));
+  const pending = post.post(base, "slow", "{}", 1000, timeout()); // on the socket, never answered there
+  await new Promise((r) => setTimeout(r, 100));
+  post.close();
+  assert.deepEqual(await pending, { ok: true, status: 200, text: '{"via":"fetch"}', via: "fetch" });
+});
+
 test("a server that does not upgrade is called by fetch", async () => {
   const post = sockets();
   for (let i = 0; i < 5; i++) {
