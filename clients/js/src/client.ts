@@ -1,4 +1,4 @@
-import { Directory, operatorOf, rpc } from "./directory.js";
+import { Directory, LOOKUP_PREFERRED, operatorOf, rpc } from "./directory.js";
 import { NoServersError, ServiceError, ServiceNotFoundError, UnverifiableError } from "./errors.js";
 import { canonical, isObject, sha256Hex, type Json, type JsonObject } from "./json.js";
 import { Referee } from "./referee.js";
@@ -214,14 +214,15 @@ export class TandemClient {
       throw new RangeError(`registry must be "lookup" or "full", got ${options.registry}`);
     }
     const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
-    const directory = new Directory(fetcher);
+    const scores = new Scores(options.scoreStore);
+    const directory = new Directory(fetcher, () => scores.trusted(LOOKUP_PREFERRED));
     const answered = options.registry === "full" ? await directory.refresh(options.bootstrap)
       : (await Promise.allSettled(options.bootstrap.map((b) => rpc(fetcher, b, "tandem_status", {}, undefined,
         RECEIPT_BYTES)))).some((r) => r.status === "fulfilled");
     if (!answered) {
       throw new NoServersError(`connect: no bootstrap node answered (${options.bootstrap.join(", ")})`);
     }
-    const client = new TandemClient(options, directory, new Scores(options.scoreStore));
+    const client = new TandemClient(options, directory, scores);
     await client.pullFeed();
     return client;
   }

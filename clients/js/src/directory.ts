@@ -45,6 +45,9 @@ export class RpcError extends Error {
 
 /** JSON-RPC's "method not found": a node of an older release. */
 const METHOD_NOT_FOUND = -32601;
+const INVALID_PARAMS = -32602;
+/** Most keys a lookup asks to have sent first (a node's `RegistryRpc.MAX_PREFERRED`). */
+export const LOOKUP_PREFERRED = 256;
 /** The most services a node's `tandem_lookup` answers with (a name many keys registered), and servers. */
 const LOOKUP_SERVICES = 100;
 const LOOKUP_SERVERS = 1000;
@@ -72,7 +75,11 @@ export class Directory {
   /** When each service reference was last looked up with an answer, the most recent {@link LOOKUPS_KEPT}. */
   private readonly lookups = new Map<string, number>();
 
-  constructor(private readonly fetcher: typeof fetch) {}
+  /**
+   * @param preferred the keys of the servers this client trusts, which a lookup asks to be sent first (a node sends
+   *     at most a thousand servers, and anyone can make keys that offer a service)
+   */
+  constructor(private readonly fetcher: typeof fetch, private readonly preferred: () => string[] = () => []) {}
 
   /** Pulls what is new from each node, after the pull in flight if there is one; true when at least one answered. */
   refresh(nodes: string[]): Promise<boolean> {
@@ -93,9 +100,17 @@ export class Directory {
   async lookup(nodes: string[], ref: string, remember = true): Promise<boolean> {
     const stop = this.stopping.signal;
     const results = await Promise.allSettled(nodes.map(async (node) => {
+      const prefer = this.preferred().slice(0, LOOKUP_PREFERRED);
+      const ask = (params: Json) => rpc(this.fetcher, node, "tandem_lookup", params, undefined, LOOKUP_ANSWER_BYTES, stop);
       let res;
       try {
-        res = await rpc(this.fetcher, node, "tandem_lookup", { service: ref }, undefined, LOOKUP_ANSWER_BYTES, stop);
+        res = await ask(prefer.length ? { service: ref, prefer } : { service: ref }).catch((e) => {
+          // A node of the release before `prefer`: asked again without it.
+          if (prefer.length && e instanceof RpcError && e.code === INVALID_PARAMS && /params\.prefer is not/.test(e.message)) {
+            return ask({ service: ref });
+          }
+          throw e;
+        });
       } catch (e) {
         if (e instanceof RpcError && e.code === METHOD_NOT_FOUND) {
           if (!(await this.refresh([node]))) throw e;

@@ -129,6 +129,15 @@ export class Scores {
     return this.established(key) && this.peek(key).score >= PROVEN_SCORE;
   }
 
+  /**
+   * The keys of established servers (not blacklisted), the heaviest first, at most `max`: what a lookup asks a
+   * bootstrap node to send first, so that fresh keys offering a service cannot crowd the servers known here out.
+   */
+  trusted(max: number): string[] {
+    return Object.keys(this.byKey).filter((k) => this.established(k))
+      .sort((a, b) => this.weight(b) - this.weight(a)).slice(0, max);
+  }
+
   /** Selection weight: score, slower servers less, and a ramp back over 7 days after a conviction. */
   weight(key: string): number {
     if (this.blacklisted(key)) return 0;

@@ -137,3 +137,33 @@ test("a lookup keeps only signed records, and refuses an answer larger than a no
   assert.equal(await servers.lookup(["http://node.test"], "echo"), false, "1,001 servers: refused whole");
   assert.equal(servers.servers.size, 0);
 });
+
+/**
+ * A lookup asks for the servers this client trusts first (`prefer`): a node sends at most a thousand servers, and
+ * fresh keys offering a popular service must not crowd out the ones known here. A node of the release before
+ * `prefer` refuses the param and is asked again without it.
+ */
+test("a lookup names the trusted servers to send first, and asks an older node again without them", async () => {
+  const scores = new Scores();
+  const trusted = vectors.records.server.record.key as string;
+  for (let i = 0; i < 5; i++) scores.confirm(trusted); // established
+  scores.confirm("ed25519:11111111111111111111111111111111"); // on probation: not named
+  const params: unknown[] = [];
+  for (const older of [false, true]) {
+    params.length = 0;
+    const fetcher = (async (_: string | URL | Request, init?: RequestInit) => {
+      const body = JSON.parse(String(init?.body));
+      params.push(body.params);
+      if (older && body.params.prefer) {
+        return new Response(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32602,
+          message: "params.prefer is not a parameter of tandem_lookup (known: [limit, service])" } }));
+      }
+      return bootstrapAnswer(body.method);
+    }) as typeof fetch;
+    const directory = new Directory(fetcher, () => scores.trusted(256));
+    assert.ok(await directory.lookup(["http://bootstrap.test"], "echo"));
+    assert.deepEqual(params[0], { service: "echo", prefer: [trusted] });
+    assert.deepEqual(params.slice(1), older ? [{ service: "echo" }] : []);
+    assert.ok(directory.servers.has(trusted));
+  }
+});

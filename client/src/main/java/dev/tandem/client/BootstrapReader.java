@@ -1,5 +1,6 @@
 package dev.tandem.client;
 
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.rpc.Transport;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * How a {@link Directory} reads its bootstrap nodes, every node at once: the services the client calls, one at a time
@@ -40,14 +42,17 @@ final class BootstrapReader {
   private final ExecutorService executor;
   private final Clock clock;
   private final boolean lookUp;
+  private final Supplier<List<PublicKey>> preferred;
   private final Map<URI, Long> cursors = new HashMap<>();
   /** The id of each node's record log our cursor belongs to ({@code ""} before the first pull). */
   private final Map<URI, String> logs = new HashMap<>();
   /** When each reference was last looked up with an answer, oldest first. */
   private final Map<String, Long> lookedUp = new LinkedHashMap<>();
 
+  /** @param preferred the servers this client trusts, which a lookup asks to have sent first */
   BootstrapReader(List<URI> bootstrap, Transport transport, Duration timeout, ExecutorService executor, Clock clock,
-      boolean lookUp) {
+      boolean lookUp, Supplier<List<PublicKey>> preferred) {
+    this.preferred = preferred;
     this.bootstrap = List.copyOf(bootstrap);
     this.transport = transport;
     this.timeout = timeout;
@@ -95,7 +100,8 @@ final class BootstrapReader {
    * again on later refreshes.
    */
   Read lookUp(String ref, boolean remember) {
-    Read read = each(node -> () -> ServiceLookup.from(node, ref, transport, timeout));
+    List<PublicKey> prefer = preferred.get();
+    Read read = each(node -> () -> ServiceLookup.from(node, ref, prefer, transport, timeout));
     if (read.reached() && remember) {
       synchronized (this) {
         lookedUp.remove(ref);

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,10 +81,13 @@ final class Directory {
   /**
    * @param tieBreak this client's own order among servers of equal trust (drawn from its random generator, so a
    *     seeded client stays reproducible)
+   * @param trusted the servers this client trusts, most first: a lookup asks for them first
    */
   Directory(List<URI> bootstrap, Registry registry, Transport transport, Duration timeout, Duration refreshInterval,
-      ExecutorService executor, Clock clock, PeerPolicy policy, long tieBreak, boolean lookUp) {
-    this.reader = new BootstrapReader(bootstrap, transport, timeout, executor, clock, lookUp);
+      ExecutorService executor, Clock clock, PeerPolicy policy, long tieBreak, boolean lookUp,
+      java.util.function.IntFunction<List<dev.tandem.core.crypto.PublicKey>> trusted) {
+    this.reader = new BootstrapReader(bootstrap, transport, timeout, executor, clock, lookUp,
+        () -> trusted.apply(ServiceLookup.PREFERRED));
     this.tieBreak = tieBreak;
     this.policy = policy;
     this.bootstrap = List.copyOf(bootstrap);

@@ -1,6 +1,9 @@
 package dev.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.json.Json;
 import dev.tandem.core.record.SignedRecord;
 import dev.tandem.core.rpc.JsonRpcClient;
@@ -24,6 +27,9 @@ final class ServiceLookup {
   private static final int SERVERS = 1000;
   /** JSON-RPC's "method not found": a node of an older release. */
   private static final int METHOD_NOT_FOUND = -32601;
+  private static final int INVALID_PARAMS = -32602;
+  /** Most keys a lookup asks to have sent first (the node's {@code RegistryRpc.MAX_PREFERRED}). */
+  static final int PREFERRED = 256;
 
   /** A node that does not know {@code tandem_lookup}: it is pulled whole instead. */
   static final class NotKnown extends IOException {
@@ -35,17 +41,31 @@ final class ServiceLookup {
   private ServiceLookup() {}
 
   /**
-   * Looks {@code ref} up on {@code node}.
+   * Looks {@code ref} up on {@code node}, asking for the servers of the keys in {@code prefer} (those this client
+   * trusts) first.
    *
    * @throws NotKnown when the node does not know the method
    * @throws IOException when the node cannot be reached, answers with another error or an answer of the wrong shape
    */
-  static RecordPull.Result from(URI node, String ref, Transport transport, Duration timeout)
-      throws IOException, InterruptedException {
+  static RecordPull.Result from(URI node, String ref, List<PublicKey> prefer, Transport transport,
+      Duration timeout) throws IOException, InterruptedException {
     JsonNode answer;
+    JsonRpcClient rpc = new JsonRpcClient(transport, timeout);
+    ObjectNode params = Json.object().put("service", ref);
+    if (!prefer.isEmpty()) {
+      ArrayNode keys = params.putArray("prefer");
+      prefer.stream().limit(PREFERRED).forEach(k -> keys.add(k.toString()));
+    }
     try {
-      answer = new JsonRpcClient(transport, timeout).call(NodeUrls.rpc(node), Methods.LOOKUP,
-          Json.object().put("service", ref));
+      try {
+        answer = rpc.call(NodeUrls.rpc(node), Methods.LOOKUP, params);
+      } catch (JsonRpcClient.RpcError e) {
+        if (!params.has("prefer") || e.code() != INVALID_PARAMS || !e.getMessage().contains("params.prefer is not")) {
+          throw e;
+        }
+        // A node of the release before "prefer": asked again without it.
+        answer = rpc.call(NodeUrls.rpc(node), Methods.LOOKUP, params.without("prefer"));
+      }
     } catch (JsonRpcClient.RpcError e) {
       if (e.code() == METHOD_NOT_FOUND) {
         throw new NotKnown(node + " does not know " + Methods.LOOKUP);

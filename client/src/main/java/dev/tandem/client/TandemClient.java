@@ -62,10 +62,11 @@ public final class TandemClient implements AutoCloseable {
     this.http = o.http() != null ? o.http() : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(o.connectTimeout()).build();
     Transport transport = o.transport() != null ? o.transport() : Transport.http(http);
-    Directory directory = new Directory(o.bootstrap(), o.registry(), transport, o.bootstrapTimeout(),
-        o.refreshInterval(), executor, o.clock(), o.policy(), o.random().nextLong(), !o.pullEveryRecord());
     this.ownScores = o.scores() == null;
     Scores scores = o.scores() != null ? o.scores() : new Scores(o.scoreStore(), o.clock());
+    Directory directory = new Directory(o.bootstrap(), o.registry(), transport, o.bootstrapTimeout(),
+        o.refreshInterval(), executor, o.clock(), o.policy(), o.random().nextLong(), !o.pullEveryRecord(),
+        scores::trusted);
     this.closeTimeout = o.bootstrapTimeout();
     this.runtimes = new LocalRuntimes(o.sandbox(), o.containers());
     ModuleCache modules = new ModuleCache(o.moduleDir(), o.moduleSource() != null ? o.moduleSource()

@@ -88,7 +88,7 @@ class DirectoryTest {
   Directory directory(dev.tandem.core.net.PeerPolicy policy) {
     URI node = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     return new Directory(List.of(node), null, Transport.http(http), Duration.ofSeconds(5), Duration.ofSeconds(30), executor,
-        Clock.systemUTC(), policy, 42, false);
+        Clock.systemUTC(), policy, 42, false, max -> List.of());
   }
 
   static ServerRecord offering(String url, String serviceId) {

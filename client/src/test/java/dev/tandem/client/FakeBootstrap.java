@@ -42,6 +42,10 @@ final class FakeBootstrap implements AutoCloseable {
   volatile List<JsonNode> records = List.of();
   volatile List<JsonNode> evidence = List.of();
   volatile boolean knowsLookup;
+  /** Answers a lookup that names {@code prefer} -32602, as the release before that param did. */
+  volatile boolean refusesPrefer;
+  /** The params of every lookup asked, in order. */
+  final List<JsonNode> lookupParams = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicInteger lookupsAsked = new AtomicInteger();
   private final HttpServer server;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -106,6 +110,7 @@ final class FakeBootstrap implements AutoCloseable {
         evidenceAsked.incrementAndGet();
       } else if (method.equals(Methods.LOOKUP) && knowsLookup) {
         lookupsAsked.incrementAndGet();
+        lookupParams.add(req.path("params"));
       }
       CountDownLatch s = stalled;
       if (s != null && !s.await(60, TimeUnit.SECONDS)) {
@@ -117,7 +122,10 @@ final class FakeBootstrap implements AutoCloseable {
           : method.equals(Methods.LOOKUP) ? lookup(req.path("params").path("service").asText())
           : method.equals(Methods.STATUS) ? Json.object() : page(evidence, "evidence", cursor, limit);
       JsonNode answer = method.equals(Methods.LOOKUP) && !knowsLookup
-          ? JsonRpc.error(req.get("id"), -32601, "method not found: " + method) : JsonRpc.result(req.get("id"), page);
+          ? JsonRpc.error(req.get("id"), -32601, "method not found: " + method)
+          : method.equals(Methods.LOOKUP) && refusesPrefer && req.path("params").has("prefer")
+          ? JsonRpc.error(req.get("id"), -32602, "params.prefer is not a parameter of tandem_lookup")
+          : JsonRpc.result(req.get("id"), page);
       byte[] body = answer.toString().getBytes(StandardCharsets.UTF_8);
       // No longer in flight once the answer may reach the client, which can ask again before this thread goes on.
       answered = true;

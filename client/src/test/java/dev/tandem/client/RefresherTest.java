@@ -2,10 +2,13 @@ package dev.tandem.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.cid.Cid;
 import dev.tandem.core.crypto.KeyPair;
+import dev.tandem.core.crypto.PublicKey;
 import dev.tandem.core.record.ServerRecord;
 import dev.tandem.core.record.ServiceRecord;
+import dev.tandem.core.score.Scores;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +78,32 @@ class RefresherTest {
     try (TandemClient client = TandemClient.builder().bootstrap(node.url()).build()) {
       assertThat(client.service("echo").record()).isEqualTo(echo);
       assertThat(node.recordsAsked()).as("an older node is read whole").isEqualTo(1);
+    }
+  }
+
+  /**
+   * A lookup names the servers this client trusts (established here) to be sent first, so that fresh keys offering
+   * the service cannot crowd them out of a node's answer; a node of the release before that param is asked again
+   * without it.
+   */
+  @Test
+  void aLookupNamesTheTrustedServersAndAnOlderNodeIsAskedAgainWithoutThem() throws Exception {
+    node.knowsLookup = true;
+    Scores scores = new Scores(new dev.tandem.core.score.MemoryScoreStore());
+    PublicKey trusted = KeyPair.generate().publicKey();
+    for (int i = 0; i < 5; i++) {
+      scores.confirm(trusted);
+    }
+    scores.confirm(KeyPair.generate().publicKey()); // on probation: not named
+    for (boolean older : List.of(false, true)) {
+      node.refusesPrefer = older;
+      node.lookupParams.clear();
+      try (TandemClient client = TandemClient.builder().bootstrap(node.url()).scores(scores).build()) {
+        assertThat(client.service("echo").record()).isEqualTo(echo);
+      }
+      List<String> asked = node.lookupParams.stream().map(JsonNode::toString).toList();
+      String withPrefer = "{\"service\":\"echo\",\"prefer\":[\"" + trusted + "\"]}";
+      assertThat(asked).isEqualTo(older ? List.of(withPrefer, "{\"service\":\"echo\"}") : List.of(withPrefer));
     }
   }
 

@@ -5,7 +5,9 @@ import dev.tandem.core.rpc.LogPosition;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -100,6 +102,15 @@ public final class Scores implements AutoCloseable {
   public synchronized boolean established(PublicKey server) {
     ServerScore s = scores.get(server);
     return s != null && s.established() && !blacklisted(server);
+  }
+
+  /**
+   * The established servers (not blacklisted), the heaviest first, at most {@code max}: what a lookup asks a node to
+   * send first, so that fresh keys offering a service cannot crowd out the servers known here.
+   */
+  public synchronized List<PublicKey> trusted(int max) {
+    return scores.keySet().stream().filter(this::established)
+        .sorted(Comparator.comparingDouble((PublicKey k) -> -weight(k))).limit(max).toList();
   }
 
   /** Whether the server is in its blacklist period after a conviction. */

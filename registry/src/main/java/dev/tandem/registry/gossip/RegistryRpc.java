@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,14 +43,15 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code tandem_getRecords} {@code {"ids": [id…]}} (at most {@value #MAX_IDS} service ids or server keys) →
  *       {@code {"records": [record…]}}: the current record of each id held, in the order asked, up to about 4 MiB;
  *       unknown ids are left out.
- *   <li>{@code tandem_lookup} {@code {"service": ref, "limit": m}} (ref a service id, {@code NAME} or
+ *   <li>{@code tandem_lookup} {@code {"service": ref, "limit": m, "prefer": [key…]}} (ref a service id, {@code NAME} or
  *       {@code OWNER/NAME}; limit optional, at most and by default {@value #MAX_LIMIT}) → {@code {"services":
  *       [record…], "servers": [record…], "more": bool}}: what a client needs to call one service, so that it need not
  *       copy the whole registry. {@code services} holds the service with that id, or those with that name (of owners
  *       whose key starts with {@code OWNER}), newest first, at most {@value #MAX_LOOKUP_SERVICES}, so the client
  *       resolves the name by the rules of {@link ServiceNames} and sees when it is ambiguous. {@code servers} holds
- *       the servers offering the service the ref resolves to (none when it does not resolve), the ones this node
- *       trusts most first, at most {@code limit} and about 4 MiB; {@code more} says some were left out.
+ *       the servers offering the service the ref resolves to (none when it does not resolve): those of the keys in
+ *       {@code prefer} (at most {@value #MAX_PREFERRED}, the servers the client trusts) first, then the ones this node
+ *       trusts most, at most {@code limit} and about 4 MiB; {@code more} says some were left out.
  *   <li>{@code tandem_submitRecord} {@code {"record": {…}}} → {@code {"status": "stored" | "already_known",
  *       "type": "service" | "server", "id": serviceId or server key}}.
  * </ul>
@@ -66,6 +68,8 @@ public final class RegistryRpc {
   public static final String LOOKUP = Methods.LOOKUP;
   /** Most services one {@code tandem_lookup} answers with (a name many keys registered). */
   public static final int MAX_LOOKUP_SERVICES = 100;
+  /** Most keys a {@code tandem_lookup} may ask to have sent first. */
+  public static final int MAX_PREFERRED = 256;
   /** About the most JSON one {@code tandem_lookup} answers with. */
   private static final int MAX_LOOKUP_BYTES = 4 << 20;
   /** Most ids one {@code tandem_getRecords} may ask for. */
@@ -174,7 +178,7 @@ public final class RegistryRpc {
 
   /** {@code tandem_lookup}. */
   public ObjectNode lookup(JsonNode params) {
-    JsonNode p = RpcParams.object(params, LOOKUP, Set.of("service", "limit"));
+    JsonNode p = RpcParams.object(params, LOOKUP, Set.of("service", "limit", "prefer"));
     JsonNode given = p.path("service");
     if (!given.isTextual() || given.asText().isEmpty() || given.asText().length() > MAX_ID_LENGTH) {
       throw new IllegalArgumentException("params.service must be a service id, NAME or OWNER/NAME of 1 to "
@@ -193,8 +197,9 @@ public final class RegistryRpc {
     } catch (ServiceNames.AmbiguousNameException e) {
       chosen = null; // the client says so, naming the owners from the services sent
     }
+    Set<PublicKey> preferred = preferred(p.path("prefer"));
     List<ServerRecord> offering = chosen == null ? List.of() : mostTrustedFirst(registry.serversOffering(
-        chosen.serviceId()));
+        chosen.serviceId()), preferred);
     int bytes = 0;
     int sent = 0;
     for (ServerRecord s : offering) {
@@ -224,14 +229,40 @@ public final class RegistryRpc {
         .filter(s -> ServiceNames.base58(s.owner()).startsWith(prefix)).limit(MAX_LOOKUP_SERVICES).toList();
   }
 
-  /** Servers by this node's trust, highest first; equal trust (every newcomer) in random order, never by key. */
-  private List<ServerRecord> mostTrustedFirst(List<ServerRecord> servers) {
+  /**
+   * Servers the caller prefers first (those it trusts: a client's own scores outrank this node's, and keep servers
+   * it knows in the answer however many fresh keys offer the service), then by this node's trust, highest first;
+   * equal trust (every newcomer) in random order, never by key.
+   */
+  private List<ServerRecord> mostTrustedFirst(List<ServerRecord> servers, Set<PublicKey> preferred) {
     List<ServerRecord> shuffled = new ArrayList<>(servers);
     Collections.shuffle(shuffled);
     Map<PublicKey, Double> weights = new HashMap<>();
-    shuffled.sort(Comparator.comparingDouble((ServerRecord s) -> weights.computeIfAbsent(s.key(),
-        trust::applyAsDouble)).reversed());
+    shuffled.sort(Comparator.comparing((ServerRecord s) -> !preferred.contains(s.key()))
+        .thenComparing(Comparator.comparingDouble((ServerRecord s) -> weights.computeIfAbsent(s.key(),
+            trust::applyAsDouble)).reversed()));
     return shuffled;
+  }
+
+  /** The keys of {@code tandem_lookup}'s {@code prefer}: absent, or an array of at most a few server keys. */
+  private static Set<PublicKey> preferred(JsonNode prefer) {
+    if (prefer.isMissingNode() || prefer.isNull()) {
+      return Set.of();
+    }
+    if (!prefer.isArray() || prefer.size() > MAX_PREFERRED) {
+      throw new IllegalArgumentException("params.prefer must be an array of at most " + MAX_PREFERRED
+          + " server keys");
+    }
+    Set<PublicKey> keys = new HashSet<>();
+    for (JsonNode k : prefer) {
+      try {
+        keys.add(PublicKey.parse(k.asText()));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("params.prefer: '" + k.asText() + "' is not a server key ("
+            + PublicKey.PREFIX + "…)");
+      }
+    }
+    return keys;
   }
 
   /**

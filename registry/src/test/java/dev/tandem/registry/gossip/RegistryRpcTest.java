@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.crypto.KeyPair;
 import dev.tandem.core.crypto.PublicKey;
@@ -297,6 +298,27 @@ class RegistryRpcTest {
     JsonNode two = lookups.handle(RegistryRpc.LOOKUP, json("{\"service\":\"search\",\"limit\":2}"));
     assertThat(two.get("servers")).hasSize(2);
     assertThat(two.get("more").booleanValue()).isTrue();
+
+    // The servers the client trusts come first, whatever this node thinks of them: fresh keys cannot crowd them out.
+    ArrayNode prefer = Json.nodes().arrayNode().add(servers.get(1).key().toString()).add(servers.get(4).key().toString())
+        .add(key(99).publicKey().toString()); // a key offering nothing is no harm
+    ObjectNode preferring = Json.object().put("service", "search").put("limit", 2);
+    preferring.set("prefer", prefer);
+    JsonNode kept = lookups.handle(RegistryRpc.LOOKUP, preferring);
+    assertThat(kept.get("servers")).containsExactlyInAnyOrder(servers.get(1).toJson(), servers.get(4).toJson());
+    preferring.put("limit", 3);
+    assertThat(lookups.handle(RegistryRpc.LOOKUP, preferring).get("servers").get(2))
+        .as("then this node's most trusted").isEqualTo(servers.get(3).toJson());
+    preferring.set("prefer", Json.nodes().arrayNode().add("not-a-key"));
+    assertThatThrownBy(() -> lookups.handle(RegistryRpc.LOOKUP, preferring))
+        .hasMessageContaining("params.prefer: 'not-a-key' is not a server key");
+    ArrayNode tooMany = Json.nodes().arrayNode();
+    for (int i = 0; i <= RegistryRpc.MAX_PREFERRED; i++) {
+      tooMany.add(servers.get(0).key().toString());
+    }
+    preferring.set("prefer", tooMany);
+    assertThatThrownBy(() -> lookups.handle(RegistryRpc.LOOKUP, preferring))
+        .hasMessageContaining("params.prefer must be an array of at most 256 server keys");
 
     // A second owner of the name: both sent, no servers, and the client says the name is ambiguous.
     ServiceRecord squatted = service(squatter, "search");
