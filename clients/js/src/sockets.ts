@@ -97,6 +97,11 @@ export class SocketPost {
     }
   };
 
+  /** @internal How many sockets to `base` for `service` are open and idle (for tests). */
+  idle(base: string, service: string): number {
+    return this.pools.get(`${base.replace(/\/$/, "")}/services/${service}`)?.idle.length ?? 0;
+  }
+
   /** Closes every socket: a call on one is sent again by fetch. */
   close(): void {
     for (const s of [...this.sockets]) s.close();

@@ -56,6 +56,12 @@ after(() => {
 });
 
 const sockets = () => new SocketPost(WebSocket as unknown as WebSocketClass, fetchPost(fetch));
+
+/** Waits until a socket to `service` is open and idle (opened by a call that went by fetch). */
+async function opened(post: SocketPost, service: string, origin = base): Promise<void> {
+  for (let i = 0; i < 500 && post.idle(origin, service) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(post.idle(origin, service) > 0, `a socket to ${service} opened`);
+}
 const timeout = () => AbortSignal.timeout(5_000);
 
 /** Calls until one goes by socket (the first goes by fetch while the socket opens); returns how many went by fetch. */
@@ -81,16 +87,17 @@ test("the first call goes by fetch while the socket opens; later ones are messag
 test("an answer over the bound is refused once it arrives, and the server is then called by fetch", async () => {
   const post = sockets();
   await post.post(base, "big", "{}", 1000, timeout()); // by fetch, opening the socket
-  await new Promise((r) => setTimeout(r, 200));
+  await opened(post, "big");
   await assert.rejects(post.post(base, "big", "{}", 1000, timeout()), AnswerTooLargeError);
   // Every service of that server, by fetch (whose reads stop at the bound) from now on.
   assert.equal((await post.post(base, "good", "{}", 1000, timeout())).via, "fetch");
   await new Promise((r) => setTimeout(r, 200));
   assert.equal((await post.post(base, "good", "{}", 1000, timeout())).via, "fetch");
+  assert.equal(post.idle(base, "good"), 0, "no socket was opened to it");
   // 1,202 bytes were over 1,000 though the text is 602 characters: the bound is in UTF-8 bytes.
   const wide = sockets();
   await wide.post(base, "big", "{}", 1300, timeout());
-  await new Promise((r) => setTimeout(r, 200));
+  await opened(wide, "big");
   assert.equal((await wide.post(base, "big", "{}", 1300, timeout())).via, "socket");
   post.close();
   wide.close();
@@ -100,7 +107,7 @@ test("a binary answer, or an answer nobody asked for, is refused and the server 
   for (const service of ["binary", "twice"]) {
     const post = sockets();
     await post.post(base, service, "{}", 1000, timeout());
-    await new Promise((r) => setTimeout(r, 200));
+    await opened(post, service);
     if (service === "binary") {
       await assert.rejects(post.post(base, service, "{}", 1000, timeout()), /binary/);
     } else {
@@ -115,7 +122,7 @@ test("a binary answer, or an answer nobody asked for, is refused and the server 
 test("a socket closed under a call sends that call again by fetch", async () => {
   const post = sockets();
   await post.post(base, "close", "{}", 1000, timeout());
-  await new Promise((r) => setTimeout(r, 200));
+  await opened(post, "close");
   const answer = await post.post(base, "close", "{}", 1000, timeout());
   assert.deepEqual([answer.via, answer.text], ["fetch", '{"via":"fetch"}']);
   post.close();
@@ -124,17 +131,18 @@ test("a socket closed under a call sends that call again by fetch", async () => 
 test("a call out of time fails as a timeout and closes its socket (a late answer must not meet the next call)", async () => {
   const post = sockets();
   await post.post(base, "slow", "{}", 1000, timeout());
-  await new Promise((r) => setTimeout(r, 200));
+  await opened(post, "slow");
   await assert.rejects(post.post(base, "slow", "{}", 1000, AbortSignal.timeout(300)), { name: "TimeoutError" });
-  await new Promise((r) => setTimeout(r, 200));
-  assert.ok(closedByClient.some((c) => c.startsWith("/services/slow")), JSON.stringify(closedByClient));
+  const closed = () => closedByClient.some((c) => c.startsWith("/services/slow"));
+  for (let i = 0; i < 500 && !closed(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(closed(), JSON.stringify(closedByClient));
   post.close();
 });
 
 test("close() closes busy sockets too: the call on one is sent again by fetch", async () => {
   const post = sockets();
   await post.post(base, "slow", "{}", 1000, timeout());
-  await new Promise((r) => setTimeout(r, 200));
+  await opened(post, "slow");
   const pending = post.post(base, "slow", "{}", 1000, timeout()); // on the socket, never answered there
   await new Promise((r) => setTimeout(r, 100));
   post.close();
