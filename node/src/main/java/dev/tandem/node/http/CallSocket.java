@@ -6,9 +6,6 @@ import dev.tandem.node.api.ServiceCalls;
 import dev.tandem.node.fault.SimulatedCrash;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
@@ -32,19 +29,15 @@ public final class CallSocket implements Session.Listener {
 
   private final String service;
   private final ServiceCalls services;
-  private final Executor workers;
-  private final Semaphore admitted;
-  private final int maxQueued;
+  private final Admission admission;
   private volatile Session session;
   /** A call of this socket is running: the socket is quiet, not idle. */
   private volatile boolean busy;
 
-  CallSocket(String service, ServiceCalls services, Executor workers, Semaphore admitted, int maxQueued) {
+  CallSocket(String service, ServiceCalls services, Admission admission) {
     this.service = service;
     this.services = services;
-    this.workers = workers;
-    this.admitted = admitted;
-    this.maxQueued = maxQueued;
+    this.admission = admission;
   }
 
   @Override
@@ -57,32 +50,24 @@ public final class CallSocket implements Session.Listener {
   @Override
   public void onWebSocketText(String message) {
     busy = true;
-    if (!admitted.tryAcquire()) {
-      reply(Envelope.error(null, RpcErrors.OVERLOADED, "overloaded: this node has " + maxQueued
-          + " requests in hand; try another node"));
+    if (!admission.tryAdmit()) {
+      reply(admission.full());
       return;
     }
     byte[] body = message.getBytes(StandardCharsets.UTF_8);
-    try {
-      workers.execute(() -> {
-        byte[] answer;
-        try {
-          answer = services.handle(service, body);
-        } catch (SimulatedCrash crash) {
-          session.disconnect(); // the crash fault: the connection dies mid-call
-          return;
-        } catch (Throwable t) {
-          LOG.warn("call to {} over a WebSocket failed", service, t);
-          answer = Envelope.error(null, RpcErrors.SERVER_ERROR, "internal error");
-        } finally {
-          admitted.release();
-        }
-        reply(answer);
-      });
-    } catch (RejectedExecutionException e) {
-      admitted.release();
-      reply(Envelope.error(null, RpcErrors.OVERLOADED, "overloaded: no worker free; try another node"));
-    }
+    admission.run(() -> {
+      byte[] answer;
+      try {
+        answer = services.handle(service, body);
+      } catch (SimulatedCrash crash) {
+        session.disconnect(); // the crash fault: the connection dies mid-call
+        return;
+      } catch (Throwable t) {
+        LOG.warn("call to {} over a WebSocket failed", service, t);
+        answer = Envelope.error(null, RpcErrors.SERVER_ERROR, "internal error");
+      }
+      reply(answer);
+    }, this::reply);
   }
 
   @Override

@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -47,9 +45,8 @@ public final class HttpApi extends Handler.Abstract {
   /** The "try it" page and the TypeScript client's browser bundle it loads (clients/js/bundle, copied by Maven). */
   private final StaticFiles tryFiles = new StaticFiles("try");
   private final HttpLimits limits;
-  private final Executor workers;
   /** Requests with a body that wait for or hold a worker; past the limit new ones are refused before any work. */
-  private final Semaphore admitted;
+  private final Admission admission;
   private final TrustedProxies proxies;
 
   public HttpApi(ServiceCalls services, NodeRpc rpc, ModuleStore modules, Supplier<String> metrics,
@@ -57,8 +54,7 @@ public final class HttpApi extends Handler.Abstract {
       Supplier<byte[]> networkJson, HttpLimits limits, Executor workers, TrustedProxies proxies) {
     this.limits = limits;
     this.proxies = proxies;
-    this.workers = workers;
-    this.admitted = new Semaphore(limits.maxQueuedRequests());
+    this.admission = new Admission(limits.maxQueuedRequests(), workers);
     this.services = services;
     this.rpc = rpc;
     this.gateway = new IpfsGateway(modules, limits.gatewayBytes());
@@ -156,8 +152,7 @@ public final class HttpApi extends Handler.Abstract {
 
   /** The socket for calls to the service of an upgraded {@code GET /services/{id}} ({@link CallSocket}). */
   CallSocket callSocket(String path) {
-    return new CallSocket(path.substring("/services/".length()), services, workers, admitted,
-        limits.maxQueuedRequests());
+    return new CallSocket(path.substring("/services/".length()), services, admission);
   }
 
   /** The largest request a call may carry, by POST or as one WebSocket message. */
@@ -192,36 +187,27 @@ public final class HttpApi extends Handler.Abstract {
       tooLarge(response, callback, declared, kind);
       return;
     }
-    if (!admitted.tryAcquire()) {
+    if (!admission.tryAdmit()) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close"); // the unread body is not worth waiting for
-      send(response, callback, 503, JSON, Envelope.error(null, RpcErrors.OVERLOADED,
-          "overloaded: this node has " + limits.maxQueuedRequests() + " requests in hand; try another node"));
+      send(response, callback, 503, JSON, admission.full());
       return;
     }
     long deadline = kind == Body.UPLOAD ? limits.uploadDeadlineMs(declared) : limits.bodyDeadlineMs(declared);
     Content.Source.asByteArrayAsync(request, maxBytes).orTimeout(deadline, TimeUnit.MILLISECONDS)
         .whenComplete((body, failure) -> {
           if (failure != null) {
-            admitted.release();
+            admission.release();
             refuseBody(response, callback, failure, deadline, kind);
             return;
           }
-          try {
-            workers.execute(() -> {
-              try {
-                then.accept(body);
-              } catch (Throwable t) {
-                LOG.warn("request {} {} failed", request.getMethod(), Request.getPathInContext(request), t);
-                send(response, callback, 500, JSON, Envelope.error(null, RpcErrors.SERVER_ERROR, "internal error"));
-              } finally {
-                admitted.release();
-              }
-            });
-          } catch (RejectedExecutionException e) {
-            admitted.release();
-            send(response, callback, 503, JSON, Envelope.error(null, RpcErrors.OVERLOADED,
-                "overloaded: no worker free; try another node"));
-          }
+          admission.run(() -> {
+            try {
+              then.accept(body);
+            } catch (Throwable t) {
+              LOG.warn("request {} {} failed", request.getMethod(), Request.getPathInContext(request), t);
+              send(response, callback, 500, JSON, Envelope.error(null, RpcErrors.SERVER_ERROR, "internal error"));
+            }
+          }, refused -> send(response, callback, 503, JSON, refused));
         });
   }
 
